@@ -1,0 +1,25 @@
+import Foundation
+import Testing
+import VitaJSONLD
+
+/// The copy of the W3C suites bundled with the tests (see Resources/SOURCES.md).
+let standardsRoot = Bundle.module.resourceURL!.appendingPathComponent("Resources/standards")
+
+@Suite("W3C rdf-canon suite")
+struct RDFCanonSuiteTests {
+    @Test("every rdf-canon test passes (evaluation, map and negative)")
+    func wholeSuite() throws {
+        let result = try ConformanceRunner(root: standardsRoot).runRDFCanon()
+        #expect(result.failed.isEmpty, "\(result.failed)")
+        #expect(result.passed.count == 86)
+        #expect(result.skipped.isEmpty)
+    }
+
+    @Test("the poison clique stops at the work limit in well under a second")
+    func poison() throws {
+        let input = try String(contentsOf: standardsRoot.appendingPathComponent("rdf-canon/tests/rdfc10/test074-in.nq"), encoding: .utf8)
+        let start = ContinuousClock.now
+        #expect(throws: JSONLDError.self) { try RDFC10.canonicalize(nQuads: input) }
+        #expect(ContinuousClock.now - start < .seconds(1))
+    }
+}
