@@ -82,4 +82,129 @@ public struct ConformanceRunner: Sendable {
         }
         return result
     }
+
+    // MARK: JSON-LD expand and toRdf
+
+    /// Serves the suite's own files for URLs under the suite's base IRI (and bundled contexts otherwise).
+    struct SuiteLoader: DocumentLoader {
+        let baseIRI: String
+        let directory: URL
+
+        var cacheKey: String { "suite " + directory.path }
+
+        func loadDocument(_ url: String) throws(JSONLDError) -> RemoteDocument {
+            guard url.hasPrefix(baseIRI) else {
+                throw JSONLDError(.loadingDocumentFailed, "the test suite has no document \(url)")
+            }
+            let path = String(url.dropFirst(baseIRI.count)).split(separator: "#").first.map(String.init) ?? ""
+            do {
+                let value = try JSONValue(parsing: try Data(contentsOf: directory.appendingPathComponent(path)))
+                return RemoteDocument(documentURL: url, document: value)
+            } catch {
+                throw JSONLDError(.loadingDocumentFailed, "cannot load \(url): \(error)")
+            }
+        }
+    }
+
+    /// Tests that are skipped, with the reason. Shared by the runner and the docs.
+    public static let knownSkips: [String: String] = [:]
+
+    /// Runs the expand (`"expand"`) or toRdf (`"toRdf"`) suite.
+    public func runJSONLD(_ suite: String) throws -> SuiteResult {
+        let dir = root.appendingPathComponent("json-ld-api/tests")
+        let manifest = try Self.loadJSON(dir.appendingPathComponent("\(suite)-manifest.jsonld"))
+        let baseIRI = manifest["baseIri"]?.stringValue ?? "https://w3c.github.io/json-ld-api/tests/"
+        let loader = SuiteLoader(baseIRI: baseIRI, directory: dir)
+        let cache = ContextCache()
+        var result = SuiteResult(name: suite)
+        for entry in manifest["sequence"]?.arrayValue ?? [] {
+            let id = entry["@id"]?.stringValue ?? "?"
+            let types = entry["@type"]?.arrayValue?.compactMap(\.stringValue) ?? []
+            let option = entry["option"]?.objectValue ?? JSONObject()
+            if option["specVersion"]?.stringValue == "json-ld-1.0" {
+                result.skipped.append((id, "json-ld-1.0 only"))
+                continue
+            }
+            if let reason = Self.knownSkips["\(suite)\(id)"] {
+                result.skipped.append((id, reason))
+                continue
+            }
+            guard let input = entry["input"]?.stringValue else { continue }
+            var options = JSONLDOptions(documentLoader: loader, contextCache: cache)
+            options.base = option["base"]?.stringValue ?? (baseIRI + input)
+            if option["processingMode"]?.stringValue == "json-ld-1.0" { options.processingMode = .jsonLD10 }
+            if let rd = option["rdfDirection"]?.stringValue { options.rdfDirection = RDFDirectionMode(rawValue: rd) }
+            if option["produceGeneralizedRdf"] == .bool(true) { options.produceGeneralizedRDF = true }
+            do {
+                if let ec = option["expandContext"]?.stringValue {
+                    options.expandContext = try Self.loadJSON(dir.appendingPathComponent(ec))
+                }
+                let document = try Self.loadJSON(dir.appendingPathComponent(input))
+                if types.contains("jld:NegativeEvaluationTest") {
+                    let expected = entry["expectErrorCode"]?.stringValue ?? ""
+                    let outcome = Self.errorCode { () throws(JSONLDError) in
+                        if suite == "expand" { _ = try JSONLD.expand(document, options: options) } else { _ = try JSONLD.toRDF(document, options: options) }
+                    }
+                    if outcome == expected { result.passed.append(id) } else {
+                        result.failed.append((id, "expected \(expected), got \(outcome ?? "no error")"))
+                    }
+                } else if suite == "expand" {
+                    let expected = try Self.loadJSON(dir.appendingPathComponent(entry["expect"]!.stringValue!))
+                    let got = try JSONLD.expand(document, options: options)
+                    if Self.jsonLDEqual(got, expected, ordered: false) { result.passed.append(id) } else {
+                        result.failed.append((id, "got \(got)"))
+                    }
+                } else {
+                    let dataset = try JSONLD.toRDF(document, options: options)
+                    if types.contains("jld:PositiveSyntaxTest") {
+                        result.passed.append(id)
+                        continue
+                    }
+                    let expectedText = try String(contentsOf: dir.appendingPathComponent(entry["expect"]!.stringValue!), encoding: .utf8)
+                    let expected = try NQuads.parse(expectedText)
+                    let a = try RDFC10.canonicalize(dataset).canonicalNQuads
+                    let b = try RDFC10.canonicalize(expected).canonicalNQuads
+                    if a == b { result.passed.append(id) } else { result.failed.append((id, "got\n\(dataset.nQuads())")) }
+                }
+            } catch {
+                result.failed.append((id, "\(error)"))
+            }
+        }
+        return result
+    }
+
+    static func errorCode(_ body: () throws(JSONLDError) -> Void) -> String? {
+        do {
+            try body()
+            return nil
+        } catch {
+            return error.code.rawValue
+        }
+    }
+
+    /// JSON equality where arrays are compared as multisets, except `@list` arrays.
+    static func jsonLDEqual(_ a: JSONValue, _ b: JSONValue, ordered: Bool) -> Bool {
+        switch (a, b) {
+        case (.object(let x), .object(let y)):
+            guard x.count == y.count else { return false }
+            for (k, v) in x {
+                guard let w = y[k], jsonLDEqual(v, w, ordered: k == "@list") else { return false }
+            }
+            return true
+        case (.array(let x), .array(let y)):
+            guard x.count == y.count else { return false }
+            if ordered { return zip(x, y).allSatisfy { jsonLDEqual($0, $1, ordered: false) } }
+            var used = [Bool](repeating: false, count: y.count)
+            outer: for v in x {
+                for (i, w) in y.enumerated() where !used[i] && jsonLDEqual(v, w, ordered: false) {
+                    used[i] = true
+                    continue outer
+                }
+                return false
+            }
+            return true
+        default:
+            return a == b
+        }
+    }
 }

@@ -12,6 +12,8 @@ var failures = 0
 var results: [ConformanceRunner.SuiteResult] = []
 do {
     results.append(try runner.runRDFCanon())
+    results.append(try runner.runJSONLD("expand"))
+    results.append(try runner.runJSONLD("toRdf"))
 } catch {
     FileHandle.standardError.write(Data("vita-conformance: cannot run the suites in \(rootPath): \(error)\n".utf8))
     exit(2)

@@ -3,7 +3,11 @@ import Testing
 import VitaJSONLD
 
 /// The copy of the W3C suites bundled with the tests (see Resources/SOURCES.md).
-let standardsRoot = Bundle.module.resourceURL!.appendingPathComponent("Resources/standards")
+let testResources: URL = {
+    if let url = Bundle.module.url(forResource: "Resources", withExtension: nil) { return url }
+    return Bundle.module.bundleURL.appendingPathComponent("Resources")
+}()
+let standardsRoot = testResources.appendingPathComponent("standards")
 
 @Suite("W3C rdf-canon suite")
 struct RDFCanonSuiteTests {
