@@ -207,4 +207,60 @@ public struct ConformanceRunner: Sendable {
             return a == b
         }
     }
+
+    // MARK: Credential cross-check
+
+    /// (document, expected canonical N-Quads, @context source for proof configurations) triples,
+    /// relative to `root`.
+    public static let crossCheckCases: [(input: String, expected: String, contextFrom: String?)] = {
+        var cases: [(String, String, String?)] = []
+        for name in [
+            "achievement-alignment-case", "achievement-alignment-credential-engine", "api-profile",
+            "basic-openbadgecredential", "complete-openbadgecredential", "docformat-openbadgecredential",
+            "endorsementcredential", "getting-started-did-web", "migrated-ob2-assertion", "skill-assertion-case",
+            "skill-assertion-ctdl",
+        ] {
+            cases.append(("ob-v3p0/examples/\(name).json", "ob-v3p0/examples/canonical/\(name).nq", nil))
+        }
+        for spec in ["ob-v3p0", "clr-v2p0"] {
+            let d = "\(spec)/test-vectors/eddsa-rdfc-2022"
+            cases.append(("\(d)/unsigned.json", "\(d)/document-canon.nq", nil))
+            cases.append(("\(d)/proof-options.json", "\(d)/proof-canon.nq", "\(d)/unsigned.json"))
+        }
+        let v = "vc-di-eddsa/TestVectors"
+        cases.append(("\(v)/unsigned.json", "\(v)/eddsa-rdfc-2022/canonDocDataInt.txt", nil))
+        cases.append(("\(v)/eddsa-rdfc-2022/proofConfigDataInt.json", "\(v)/eddsa-rdfc-2022/proofCanonDataInt.txt", nil))
+        cases.append(("\(v)/employmentAuth.json", "\(v)/eddsa-rdfc-2022/employ/canonDocDataInt.txt", nil))
+        cases.append(("\(v)/eddsa-rdfc-2022/employ/proofConfigDataInt.json", "\(v)/eddsa-rdfc-2022/employ/proofCanonDataInt.txt", nil))
+        return cases
+    }()
+
+    /// Canonicalizes every OB 3.0 / CLR 2.0 / vc-di-eddsa example that ships canonical N-Quads
+    /// and compares byte for byte.
+    public func runCrossCheck() throws -> SuiteResult {
+        var result = SuiteResult(name: "cross-check")
+        for c in Self.crossCheckCases {
+            let inputURL = root.appendingPathComponent(c.input)
+            let expectedURL = root.appendingPathComponent(c.expected)
+            guard FileManager.default.fileExists(atPath: inputURL.path), FileManager.default.fileExists(atPath: expectedURL.path) else {
+                result.skipped.append((c.input, "file not present"))
+                continue
+            }
+            do {
+                var document = try Self.loadJSON(inputURL)
+                if let from = c.contextFrom, case .object(var o) = document {
+                    o["@context"] = try Self.loadJSON(root.appendingPathComponent(from))["@context"]
+                    document = .object(o)
+                }
+                let expected = try String(contentsOf: expectedURL, encoding: .utf8)
+                let got = try JSONLD.canonicalize(document).canonicalNQuads
+                if got == expected { result.passed.append(c.input) } else {
+                    result.failed.append((c.input, "differs from \(c.expected):\n\(got)"))
+                }
+            } catch {
+                result.failed.append((c.input, "\(error)"))
+            }
+        }
+        return result
+    }
 }

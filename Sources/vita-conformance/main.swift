@@ -14,6 +14,7 @@ do {
     results.append(try runner.runRDFCanon())
     results.append(try runner.runJSONLD("expand"))
     results.append(try runner.runJSONLD("toRdf"))
+    results.append(try runner.runCrossCheck())
 } catch {
     FileHandle.standardError.write(Data("vita-conformance: cannot run the suites in \(rootPath): \(error)\n".utf8))
     exit(2)
