@@ -107,7 +107,9 @@ public struct ConformanceRunner: Sendable {
     }
 
     /// Tests that are skipped, with the reason. Shared by the runner and the docs.
-    public static let knownSkips: [String: String] = [:]
+    public static let knownSkips: [String: String] = [
+        "toRdf#te075": "expects generalized RDF (blank node predicates), which N-Quads cannot represent; Vita's N-Quads parser rejects it",
+    ]
 
     /// Runs the expand (`"expand"`) or toRdf (`"toRdf"`) suite.
     public func runJSONLD(_ suite: String) throws -> SuiteResult {

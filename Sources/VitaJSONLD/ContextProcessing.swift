@@ -317,6 +317,10 @@ extension ProcessorState {
                 }
             }
             definition.isReverse = true
+            if case .string(let s)? = map["@index"], definition.container.contains(.index) {
+                // A property-valued index on a reverse property (as jsonld.js and the expand suite expect).
+                definition.index = s
+            }
             active.terms[term] = try checkProtected(definition, previous, overrideProtected, term)
             defined[term] = true
             return
@@ -374,7 +378,7 @@ extension ProcessorState {
             }
         } else if term.contains("/") {
             // Step 18: relative IRI
-            guard let iri = try expandIRI(&active, term, vocab: true, localContext: local, defined: &defined), IRI.isAbsolute(iri) else {
+            guard let iri = try expandIRI(&active, term, vocab: true, localContext: nil, defined: &defined), IRI.isAbsolute(iri) else {
                 throw JSONLDError(.invalidIRIMapping, "term \(term) does not expand to an IRI")
             }
             definition.iri = iri

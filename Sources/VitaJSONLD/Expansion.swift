@@ -153,7 +153,7 @@ extension ProcessorState {
                     throw JSONLDError(.invalidLanguageTaggedValue, "a language-tagged value must be a string")
                 }
                 if let t = result["@type"] {
-                    guard case .string(let ts) = t, IRI.isAbsolute(ts), !ts.hasPrefix("_:") else {
+                    guard case .string(let ts) = t, IRI.isWellFormed(ts) else {
                         throw JSONLDError(.invalidTypedValue, "the @type of a value object must be an IRI")
                     }
                 }
@@ -182,6 +182,11 @@ extension ProcessorState {
         _ active: ActiveContext, _ typeScoped: ActiveContext, _ activeProperty: String?, _ element: JSONObject,
         _ nestingKey: String, _ result: inout JSONObject, inputType: String?, baseURL: String?
     ) throws(JSONLDError) {
+        // §5.1.2 step 14.2.2: repeat steps 3, 8, 13 and 14 with the nesting key as active property.
+        var active = active
+        if let scoped = active.terms[nestingKey]?.context {
+            active = try processContext(active, scoped.value, baseURL: scoped.baseURL, overrideProtected: true, scopedID: scoped.id)
+        }
         for nested in asArray(element[nestingKey] ?? .null) {
             guard case .object(let n) = nested else { throw JSONLDError(.invalidNestValue, "@nest values must be objects") }
             for k in n.keys where active.expandIRI(k, vocab: true) == "@value" {
@@ -324,7 +329,6 @@ extension ProcessorState {
                     continue
                 }
                 // Step 13.4.16
-                if expandedValue == .null && expandedProperty != "@value" { continue }
                 result[expandedProperty] = expandedValue
                 continue
             }

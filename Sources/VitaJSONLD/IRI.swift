@@ -20,7 +20,12 @@ enum IRI {
     /// A well-formed absolute IRI for RDF purposes: has a scheme and no spaces or forbidden characters.
     static func isWellFormed(_ s: String) -> Bool {
         guard isAbsolute(s) else { return false }
+        var hashes = 0
         for c in s.utf8 {
+            if c == UInt8(ascii: "#") {
+                hashes += 1
+                if hashes > 1 { return false }
+            }
             switch c {
             case 0...0x20, UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "\""), UInt8(ascii: "{"),
                  UInt8(ascii: "}"), UInt8(ascii: "|"), UInt8(ascii: "\\"), UInt8(ascii: "^"), UInt8(ascii: "`"):

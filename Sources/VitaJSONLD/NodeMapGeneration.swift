@@ -130,8 +130,8 @@ struct NodeMapGenerator {
         if case .string(let s)? = element["@id"] {
             id = s.hasPrefix("_:") ? blankNodeID(s) : s
         } else if element["@id"] != nil {
-            // A null @id (e.g. from an unexpandable IRI): treat as a fresh blank node.
-            id = blankNodeID(nil)
+            // A null @id (an IRI that could not be expanded): the node is dropped.
+            return
         } else {
             id = blankNodeID(nil)
         }
