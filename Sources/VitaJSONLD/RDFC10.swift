@@ -31,6 +31,25 @@ public struct RDFCResult: Sendable {
 
     /// The canonical N-Quads document as a string.
     public var canonicalNQuads: String { String(decoding: canonicalBytes, as: UTF8.self) }
+
+    /// The hash of the canonical N-Quads bytes (what Data Integrity proofs sign over).
+    public func digest(_ algorithm: RDFCHashAlgorithm = .sha256) -> [UInt8] {
+        switch algorithm {
+        case .sha256: return Array(SHA256.hash(data: canonicalBytes))
+        case .sha384: return Array(SHA384.hash(data: canonicalBytes))
+        }
+    }
+
+    /// ``digest(_:)`` as lower-case hex.
+    public func hashHex(_ algorithm: RDFCHashAlgorithm = .sha256) -> String {
+        let hex: [UInt8] = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        for b in digest(algorithm) {
+            out.append(hex[Int(b >> 4)])
+            out.append(hex[Int(b & 0xF)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
 }
 
 /// RDF Dataset Canonicalization (RDFC-1.0, W3C Recommendation 2024).
