@@ -1,0 +1,134 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "vita",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "vita", targets: ["vita"]),
+        .executable(name: "vita-conformance", targets: ["vita-conformance"]),
+        .executable(name: "vita-bench", targets: ["vita-bench"]),
+        .library(name: "VitaJSON", targets: ["VitaJSON"]),
+        .library(name: "VitaJSONLD", targets: ["VitaJSONLD"]),
+        .library(name: "VitaCore", targets: ["VitaCore"]),
+        .library(name: "VitaSchema", targets: ["VitaSchema"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.1.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.20.0"),
+        .package(url: "https://github.com/vapor/sql-kit.git", from: "3.32.0"),
+        .package(url: "https://github.com/vapor/sqlite-kit.git", from: "4.5.0"),
+        .package(url: "https://github.com/vapor/postgres-kit.git", from: "2.14.0"),
+    ],
+    targets: [
+        // Pure: JSON value type, strict parser, serializer, RFC 8785 canonical form.
+        .target(name: "VitaJSON", swiftSettings: swiftSettings),
+        // Pure: JSON-LD 1.1 expansion and toRdf, N-Quads, RDFC-1.0, bundled contexts.
+        .target(
+            name: "VitaJSONLD",
+            dependencies: [
+                "VitaJSON",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            resources: [.copy("Resources/contexts")],
+            swiftSettings: swiftSettings
+        ),
+        // Pure: JSON Schema 2019-09 validation, with the 1EdTech schemas bundled.
+        .target(
+            name: "VitaSchema",
+            dependencies: ["VitaJSON"],
+            resources: [.copy("Resources/schemas")],
+            swiftSettings: swiftSettings
+        ),
+        // Pure: the Enterprise Learner Record model, profile rules, agreements, audit chain.
+        .target(
+            name: "VitaCore",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Edge: SQL storage (SQLite default, PostgreSQL in production) and migrations.
+        .target(
+            name: "VitaStorage",
+            dependencies: [
+                "VitaCore",
+                .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "SQLiteKit", package: "sqlite-kit"),
+                .product(name: "PostgresKit", package: "postgres-kit"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Edge: the Learner API over HTTP.
+        .target(
+            name: "VitaAPI",
+            dependencies: [
+                "VitaCore",
+                "VitaStorage",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.copy("Resources/openapi-components.json")],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "vita",
+            dependencies: [
+                "VitaCore",
+                "VitaStorage",
+                "VitaAPI",
+                "VitaJSON",
+                "VitaJSONLD",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "vita-conformance",
+            dependencies: ["VitaJSON", "VitaJSONLD"],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "vita-bench",
+            dependencies: ["VitaJSON", "VitaJSONLD"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "VitaJSONTests", dependencies: ["VitaJSON"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "VitaJSONLDTests",
+            dependencies: ["VitaJSON", "VitaJSONLD"],
+            resources: [.copy("Resources")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "VitaSchemaTests",
+            dependencies: ["VitaJSON", "VitaSchema"],
+            resources: [.copy("Resources")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "VitaCoreTests", dependencies: ["VitaCore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "VitaStorageTests",
+            dependencies: ["VitaCore", "VitaStorage"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "VitaAPITests",
+            dependencies: [
+                "VitaCore",
+                "VitaStorage",
+                "VitaAPI",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

@@ -1,0 +1,43 @@
+import Foundation
+import Hummingbird
+import NIOCore
+
+/// JSON coding shared by every endpoint: ISO 8601 timestamps with milliseconds, sorted keys.
+enum APIJSON {
+    static let timestampStyle = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
+    static let plainTimestampStyle = Date.ISO8601FormatStyle()
+
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(timestampStyle.format(date))
+        }
+        return encoder
+    }()
+
+    static let decoder: JSONDecoder = {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .custom { decoder in
+            let container = try decoder.singleValueContainer()
+            let text = try container.decode(String.self)
+            if let date = parseTimestamp(text) { return date }
+            throw DecodingError.dataCorruptedError(in: container,
+                                                   debugDescription: "must be an RFC 3339 timestamp such as 2026-01-31T09:00:00Z")
+        }
+        return decoder
+    }()
+
+    static func parseTimestamp(_ text: String) -> Date? {
+        (try? timestampStyle.parse(text)) ?? (try? plainTimestampStyle.parse(text))
+    }
+
+    /// A JSON response with the given status and headers.
+    static func response<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) throws -> Response {
+        let data = try encoder.encode(value)
+        var headers = headers
+        headers[.contentType] = "application/json"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}

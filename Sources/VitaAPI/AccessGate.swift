@@ -1,0 +1,86 @@
+import Foundation
+import VitaCore
+import VitaStorage
+
+/// Checks every access to learner data against the agreements and writes the audit entry, allowed or denied.
+struct AccessGate: Sendable {
+    let database: VitaDatabase
+    let policy = AgreementPolicy()
+    let clock: @Sendable () -> Date
+
+    /// What an allowed access may see.
+    struct Grant: Sendable {
+        /// Organizations whose records may be returned; nil for an administrator (all).
+        var providers: Set<String>?
+        /// The agreement the access was allowed under (the first, when several apply).
+        var agreementId: String?
+    }
+
+    private struct Denied: Error {
+        let entry: AuditEntry
+        let problem: Problem
+    }
+
+    /// Runs `body` in one transaction after checking access; the audit entry is written in the same transaction.
+    /// A denial is audited in a transaction of its own and answered with 403 naming the rule.
+    func withAccess<T: Sendable>(
+        _ principal: Principal, learnerId: String, categories: [RecordCategory], permission: Permission,
+        action: String, recordOrganizationId: String? = nil, anyCategory: Bool = false,
+        _ body: @escaping @Sendable (StoreTransaction, Grant) async throws -> T
+    ) async throws -> T {
+        let now = clock()
+        do {
+            return try await database.transaction { tx in
+                let grant = try await decide(tx, principal, learnerId: learnerId, categories: categories,
+                                             permission: permission, action: action,
+                                             recordOrganizationId: recordOrganizationId, anyCategory: anyCategory, now: now)
+                let result = try await body(tx, grant)
+                try await tx.appendAudit(AuditEntry(occurredAt: now, actor: principal.actor, action: action,
+                                                    learnerId: learnerId, categories: categories,
+                                                    agreementId: grant.agreementId, outcome: .allowed, reason: nil))
+                return result
+            }
+        } catch let denied as Denied {
+            try await database.transaction { tx in _ = try await tx.appendAudit(denied.entry) }
+            throw denied.problem
+        }
+    }
+
+    /// Audits an operation that concerns no learner (administration), in the caller's transaction.
+    func audit(_ tx: StoreTransaction, _ principal: Principal, action: String, learnerId: String? = nil) async throws {
+        try await tx.appendAudit(AuditEntry(occurredAt: clock(), actor: principal.actor, action: action, learnerId: learnerId,
+                                            categories: [], agreementId: nil, outcome: .allowed, reason: nil))
+    }
+
+    private func decide(_ tx: StoreTransaction, _ principal: Principal, learnerId: String, categories: [RecordCategory],
+                        permission: Permission, action: String, recordOrganizationId: String?, anyCategory: Bool,
+                        now: Date) async throws -> Grant {
+        guard case .system(let system) = principal else { return Grant(providers: nil, agreementId: nil) }
+        let agreements = try await tx.agreements(consumer: system.id)
+        let consents = try await tx.consents(learnerId: learnerId)
+        var providers = Set<String>()
+        var agreementIds: [String] = []
+        var firstDenial: (AgreementPolicy.Rule, String, String?)?
+        for category in categories {
+            let decision = policy.decide(.init(system: system, learnerId: learnerId, category: category,
+                                               permission: permission, recordOrganizationId: recordOrganizationId),
+                                         agreements: agreements, consents: consents, now: now)
+            switch decision {
+            case .allowed(let ids, let granted):
+                providers.formUnion(granted)
+                agreementIds.append(contentsOf: ids)
+            case .denied(let rule, let reason, let agreementId):
+                if firstDenial == nil { firstDenial = (rule, reason, agreementId) }
+            }
+        }
+        // Every category asked for must be allowed, or with `anyCategory`, at least one.
+        if let (rule, reason, agreementId) = firstDenial, !anyCategory || agreementIds.isEmpty {
+            let entry = AuditEntry(occurredAt: now, actor: principal.actor, action: action, learnerId: learnerId,
+                                   categories: categories, agreementId: agreementId, outcome: .denied,
+                                   reason: "\(rule.rawValue): \(reason)")
+            throw Denied(entry: entry, problem: Problem(status: 403, title: "Forbidden", detail: reason,
+                                                        rule: rule.rawValue, agreementId: agreementId))
+        }
+        return Grant(providers: providers, agreementId: agreementIds.sorted().first)
+    }
+}

@@ -1,0 +1,243 @@
+import Foundation
+import Hummingbird
+import VitaCore
+import VitaStorage
+
+/// Organizations, connected systems, agreements, competency definitions and the audit log: administration.
+struct AdminRoutes: Sendable {
+    let database: VitaDatabase
+    let gate: AccessGate
+    let reader: RequestReader
+
+    func register(in catalog: RouteCatalog) {
+        let base = "/api/v1"
+        let errors = [400, 401, 403, 413, 422]
+
+        catalog.add(Operation(method: .post, path: "\(base)/organizations", operationId: "createOrganization",
+                              summary: "Register an organization", tag: "Administration", access: .admin, query: [],
+                              headers: [("Idempotency-Key", false, "Replays the first response for a repeated key")],
+                              requestSchema: "CreateOrganization", success: (201, "Organization"), errors: errors)) { request, context in
+            let (input, raw) = try await reader.decode(DTO.CreateOrganization.self, from: request)
+            let now = gate.clock()
+            let organization = Organization(id: EntityID.make("org", now: now), name: input.name, kind: input.kind,
+                                            identifiers: input.identifiers ?? [], createdAt: Timestamp.truncated(now))
+            try organization.validate()
+            return try await create(request, context, raw: raw) { tx in
+                try await tx.insert(organization)
+                try await gate.audit(tx, context.principal!, action: "organization.create")
+                return (try Idempotency.encode(organization), "\(base)/organizations/\(organization.id)")
+            }
+        }
+        catalog.add(Operation(method: .get, path: "\(base)/organizations", operationId: "listOrganizations",
+                              summary: "List organizations", tag: "Administration", access: .admin,
+                              query: Self.pagingQuery, headers: [], requestSchema: nil,
+                              success: (200, "OrganizationList"), errors: [400, 401, 403])) { request, _ in
+            let (cursor, limit) = try reader.paging(request)
+            let page = try await database.read { try await $0.organizations(after: cursor, limit: limit) }
+            return try APIJSON.response(DTO.List(items: page.items, nextCursor: page.nextCursor))
+        }
+        catalog.add(Operation(method: .get, path: "\(base)/organizations/{organizationId}", operationId: "getOrganization",
+                              summary: "Read an organization", tag: "Administration", access: .admin, query: [], headers: [],
+                              requestSchema: nil, success: (200, "Organization"), errors: [401, 403, 404])) { _, context in
+            let id = try reader.id(context, "organizationId", prefix: "org", what: "organization")
+            let found = try await database.read { try await $0.organization(id: id) }
+            guard let found else { throw Problem.notFound("organization") }
+            return try APIJSON.response(found)
+        }
+
+        catalog.add(Operation(method: .post, path: "\(base)/systems", operationId: "createSystem",
+                              summary: "Register a connected system; its API key is in the response, once",
+                              tag: "Administration", access: .admin, query: [],
+                              headers: [("Idempotency-Key", false, "Replays the first response for a repeated key")],
+                              requestSchema: "CreateSystem", success: (201, "CreatedSystem"), errors: errors)) { request, context in
+            let (input, raw) = try await reader.decode(DTO.CreateSystem.self, from: request)
+            var failures = ValidationFailures()
+            failures.require(!input.name.trimmingCharacters(in: .whitespaces).isEmpty, "name", "must not be empty")
+            try failures.throwIfAny()
+            let now = gate.clock()
+            let system = ConnectedSystem(id: EntityID.make("sys", now: now), organizationId: input.organizationId,
+                                         name: input.name, kind: input.kind, createdAt: Timestamp.truncated(now))
+            let (key, hash) = APIKeys.make(ownerId: system.id)
+            return try await create(request, context, raw: raw) { tx in
+                guard try await tx.organization(id: input.organizationId) != nil else {
+                    throw Problem(status: 422, title: "Unprocessable Content", detail: "organizationId: no such organization",
+                                  errors: [.init(field: "organizationId", reason: "no such organization")])
+                }
+                try await tx.insert(system, keyHash: hash)
+                try await gate.audit(tx, context.principal!, action: "system.create")
+                return (try Idempotency.encode(DTO.CreatedSystem(system: system, apiKey: key)), "\(base)/systems/\(system.id)")
+            }
+        }
+        catalog.add(Operation(method: .get, path: "\(base)/systems", operationId: "listSystems",
+                              summary: "List connected systems", tag: "Administration", access: .admin,
+                              query: Self.pagingQuery, headers: [], requestSchema: nil,
+                              success: (200, "SystemList"), errors: [400, 401, 403])) { request, _ in
+            let (cursor, limit) = try reader.paging(request)
+            let page = try await database.read { try await $0.systems(after: cursor, limit: limit) }
+            return try APIJSON.response(DTO.List(items: page.items, nextCursor: page.nextCursor))
+        }
+        catalog.add(Operation(method: .post, path: "\(base)/systems/{systemId}/revoke", operationId: "revokeSystem",
+                              summary: "Revoke a connected system's API key", tag: "Administration", access: .admin,
+                              query: [], headers: [], requestSchema: nil, success: (200, "ConnectedSystem"),
+                              errors: [401, 403, 404])) { _, context in
+            let id = try reader.id(context, "systemId", prefix: "sys", what: "system")
+            let system = try await database.transaction { tx -> ConnectedSystem in
+                guard try await tx.revokeSystem(id: id, at: Timestamp.truncated(gate.clock())),
+                      let found = try await tx.system(id: id) else { throw Problem.notFound("system") }
+                try await gate.audit(tx, context.principal!, action: "system.revoke")
+                return found.system
+            }
+            return try APIJSON.response(system)
+        }
+
+        catalog.add(Operation(method: .post, path: "\(base)/agreements", operationId: "createAgreement",
+                              summary: "Create an information-exchange agreement", tag: "Agreements", access: .admin,
+                              query: [], headers: [("Idempotency-Key", false, "Replays the first response for a repeated key")],
+                              requestSchema: "CreateAgreement", success: (201, "Agreement"), errors: errors)) { request, context in
+            let (input, raw) = try await reader.decode(DTO.CreateAgreement.self, from: request)
+            let now = Timestamp.truncated(gate.clock())
+            let agreement = Agreement(
+                id: EntityID.make("agr", now: now), providerOrganizationId: input.providerOrganizationId,
+                consumerSystemId: input.consumerSystemId, categories: input.categories, permissions: input.permissions,
+                purpose: input.purpose, validFrom: Timestamp.truncated(input.validFrom ?? now),
+                validUntil: input.validUntil.map(Timestamp.truncated), consentRequired: input.consentRequired,
+                status: input.status ?? .draft, createdAt: now, updatedAt: now)
+            try agreement.validate()
+            return try await create(request, context, raw: raw) { tx in
+                var failures = ValidationFailures()
+                failures.require(try await tx.organization(id: agreement.providerOrganizationId) != nil,
+                                 "providerOrganizationId", "no such organization")
+                failures.require(try await tx.system(id: agreement.consumerSystemId) != nil,
+                                 "consumerSystemId", "no such system")
+                try failures.throwIfAny()
+                try await tx.insert(agreement)
+                try await gate.audit(tx, context.principal!, action: "agreement.create")
+                return (try Idempotency.encode(agreement), "\(base)/agreements/\(agreement.id)")
+            }
+        }
+        catalog.add(Operation(method: .get, path: "\(base)/agreements", operationId: "listAgreements",
+                              summary: "List agreements", tag: "Agreements", access: .admin, query: Self.pagingQuery,
+                              headers: [], requestSchema: nil, success: (200, "AgreementList"),
+                              errors: [400, 401, 403])) { request, _ in
+            let (cursor, limit) = try reader.paging(request)
+            let page = try await database.read { try await $0.agreements(after: cursor, limit: limit) }
+            return try APIJSON.response(DTO.List(items: page.items, nextCursor: page.nextCursor))
+        }
+        catalog.add(Operation(method: .get, path: "\(base)/agreements/{agreementId}", operationId: "getAgreement",
+                              summary: "Read an agreement", tag: "Agreements", access: .admin, query: [], headers: [],
+                              requestSchema: nil, success: (200, "Agreement"), errors: [401, 403, 404])) { _, context in
+            let id = try reader.id(context, "agreementId", prefix: "agr", what: "agreement")
+            let found = try await database.read { try await $0.agreement(id: id) }
+            guard let found else { throw Problem.notFound("agreement") }
+            return try APIJSON.response(found, headers: [.eTag: found.entityTag])
+        }
+        catalog.add(Operation(method: .patch, path: "\(base)/agreements/{agreementId}", operationId: "updateAgreement",
+                              summary: "Change an agreement's status, purpose or end (If-Match required)",
+                              tag: "Agreements", access: .admin, query: [],
+                              headers: [("If-Match", true, "The ETag of the version being changed")],
+                              requestSchema: "UpdateAgreement", success: (200, "Agreement"),
+                              errors: [400, 401, 403, 404, 412, 413, 422, 428])) { request, context in
+            let id = try reader.id(context, "agreementId", prefix: "agr", what: "agreement")
+            let (input, _) = try await reader.decode(DTO.UpdateAgreement.self, from: request)
+            let updated = try await database.transaction { tx -> Agreement in
+                guard var agreement = try await tx.agreement(id: id) else { throw Problem.notFound("agreement") }
+                try reader.requireMatch(request, entityTag: agreement.entityTag)
+                let previous = agreement.version
+                if let status = input.status, status != agreement.status {
+                    guard agreement.status.canMove(to: status) else {
+                        throw Problem(status: 422, title: "Unprocessable Content",
+                                      detail: "status: an agreement that is \(agreement.status.rawValue) cannot become \(status.rawValue)",
+                                      errors: [.init(field: "status", reason: "transition not allowed")])
+                    }
+                    agreement.status = status
+                }
+                if let purpose = input.purpose { agreement.purpose = purpose }
+                if let until = input.validUntil { agreement.validUntil = Timestamp.truncated(until) }
+                try agreement.validate()
+                agreement.version += 1
+                agreement.updatedAt = Timestamp.truncated(gate.clock())
+                try await tx.update(agreement, expectedVersion: previous)
+                try await gate.audit(tx, context.principal!, action: "agreement.update")
+                return agreement
+            }
+            return try APIJSON.response(updated, headers: [.eTag: updated.entityTag])
+        }
+
+        catalog.add(Operation(method: .post, path: "\(base)/competencies", operationId: "createCompetency",
+                              summary: "Define a competency", tag: "Administration", access: .admin, query: [],
+                              headers: [("Idempotency-Key", false, "Replays the first response for a repeated key")],
+                              requestSchema: "CreateCompetency", success: (201, "Competency"), errors: errors)) { request, context in
+            let (input, raw) = try await reader.decode(DTO.CreateCompetency.self, from: request)
+            let now = Timestamp.truncated(gate.clock())
+            let competency = Competency(id: EntityID.make("cmp", now: now), organizationId: input.organizationId,
+                                        name: input.name, description: input.description, framework: input.framework,
+                                        caseItemURI: input.caseItemURI, createdAt: now)
+            try competency.validate()
+            return try await create(request, context, raw: raw) { tx in
+                if let organizationId = competency.organizationId, try await tx.organization(id: organizationId) == nil {
+                    throw ValidationFailures([.invalidField("organizationId", "no such organization")])
+                }
+                try await tx.insert(competency)
+                try await gate.audit(tx, context.principal!, action: "competency.create")
+                return (try Idempotency.encode(competency), "\(base)/competencies/\(competency.id)")
+            }
+        }
+        catalog.add(Operation(method: .get, path: "\(base)/competencies", operationId: "listCompetencies",
+                              summary: "List competency definitions", tag: "Administration", access: .principal,
+                              query: Self.pagingQuery, headers: [], requestSchema: nil,
+                              success: (200, "CompetencyList"), errors: [400, 401])) { request, _ in
+            let (cursor, limit) = try reader.paging(request)
+            let page = try await database.read { try await $0.competencies(after: cursor, limit: limit) }
+            return try APIJSON.response(DTO.List(items: page.items, nextCursor: page.nextCursor))
+        }
+
+        catalog.add(Operation(method: .get, path: "\(base)/audit", operationId: "listAuditEntries",
+                              summary: "Read the audit log, oldest first", tag: "Audit", access: .admin,
+                              query: Self.pagingQuery, headers: [], requestSchema: nil,
+                              success: (200, "AuditEntryList"), errors: [400, 401, 403])) { request, _ in
+            let (cursor, limit) = try reader.paging(request)
+            let page = try await database.read {
+                try await $0.auditEntries(learnerId: nil, after: cursor, limit: limit)
+            }
+            return try APIJSON.response(DTO.List(items: page.items, nextCursor: page.nextCursor))
+        }
+        catalog.add(Operation(method: .get, path: "\(base)/audit/verification", operationId: "verifyAuditChain",
+                              summary: "Recompute the audit hash chain and report the first broken entry",
+                              tag: "Audit", access: .admin, query: [], headers: [], requestSchema: nil,
+                              success: (200, "AuditVerification"), errors: [401, 403])) { _, _ in
+            let (firstBreak, checked) = try await database.verifyAuditChain()
+            return try APIJSON.response(DTO.AuditVerification(intact: firstBreak == nil, checked: checked,
+                                                              firstBrokenSequence: firstBreak?.sequence,
+                                                              reason: firstBreak?.reason))
+        }
+    }
+
+    static let pagingQuery: [(String, String, String)] = [
+        ("limit", "integer", "Items per page, 1 to 200 (default 50)"),
+        ("cursor", "string", "The nextCursor of the previous page"),
+    ]
+
+    /// Runs a creating POST in one transaction, honouring `Idempotency-Key`.
+    func create(_ request: Request, _ context: VitaRequestContext, raw: ByteBuffer,
+                _ body: @escaping @Sendable (StoreTransaction) async throws -> (String, String)) async throws -> Response {
+        try await Self.create(database: database, clock: gate.clock, request, context, raw: raw, body)
+    }
+
+    static func create(database: VitaDatabase, clock: @escaping @Sendable () -> Date, _ request: Request,
+                       _ context: VitaRequestContext, raw: ByteBuffer,
+                       _ body: @escaping @Sendable (StoreTransaction) async throws -> (String, String)) async throws -> Response {
+        let principal = context.principal!
+        let key = try Idempotency.key(request)
+        let digest = Idempotency.digest(request, body: raw)
+        let (outcome, replayed) = try await database.transaction { tx -> (Idempotency.Outcome, Bool) in
+            if let stored = try await Idempotency.replay(tx, principal: principal, key: key, digest: digest) {
+                return (stored, true)
+            }
+            let (json, location) = try await body(tx)
+            let outcome = Idempotency.Outcome(status: 201, location: location, body: json)
+            try await Idempotency.store(tx, outcome, principal: principal, key: key, digest: digest, now: clock())
+            return (outcome, false)
+        }
+        return Idempotency.response(outcome, replayed: replayed)
+    }
+}

@@ -1,0 +1,91 @@
+import Foundation
+import Hummingbird
+import Logging
+import VitaCore
+import VitaStorage
+
+/// Options of the Learner API server.
+public struct ServerOptions: Sendable {
+    /// The address to listen on.
+    public var host: String
+    /// The port to listen on.
+    public var port: Int
+    /// The largest accepted request body, in bytes (1 MiB by default).
+    public var maxBodySize: Int
+
+    /// Creates options.
+    public init(host: String = "127.0.0.1", port: Int = 8080, maxBodySize: Int = 1 << 20) {
+        self.host = host
+        self.port = port
+        self.maxBodySize = maxBodySize
+    }
+}
+
+/// The router of the Learner API with its OpenAPI document, built from one catalog of operations.
+public struct LearnerAPI {
+    /// The router to serve.
+    public let router: Router<VitaRequestContext>
+    /// The OpenAPI 3.1 document (JSON) describing exactly the routes of `router`.
+    public let openAPIDocument: Data
+
+    /// Builds the routes on `database`. `clock` is injectable for tests.
+    public init(database: VitaDatabase, options: ServerOptions = .init(),
+                clock: @escaping @Sendable () -> Date = { Date() }) {
+        let router = Router(context: VitaRequestContext.self)
+        router.add(middleware: ProblemMiddleware())
+        router.add(middleware: AuthenticationMiddleware(database: database))
+        let catalog = RouteCatalog(router: router)
+        let gate = AccessGate(database: database, clock: clock)
+        let reader = RequestReader(maxBodySize: options.maxBodySize)
+        AdminRoutes(database: database, gate: gate, reader: reader).register(in: catalog)
+        LearnerRoutes(database: database, gate: gate, reader: reader).register(in: catalog)
+
+        catalog.add(Operation(method: .get, path: "/health", operationId: "health", summary: "Liveness",
+                              tag: "Service", access: .open, query: [], headers: [], requestSchema: nil,
+                              success: (200, "Health"), errors: [])) { _, _ in
+            try APIJSON.response(DTO.Health(status: "ok"))
+        }
+        catalog.add(Operation(method: .get, path: "/ready", operationId: "ready",
+                              summary: "Readiness: the database answers", tag: "Service", access: .open, query: [],
+                              headers: [], requestSchema: nil, success: (200, "Health"), errors: [503])) { _, _ in
+            do {
+                _ = try await database.withConnection { try await $0.raw("SELECT 1 AS one").first() }
+            } catch {
+                throw Problem(status: 503, title: "Service Unavailable", detail: "the database does not answer")
+            }
+            return try APIJSON.response(DTO.Health(status: "ready"))
+        }
+        // The document lists itself and /docs too, so it is built after those two are added.
+        let documentBox = DocumentBox()
+        catalog.add(Operation(method: .get, path: "/openapi.json", operationId: "openAPIDocument",
+                              summary: "This OpenAPI document", tag: "Service", access: .open, query: [], headers: [],
+                              requestSchema: nil, success: (200, nil), errors: [])) { _, _ in
+            Response(status: .ok, headers: [.contentType: "application/json"],
+                     body: .init(byteBuffer: ByteBuffer(bytes: documentBox.bytes)))
+        }
+        catalog.add(Operation(method: .get, path: "/docs", operationId: "apiDocs", summary: "Interactive API documentation",
+                              tag: "Service", access: .open, query: [], headers: [], requestSchema: nil,
+                              success: (200, nil), errors: [])) { _, _ in
+            Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"],
+                     body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.docsPage(catalog.operations))))
+        }
+        let document = OpenAPIDocument.build(catalog.operations)
+        documentBox.bytes = document
+        self.router = router
+        self.openAPIDocument = document
+    }
+}
+
+/// Builds the Vita server application.
+public func buildApplication(database: VitaDatabase, options: ServerOptions, logger: Logger)
+    -> some ApplicationProtocol {
+    let api = LearnerAPI(database: database, options: options)
+    return Application(router: api.router,
+                       configuration: .init(address: .hostname(options.host, port: options.port), serverName: "Vita"),
+                       logger: logger)
+}
+
+/// Holds the document bytes, set once before the server starts.
+final class DocumentBox: @unchecked Sendable {
+    var bytes = Data()
+}

@@ -1,0 +1,32 @@
+import Hummingbird
+import VitaCore
+import VitaStorage
+
+/// Reads `Authorization: Bearer <key>` and sets the context's principal when the key is valid and unrevoked.
+/// Routes decide whether a principal is required; a presented but invalid key is always refused.
+struct AuthenticationMiddleware: RouterMiddleware {
+    let database: VitaDatabase
+
+    func handle(_ request: Request, context: VitaRequestContext,
+                next: (Request, VitaRequestContext) async throws -> Response) async throws -> Response {
+        guard let header = request.headers[.authorization] else { return try await next(request, context) }
+        guard header.hasPrefix("Bearer "), let (ownerId, secret) = APIKeys.parse(String(header.dropFirst(7))) else {
+            throw Problem.unauthorized
+        }
+        var context = context
+        if ownerId.hasPrefix("adm_") {
+            let hash = try await database.read { try await $0.adminKeyHash(id: ownerId) }
+            guard let hash, APIKeys.matches(secret: secret, storedHash: hash) else { throw Problem.unauthorized }
+            context.principal = .admin(keyId: ownerId)
+        } else {
+            let found = try await database.read { try await $0.system(id: ownerId) }
+            guard let found, APIKeys.matches(secret: secret, storedHash: found.keyHash) else { throw Problem.unauthorized }
+            guard found.system.revokedAt == nil else {
+                throw Problem(status: 401, title: "Unauthorized", detail: "this system's API key was revoked",
+                              errors: [.init(field: "Authorization", reason: "revoked")], rule: AgreementPolicy.Rule.systemRevoked.rawValue)
+            }
+            context.principal = .system(found.system)
+        }
+        return try await next(request, context)
+    }
+}

@@ -1,0 +1,128 @@
+import Foundation
+import VitaCore
+
+/// Request and response bodies of the Learner API.
+enum DTO {
+    struct List<Item: Encodable>: Encodable {
+        var items: [Item]
+        var nextCursor: String?
+    }
+
+    struct CreateOrganization: Decodable {
+        var name: String
+        var kind: Organization.Kind
+        var identifiers: [Identifier]?
+    }
+
+    struct CreateSystem: Decodable {
+        var organizationId: String
+        var name: String
+        var kind: ConnectedSystem.Kind
+    }
+
+    struct CreatedSystem: Encodable {
+        var system: ConnectedSystem
+        /// Shown once; only its hash is stored.
+        var apiKey: String
+    }
+
+    struct CreateAgreement: Decodable {
+        var providerOrganizationId: String
+        var consumerSystemId: String
+        var categories: [RecordCategory]
+        var permissions: [Permission]
+        var purpose: String
+        var validFrom: Date?
+        var validUntil: Date?
+        var consentRequired: Bool
+        var status: Agreement.Status?
+    }
+
+    struct UpdateAgreement: Decodable {
+        var status: Agreement.Status?
+        var purpose: String?
+        var validUntil: Date?
+    }
+
+    struct CreateLearner: Decodable {
+        var name: Learner.Name
+        var identifiers: [Identifier]?
+        var birthDate: CalendarDate?
+    }
+
+    struct Erase: Decodable {
+        var reason: String
+    }
+
+    struct CreateCompetency: Decodable {
+        var organizationId: String?
+        var name: String
+        var description: String?
+        var framework: String?
+        var caseItemURI: String?
+    }
+
+    struct GrantConsent: Decodable {
+        var agreementId: String
+    }
+
+    /// Provenance as a client asserts it; Vita adds the system and the time it recorded the record.
+    struct AssertedProvenance: Decodable {
+        var sourceRecordId: String
+        var rawDataURI: String?
+        var rawDigest: String?
+        var assertedAt: Date?
+    }
+
+    struct RecordWrite<Body: Decodable>: Decodable {
+        var record: Body
+        var provenance: AssertedProvenance
+    }
+
+    struct Record: Encodable {
+        var id: String
+        var learnerId: String
+        var category: RecordCategory
+        var organizationId: String
+        var version: Int
+        var record: RecordBodyJSON?
+        var provenance: Provenance
+        var deletion: Tombstone?
+
+        init(_ record: LearnerRecord) {
+            self.id = record.id
+            self.learnerId = record.learnerId
+            self.category = record.category
+            self.organizationId = record.organizationId
+            self.version = record.version
+            self.record = record.body.map(RecordBodyJSON.init)
+            self.provenance = record.provenance
+            self.deletion = record.deletion
+        }
+    }
+
+    struct RecordBodyJSON: Encodable {
+        let body: RecordBody
+        init(_ body: RecordBody) { self.body = body }
+        func encode(to encoder: any Encoder) throws {
+            switch body {
+            case .affiliation(let value): try value.encode(to: encoder)
+            case .experience(let value): try value.encode(to: encoder)
+            case .competency(let value): try value.encode(to: encoder)
+            case .credential(let value): try value.encode(to: encoder)
+            case .employment(let value): try value.encode(to: encoder)
+            }
+        }
+    }
+
+    struct AuditVerification: Encodable {
+        var intact: Bool
+        var checked: Int64
+        var firstBrokenSequence: Int64?
+        var reason: String?
+    }
+
+    struct Health: Encodable {
+        var status: String
+    }
+}

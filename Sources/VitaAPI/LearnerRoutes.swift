@@ -1,0 +1,409 @@
+import Foundation
+import Hummingbird
+import NIOCore
+import VitaCore
+import VitaStorage
+
+/// Learners, their records by category, the computed profile, consents and the learner's access log.
+/// Every call is checked against the agreements and audited by `AccessGate`.
+struct LearnerRoutes: Sendable {
+    let database: VitaDatabase
+    let gate: AccessGate
+    let reader: RequestReader
+
+    static let recordSchemas: [RecordCategory: String] = [
+        .affiliations: "Affiliation", .experiences: "LearningExperience", .competencies: "CompetencyAssertion",
+        .credentials: "CredentialRecord", .employment: "EmploymentRecord",
+    ]
+
+    func register(in catalog: RouteCatalog) {
+        let base = "/api/v1/learners"
+        let learnerPath = "\(base)/{learnerId}"
+        let paging = AdminRoutes.pagingQuery
+        let idempotencyHeader = [("Idempotency-Key", false, "Replays the first response for a repeated key")]
+
+        catalog.add(Operation(method: .post, path: base, operationId: "createLearner", summary: "Register a learner",
+                              tag: "Learners", access: .principal, query: [], headers: idempotencyHeader,
+                              requestSchema: "CreateLearner", success: (201, "Learner"),
+                              errors: [400, 401, 403, 413, 422])) { request, context in
+            let (input, raw) = try await reader.decode(DTO.CreateLearner.self, from: request)
+            let now = Timestamp.truncated(gate.clock())
+            let learner = Learner(id: EntityID.make("lrn", now: now), name: input.name, identifiers: input.identifiers ?? [],
+                                  birthDate: input.birthDate, createdAt: now, updatedAt: now)
+            try learner.validate(today: CalendarDate(now))
+            let principal = context.principal!
+            let key = try Idempotency.key(request)
+            let digest = Idempotency.digest(request, body: raw)
+            // Creating a learner needs an agreement that lets the system write some category.
+            let (outcome, replayed) = try await gate.withAccess(principal, learnerId: learner.id, categories: RecordCategory.stored,
+                                                  permission: .write, action: "learner.create", anyCategory: true) { tx, _ in
+                if let stored = try await Idempotency.replay(tx, principal: principal, key: key, digest: digest) {
+                    return (stored, true)
+                }
+                try await tx.insert(learner)
+                let outcome = Idempotency.Outcome(status: 201, location: "\(base)/\(learner.id)", body: try Idempotency.encode(learner))
+                try await Idempotency.store(tx, outcome, principal: principal, key: key, digest: digest, now: now)
+                return (outcome, false)
+            }
+            var response = Idempotency.response(outcome, replayed: replayed)
+            if !replayed { response.headers[.eTag] = "\"\(learner.id).v\(learner.version)\"" }
+            return response
+        }
+        catalog.add(Operation(method: .get, path: base, operationId: "listLearners", summary: "List learners",
+                              tag: "Learners", access: .admin, query: paging, headers: [], requestSchema: nil,
+                              success: (200, "LearnerList"), errors: [400, 401, 403])) { request, _ in
+            let (cursor, limit) = try reader.paging(request)
+            let page = try await database.read { try await $0.learners(after: cursor, limit: limit) }
+            return try APIJSON.response(DTO.List(items: page.items, nextCursor: page.nextCursor))
+        }
+        catalog.add(Operation(method: .get, path: learnerPath, operationId: "getLearner", summary: "Read a learner",
+                              tag: "Learners", access: .principal, query: [], headers: [], requestSchema: nil,
+                              success: (200, "Learner"), errors: [401, 403, 404])) { _, context in
+            let id = try reader.id(context, "learnerId", prefix: "lrn", what: "learner")
+            let learner = try await gate.withAccess(context.principal!, learnerId: id, categories: RecordCategory.allCases,
+                                                    permission: .read, action: "learner.read", anyCategory: true) { tx, _ in
+                try await tx.learner(id: id)
+            }
+            guard let learner else { throw Problem.notFound("learner") }
+            return try APIJSON.response(learner, headers: [.eTag: "\"\(learner.id).v\(learner.version)\""])
+        }
+        catalog.add(Operation(method: .put, path: learnerPath, operationId: "updateLearner",
+                              summary: "Replace a learner's details (If-Match required)", tag: "Learners", access: .principal,
+                              query: [], headers: [("If-Match", true, "The ETag of the version being replaced")],
+                              requestSchema: "CreateLearner", success: (200, "Learner"),
+                              errors: [400, 401, 403, 404, 412, 413, 422, 428])) { request, context in
+            let id = try reader.id(context, "learnerId", prefix: "lrn", what: "learner")
+            let (input, _) = try await reader.decode(DTO.CreateLearner.self, from: request)
+            let now = Timestamp.truncated(gate.clock())
+            let updated = try await gate.withAccess(context.principal!, learnerId: id, categories: RecordCategory.stored,
+                                                    permission: .write, action: "learner.update", anyCategory: true) { tx, _ in
+                guard var learner = try await tx.learner(id: id), learner.erasure == nil else { throw Problem.notFound("learner") }
+                try reader.requireMatch(request, entityTag: "\"\(learner.id).v\(learner.version)\"")
+                let previous = learner.version
+                learner.name = input.name
+                learner.identifiers = input.identifiers ?? []
+                learner.birthDate = input.birthDate
+                try learner.validate(today: CalendarDate(now))
+                learner.version += 1
+                learner.updatedAt = now
+                try await tx.update(learner, expectedVersion: previous)
+                return learner
+            }
+            return try APIJSON.response(updated, headers: [.eTag: "\"\(updated.id).v\(updated.version)\""])
+        }
+        catalog.add(Operation(method: .delete, path: learnerPath, operationId: "eraseLearner",
+                              summary: "Erase a learner's personal fields on request; ids, provenance and audit remain",
+                              tag: "Learners", access: .admin, query: [], headers: [], requestSchema: "Erase",
+                              success: (200, "Learner"), errors: [400, 401, 403, 404, 413, 422])) { request, context in
+            let id = try reader.id(context, "learnerId", prefix: "lrn", what: "learner")
+            let (input, _) = try await reader.decode(DTO.Erase.self, from: request)
+            guard !input.reason.trimmingCharacters(in: .whitespaces).isEmpty else {
+                throw ValidationFailures([.invalidField("reason", "must not be empty")])
+            }
+            let principal = context.principal!
+            let erased = try await gate.withAccess(principal, learnerId: id, categories: RecordCategory.stored,
+                                                   permission: .write, action: "learner.erase") { tx, _ in
+                guard try await tx.learner(id: id) != nil else { throw Problem.notFound("learner") }
+                try await tx.erase(learnerId: id, tombstone: Tombstone(reason: input.reason, at: Timestamp.truncated(gate.clock()),
+                                                                       by: principal.actor.id))
+                return try await tx.learner(id: id)!
+            }
+            return try APIJSON.response(erased)
+        }
+
+        for category in RecordCategory.stored {
+            registerRecords(category, in: catalog, learnerPath: learnerPath)
+        }
+
+        catalog.add(Operation(method: .get, path: "\(learnerPath)/profile", operationId: "getProfile",
+                              summary: "The learner profile computed from the records, each value with its derivation",
+                              tag: "Profile", access: .principal,
+                              query: [("asOf", "string", "RFC 3339 time: the profile as the records stood then")],
+                              headers: [], requestSchema: nil, success: (200, "LearnerProfile"),
+                              errors: [400, 401, 403, 404])) { request, context in
+            let id = try reader.id(context, "learnerId", prefix: "lrn", what: "learner")
+            let asOf = try reader.asOf(request)
+            let now = gate.clock()
+            let profile = try await gate.withAccess(context.principal!, learnerId: id, categories: [.profile],
+                                                    permission: .read, action: "profile.read") { tx, grant -> LearnerProfile? in
+                guard try await tx.learner(id: id) != nil else { return nil }
+                let records = try await tx.records(learnerId: id, categories: RecordCategory.stored,
+                                                   organizations: grant.providers, asOf: asOf).items
+                return ProfileRules.profile(learnerId: id, records: records, referenceDate: CalendarDate(asOf ?? now), asOf: asOf)
+            }
+            guard let profile else { throw Problem.notFound("learner") }
+            return try APIJSON.response(profile)
+        }
+
+        catalog.add(Operation(method: .get, path: "\(learnerPath)/consents", operationId: "listConsents",
+                              summary: "The consents a learner gave, in force or withdrawn", tag: "Consents",
+                              access: .admin, query: [], headers: [], requestSchema: nil,
+                              success: (200, "ConsentList"), errors: [401, 403, 404])) { _, context in
+            let id = try reader.id(context, "learnerId", prefix: "lrn", what: "learner")
+            let consents = try await gate.withAccess(context.principal!, learnerId: id, categories: [],
+                                                     permission: .read, action: "consent.list") { tx, _ -> [Consent]? in
+                guard try await tx.learner(id: id) != nil else { return nil }
+                return try await tx.consents(learnerId: id)
+            }
+            guard let consents else { throw Problem.notFound("learner") }
+            return try APIJSON.response(DTO.List(items: consents, nextCursor: nil))
+        }
+        catalog.add(Operation(method: .post, path: "\(learnerPath)/consents", operationId: "grantConsent",
+                              summary: "Record the learner's consent to an agreement", tag: "Consents", access: .admin,
+                              query: [], headers: [], requestSchema: "GrantConsent", success: (201, "Consent"),
+                              errors: [400, 401, 403, 404, 413, 422])) { request, context in
+            let id = try reader.id(context, "learnerId", prefix: "lrn", what: "learner")
+            let (input, _) = try await reader.decode(DTO.GrantConsent.self, from: request)
+            let now = Timestamp.truncated(gate.clock())
+            let consent = try await gate.withAccess(context.principal!, learnerId: id, categories: [],
+                                                    permission: .write, action: "consent.grant") { tx, _ -> Consent in
+                guard try await tx.learner(id: id) != nil else { throw Problem.notFound("learner") }
+                guard try await tx.agreement(id: input.agreementId) != nil else {
+                    throw ValidationFailures([.invalidField("agreementId", "no such agreement")])
+                }
+                let consent = Consent(id: EntityID.make("cns", now: now), learnerId: id, agreementId: input.agreementId, grantedAt: now)
+                try await tx.insert(consent)
+                return consent
+            }
+            return try APIJSON.response(consent, status: .created,
+                                        headers: [.location: "\(base)/\(id)/consents/\(consent.id)"])
+        }
+        catalog.add(Operation(method: .delete, path: "\(learnerPath)/consents/{consentId}", operationId: "withdrawConsent",
+                              summary: "Withdraw a consent; the next access that needs it is denied", tag: "Consents",
+                              access: .admin, query: [], headers: [], requestSchema: nil, success: (200, "Consent"),
+                              errors: [401, 403, 404])) { _, context in
+            let id = try reader.id(context, "learnerId", prefix: "lrn", what: "learner")
+            let consentId = try reader.id(context, "consentId", prefix: "cns", what: "consent")
+            let consent = try await gate.withAccess(context.principal!, learnerId: id, categories: [],
+                                                    permission: .write, action: "consent.withdraw") { tx, _ in
+                try await tx.withdrawConsent(id: consentId, learnerId: id, at: Timestamp.truncated(gate.clock()))
+            }
+            guard let consent else { throw Problem.notFound("consent") }
+            return try APIJSON.response(consent)
+        }
+        catalog.add(Operation(method: .get, path: "\(learnerPath)/access-log", operationId: "listLearnerAccessLog",
+                              summary: "Who accessed this learner's data: the audit entries about the learner",
+                              tag: "Audit", access: .admin, query: paging, headers: [], requestSchema: nil,
+                              success: (200, "AuditEntryList"), errors: [400, 401, 403, 404])) { request, context in
+            let id = try reader.id(context, "learnerId", prefix: "lrn", what: "learner")
+            let (cursor, limit) = try reader.paging(request)
+            let page = try await database.read { tx -> Page<AuditEntry>? in
+                guard try await tx.learner(id: id) != nil else { return nil }
+                return try await tx.auditEntries(learnerId: id, after: cursor, limit: limit)
+            }
+            guard let page else { throw Problem.notFound("learner") }
+            return try APIJSON.response(DTO.List(items: page.items, nextCursor: page.nextCursor))
+        }
+    }
+
+    private func decodeWrite(_ category: RecordCategory, _ request: Request)
+        async throws -> (RecordBody, DTO.AssertedProvenance, ByteBuffer) {
+        switch category {
+        case .affiliations:
+            let (w, raw) = try await reader.decode(DTO.RecordWrite<Affiliation>.self, from: request)
+            return (.affiliation(w.record), w.provenance, raw)
+        case .experiences:
+            let (w, raw) = try await reader.decode(DTO.RecordWrite<LearningExperience>.self, from: request)
+            return (.experience(w.record), w.provenance, raw)
+        case .competencies:
+            let (w, raw) = try await reader.decode(DTO.RecordWrite<CompetencyAssertion>.self, from: request)
+            return (.competency(w.record), w.provenance, raw)
+        case .credentials:
+            let (w, raw) = try await reader.decode(DTO.RecordWrite<CredentialRecord>.self, from: request)
+            return (.credential(w.record), w.provenance, raw)
+        case .employment, .profile:
+            let (w, raw) = try await reader.decode(DTO.RecordWrite<EmploymentRecord>.self, from: request)
+            return (.employment(w.record), w.provenance, raw)
+        }
+    }
+
+    /// Provenance for a write: the caller's assertion, the authenticated system, and Vita's recording time. When the
+    /// caller sends no digest of the raw data, the digest of the record body as sent is recorded.
+    private func provenance(_ asserted: DTO.AssertedProvenance, body: RecordBody, principal: Principal, now: Date)
+        throws -> Provenance {
+        var failures = ValidationFailures()
+        failures.require(!asserted.sourceRecordId.isEmpty && asserted.sourceRecordId.count <= 200,
+                         "provenance.sourceRecordId", "must be 1 to 200 characters")
+        if let digest = asserted.rawDigest {
+            failures.require(Provenance.isWellFormedDigest(digest), "provenance.rawDigest",
+                             "must be sha256: followed by 64 lowercase hex digits")
+        }
+        if let uri = asserted.rawDataURI {
+            failures.require(uri.contains(":") && !uri.contains(" ") && uri.count <= 2000, "provenance.rawDataURI",
+                             "must be an absolute URI")
+        }
+        if let assertedAt = asserted.assertedAt {
+            failures.require(assertedAt <= now.addingTimeInterval(300), "provenance.assertedAt", "must not be in the future")
+        }
+        try failures.throwIfAny()
+        let digest = try asserted.rawDigest ?? ContentDigest.sha256(body.encoded(with: APIJSON.encoder))
+        return Provenance(systemId: principal.actor.id, sourceRecordId: asserted.sourceRecordId,
+                          rawDataURI: asserted.rawDataURI, rawDigest: digest,
+                          assertedAt: Timestamp.truncated(asserted.assertedAt ?? now), recordedAt: now)
+    }
+
+    private func registerRecords(_ category: RecordCategory, in catalog: RouteCatalog, learnerPath: String) {
+        let name = category.rawValue
+        let singular = Self.recordSchemas[category]!
+        let collection = "\(learnerPath)/\(name)"
+        let item = "\(collection)/{recordId}"
+        let tag = "Records"
+
+        catalog.add(Operation(method: .get, path: collection, operationId: "list\(singular)Records",
+                              summary: "List the learner's \(name) records", tag: tag, access: .principal,
+                              query: AdminRoutes.pagingQuery + [("asOf", "string", "RFC 3339 time: the records as they stood then"),
+                                                                ("includeDeleted", "boolean", "Include tombstones")],
+                              headers: [], requestSchema: nil, success: (200, "RecordList"),
+                              errors: [400, 401, 403, 404])) { request, context in
+            let id = try reader.id(context, "learnerId", prefix: "lrn", what: "learner")
+            let (cursor, limit) = try reader.paging(request)
+            let asOf = try reader.asOf(request)
+            let includeDeleted = request.uri.queryParameters["includeDeleted"] == "true"
+            let page = try await gate.withAccess(context.principal!, learnerId: id, categories: [category],
+                                                 permission: .read, action: "records.read") { tx, grant -> Page<LearnerRecord>? in
+                guard try await tx.learner(id: id) != nil else { return nil }
+                return try await tx.records(learnerId: id, categories: [category], organizations: grant.providers, asOf: asOf,
+                                            includeDeleted: includeDeleted, after: cursor, limit: limit)
+            }
+            guard let page else { throw Problem.notFound("learner") }
+            return try APIJSON.response(DTO.List(items: page.items.map(DTO.Record.init), nextCursor: page.nextCursor))
+        }
+
+        catalog.add(Operation(method: .post, path: collection, operationId: "create\(singular)Record",
+                              summary: "Record a new \(singular) for the learner, with its provenance", tag: tag,
+                              access: .principal, query: [],
+                              headers: [("Idempotency-Key", false, "Replays the first response for a repeated key")],
+                              requestSchema: "\(singular)Write", success: (201, "Record"),
+                              errors: [400, 401, 403, 404, 409, 413, 422])) { request, context in
+            let learnerId = try reader.id(context, "learnerId", prefix: "lrn", what: "learner")
+            let (body, asserted, raw) = try await decodeWrite(category, request)
+            try body.validate()
+            let principal = context.principal!
+            let now = Timestamp.truncated(gate.clock())
+            let record = LearnerRecord(id: EntityID.make("rec", now: now), learnerId: learnerId, category: category,
+                                       organizationId: body.organizationId, version: 1, body: body,
+                                       provenance: try provenance(asserted, body: body, principal: principal, now: now))
+            let key = try Idempotency.key(request)
+            let digest = Idempotency.digest(request, body: raw)
+            let (outcome, replayed) = try await gate.withAccess(principal, learnerId: learnerId, categories: [category],
+                                                                permission: .write, action: "records.write",
+                                                                recordOrganizationId: body.organizationId) { tx, _ in
+                if let stored = try await Idempotency.replay(tx, principal: principal, key: key, digest: digest) {
+                    return (stored, true)
+                }
+                guard try await tx.learner(id: learnerId) != nil else { throw Problem.notFound("learner") }
+                try await tx.insert(record)
+                let outcome = Idempotency.Outcome(status: 201, location: "/api/v1/learners/\(learnerId)/\(name)/\(record.id)",
+                                                  body: try Idempotency.encode(DTO.Record(record)))
+                try await Idempotency.store(tx, outcome, principal: principal, key: key, digest: digest, now: now)
+                return (outcome, false)
+            }
+            var response = Idempotency.response(outcome, replayed: replayed)
+            if !replayed { response.headers[.eTag] = record.entityTag }
+            return response
+        }
+
+        catalog.add(Operation(method: .get, path: item, operationId: "get\(singular)Record",
+                              summary: "Read one \(singular) record (current, or as of a time)", tag: tag,
+                              access: .principal, query: [("asOf", "string", "RFC 3339 time: the version current then")],
+                              headers: [], requestSchema: nil, success: (200, "Record"),
+                              errors: [400, 401, 403, 404])) { request, context in
+            let learnerId = try reader.id(context, "learnerId", prefix: "lrn", what: "learner")
+            let recordId = try reader.id(context, "recordId", prefix: "rec", what: "record")
+            let asOf = try reader.asOf(request)
+            let record = try await gate.withAccess(context.principal!, learnerId: learnerId, categories: [category],
+                                                   permission: .read, action: "records.read") { tx, grant in
+                try await visibleRecord(tx, recordId, learnerId: learnerId, category: category, grant: grant, asOf: asOf)
+            }
+            return try APIJSON.response(DTO.Record(record), headers: [.eTag: record.entityTag])
+        }
+
+        catalog.add(Operation(method: .get, path: "\(item)/versions", operationId: "list\(singular)RecordVersions",
+                              summary: "Every version of a \(singular) record, oldest first", tag: tag, access: .principal,
+                              query: [], headers: [], requestSchema: nil, success: (200, "RecordList"),
+                              errors: [401, 403, 404])) { _, context in
+            let learnerId = try reader.id(context, "learnerId", prefix: "lrn", what: "learner")
+            let recordId = try reader.id(context, "recordId", prefix: "rec", what: "record")
+            let versions = try await gate.withAccess(context.principal!, learnerId: learnerId, categories: [category],
+                                                     permission: .read, action: "records.read") { tx, grant in
+                _ = try await visibleRecord(tx, recordId, learnerId: learnerId, category: category, grant: grant, asOf: nil)
+                return try await tx.versions(ofRecord: recordId)
+            }
+            return try APIJSON.response(DTO.List(items: versions.map(DTO.Record.init), nextCursor: nil))
+        }
+
+        catalog.add(Operation(method: .put, path: item, operationId: "update\(singular)Record",
+                              summary: "Store a new version of a \(singular) record (If-Match required)", tag: tag,
+                              access: .principal, query: [], headers: [("If-Match", true, "The ETag of the version being replaced")],
+                              requestSchema: "\(singular)Write", success: (200, "Record"),
+                              errors: [400, 401, 403, 404, 412, 413, 422, 428])) { request, context in
+            let learnerId = try reader.id(context, "learnerId", prefix: "lrn", what: "learner")
+            let recordId = try reader.id(context, "recordId", prefix: "rec", what: "record")
+            let (body, asserted, _) = try await decodeWrite(category, request)
+            try body.validate()
+            let principal = context.principal!
+            let now = Timestamp.truncated(gate.clock())
+            let provenance = try provenance(asserted, body: body, principal: principal, now: now)
+            let updated = try await gate.withAccess(principal, learnerId: learnerId, categories: [category],
+                                                    permission: .write, action: "records.write",
+                                                    recordOrganizationId: body.organizationId) { tx, grant in
+                let current = try await visibleRecord(tx, recordId, learnerId: learnerId, category: category, grant: grant, asOf: nil)
+                try reader.requireMatch(request, entityTag: current.entityTag)
+                guard current.organizationId == body.organizationId else {
+                    throw ValidationFailures([.invalidField("record.organizationId", "cannot change in an update")])
+                }
+                let next = LearnerRecord(id: recordId, learnerId: learnerId, category: category,
+                                         organizationId: body.organizationId, version: current.version + 1,
+                                         body: body, provenance: provenance)
+                try await tx.insert(next)
+                return next
+            }
+            return try APIJSON.response(DTO.Record(updated), headers: [.eTag: updated.entityTag])
+        }
+
+        catalog.add(Operation(method: .delete, path: item, operationId: "delete\(singular)Record",
+                              summary: "Delete a \(singular) record: a tombstone version with the reason (If-Match required)",
+                              tag: tag, access: .principal,
+                              query: [("reason", "string", "Why the record is deleted (required)")],
+                              headers: [("If-Match", true, "The ETag of the version being deleted")],
+                              requestSchema: nil, success: (200, "Record"),
+                              errors: [400, 401, 403, 404, 412, 428])) { request, context in
+            let learnerId = try reader.id(context, "learnerId", prefix: "lrn", what: "learner")
+            let recordId = try reader.id(context, "recordId", prefix: "rec", what: "record")
+            guard let reason = request.uri.queryParameters["reason"].map(String.init),
+                  !reason.trimmingCharacters(in: .whitespaces).isEmpty, reason.count <= 1000 else {
+                throw Problem.badRequest("reason", "is required (1 to 1000 characters)")
+            }
+            let principal = context.principal!
+            let now = Timestamp.truncated(gate.clock())
+            let tombstone = try await gate.withAccess(principal, learnerId: learnerId, categories: [category],
+                                                      permission: .write, action: "records.delete") { tx, grant in
+                let current = try await visibleRecord(tx, recordId, learnerId: learnerId, category: category, grant: grant, asOf: nil)
+                try reader.requireMatch(request, entityTag: current.entityTag)
+                if case .system = principal, !(grant.providers?.contains(current.organizationId) ?? true) {
+                    throw Problem.forbidden("no agreement lets this system write records held for that organization")
+                }
+                var provenance = current.provenance
+                provenance.systemId = principal.actor.id
+                provenance.recordedAt = now
+                let tombstone = LearnerRecord(id: recordId, learnerId: learnerId, category: category,
+                                              organizationId: current.organizationId, version: current.version + 1, body: nil,
+                                              provenance: provenance,
+                                              deletion: Tombstone(reason: reason, at: now, by: principal.actor.id))
+                try await tx.insert(tombstone)
+                return tombstone
+            }
+            return try APIJSON.response(DTO.Record(tombstone), headers: [.eTag: tombstone.entityTag])
+        }
+    }
+
+    /// The record if it exists, belongs to the learner and category, and is held for an organization the grant covers.
+    private func visibleRecord(_ tx: StoreTransaction, _ recordId: String, learnerId: String, category: RecordCategory,
+                               grant: AccessGate.Grant, asOf: Date?) async throws -> LearnerRecord {
+        guard let record = try await tx.record(id: recordId, asOf: asOf), record.learnerId == learnerId,
+              record.category == category, grant.providers?.contains(record.organizationId) ?? true else {
+            throw Problem.notFound("record")
+        }
+        return record
+    }
+}

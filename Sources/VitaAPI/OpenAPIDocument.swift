@@ -1,0 +1,105 @@
+import Foundation
+
+/// Builds the OpenAPI 3.1 document from the operation catalog and the component schemas shipped as a resource.
+enum OpenAPIDocument {
+    static let problemStatuses: [Int: String] = [
+        400: "The request is malformed; `errors` names each field and reason",
+        401: "No valid API key", 403: "Denied: not an administrator, or an agreement rule (see `rule`)",
+        404: "No such resource", 409: "Conflicts with an existing record", 412: "If-Match does not match the current version",
+        413: "The body is larger than the server accepts", 422: "Well-formed but invalid; `errors` names each field",
+        428: "If-Match is required", 503: "The database does not answer",
+    ]
+
+    static func components() -> [String: Any] {
+        guard let url = Bundle.module.url(forResource: "openapi-components", withExtension: "json"),
+              let data = try? Data(contentsOf: url),
+              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return [:] }
+        return object
+    }
+
+    static func build(_ operations: [Operation]) -> Data {
+        var paths: [String: [String: Any]] = [:]
+        for operation in operations {
+            var parameters: [[String: Any]] = operation.pathParameters.map {
+                ["name": $0, "in": "path", "required": true, "schema": ["type": "string"]]
+            }
+            for (name, type, description) in operation.query {
+                parameters.append(["name": name, "in": "query", "required": false, "description": description,
+                                   "schema": ["type": type]])
+            }
+            for (name, required, description) in operation.headers {
+                parameters.append(["name": name, "in": "header", "required": required, "description": description,
+                                   "schema": ["type": "string"]])
+            }
+            var responses: [String: Any] = [:]
+            var success: [String: Any] = ["description": operation.summary]
+            if let schema = operation.success.1 {
+                success["content"] = ["application/json": ["schema": ["$ref": "#/components/schemas/\(schema)"]]]
+            } else if operation.path == "/docs" {
+                success["content"] = ["text/html": ["schema": ["type": "string"]]]
+            } else {
+                success["content"] = ["application/json": ["schema": ["type": "object"]]]
+            }
+            responses[String(operation.success.0)] = success
+            for status in operation.errors {
+                responses[String(status)] = [
+                    "description": problemStatuses[status] ?? "Error",
+                    "content": ["application/problem+json": ["schema": ["$ref": "#/components/schemas/Problem"]]],
+                ]
+            }
+            var entry: [String: Any] = [
+                "operationId": operation.operationId, "summary": operation.summary, "tags": [operation.tag],
+                "responses": responses,
+            ]
+            if !parameters.isEmpty { entry["parameters"] = parameters }
+            if let schema = operation.requestSchema {
+                entry["requestBody"] = ["required": true, "content": [
+                    "application/json": ["schema": ["$ref": "#/components/schemas/\(schema)"]],
+                ]]
+            }
+            switch operation.access {
+            case .open: entry["security"] = [[String: Any]]()
+            case .admin: entry["security"] = [["apiKey": [String]()]]
+                entry["description"] = "Requires an administrator key."
+            case .principal: entry["security"] = [["apiKey": [String]()]]
+                entry["description"] = "An administrator key, or a connected system's key under an active agreement."
+            }
+            paths[operation.path, default: [:]][operation.method.rawValue.lowercased()] = entry
+        }
+        var components = components()
+        components["securitySchemes"] = ["apiKey": [
+            "type": "http", "scheme": "bearer",
+            "description": "A Vita API key (`vk.<id>.<secret>`): administrators from `vita admin bootstrap`, systems from POST /api/v1/systems",
+        ]]
+        let document: [String: Any] = [
+            "openapi": "3.1.0",
+            "info": ["title": "Vita Learner API", "version": "1.0.0",
+                     "description": "Enterprise Learner Record store: learners, records with provenance, computed profiles, information-exchange agreements and a tamper-evident audit log."],
+            "paths": paths,
+            "components": components,
+        ]
+        return (try? JSONSerialization.data(withJSONObject: document, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
+    }
+
+    /// A self-contained HTML page listing every operation (no scripts, no external assets).
+    static func docsPage(_ operations: [Operation]) -> String {
+        func escape(_ text: String) -> String {
+            text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+                .replacingOccurrences(of: ">", with: "&gt;")
+        }
+        var rows = ""
+        for operation in operations.sorted(by: { ($0.tag, $0.path) < ($1.tag, $1.path) }) {
+            rows += "<tr><td>\(escape(operation.tag))</td><td><code>\(operation.method.rawValue)</code></td>"
+                + "<td><code>\(escape(operation.path))</code></td><td>\(escape(operation.summary))</td>"
+                + "<td>\(operation.access.rawValue)</td></tr>\n"
+        }
+        return """
+            <!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
+            <title>Vita Learner API</title><style>body{font-family:system-ui,sans-serif;margin:2rem;color:#1a1a1a}
+            table{border-collapse:collapse}td,th{border-bottom:1px solid #ccc;padding:.3rem .6rem;text-align:left}</style>
+            </head><body><h1>Vita Learner API</h1><p>The machine-readable document is at <a href="/openapi.json">/openapi.json</a>.</p>
+            <table><thead><tr><th>Area</th><th>Method</th><th>Path</th><th>What it does</th><th>Who</th></tr></thead>
+            <tbody>\(rows)</tbody></table></body></html>
+            """
+    }
+}

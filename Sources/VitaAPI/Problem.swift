@@ -1,0 +1,167 @@
+import Foundation
+import Hummingbird
+import VitaCore
+import VitaStorage
+
+/// An RFC 9457 problem: every error the API returns has this shape, as `application/problem+json`.
+public struct Problem: Error, Codable, Sendable, Equatable {
+    /// One failing field.
+    public struct FieldError: Codable, Sendable, Equatable {
+        /// The JSON path (or header, query parameter) that failed.
+        public var field: String
+        /// Why.
+        public var reason: String
+    }
+
+    /// A URI naming the kind of problem.
+    public var type: String
+    /// A short title for the kind.
+    public var title: String
+    /// The HTTP status.
+    public var status: Int
+    /// What went wrong here.
+    public var detail: String
+    /// The failing fields, when the input was at fault.
+    public var errors: [FieldError]?
+    /// For agreement denials: the rule that denied access.
+    public var rule: String?
+    /// For agreement denials: the agreement that came closest.
+    public var agreementId: String?
+
+    /// Creates a problem.
+    public init(status: Int, title: String, detail: String, errors: [FieldError]? = nil, rule: String? = nil,
+                agreementId: String? = nil) {
+        self.type = "https://vita.example/problems/" + title.lowercased().replacingOccurrences(of: " ", with: "-")
+        self.title = title
+        self.status = status
+        self.detail = detail
+        self.errors = errors
+        self.rule = rule
+        self.agreementId = agreementId
+    }
+
+    static func badRequest(_ field: String, _ reason: String) -> Problem {
+        Problem(status: 400, title: "Bad Request", detail: "\(field): \(reason)", errors: [.init(field: field, reason: reason)])
+    }
+
+    static func notFound(_ what: String) -> Problem {
+        Problem(status: 404, title: "Not Found", detail: "no \(what) with this id")
+    }
+
+    static let unauthorized = Problem(status: 401, title: "Unauthorized",
+                                      detail: "send an API key as 'Authorization: Bearer <key>'",
+                                      errors: [.init(field: "Authorization", reason: "missing or not a valid API key")])
+
+    static func forbidden(_ detail: String) -> Problem {
+        Problem(status: 403, title: "Forbidden", detail: detail)
+    }
+
+    static func validation(_ failures: ValidationFailures) -> Problem {
+        Problem(status: 422, title: "Unprocessable Content",
+                detail: failures.failures.map(\.description).joined(separator: "; "),
+                errors: failures.failures.map { .init(field: $0.field ?? "body", reason: $0.reason) })
+    }
+
+    /// The problem an error stands for. Errors that are not the client's fault become a 500 that reveals nothing.
+    static func from(_ error: any Error) -> Problem {
+        switch error {
+        case let problem as Problem:
+            return problem
+        case let failures as ValidationFailures:
+            return validation(failures)
+        case let error as VitaCoreError:
+            return validation(ValidationFailures([error]))
+        case let error as DecodingError:
+            return decoding(error)
+        case let error as StorageError:
+            switch error.code {
+            case .versionConflict:
+                return Problem(status: 412, title: "Precondition Failed", detail: error.reason,
+                               errors: [.init(field: "If-Match", reason: "does not match the current version")])
+            case .conflict:
+                return Problem(status: 409, title: "Conflict", detail: error.reason)
+            case .notFound:
+                return Problem(status: 404, title: "Not Found", detail: error.reason)
+            default:
+                return Problem(status: 503, title: "Service Unavailable", detail: "the database could not serve the request")
+            }
+        case let error as HTTPError:
+            let status = Int(error.status.code)
+            let title = error.status.reasonPhrase
+            switch error.status {
+            case .contentTooLarge:
+                return Problem(status: status, title: title, detail: "the request body is larger than the server accepts",
+                               errors: [.init(field: "body", reason: "too large")])
+            case .notFound:
+                return Problem(status: status, title: title, detail: "no such resource")
+            case .methodNotAllowed:
+                return Problem(status: status, title: title, detail: "this resource does not accept that method")
+            default:
+                return Problem(status: status, title: title, detail: error.body ?? title)
+            }
+        default:
+            return Problem(status: 500, title: "Internal Server Error", detail: "the server failed; the error was logged")
+        }
+    }
+
+    static func decoding(_ error: DecodingError) -> Problem {
+        func path(_ context: DecodingError.Context, _ extra: (any CodingKey)? = nil) -> String {
+            var keys = context.codingPath
+            if let extra { keys.append(extra) }
+            var text = ""
+            for key in keys {
+                if let index = key.intValue { text += "[\(index)]" } else { text += text.isEmpty ? key.stringValue : ".\(key.stringValue)" }
+            }
+            return text.isEmpty ? "body" : text
+        }
+        switch error {
+        case .keyNotFound(let key, let context):
+            return badRequest(path(context, key), "is required")
+        case .valueNotFound(_, let context):
+            return badRequest(path(context), "must not be null")
+        case .typeMismatch(let type, let context):
+            let name: String
+            switch type {
+            case is String.Type: name = "a string"
+            case is Bool.Type: name = "a boolean"
+            case is Int.Type, is Int64.Type: name = "an integer"
+            case is Double.Type: name = "a number"
+            default: name = context.codingPath.isEmpty ? "a JSON object" : "of another type"
+            }
+            return badRequest(path(context), "must be \(name)")
+        case .dataCorrupted(let context):
+            if context.codingPath.isEmpty {
+                return badRequest("body", "is not valid JSON")
+            }
+            let description = context.debugDescription
+            let reason = description.contains("Cannot initialize") ? "is not one of the allowed values" : description
+            return badRequest(path(context), reason)
+        @unknown default:
+            return badRequest("body", "could not be read")
+        }
+    }
+
+    /// The problem as an HTTP response.
+    func response() -> Response {
+        let data = (try? APIJSON.encoder.encode(self)) ?? Data()
+        var headers = HTTPFields()
+        headers[.contentType] = "application/problem+json"
+        return Response(status: .init(code: status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}
+
+/// Turns every error thrown below it into an `application/problem+json` response.
+struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch {
+            let problem = Problem.from(error)
+            if problem.status >= 500 {
+                // Driver errors describe the failing statement, not bind values, so they are safe to log.
+                context.logger.error("request failed", metadata: ["error": "\(error)"])
+            }
+            return problem.response()
+        }
+    }
+}

@@ -1,0 +1,126 @@
+import Crypto
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import VitaCore
+import VitaStorage
+
+/// Reading requests: bodies with a size limit, query parameters, preconditions.
+struct RequestReader: Sendable {
+    /// The largest accepted body, in bytes.
+    let maxBodySize: Int
+
+    /// Collects and decodes the JSON body.
+    func decode<T: Decodable>(_ type: T.Type, from request: Request) async throws -> (T, ByteBuffer) {
+        var request = request
+        let buffer = try await request.collectBody(upTo: maxBodySize)
+        guard buffer.readableBytes > 0 else { throw Problem.badRequest("body", "a JSON body is required") }
+        let value = try APIJSON.decoder.decode(T.self, from: Data(buffer.readableBytesView))
+        return (value, buffer)
+    }
+
+    /// The paging parameters: `limit` (1...200, default 50) and `cursor`.
+    func paging(_ request: Request) throws -> (cursor: String?, limit: Int) {
+        let query = request.uri.queryParameters
+        var limit = 50
+        if let text = query["limit"] {
+            guard let value = Int(String(text)), (1...200).contains(value) else {
+                throw Problem.badRequest("limit", "must be an integer from 1 to 200")
+            }
+            limit = value
+        }
+        let cursor = query["cursor"].map(String.init)
+        _ = try StoreTransaction.cursorKey(cursor)
+        return (cursor, limit)
+    }
+
+    /// The `asOf` query parameter, if given.
+    func asOf(_ request: Request) throws -> Date? {
+        guard let text = request.uri.queryParameters["asOf"] else { return nil }
+        guard let date = APIJSON.parseTimestamp(String(text)) else {
+            throw Problem.badRequest("asOf", "must be an RFC 3339 timestamp such as 2026-01-31T09:00:00Z")
+        }
+        return date
+    }
+
+    /// Requires `If-Match` to name `entityTag`: 428 when missing, 412 when stale.
+    func requireMatch(_ request: Request, entityTag: String) throws {
+        guard let header = request.headers[.ifMatch] else {
+            throw Problem(status: 428, title: "Precondition Required", detail: "send If-Match with the ETag you last read",
+                          errors: [.init(field: "If-Match", reason: "is required for updates")])
+        }
+        let tags = header.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        guard tags.contains(entityTag) || tags.contains("W/" + entityTag) else {
+            throw Problem(status: 412, title: "Precondition Failed", detail: "the resource changed since you read it",
+                          errors: [.init(field: "If-Match", reason: "does not match the current version")])
+        }
+    }
+
+    /// A path parameter that must be an id with `prefix`; 404 when it cannot be one.
+    func id(_ context: VitaRequestContext, _ name: String, prefix: String, what: String) throws -> String {
+        let value = context.parameters.get(name) ?? ""
+        guard EntityID.isWellFormed(value, prefix: prefix) else { throw Problem.notFound(what) }
+        return value
+    }
+}
+
+/// Replays POST responses by `Idempotency-Key`, in the same transaction as the write they answer.
+enum Idempotency {
+    /// Outcome of a POST handler, as stored for replay.
+    struct Outcome: Sendable {
+        var status: Int
+        var location: String?
+        var body: String
+    }
+
+    static func key(_ request: Request) throws -> String? {
+        guard let key = request.headers[HTTPField.Name("Idempotency-Key")!] else { return nil }
+        guard (1...200).contains(key.count), key.allSatisfy({ $0.isASCII && !$0.isWhitespace }) else {
+            throw Problem.badRequest("Idempotency-Key", "must be 1 to 200 visible ASCII characters")
+        }
+        return key
+    }
+
+    static func digest(_ request: Request, body: ByteBuffer) -> String {
+        var hasher = SHA256()
+        hasher.update(data: Array("\(request.method.rawValue) \(request.uri.path)\n".utf8))
+        hasher.update(data: Array(body.readableBytesView))
+        return ContentDigest.hex(hasher.finalize())
+    }
+
+    /// Returns the stored outcome for a repeated key (or throws 422 when the key was used for another request),
+    /// else nil.
+    static func replay(_ tx: StoreTransaction, principal: Principal, key: String?, digest: String) async throws -> Outcome? {
+        guard let key, let stored = try await tx.idempotentResponse(principal: principal.idempotencyScope, key: key) else {
+            return nil
+        }
+        guard stored.requestDigest == digest else {
+            throw Problem(status: 422, title: "Unprocessable Content",
+                          detail: "this Idempotency-Key was used for a different request",
+                          errors: [.init(field: "Idempotency-Key", reason: "reused with a different request")])
+        }
+        return Outcome(status: stored.status, location: stored.location, body: stored.body)
+    }
+
+    static func store(_ tx: StoreTransaction, _ outcome: Outcome, principal: Principal, key: String?, digest: String,
+                      now: Date) async throws {
+        guard let key else { return }
+        try await tx.storeIdempotentResponse(
+            .init(requestDigest: digest, status: outcome.status, location: outcome.location, body: outcome.body),
+            principal: principal.idempotencyScope, key: key, at: now)
+    }
+
+    static func response(_ outcome: Outcome, replayed: Bool) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json"
+        if let location = outcome.location { headers[.location] = location }
+        if replayed { headers[HTTPField.Name("Idempotent-Replayed")!] = "true" }
+        return Response(status: .init(code: outcome.status), headers: headers,
+                        body: .init(byteBuffer: ByteBuffer(string: outcome.body)))
+    }
+
+    static func encode<T: Encodable>(_ value: T) throws -> String {
+        String(decoding: try APIJSON.encoder.encode(value), as: UTF8.self)
+    }
+}

@@ -1,0 +1,74 @@
+import Hummingbird
+
+/// Who may call an operation.
+enum Access: String, Sendable {
+    /// No credentials needed.
+    case open
+    /// An administrator key.
+    case admin
+    /// An administrator or a connected system (agreements then decide).
+    case principal
+}
+
+/// One documented operation: the single source from which both the router and the OpenAPI document are built,
+/// so that the document is exactly what the server does.
+struct Operation: Sendable {
+    let method: HTTPRequest.Method
+    /// The path in OpenAPI form, e.g. `/api/v1/learners/{learnerId}`.
+    let path: String
+    let operationId: String
+    let summary: String
+    let tag: String
+    let access: Access
+    /// Query parameters: name, schema type, description.
+    let query: [(String, String, String)]
+    /// Header parameters the operation reads: name, required, description.
+    let headers: [(String, Bool, String)]
+    /// The component schema of the request body, if any.
+    let requestSchema: String?
+    /// Success status and the component schema of its body (nil for no body).
+    let success: (Int, String?)
+    /// Error statuses the operation can answer with.
+    let errors: [Int]
+
+    /// The path in Hummingbird's form, `:learnerId` instead of `{learnerId}`.
+    var routerPath: String {
+        path.split(separator: "/", omittingEmptySubsequences: false).map { segment in
+            segment.hasPrefix("{") && segment.hasSuffix("}") ? ":" + segment.dropFirst().dropLast() : String(segment)
+        }.joined(separator: "/")
+    }
+
+    /// The names of the path parameters.
+    var pathParameters: [String] {
+        path.split(separator: "/").filter { $0.hasPrefix("{") }.map { String($0.dropFirst().dropLast()) }
+    }
+}
+
+/// Collects operations while registering their handlers.
+final class RouteCatalog: @unchecked Sendable {
+    private(set) var operations: [Operation] = []
+    let router: Router<VitaRequestContext>
+
+    init(router: Router<VitaRequestContext>) {
+        self.router = router
+    }
+
+    func add(_ operation: Operation,
+             _ handler: @escaping @Sendable (Request, VitaRequestContext) async throws -> Response) {
+        operations.append(operation)
+        let access = operation.access
+        router.on(RouterPath(operation.routerPath), method: operation.method) { request, context in
+            switch access {
+            case .open: break
+            case .principal:
+                guard context.principal != nil else { throw Problem.unauthorized }
+            case .admin:
+                guard let principal = context.principal else { throw Problem.unauthorized }
+                guard case .admin = principal else {
+                    throw Problem.forbidden("this operation needs an administrator key")
+                }
+            }
+            return try await handler(request, context)
+        }
+    }
+}

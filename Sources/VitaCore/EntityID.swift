@@ -1,0 +1,21 @@
+import Foundation
+
+/// Identifiers Vita assigns: a type prefix, then 48 bits of milliseconds and 80 random bits in hex,
+/// so that identifiers sort in creation order (cursor paging relies on it) and cannot be guessed.
+public enum EntityID {
+    /// A new identifier such as `lrn_0193a4c2b1f04d9e8a7c6b5a4f3e`.
+    public static func make(_ prefix: String, now: Date = Date()) -> String {
+        var generator = SystemRandomNumberGenerator()
+        let millis = UInt64(max(0, now.timeIntervalSince1970 * 1000))
+        var bytes: [UInt8] = (0..<6).reversed().map { UInt8(truncatingIfNeeded: millis >> (UInt64($0) * 8)) }
+        for _ in 0..<10 { bytes.append(UInt8.random(in: 0...255, using: &generator)) }
+        return prefix + "_" + ContentDigest.hex(bytes)
+    }
+
+    /// Whether `text` could be an identifier with `prefix` (used to reject malformed path parameters early).
+    public static func isWellFormed(_ text: String, prefix: String) -> Bool {
+        guard text.hasPrefix(prefix + "_") else { return false }
+        let rest = text.dropFirst(prefix.count + 1)
+        return rest.count == 32 && rest.allSatisfy { $0.isHexDigit && !$0.isUppercase }
+    }
+}

@@ -1,0 +1,148 @@
+@preconcurrency import AsyncKit
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import PostgresKit
+import SQLKit
+import SQLiteKit
+
+/// Where Vita keeps its data.
+public enum DatabaseLocation: Sendable, Equatable, CustomStringConvertible {
+    /// An SQLite file (the embedded default).
+    case sqlite(path: String)
+    /// A PostgreSQL database, by `postgres://` URL.
+    case postgres(url: String)
+
+    /// Chooses the location from the options a user gives: a `postgres://` URL wins, else SQLite in `dataDirectory`.
+    public static func resolve(databaseURL: String?, dataDirectory: String) throws -> DatabaseLocation {
+        if let databaseURL, !databaseURL.isEmpty {
+            guard databaseURL.hasPrefix("postgres://") || databaseURL.hasPrefix("postgresql://") else {
+                throw StorageError(.invalidConfiguration, "the database URL must start with postgres:// or postgresql://")
+            }
+            return .postgres(url: databaseURL)
+        }
+        return .sqlite(path: (dataDirectory as NSString).appendingPathComponent("vita.sqlite"))
+    }
+
+    public var description: String {
+        switch self {
+        case .sqlite(let path): "SQLite at \(path)"
+        case .postgres: "PostgreSQL"
+        }
+    }
+}
+
+/// A pooled connection to Vita's database, with transactions that mean the same on SQLite and PostgreSQL.
+///
+/// Nothing here is node-local state: two processes on one PostgreSQL database behave as one service,
+/// because every invariant (audit chain order, idempotency, versions) is enforced inside database transactions.
+public final class VitaDatabase: Sendable {
+    /// Which engine is behind the connection.
+    public enum Engine: String, Sendable { case sqlite, postgres }
+
+    /// The engine.
+    public let engine: Engine
+    private let session: @Sendable (@escaping @Sendable (any SQLDatabase) async throws -> Void) async throws -> Void
+    private let close: @Sendable () async throws -> Void
+    let logger: Logger
+
+    private init(engine: Engine, logger: Logger,
+                 session: @escaping @Sendable (@escaping @Sendable (any SQLDatabase) async throws -> Void) async throws -> Void,
+                 close: @escaping @Sendable () async throws -> Void) {
+        self.engine = engine
+        self.logger = logger
+        self.session = session
+        self.close = close
+    }
+
+    /// Opens a connection pool to `location`. SQLite folders are created as needed.
+    public static func open(_ location: DatabaseLocation, logger: Logger = Logger(label: "vita.storage"),
+                            maxConnections: Int = 4) throws -> VitaDatabase {
+        let group = MultiThreadedEventLoopGroup.singleton
+        switch location {
+        case .sqlite(let path):
+            let directory = (path as NSString).deletingLastPathComponent
+            if !directory.isEmpty {
+                do {
+                    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+                } catch {
+                    throw StorageError(.invalidConfiguration, "cannot create the data folder")
+                }
+            }
+            let source = SQLiteConnectionSource(configuration: .init(storage: .file(path: path), enableForeignKeys: true))
+            let pool = EventLoopGroupConnectionPool(source: source, maxConnectionsPerEventLoop: 1,
+                                                    requestTimeout: .seconds(30), pruneInterval: nil, logger: logger, on: group)
+            return VitaDatabase(engine: .sqlite, logger: logger, session: { body in
+                try await pool.withConnection(logger: logger) { connection in
+                    connection.eventLoop.makeFutureWithTask {
+                        let db = connection.sql(queryLogLevel: .trace)
+                        // Wait for other writers (another process on the same file) instead of failing at once.
+                        try await db.raw("PRAGMA busy_timeout = 15000").run()
+                        try await body(db)
+                    }
+                }.get()
+            }, close: { try await pool.shutdownAsync() })
+        case .postgres(let url):
+            let configuration: SQLPostgresConfiguration
+            do {
+                configuration = try SQLPostgresConfiguration(url: url)
+            } catch {
+                throw StorageError(.invalidConfiguration, "the PostgreSQL URL could not be parsed")
+            }
+            let source = PostgresConnectionSource(sqlConfiguration: configuration)
+            let pool = EventLoopGroupConnectionPool(source: source, maxConnectionsPerEventLoop: max(1, maxConnections / 2),
+                                                    requestTimeout: .seconds(30), pruneInterval: nil, logger: logger, on: group)
+            return VitaDatabase(engine: .postgres, logger: logger, session: { body in
+                try await pool.withConnection(logger: logger) { connection in
+                    connection.eventLoop.makeFutureWithTask {
+                        try await body(connection.sql(queryLogLevel: .trace))
+                    }
+                }.get()
+            }, close: { try await pool.shutdownAsync() })
+        }
+    }
+
+    /// Closes every connection.
+    public func shutdown() async throws {
+        try await close()
+    }
+
+    /// Runs `body` on one connection, outside a transaction.
+    public func withConnection<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        let box = ResultBox<T>()
+        try await session { db in box.value = try await body(db) }
+        return box.value!
+    }
+
+    /// Runs `body` in one transaction: everything it wrote is committed together, or nothing is when it throws.
+    ///
+    /// SQLite transactions start with `BEGIN IMMEDIATE`, so writers queue instead of failing on upgrade;
+    /// PostgreSQL serialises the writers that matter through row locks (see `StoreTransaction.appendAudit`).
+    public func transaction<T: Sendable>(_ body: @escaping @Sendable (StoreTransaction) async throws -> T) async throws -> T {
+        let engine = self.engine
+        return try await withConnection { db in
+            try await db.raw(engine == .sqlite ? "BEGIN IMMEDIATE" : "BEGIN").run()
+            do {
+                let result = try await body(StoreTransaction(db: db, engine: engine))
+                try await db.raw("COMMIT").run()
+                return result
+            } catch {
+                try? await db.raw("ROLLBACK").run()
+                throw error
+            }
+        }
+    }
+}
+
+final class ResultBox<T>: @unchecked Sendable {
+    var value: T?
+}
+
+extension VitaDatabase {
+    /// Runs read-only repository calls on one connection, outside a transaction.
+    public func read<T: Sendable>(_ body: @escaping @Sendable (StoreTransaction) async throws -> T) async throws -> T {
+        let engine = self.engine
+        return try await withConnection { db in try await body(StoreTransaction(db: db, engine: engine)) }
+    }
+}

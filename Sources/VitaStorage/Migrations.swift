@@ -1,0 +1,132 @@
+import Foundation
+import SQLKit
+
+/// Versioned schema migrations. Each runs once, in order, in its own transaction; `vita migrate` and
+/// `vita serve` apply the pending ones. Two processes migrating at once serialise on the migrations table lock.
+public enum Migrations {
+    /// A schema step.
+    struct Migration: Sendable {
+        let version: Int
+        let name: String
+        let statements: [String]
+    }
+
+    /// All migrations, oldest first. Append only: a released migration never changes.
+    static let all: [Migration] = [
+        Migration(version: 1, name: "learner record store", statements: [
+            """
+            CREATE TABLE organizations (
+              id TEXT PRIMARY KEY, name TEXT NOT NULL, kind TEXT NOT NULL, identifiers TEXT NOT NULL,
+              created_at BIGINT NOT NULL)
+            """,
+            """
+            CREATE TABLE connected_systems (
+              id TEXT PRIMARY KEY, organization_id TEXT NOT NULL REFERENCES organizations(id), name TEXT NOT NULL,
+              kind TEXT NOT NULL, key_hash TEXT NOT NULL, created_at BIGINT NOT NULL, revoked_at BIGINT)
+            """,
+            """
+            CREATE TABLE admin_keys (
+              id TEXT PRIMARY KEY, key_hash TEXT NOT NULL, created_at BIGINT NOT NULL, revoked_at BIGINT)
+            """,
+            """
+            CREATE TABLE agreements (
+              id TEXT PRIMARY KEY, provider_organization_id TEXT NOT NULL REFERENCES organizations(id),
+              consumer_system_id TEXT NOT NULL REFERENCES connected_systems(id), categories TEXT NOT NULL,
+              permissions TEXT NOT NULL, purpose TEXT NOT NULL, valid_from BIGINT NOT NULL, valid_until BIGINT,
+              consent_required INTEGER NOT NULL, status TEXT NOT NULL, version INTEGER NOT NULL,
+              created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL)
+            """,
+            "CREATE INDEX agreements_consumer ON agreements (consumer_system_id)",
+            """
+            CREATE TABLE learners (
+              id TEXT PRIMARY KEY, version INTEGER NOT NULL, body TEXT, created_at BIGINT NOT NULL,
+              updated_at BIGINT NOT NULL, erasure TEXT)
+            """,
+            """
+            CREATE TABLE learner_versions (
+              learner_id TEXT NOT NULL REFERENCES learners(id), version INTEGER NOT NULL, body TEXT,
+              recorded_at BIGINT NOT NULL, PRIMARY KEY (learner_id, version))
+            """,
+            """
+            CREATE TABLE consents (
+              id TEXT PRIMARY KEY, learner_id TEXT NOT NULL REFERENCES learners(id),
+              agreement_id TEXT NOT NULL REFERENCES agreements(id), granted_at BIGINT NOT NULL, withdrawn_at BIGINT)
+            """,
+            "CREATE INDEX consents_learner ON consents (learner_id)",
+            """
+            CREATE TABLE competencies (
+              id TEXT PRIMARY KEY, organization_id TEXT REFERENCES organizations(id), body TEXT NOT NULL,
+              created_at BIGINT NOT NULL)
+            """,
+            """
+            CREATE TABLE records (
+              id TEXT NOT NULL, version INTEGER NOT NULL, learner_id TEXT NOT NULL REFERENCES learners(id),
+              category TEXT NOT NULL, organization_id TEXT NOT NULL, body TEXT,
+              system_id TEXT NOT NULL, source_record_id TEXT NOT NULL, raw_data_uri TEXT, raw_digest TEXT NOT NULL,
+              asserted_at BIGINT NOT NULL, recorded_at BIGINT NOT NULL, deletion TEXT, is_current INTEGER NOT NULL,
+              PRIMARY KEY (id, version))
+            """,
+            "CREATE INDEX records_learner ON records (learner_id, category, is_current)",
+            """
+            CREATE TABLE record_sources (
+              system_id TEXT NOT NULL, source_record_id TEXT NOT NULL, record_id TEXT NOT NULL,
+              PRIMARY KEY (system_id, source_record_id))
+            """,
+            """
+            CREATE TABLE audit_entries (
+              sequence BIGINT PRIMARY KEY, occurred_at BIGINT NOT NULL, actor_kind TEXT NOT NULL, actor_id TEXT NOT NULL,
+              action TEXT NOT NULL, learner_id TEXT, categories TEXT NOT NULL, agreement_id TEXT, outcome TEXT NOT NULL,
+              reason TEXT, previous_hash TEXT NOT NULL, hash TEXT NOT NULL)
+            """,
+            "CREATE INDEX audit_entries_learner ON audit_entries (learner_id, sequence)",
+            "CREATE TABLE audit_head (id INTEGER PRIMARY KEY, sequence BIGINT NOT NULL, hash TEXT NOT NULL)",
+            "INSERT INTO audit_head (id, sequence, hash) VALUES (1, 0, '0000000000000000000000000000000000000000000000000000000000000000')",
+            """
+            CREATE TABLE idempotency_keys (
+              principal TEXT NOT NULL, idempotency_key TEXT NOT NULL, request_digest TEXT NOT NULL,
+              status INTEGER NOT NULL, location TEXT, body TEXT NOT NULL, created_at BIGINT NOT NULL,
+              PRIMARY KEY (principal, idempotency_key))
+            """,
+        ]),
+    ]
+
+    /// The newest schema version this build knows.
+    public static var latestVersion: Int { all.last?.version ?? 0 }
+
+    /// Applies every pending migration and returns the versions applied.
+    @discardableResult
+    public static func run(on database: VitaDatabase) async throws -> [Int] {
+        try await database.withConnection { db in
+            try await db.raw("""
+                CREATE TABLE IF NOT EXISTS vita_migrations (
+                  version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)
+                """).run()
+        }
+        var applied: [Int] = []
+        for migration in all {
+            let done = try await database.transaction { tx in
+                if tx.engine == .postgres {
+                    try await tx.db.raw("LOCK TABLE vita_migrations IN EXCLUSIVE MODE").run()
+                }
+                let existing = try await tx.db.raw("SELECT version FROM vita_migrations WHERE version = \(bind: migration.version)").all()
+                if !existing.isEmpty { return false }
+                for statement in migration.statements {
+                    try await tx.db.raw(SQLQueryString(statement)).run()
+                }
+                try await tx.db.raw("""
+                    INSERT INTO vita_migrations (version, name, applied_at)
+                    VALUES (\(bind: migration.version), \(bind: migration.name), \(bind: Int64(Date().timeIntervalSince1970 * 1000)))
+                    """).run()
+                return true
+            }
+            if done { applied.append(migration.version) }
+        }
+        let newest = try await database.withConnection { db in
+            try await db.raw("SELECT MAX(version) AS version FROM vita_migrations").first()?.decode(column: "version", as: Int?.self)
+        }
+        if let newest, newest > latestVersion {
+            throw StorageError(.schemaTooNew, "the database schema is version \(newest); this Vita knows up to \(latestVersion)")
+        }
+        return applied
+    }
+}

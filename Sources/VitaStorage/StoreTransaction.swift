@@ -1,0 +1,588 @@
+import Foundation
+import SQLKit
+import VitaCore
+
+/// A page of a list, with the cursor to the next page when there is one.
+public struct Page<Item: Sendable>: Sendable {
+    /// The items on this page.
+    public var items: [Item]
+    /// Pass this back to get the next page; nil on the last page.
+    public var nextCursor: String?
+
+    /// Creates a page.
+    public init(items: [Item], nextCursor: String?) {
+        self.items = items
+        self.nextCursor = nextCursor
+    }
+}
+
+/// A stored response to a POST with an `Idempotency-Key`, replayed when the same key comes again.
+public struct IdempotentResponse: Sendable, Equatable {
+    /// The digest of the request that produced it (method, path, body).
+    public var requestDigest: String
+    /// The HTTP status.
+    public var status: Int
+    /// The `Location` header, if any.
+    public var location: String?
+    /// The response body.
+    public var body: String
+
+    /// Creates a stored response.
+    public init(requestDigest: String, status: Int, location: String?, body: String) {
+        self.requestDigest = requestDigest
+        self.status = status
+        self.location = location
+        self.body = body
+    }
+}
+
+/// The repository operations, all inside one database transaction.
+public struct StoreTransaction: Sendable {
+    /// The session the transaction runs on.
+    public let db: any SQLDatabase
+    /// The engine behind it.
+    public let engine: VitaDatabase.Engine
+
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
+    static let decoder = JSONDecoder()
+
+    private func json<T: Encodable>(_ value: T) throws -> String {
+        String(decoding: try Self.encoder.encode(value), as: UTF8.self)
+    }
+
+    private func decodeJSON<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
+        do {
+            return try Self.decoder.decode(type, from: Data(text.utf8))
+        } catch {
+            throw StorageError(.corrupt, "a stored \(T.self) could not be decoded")
+        }
+    }
+
+    private static func ms(_ date: Date) -> Int64 { Timestamp.milliseconds(date) }
+    private static func date(_ ms: Int64) -> Date { Timestamp.date(milliseconds: ms) }
+
+    /// Decodes an opaque cursor into the key it stands for.
+    public static func cursorKey(_ cursor: String?) throws -> String? {
+        guard let cursor, !cursor.isEmpty else { return nil }
+        var base64 = cursor.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while base64.count % 4 != 0 { base64 += "=" }
+        guard let data = Data(base64Encoded: base64), let key = String(data: data, encoding: .utf8),
+              key.hasPrefix("c1:") else {
+            throw VitaCoreError.invalidField("cursor", "is not a cursor this server issued")
+        }
+        return String(key.dropFirst(3))
+    }
+
+    /// Encodes a key as an opaque cursor.
+    public static func cursor(for key: String) -> String {
+        Data(("c1:" + key).utf8).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    private func page<T>(_ rows: [T], limit: Int, key: (T) -> String) -> Page<T> {
+        if rows.count > limit {
+            let items = Array(rows.prefix(limit))
+            return Page(items: items, nextCursor: Self.cursor(for: key(items.last!)))
+        }
+        return Page(items: rows, nextCursor: nil)
+    }
+
+    // MARK: Organizations
+
+    /// Stores a new organization.
+    public func insert(_ organization: Organization) async throws {
+        try await db.raw("""
+            INSERT INTO organizations (id, name, kind, identifiers, created_at) VALUES
+            (\(bind: organization.id), \(bind: organization.name), \(bind: organization.kind.rawValue),
+             \(bind: try json(organization.identifiers)), \(bind: Self.ms(organization.createdAt)))
+            """).run()
+    }
+
+    private func organization(from row: any SQLRow) throws -> Organization {
+        Organization(
+            id: try row.decode(column: "id", as: String.self),
+            name: try row.decode(column: "name", as: String.self),
+            kind: Organization.Kind(rawValue: try row.decode(column: "kind", as: String.self)) ?? .other,
+            identifiers: try decodeJSON([Identifier].self, try row.decode(column: "identifiers", as: String.self)),
+            createdAt: Self.date(try row.decode(column: "created_at", as: Int64.self)))
+    }
+
+    /// The organization with `id`, if any.
+    public func organization(id: String) async throws -> Organization? {
+        try await db.raw("SELECT * FROM organizations WHERE id = \(bind: id)").first().map(organization(from:))
+    }
+
+    /// Organizations in creation order.
+    public func organizations(after cursor: String?, limit: Int) async throws -> Page<Organization> {
+        let after = try Self.cursorKey(cursor) ?? ""
+        let rows = try await db.raw("""
+            SELECT * FROM organizations WHERE id > \(bind: after) ORDER BY id LIMIT \(bind: limit + 1)
+            """).all().map(organization(from:))
+        return page(rows, limit: limit, key: \.id)
+    }
+
+    // MARK: Connected systems and admin keys
+
+    /// Stores a new connected system with the hash of its API key secret.
+    public func insert(_ system: ConnectedSystem, keyHash: String) async throws {
+        try await db.raw("""
+            INSERT INTO connected_systems (id, organization_id, name, kind, key_hash, created_at, revoked_at) VALUES
+            (\(bind: system.id), \(bind: system.organizationId), \(bind: system.name), \(bind: system.kind.rawValue),
+             \(bind: keyHash), \(bind: Self.ms(system.createdAt)), \(bind: system.revokedAt.map(Self.ms)))
+            """).run()
+    }
+
+    private func system(from row: any SQLRow) throws -> ConnectedSystem {
+        ConnectedSystem(
+            id: try row.decode(column: "id", as: String.self),
+            organizationId: try row.decode(column: "organization_id", as: String.self),
+            name: try row.decode(column: "name", as: String.self),
+            kind: ConnectedSystem.Kind(rawValue: try row.decode(column: "kind", as: String.self)) ?? .other,
+            createdAt: Self.date(try row.decode(column: "created_at", as: Int64.self)),
+            revokedAt: try row.decode(column: "revoked_at", as: Int64?.self).map(Self.date))
+    }
+
+    /// The connected system with `id` and its key hash, if any.
+    public func system(id: String) async throws -> (system: ConnectedSystem, keyHash: String)? {
+        guard let row = try await db.raw("SELECT * FROM connected_systems WHERE id = \(bind: id)").first() else { return nil }
+        return (try system(from: row), try row.decode(column: "key_hash", as: String.self))
+    }
+
+    /// Connected systems in creation order.
+    public func systems(after cursor: String?, limit: Int) async throws -> Page<ConnectedSystem> {
+        let after = try Self.cursorKey(cursor) ?? ""
+        let rows = try await db.raw("""
+            SELECT * FROM connected_systems WHERE id > \(bind: after) ORDER BY id LIMIT \(bind: limit + 1)
+            """).all().map(system(from:))
+        return page(rows, limit: limit, key: \.id)
+    }
+
+    /// Marks a system's key revoked; returns false when there is no such system.
+    public func revokeSystem(id: String, at: Date) async throws -> Bool {
+        let rows = try await db.raw("""
+            UPDATE connected_systems SET revoked_at = \(bind: Self.ms(at)) WHERE id = \(bind: id) AND revoked_at IS NULL
+            RETURNING id
+            """).all()
+        if rows.isEmpty { return try await system(id: id) != nil }
+        return true
+    }
+
+    /// Stores a new admin key hash.
+    public func insertAdminKey(id: String, keyHash: String, at: Date) async throws {
+        try await db.raw("""
+            INSERT INTO admin_keys (id, key_hash, created_at) VALUES (\(bind: id), \(bind: keyHash), \(bind: Self.ms(at)))
+            """).run()
+    }
+
+    /// The hash of an unrevoked admin key, if any.
+    public func adminKeyHash(id: String) async throws -> String? {
+        try await db.raw("SELECT key_hash FROM admin_keys WHERE id = \(bind: id) AND revoked_at IS NULL")
+            .first()?.decode(column: "key_hash", as: String.self)
+    }
+
+    // MARK: Agreements and consents
+
+    /// Stores a new agreement.
+    public func insert(_ agreement: Agreement) async throws {
+        try await db.raw("""
+            INSERT INTO agreements (id, provider_organization_id, consumer_system_id, categories, permissions, purpose,
+              valid_from, valid_until, consent_required, status, version, created_at, updated_at) VALUES
+            (\(bind: agreement.id), \(bind: agreement.providerOrganizationId), \(bind: agreement.consumerSystemId),
+             \(bind: try json(agreement.categories)), \(bind: try json(agreement.permissions)), \(bind: agreement.purpose),
+             \(bind: Self.ms(agreement.validFrom)), \(bind: agreement.validUntil.map(Self.ms)),
+             \(bind: agreement.consentRequired ? 1 : 0), \(bind: agreement.status.rawValue), \(bind: agreement.version),
+             \(bind: Self.ms(agreement.createdAt)), \(bind: Self.ms(agreement.updatedAt)))
+            """).run()
+    }
+
+    /// Replaces an agreement if its stored version is `expectedVersion`; throws `versionConflict` otherwise.
+    public func update(_ agreement: Agreement, expectedVersion: Int) async throws {
+        let rows = try await db.raw("""
+            UPDATE agreements SET categories = \(bind: try json(agreement.categories)),
+              permissions = \(bind: try json(agreement.permissions)), purpose = \(bind: agreement.purpose),
+              valid_from = \(bind: Self.ms(agreement.validFrom)), valid_until = \(bind: agreement.validUntil.map(Self.ms)),
+              consent_required = \(bind: agreement.consentRequired ? 1 : 0), status = \(bind: agreement.status.rawValue),
+              version = \(bind: agreement.version), updated_at = \(bind: Self.ms(agreement.updatedAt))
+            WHERE id = \(bind: agreement.id) AND version = \(bind: expectedVersion) RETURNING id
+            """).all()
+        if rows.isEmpty { throw StorageError(.versionConflict, "the agreement was changed by someone else") }
+    }
+
+    private func agreement(from row: any SQLRow) throws -> Agreement {
+        Agreement(
+            id: try row.decode(column: "id", as: String.self),
+            providerOrganizationId: try row.decode(column: "provider_organization_id", as: String.self),
+            consumerSystemId: try row.decode(column: "consumer_system_id", as: String.self),
+            categories: try decodeJSON([RecordCategory].self, try row.decode(column: "categories", as: String.self)),
+            permissions: try decodeJSON([Permission].self, try row.decode(column: "permissions", as: String.self)),
+            purpose: try row.decode(column: "purpose", as: String.self),
+            validFrom: Self.date(try row.decode(column: "valid_from", as: Int64.self)),
+            validUntil: try row.decode(column: "valid_until", as: Int64?.self).map(Self.date),
+            consentRequired: try row.decode(column: "consent_required", as: Int.self) != 0,
+            status: Agreement.Status(rawValue: try row.decode(column: "status", as: String.self)) ?? .suspended,
+            version: try row.decode(column: "version", as: Int.self),
+            createdAt: Self.date(try row.decode(column: "created_at", as: Int64.self)),
+            updatedAt: Self.date(try row.decode(column: "updated_at", as: Int64.self)))
+    }
+
+    /// The agreement with `id`, if any.
+    public func agreement(id: String) async throws -> Agreement? {
+        try await db.raw("SELECT * FROM agreements WHERE id = \(bind: id)").first().map(agreement(from:))
+    }
+
+    /// Every agreement whose consumer is `systemId`.
+    public func agreements(consumer systemId: String) async throws -> [Agreement] {
+        try await db.raw("SELECT * FROM agreements WHERE consumer_system_id = \(bind: systemId) ORDER BY id")
+            .all().map(agreement(from:))
+    }
+
+    /// Agreements in creation order.
+    public func agreements(after cursor: String?, limit: Int) async throws -> Page<Agreement> {
+        let after = try Self.cursorKey(cursor) ?? ""
+        let rows = try await db.raw("""
+            SELECT * FROM agreements WHERE id > \(bind: after) ORDER BY id LIMIT \(bind: limit + 1)
+            """).all().map(agreement(from:))
+        return page(rows, limit: limit, key: \.id)
+    }
+
+    /// Stores a new consent.
+    public func insert(_ consent: Consent) async throws {
+        try await db.raw("""
+            INSERT INTO consents (id, learner_id, agreement_id, granted_at, withdrawn_at) VALUES
+            (\(bind: consent.id), \(bind: consent.learnerId), \(bind: consent.agreementId),
+             \(bind: Self.ms(consent.grantedAt)), \(bind: consent.withdrawnAt.map(Self.ms)))
+            """).run()
+    }
+
+    private func consent(from row: any SQLRow) throws -> Consent {
+        Consent(
+            id: try row.decode(column: "id", as: String.self),
+            learnerId: try row.decode(column: "learner_id", as: String.self),
+            agreementId: try row.decode(column: "agreement_id", as: String.self),
+            grantedAt: Self.date(try row.decode(column: "granted_at", as: Int64.self)),
+            withdrawnAt: try row.decode(column: "withdrawn_at", as: Int64?.self).map(Self.date))
+    }
+
+    /// Every consent a learner gave, in force or withdrawn.
+    public func consents(learnerId: String) async throws -> [Consent] {
+        try await db.raw("SELECT * FROM consents WHERE learner_id = \(bind: learnerId) ORDER BY id").all().map(consent(from:))
+    }
+
+    /// Withdraws a consent; returns the consent as it now stands, or nil when there is none with `id` for the learner.
+    public func withdrawConsent(id: String, learnerId: String, at: Date) async throws -> Consent? {
+        try await db.raw("""
+            UPDATE consents SET withdrawn_at = \(bind: Self.ms(at))
+            WHERE id = \(bind: id) AND learner_id = \(bind: learnerId) AND withdrawn_at IS NULL
+            """).run()
+        return try await db.raw("SELECT * FROM consents WHERE id = \(bind: id) AND learner_id = \(bind: learnerId)")
+            .first().map(consent(from:))
+    }
+
+    // MARK: Learners
+
+    struct LearnerBody: Codable {
+        var name: Learner.Name?
+        var identifiers: [Identifier]
+        var birthDate: CalendarDate?
+    }
+
+    /// Stores a new learner at version 1.
+    public func insert(_ learner: Learner) async throws {
+        let body = try json(LearnerBody(name: learner.name, identifiers: learner.identifiers, birthDate: learner.birthDate))
+        try await db.raw("""
+            INSERT INTO learners (id, version, body, created_at, updated_at) VALUES
+            (\(bind: learner.id), \(bind: learner.version), \(bind: body), \(bind: Self.ms(learner.createdAt)),
+             \(bind: Self.ms(learner.updatedAt)))
+            """).run()
+        try await db.raw("""
+            INSERT INTO learner_versions (learner_id, version, body, recorded_at) VALUES
+            (\(bind: learner.id), \(bind: learner.version), \(bind: body), \(bind: Self.ms(learner.updatedAt)))
+            """).run()
+    }
+
+    /// Stores a new version of a learner if the stored version is `expectedVersion`.
+    public func update(_ learner: Learner, expectedVersion: Int) async throws {
+        let body = try json(LearnerBody(name: learner.name, identifiers: learner.identifiers, birthDate: learner.birthDate))
+        let rows = try await db.raw("""
+            UPDATE learners SET version = \(bind: learner.version), body = \(bind: body),
+              updated_at = \(bind: Self.ms(learner.updatedAt))
+            WHERE id = \(bind: learner.id) AND version = \(bind: expectedVersion) AND erasure IS NULL RETURNING id
+            """).all()
+        if rows.isEmpty { throw StorageError(.versionConflict, "the learner was changed by someone else") }
+        try await db.raw("""
+            INSERT INTO learner_versions (learner_id, version, body, recorded_at) VALUES
+            (\(bind: learner.id), \(bind: learner.version), \(bind: body), \(bind: Self.ms(learner.updatedAt)))
+            """).run()
+    }
+
+    /// Erases a learner's personal fields in every version and in every record body, keeping ids, provenance and audit.
+    public func erase(learnerId: String, tombstone: Tombstone) async throws {
+        try await db.raw("""
+            UPDATE learners SET body = NULL, erasure = \(bind: try json(tombstone)), version = version + 1,
+              updated_at = \(bind: Self.ms(tombstone.at)) WHERE id = \(bind: learnerId)
+            """).run()
+        try await db.raw("UPDATE learner_versions SET body = NULL WHERE learner_id = \(bind: learnerId)").run()
+        try await db.raw("""
+            UPDATE records SET body = NULL, deletion = \(bind: try json(tombstone)) WHERE learner_id = \(bind: learnerId)
+            """).run()
+    }
+
+    private func learner(from row: any SQLRow) throws -> Learner {
+        let body = try row.decode(column: "body", as: String?.self).map { try decodeJSON(LearnerBody.self, $0) }
+        return Learner(
+            id: try row.decode(column: "id", as: String.self),
+            name: body?.name,
+            identifiers: body?.identifiers ?? [],
+            birthDate: body?.birthDate,
+            version: try row.decode(column: "version", as: Int.self),
+            createdAt: Self.date(try row.decode(column: "created_at", as: Int64.self)),
+            updatedAt: Self.date(try row.decode(column: "updated_at", as: Int64.self)),
+            erasure: try row.decode(column: "erasure", as: String?.self).map { try decodeJSON(Tombstone.self, $0) })
+    }
+
+    /// The learner with `id`, if any.
+    public func learner(id: String) async throws -> Learner? {
+        try await db.raw("SELECT * FROM learners WHERE id = \(bind: id)").first().map(learner(from:))
+    }
+
+    /// Learners in creation order.
+    public func learners(after cursor: String?, limit: Int) async throws -> Page<Learner> {
+        let after = try Self.cursorKey(cursor) ?? ""
+        let rows = try await db.raw("""
+            SELECT * FROM learners WHERE id > \(bind: after) ORDER BY id LIMIT \(bind: limit + 1)
+            """).all().map(learner(from:))
+        return page(rows, limit: limit, key: \.id)
+    }
+
+    // MARK: Competency definitions
+
+    /// Stores a competency definition.
+    public func insert(_ competency: Competency) async throws {
+        try await db.raw("""
+            INSERT INTO competencies (id, organization_id, body, created_at) VALUES
+            (\(bind: competency.id), \(bind: competency.organizationId), \(bind: try json(competency)),
+             \(bind: Self.ms(competency.createdAt)))
+            """).run()
+    }
+
+    /// The competency with `id`, if any.
+    public func competency(id: String) async throws -> Competency? {
+        try await db.raw("SELECT body FROM competencies WHERE id = \(bind: id)").first()
+            .map { try decodeJSON(Competency.self, try $0.decode(column: "body", as: String.self)) }
+    }
+
+    /// Competency definitions in creation order.
+    public func competencies(after cursor: String?, limit: Int) async throws -> Page<Competency> {
+        let after = try Self.cursorKey(cursor) ?? ""
+        let rows = try await db.raw("""
+            SELECT body FROM competencies WHERE id > \(bind: after) ORDER BY id LIMIT \(bind: limit + 1)
+            """).all().map { try decodeJSON(Competency.self, try $0.decode(column: "body", as: String.self)) }
+        return page(rows, limit: limit, key: \.id)
+    }
+
+    // MARK: Learner records
+
+    /// Stores a record version and makes it the current one. For version 1 it also claims the source record id;
+    /// throws `conflict` when that system already asserted a record with this source record id.
+    public func insert(_ record: LearnerRecord) async throws {
+        if record.version == 1 {
+            let claimed = try await db.raw("""
+                INSERT INTO record_sources (system_id, source_record_id, record_id) VALUES
+                (\(bind: record.provenance.systemId), \(bind: record.provenance.sourceRecordId), \(bind: record.id))
+                ON CONFLICT DO NOTHING RETURNING record_id
+                """).all()
+            if claimed.isEmpty {
+                throw StorageError(.conflict, "this system already asserted a record with this source record id")
+            }
+        } else {
+            let rows = try await db.raw("""
+                UPDATE records SET is_current = 0 WHERE id = \(bind: record.id) AND version = \(bind: record.version - 1)
+                AND is_current = 1 RETURNING id
+                """).all()
+            if rows.isEmpty { throw StorageError(.versionConflict, "the record was changed by someone else") }
+        }
+        let body = try record.body.map { String(decoding: try $0.encoded(with: Self.encoder), as: UTF8.self) }
+        let p = record.provenance
+        try await db.raw("""
+            INSERT INTO records (id, version, learner_id, category, organization_id, body, system_id, source_record_id,
+              raw_data_uri, raw_digest, asserted_at, recorded_at, deletion, is_current) VALUES
+            (\(bind: record.id), \(bind: record.version), \(bind: record.learnerId), \(bind: record.category.rawValue),
+             \(bind: record.organizationId), \(bind: body), \(bind: p.systemId), \(bind: p.sourceRecordId),
+             \(bind: p.rawDataURI), \(bind: p.rawDigest), \(bind: Self.ms(p.assertedAt)), \(bind: Self.ms(p.recordedAt)),
+             \(bind: try record.deletion.map { try json($0) }), 1)
+            """).run()
+    }
+
+    /// The record id a system's source record id maps to, if it was imported before.
+    public func recordId(system systemId: String, sourceRecordId: String) async throws -> String? {
+        try await db.raw("""
+            SELECT record_id FROM record_sources WHERE system_id = \(bind: systemId)
+            AND source_record_id = \(bind: sourceRecordId)
+            """).first()?.decode(column: "record_id", as: String.self)
+    }
+
+    private func record(from row: any SQLRow) throws -> LearnerRecord {
+        guard let category = RecordCategory(rawValue: try row.decode(column: "category", as: String.self)) else {
+            throw StorageError(.corrupt, "a stored record has an unknown category")
+        }
+        let body: RecordBody?
+        if let text = try row.decode(column: "body", as: String?.self) {
+            do {
+                body = try RecordBody.decode(category, from: Data(text.utf8), decoder: Self.decoder)
+            } catch {
+                throw StorageError(.corrupt, "a stored record body could not be decoded")
+            }
+        } else {
+            body = nil
+        }
+        return LearnerRecord(
+            id: try row.decode(column: "id", as: String.self),
+            learnerId: try row.decode(column: "learner_id", as: String.self),
+            category: category,
+            organizationId: try row.decode(column: "organization_id", as: String.self),
+            version: try row.decode(column: "version", as: Int.self),
+            body: body,
+            provenance: Provenance(
+                systemId: try row.decode(column: "system_id", as: String.self),
+                sourceRecordId: try row.decode(column: "source_record_id", as: String.self),
+                rawDataURI: try row.decode(column: "raw_data_uri", as: String?.self),
+                rawDigest: try row.decode(column: "raw_digest", as: String.self),
+                assertedAt: Self.date(try row.decode(column: "asserted_at", as: Int64.self)),
+                recordedAt: Self.date(try row.decode(column: "recorded_at", as: Int64.self))),
+            deletion: try row.decode(column: "deletion", as: String?.self).map { try decodeJSON(Tombstone.self, $0) })
+    }
+
+    /// The current version of a record (nil if unknown), or with `asOf`, the version current at that time.
+    public func record(id: String, asOf: Date? = nil) async throws -> LearnerRecord? {
+        if let asOf {
+            return try await db.raw("""
+                SELECT * FROM records WHERE id = \(bind: id) AND recorded_at <= \(bind: Self.ms(asOf))
+                ORDER BY version DESC LIMIT 1
+                """).first().map(record(from:))
+        }
+        return try await db.raw("SELECT * FROM records WHERE id = \(bind: id) AND is_current = 1").first().map(record(from:))
+    }
+
+    /// Every version of a record, oldest first.
+    public func versions(ofRecord id: String) async throws -> [LearnerRecord] {
+        try await db.raw("SELECT * FROM records WHERE id = \(bind: id) ORDER BY version").all().map(record(from:))
+    }
+
+    /// A learner's records in `categories` held for `organizations` (all organizations when nil), current or as of a
+    /// time, deleted ones included only when `includeDeleted`.
+    public func records(learnerId: String, categories: [RecordCategory], organizations: Set<String>?,
+                        asOf: Date? = nil, includeDeleted: Bool = false,
+                        after cursor: String? = nil, limit: Int = Int.max - 1) async throws -> Page<LearnerRecord> {
+        let after = try Self.cursorKey(cursor) ?? ""
+        let categoryList = SQLList(categories.map { SQLBind($0.rawValue) })
+        var rows: [LearnerRecord]
+        if let asOf {
+            // The latest version of each record recorded at or before `asOf`.
+            rows = try await db.raw("""
+                SELECT r.* FROM records r WHERE r.learner_id = \(bind: learnerId) AND r.category IN (\(categoryList))
+                AND r.id > \(bind: after) AND r.recorded_at <= \(bind: Self.ms(asOf))
+                AND r.version = (SELECT MAX(v.version) FROM records v WHERE v.id = r.id AND v.recorded_at <= \(bind: Self.ms(asOf)))
+                ORDER BY r.id
+                """).all().map(record(from:))
+        } else {
+            rows = try await db.raw("""
+                SELECT * FROM records WHERE learner_id = \(bind: learnerId) AND category IN (\(categoryList))
+                AND is_current = 1 AND id > \(bind: after) ORDER BY id
+                """).all().map(record(from:))
+        }
+        rows = rows.filter { record in
+            (includeDeleted || record.deletion == nil) && (organizations?.contains(record.organizationId) ?? true)
+        }
+        return page(rows, limit: limit, key: \.id)
+    }
+
+    // MARK: Audit
+
+    /// Appends an entry to the audit chain and returns it sealed.
+    ///
+    /// The chain head row is locked for the rest of the transaction (`FOR UPDATE` on PostgreSQL; SQLite's
+    /// `BEGIN IMMEDIATE` already excludes other writers), so entries from any number of Vita processes form one chain.
+    @discardableResult
+    public func appendAudit(_ entry: AuditEntry) async throws -> AuditEntry {
+        let lock = engine == .postgres ? " FOR UPDATE" : ""
+        guard let head = try await db.raw("SELECT sequence, hash FROM audit_head WHERE id = 1\(unsafeRaw: lock)").first() else {
+            throw StorageError(.corrupt, "the audit chain head is missing")
+        }
+        let sealed = AuditChain.seal(entry, after: try head.decode(column: "sequence", as: Int64.self),
+                                     previousHash: try head.decode(column: "hash", as: String.self))
+        try await db.raw("""
+            INSERT INTO audit_entries (sequence, occurred_at, actor_kind, actor_id, action, learner_id, categories,
+              agreement_id, outcome, reason, previous_hash, hash) VALUES
+            (\(bind: sealed.sequence), \(bind: Self.ms(sealed.occurredAt)), \(bind: sealed.actor.kind.rawValue),
+             \(bind: sealed.actor.id), \(bind: sealed.action), \(bind: sealed.learnerId),
+             \(bind: sealed.categories.map(\.rawValue).joined(separator: ",")), \(bind: sealed.agreementId),
+             \(bind: sealed.outcome.rawValue), \(bind: sealed.reason), \(bind: sealed.previousHash), \(bind: sealed.hash))
+            """).run()
+        try await db.raw("""
+            UPDATE audit_head SET sequence = \(bind: sealed.sequence), hash = \(bind: sealed.hash) WHERE id = 1
+            """).run()
+        return sealed
+    }
+
+    static func auditEntry(from row: any SQLRow) throws -> AuditEntry {
+        let categories = try row.decode(column: "categories", as: String.self)
+        return AuditEntry(
+            sequence: try row.decode(column: "sequence", as: Int64.self),
+            occurredAt: date(try row.decode(column: "occurred_at", as: Int64.self)),
+            actor: .init(kind: AuditEntry.Actor.Kind(rawValue: try row.decode(column: "actor_kind", as: String.self)) ?? .cli,
+                         id: try row.decode(column: "actor_id", as: String.self)),
+            action: try row.decode(column: "action", as: String.self),
+            learnerId: try row.decode(column: "learner_id", as: String?.self),
+            categories: categories.split(separator: ",").compactMap { RecordCategory(rawValue: String($0)) },
+            agreementId: try row.decode(column: "agreement_id", as: String?.self),
+            outcome: AuditEntry.Outcome(rawValue: try row.decode(column: "outcome", as: String.self)) ?? .denied,
+            reason: try row.decode(column: "reason", as: String?.self),
+            previousHash: try row.decode(column: "previous_hash", as: String.self),
+            hash: try row.decode(column: "hash", as: String.self))
+    }
+
+    /// Audit entries, oldest first, optionally only those about one learner.
+    public func auditEntries(learnerId: String?, after cursor: String?, limit: Int) async throws -> Page<AuditEntry> {
+        let after = Int64(try Self.cursorKey(cursor) ?? "0") ?? 0
+        let rows: [AuditEntry]
+        if let learnerId {
+            rows = try await db.raw("""
+                SELECT * FROM audit_entries WHERE learner_id = \(bind: learnerId) AND sequence > \(bind: after)
+                ORDER BY sequence LIMIT \(bind: limit + 1)
+                """).all().map(Self.auditEntry(from:))
+        } else {
+            rows = try await db.raw("""
+                SELECT * FROM audit_entries WHERE sequence > \(bind: after) ORDER BY sequence LIMIT \(bind: limit + 1)
+                """).all().map(Self.auditEntry(from:))
+        }
+        return page(rows, limit: limit, key: { String($0.sequence) })
+    }
+
+    // MARK: Idempotency
+
+    /// The stored response for an idempotency key of a principal, if any.
+    public func idempotentResponse(principal: String, key: String) async throws -> IdempotentResponse? {
+        guard let row = try await db.raw("""
+            SELECT * FROM idempotency_keys WHERE principal = \(bind: principal) AND idempotency_key = \(bind: key)
+            """).first() else { return nil }
+        return IdempotentResponse(
+            requestDigest: try row.decode(column: "request_digest", as: String.self),
+            status: try row.decode(column: "status", as: Int.self),
+            location: try row.decode(column: "location", as: String?.self),
+            body: try row.decode(column: "body", as: String.self))
+    }
+
+    /// Stores the response for an idempotency key, in the same transaction as the write it answers.
+    public func storeIdempotentResponse(_ response: IdempotentResponse, principal: String, key: String, at: Date) async throws {
+        try await db.raw("""
+            INSERT INTO idempotency_keys (principal, idempotency_key, request_digest, status, location, body, created_at)
+            VALUES (\(bind: principal), \(bind: key), \(bind: response.requestDigest), \(bind: response.status),
+              \(bind: response.location), \(bind: response.body), \(bind: Self.ms(at)))
+            """).run()
+    }
+}

@@ -1,0 +1,157 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import VitaAPI
+import VitaCore
+import VitaStorage
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the Learner API server (migrates the database first).")
+
+    @Option(help: "Address to listen on.") var host = "127.0.0.1"
+    @Option(help: "Port to listen on.") var port = 8080
+    @Option(help: "Largest accepted request body in bytes.") var maxBodySize = 1 << 20
+    @OptionGroup var storage: StorageOptions
+
+    func run() async throws {
+        try await reportingFailures {
+            guard (1...65535).contains(port) else { throw CommandFailure("--port must be from 1 to 65535") }
+            guard maxBodySize > 0 else { throw CommandFailure("--max-body-size must be positive") }
+            let logger = makeLogger("vita")
+            let location = try storage.location()
+            let database = try await storage.open(logger: logger)
+            logger.info("Vita serving on http://\(host):\(port) with \(location)")
+            let app = buildApplication(database: database,
+                                       options: ServerOptions(host: host, port: port, maxBodySize: maxBodySize),
+                                       logger: logger)
+            do {
+                try await app.runService()
+            } catch {
+                try? await database.shutdown()
+                throw CommandFailure("the server stopped: \(error)")
+            }
+            try await database.shutdown()
+        }
+    }
+}
+
+struct Migrate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Apply pending database migrations.")
+    @OptionGroup var storage: StorageOptions
+
+    func run() async throws {
+        try await reportingFailures {
+            let database: VitaDatabase
+            do { database = try VitaDatabase.open(try storage.location(), logger: makeLogger("vita")) } catch let error as StorageError {
+                throw CommandFailure(error.reason)
+            }
+            do {
+                let applied = try await Migrations.run(on: database)
+                print(applied.isEmpty ? "The schema is up to date (version \(Migrations.latestVersion))."
+                                      : "Applied migrations \(applied.map(String.init).joined(separator: ", ")).")
+            } catch {
+                try? await database.shutdown()
+                throw error
+            }
+            try await database.shutdown()
+        }
+    }
+}
+
+struct Admin: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Administration.", subcommands: [Bootstrap.self])
+
+    struct Bootstrap: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create an administrator API key and print it once (only its hash is stored).")
+        @OptionGroup var storage: StorageOptions
+
+        func run() async throws {
+            try await reportingFailures {
+                let database = try await storage.open(logger: makeLogger("vita"))
+                let id = EntityID.make("adm")
+                let (key, hash) = APIKeys.make(ownerId: id)
+                do {
+                    try await database.transaction { tx in
+                        try await tx.insertAdminKey(id: id, keyHash: hash, at: Timestamp.truncated(Date()))
+                        _ = try await tx.appendAudit(AuditEntry(occurredAt: Date(), actor: .init(kind: .cli, id: "cli"),
+                                                                action: "admin.bootstrap", learnerId: nil, categories: [],
+                                                                agreementId: nil, outcome: .allowed, reason: nil))
+                    }
+                } catch {
+                    try? await database.shutdown()
+                    throw error
+                }
+                try await database.shutdown()
+                print(key)
+                FileHandle.standardError.write(Data("Store this administrator key now: it is not shown again.\n".utf8))
+            }
+        }
+    }
+}
+
+struct Audit: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "The tamper-evident audit log.", subcommands: [Verify.self])
+
+    struct Verify: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Recompute the audit hash chain; exit 1 and name the first broken entry if it does not verify.")
+        @OptionGroup var storage: StorageOptions
+
+        func run() async throws {
+            try await reportingFailures {
+                let database = try await storage.open(logger: makeLogger("vita"))
+                let result: (firstBreak: AuditChain.Break?, checked: Int64)
+                do { result = try await database.verifyAuditChain() } catch {
+                    try? await database.shutdown()
+                    throw error
+                }
+                try await database.shutdown()
+                if let broken = result.firstBreak {
+                    FileHandle.standardError.write(Data("vita: audit chain broken at \(broken)\n".utf8))
+                    throw ExitCode(1)
+                }
+                print("Audit chain intact: \(result.checked) entries verified.")
+            }
+        }
+    }
+}
+
+struct Export: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Print a learner's full record (every version) and profile as JSON.")
+    @Option(help: "The learner's id.") var learner: String
+    @OptionGroup var storage: StorageOptions
+
+    func run() async throws {
+        try await reportingFailures {
+            guard EntityID.isWellFormed(learner, prefix: "lrn") else { throw CommandFailure("--learner is not a learner id") }
+            let database = try await storage.open(logger: makeLogger("vita"))
+            let learnerId = learner
+            let output: Data?
+            do {
+                output = try await database.transaction { tx -> Data? in
+                    guard let learner = try await tx.learner(id: learnerId) else { return nil }
+                    let current = try await tx.records(learnerId: learnerId, categories: RecordCategory.stored,
+                                                       organizations: nil, includeDeleted: true).items
+                    var history: [LearnerRecord] = []
+                    for record in current { history += try await tx.versions(ofRecord: record.id) }
+                    let profile = ProfileRules.profile(learnerId: learnerId, records: current,
+                                                       referenceDate: CalendarDate(Date()))
+                    try await tx.appendAudit(AuditEntry(occurredAt: Date(), actor: .init(kind: .cli, id: "cli"),
+                                                        action: "learner.export", learnerId: learnerId,
+                                                        categories: RecordCategory.allCases, agreementId: nil,
+                                                        outcome: .allowed, reason: nil))
+                    return try ExportDocument(learner: learner, records: history, profile: profile).encoded()
+                }
+            } catch {
+                try? await database.shutdown()
+                throw error
+            }
+            try await database.shutdown()
+            guard let output else { throw CommandFailure("no learner with this id") }
+            FileHandle.standardOutput.write(output)
+            FileHandle.standardOutput.write(Data("\n".utf8))
+        }
+    }
+}

@@ -1,0 +1,87 @@
+import ArgumentParser
+import Foundation
+import Logging
+import VitaAPI
+import VitaCore
+import VitaStorage
+
+@main
+struct Vita: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "vita",
+        abstract: "Vita: a learning and employment record server.",
+        subcommands: [Serve.self, Migrate.self, Admin.self, Audit.self, Export.self]
+    )
+}
+
+/// Where the data lives, shared by every command that opens the database.
+struct StorageOptions: ParsableArguments {
+    @Option(help: "Folder for the embedded SQLite database (default: $VITA_DATA_DIR or ./vita-data).")
+    var dataDir: String?
+
+    @Option(help: "A postgres:// URL; when given, PostgreSQL is used instead of SQLite (default: $VITA_DATABASE_URL).")
+    var databaseURL: String?
+
+    func location() throws -> DatabaseLocation {
+        let environment = ProcessInfo.processInfo.environment
+        do {
+            return try DatabaseLocation.resolve(
+                databaseURL: databaseURL ?? environment["VITA_DATABASE_URL"],
+                dataDirectory: dataDir ?? environment["VITA_DATA_DIR"] ?? "./vita-data")
+        } catch let error as StorageError {
+            throw CommandFailure(error.reason)
+        }
+    }
+
+    /// Opens the database and applies pending migrations.
+    func open(logger: Logger) async throws -> VitaDatabase {
+        let database: VitaDatabase
+        do {
+            database = try VitaDatabase.open(try location(), logger: logger)
+        } catch let error as StorageError {
+            throw CommandFailure(error.reason)
+        }
+        do {
+            try await Migrations.run(on: database)
+        } catch {
+            try? await database.shutdown()
+            throw CommandFailure("cannot prepare the database: \(CommandFailure.describe(error))")
+        }
+        return database
+    }
+}
+
+/// A failure reported as one line on standard error with exit code 1, never a stack trace.
+struct CommandFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+
+    static func describe(_ error: any Error) -> String {
+        switch error {
+        case let error as StorageError: error.description
+        case let error as CommandFailure: error.description
+        case let error as VitaCoreError: error.description
+        default: "the database refused the operation or could not be reached"
+        }
+    }
+}
+
+extension AsyncParsableCommand {
+    /// Runs `body`, turning any error into a message on standard error and exit code 1.
+    func reportingFailures(_ body: () async throws -> Void) async throws {
+        do {
+            try await body()
+        } catch let exit as ExitCode {
+            throw exit
+        } catch {
+            FileHandle.standardError.write(Data("vita: \(CommandFailure.describe(error))\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+}
+
+func makeLogger(_ label: String) -> Logger {
+    var logger = Logger(label: label)
+    logger.logLevel = ProcessInfo.processInfo.environment["VITA_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
+    return logger
+}
