@@ -102,8 +102,22 @@ final class ActiveContext: Sendable {
     @inline(__always) var previousContext: ActiveContext? { state.previousContext }
     @inline(__always) var processingMode: ProcessingMode { state.processingMode }
 
-    /// A fresh context with the given base.
+    static let initialContexts = Mutex<[String: ActiveContext]>([:])
+
+    /// The initial (empty) context for a base IRI; shared, so processed-context cache keys
+    /// built on it stay valid across documents.
     static func initial(base: String?, processingMode: ProcessingMode) -> ActiveContext {
+        let key = processingMode.rawValue + " " + (base ?? "")
+        if let c = initialContexts.withLock({ $0[key] }) { return c }
+        let c = makeInitial(base: base, processingMode: processingMode)
+        initialContexts.withLock {
+            if $0.count > 1000 { $0.removeAll() }
+            $0[key] = c
+        }
+        return c
+    }
+
+    static func makeInitial(base: String?, processingMode: ProcessingMode) -> ActiveContext {
         var s = State()
         s.baseIRI = base
         s.originalBaseURL = base
