@@ -16,7 +16,7 @@ public struct JSONLDOptions: Sendable {
     public var produceGeneralizedRDF: Bool
     /// Maximum number of remote contexts and imports loaded for one document (default 64).
     public var maxRemoteContexts: Int
-    /// Maximum nesting depth of the document during expansion (default 512).
+    /// Maximum nesting depth of the document during expansion (default 128: expansion and node map generation recurse once per level, and Swift tasks have small stacks).
     public var maxDepth: Int
     /// The processed-context cache (default: shared by the whole process).
     public var contextCache: ContextCache
@@ -24,7 +24,7 @@ public struct JSONLDOptions: Sendable {
     public init(
         base: String? = nil, documentLoader: any DocumentLoader = BundledContextLoader(), expandContext: JSONValue? = nil,
         processingMode: ProcessingMode = .jsonLD11, rdfDirection: RDFDirectionMode? = nil,
-        produceGeneralizedRDF: Bool = false, maxRemoteContexts: Int = 64, maxDepth: Int = 512,
+        produceGeneralizedRDF: Bool = false, maxRemoteContexts: Int = 64, maxDepth: Int = 128,
         contextCache: ContextCache = .shared
     ) {
         self.base = base

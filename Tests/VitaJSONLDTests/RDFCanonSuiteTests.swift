@@ -9,6 +9,14 @@ let testResources: URL = {
 }()
 let standardsRoot = testResources.appendingPathComponent("standards")
 
+/// "Well under a second" holds for release builds (about 0.06 s); debug builds running tests
+/// in parallel on a shared 2-core machine are ~10–20× slower, so they get a looser budget.
+#if DEBUG
+let poisonBudget = Duration.seconds(5)
+#else
+let poisonBudget = Duration.seconds(1)
+#endif
+
 @Suite("W3C rdf-canon suite")
 struct RDFCanonSuiteTests {
     @Test("every rdf-canon test passes (evaluation, map and negative)")
@@ -24,6 +32,6 @@ struct RDFCanonSuiteTests {
         let input = try String(contentsOf: standardsRoot.appendingPathComponent("rdf-canon/tests/rdfc10/test074-in.nq"), encoding: .utf8)
         let start = ContinuousClock.now
         #expect(throws: JSONLDError.self) { try RDFC10.canonicalize(nQuads: input) }
-        #expect(ContinuousClock.now - start < .seconds(1))
+        #expect(ContinuousClock.now - start < poisonBudget)
     }
 }
