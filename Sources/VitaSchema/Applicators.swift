@@ -402,8 +402,18 @@ final class Evaluator {
             }
         }
         let kept = best.map { Array(errors[$0]) } ?? []
+        // When every alternative failed only on its own type / const / enum, list those.
+        var summary = message
+        let singles = ranges.compactMap { r -> String? in
+            guard r.count == 1, errors[r.lowerBound].instanceLocation == here,
+                  ["type", "const", "enum"].contains(errors[r.lowerBound].keyword) else { return nil }
+            return errors[r.lowerBound].message
+        }
+        if singles.count == ranges.count, !singles.isEmpty {
+            summary += " (" + singles.joined(separator: "; ") + ")"
+        }
         if errors.count > start { errors.removeSubrange(start...) }
-        report(node, keyword, message)
+        report(node, keyword, summary)
         if bestScore.0 == 0 || ranges.count == 1 {
             errors.append(contentsOf: kept.prefix(max(0, options.maxErrors - errors.count)))
         }

@@ -65,7 +65,7 @@ final class ECMARegex: @unchecked Sendable {
                         continue
                     }
                     return nil
-                case "Z", "z", "A", "G", "Q", "E", "h", "H", "R", "V", "X", "N":
+                case _ where n.isASCII && Character(n).isLetter && !"bBfnrtvxukpP".unicodeScalars.contains(n):
                     // Not ECMA-262 escapes (identity escapes of letters are errors in Unicode mode).
                     return nil
                 default:
@@ -83,6 +83,19 @@ final class ECMARegex: @unchecked Sendable {
                 continue
             }
             switch c {
+            case "(":
+                // Only (?: (?= (?! (?<= (?<! and (?<name> are groups in ECMA-262; ICU's inline
+                // flags (?i) and comments (?#…) are not.
+                if i + 1 < chars.count, chars[i + 1] == "?" {
+                    guard i + 2 < chars.count else { return nil }
+                    let k = chars[i + 2]
+                    if k == "<" {
+                        guard i + 3 < chars.count else { return nil }
+                    } else if k != ":" && k != "=" && k != "!" {
+                        return nil
+                    }
+                }
+                out.unicodeScalars.append(c)
             case "[":
                 if i + 2 < chars.count + 1, i + 1 < chars.count, chars[i + 1] == "^", i + 2 < chars.count, chars[i + 2] == "]" {
                     out += "[\\x{0}-\\x{10FFFF}]"

@@ -93,7 +93,7 @@ public enum FormatChecker {
     /// RFC 3339 appendix A (ISO 8601 durations).
     static func isDuration(_ s: String) -> Bool {
         let pattern = #"^P(?:(?:[0-9]+Y(?:[0-9]+M(?:[0-9]+D)?)?|[0-9]+M(?:[0-9]+D)?|[0-9]+D)(?:T(?:[0-9]+H(?:[0-9]+M(?:[0-9]+S)?)?|[0-9]+M(?:[0-9]+S)?|[0-9]+S))?|T(?:[0-9]+H(?:[0-9]+M(?:[0-9]+S)?)?|[0-9]+M(?:[0-9]+S)?|[0-9]+S)|[0-9]+W)$"#
-        return s.unicodeScalars.allSatisfy(\.isASCII) && s.range(of: pattern, options: .regularExpression) != nil
+        return s.unicodeScalars.allSatisfy({ $0.isASCII && $0 != "\n" }) && s.range(of: pattern, options: .regularExpression) != nil
     }
 
     // MARK: RFC 5321 / 1123 / 2673
@@ -199,18 +199,25 @@ public enum FormatChecker {
         }
         if let authority = ref.authority {
             var host = Substring(authority)
-            if let at = host.lastIndex(of: "@") { host = host[host.index(after: at)...] }
+            if let at = host.firstIndex(of: "@") {
+                let userinfo = host[..<at]
+                if userinfo.contains("[") || userinfo.contains("]") { return false }
+                host = host[host.index(after: at)...]
+                if host.contains("@") { return false }
+            }
             if host.hasPrefix("[") {
                 guard let close = host.firstIndex(of: "]") else { return false }
                 let inner = host[host.index(after: host.startIndex)..<close]
-                if !inner.hasPrefix("v") && !isIPv6(String(inner)) { return false }
+                if !(inner.hasPrefix("v") || inner.hasPrefix("V")) && !isIPv6(String(inner)) { return false }
                 host = host[host.index(after: close)...]
                 if !host.isEmpty && !host.hasPrefix(":") { return false }
             } else if host.contains("[") || host.contains("]") {
                 return false
             }
             if let colon = host.lastIndex(of: ":") {
-                guard host[host.index(after: colon)...].allSatisfy(\.isASCII) && host[host.index(after: colon)...].allSatisfy(\.isNumber) else { return false }
+                guard host[host.index(after: colon)...].allSatisfy({ $0.isASCII && $0.isNumber }) else { return false }
+                // Only a bracketed IP literal may contain ':' (RFC 3986 §3.2.2).
+                if host[..<colon].contains(":") { return false }
             }
         }
         if ref.path.contains("[") || ref.path.contains("]") || (ref.query ?? "").contains("[") { return false }
@@ -218,13 +225,63 @@ public enum FormatChecker {
         return true
     }
 
+    /// RFC 6570 §2: literals and `{operator? varspec,...}` expressions.
     static func isURITemplate(_ s: String) -> Bool {
-        var depth = 0
-        for c in s {
-            if c == "{" { depth += 1; if depth > 1 { return false } }
-            else if c == "}" { depth -= 1; if depth < 0 { return false } }
+        let scalars = Array(s.unicodeScalars)
+        var i = 0
+        let forbiddenLiteral = Set(" \"<>\\^`{|}".unicodeScalars)
+        while i < scalars.count {
+            let c = scalars[i]
+            if c == "{" {
+                guard let close = scalars[i...].firstIndex(of: "}") else { return false }
+                var body = Array(scalars[(i + 1)..<close])[...]
+                if let op = body.first, "+#./;?&".unicodeScalars.contains(op) { body = body.dropFirst() }
+                guard !body.isEmpty else { return false }
+                for varspec in body.split(separator: ",", omittingEmptySubsequences: false) {
+                    guard isVarspec(Array(varspec)) else { return false }
+                }
+                i = close + 1
+                continue
+            }
+            if c == "}" || forbiddenLiteral.contains(c) || c.value < 0x20 || c.value == 0x7F { return false }
+            if c == "%" {
+                guard i + 2 < scalars.count, scalars[i + 1].properties.isASCIIHexDigit, scalars[i + 2].properties.isASCIIHexDigit else { return false }
+                i += 3
+                continue
+            }
+            i += 1
         }
-        return depth == 0
+        return true
+    }
+
+    private static func isVarspec(_ v: [Unicode.Scalar]) -> Bool {
+        var name = v[...]
+        if name.last == "*" {
+            name = name.dropLast()
+        } else if let colon = name.firstIndex(of: ":") {
+            let digits = name[(colon + 1)...]
+            guard (1...4).contains(digits.count), digits.first != "0", digits.allSatisfy({ $0.value >= 0x30 && $0.value <= 0x39 }) else { return false }
+            name = name[..<colon]
+        }
+        guard !name.isEmpty, name.first != ".", name.last != "." else { return false }
+        var previousDot = false
+        var j = name.startIndex
+        while j < name.endIndex {
+            let c = name[j]
+            if c == "." {
+                if previousDot { return false }
+                previousDot = true
+            } else if c == "%" {
+                guard j + 2 < name.endIndex, name[j + 1].properties.isASCIIHexDigit, name[j + 2].properties.isASCIIHexDigit else { return false }
+                j += 2
+                previousDot = false
+            } else {
+                guard c.isASCII, c.properties.isAlphabetic || (c.value >= 0x30 && c.value <= 0x39) || c == "_" else { return false }
+                previousDot = false
+            }
+            j += 1
+        }
+        return true
     }
 
     static func isUUID(_ s: String) -> Bool {

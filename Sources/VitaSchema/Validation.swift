@@ -16,10 +16,10 @@ extension Evaluator {
             if fail("type", "expected \(types.description), found \(Evaluator.kind(instance))") { return false }
         }
         // §6.1.2 enum, §6.1.3 const (JSON equality: 1 == 1.0, member order irrelevant)
-        if let values = node.enumValues, !values.contains(instance) {
+        if let values = node.enumValues, !values.contains(where: { Evaluator.jsonEqual($0, instance) }) {
             if fail("enum", "value is not one of the \(values.count) allowed values") { return false }
         }
-        if let constant = node.constValue, constant != instance {
+        if let constant = node.constValue, !Evaluator.jsonEqual(constant, instance) {
             if fail("const", "value does not equal the constant in 'const'") { return false }
         }
 
@@ -51,10 +51,15 @@ extension Evaluator {
                 if fail("minItems", "array has fewer than \(min) items") { return false }
             }
             if node.uniqueItems {
-                var seen = Set<JSONValue>(minimumCapacity: items.count)
-                for (i, item) in items.enumerated() where !seen.insert(item).inserted {
-                    if fail("uniqueItems", "array items are not unique (item \(i) repeats an earlier item)") { return false }
-                    break
+                // Hash buckets (JSONValue's hash is coarser than strict equality), then
+                // compare strictly within a bucket: O(n) for distinct items.
+                var buckets: [JSONValue: [Int]] = [:]
+                for (i, item) in items.enumerated() {
+                    if let earlier = buckets[item], earlier.contains(where: { Evaluator.jsonEqual(items[$0], item) }) {
+                        if fail("uniqueItems", "array items are not unique (item \(i) repeats an earlier item)") { return false }
+                        break
+                    }
+                    buckets[item, default: []].append(i)
                 }
             }
         case .object(let object):
@@ -123,6 +128,31 @@ extension Evaluator {
             if types.contains(.number) { return true }
             guard types.contains(.integer) else { return false }
             return n.isIntegerLexical || ExactDecimal(n).isInteger
+        }
+    }
+
+    /// JSON equality for `enum`, `const` and `uniqueItems` (core §4.2.2): numbers by
+    /// mathematical value, strings by code points (not canonical equivalence, which Swift's
+    /// `String ==` uses), objects regardless of member order.
+    static func jsonEqual(_ a: JSONValue, _ b: JSONValue) -> Bool {
+        switch (a, b) {
+        case (.null, .null): return true
+        case (.bool(let x), .bool(let y)): return x == y
+        case (.number(let x), .number(let y)):
+            if x.lexical == y.lexical { return true }
+            return ExactDecimal.compare(ExactDecimal(x), ExactDecimal(y)) == 0
+        case (.string(let x), .string(let y)):
+            return x.unicodeScalars.elementsEqual(y.unicodeScalars)
+        case (.array(let x), .array(let y)):
+            return x.count == y.count && zip(x, y).allSatisfy { jsonEqual($0, $1) }
+        case (.object(let x), .object(let y)):
+            guard x.count == y.count else { return false }
+            for (k, v) in x {
+                guard let w = y[k], jsonEqual(v, w) else { return false }
+            }
+            return true
+        default:
+            return false
         }
     }
 
