@@ -388,7 +388,7 @@ final class Evaluator {
     /// followed by the errors of the alternative that came closest: one whose failures
     /// are not a type / const / enum mismatch of this very value, with fewest errors.
     func explain(_ node: SchemaNode, _ keyword: String, _ message: String, start: Int, ranges: [Range<Int>]) {
-        guard recording else { return }
+        guard recording, !aborted else { return }
         let here = JSONPointer.make(instancePath)
         var best: Range<Int>? = nil
         var bestScore = (Int.max, Int.max)

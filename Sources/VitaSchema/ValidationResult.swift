@@ -67,14 +67,17 @@ public struct ValidationOptions: Sendable, Hashable {
     public var mode: Mode
     /// Assert `format` (validation §7.2.2) instead of treating it as an annotation.
     public var assertFormats: Bool
-    /// Maximum nesting of subschema evaluations (guards against `{"$ref": "#"}` loops).
+    /// Maximum nesting of subschema evaluations (guards against `{"$ref": "#"}` loops and
+    /// stack exhaustion). The 1EdTech credential schemas need about 25; each level costs
+    /// a few kilobytes of stack (more in debug builds), so keep it well below
+    /// stack size / 8 KB.
     public var maxDepth: Int
     /// Maximum number of subschema evaluations for one instance.
     public var maxSteps: Int
     /// Stop collecting after this many errors.
     public var maxErrors: Int
 
-    public init(mode: Mode = .detailed, assertFormats: Bool = false, maxDepth: Int = 200, maxSteps: Int = 5_000_000, maxErrors: Int = 1000) {
+    public init(mode: Mode = .detailed, assertFormats: Bool = false, maxDepth: Int = 128, maxSteps: Int = 5_000_000, maxErrors: Int = 1000) {
         self.mode = mode
         self.assertFormats = assertFormats
         self.maxDepth = maxDepth
