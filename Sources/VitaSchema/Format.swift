@@ -22,7 +22,8 @@ public enum FormatChecker {
         case "duration": return isDuration(value)
         case "email": return isEmail(value, international: false)
         case "idn-email": return isEmail(value, international: true)
-        case "hostname": return isHostname(value)
+        case "hostname": return Hostname.isHostname(value)
+        case "idn-hostname": return Hostname.isIDNHostname(value)
         case "ipv4": return isIPv4(Substring(value))
         case "ipv6": return isIPv6(value)
         case "uri": return isURI(value, requireScheme: true, allowNonASCII: false)
@@ -117,19 +118,7 @@ public enum FormatChecker {
             if inner.hasPrefix("IPv6:") { return isIPv6(String(inner.dropFirst(5))) }
             return isIPv4(inner)
         }
-        return international ? !domain.contains(where: { $0 == " " || $0 == "@" }) : isHostname(String(domain))
-    }
-
-    static func isHostname(_ s: String) -> Bool {
-        guard !s.isEmpty, s.utf8.count <= 253 else { return false }
-        let labels = s.split(separator: ".", omittingEmptySubsequences: false)
-        for label in labels {
-            guard !label.isEmpty, label.utf8.count <= 63, !label.hasPrefix("-"), !label.hasSuffix("-") else { return false }
-            guard label.unicodeScalars.allSatisfy({ $0.isASCII && (CharacterSet.alphanumerics.contains($0) || $0 == "-") }) else { return false }
-            // RFC 5891 §4.2.3.1: "--" in positions 3–4 only for the xn-- (A-label) prefix.
-            if label.count >= 4, label.dropFirst(2).hasPrefix("--"), !label.lowercased().hasPrefix("xn--") { return false }
-        }
-        return true
+        return international ? Hostname.isIDNHostname(String(domain)) : Hostname.isHostname(String(domain))
     }
 
     static func isIPv4(_ s: Substring) -> Bool {
