@@ -45,6 +45,7 @@ final class ECMARegex: @unchecked Sendable {
                 guard i + 1 < chars.count else { return nil }
                 let n = chars[i + 1]
                 switch n {
+                case "b" where inClass: out += "\\x{08}" // backspace inside a class
                 case "d": out += inClass ? "0-9" : "[0-9]"
                 case "D": out += inClass ? "\\x{0}-/:-\\x{10FFFF}" : "[^0-9]"
                 case "w": out += inClass ? word : "[\(word)]"

@@ -173,4 +173,15 @@ struct OneEdTechTests {
         let profile = try Fixtures.json("ob-v3p0/examples/api-profile.json")
         #expect(try OneEdTechSchemas.shared.schema(.profile).validate(profile).isValid)
     }
+
+    @Test("an API response body validates against GetOpenBadgeCredentialsResponse, and a malformed one fails")
+    func apiResponse() throws {
+        let credential = try Fixtures.json(Self.basic)
+        let schema = try OneEdTechSchemas.shared.schema(.getOpenBadgeCredentialsResponse)
+        #expect(schema.validate(["credential": [credential], "compactJwsString": ["a.b.c"]]).isValid)
+        let bad = schema.validate(["credential": [credential.replacing(["issuer"], with: nil)], "extra": true])
+        #expect(!bad.isValid)
+        #expect(bad.errors.contains { $0.instanceLocation == "/credential/0" && $0.keyword == "required" }, "\(bad)")
+        #expect(bad.errors.contains { $0.instanceLocation == "/extra" }, "\(bad)")
+    }
 }
