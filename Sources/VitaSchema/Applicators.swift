@@ -18,6 +18,19 @@ struct Annotations {
     }
 }
 
+/// One step of a JSON Pointer, kept unconverted until an error is reported.
+enum Step {
+    case name(String)
+    case index(Int)
+
+    var token: String {
+        switch self {
+        case .name(let s): return s
+        case .index(let i): return String(i)
+        }
+    }
+}
+
 /// Evaluates one instance against a compiled schema. Not shared: one per `validate` call.
 final class Evaluator {
     let nodes: [SchemaNode]
@@ -27,8 +40,8 @@ final class Evaluator {
     let annotate: Bool
     var recording: Bool
     var errors: [ValidationError] = []
-    var instancePath: [String] = []
-    var keywordPath: [String] = []
+    var instancePath: [Step] = []
+    var keywordPath: [Step] = []
     /// Resource roots entered, outermost first (core §7.1 dynamic scope), for `$recursiveRef`.
     var dynamicScope: [Int] = []
     var depth = 0
@@ -47,21 +60,25 @@ final class Evaluator {
     func run(_ instance: JSONValue) -> ValidationResult {
         let ok = evaluate(root, instance) != nil
         if aborted {
-            let e = ValidationError(instanceLocation: "", keywordLocation: "", absoluteKeywordLocation: nodes[root].location,
-                                    keyword: "", message: "evaluation stopped: the schema recurses deeper than \(options.maxDepth) levels or needs more than \(options.maxSteps) steps")
-            return ValidationResult(isValid: false, errors: options.mode == .detailed ? errors + [e] : [], limitExceeded: true)
+            return ValidationResult(isValid: false, errors: options.mode == .detailed ? errors + [limitError] : [], limitExceeded: true)
         }
         return ValidationResult(isValid: ok, errors: ok ? [] : errors)
     }
 
     // MARK: Error reporting
 
+    /// The error reported when ``ValidationOptions/maxDepth`` or `maxSteps` is hit.
+    var limitError: ValidationError {
+        ValidationError(instanceLocation: "", keywordLocation: "", absoluteKeywordLocation: nodes[root].location, keyword: "",
+                        message: "evaluation stopped: the schema recurses deeper than \(options.maxDepth) levels or needs more than \(options.maxSteps) steps")
+    }
+
     /// Records a failure of `keyword` at the current instance location.
     func report(_ node: SchemaNode, _ keyword: String, _ message: @autoclosure () -> String) {
         guard recording, errors.count < options.maxErrors else { return }
         errors.append(ValidationError(
-            instanceLocation: JSONPointer.make(instancePath),
-            keywordLocation: JSONPointer.make(keywordPath + [keyword]),
+            instanceLocation: JSONPointer.make(instancePath.lazy.map(\.token)),
+            keywordLocation: JSONPointer.make(keywordPath.lazy.map(\.token)) + "/" + JSONPointer.escape(keyword),
             absoluteKeywordLocation: node.location + "/" + JSONPointer.escape(keyword),
             keyword: keyword,
             message: message()))
@@ -69,11 +86,14 @@ final class Evaluator {
 
     /// Evaluates a subschema one keyword (and optionally one instance step) deeper.
     @inline(__always)
-    func descend(_ index: Int, _ instance: JSONValue, _ keyword: [String], _ token: String? = nil) -> Annotations? {
-        keywordPath.append(contentsOf: keyword)
+    func descend(_ index: Int, _ instance: JSONValue, _ keyword: String, _ keyword2: Step? = nil, at token: Step? = nil) -> Annotations? {
+        // Paths only matter for error reports; flag-mode and silent probes skip them.
+        guard recording else { return evaluate(index, instance) }
+        keywordPath.append(.name(keyword))
+        if let keyword2 { keywordPath.append(keyword2) }
         if let token { instancePath.append(token) }
         let result = evaluate(index, instance)
-        keywordPath.removeLast(keyword.count)
+        keywordPath.removeLast(keyword2 == nil ? 1 : 2)
         if token != nil { instancePath.removeLast() }
         return result
     }
@@ -116,7 +136,7 @@ final class Evaluator {
 
         // $ref (core §8.2.4.1): an applicator; sibling keywords still apply.
         if let target = node.ref {
-            if let a = descend(target, instance, ["$ref"]) { ann.merge(a) } else if failed() { return nil }
+            if let a = descend(target, instance, "$ref") { ann.merge(a) } else if failed() { return nil }
         }
         // $recursiveRef (core §8.2.4.2).
         if let initial = node.recursiveRef {
@@ -126,7 +146,7 @@ final class Evaluator {
                     if nodes[scoped].recursiveAnchor { target = scoped } else { break }
                 }
             }
-            if let a = descend(target, instance, ["$recursiveRef"]) { ann.merge(a) } else if failed() { return nil }
+            if let a = descend(target, instance, "$recursiveRef") { ann.merge(a) } else if failed() { return nil }
         }
 
         if node.validationVocabulary {
@@ -149,7 +169,7 @@ final class Evaluator {
             var ok = true
             var i = ann.items
             while i < items.count {
-                if descend(un, items[i], ["unevaluatedItems"], String(i)) == nil {
+                if descend(un, items[i], "unevaluatedItems", at: .index(i)) == nil {
                     ok = false
                     if !recording { break }
                 }
@@ -160,7 +180,7 @@ final class Evaluator {
         if let un = node.unevaluatedProperties, case .object(let object) = instance {
             var ok = true
             for (key, value) in object where !ann.properties.contains(key) {
-                if descend(un, value, ["unevaluatedProperties"], key) == nil {
+                if descend(un, value, "unevaluatedProperties", at: .name(key)) == nil {
                     ok = false
                     if !recording { break }
                 } else if annotate {
@@ -177,13 +197,13 @@ final class Evaluator {
     func applyArray(_ node: SchemaNode, _ items: [JSONValue], _ ann: inout Annotations) -> Bool {
         var valid = true
         if let single = node.itemsSingle {
-            for (i, item) in items.enumerated() where descend(single, item, ["items"], String(i)) == nil {
+            for (i, item) in items.enumerated() where descend(single, item, "items", at: .index(i)) == nil {
                 valid = false
                 if !recording { return false }
             }
             if valid { ann.allItems = true }
         } else if let tuple = node.itemsArray {
-            for (i, item) in items.prefix(tuple.count).enumerated() where descend(tuple[i], item, ["items", String(i)], String(i)) == nil {
+            for (i, item) in items.prefix(tuple.count).enumerated() where descend(tuple[i], item, "items", .index(i), at: .index(i)) == nil {
                 valid = false
                 if !recording { return false }
             }
@@ -191,7 +211,7 @@ final class Evaluator {
             // additionalItems applies only next to a tuple `items` (core §9.3.1.2).
             if let additional = node.additionalItems, items.count > tuple.count {
                 var ok = true
-                for i in tuple.count..<items.count where descend(additional, items[i], ["additionalItems"], String(i)) == nil {
+                for i in tuple.count..<items.count where descend(additional, items[i], "additionalItems", at: .index(i)) == nil {
                     ok = false
                     if !recording { return false }
                 }
@@ -234,7 +254,7 @@ final class Evaluator {
             for (key, value) in object {
                 guard let sub = properties[key] else { continue }
                 if needsMatchTracking { matched.insert(key) }
-                if descend(sub, value, ["properties", key], key) == nil {
+                if descend(sub, value, "properties", .name(key), at: .name(key)) == nil {
                     valid = false
                     if !recording { return false }
                 } else if annotate {
@@ -246,7 +266,7 @@ final class Evaluator {
             for (key, value) in object {
                 for (regex, sub) in patterns where regex.matches(key) {
                     if needsMatchTracking { matched.insert(key) }
-                    if descend(sub, value, ["patternProperties", regex.source], key) == nil {
+                    if descend(sub, value, "patternProperties", .name(regex.source), at: .name(key)) == nil {
                         valid = false
                         if !recording { return false }
                     } else if annotate {
@@ -257,7 +277,7 @@ final class Evaluator {
         }
         if let additional = node.additionalProperties {
             for (key, value) in object where !matched.contains(key) {
-                if descend(additional, value, ["additionalProperties"], key) == nil {
+                if descend(additional, value, "additionalProperties", at: .name(key)) == nil {
                     valid = false
                     if !recording { return false }
                 } else if annotate {
@@ -278,7 +298,7 @@ final class Evaluator {
         }
         if let dependent = node.dependentSchemas {
             for (key, sub) in dependent where object.contains(key) {
-                if let a = descend(sub, .object(object), ["dependentSchemas", key]) {
+                if let a = descend(sub, .object(object), "dependentSchemas", .name(key)) {
                     ann.merge(a)
                 } else {
                     valid = false
@@ -295,7 +315,7 @@ final class Evaluator {
         var valid = true
         if let all = node.allOf {
             for (i, sub) in all.enumerated() {
-                if let a = descend(sub, instance, ["allOf", String(i)]) { ann.merge(a) } else {
+                if let a = descend(sub, instance, "allOf", .index(i)) { ann.merge(a) } else {
                     valid = false
                     if !recording { return false }
                 }
@@ -307,7 +327,7 @@ final class Evaluator {
             var matched = false
             for (i, sub) in any.enumerated() {
                 let before = errors.count
-                if let a = descend(sub, instance, ["anyOf", String(i)]) {
+                if let a = descend(sub, instance, "anyOf", .index(i)) {
                     ann.merge(a)
                     matched = true
                     if !annotate { break }
@@ -330,7 +350,7 @@ final class Evaluator {
             var passed = Annotations()
             for (i, sub) in one.enumerated() {
                 let before = errors.count
-                if let a = descend(sub, instance, ["oneOf", String(i)]) {
+                if let a = descend(sub, instance, "oneOf", .index(i)) {
                     passing.append(i)
                     passed = a
                     if passing.count > 1 && !recording { break }
@@ -353,7 +373,7 @@ final class Evaluator {
             }
         }
         if let not = node.not {
-            let result = silently { descend(not, instance, ["not"]) }
+            let result = silently { descend(not, instance, "not") }
             if aborted { return false }
             if result != nil {
                 valid = false
@@ -363,10 +383,10 @@ final class Evaluator {
         }
         if let condition = node.ifSchema {
             // Core §9.2.2: `if` only selects `then` or `else`; its own failure is not an error.
-            if let a = silently({ descend(condition, instance, ["if"]) }) {
+            if let a = silently({ descend(condition, instance, "if") }) {
                 ann.merge(a)
                 if let then = node.thenSchema {
-                    if let t = descend(then, instance, ["then"]) { ann.merge(t) } else {
+                    if let t = descend(then, instance, "then") { ann.merge(t) } else {
                         valid = false
                         if !recording { return false }
                     }
@@ -374,7 +394,7 @@ final class Evaluator {
             } else {
                 if aborted { return false }
                 if let otherwise = node.elseSchema {
-                    if let e = descend(otherwise, instance, ["else"]) { ann.merge(e) } else {
+                    if let e = descend(otherwise, instance, "else") { ann.merge(e) } else {
                         valid = false
                         if !recording { return false }
                     }
@@ -389,7 +409,7 @@ final class Evaluator {
     /// are not a type / const / enum mismatch of this very value, with fewest errors.
     func explain(_ node: SchemaNode, _ keyword: String, _ message: String, start: Int, ranges: [Range<Int>]) {
         guard recording, !aborted else { return }
-        let here = JSONPointer.make(instancePath)
+        let here = JSONPointer.make(instancePath.lazy.map(\.token))
         var best: Range<Int>? = nil
         var bestScore = (Int.max, Int.max)
         for range in ranges {

@@ -72,7 +72,7 @@ final class SchemaCompiler {
     }
 
     private func compileNode(_ value: JSONValue, at location: Location, base: String) throws(SchemaError) -> SchemaNode {
-        var node = SchemaNode()
+        let node = SchemaNode()
         let here = base + "#" + JSONPointer.make(location.pointer)
         node.location = here
         node.validationVocabulary = documents[location.document].validationVocabulary

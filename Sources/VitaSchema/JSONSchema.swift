@@ -62,8 +62,19 @@ public struct JSONSchema: Sendable {
 
     /// Validates `instance`, returning every failure (never throws).
     public func validate(_ instance: JSONValue, options: ValidationOptions = .default) -> ValidationResult {
-        let evaluator = Evaluator(schema: self, options: options)
-        return evaluator.run(instance)
+        if options.mode == .detailed {
+            // Most instances are valid: decide in flag mode first (no paths, no error
+            // bookkeeping, early exit) and collect details only for invalid ones.
+            var flag = options
+            flag.mode = .flag
+            let quick = Evaluator(schema: self, options: flag).run(instance)
+            if quick.isValid { return quick }
+            if quick.limitExceeded {
+                // Re-running would hit the same limit; report it without the rerun.
+                return ValidationResult(isValid: false, errors: [Evaluator(schema: self, options: options).limitError], limitExceeded: true)
+            }
+        }
+        return Evaluator(schema: self, options: options).run(instance)
     }
 
     /// `true` if `instance` is valid (flag mode: stops at the first failure).

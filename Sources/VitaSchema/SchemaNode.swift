@@ -33,7 +33,11 @@ struct NumericBound: Sendable {
 
 /// One compiled schema object or boolean schema. Subschemas are indices into
 /// ``JSONSchema``'s node table, so recursive schemas (`$ref` cycles) are plain data.
-struct SchemaNode: Sendable {
+///
+/// A class so the evaluator reads a node with one reference-count operation instead of
+/// copying every field. Only `SchemaCompiler` mutates nodes, before the table is
+/// published in a `JSONSchema`; afterwards they are immutable, hence `@unchecked Sendable`.
+final class SchemaNode: @unchecked Sendable {
     /// `true` / `false` schemas (core §4.3.2); `nil` for object schemas.
     var boolean: Bool?
     /// Absolute location: base URI + `#` + JSON Pointer, for `absoluteKeywordLocation`.
