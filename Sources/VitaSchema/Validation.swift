@@ -17,10 +17,11 @@ extension Evaluator {
         }
         // §6.1.2 enum, §6.1.3 const (JSON equality: 1 == 1.0, member order irrelevant)
         if let values = node.enumValues, !values.contains(where: { Evaluator.jsonEqual($0, instance) }) {
-            if fail("enum", "value is not one of the \(values.count) allowed values") { return false }
+            if fail("enum", Evaluator.describeAllowed(values)) { return false }
         }
         if let constant = node.constValue, !Evaluator.jsonEqual(constant, instance) {
-            if fail("const", "value does not equal the constant in 'const'") { return false }
+            if fail("const", constant.isScalar && Evaluator.shortText(constant) != nil
+                ? "value must be \(Evaluator.shortText(constant)!)" : "value does not equal the constant in 'const'") { return false }
         }
 
         switch instance {
@@ -154,6 +155,22 @@ extension Evaluator {
         default:
             return false
         }
+    }
+
+    /// `value must be one of: "a", "b"` for short lists of short scalars (schema data only).
+    static func describeAllowed(_ values: [JSONValue]) -> String {
+        let texts = values.compactMap(shortText)
+        guard texts.count == values.count, values.count <= 8 else {
+            return "value is not one of the \(values.count) allowed values"
+        }
+        return values.count == 1 ? "value must be \(texts[0])" : "value must be one of: " + texts.joined(separator: ", ")
+    }
+
+    /// The JSON text of a scalar of at most 120 characters, else `nil`.
+    static func shortText(_ value: JSONValue) -> String? {
+        guard value.isScalar else { return nil }
+        let text = value.serializedString()
+        return text.count <= 120 ? text : nil
     }
 
     static func kind(_ value: JSONValue) -> String {

@@ -1,3 +1,5 @@
+import VitaJSON
+
 /// One reason an instance is invalid, in the terms of the 2019-09 "basic" output format
 /// (core §10.3): where in the instance, which keyword, and a human-readable message.
 public struct ValidationError: Sendable, Hashable, CustomStringConvertible {
@@ -46,6 +48,25 @@ public struct ValidationResult: Sendable, Hashable, CustomStringConvertible {
         self.isValid = isValid
         self.errors = errors
         self.limitExceeded = limitExceeded
+    }
+
+    /// The result in the JSON Schema 2019-09 "basic" output format (core §10.4.2):
+    /// `{"valid": false, "errors": [{"keywordLocation", "absoluteKeywordLocation",
+    /// "instanceLocation", "error"}]}`, e.g. for an API problem response.
+    public var basicOutput: JSONValue {
+        var root = JSONObject()
+        root["valid"] = .bool(isValid)
+        if !isValid {
+            root["errors"] = .array(errors.map { e in
+                var o = JSONObject()
+                o["keywordLocation"] = .string(e.keywordLocation)
+                o["absoluteKeywordLocation"] = .string(e.absoluteKeywordLocation)
+                o["instanceLocation"] = .string(e.instanceLocation)
+                o["error"] = .string(e.message)
+                return .object(o)
+            })
+        }
+        return .object(root)
     }
 
     /// One line per error, or `valid`.

@@ -119,4 +119,20 @@ struct HostileInputTests {
         }
         #expect(outcomes.allSatisfy { $0 })
     }
+
+    @Test("patterns are safe to evaluate from many tasks at once")
+    func concurrentPatterns() async throws {
+        let schema = try JSONSchema(parsing: #"{"items": {"pattern": "^[a-z]{2}(-[A-Z]{2})?$"}, "propertyNames": {"pattern": "^x"}}"#)
+        let good: JSONValue = .array((0..<200).map { _ in "en-US" })
+        let bad: JSONValue = .array((0..<200).map { _ in "english" })
+        let outcomes = await withTaskGroup(of: Bool.self) { group in
+            for i in 0..<64 {
+                group.addTask { schema.isValid(i % 2 == 0 ? good : bad) == (i % 2 == 0) }
+            }
+            var all: [Bool] = []
+            for await o in group { all.append(o) }
+            return all
+        }
+        #expect(outcomes.count == 64 && outcomes.allSatisfy { $0 })
+    }
 }

@@ -112,4 +112,16 @@ struct ValidatorTests {
         #expect(!flag.isValid && flag.errors.isEmpty)
         #expect(schema.validate([:]).errors.count == 2)
     }
+
+    @Test("enum and const failures name the allowed values; basic output follows core §10.4.2")
+    func messagesAndBasicOutput() throws {
+        let schema = try JSONSchema(parsing: #"{"properties": {"kind": {"enum": ["a", "b"]}, "v": {"const": 2}}}"#)
+        let result = schema.validate(["kind": "c", "v": 3])
+        #expect(result.errors.map(\.description) == ["/kind: value must be one of: \"a\", \"b\"", "/v: value must be 2"])
+        let output = result.basicOutput
+        #expect(output["valid"] == false)
+        #expect(output["errors"]?[0]?["instanceLocation"] == "/kind")
+        #expect(output["errors"]?[0]?["keywordLocation"] == "/properties/kind/enum")
+        #expect(schema.validate(["kind": "a"]).basicOutput == ["valid": true])
+    }
 }
