@@ -38,6 +38,7 @@ public struct SchemaError: Error, Sendable, CustomStringConvertible {
     /// The absolute location in the schema (URI with JSON Pointer fragment), when known.
     public var schemaLocation: String?
 
+    /// An error; keep `reason` free of instance or personal data.
     public init(_ code: Code, _ reason: String, schemaLocation: String? = nil) {
         self.code = code
         self.reason = reason

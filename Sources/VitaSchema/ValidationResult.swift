@@ -77,6 +77,7 @@ public struct ValidationResult: Sendable, Hashable, CustomStringConvertible {
 
 /// How to validate.
 public struct ValidationOptions: Sendable, Hashable {
+    /// How much the result reports.
     public enum Mode: Sendable, Hashable {
         /// Collect every error with locations and messages.
         case detailed
@@ -98,6 +99,7 @@ public struct ValidationOptions: Sendable, Hashable {
     /// Stop collecting after this many errors.
     public var maxErrors: Int
 
+    /// Options; the defaults suit credential validation.
     public init(mode: Mode = .detailed, assertFormats: Bool = false, maxDepth: Int = 128, maxSteps: Int = 5_000_000, maxErrors: Int = 1000) {
         self.mode = mode
         self.assertFormats = assertFormats
