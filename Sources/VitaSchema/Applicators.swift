@@ -57,7 +57,11 @@ final class Evaluator {
         recording = options.mode == .detailed
     }
 
+    /// Address of a local in ``run(_:)``, to measure stack use (see `maxStackBytes`).
+    var stackBase: UInt = 0
+
     func run(_ instance: JSONValue) -> ValidationResult {
+        stackBase = currentStackAddress()
         let ok = evaluate(root, instance) != nil
         if aborted {
             return ValidationResult(isValid: false, errors: options.mode == .detailed ? errors + [limitError] : [], limitExceeded: true)
@@ -67,10 +71,10 @@ final class Evaluator {
 
     // MARK: Error reporting
 
-    /// The error reported when ``ValidationOptions/maxDepth`` or `maxSteps` is hit.
+    /// The error reported when a limit of ``ValidationOptions`` is hit.
     var limitError: ValidationError {
         ValidationError(instanceLocation: "", keywordLocation: "", absoluteKeywordLocation: nodes[root].location, keyword: "",
-                        message: "evaluation stopped: the schema recurses deeper than \(options.maxDepth) levels or needs more than \(options.maxSteps) steps")
+                        message: "evaluation stopped: the schema and instance nest deeper than \(options.maxDepth) levels (or \(options.maxStackBytes / 1024) KB of stack) or need more than \(options.maxSteps) steps")
     }
 
     /// Records a failure of `keyword` at the current instance location.
@@ -121,6 +125,11 @@ final class Evaluator {
         depth += 1
         defer { depth -= 1 }
         if depth > options.maxDepth || steps > options.maxSteps {
+            aborted = true
+            return nil
+        }
+        let here = currentStackAddress()
+        if (stackBase > here ? stackBase - here : here - stackBase) > UInt(options.maxStackBytes) {
             aborted = true
             return nil
         }
@@ -438,4 +447,12 @@ final class Evaluator {
             errors.append(contentsOf: kept.prefix(max(0, options.maxErrors - errors.count)))
         }
     }
+}
+
+/// The address of a local variable of the caller's frame: stacks grow contiguously, so the
+/// distance between two such addresses on one thread is the stack used in between.
+@inline(never)
+func currentStackAddress() -> UInt {
+    var marker: UInt8 = 0
+    return withUnsafeMutablePointer(to: &marker) { UInt(bitPattern: $0) }
 }

@@ -39,8 +39,9 @@ public struct ValidationResult: Sendable, Hashable, CustomStringConvertible {
     /// ``ValidationOptions/Mode/flag``). For `anyOf` / `oneOf` failures the alternative
     /// that came closest is explained below the `anyOf` / `oneOf` entry.
     public var errors: [ValidationError]
-    /// `true` if evaluation stopped at ``ValidationOptions/maxDepth`` or
-    /// ``ValidationOptions/maxSteps`` (hostile or infinitely recursive schema); the
+    /// `true` if evaluation stopped at ``ValidationOptions/maxDepth``,
+    /// ``ValidationOptions/maxSteps`` or ``ValidationOptions/maxStackBytes`` (hostile or
+    /// infinitely recursive schema, or a very deep instance); the
     /// instance is then reported invalid.
     public var limitExceeded: Bool
 
@@ -98,14 +99,21 @@ public struct ValidationOptions: Sendable, Hashable {
     public var maxSteps: Int
     /// Stop collecting after this many errors.
     public var maxErrors: Int
+    /// Maximum native stack the evaluation may use, in bytes. Evaluation is recursive; this
+    /// stops it (as ``ValidationResult/limitExceeded``) before it can overflow a small
+    /// thread stack (512 KB for secondary threads on Apple platforms). Debug builds use
+    /// about 5 KB per nesting level, release builds under 1 KB.
+    public var maxStackBytes: Int
 
     /// Options; the defaults suit credential validation.
-    public init(mode: Mode = .detailed, assertFormats: Bool = false, maxDepth: Int = 128, maxSteps: Int = 5_000_000, maxErrors: Int = 1000) {
+    public init(mode: Mode = .detailed, assertFormats: Bool = false, maxDepth: Int = 128, maxSteps: Int = 5_000_000,
+                maxErrors: Int = 1000, maxStackBytes: Int = 320 * 1024) {
         self.mode = mode
         self.assertFormats = assertFormats
         self.maxDepth = maxDepth
         self.maxSteps = maxSteps
         self.maxErrors = maxErrors
+        self.maxStackBytes = maxStackBytes
     }
 
     /// Detailed errors, `format` as annotation.

@@ -58,7 +58,8 @@ struct HostileInputTests {
         let schema = try JSONSchema(parsing: ##"{"anyOf": [{"type": "integer"}, {"type": "array", "items": {"$ref": "#"}}]}"##)
         let limited = schema.validate(value, options: ValidationOptions(maxDepth: 100))
         #expect(!limited.isValid && limited.limitExceeded)
-        let allowed = schema.validate(value, options: ValidationOptions(maxDepth: 1_000))
+        // Allowed explicitly: the test runner's threads have multi-megabyte stacks.
+        let allowed = schema.validate(value, options: ValidationOptions(maxDepth: 1_000, maxStackBytes: 4 << 20))
         #expect(allowed.isValid, "\(allowed)")
     }
 
@@ -135,4 +136,28 @@ struct HostileInputTests {
         }
         #expect(outcomes.count == 64 && outcomes.allSatisfy { $0 })
     }
+
+    @Test("the stack guard stops evaluation before a 512 KB thread stack overflows")
+    func smallStack() throws {
+        // Worst case per level: anyOf → items → $ref, all in detailed mode.
+        let schema = try JSONSchema(parsing: ##"{"anyOf": [{"type": "integer"}, {"type": "array", "items": {"$ref": "#"}}]}"##)
+        var value: JSONValue = "not an integer"
+        for _ in 0..<200 { value = .array([value]) }
+        let instance = value
+        let box = ResultBox()
+        let done = DispatchSemaphore(value: 0)
+        let thread = Thread {
+            box.result = schema.validate(instance)
+            done.signal()
+        }
+        thread.stackSize = 512 * 1024  // Apple platforms' default for secondary threads
+        thread.start()
+        done.wait()
+        #expect(box.result?.isValid == false)
+        #expect(box.result?.limitExceeded == true)
+    }
+}
+
+private final class ResultBox: @unchecked Sendable {
+    var result: ValidationResult?
 }
