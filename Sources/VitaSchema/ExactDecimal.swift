@@ -78,42 +78,32 @@ struct ExactDecimal: Sendable, Hashable {
         return a.isNegative ? -m : m
     }
 
-    /// Whether `self / divisor` is an integer (validation §6.2.1), exactly when the
-    /// digits fit in 64-bit arithmetic, otherwise with doubles.
+    /// Whether `self / divisor` is an integer (validation §6.2.1). Exact whenever the
+    /// divisor has at most 18 significant digits (the instance may have any number);
+    /// otherwise computed with doubles.
     func isMultiple(of divisor: ExactDecimal, fallback: (Double, Double)) -> Bool {
         if isZero { return true }
         guard !divisor.isZero else { return false }
-        // self = A × 10^ea, divisor = B × 10^eb with A, B integers.
-        if digits.count <= 18 && divisor.digits.count <= 18 {
-            var a: UInt64 = 0
-            for d in digits { a = a * 10 + UInt64(d) }
-            var b: UInt64 = 0
-            for d in divisor.digits { b = b * 10 + UInt64(d) }
-            let ea = exponent - digits.count
-            let eb = divisor.exponent - divisor.digits.count
-            let k = ea - eb
-            if k >= 0 {
-                // (A × 10^k) mod B == 0; the residue cycles, so a bounded loop suffices.
-                var r = a % b
-                var steps = 0
-                while steps < k && r != 0 && steps < 4096 {
-                    r = (r * 10) % b
-                    steps += 1
-                }
-                return r == 0
-            } else {
-                // A mod (B × 10^-k) == 0.
-                var m = b
-                for _ in 0 ..< -k {
-                    let (p, overflow) = m.multipliedReportingOverflow(by: 10)
-                    if overflow || p > a { return false }
-                    m = p
-                }
-                return a % m == 0
-            }
+        guard divisor.digits.count <= 18 else {
+            let q = fallback.0 / fallback.1
+            guard q.isFinite else { return false }
+            return q.rounded(.towardZero) == q
         }
-        let q = fallback.0 / fallback.1
-        guard q.isFinite else { return false }
-        return q.rounded(.towardZero) == q
+        // self = A × 10^ea, divisor = B × 10^eb, A and B integers without trailing zeros.
+        var b: UInt64 = 0
+        for d in divisor.digits { b = b * 10 + UInt64(d) }
+        let k = (exponent - digits.count) - (divisor.exponent - divisor.digits.count)
+        // k < 0: B × 10^-k would have to divide A, so 10 would divide A; it does not.
+        guard k >= 0 else { return false }
+        // (A × 10^k) mod B, streaming A's digits (r < B < 10^18, so r × 10 + 9 fits).
+        var r: UInt64 = 0
+        for d in digits { r = (r * 10 + UInt64(d)) % b }
+        // The residues of 10^i mod B become periodic within 64 steps of reaching 0 or not.
+        var steps = 0
+        while steps < k && r != 0 && steps < 4096 {
+            r = (r * 10) % b
+            steps += 1
+        }
+        return r == 0
     }
 }
