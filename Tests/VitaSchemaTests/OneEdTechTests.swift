@@ -104,6 +104,7 @@ struct OneEdTechTests {
         "simple-err-issuer-type.json",
         "simple-err-issuer.json",
         "simple-err-context.json",
+        "endorsement-err-schema-status-refresh.json",
     ]
 
     /// `-err-` fixtures whose defect another verification step finds (the published
@@ -183,5 +184,26 @@ struct OneEdTechTests {
         #expect(!bad.isValid)
         #expect(bad.errors.contains { $0.instanceLocation == "/credential/0" && $0.keyword == "required" }, "\(bad)")
         #expect(bad.errors.contains { $0.instanceLocation == "/extra" }, "\(bad)")
+    }
+
+    @Test("every -err- fixture listed in EXPECTED.json is classified as a schema or a non-schema defect")
+    func errFixturesClassified() throws {
+        let expected = try Fixtures.json("ob-v3p0/validator-fixtures/EXPECTED.json")
+        let names = try #require(expected["fixtures"]?.objectValue?.keys)
+        let errNames = names.filter { $0.contains("-err-") && $0.hasSuffix(".json") }
+        #expect(!errNames.isEmpty)
+        let classified = Set(Self.schemaErrorFixtures + Self.nonSchemaErrorFixtures + ["simple-err-issued.json", "simple-err-type.json"])
+        for name in errNames {
+            #expect(classified.contains(name), "unclassified fixture \(name)")
+        }
+    }
+
+    @Test("the not-yet-valid fixture also lacks credentialSubject.achievement, a schema error")
+    func notYetValidFixture() throws {
+        // EXPECTED.json: "validFrom in the future"; the date check belongs to verification,
+        // but this copy of the fixture also fails the schema (reference validator agrees).
+        let credential = try Fixtures.json("ob-v3p0/validator-fixtures/simple-err-issued.json")
+        let result = try OneEdTechSchemas.shared.validate(credential: credential)
+        #expect(result.errors.map(\.description).contains("/credentialSubject: required property 'achievement' is missing"), "\(result)")
     }
 }
