@@ -46,6 +46,9 @@ final class ECMARegex: @unchecked Sendable {
                 let n = chars[i + 1]
                 switch n {
                 case "b" where inClass: out += "\\x{08}" // backspace inside a class
+                case "u" where i + 2 < chars.count && chars[i + 2] == "{":
+                    // \u{X…} (Unicode mode) is ICU's \x{X…}.
+                    out += "\\x"
                 case "d": out += inClass ? "0-9" : "[0-9]"
                 case "D": out += inClass ? "\\x{0}-/:-\\x{10FFFF}" : "[^0-9]"
                 case "w": out += inClass ? word : "[\(word)]"

@@ -65,6 +65,8 @@ struct ValidatorTests {
         #expect(digits.isValid("123"))
         #expect(!digits.isValid("١٢٣"))
         #expect(!digits.isValid("123\n"))
+        let emoji = try JSONSchema(parsing: #"{"pattern": "^\\u{1F600}$"}"#)
+        #expect(emoji.isValid("😀"))
         let unanchored = try JSONSchema(parsing: #"{"pattern": "b"}"#)
         #expect(unanchored.isValid("abc"))
     }
