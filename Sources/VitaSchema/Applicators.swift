@@ -88,6 +88,39 @@ final class Evaluator {
             message: message()))
     }
 
+    /// Reports a `false` schema at the keyword that holds it, e.g.
+    /// `additionalProperties: false` → "property is not allowed by 'additionalProperties'".
+    func reportFalseSchema(_ node: SchemaNode) {
+        guard recording, errors.count < options.maxErrors else { return }
+        var keyword = "false"
+        var message = "no value is allowed here (the schema is false)"
+        let mapKeywords: Set<String> = ["properties", "patternProperties", "dependentSchemas"]
+        let n = keywordPath.count
+        if n >= 2, case .name(let map) = keywordPath[n - 2], mapKeywords.contains(map) {
+            keyword = map
+            message = map == "dependentSchemas" ? "object is not allowed when this property is present ('dependentSchemas')" : "property is not allowed by '\(map)'"
+        } else if n >= 2, case .index = keywordPath[n - 1], case .name(let parent) = keywordPath[n - 2] {
+            keyword = parent
+            message = parent == "items" ? "item is not allowed by 'items'" : "no value is allowed here ('\(parent)' has a false schema)"
+        } else if case .name(let parent)? = keywordPath.last {
+            keyword = parent
+            switch parent {
+            case "additionalProperties", "unevaluatedProperties":
+                message = "property is not allowed by '\(parent)'"
+            case "items", "additionalItems", "unevaluatedItems":
+                message = "item is not allowed by '\(parent)'"
+            default:
+                message = "no value is allowed here ('\(parent)' is false)"
+            }
+        }
+        errors.append(ValidationError(
+            instanceLocation: JSONPointer.make(instancePath.lazy.map(\.token)),
+            keywordLocation: JSONPointer.make(keywordPath.lazy.map(\.token)),
+            absoluteKeywordLocation: node.location,
+            keyword: keyword,
+            message: message))
+    }
+
     /// Evaluates a subschema one keyword (and optionally one instance step) deeper.
     @inline(__always)
     func descend(_ index: Int, _ instance: JSONValue, _ keyword: String, _ keyword2: Step? = nil, at token: Step? = nil) -> Annotations? {
@@ -118,7 +151,7 @@ final class Evaluator {
         let node = nodes[index]
         if let b = node.boolean {
             // Core §4.3.2: `true` accepts everything, `false` nothing.
-            if !b { report(node, "false", "no value is allowed here (schema is false)") }
+            if !b { reportFalseSchema(node) }
             return b ? Annotations() : nil
         }
         steps += 1
@@ -296,11 +329,13 @@ final class Evaluator {
         }
         if let names = node.propertyNames {
             for key in object.keys {
-                // The instance here is the name; report at the object with the name.
+                // The instance here is the name; the error points at the member.
                 if silently({ evaluate(names, .string(key)) }) == nil {
                     if aborted { return false }
                     valid = false
-                    report(node, "propertyNames", "property name '\(key)' does not match 'propertyNames'")
+                    if recording { instancePath.append(.name(key)) }
+                    report(node, "propertyNames", "property name does not match 'propertyNames'")
+                    if recording { instancePath.removeLast() }
                     if !recording { return false }
                 }
             }
@@ -423,7 +458,7 @@ final class Evaluator {
         var bestScore = (Int.max, Int.max)
         for range in ranges {
             let slice = errors[range]
-            let shallow = slice.contains { $0.instanceLocation == here && ($0.keyword == "type" || $0.keyword == "const" || $0.keyword == "enum" || $0.keyword == "false") }
+            let shallow = slice.contains { $0.instanceLocation == here && ($0.keyword == "type" || $0.keyword == "const" || $0.keyword == "enum") }
             let score = (shallow ? 1 : 0, slice.count)
             if score < bestScore {
                 bestScore = score

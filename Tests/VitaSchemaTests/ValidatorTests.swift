@@ -131,4 +131,15 @@ struct ValidatorTests {
         #expect(output["errors"]?[0]?["keywordLocation"] == "/properties/kind/enum")
         #expect(schema.validate(["kind": "a"]).basicOutput == ["valid": true])
     }
+
+    @Test("false schemas are reported at the keyword that holds them")
+    func falseSchemas() throws {
+        let schema = try JSONSchema(parsing: #"{"properties": {"a": true, "b": false}, "additionalProperties": false, "propertyNames": {"maxLength": 3}}"#)
+        let result = schema.validate(["a": 1, "b": 2, "long": 3])
+        let byLocation = Dictionary(grouping: result.errors, by: \.instanceLocation)
+        #expect(byLocation["/b"]?.first?.message == "property is not allowed by 'properties'")
+        #expect(byLocation["/b"]?.first?.keywordLocation == "/properties/b")
+        #expect(byLocation["/long"]?.contains { $0.keywordLocation == "/additionalProperties" && $0.keyword == "additionalProperties" && $0.message == "property is not allowed by 'additionalProperties'" } == true, "\(result)")
+        #expect(byLocation["/long"]?.contains { $0.keyword == "propertyNames" && $0.message == "property name does not match 'propertyNames'" } == true, "\(result)")
+    }
 }
