@@ -74,7 +74,7 @@ final class Evaluator {
     /// The error reported when a limit of ``ValidationOptions`` is hit.
     var limitError: ValidationError {
         ValidationError(instanceLocation: "", keywordLocation: "", absoluteKeywordLocation: nodes[root].location, keyword: "",
-                        message: "evaluation stopped: the schema and instance nest deeper than \(options.maxDepth) levels (or \(options.maxStackBytes / 1024) KB of stack) or need more than \(options.maxSteps) steps")
+                        message: "evaluation stopped at a resource limit: more than \(options.maxDepth) nested levels, \(options.maxStackBytes / 1024) KB of stack or \(options.maxSteps) steps, or a pattern search over its time budget")
     }
 
     /// Records a failure of `keyword` at the current instance location.
@@ -306,7 +306,14 @@ final class Evaluator {
         }
         if let patterns = node.patternProperties {
             for (key, value) in object {
-                for (regex, sub) in patterns where regex.matches(key) {
+                for (regex, sub) in patterns {
+                    switch regex.search(key, budgetNanoseconds: options.patternBudgetNanoseconds) {
+                    case .match: break
+                    case .noMatch: continue
+                    case .tooExpensive:
+                        aborted = true
+                        return false
+                    }
                     if needsMatchTracking { matched.insert(key) }
                     if descend(sub, value, "patternProperties", .name(regex.source), at: .name(key)) == nil {
                         valid = false

@@ -26,10 +26,38 @@ final class ECMARegex: @unchecked Sendable {
         }
     }
 
-    /// `true` if the pattern matches somewhere in `string`.
+    /// The outcome of a search with a time budget.
+    enum Outcome {
+        case match, noMatch
+        /// The search ran past its budget (catastrophic backtracking, e.g. `^(a+)+$`).
+        case tooExpensive
+    }
+
+    /// `true` if the pattern matches somewhere in `string` (no time budget).
     func matches(_ string: String) -> Bool {
-        let ns = string as NSString
-        return regex.firstMatch(in: string, options: [], range: NSRange(location: 0, length: ns.length)) != nil
+        search(string, budgetNanoseconds: .max) == .match
+    }
+
+    /// Searches `string`, giving up after `budgetNanoseconds` of matching. ICU reports
+    /// progress during long searches (`.reportProgress`); the callback stops the search
+    /// once the budget is spent, so a hostile instance cannot hang validation.
+    func search(_ string: String, budgetNanoseconds: UInt64) -> Outcome {
+        let range = NSRange(location: 0, length: (string as NSString).length)
+        guard budgetNanoseconds != .max else {
+            return regex.firstMatch(in: string, options: [], range: range) != nil ? .match : .noMatch
+        }
+        let deadline = DispatchTime.now().uptimeNanoseconds &+ budgetNanoseconds
+        var outcome = Outcome.noMatch
+        regex.enumerateMatches(in: string, options: [.reportProgress], range: range) { match, _, stop in
+            if match != nil {
+                outcome = .match
+                stop.pointee = true
+            } else if DispatchTime.now().uptimeNanoseconds > deadline {
+                outcome = .tooExpensive
+                stop.pointee = true
+            }
+        }
+        return outcome
     }
 
     /// Translates ECMA-262 syntax to ICU syntax; `nil` for constructs ECMA-262 rejects.

@@ -38,8 +38,16 @@ extension Evaluator {
                     if fail("minLength", "string is shorter than \(min) characters") { return false }
                 }
             }
-            if let regex = node.pattern, !regex.matches(s) {
-                if fail("pattern", "string does not match the pattern '\(regex.source)'") { return false }
+            if let regex = node.pattern {
+                switch regex.search(s, budgetNanoseconds: options.patternBudgetNanoseconds) {
+                case .match:
+                    break
+                case .noMatch:
+                    if fail("pattern", "string does not match the pattern '\(regex.source)'") { return false }
+                case .tooExpensive:
+                    aborted = true
+                    return false
+                }
             }
             if options.assertFormats, let format = node.format, !FormatChecker.check(format, s) {
                 if fail("format", "string is not a valid '\(format)'") { return false }

@@ -40,8 +40,9 @@ public struct ValidationResult: Sendable, Hashable, CustomStringConvertible {
     /// that came closest is explained below the `anyOf` / `oneOf` entry.
     public var errors: [ValidationError]
     /// `true` if evaluation stopped at ``ValidationOptions/maxDepth``,
-    /// ``ValidationOptions/maxSteps`` or ``ValidationOptions/maxStackBytes`` (hostile or
-    /// infinitely recursive schema, or a very deep instance); the
+    /// ``ValidationOptions/maxSteps``, ``ValidationOptions/maxStackBytes`` or
+    /// ``ValidationOptions/patternBudgetNanoseconds`` (hostile or infinitely recursive
+    /// schema, a very deep instance, or a pattern that backtracks catastrophically); the
     /// instance is then reported invalid.
     public var limitExceeded: Bool
 
@@ -104,16 +105,22 @@ public struct ValidationOptions: Sendable, Hashable {
     /// thread stack (512 KB for secondary threads on Apple platforms). Debug builds use
     /// about 5 KB per nesting level, release builds under 1 KB.
     public var maxStackBytes: Int
+    /// Time budget for one `pattern` / `patternProperties` search, in nanoseconds
+    /// (default 250 ms). Patterns backtrack; a search that runs longer (e.g. `^(a+)+$`
+    /// against a long non-matching string) ends evaluation with
+    /// ``ValidationResult/limitExceeded``. `UInt64.max` disables the budget.
+    public var patternBudgetNanoseconds: UInt64
 
     /// Options; the defaults suit credential validation.
     public init(mode: Mode = .detailed, assertFormats: Bool = false, maxDepth: Int = 128, maxSteps: Int = 5_000_000,
-                maxErrors: Int = 1000, maxStackBytes: Int = 320 * 1024) {
+                maxErrors: Int = 1000, maxStackBytes: Int = 320 * 1024, patternBudgetNanoseconds: UInt64 = 250_000_000) {
         self.mode = mode
         self.assertFormats = assertFormats
         self.maxDepth = maxDepth
         self.maxSteps = maxSteps
         self.maxErrors = maxErrors
         self.maxStackBytes = maxStackBytes
+        self.patternBudgetNanoseconds = patternBudgetNanoseconds
     }
 
     /// Detailed errors, `format` as annotation.

@@ -158,6 +158,25 @@ struct HostileInputTests {
     }
 }
 
+extension HostileInputTests {
+    @Test("a catastrophically backtracking pattern is stopped by the time budget", arguments: [
+        ##"{"pattern": "^(a+)+$"}"##,
+        ##"{"patternProperties": {"^(a|aa)+$": true}}"##,
+    ])
+    func catastrophicPattern(_ text: String) throws {
+        let schema = try JSONSchema(parsing: text)
+        let evil = String(repeating: "a", count: 40) + "!"
+        let instance: JSONValue = text.contains("patternProperties") ? .object(JSONObject([(evil, .null)])) : .string(evil)
+        let start = Date()
+        let result = schema.validate(instance, options: ValidationOptions(patternBudgetNanoseconds: 50_000_000))
+        #expect(!result.isValid)
+        #expect(result.limitExceeded)
+        #expect(Date().timeIntervalSince(start) < 5)
+        // Ordinary strings are unaffected.
+        #expect(schema.validate(text.contains("patternProperties") ? ["aaaa": 1] : "aaaa").isValid)
+    }
+}
+
 private final class ResultBox: @unchecked Sendable {
     var result: ValidationResult?
 }
