@@ -115,9 +115,16 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "VitaCoreTests", dependencies: ["VitaCore"], swiftSettings: swiftSettings),
+        // Test support: temporary SQLite and PostgreSQL databases for the storage and API suites.
+        .target(
+            name: "VitaTestSupport",
+            dependencies: ["VitaStorage", .product(name: "Logging", package: "swift-log")],
+            path: "Tests/VitaTestSupport",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "VitaStorageTests",
-            dependencies: ["VitaCore", "VitaStorage"],
+            dependencies: ["VitaCore", "VitaStorage", "VitaTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -126,6 +133,7 @@ let package = Package(
                 "VitaCore",
                 "VitaStorage",
                 "VitaAPI",
+                "VitaTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings

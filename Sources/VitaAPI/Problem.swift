@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import NIOCore
 import VitaCore
 import VitaStorage
 
@@ -85,6 +86,9 @@ public struct Problem: Error, Codable, Sendable, Equatable {
             default:
                 return Problem(status: 503, title: "Service Unavailable", detail: "the database could not serve the request")
             }
+        case is NIOTooManyBytesError:
+            return Problem(status: 413, title: "Content Too Large", detail: "the request body is larger than the server accepts",
+                           errors: [.init(field: "body", reason: "too large")])
         case let error as HTTPError:
             let status = Int(error.status.code)
             let title = error.status.reasonPhrase

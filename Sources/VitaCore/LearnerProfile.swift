@@ -150,7 +150,8 @@ public enum ProfileRules {
                 if let h = e.hours, h > 0 { hours += h; hourSources.append(record.id) }
             case .employment(let e):
                 employmentSources.append(record.id)
-                let end = e.endDate ?? referenceDate
+                // Only days up to the reference date count (a contract's future end date is not yet worked).
+                let end = min(e.endDate ?? referenceDate, referenceDate)
                 if e.startDate <= referenceDate {
                     periods.append((e.startDate.ordinalDay, max(e.startDate.ordinalDay, end.ordinalDay)))
                 }

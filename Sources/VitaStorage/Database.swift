@@ -45,20 +45,32 @@ public final class VitaDatabase: Sendable {
     public let engine: Engine
     private let session: @Sendable (@escaping @Sendable (any SQLDatabase) async throws -> Void) async throws -> Void
     private let close: @Sendable () async throws -> Void
+    /// Serialises this process's writers on an SQLite file (see `AsyncMutex`); nil on PostgreSQL.
+    private let writeLock: AsyncMutex?
     let logger: Logger
 
-    private init(engine: Engine, logger: Logger,
+    /// Threads for SQLite's blocking calls. More than the cores: a call may wait in SQLite's busy handler for a writer
+    /// in another process, and must not hold up every other connection while it does.
+    private static let sqliteThreads: NIOThreadPool = {
+        let pool = NIOThreadPool(numberOfThreads: 8)
+        pool.start()
+        return pool
+    }()
+
+    private init(engine: Engine, logger: Logger, writeLock: AsyncMutex? = nil,
                  session: @escaping @Sendable (@escaping @Sendable (any SQLDatabase) async throws -> Void) async throws -> Void,
                  close: @escaping @Sendable () async throws -> Void) {
         self.engine = engine
         self.logger = logger
         self.session = session
         self.close = close
+        self.writeLock = writeLock
     }
 
-    /// Opens a connection pool to `location`. SQLite folders are created as needed.
+    /// Opens a connection pool to `location`. SQLite folders are created as needed. On PostgreSQL, `schema` names
+    /// the schema to work in (it must exist); the default is the server's search path.
     public static func open(_ location: DatabaseLocation, logger: Logger = Logger(label: "vita.storage"),
-                            maxConnections: Int = 4) throws -> VitaDatabase {
+                            maxConnections: Int = 4, schema: String? = nil) throws -> VitaDatabase {
         let group = MultiThreadedEventLoopGroup.singleton
         switch location {
         case .sqlite(let path):
@@ -70,23 +82,28 @@ public final class VitaDatabase: Sendable {
                     throw StorageError(.invalidConfiguration, "cannot create the data folder")
                 }
             }
-            let source = SQLiteConnectionSource(configuration: .init(storage: .file(path: path), enableForeignKeys: true))
+            let source = SQLiteConnectionSource(configuration: .init(storage: .file(path: path), enableForeignKeys: true),
+                                                threadPool: sqliteThreads)
             let pool = EventLoopGroupConnectionPool(source: source, maxConnectionsPerEventLoop: 1,
                                                     requestTimeout: .seconds(30), pruneInterval: nil, logger: logger, on: group)
-            return VitaDatabase(engine: .sqlite, logger: logger, session: { body in
+            let canonicalPath = URL(fileURLWithPath: path).standardizedFileURL.path
+            return VitaDatabase(engine: .sqlite, logger: logger, writeLock: AsyncMutex.forFile(canonicalPath), session: { body in
                 try await pool.withConnection(logger: logger) { connection in
                     connection.eventLoop.makeFutureWithTask {
                         let db = connection.sql(queryLogLevel: .trace)
                         // Wait for other writers (another process on the same file) instead of failing at once.
                         try await db.raw("PRAGMA busy_timeout = 15000").run()
+                        // With WAL, NORMAL survives a crash of Vita (not of the machine) without an fsync per commit.
+                        try await db.raw("PRAGMA synchronous = NORMAL").run()
                         try await body(db)
                     }
                 }.get()
             }, close: { try await pool.shutdownAsync() })
         case .postgres(let url):
-            let configuration: SQLPostgresConfiguration
+            var configuration: SQLPostgresConfiguration
             do {
                 configuration = try SQLPostgresConfiguration(url: url)
+                if let schema { configuration.searchPath = [schema] }
             } catch {
                 throw StorageError(.invalidConfiguration, "the PostgreSQL URL could not be parsed")
             }
@@ -120,6 +137,11 @@ public final class VitaDatabase: Sendable {
     /// SQLite transactions start with `BEGIN IMMEDIATE`, so writers queue instead of failing on upgrade;
     /// PostgreSQL serialises the writers that matter through row locks (see `StoreTransaction.appendAudit`).
     public func transaction<T: Sendable>(_ body: @escaping @Sendable (StoreTransaction) async throws -> T) async throws -> T {
+        guard let writeLock else { return try await run(body) }
+        return try await writeLock.withLock { try await run(body) }
+    }
+
+    private func run<T: Sendable>(_ body: @escaping @Sendable (StoreTransaction) async throws -> T) async throws -> T {
         let engine = self.engine
         return try await withConnection { db in
             try await db.raw(engine == .sqlite ? "BEGIN IMMEDIATE" : "BEGIN").run()

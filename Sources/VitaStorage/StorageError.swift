@@ -30,4 +30,7 @@ public struct StorageError: Error, Sendable, Equatable, CustomStringConvertible 
     }
 
     public var description: String { "\(code.rawValue): \(reason)" }
+
+    /// Errors are equal when their codes are: the reason is for people, not for matching.
+    public static func == (lhs: StorageError, rhs: StorageError) -> Bool { lhs.code == rhs.code }
 }

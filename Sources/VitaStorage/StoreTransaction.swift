@@ -418,6 +418,19 @@ public struct StoreTransaction: Sendable {
             """).run()
     }
 
+    /// The learner a system's own learner id maps to, if it was imported before.
+    public func learnerId(system systemId: String, sourceId: String) async throws -> String? {
+        try await recordId(system: systemId, sourceRecordId: "learner:" + sourceId)
+    }
+
+    /// Remembers which learner a system's own learner id stands for.
+    public func mapLearner(system systemId: String, sourceId: String, learnerId: String) async throws {
+        try await db.raw("""
+            INSERT INTO record_sources (system_id, source_record_id, record_id) VALUES
+            (\(bind: systemId), \(bind: "learner:" + sourceId), \(bind: learnerId))
+            """).run()
+    }
+
     /// The record id a system's source record id maps to, if it was imported before.
     public func recordId(system systemId: String, sourceRecordId: String) async throws -> String? {
         try await db.raw("""

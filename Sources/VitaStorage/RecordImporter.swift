@@ -1,0 +1,261 @@
+import Foundation
+import VitaCore
+
+/// Imports learners and records from JSON Lines, idempotently and resumably.
+///
+/// Each line is one of:
+/// ```json
+/// {"type":"learner","systemId":"sys_…","sourceId":"S-1001","learner":{"name":{"display":"Ada"},"identifiers":[…]}}
+/// {"type":"record","systemId":"sys_…","learner":"S-1001","category":"experiences","record":{…},
+///  "provenance":{"sourceRecordId":"enr-1","rawDataURI":"sis://…","rawDigest":"sha256:…","assertedAt":"…"}}
+/// ```
+/// A record names its learner by the source system's learner id (`learner`) or by Vita's id (`learnerId`).
+///
+/// Idempotency rests on the source system's ids: a learner or record already imported from the same system with the
+/// same source id is skipped when its raw digest is unchanged, and stored as a new version when it changed. Lines are
+/// applied in batches, one transaction per batch with its audit entries, so a killed import leaves whole batches or
+/// nothing, and running the same file again completes it.
+public struct RecordImporter: Sendable {
+    /// What happened to one line.
+    public enum Outcome: Sendable, Equatable {
+        case created, updated, unchanged
+        /// The line was rejected: which field and why.
+        case rejected(field: String, reason: String)
+    }
+
+    /// Running totals.
+    public struct Totals: Sendable, Equatable {
+        public var created = 0, updated = 0, unchanged = 0, rejected = 0
+        /// Lines handled.
+        public var lines: Int { created + updated + unchanged + rejected }
+        /// No lines yet.
+        public init() {}
+    }
+
+    struct Line: Decodable {
+        var type: String
+        var systemId: String
+        var sourceId: String?
+        var learner: LearnerField?
+        var learnerId: String?
+        var category: RecordCategory?
+        var provenance: AssertedProvenance?
+    }
+
+    /// The `learner` member: a source id on record lines, the learner's details on learner lines.
+    enum LearnerField: Decodable {
+        case sourceId(String)
+        case details(LearnerDetails)
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.singleValueContainer()
+            if let text = try? container.decode(String.self) { self = .sourceId(text) } else {
+                self = .details(try container.decode(LearnerDetails.self))
+            }
+        }
+    }
+
+    struct LearnerDetails: Decodable {
+        var name: Learner.Name
+        var identifiers: [Identifier]?
+        var birthDate: CalendarDate?
+    }
+
+    struct AssertedProvenance: Decodable {
+        var sourceRecordId: String
+        var rawDataURI: String?
+        var rawDigest: String?
+        var assertedAt: Date?
+    }
+
+    let database: VitaDatabase
+    let clock: @Sendable () -> Date
+    private static let decoder: JSONDecoder = {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return decoder
+    }()
+
+    /// Creates an importer writing to `database`.
+    public init(database: VitaDatabase, clock: @escaping @Sendable () -> Date = { Date() }) {
+        self.database = database
+        self.clock = clock
+    }
+
+    /// Applies a batch of lines in one transaction and returns each line's outcome.
+    public func apply(_ lines: [Data]) async throws -> [Outcome] {
+        let now = Timestamp.truncated(clock())
+        let parsed = lines.map { parse($0) }
+        return try await database.transaction { tx in
+            var outcomes: [Outcome] = []
+            var knownSystems: [String: Bool] = [:]
+            for item in parsed {
+                switch item {
+                case .failure(let rejection):
+                    outcomes.append(rejection)
+                case .success(let line):
+                    if knownSystems[line.systemId] == nil {
+                        knownSystems[line.systemId] = try await tx.system(id: line.systemId) != nil
+                    }
+                    guard knownSystems[line.systemId]! else {
+                        outcomes.append(.rejected(field: "systemId", reason: "no such connected system"))
+                        continue
+                    }
+                    outcomes.append(try await apply(line, tx: tx, now: now))
+                }
+            }
+            return outcomes
+        }
+    }
+
+    enum Parsed {
+        case learner(systemId: String, sourceId: String, details: LearnerDetails, digest: String)
+        case record(systemId: String, learner: LearnerReference, body: RecordBody, provenance: AssertedProvenance, digest: String)
+
+        var systemId: String {
+            switch self {
+            case .learner(let systemId, _, _, _), .record(let systemId, _, _, _, _): systemId
+            }
+        }
+    }
+
+    enum ParseResult {
+        case success(Parsed)
+        case failure(Outcome)
+    }
+
+    enum LearnerReference {
+        case source(String), vita(String)
+    }
+
+    private func parse(_ data: Data) -> ParseResult {
+        do {
+            let line = try Self.decoder.decode(Line.self, from: data)
+            let digest = ContentDigest.sha256(data)
+            switch line.type {
+            case "learner":
+                guard let sourceId = line.sourceId, !sourceId.isEmpty else {
+                    return .failure(.rejected(field: "sourceId", reason: "is required on learner lines"))
+                }
+                guard case .details(let details)? = line.learner else {
+                    return .failure(.rejected(field: "learner", reason: "must hold the learner's name and identifiers"))
+                }
+                let learner = Learner(id: "lrn_check", name: details.name, identifiers: details.identifiers ?? [],
+                                      birthDate: details.birthDate, createdAt: clock(), updatedAt: clock())
+                do { try learner.validate(today: CalendarDate(clock())) } catch {
+                    let first = error.failures[0]
+                    return .failure(.rejected(field: "learner.\(first.field ?? "")", reason: first.reason))
+                }
+                return .success(.learner(systemId: line.systemId, sourceId: sourceId, details: details, digest: digest))
+            case "record":
+                guard let category = line.category, category != .profile else {
+                    return .failure(.rejected(field: "category", reason: "must be a stored record category"))
+                }
+                guard let provenance = line.provenance, !provenance.sourceRecordId.isEmpty else {
+                    return .failure(.rejected(field: "provenance.sourceRecordId", reason: "is required"))
+                }
+                if let raw = provenance.rawDigest, !Provenance.isWellFormedDigest(raw) {
+                    return .failure(.rejected(field: "provenance.rawDigest", reason: "must be sha256: followed by 64 lowercase hex digits"))
+                }
+                let reference: LearnerReference
+                if let id = line.learnerId {
+                    reference = .vita(id)
+                } else if case .sourceId(let sourceId)? = line.learner {
+                    reference = .source(sourceId)
+                } else {
+                    return .failure(.rejected(field: "learner", reason: "name the learner by source id (learner) or Vita id (learnerId)"))
+                }
+                let recordJSON = try JSONSerialization.jsonObject(with: data) as? [String: Any]
+                guard let recordObject = recordJSON?["record"] else {
+                    return .failure(.rejected(field: "record", reason: "is required"))
+                }
+                let body: RecordBody
+                do {
+                    body = try RecordBody.decode(category, from: try JSONSerialization.data(withJSONObject: recordObject),
+                                                 decoder: Self.decoder)
+                } catch let error as DecodingError {
+                    guard case .rejected(let field, let reason) = Self.rejection(error) else { throw error }
+                    return .failure(.rejected(field: "record." + field, reason: reason))
+                }
+                do { try body.validate() } catch {
+                    let first = error.failures[0]
+                    return .failure(.rejected(field: "record.\(first.field ?? "")", reason: first.reason))
+                }
+                return .success(.record(systemId: line.systemId, learner: reference, body: body, provenance: provenance,
+                                        digest: provenance.rawDigest ?? digest))
+            default:
+                return .failure(.rejected(field: "type", reason: "must be learner or record"))
+            }
+        } catch let error as DecodingError {
+            return .failure(Self.rejection(error))
+        } catch {
+            return .failure(.rejected(field: "line", reason: "is not a JSON object"))
+        }
+    }
+
+    static func rejection(_ error: DecodingError) -> Outcome {
+        func path(_ context: DecodingError.Context, _ key: (any CodingKey)? = nil) -> String {
+            let keys = context.codingPath + (key.map { [$0] } ?? [])
+            return keys.isEmpty ? "line" : keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+        }
+        switch error {
+        case .keyNotFound(let key, let context): return .rejected(field: path(context, key), reason: "is required")
+        case .typeMismatch(_, let context): return .rejected(field: path(context), reason: "has the wrong type")
+        case .valueNotFound(_, let context): return .rejected(field: path(context), reason: "must not be null")
+        case .dataCorrupted(let context):
+            return .rejected(field: path(context), reason: context.codingPath.isEmpty ? "is not valid JSON" : "has an invalid value")
+        @unknown default: return .rejected(field: "line", reason: "could not be read")
+        }
+    }
+
+    private func apply(_ parsed: Parsed, tx: StoreTransaction, now: Date) async throws -> Outcome {
+        let actor = AuditEntry.Actor(kind: .system, id: parsed.systemId)
+        switch parsed {
+        case .learner(let systemId, let sourceId, let details, _):
+            if try await tx.learnerId(system: systemId, sourceId: sourceId) != nil { return .unchanged }
+            let learner = Learner(id: EntityID.make("lrn", now: now), name: details.name, identifiers: details.identifiers ?? [],
+                                  birthDate: details.birthDate, createdAt: now, updatedAt: now)
+            try await tx.insert(learner)
+            try await tx.mapLearner(system: systemId, sourceId: sourceId, learnerId: learner.id)
+            try await tx.appendAudit(AuditEntry(occurredAt: now, actor: actor, action: "learner.import", learnerId: learner.id,
+                                                categories: [], agreementId: nil, outcome: .allowed, reason: nil))
+            return .created
+        case .record(let systemId, let reference, let body, let asserted, let digest):
+            let learnerId: String
+            switch reference {
+            case .vita(let id):
+                guard try await tx.learner(id: id) != nil else { return .rejected(field: "learnerId", reason: "no such learner") }
+                learnerId = id
+            case .source(let sourceId):
+                guard let id = try await tx.learnerId(system: systemId, sourceId: sourceId) else {
+                    return .rejected(field: "learner", reason: "no learner was imported with this source id")
+                }
+                learnerId = id
+            }
+            let provenance = Provenance(systemId: systemId, sourceRecordId: asserted.sourceRecordId,
+                                        rawDataURI: asserted.rawDataURI, rawDigest: digest,
+                                        assertedAt: Timestamp.truncated(asserted.assertedAt ?? now), recordedAt: now)
+            let outcome: Outcome
+            if let existingId = try await tx.recordId(system: systemId, sourceRecordId: asserted.sourceRecordId) {
+                guard let current = try await tx.record(id: existingId) else {
+                    return .rejected(field: "provenance.sourceRecordId", reason: "maps to a missing record")
+                }
+                guard current.learnerId == learnerId, current.category == body.category else {
+                    return .rejected(field: "provenance.sourceRecordId", reason: "was imported for another learner or category")
+                }
+                if current.provenance.rawDigest == digest && current.deletion == nil { return .unchanged }
+                try await tx.insert(LearnerRecord(id: existingId, learnerId: learnerId, category: body.category,
+                                                  organizationId: body.organizationId, version: current.version + 1,
+                                                  body: body, provenance: provenance))
+                outcome = .updated
+            } else {
+                try await tx.insert(LearnerRecord(id: EntityID.make("rec", now: now), learnerId: learnerId,
+                                                  category: body.category, organizationId: body.organizationId, version: 1,
+                                                  body: body, provenance: provenance))
+                outcome = .created
+            }
+            try await tx.appendAudit(AuditEntry(occurredAt: now, actor: actor, action: "records.import", learnerId: learnerId,
+                                                categories: [body.category], agreementId: nil, outcome: .allowed, reason: nil))
+            return outcome
+        }
+    }
+}

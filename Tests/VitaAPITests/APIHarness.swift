@@ -1,0 +1,116 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import Testing
+import VitaAPI
+import VitaCore
+import VitaStorage
+import VitaTestSupport
+
+/// A response as the tests read it.
+struct Reply: Sendable {
+    let status: Int
+    let headers: HTTPFields
+    let body: Data
+
+    var json: [String: Any] { (try? JSONSerialization.jsonObject(with: body)) as? [String: Any] ?? [:] }
+    subscript(_ key: String) -> Any? { json[key] }
+    var string: String { String(decoding: body, as: UTF8.self) }
+    var contentType: String? { headers[.contentType] }
+    var items: [[String: Any]] { json["items"] as? [[String: Any]] ?? [] }
+}
+
+/// Drives the real router of the Learner API on a fresh database.
+struct APIHarness: Sendable {
+    let client: any TestClientProtocol
+    let adminKey: String
+    let database: VitaDatabase
+
+    /// Runs `body` against the real router on a fresh database on `engine`; `clock` is injectable.
+    static func run(_ engine: TestEngine, maxBodySize: Int = 1 << 20,
+                    clock: @escaping @Sendable () -> Date = { Date() },
+                    _ body: @escaping @Sendable (APIHarness) async throws -> Void) async throws {
+        try await TestDatabase.with(engine) { test in
+            let id = EntityID.make("adm")
+            let (key, hash) = APIKeys.make(ownerId: id)
+            try await test.database.transaction { try await $0.insertAdminKey(id: id, keyHash: hash, at: Date()) }
+            let api = LearnerAPI(database: test.database, options: .init(maxBodySize: maxBodySize), clock: clock)
+            let app = Application(router: api.router)
+            try await app.test(.router) { client in
+                try await body(APIHarness(client: client, adminKey: key, database: test.database))
+            }
+        }
+    }
+
+    @discardableResult
+    func send(_ method: HTTPRequest.Method, _ uri: String, key: String? = nil, json: Any? = nil, raw: String? = nil,
+              headers extra: [String: String] = [:]) async throws -> Reply {
+        var headers = HTTPFields()
+        if let key { headers[.authorization] = "Bearer \(key)" }
+        var body: ByteBuffer?
+        if let json {
+            headers[.contentType] = "application/json"
+            // Sorted keys: the same value must give the same bytes (Idempotency-Key compares request digests).
+            body = ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: json, options: [.sortedKeys]))
+        } else if let raw {
+            headers[.contentType] = "application/json"
+            body = ByteBuffer(string: raw)
+        }
+        for (name, value) in extra { headers[HTTPField.Name(name)!] = value }
+        return try await client.execute(uri: uri, method: method, headers: headers, body: body) { response in
+            Reply(status: Int(response.status.code), headers: response.headers, body: Data(buffer: response.body))
+        }
+    }
+
+    func admin(_ method: HTTPRequest.Method, _ uri: String, json: Any? = nil, headers: [String: String] = [:]) async throws -> Reply {
+        try await send(method, uri, key: adminKey, json: json, headers: headers)
+    }
+
+    /// An organization, a system with its key, and an agreement of the given shape.
+    struct World: Sendable {
+        let organizationId: String
+        let systemId: String
+        let systemKey: String
+        let agreementId: String
+    }
+
+    func world(categories: [String] = ["affiliations", "experiences", "competencies", "credentials", "employment"],
+               permissions: [String] = ["read", "write"], consentRequired: Bool = false, status: String = "active",
+               extraProfileAgreement: Bool = true) async throws -> World {
+        let organization = try await admin(.post, "/api/v1/organizations", json: ["name": "Riverside University", "kind": "university"])
+        let organizationId = organization["id"] as! String
+        let system = try await admin(.post, "/api/v1/systems",
+                                     json: ["organizationId": organizationId, "name": "Registrar SIS", "kind": "sis"])
+        let systemId = (system["system"] as! [String: Any])["id"] as! String
+        let agreement = try await admin(.post, "/api/v1/agreements", json: [
+            "providerOrganizationId": organizationId, "consumerSystemId": systemId, "categories": categories,
+            "permissions": permissions, "purpose": "Registrar sync", "consentRequired": consentRequired, "status": status,
+        ])
+        #expect(agreement.status == 201, "\(agreement.string)")
+        if extraProfileAgreement {
+            let profile = try await admin(.post, "/api/v1/agreements", json: [
+                "providerOrganizationId": organizationId, "consumerSystemId": systemId, "categories": ["profile"],
+                "permissions": ["read"], "purpose": "Advising", "consentRequired": consentRequired, "status": status,
+            ])
+            #expect(profile.status == 201)
+        }
+        return World(organizationId: organizationId, systemId: systemId, systemKey: system["apiKey"] as! String,
+                     agreementId: agreement["id"] as! String)
+    }
+
+    func learner(key: String) async throws -> String {
+        let reply = try await send(.post, "/api/v1/learners", key: key,
+                                   json: ["name": ["given": "Ada", "family": "Lovelace", "display": "Ada Lovelace"],
+                                          "identifiers": [["scheme": "institutional", "value": "S-1001"]]])
+        #expect(reply.status == 201, "\(reply.string)")
+        return reply["id"] as! String
+    }
+
+    static func experience(_ organizationId: String, source: String, title: String = "Algorithms", credits: Double = 4) -> [String: Any] {
+        ["record": ["organizationId": organizationId, "kind": "course", "title": title, "status": "completed",
+                    "startDate": "2025-01-10", "endDate": "2025-05-10", "credits": credits],
+         "provenance": ["sourceRecordId": source, "rawDataURI": "sis://enrolments/\(source)"]]
+    }
+}

@@ -1,0 +1,53 @@
+import Foundation
+import Hummingbird
+import Testing
+import VitaAPI
+import VitaTestSupport
+
+struct OpenAPIDocumentTests {
+    @Test("the OpenAPI document lists exactly the routes the router serves, each with responses and known schemas")
+    func documentMatchesRouter() async throws {
+        try await TestDatabase.with(.sqlite) { test in
+            let api = LearnerAPI(database: test.database)
+            let document = try #require(try JSONSerialization.jsonObject(with: api.openAPIDocument) as? [String: Any])
+            #expect(document["openapi"] as? String == "3.1.0")
+            let paths = try #require(document["paths"] as? [String: [String: Any]])
+            var documented = Set<String>()
+            for (path, operations) in paths {
+                for (method, operation) in operations {
+                    documented.insert("\(method.uppercased()) \(path)")
+                    let responses = (operation as? [String: Any])?["responses"] as? [String: Any]
+                    #expect(responses?.isEmpty == false, "\(method) \(path) documents no response")
+                }
+            }
+            let served = Set(api.router.routes.map { route in
+                let path = route.path.description.split(separator: "/", omittingEmptySubsequences: false).map { segment in
+                    segment.hasPrefix(":") ? "{\(segment.dropFirst())}" : String(segment)
+                }.joined(separator: "/")
+                return "\(route.method.rawValue) \(path)"
+            })
+            #expect(served == documented)
+
+            let schemas = try #require((document["components"] as? [String: Any])?["schemas"] as? [String: Any])
+            let text = String(decoding: api.openAPIDocument, as: UTF8.self)
+            let references = text.components(separatedBy: "#/components/schemas/").dropFirst().map { $0.prefix { $0 != "\"" } }
+            for reference in Set(references) {
+                #expect(schemas[String(reference)] != nil, "unknown schema \(reference)")
+            }
+        }
+    }
+
+    @Test("the server publishes the document at /openapi.json and a docs page at /docs")
+    func published() async throws {
+        try await APIHarness.run(.sqlite) { api in
+            let document = try await api.send(.get, "/openapi.json")
+            #expect(document.status == 200)
+            #expect(document["openapi"] as? String == "3.1.0")
+            let docs = try await api.send(.get, "/docs")
+            #expect(docs.status == 200)
+            #expect(docs.string.contains("/api/v1/learners/{learnerId}/profile"))
+            #expect(try await api.send(.get, "/health").status == 200)
+            #expect(try await api.send(.get, "/ready").status == 200)
+        }
+    }
+}

@@ -1,0 +1,138 @@
+import Foundation
+import Testing
+@testable import VitaCore
+
+/// The agreement states a decision can meet, with the rule each must trigger (nil: allowed).
+enum AgreementState: String, CaseIterable, Sendable {
+    case active, draft, suspended, terminated, expired, notYetValid, consentMissing, consentWithdrawn, consentGiven
+
+    var expectedRule: AgreementPolicy.Rule? {
+        switch self {
+        case .active, .consentGiven: nil
+        case .draft, .suspended, .terminated: .status
+        case .expired, .notYetValid: .validity
+        case .consentMissing, .consentWithdrawn: .consent
+        }
+    }
+}
+
+struct AgreementPolicyTests {
+    let now = Date(timeIntervalSince1970: 1_800_000_000)
+    let system = ConnectedSystem(id: "sys_a", organizationId: "org_b", name: "SIS", kind: .sis,
+                                 createdAt: Date(timeIntervalSince1970: 1_700_000_000))
+
+    func agreement(_ state: AgreementState, category: RecordCategory, permission: Permission) -> (Agreement, [Consent]) {
+        let day: TimeInterval = 86_400
+        var agreement = Agreement(id: "agr_1", providerOrganizationId: "org_p", consumerSystemId: system.id,
+                                  categories: [category], permissions: [permission], purpose: "test",
+                                  validFrom: now - 30 * day, validUntil: now + 30 * day, consentRequired: false,
+                                  status: .active, createdAt: now - 30 * day, updatedAt: now - 30 * day)
+        var consents: [Consent] = []
+        switch state {
+        case .active: break
+        case .draft: agreement.status = .draft
+        case .suspended: agreement.status = .suspended
+        case .terminated: agreement.status = .terminated
+        case .expired: agreement.validUntil = now - day
+        case .notYetValid: agreement.validFrom = now + day
+        case .consentMissing: agreement.consentRequired = true
+        case .consentWithdrawn:
+            agreement.consentRequired = true
+            consents = [Consent(id: "cns_1", learnerId: "lrn_1", agreementId: "agr_1", grantedAt: now - 10 * day,
+                                withdrawnAt: now - day)]
+        case .consentGiven:
+            agreement.consentRequired = true
+            consents = [Consent(id: "cns_1", learnerId: "lrn_1", agreementId: "agr_1", grantedAt: now - 10 * day)]
+        }
+        return (agreement, consents)
+    }
+
+    static let categoryPermissions: [(RecordCategory, Permission)] = RecordCategory.allCases.flatMap { category in
+        Permission.allCases.filter { category != .profile || $0 == .read }.map { (category, $0) }
+    }
+
+    @Test("every category × permission × agreement state gives the documented decision",
+          arguments: categoryPermissions.map { "\($0.0.rawValue)/\($0.1.rawValue)" }, AgreementState.allCases)
+    func matrix(_ key: String, _ state: AgreementState) {
+        let parts = key.split(separator: "/")
+        let category = RecordCategory(rawValue: String(parts[0]))!
+        let permission = Permission(rawValue: String(parts[1]))!
+        let (agreement, consents) = agreement(state, category: category, permission: permission)
+        let decision = AgreementPolicy().decide(
+            .init(system: system, learnerId: "lrn_1", category: category, permission: permission,
+                  recordOrganizationId: permission == .write ? "org_p" : nil),
+            agreements: [agreement], consents: consents, now: now)
+        switch (decision, state.expectedRule) {
+        case (.allowed(let ids, let providers), nil):
+            #expect(ids == ["agr_1"])
+            #expect(providers == ["org_p"])
+        case (.denied(let rule, _, let agreementId), let expected?):
+            #expect(rule == expected)
+            #expect(agreementId == "agr_1")
+        default:
+            Issue.record("state \(state) gave \(decision)")
+        }
+    }
+
+    @Test("an agreement for another category or permission denies with the rule that failed",
+          arguments: RecordCategory.stored)
+    func otherCategoryAndPermission(_ category: RecordCategory) {
+        let other = RecordCategory.stored.first { $0 != category }!
+        let (wrongCategory, _) = agreement(.active, category: other, permission: .read)
+        let denied = AgreementPolicy().decide(.init(system: system, learnerId: "lrn_1", category: category, permission: .read),
+                                              agreements: [wrongCategory], consents: [], now: now)
+        #expect(denied == .denied(rule: .category, reason: "no agreement of this system covers the category '\(category.rawValue)'",
+                                  agreementId: "agr_1"))
+        let (readOnly, _) = agreement(.active, category: category, permission: .read)
+        let write = AgreementPolicy().decide(.init(system: system, learnerId: "lrn_1", category: category, permission: .write,
+                                                   recordOrganizationId: "org_p"),
+                                             agreements: [readOnly], consents: [], now: now)
+        guard case .denied(.permission, _, _) = write else { Issue.record("write under a read agreement: \(write)"); return }
+    }
+
+    @Test("no agreement at all is denied by the no-agreement rule")
+    func noAgreement() {
+        let decision = AgreementPolicy().decide(.init(system: system, learnerId: "lrn_1", category: .profile, permission: .read),
+                                                agreements: [], consents: [], now: now)
+        guard case .denied(.noAgreement, _, nil) = decision else { Issue.record("\(decision)"); return }
+    }
+
+    @Test("a write for an organization other than the agreement's provider is denied by the provider rule")
+    func writeForAnotherProvider() {
+        let (agreement, _) = agreement(.active, category: .credentials, permission: .write)
+        let decision = AgreementPolicy().decide(.init(system: system, learnerId: "lrn_1", category: .credentials,
+                                                      permission: .write, recordOrganizationId: "org_other"),
+                                                agreements: [agreement], consents: [], now: now)
+        guard case .denied(.provider, _, _) = decision else { Issue.record("\(decision)"); return }
+    }
+
+    @Test("a revoked system is denied whatever its agreements say")
+    func revokedSystem() {
+        var revoked = system
+        revoked.revokedAt = now - 1
+        let (agreement, _) = agreement(.active, category: .profile, permission: .read)
+        let decision = AgreementPolicy().decide(.init(system: revoked, learnerId: "lrn_1", category: .profile, permission: .read),
+                                                agreements: [agreement], consents: [], now: now)
+        guard case .denied(.systemRevoked, _, _) = decision else { Issue.record("\(decision)"); return }
+    }
+
+    @Test("the denial reports the agreement that came closest to granting access")
+    func closestAgreementIsReported() {
+        let (suspended, _) = agreement(.suspended, category: .experiences, permission: .read)
+        var wrongCategory = suspended
+        wrongCategory.id = "agr_0"
+        wrongCategory.categories = [.employment]
+        let decision = AgreementPolicy().decide(.init(system: system, learnerId: "lrn_1", category: .experiences, permission: .read),
+                                                agreements: [wrongCategory, suspended], consents: [], now: now)
+        #expect(decision == .denied(rule: .status, reason: "the agreement is suspended, not active", agreementId: "agr_1"))
+    }
+
+    @Test("agreement status moves only along the lifecycle")
+    func statusTransitions() {
+        #expect(Agreement.Status.draft.canMove(to: .active))
+        #expect(Agreement.Status.active.canMove(to: .suspended))
+        #expect(Agreement.Status.suspended.canMove(to: .active))
+        #expect(!Agreement.Status.terminated.canMove(to: .active))
+        #expect(!Agreement.Status.active.canMove(to: .draft))
+    }
+}

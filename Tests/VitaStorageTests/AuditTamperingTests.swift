@@ -1,0 +1,100 @@
+import Foundation
+import SQLKit
+import Testing
+import VitaCore
+import VitaStorage
+import VitaTestSupport
+
+/// Tampering with the stored audit log, directly in SQL, is detected by `verifyAuditChain`.
+struct AuditTamperingTests {
+    static func fill(_ db: VitaDatabase, count: Int) async throws {
+        for index in 0..<count {
+            _ = try await db.transaction { tx in
+                try await tx.appendAudit(AuditEntry(occurredAt: Date(timeIntervalSince1970: 1_800_000_000 + Double(index)),
+                                                    actor: .init(kind: .system, id: "sys_\(index % 2)"),
+                                                    action: "profile.read", learnerId: "lrn_\(index % 3)",
+                                                    categories: [.profile], agreementId: "agr_1", outcome: .allowed, reason: nil))
+            }
+        }
+    }
+
+    @Test("an intact log verifies", arguments: TestEngine.available)
+    func intact(_ engine: TestEngine) async throws {
+        try await TestDatabase.with(engine) { test in
+            try await Self.fill(test.database, count: 12)
+            let (firstBreak, checked) = try await test.database.verifyAuditChain(batchSize: 5)
+            #expect(firstBreak == nil)
+            #expect(checked == 12)
+        }
+    }
+
+    @Test("editing an entry is detected at that entry", arguments: TestEngine.available)
+    func edit(_ engine: TestEngine) async throws {
+        try await TestDatabase.with(engine) { test in
+            try await Self.fill(test.database, count: 12)
+            try await test.database.withConnection {
+                try await $0.raw("UPDATE audit_entries SET outcome = 'denied' WHERE sequence = 6").run()
+            }
+            let broken = try await test.database.verifyAuditChain(batchSize: 5).firstBreak
+            #expect(broken?.sequence == 6)
+        }
+    }
+
+    @Test("deleting an entry is detected where it was", arguments: TestEngine.available)
+    func delete(_ engine: TestEngine) async throws {
+        try await TestDatabase.with(engine) { test in
+            try await Self.fill(test.database, count: 12)
+            try await test.database.withConnection { try await $0.raw("DELETE FROM audit_entries WHERE sequence = 9").run() }
+            let broken = try await test.database.verifyAuditChain(batchSize: 5).firstBreak
+            #expect(broken?.sequence == 9)
+        }
+    }
+
+    @Test("deleting the newest entries is detected against the chain head", arguments: TestEngine.available)
+    func truncate(_ engine: TestEngine) async throws {
+        try await TestDatabase.with(engine) { test in
+            try await Self.fill(test.database, count: 12)
+            try await test.database.withConnection { try await $0.raw("DELETE FROM audit_entries WHERE sequence > 10").run() }
+            let broken = try await test.database.verifyAuditChain().firstBreak
+            #expect(broken?.sequence == 11)
+        }
+    }
+
+    @Test("reordering entries by swapping their sequence numbers is detected", arguments: TestEngine.available)
+    func reorder(_ engine: TestEngine) async throws {
+        try await TestDatabase.with(engine) { test in
+            try await Self.fill(test.database, count: 12)
+            try await test.database.withConnection { db in
+                try await db.raw("UPDATE audit_entries SET sequence = 1000 WHERE sequence = 4").run()
+                try await db.raw("UPDATE audit_entries SET sequence = 4 WHERE sequence = 5").run()
+                try await db.raw("UPDATE audit_entries SET sequence = 5 WHERE sequence = 1000").run()
+            }
+            let broken = try await test.database.verifyAuditChain().firstBreak
+            #expect(broken?.sequence == 4)
+        }
+    }
+
+    @Test("concurrent writers on two pools (two Vita nodes) extend one unbroken chain", arguments: TestEngine.available)
+    func concurrentNodes(_ engine: TestEngine) async throws {
+        try await TestDatabase.with(engine) { test in
+            let second = try test.openAnother()
+            do {
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for node in [test.database, second] {
+                        for _ in 0..<4 {
+                            group.addTask { try await Self.fill(node, count: 10) }
+                        }
+                    }
+                    try await group.waitForAll()
+                }
+            } catch {
+                try? await second.shutdown()
+                throw error
+            }
+            try await second.shutdown()
+            let (firstBreak, checked) = try await test.database.verifyAuditChain()
+            #expect(firstBreak == nil)
+            #expect(checked == 80)
+        }
+    }
+}

@@ -1,0 +1,129 @@
+import Foundation
+import SQLKit
+import Testing
+import VitaCore
+import VitaStorage
+import VitaTestSupport
+
+struct ImportTests {
+    static func system(_ db: VitaDatabase) async throws -> (systemId: String, organizationId: String) {
+        let organization = Organization(id: EntityID.make("org"), name: "Lakeshore College", kind: .school, createdAt: Date())
+        let system = ConnectedSystem(id: EntityID.make("sys"), organizationId: organization.id, name: "SIS", kind: .sis,
+                                     createdAt: Date())
+        try await db.transaction { tx in
+            try await tx.insert(organization)
+            try await tx.insert(system, keyHash: "unused")
+        }
+        return (system.id, organization.id)
+    }
+
+    static func lines(system: String, organization: String, learners: Int, title: String = "Course") -> [Data] {
+        var lines: [String] = []
+        for index in 0..<learners {
+            lines.append(#"{"type":"learner","systemId":"\#(system)","sourceId":"S-\#(index)","learner":{"name":{"display":"Learner \#(index)"}}}"#)
+            for course in 0..<2 {
+                lines.append(#"{"type":"record","systemId":"\#(system)","learner":"S-\#(index)","category":"experiences","record":{"organizationId":"\#(organization)","kind":"course","title":"\#(title) \#(course)","status":"completed","credits":3},"provenance":{"sourceRecordId":"enr-\#(index)-\#(course)"}}"#)
+            }
+        }
+        return lines.map { Data($0.utf8) }
+    }
+
+    @Test("importing twice creates once, and a changed source record becomes a new version", arguments: TestEngine.available)
+    func idempotentImport(_ engine: TestEngine) async throws {
+        try await TestDatabase.with(engine) { test in
+            let (system, organization) = try await Self.system(test.database)
+            let importer = RecordImporter(database: test.database)
+            let first = try await importer.apply(Self.lines(system: system, organization: organization, learners: 5))
+            #expect(first.filter { $0 == .created }.count == 15)
+            let second = try await importer.apply(Self.lines(system: system, organization: organization, learners: 5))
+            #expect(second.allSatisfy { $0 == .unchanged })
+            let changed = try await importer.apply(Self.lines(system: system, organization: organization, learners: 5, title: "Revised"))
+            #expect(changed.filter { $0 == .updated }.count == 10)
+            let recordId = try await test.database.read { try await $0.recordId(system: system, sourceRecordId: "enr-0-0") }
+            let versions = try await test.database.read { try await $0.versions(ofRecord: recordId!) }
+            #expect(versions.count == 2)
+            #expect(try await test.database.verifyAuditChain().firstBreak == nil)
+        }
+    }
+
+    @Test("bad lines are rejected with the field and reason, and the good ones still land", arguments: TestEngine.available)
+    func rejections(_ engine: TestEngine) async throws {
+        try await TestDatabase.with(engine) { test in
+            let (system, organization) = try await Self.system(test.database)
+            let importer = RecordImporter(database: test.database)
+            let good = Self.lines(system: system, organization: organization, learners: 1)
+            let bad = [
+                #"not json"#,
+                #"{"type":"record","systemId":"\#(system)","learner":"S-0","category":"experiences","record":{"organizationId":"\#(organization)","kind":"course","status":"completed"},"provenance":{"sourceRecordId":"x"}}"#,
+                #"{"type":"record","systemId":"sys_unknown","learner":"S-0","category":"experiences","record":{"organizationId":"\#(organization)","kind":"course","title":"T","status":"completed"},"provenance":{"sourceRecordId":"y"}}"#,
+                #"{"type":"record","systemId":"\#(system)","learner":"S-404","category":"experiences","record":{"organizationId":"\#(organization)","kind":"course","title":"T","status":"completed"},"provenance":{"sourceRecordId":"z"}}"#,
+                #"{"type":"badge","systemId":"\#(system)"}"#,
+            ].map { Data($0.utf8) }
+            let outcomes = try await importer.apply(good + bad)
+            #expect(Array(outcomes.prefix(3)) == [.created, .created, .created])
+            #expect(Array(outcomes.dropFirst(3)) == [
+                .rejected(field: "line", reason: "is not valid JSON"),
+                .rejected(field: "record.title", reason: "is required"),
+                .rejected(field: "systemId", reason: "no such connected system"),
+                .rejected(field: "learner", reason: "no learner was imported with this source id"),
+                .rejected(field: "type", reason: "must be learner or record"),
+            ])
+        }
+    }
+
+    @Test("an import killed with SIGKILL leaves no half-written record, and running it again completes it")
+    func killedImportResumes() async throws {
+        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("vita")
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("vita-kill-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let dataDir = folder.appendingPathComponent("data").path
+        let database = try VitaDatabase.open(.sqlite(path: dataDir + "/vita.sqlite"))
+        try await Migrations.run(on: database)
+        let (system, organization) = try await Self.system(database)
+        let learners = 8000
+        let file = folder.appendingPathComponent("records.jsonl")
+        let lines = Self.lines(system: system, organization: organization, learners: learners)
+        try Data(lines.map { String(decoding: $0, as: UTF8.self) }.joined(separator: "\n").utf8).write(to: file)
+
+        func run(kill: Bool) async throws -> Int32 {
+            let process = Process()
+            process.executableURL = executable
+            process.arguments = ["import", file.path, "--data-dir", dataDir, "--batch-size", "50"]
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            if kill {
+                // Kill once some batches have committed, in the middle of the run.
+                for _ in 0..<600 {
+                    try await Task.sleep(for: .milliseconds(25))
+                    let count = try await database.withConnection {
+                        try await $0.raw("SELECT COUNT(*) AS n FROM records").first()?.decode(column: "n", as: Int.self) ?? 0
+                    }
+                    if count >= 200 { break }
+                }
+                Foundation.kill(process.processIdentifier, SIGKILL)
+            }
+            process.waitUntilExit()
+            return process.terminationStatus
+        }
+
+        _ = try await run(kill: true)
+        let (records, imports, mapped) = try await database.withConnection { db in
+            (try await db.raw("SELECT COUNT(*) AS n FROM records").first()!.decode(column: "n", as: Int.self),
+             try await db.raw("SELECT COUNT(*) AS n FROM audit_entries WHERE action = 'records.import'").first()!.decode(column: "n", as: Int.self),
+             try await db.raw("SELECT COUNT(*) AS n FROM record_sources WHERE source_record_id LIKE 'enr-%'").first()!.decode(column: "n", as: Int.self))
+        }
+        #expect(records > 0 && records < learners * 2, "the import was killed part-way (\(records) records)")
+        #expect(records == imports, "every record that landed has its audit entry")
+        #expect(records == mapped, "every record that landed has its source mapping")
+        #expect(try await database.verifyAuditChain().firstBreak == nil)
+
+        #expect(try await run(kill: false) == 0)
+        let total = try await database.withConnection {
+            try await $0.raw("SELECT COUNT(*) AS n FROM records").first()!.decode(column: "n", as: Int.self)
+        }
+        #expect(total == learners * 2)
+        #expect(try await database.verifyAuditChain().firstBreak == nil)
+        try await database.shutdown()
+    }
+}

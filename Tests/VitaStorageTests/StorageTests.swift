@@ -1,0 +1,172 @@
+import Foundation
+import SQLKit
+import Testing
+import VitaCore
+import VitaStorage
+import VitaTestSupport
+
+/// The storage suite: every test runs on SQLite, and on PostgreSQL when `VITA_TEST_POSTGRES_URL` is set.
+struct StorageTests {
+    static let now = Timestamp.truncated(Date(timeIntervalSince1970: 1_800_000_000))
+
+    static func seed(_ tx: StoreTransaction) async throws -> (organization: Organization, learner: Learner) {
+        let organization = Organization(id: EntityID.make("org"), name: "Riverside University", kind: .university,
+                                        identifiers: [Identifier(scheme: .domain, value: "riverside.edu")], createdAt: now)
+        try await tx.insert(organization)
+        let learner = Learner(id: EntityID.make("lrn"), name: .init(given: "Ada", family: "Lovelace", display: "Ada Lovelace"),
+                              identifiers: [Identifier(scheme: .email, value: "ada@riverside.edu")],
+                              birthDate: CalendarDate("2001-12-10"), createdAt: now, updatedAt: now)
+        try await tx.insert(learner)
+        return (organization, learner)
+    }
+
+    static func experience(_ id: String, learner: String, organization: String, version: Int, title: String,
+                           source: String = "src-1", at: Date = now) -> LearnerRecord {
+        let body = RecordBody.experience(.init(organizationId: organization, kind: .course, title: title, status: .completed,
+                                               credits: 3))
+        return LearnerRecord(id: id, learnerId: learner, category: .experiences, organizationId: organization, version: version,
+                             body: body,
+                             provenance: Provenance(systemId: "sys_1", sourceRecordId: source, rawDataURI: "sis://x/1",
+                                                    rawDigest: ContentDigest.sha256(Array(title.utf8)), assertedAt: at, recordedAt: at))
+    }
+
+    @Test("migrations are idempotent and report the schema version", arguments: TestEngine.available)
+    func migrations(_ engine: TestEngine) async throws {
+        try await TestDatabase.with(engine) { test in
+            let applied = try await Migrations.run(on: test.database)
+            #expect(applied.isEmpty)
+        }
+    }
+
+    @Test("organizations and learners round-trip unchanged", arguments: TestEngine.available)
+    func roundTrip(_ engine: TestEngine) async throws {
+        try await TestDatabase.with(engine) { test in
+            let (organization, learner) = try await test.database.transaction { try await Self.seed($0) }
+            let (readOrganization, readLearner) = try await test.database.read { tx in
+                (try await tx.organization(id: organization.id), try await tx.learner(id: learner.id))
+            }
+            #expect(readOrganization == organization)
+            #expect(readLearner == learner)
+        }
+    }
+
+    @Test("a record update keeps earlier versions readable, also as of a past time", arguments: TestEngine.available)
+    func versioning(_ engine: TestEngine) async throws {
+        try await TestDatabase.with(engine) { test in
+            let db = test.database
+            let (organization, learner) = try await db.transaction { try await Self.seed($0) }
+            let id = EntityID.make("rec")
+            let v1 = Self.experience(id, learner: learner.id, organization: organization.id, version: 1, title: "Algorithms")
+            let v2 = Self.experience(id, learner: learner.id, organization: organization.id, version: 2, title: "Algorithms I",
+                                     at: Self.now + 60)
+            try await db.transaction { try await $0.insert(v1) }
+            try await db.transaction { try await $0.insert(v2) }
+            let (current, before, versions, asOfList) = try await db.read { tx in
+                (try await tx.record(id: id), try await tx.record(id: id, asOf: Self.now + 30),
+                 try await tx.versions(ofRecord: id),
+                 try await tx.records(learnerId: learner.id, categories: [.experiences], organizations: nil, asOf: Self.now + 30).items)
+            }
+            #expect(current == v2)
+            #expect(before == v1)
+            #expect(versions == [v1, v2])
+            #expect(asOfList == [v1])
+        }
+    }
+
+    @Test("a stale version is refused and nothing is half-written", arguments: TestEngine.available)
+    func staleVersion(_ engine: TestEngine) async throws {
+        try await TestDatabase.with(engine) { test in
+            let db = test.database
+            let (organization, learner) = try await db.transaction { try await Self.seed($0) }
+            let id = EntityID.make("rec")
+            try await db.transaction {
+                try await $0.insert(Self.experience(id, learner: learner.id, organization: organization.id, version: 1, title: "A"))
+            }
+            try await db.transaction {
+                try await $0.insert(Self.experience(id, learner: learner.id, organization: organization.id, version: 2, title: "B"))
+            }
+            await #expect(throws: StorageError.self) {
+                try await db.transaction {
+                    try await $0.appendAudit(AuditEntry(occurredAt: Self.now, actor: .init(kind: .cli, id: "cli"), action: "x",
+                                                        learnerId: nil, categories: [], agreementId: nil, outcome: .allowed, reason: nil))
+                    try await $0.insert(Self.experience(id, learner: learner.id, organization: organization.id, version: 2, title: "C"))
+                }
+            }
+            let (versions, audit) = try await db.read { tx in
+                (try await tx.versions(ofRecord: id), try await tx.auditEntries(learnerId: nil, after: nil, limit: 10).items)
+            }
+            #expect(versions.map(\.version) == [1, 2])
+            #expect(audit.isEmpty, "the audit entry of the failed transaction was rolled back with it")
+        }
+    }
+
+    @Test("a system cannot assert two records with one source record id", arguments: TestEngine.available)
+    func sourceRecordIdIsUnique(_ engine: TestEngine) async throws {
+        try await TestDatabase.with(engine) { test in
+            let db = test.database
+            let (organization, learner) = try await db.transaction { try await Self.seed($0) }
+            try await db.transaction {
+                try await $0.insert(Self.experience(EntityID.make("rec"), learner: learner.id, organization: organization.id,
+                                                    version: 1, title: "A", source: "enr-9"))
+            }
+            await #expect(throws: StorageError(.conflict, "")) {
+                try await db.transaction {
+                    try await $0.insert(Self.experience(EntityID.make("rec"), learner: learner.id, organization: organization.id,
+                                                        version: 1, title: "B", source: "enr-9"))
+                }
+            }
+        }
+    }
+
+    @Test("erasure removes personal fields from every version and record but keeps ids and audit", arguments: TestEngine.available)
+    func erasure(_ engine: TestEngine) async throws {
+        try await TestDatabase.with(engine) { test in
+            let db = test.database
+            let (organization, learner) = try await db.transaction { try await Self.seed($0) }
+            let id = EntityID.make("rec")
+            try await db.transaction {
+                try await $0.insert(Self.experience(id, learner: learner.id, organization: organization.id, version: 1, title: "A"))
+                try await $0.appendAudit(AuditEntry(occurredAt: Self.now, actor: .init(kind: .cli, id: "cli"), action: "records.write",
+                                                    learnerId: learner.id, categories: [.experiences], agreementId: nil,
+                                                    outcome: .allowed, reason: nil))
+            }
+            try await db.transaction {
+                try await $0.erase(learnerId: learner.id, tombstone: Tombstone(reason: "GDPR art. 17 request", at: Self.now, by: "adm_1"))
+            }
+            let (erased, record, audit) = try await db.read { tx in
+                (try await tx.learner(id: learner.id), try await tx.record(id: id),
+                 try await tx.auditEntries(learnerId: learner.id, after: nil, limit: 10).items)
+            }
+            #expect(erased?.name == nil)
+            #expect(erased?.identifiers.isEmpty == true)
+            #expect(erased?.erasure?.reason == "GDPR art. 17 request")
+            #expect(record?.body == nil)
+            #expect(record?.provenance.sourceRecordId == "src-1")
+            #expect(audit.count == 1)
+            let (firstBreak, _) = try await db.verifyAuditChain()
+            #expect(firstBreak == nil)
+        }
+    }
+
+    @Test("lists page with opaque cursors and no duplicates or gaps", arguments: TestEngine.available)
+    func paging(_ engine: TestEngine) async throws {
+        try await TestDatabase.with(engine) { test in
+            let db = test.database
+            var created: [String] = []
+            for index in 0..<7 {
+                let organization = Organization(id: EntityID.make("org"), name: "Org \(index)", kind: .employer, createdAt: Self.now)
+                try await db.transaction { try await $0.insert(organization) }
+                created.append(organization.id)
+            }
+            var seen: [String] = []
+            var cursor: String?
+            repeat {
+                let page = try await db.read { [cursor] in try await $0.organizations(after: cursor, limit: 3) }
+                seen += page.items.map(\.id)
+                cursor = page.nextCursor
+            } while cursor != nil
+            #expect(seen == created)
+            #expect(throws: VitaCoreError.self) { try StoreTransaction.cursorKey("not-a-cursor") }
+        }
+    }
+}

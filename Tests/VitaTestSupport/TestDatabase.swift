@@ -1,0 +1,75 @@
+import Foundation
+import Logging
+import SQLKit
+import VitaStorage
+
+/// The databases a storage or API test runs on: SQLite always, PostgreSQL when `VITA_TEST_POSTGRES_URL` is set.
+public enum TestEngine: String, Sendable, CaseIterable {
+    case sqlite, postgres
+
+    /// The engines available in this run.
+    public static var available: [TestEngine] {
+        ProcessInfo.processInfo.environment["VITA_TEST_POSTGRES_URL"].map { $0.isEmpty ? [.sqlite] : [.sqlite, .postgres] }
+            ?? [.sqlite]
+    }
+}
+
+/// A fresh, migrated database for one test: a new SQLite file, or a new PostgreSQL schema. Call `drop()` at the end.
+public struct TestDatabase: Sendable {
+    /// The open database.
+    public let database: VitaDatabase
+    /// Opens another pool on the same data, as a second Vita node would.
+    public let openAnother: @Sendable () throws -> VitaDatabase
+    private let cleanup: @Sendable () async throws -> Void
+
+    /// Creates and migrates a database on `engine`.
+    public static func make(_ engine: TestEngine) async throws -> TestDatabase {
+        let logger = {
+            var logger = Logger(label: "vita.test")
+            logger.logLevel = .warning
+            return logger
+        }()
+        switch engine {
+        case .sqlite:
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("vita-test-\(UUID().uuidString)")
+            let location = DatabaseLocation.sqlite(path: folder.appendingPathComponent("vita.sqlite").path)
+            let database = try VitaDatabase.open(location, logger: logger)
+            try await Migrations.run(on: database)
+            return TestDatabase(database: database, openAnother: { try VitaDatabase.open(location, logger: logger) }) {
+                try await database.shutdown()
+                try? FileManager.default.removeItem(at: folder)
+            }
+        case .postgres:
+            let url = ProcessInfo.processInfo.environment["VITA_TEST_POSTGRES_URL"]!
+            let schema = "t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+            let admin = try VitaDatabase.open(.postgres(url: url), logger: logger, maxConnections: 2)
+            try await admin.withConnection { try await $0.raw("CREATE SCHEMA \(ident: schema)").run() }
+            let database = try VitaDatabase.open(.postgres(url: url), logger: logger, schema: schema)
+            try await Migrations.run(on: database)
+            return TestDatabase(database: database,
+                                openAnother: { try VitaDatabase.open(.postgres(url: url), logger: logger, schema: schema) }) {
+                try await database.shutdown()
+                try await admin.withConnection { try await $0.raw("DROP SCHEMA \(ident: schema) CASCADE").run() }
+                try await admin.shutdown()
+            }
+        }
+    }
+
+    /// Closes the database and removes its data.
+    public func drop() async throws {
+        try await cleanup()
+    }
+
+    /// Runs `body` with a fresh database on `engine`, dropping it afterwards even when `body` throws.
+    public static func with<T: Sendable>(_ engine: TestEngine, _ body: (TestDatabase) async throws -> T) async throws -> T {
+        let test = try await make(engine)
+        do {
+            let result = try await body(test)
+            try await test.drop()
+            return result
+        } catch {
+            try? await test.drop()
+            throw error
+        }
+    }
+}
