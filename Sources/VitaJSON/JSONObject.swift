@@ -96,6 +96,24 @@ public struct JSONObject: Sendable {
         return true
     }
 
+    /// Mutates the value for `key` in place, inserting `defaultValue` first if the key is absent.
+    /// Avoids copying large nested arrays when appending to a member.
+    @inlinable
+    public mutating func modifyValue<R>(forKey key: String, default defaultValue: @autoclosure () -> JSONValue,
+                                        _ body: (inout JSONValue) throws -> R) rethrows -> R {
+        let i: Int
+        if let existing = index(forKey: key) {
+            i = existing
+        } else {
+            appendNew(key, defaultValue())
+            i = _keys.count - 1
+        }
+        var v = _values[i]
+        _values[i] = .null
+        defer { _values[i] = v }
+        return try body(&v)
+    }
+
     /// Removes the member `key` and returns its value, if present.
     @discardableResult
     public mutating func removeValue(forKey key: String) -> JSONValue? {

@@ -304,7 +304,7 @@ extension ProcessorState {
                 defined[term] = true
                 return
             }
-            guard let iri = try expandIRI(&active, rs, vocab: true, localContext: local, defined: &defined), iri.contains(":") else {
+            guard let iri = try expandIRI(&active, rs, vocab: true, localContext: local, defined: &defined), iri.utf8.contains(UInt8(ascii: ":")) else {
                 throw JSONLDError(.invalidIRIMapping, "@reverse of \(term) is not an IRI")
             }
             definition.iri = iri
@@ -336,7 +336,7 @@ extension ProcessorState {
                     return
                 }
                 guard let iri = try expandIRI(&active, ids, vocab: true, localContext: local, defined: &defined),
-                      Keywords.isKeyword(iri) || iri.contains(":")
+                      Keywords.isKeyword(iri) || iri.utf8.contains(UInt8(ascii: ":"))
                 else {
                     throw JSONLDError(.invalidIRIMapping, "@id of \(term) is not an IRI, blank node or keyword")
                 }
@@ -353,7 +353,7 @@ extension ProcessorState {
                     }
                 }
                 // Step 16.2.5
-                if !term.contains(":") && !term.contains("/") && simpleTerm {
+                if !term.utf8.contains(UInt8(ascii: ":")) && !term.utf8.contains(UInt8(ascii: "/")) && simpleTerm {
                     if let last = iri.utf8.last,
                        [UInt8(ascii: ":"), UInt8(ascii: "/"), UInt8(ascii: "?"), UInt8(ascii: "#"), UInt8(ascii: "["),
                         UInt8(ascii: "]"), UInt8(ascii: "@")].contains(last) || iri.hasPrefix("_:")
@@ -376,7 +376,7 @@ extension ProcessorState {
             } else {
                 definition.iri = term
             }
-        } else if term.contains("/") {
+        } else if term.utf8.contains(UInt8(ascii: "/")) {
             // Step 18: relative IRI
             guard let iri = try expandIRI(&active, term, vocab: true, localContext: nil, defined: &defined), IRI.isAbsolute(iri) else {
                 throw JSONLDError(.invalidIRIMapping, "term \(term) does not expand to an IRI")
@@ -469,7 +469,7 @@ extension ProcessorState {
         }
         // Step 27 @prefix
         if let p = map["@prefix"] {
-            if active.processingMode == .jsonLD10 || term.contains(":") || term.contains("/") {
+            if active.processingMode == .jsonLD10 || term.utf8.contains(UInt8(ascii: ":")) || term.utf8.contains(UInt8(ascii: "/")) {
                 throw JSONLDError(.invalidTermDefinition, "@prefix is not allowed on \(term)")
             }
             guard case .bool(let b) = p else { throw JSONLDError(.invalidPrefixValue, "@prefix must be a boolean") }

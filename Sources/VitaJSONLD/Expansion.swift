@@ -26,10 +26,13 @@ extension ProcessorState {
 
     /// Appends `value` (flattening arrays) to `object[key]`, always as an array.
     func addValue(_ object: inout JSONObject, _ key: String, _ value: JSONValue) {
-        var existing: [JSONValue]
-        if let e = object.removeValue(forKey: key) { existing = asArray(e) } else { existing = [] }
-        if case .array(let a) = value { existing += a } else { existing.append(value) }
-        object[key] = .array(existing)
+        object.modifyValue(forKey: key, default: .array([])) { slot in
+            var existing: [JSONValue]
+            if case .array(let a) = slot { existing = a } else { existing = [slot] }
+            slot = .null
+            if case .array(let a) = value { existing += a } else { existing.append(value) }
+            slot = .array(existing)
+        }
     }
 
     func expand(
@@ -211,7 +214,7 @@ extension ProcessorState {
             // Step 13.2–13.3
             guard let expandedProperty = active.expandIRI(key, vocab: true) else { continue }
             let isKeyword = expandedProperty.utf8.first == UInt8(ascii: "@") && Keywords.isKeyword(expandedProperty)
-            if !isKeyword && !expandedProperty.contains(":") { continue }
+            if !isKeyword && !expandedProperty.utf8.contains(UInt8(ascii: ":")) { continue }
             // Step 13.4: keywords
             if isKeyword {
                 if activeProperty == "@reverse" {

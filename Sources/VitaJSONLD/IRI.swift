@@ -72,7 +72,7 @@ enum IRI {
 
     /// RFC 3986 §5.2.4 remove_dot_segments.
     static func removeDotSegments(_ path: Substring) -> String {
-        guard path.contains(".") else { return String(path) }
+        guard path.utf8.contains(UInt8(ascii: ".")) else { return String(path) }
         var input = path.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
         let absolute = path.hasPrefix("/")
         if absolute { input.removeFirst() }

@@ -22,11 +22,12 @@ final class NodeMapNode {
 
 final class PropertyValues {
     var items: [JSONValue] = []
-    var seen: Set<JSONValue> = []
 
-    /// Adds `v` unless an equal value is present (§7.2.2 "add value", as a set).
+    /// §7.2.2 "add value" without the duplicate check: the node map here only feeds
+    /// deserialization to RDF, and ``RDFDataset`` drops duplicate quads with a hash set, so
+    /// repeating the check per property (hashing whole value objects) would be wasted work.
     func addUnique(_ v: JSONValue) {
-        if seen.insert(v).inserted { items.append(v) }
+        items.append(v)
     }
 
     /// Appends `v` without deduplication (list objects).

@@ -161,9 +161,9 @@ struct CanonicalizationState {
 
     init(quads input: [RDFQuad], options: RDFCOptions) {
         self.options = options
-        var fixedIndex: [RDFTerm: Int] = [:]
         var blankIndex: [String: Int] = [:]
-        var scratch: [UInt8] = []
+        // Fixed terms are serialized once per occurrence: copying the bytes is cheaper than
+        // hashing the term to share them.
         func encode(_ t: RDFTerm) -> Int {
             if case .blankNode(let label) = t {
                 if let i = blankIndex[label] { return i }
@@ -172,12 +172,10 @@ struct CanonicalizationState {
                 blankIndex[label] = i
                 return i
             }
-            if let k = fixedIndex[t] { return -(k + 1) }
-            scratch.removeAll(keepingCapacity: true)
-            NQuads.appendTerm(t, to: &scratch)
+            var bytes: [UInt8] = []
+            NQuads.appendTerm(t, to: &bytes)
             let k = fixedTerms.count
-            fixedTerms.append(scratch)
-            fixedIndex[t] = k
+            fixedTerms.append(bytes)
             return -(k + 1)
         }
         quads.reserveCapacity(input.count)
@@ -402,7 +400,6 @@ struct CanonicalizationState {
         }
         var lines: [[UInt8]] = []
         lines.reserveCapacity(quads.count)
-        var seen = Set<[UInt8]>()
         for q in quads {
             var line: [UInt8] = []
             line.reserveCapacity(160)
@@ -416,7 +413,8 @@ struct CanonicalizationState {
                 appendCanonical(q.g, labels, &line)
             }
             line += [0x20, 0x2E, 0x0A]
-            if seen.insert(line).inserted { lines.append(line) }
+            // Quads are unique (the dataset is a set) and labels are unique, so lines are too.
+            lines.append(line)
         }
         lines.sort { $0.lexicographicallyPrecedes($1) }
         var out: [UInt8] = []
