@@ -21,16 +21,24 @@ arguments.removeFirst()
 var standards = "../shared/standards"
 var outDir = ".build-jsonld/bench-inputs"
 var secondsPerCase = 1.0
+var standardsGiven = false
 while let a = arguments.first {
     arguments.removeFirst()
     guard let v = arguments.first else { usage() }
     arguments.removeFirst()
     switch a {
-    case "--standards": standards = v
+    case "--standards":
+        standards = v
+        standardsGiven = true
     case "--out": outDir = v
     case "--seconds": secondsPerCase = Double(v) ?? 1.0
     default: usage()
     }
+}
+
+if !standardsGiven && !FileManager.default.fileExists(atPath: standards) {
+    // A clone without the shared folder: use the copy bundled with the tests.
+    standards = "Tests/VitaJSONLDTests/Resources/standards"
 }
 
 @MainActor func load(_ path: String) -> [UInt8] {
