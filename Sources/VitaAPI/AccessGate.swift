@@ -7,6 +7,14 @@ struct AccessGate: Sendable {
     let database: VitaDatabase
     let policy = AgreementPolicy()
     let clock: @Sendable () -> Date
+    /// Group-commits the audit entries of reads and denials.
+    let audits: AuditBatcher
+
+    init(database: VitaDatabase, clock: @escaping @Sendable () -> Date) {
+        self.database = database
+        self.clock = clock
+        self.audits = AuditBatcher(database: database)
+    }
 
     /// What an allowed access may see.
     struct Grant: Sendable {
@@ -21,27 +29,42 @@ struct AccessGate: Sendable {
         let problem: Problem
     }
 
-    /// Runs `body` in one transaction after checking access; the audit entry is written in the same transaction.
-    /// A denial is audited in a transaction of its own and answered with 403 naming the rule.
+    /// Runs `body` in one transaction after checking access, and audits the access.
+    ///
+    /// A write runs in a write transaction that also holds its audit entry. A read runs in a read-only snapshot, and
+    /// its audit entry is group-committed before the response leaves (if that fails, the read fails). A denial is
+    /// audited the same way and answered with 403 naming the rule.
     func withAccess<T: Sendable>(
         _ principal: Principal, learnerId: String, categories: [RecordCategory], permission: Permission,
         action: String, recordOrganizationId: String? = nil, anyCategory: Bool = false,
         _ body: @escaping @Sendable (StoreTransaction, Grant) async throws -> T
     ) async throws -> T {
         let now = clock()
+        @Sendable func entry(_ grant: Grant) -> AuditEntry {
+            AuditEntry(occurredAt: now, actor: principal.actor, action: action, learnerId: learnerId, categories: categories,
+                       agreementId: grant.agreementId, outcome: .allowed, reason: nil)
+        }
         do {
-            return try await database.transaction { tx in
+            if permission == .write {
+                return try await database.transaction { tx in
+                    let grant = try await decide(tx, principal, learnerId: learnerId, categories: categories,
+                                                 permission: permission, action: action,
+                                                 recordOrganizationId: recordOrganizationId, anyCategory: anyCategory, now: now)
+                    let result = try await body(tx, grant)
+                    try await tx.appendAudit(entry(grant))
+                    return result
+                }
+            }
+            let (result, grant) = try await database.readTransaction { tx in
                 let grant = try await decide(tx, principal, learnerId: learnerId, categories: categories,
                                              permission: permission, action: action,
                                              recordOrganizationId: recordOrganizationId, anyCategory: anyCategory, now: now)
-                let result = try await body(tx, grant)
-                try await tx.appendAudit(AuditEntry(occurredAt: now, actor: principal.actor, action: action,
-                                                    learnerId: learnerId, categories: categories,
-                                                    agreementId: grant.agreementId, outcome: .allowed, reason: nil))
-                return result
+                return (try await body(tx, grant), grant)
             }
+            try await audits.append(entry(grant))
+            return result
         } catch let denied as Denied {
-            try await database.transaction { tx in _ = try await tx.appendAudit(denied.entry) }
+            try await audits.append(denied.entry)
             throw denied.problem
         }
     }

@@ -66,14 +66,6 @@ enum DTO {
         var agreementId: String
     }
 
-    /// Provenance as a client asserts it; Vita adds the system and the time it recorded the record.
-    struct AssertedProvenance: Decodable {
-        var sourceRecordId: String
-        var rawDataURI: String?
-        var rawDigest: String?
-        var assertedAt: Date?
-    }
-
     struct RecordWrite<Body: Decodable>: Decodable {
         var record: Body
         var provenance: AssertedProvenance

@@ -197,7 +197,7 @@ struct LearnerRoutes: Sendable {
     }
 
     private func decodeWrite(_ category: RecordCategory, _ request: Request)
-        async throws -> (RecordBody, DTO.AssertedProvenance, ByteBuffer) {
+        async throws -> (RecordBody, AssertedProvenance, ByteBuffer) {
         switch category {
         case .affiliations:
             let (w, raw) = try await reader.decode(DTO.RecordWrite<Affiliation>.self, from: request)
@@ -217,29 +217,12 @@ struct LearnerRoutes: Sendable {
         }
     }
 
-    /// Provenance for a write: the caller's assertion, the authenticated system, and Vita's recording time. When the
+    /// Provenance for a write: the caller's assertion, the authenticated caller, and Vita's recording time. When the
     /// caller sends no digest of the raw data, the digest of the record body as sent is recorded.
-    private func provenance(_ asserted: DTO.AssertedProvenance, body: RecordBody, principal: Principal, now: Date)
+    private func provenance(_ asserted: AssertedProvenance, body: RecordBody, principal: Principal, now: Date)
         throws -> Provenance {
-        var failures = ValidationFailures()
-        failures.require(!asserted.sourceRecordId.isEmpty && asserted.sourceRecordId.count <= 200,
-                         "provenance.sourceRecordId", "must be 1 to 200 characters")
-        if let digest = asserted.rawDigest {
-            failures.require(Provenance.isWellFormedDigest(digest), "provenance.rawDigest",
-                             "must be sha256: followed by 64 lowercase hex digits")
-        }
-        if let uri = asserted.rawDataURI {
-            failures.require(uri.contains(":") && !uri.contains(" ") && uri.count <= 2000, "provenance.rawDataURI",
-                             "must be an absolute URI")
-        }
-        if let assertedAt = asserted.assertedAt {
-            failures.require(assertedAt <= now.addingTimeInterval(300), "provenance.assertedAt", "must not be in the future")
-        }
-        try failures.throwIfAny()
-        let digest = try asserted.rawDigest ?? ContentDigest.sha256(body.encoded(with: APIJSON.encoder))
-        return Provenance(systemId: principal.actor.id, sourceRecordId: asserted.sourceRecordId,
-                          rawDataURI: asserted.rawDataURI, rawDigest: digest,
-                          assertedAt: Timestamp.truncated(asserted.assertedAt ?? now), recordedAt: now)
+        try asserted.provenance(systemId: principal.actor.id,
+                                fallbackDigest: ContentDigest.sha256(body.encoded(with: APIJSON.encoder)), now: now)
     }
 
     private func registerRecords(_ category: RecordCategory, in catalog: RouteCatalog, learnerPath: String) {
@@ -292,6 +275,7 @@ struct LearnerRoutes: Sendable {
                     return (stored, true)
                 }
                 guard try await tx.learner(id: learnerId) != nil else { throw Problem.notFound("learner") }
+                try await checkReferences(tx, body)
                 try await tx.insert(record)
                 let outcome = Idempotency.Outcome(status: 201, location: "/api/v1/learners/\(learnerId)/\(name)/\(record.id)",
                                                   body: try Idempotency.encode(DTO.Record(record)))
@@ -352,6 +336,7 @@ struct LearnerRoutes: Sendable {
                 guard current.organizationId == body.organizationId else {
                     throw ValidationFailures([.invalidField("record.organizationId", "cannot change in an update")])
                 }
+                try await checkReferences(tx, body)
                 let next = LearnerRecord(id: recordId, learnerId: learnerId, category: category,
                                          organizationId: body.organizationId, version: current.version + 1,
                                          body: body, provenance: provenance)
@@ -395,6 +380,17 @@ struct LearnerRoutes: Sendable {
             }
             return try APIJSON.response(DTO.Record(tombstone), headers: [.eTag: tombstone.entityTag])
         }
+    }
+
+    /// Checks that the organization and, for a competency assertion, the competency exist.
+    private func checkReferences(_ tx: StoreTransaction, _ body: RecordBody) async throws {
+        var failures = ValidationFailures()
+        failures.require(try await tx.organization(id: body.organizationId) != nil, "record.organizationId", "no such organization")
+        if case .competency(let assertion) = body {
+            failures.require(try await tx.competency(id: assertion.competencyId) != nil, "record.competencyId",
+                             "no such competency; define it with POST /api/v1/competencies")
+        }
+        try failures.throwIfAny()
     }
 
     /// The record if it exists, belongs to the learner and category, and is held for an organization the grant covers.

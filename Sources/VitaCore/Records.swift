@@ -44,6 +44,49 @@ public struct Provenance: Codable, Sendable, Equatable {
     }
 }
 
+/// Provenance as a connected system asserts it; Vita adds the system's identity and the time it recorded the record.
+public struct AssertedProvenance: Codable, Sendable, Equatable {
+    /// The system's own identifier of the record.
+    public var sourceRecordId: String
+    /// Where the raw data lives.
+    public var rawDataURI: String?
+    /// `sha256:` + hex digest of the raw data.
+    public var rawDigest: String?
+    /// When the system asserted the record.
+    public var assertedAt: Date?
+
+    /// Creates an assertion.
+    public init(sourceRecordId: String, rawDataURI: String? = nil, rawDigest: String? = nil, assertedAt: Date? = nil) {
+        self.sourceRecordId = sourceRecordId
+        self.rawDataURI = rawDataURI
+        self.rawDigest = rawDigest
+        self.assertedAt = assertedAt
+    }
+
+    /// Checks the assertion and completes it into the provenance of a version recorded at `now` for `systemId`.
+    /// Without a digest of the raw data, `fallbackDigest` (the digest of what the system sent) is recorded.
+    public func provenance(systemId: String, fallbackDigest: @autoclosure () throws -> String, now: Date) throws -> Provenance {
+        var failures = ValidationFailures()
+        failures.require(!sourceRecordId.isEmpty && sourceRecordId.count <= 200,
+                         "provenance.sourceRecordId", "must be 1 to 200 characters")
+        if let rawDigest {
+            failures.require(Provenance.isWellFormedDigest(rawDigest), "provenance.rawDigest",
+                             "must be sha256: followed by 64 lowercase hex digits")
+        }
+        if let rawDataURI {
+            failures.require(URLCheck.isAbsolute(rawDataURI) && rawDataURI.count <= 2000, "provenance.rawDataURI",
+                             "must be an absolute URI")
+        }
+        if let assertedAt {
+            failures.require(assertedAt <= now.addingTimeInterval(300), "provenance.assertedAt", "must not be in the future")
+        }
+        try failures.throwIfAny()
+        return Provenance(systemId: systemId, sourceRecordId: sourceRecordId, rawDataURI: rawDataURI,
+                          rawDigest: try rawDigest ?? fallbackDigest(),
+                          assertedAt: Timestamp.truncated(assertedAt ?? now), recordedAt: now)
+    }
+}
+
 /// The role a learner holds in an organization.
 public enum AffiliationRole: String, Codable, Sendable, CaseIterable {
     case student, apprentice, employee, contractor, intern, member, volunteer, instructor, other

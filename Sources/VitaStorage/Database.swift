@@ -137,14 +137,22 @@ public final class VitaDatabase: Sendable {
     /// SQLite transactions start with `BEGIN IMMEDIATE`, so writers queue instead of failing on upgrade;
     /// PostgreSQL serialises the writers that matter through row locks (see `StoreTransaction.appendAudit`).
     public func transaction<T: Sendable>(_ body: @escaping @Sendable (StoreTransaction) async throws -> T) async throws -> T {
-        guard let writeLock else { return try await run(body) }
-        return try await writeLock.withLock { try await run(body) }
+        let begin: SQLQueryString = engine == .sqlite ? "BEGIN IMMEDIATE" : "BEGIN"
+        guard let writeLock else { return try await run(begin, body) }
+        return try await writeLock.withLock { try await run(begin, body) }
     }
 
-    private func run<T: Sendable>(_ body: @escaping @Sendable (StoreTransaction) async throws -> T) async throws -> T {
+    /// Runs `body` in a read-only transaction: one consistent snapshot, without queueing behind writers
+    /// (SQLite's write-ahead log; PostgreSQL's repeatable-read snapshot).
+    public func readTransaction<T: Sendable>(_ body: @escaping @Sendable (StoreTransaction) async throws -> T) async throws -> T {
+        try await run(engine == .sqlite ? "BEGIN" : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", body)
+    }
+
+    private func run<T: Sendable>(_ begin: SQLQueryString,
+                                  _ body: @escaping @Sendable (StoreTransaction) async throws -> T) async throws -> T {
         let engine = self.engine
         return try await withConnection { db in
-            try await db.raw(engine == .sqlite ? "BEGIN IMMEDIATE" : "BEGIN").run()
+            try await db.raw(begin).run()
             do {
                 let result = try await body(StoreTransaction(db: db, engine: engine))
                 try await db.raw("COMMIT").run()

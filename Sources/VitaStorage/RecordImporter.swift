@@ -60,13 +60,6 @@ public struct RecordImporter: Sendable {
         var birthDate: CalendarDate?
     }
 
-    struct AssertedProvenance: Decodable {
-        var sourceRecordId: String
-        var rawDataURI: String?
-        var rawDigest: String?
-        var assertedAt: Date?
-    }
-
     let database: VitaDatabase
     let clock: @Sendable () -> Date
     private static let decoder: JSONDecoder = {
@@ -142,19 +135,18 @@ public struct RecordImporter: Sendable {
                 let learner = Learner(id: "lrn_check", name: details.name, identifiers: details.identifiers ?? [],
                                       birthDate: details.birthDate, createdAt: clock(), updatedAt: clock())
                 do { try learner.validate(today: CalendarDate(clock())) } catch {
-                    let first = error.failures[0]
-                    return .failure(.rejected(field: "learner.\(first.field ?? "")", reason: first.reason))
+                    return .failure(Self.rejection(error, prefix: "learner."))
                 }
                 return .success(.learner(systemId: line.systemId, sourceId: sourceId, details: details, digest: digest))
             case "record":
                 guard let category = line.category, category != .profile else {
                     return .failure(.rejected(field: "category", reason: "must be a stored record category"))
                 }
-                guard let provenance = line.provenance, !provenance.sourceRecordId.isEmpty else {
-                    return .failure(.rejected(field: "provenance.sourceRecordId", reason: "is required"))
+                guard let provenance = line.provenance else {
+                    return .failure(.rejected(field: "provenance", reason: "is required"))
                 }
-                if let raw = provenance.rawDigest, !Provenance.isWellFormedDigest(raw) {
-                    return .failure(.rejected(field: "provenance.rawDigest", reason: "must be sha256: followed by 64 lowercase hex digits"))
+                do { _ = try provenance.provenance(systemId: line.systemId, fallbackDigest: digest, now: clock()) } catch {
+                    return .failure(Self.rejection(error))
                 }
                 let reference: LearnerReference
                 if let id = line.learnerId {
@@ -177,8 +169,7 @@ public struct RecordImporter: Sendable {
                     return .failure(.rejected(field: "record." + field, reason: reason))
                 }
                 do { try body.validate() } catch {
-                    let first = error.failures[0]
-                    return .failure(.rejected(field: "record.\(first.field ?? "")", reason: first.reason))
+                    return .failure(Self.rejection(error, prefix: "record."))
                 }
                 return .success(.record(systemId: line.systemId, learner: reference, body: body, provenance: provenance,
                                         digest: provenance.rawDigest ?? digest))
@@ -190,6 +181,14 @@ public struct RecordImporter: Sendable {
         } catch {
             return .failure(.rejected(field: "line", reason: "is not a JSON object"))
         }
+    }
+
+    /// The first validation failure, as a rejection.
+    static func rejection(_ error: any Error, prefix: String = "") -> Outcome {
+        guard let failure = (error as? ValidationFailures)?.failures.first else {
+            return .rejected(field: prefix.isEmpty ? "line" : String(prefix.dropLast()), reason: "is invalid")
+        }
+        return .rejected(field: prefix + (failure.field ?? ""), reason: failure.reason)
     }
 
     static func rejection(_ error: DecodingError) -> Outcome {
@@ -231,9 +230,7 @@ public struct RecordImporter: Sendable {
                 }
                 learnerId = id
             }
-            let provenance = Provenance(systemId: systemId, sourceRecordId: asserted.sourceRecordId,
-                                        rawDataURI: asserted.rawDataURI, rawDigest: digest,
-                                        assertedAt: Timestamp.truncated(asserted.assertedAt ?? now), recordedAt: now)
+            let provenance = try asserted.provenance(systemId: systemId, fallbackDigest: digest, now: now)
             let outcome: Outcome
             if let existingId = try await tx.recordId(system: systemId, sourceRecordId: asserted.sourceRecordId) {
                 guard let current = try await tx.record(id: existingId) else {

@@ -522,12 +522,32 @@ public struct StoreTransaction: Sendable {
     /// `BEGIN IMMEDIATE` already excludes other writers), so entries from any number of Vita processes form one chain.
     @discardableResult
     public func appendAudit(_ entry: AuditEntry) async throws -> AuditEntry {
+        try await appendAudit([entry])[0]
+    }
+
+    /// Appends entries to the audit chain in order, reading and moving the chain head once.
+    @discardableResult
+    public func appendAudit(_ entries: [AuditEntry]) async throws -> [AuditEntry] {
         let lock = engine == .postgres ? " FOR UPDATE" : ""
         guard let head = try await db.raw("SELECT sequence, hash FROM audit_head WHERE id = 1\(unsafeRaw: lock)").first() else {
             throw StorageError(.corrupt, "the audit chain head is missing")
         }
-        let sealed = AuditChain.seal(entry, after: try head.decode(column: "sequence", as: Int64.self),
-                                     previousHash: try head.decode(column: "hash", as: String.self))
+        var previous = (sequence: try head.decode(column: "sequence", as: Int64.self),
+                        hash: try head.decode(column: "hash", as: String.self))
+        var sealedEntries: [AuditEntry] = []
+        for entry in entries {
+            let sealed = AuditChain.seal(entry, after: previous.sequence, previousHash: previous.hash)
+            try await insertAudit(sealed)
+            sealedEntries.append(sealed)
+            previous = (sealed.sequence, sealed.hash)
+        }
+        try await db.raw("""
+            UPDATE audit_head SET sequence = \(bind: previous.sequence), hash = \(bind: previous.hash) WHERE id = 1
+            """).run()
+        return sealedEntries
+    }
+
+    private func insertAudit(_ sealed: AuditEntry) async throws {
         try await db.raw("""
             INSERT INTO audit_entries (sequence, occurred_at, actor_kind, actor_id, action, learner_id, categories,
               agreement_id, outcome, reason, previous_hash, hash) VALUES
@@ -536,10 +556,6 @@ public struct StoreTransaction: Sendable {
              \(bind: sealed.categories.map(\.rawValue).joined(separator: ",")), \(bind: sealed.agreementId),
              \(bind: sealed.outcome.rawValue), \(bind: sealed.reason), \(bind: sealed.previousHash), \(bind: sealed.hash))
             """).run()
-        try await db.raw("""
-            UPDATE audit_head SET sequence = \(bind: sealed.sequence), hash = \(bind: sealed.hash) WHERE id = 1
-            """).run()
-        return sealed
     }
 
     static func auditEntry(from row: any SQLRow) throws -> AuditEntry {

@@ -261,6 +261,41 @@ struct LearnerAPITests {
     }
 }
 
+extension LearnerAPITests {
+    @Test("competency assertions must name a defined competency, and the profile reports the best level",
+          arguments: TestEngine.available)
+    func competencies(_ engine: TestEngine) async throws {
+        try await APIHarness.run(engine) { api in
+            let world = try await api.world()
+            let learner = try await api.learner(key: world.systemKey)
+            let path = "/api/v1/learners/\(learner)/competencies"
+            func assertion(_ competencyId: String, level: Double, source: String) -> [String: Any] {
+                ["record": ["competencyId": competencyId, "organizationId": world.organizationId, "level": level,
+                            "levelMaximum": 5, "evidence": [["url": "https://portfolio.example/\(source)"]]],
+                 "provenance": ["sourceRecordId": source]]
+            }
+            let unknown = try await api.send(.post, path, key: world.systemKey, json: assertion("cmp_unknown", level: 3, source: "a-0"))
+            #expect(unknown.status == 422)
+            #expect((unknown["errors"] as? [[String: String]])?.first?["field"] == "record.competencyId")
+
+            let competency = try await api.admin(.post, "/api/v1/competencies",
+                                                 json: ["name": "Data analysis", "organizationId": world.organizationId,
+                                                        "framework": "Riverside Core Skills",
+                                                        "caseItemURI": "https://case.example/uri/0f1e"])
+            #expect(competency.status == 201)
+            let id = competency["id"] as! String
+            #expect(try await api.send(.post, path, key: world.systemKey, json: assertion(id, level: 2, source: "a-1")).status == 201)
+            #expect(try await api.send(.post, path, key: world.systemKey, json: assertion(id, level: 4, source: "a-2")).status == 201)
+            let profile = try await api.send(.get, "/api/v1/learners/\(learner)/profile", key: world.systemKey)
+            let summary = (profile["competencies"] as! [[String: Any]])[0]["value"] as! [String: Any]
+            #expect(summary["bestLevel"] as? Double == 4)
+            #expect(summary["evidenceCount"] as? Int == 2)
+            let listed = try await api.send(.get, "/api/v1/competencies", key: world.systemKey)
+            #expect(listed.items.map { $0["id"] as? String } == [id])
+        }
+    }
+}
+
 /// A clock tests move by hand.
 final class TestClock: @unchecked Sendable {
     private let lock = NSLock()

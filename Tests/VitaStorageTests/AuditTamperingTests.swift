@@ -98,3 +98,30 @@ struct AuditTamperingTests {
         }
     }
 }
+
+struct AuditBatcherTests {
+    @Test("concurrent accesses audited by group commit all land, in one unbroken chain", arguments: TestEngine.available)
+    func groupCommit(_ engine: TestEngine) async throws {
+        try await TestDatabase.with(engine) { test in
+            let batcher = AuditBatcher(database: test.database, maxBatch: 16)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for index in 0..<300 {
+                    group.addTask {
+                        try await batcher.append(AuditEntry(occurredAt: Date(), actor: .init(kind: .system, id: "sys_\(index % 7)"),
+                                                            action: "profile.read", learnerId: "lrn_\(index)",
+                                                            categories: [.profile], agreementId: nil, outcome: .allowed,
+                                                            reason: nil))
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let (firstBreak, checked) = try await test.database.verifyAuditChain()
+            #expect(firstBreak == nil)
+            #expect(checked == 300)
+            let learners = try await test.database.read { tx in
+                try await tx.auditEntries(learnerId: nil, after: nil, limit: 500).items.compactMap(\.learnerId)
+            }
+            #expect(Set(learners).count == 300, "every caller's entry is there once")
+        }
+    }
+}
