@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "VitaJSONLD", targets: ["VitaJSONLD"]),
         .library(name: "VitaCore", targets: ["VitaCore"]),
         .library(name: "VitaSchema", targets: ["VitaSchema"]),
+        .library(name: "VitaCredentials", targets: ["VitaCredentials"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
@@ -44,6 +45,17 @@ let package = Package(
             name: "VitaSchema",
             dependencies: ["VitaJSON"],
             resources: [.copy("Resources/schemas")],
+            swiftSettings: swiftSettings
+        ),
+        // Pure: verifiable credentials: did:key, Data Integrity proofs, verification reports.
+        .target(
+            name: "VitaCredentials",
+            dependencies: [
+                "VitaJSON",
+                "VitaJSONLD",
+                "VitaSchema",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: swiftSettings
         ),
         // Pure: the Enterprise Learner Record model, profile rules, agreements, audit chain.
@@ -111,6 +123,12 @@ let package = Package(
         .testTarget(
             name: "VitaSchemaTests",
             dependencies: ["VitaJSON", "VitaSchema"],
+            resources: [.copy("Resources")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "VitaCredentialsTests",
+            dependencies: ["VitaJSON", "VitaJSONLD", "VitaCredentials"],
             resources: [.copy("Resources")],
             swiftSettings: swiftSettings
         ),
