@@ -6,6 +6,8 @@ final class ProcessorState {
     /// Remote contexts and imports loaded for this document (limit: `maxRemoteContexts`).
     var remoteLoads = 0
     var depth = 0
+    /// Nesting of Create Term Definition calls (term → prefix → … chains, nested scoped contexts).
+    var termDepth = 0
 
     init(options: JSONLDOptions) { self.options = options }
 
@@ -235,6 +237,12 @@ extension ProcessorState {
         if let d = defined[term] {
             if d { return }
             throw JSONLDError(.cyclicIRIMapping, "term \(term) is defined in terms of itself")
+        }
+        // Vita: bound the recursion (long prefix chains, deeply nested scoped contexts).
+        termDepth += 1
+        defer { termDepth -= 1 }
+        if termDepth > options.maxDepth {
+            throw JSONLDError(.limitExceeded, "term definitions nested deeper than \(options.maxDepth)")
         }
         // Step 2
         if term.isEmpty { throw JSONLDError(.invalidTermDefinition, "the empty string is not a valid term") }

@@ -146,6 +146,23 @@ struct RobustnessTests {
         #expect(try JSONLD.toRDF(ok).count == 101)
     }
 
+    @Test("long prefix chains and deeply nested scoped contexts end with an error, not a stack overflow")
+    func hostileContexts() {
+        var ctx = JSONObject()
+        for i in 0..<5000 { ctx["t\(i)"] = .string("t\(i + 1):x") }
+        ctx["t5000"] = "https://example.org/"
+        let chain: JSONValue = ["@context": .object(ctx), "t0": "v"]
+        #expect(throws: JSONLDError.self) { try JSONLD.expand(chain) }
+        var scoped: JSONValue = ["p": "https://example.org/p"]
+        for _ in 0..<200 { scoped = ["p": ["@id": "https://example.org/p", "@context": scoped]] }
+        #expect(throws: JSONLDError.self) { try JSONLD.expand(["@context": scoped, "p": "v"]) }
+        // A modest chain is fine.
+        var ok = JSONObject()
+        for i in 0..<50 { ok["t\(i)"] = .string("t\(i + 1):x") }
+        ok["t50"] = "https://example.org/"
+        #expect(throws: Never.self) { try JSONLD.expand(["@context": .object(ok), "t0": "v"]) }
+    }
+
     @Test("huge arrays and long lists are processed linearly")
     func hugeArrays() throws {
         let items = (0..<20_000).map { JSONValue.number(JSONNumber($0)) }
