@@ -45,10 +45,21 @@ public struct DIDKeyResolver: VerificationMethodResolver {
         try Self.resolveSynchronously(verificationMethodID)
     }
 
+    /// Why a non-did:key method cannot be resolved offline.
+    static func unsupportedReason(_ id: String) -> String {
+        if id.hasPrefix("did:web:") { return "did:web resolution is not available (only did:key is resolved, offline)" }
+        if id.hasPrefix("did:") { return "DID method \(id.split(separator: ":").dropFirst().first ?? "") is not supported (only did:key)" }
+        if id.hasPrefix("https:") || id.hasPrefix("http:") {
+            return "controller documents are not fetched (only did:key is resolved, offline)"
+        }
+        guard let colon = id.firstIndex(of: ":"), colon != id.startIndex else { return "not a URL (no scheme)" }
+        return "URL scheme \(id[..<colon]) is not supported (only did:key)"
+    }
+
     /// The synchronous core of ``resolve(_:)``.
     public static func resolveSynchronously(_ verificationMethodID: String) throws(CredentialError) -> VerificationMethod {
         guard verificationMethodID.hasPrefix("did:key:") else {
-            throw CredentialError(.unresolvableVerificationMethod, "not a did:key verification method")
+            throw CredentialError(.unresolvableVerificationMethod, unsupportedReason(verificationMethodID))
         }
         let did: DIDKey
         do { did = try DIDKey(parsing: verificationMethodID) } catch {

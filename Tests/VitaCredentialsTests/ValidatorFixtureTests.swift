@@ -183,6 +183,16 @@ struct ValidatorFixtureTests {
         #expect(simple.failed("proof"))
         let web = await verifier.verify(try Self.credential("ob-v3p0/validator-fixtures/simple-did-web-method.json"))
         #expect(web.proofs.map(\.outcome) == [.unresolvable])
+        // Despite its name, simple-did-web-method.json uses an https method; credential-status-revoked.json uses did:web.
+        let didWeb = await verifier.verify(try Self.credential("ob-v3p0/validator-fixtures/credential-status-revoked.json"))
+        #expect(didWeb.proofs.map(\.outcome) == [.unresolvable])
+        #expect(didWeb.checks(named: "proof").first?.message.contains("did:web resolution is not available") == true)
+        #expect(didWeb.checks(named: "status").first?.outcome == .notChecked)
+        #expect(simple.checks(named: "proof").first?.message.contains("controller documents are not fetched") == true)
+        let unknownDID = await verifier.verify(try Self.credential("ob-v3p0/validator-fixtures/simple-err-proof-method-unknown-did-method.json"))
+        #expect(unknownDID.checks(named: "proof").first?.message.contains("DID method example is not supported") == true)
+        let noScheme = await verifier.verify(try Self.credential("ob-v3p0/validator-fixtures/simple-err-proof-method-no-scheme.json"))
+        #expect(noScheme.checks(named: "proof").first?.message.contains("not a URL") == true)
         let didKey = await verifier.verify(try Self.credential("ob-v3p0/validator-fixtures/simple-did-key-method.json"))
         #expect(didKey.passed("proof"))
         // Its issuer (a urn:uuid) does not control the did:key: a failure by default, a warning if relaxed.
