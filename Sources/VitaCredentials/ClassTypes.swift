@@ -14,7 +14,7 @@ enum ClassTypes {
         (["credentialSubject", "identifier", "[]"], "IdentityObject"),
         (["credentialSubject", "source"], "Profile"),
         (["credentialSubject", "result", "[]"], "Result"),
-        (["credentialSubject", "achievement"], "Achievement"),
+        (["credentialSubject", "achievement", "[]"], "Achievement"),
         (["credentialSubject", "achievement", "[]", "creator"], "Profile"),
         (["credentialSubject", "achievement", "[]", "alignment", "[]"], "Alignment"),
         (["credentialSubject", "achievement", "[]", "resultDescription", "[]"], "ResultDescription"),

@@ -37,6 +37,7 @@ public struct CredentialError: Error, Sendable, Hashable, CustomStringConvertibl
     /// What went wrong, without secrets or personal data.
     public var reason: String
 
+    /// An error; `reason` must not contain secrets or personal data.
     public init(_ code: Code, _ reason: String) {
         self.code = code
         self.reason = reason

@@ -45,6 +45,7 @@ public struct CredentialVerifier: Sendable {
     /// How deep nested credentials are followed.
     public var maxNestingDepth: Int
 
+    /// A verifier; every parameter has an offline, production-safe default.
     public init(
         resolver: any VerificationMethodResolver = DIDKeyResolver(), clock: @escaping @Sendable () -> Date = { Date() },
         issuerBinding: IssuerBinding = .required, validatesSchema: Bool = true, jsonLD: JSONLDOptions = JSONLDOptions(),

@@ -13,6 +13,7 @@ public struct ProofExpectations: Sendable, Hashable {
     /// The time `expires` is compared with.
     public var now: Date
 
+    /// Expectations; by default `assertionMethod`, no challenge or domain, the current time.
     public init(proofPurpose: String = "assertionMethod", challenge: String? = nil, domain: String? = nil, now: Date = Date()) {
         self.proofPurpose = proofPurpose
         self.challenge = challenge

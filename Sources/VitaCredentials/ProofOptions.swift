@@ -42,6 +42,7 @@ public struct ProofOptions: Sendable, Hashable {
     /// Optional `previousProof`: ids of existing proofs this one chains to (§2.1.2 "Proof Chains").
     public var previousProof: [String]?
 
+    /// Options; only the verification method is required.
     public init(
         cryptosuite: Cryptosuite = .eddsaRdfc2022, verificationMethod: String, proofPurpose: String = "assertionMethod",
         created: ProofCreated = .now, expires: Date? = nil, id: String? = nil, challenge: String? = nil,

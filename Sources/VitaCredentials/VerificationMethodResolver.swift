@@ -15,6 +15,7 @@ public struct VerificationMethod: Sendable, Hashable {
     /// (`assertionMethod`, `authentication`, …); empty means "not stated" (not checked).
     public var relationships: Set<String>
 
+    /// A resolved method.
     public init(id: String, type: String = "Multikey", controller: String, publicKey: Multikey, relationships: Set<String> = []) {
         self.id = id
         self.type = type
@@ -39,6 +40,7 @@ public protocol VerificationMethodResolver: Sendable {
 
 /// Resolves `did:key` verification methods offline, from the identifier alone.
 public struct DIDKeyResolver: VerificationMethodResolver {
+    /// The did:key resolver.
     public init() {}
 
     public func resolve(_ verificationMethodID: String) async throws(CredentialError) -> VerificationMethod {
@@ -77,6 +79,7 @@ public struct StaticVerificationMethodResolver: VerificationMethodResolver {
     /// The known methods by id.
     public let methods: [String: VerificationMethod]
 
+    /// A resolver over these methods (a later duplicate id wins).
     public init(_ methods: [VerificationMethod]) {
         var byID: [String: VerificationMethod] = [:]
         for m in methods { byID[m.id] = m }
@@ -95,8 +98,10 @@ public struct StaticVerificationMethodResolver: VerificationMethodResolver {
 /// the first resolver that recognised the identifier (anything but "unresolvable") is
 /// thrown, otherwise one naming the method.
 public struct ChainedVerificationMethodResolver: VerificationMethodResolver {
+    /// The resolvers, in the order they are tried.
     public let resolvers: [any VerificationMethodResolver]
 
+    /// Chains resolvers.
     public init(_ resolvers: [any VerificationMethodResolver]) { self.resolvers = resolvers }
 
     public func resolve(_ verificationMethodID: String) async throws(CredentialError) -> VerificationMethod {

@@ -31,11 +31,14 @@ public struct VerificationReport: Sendable, Hashable, CustomStringConvertible {
     /// One named check. Names are stable identifiers: `format`, `context`, `type`,
     /// `schema`, `proof`, `issuer`, `validity`, `status`, `endorsements`, `nested`.
     public struct Check: Sendable, Hashable, CustomStringConvertible {
+        /// The check's stable name.
         public var name: String
+        /// How it ended.
         public var outcome: Outcome
         /// A precise, human-readable explanation (no key material).
         public var message: String
 
+        /// A check result.
         public init(_ name: String, _ outcome: Outcome, _ message: String) {
             self.name = name
             self.outcome = outcome
@@ -56,6 +59,7 @@ public struct VerificationReport: Sendable, Hashable, CustomStringConvertible {
     /// Reports of nested credentials (CLR `credentialSubject.verifiableCredential`).
     public var nested: [VerificationReport]
 
+    /// A report (normally built by ``CredentialVerifier``).
     public init(credentialID: String? = nil, checks: [Check] = [], proofs: [ProofVerification] = [], nested: [VerificationReport] = []) {
         self.credentialID = credentialID
         self.checks = checks
