@@ -41,10 +41,19 @@ public enum Base58 {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// The longest text ``decode(_:maxLength:)`` accepts by default. Base58 decoding is
+    /// quadratic; keys and signatures are far shorter (an Ed25519 `proofValue` is 87-88
+    /// characters), so longer input is rejected instead of burning CPU.
+    public static let defaultMaxLength = 2048
+
     /// Decodes base58btc text.
-    /// - Throws: ``CredentialError/Code/invalidEncoding`` for characters outside the alphabet.
-    public static func decode(_ text: some StringProtocol) throws(CredentialError) -> [UInt8] {
+    /// - Throws: ``CredentialError/Code/invalidEncoding`` for characters outside the
+    ///   alphabet or text longer than `maxLength`.
+    public static func decode(_ text: some StringProtocol, maxLength: Int = defaultMaxLength) throws(CredentialError) -> [UInt8] {
         let input = Array(text.utf8)
+        guard input.count <= maxLength else {
+            throw CredentialError(.invalidEncoding, "base58btc text longer than \(maxLength) characters")
+        }
         var zeros = 0
         while zeros < input.count && input[zeros] == alphabet[0] { zeros += 1 }
         var bytes: [UInt8] = []  // least significant first

@@ -21,6 +21,13 @@ struct MultiformatsTests {
         }
     }
 
+    @Test("base58btc refuses over-long input instead of decoding it quadratically")
+    func base58Limit() {
+        let long = String(repeating: "z", count: Base58.defaultMaxLength + 1)
+        #expect(throws: CredentialError.self) { try Base58.decode(long) }
+        #expect(throws: CredentialError.self) { try Multibase.decodeBase58btc("z" + long) }
+    }
+
     @Test("multibase requires the z prefix")
     func multibasePrefix() {
         #expect(throws: CredentialError.self) { try Multibase.decodeBase58btc("f00ff") }
