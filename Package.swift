@@ -98,6 +98,7 @@ let package = Package(
                 "VitaAPI",
                 "VitaJSON",
                 "VitaJSONLD",
+                "VitaCredentials",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -132,6 +133,8 @@ let package = Package(
             resources: [.copy("Resources")],
             swiftSettings: swiftSettings
         ),
+        // Runs the built `vita` executable: exit codes and messages of the command line.
+        .testTarget(name: "VitaCLITests", swiftSettings: swiftSettings),
         .testTarget(name: "VitaCoreTests", dependencies: ["VitaCore"], swiftSettings: swiftSettings),
         // Test support: temporary SQLite and PostgreSQL databases for the storage and API suites.
         .target(

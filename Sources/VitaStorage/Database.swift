@@ -52,7 +52,7 @@ public final class VitaDatabase: Sendable {
     /// Threads for SQLite's blocking calls. More than the cores: a call may wait in SQLite's busy handler for a writer
     /// in another process, and must not hold up every other connection while it does.
     private static let sqliteThreads: NIOThreadPool = {
-        let pool = NIOThreadPool(numberOfThreads: 8)
+        let pool = NIOThreadPool(numberOfThreads: 4)
         pool.start()
         return pool
     }()
@@ -67,11 +67,13 @@ public final class VitaDatabase: Sendable {
         self.writeLock = writeLock
     }
 
-    /// Opens a connection pool to `location`. SQLite folders are created as needed. On PostgreSQL, `schema` names
-    /// the schema to work in (it must exist); the default is the server's search path.
+    /// Opens a pool of up to `maxConnections` connections to `location`. SQLite folders are created as needed.
+    /// On PostgreSQL, `schema` names the schema to work in (it must exist); the default is the server's search path.
     public static func open(_ location: DatabaseLocation, logger: Logger = Logger(label: "vita.storage"),
-                            maxConnections: Int = 4, schema: String? = nil) throws -> VitaDatabase {
+                            maxConnections: Int = 8, schema: String? = nil) throws -> VitaDatabase {
         let group = MultiThreadedEventLoopGroup.singleton
+        // The pool keeps connections per event loop.
+        let perLoop = max(1, maxConnections / max(1, System.coreCount))
         switch location {
         case .sqlite(let path):
             let directory = (path as NSString).deletingLastPathComponent
@@ -82,20 +84,15 @@ public final class VitaDatabase: Sendable {
                     throw StorageError(.invalidConfiguration, "cannot create the data folder")
                 }
             }
-            let source = SQLiteConnectionSource(configuration: .init(storage: .file(path: path), enableForeignKeys: true),
-                                                threadPool: sqliteThreads)
-            let pool = EventLoopGroupConnectionPool(source: source, maxConnectionsPerEventLoop: 1,
+            let source = TunedSQLiteSource(base: SQLiteConnectionSource(
+                configuration: .init(storage: .file(path: path), enableForeignKeys: true), threadPool: sqliteThreads))
+            let pool = EventLoopGroupConnectionPool(source: source, maxConnectionsPerEventLoop: perLoop,
                                                     requestTimeout: .seconds(30), pruneInterval: nil, logger: logger, on: group)
             let canonicalPath = URL(fileURLWithPath: path).standardizedFileURL.path
             return VitaDatabase(engine: .sqlite, logger: logger, writeLock: AsyncMutex.forFile(canonicalPath), session: { body in
                 try await pool.withConnection(logger: logger) { connection in
                     connection.eventLoop.makeFutureWithTask {
-                        let db = connection.sql(queryLogLevel: .trace)
-                        // Wait for other writers (another process on the same file) instead of failing at once.
-                        try await db.raw("PRAGMA busy_timeout = 15000").run()
-                        // With WAL, NORMAL survives a crash of Vita (not of the machine) without an fsync per commit.
-                        try await db.raw("PRAGMA synchronous = NORMAL").run()
-                        try await body(db)
+                        try await body(connection.sql(queryLogLevel: .trace))
                     }
                 }.get()
             }, close: { try await pool.shutdownAsync() })
@@ -108,7 +105,7 @@ public final class VitaDatabase: Sendable {
                 throw StorageError(.invalidConfiguration, "the PostgreSQL URL could not be parsed")
             }
             let source = PostgresConnectionSource(sqlConfiguration: configuration)
-            let pool = EventLoopGroupConnectionPool(source: source, maxConnectionsPerEventLoop: max(1, maxConnections / 2),
+            let pool = EventLoopGroupConnectionPool(source: source, maxConnectionsPerEventLoop: perLoop,
                                                     requestTimeout: .seconds(30), pruneInterval: nil, logger: logger, on: group)
             return VitaDatabase(engine: .postgres, logger: logger, session: { body in
                 try await pool.withConnection(logger: logger) { connection in
@@ -174,5 +171,20 @@ extension VitaDatabase {
     public func read<T: Sendable>(_ body: @escaping @Sendable (StoreTransaction) async throws -> T) async throws -> T {
         let engine = self.engine
         return try await withConnection { db in try await body(StoreTransaction(db: db, engine: engine)) }
+    }
+}
+
+/// SQLite connections set up for Vita when they open, so that no session pays for it.
+struct TunedSQLiteSource: ConnectionPoolSource {
+    let base: SQLiteConnectionSource
+
+    func makeConnection(logger: Logger, on eventLoop: any EventLoop) -> EventLoopFuture<SQLiteConnection> {
+        base.makeConnection(logger: logger, on: eventLoop).flatMap { connection in
+            // Wait for writers in other processes instead of failing at once; with WAL, NORMAL survives a crash of
+            // Vita (not of the machine) without an fsync per commit.
+            connection.query("PRAGMA busy_timeout = 15000")
+                .flatMap { _ in connection.query("PRAGMA synchronous = NORMAL") }
+                .map { _ in connection }
+        }
     }
 }

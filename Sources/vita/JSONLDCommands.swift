@@ -3,17 +3,6 @@ import Foundation
 import VitaJSON
 import VitaJSONLD
 
-/// Reads a file, or standard input for "-".
-private func readInput(_ path: String) throws -> [UInt8] {
-    if path == "-" {
-        return Array(FileHandle.standardInput.readDataToEndOfFile())
-    }
-    guard let data = FileManager.default.contents(atPath: path) else {
-        throw ValidationError("cannot read \(path)")
-    }
-    return Array(data)
-}
-
 private func fail(_ message: String) -> ExitCode {
     FileHandle.standardError.write(Data("error: \(message)\n".utf8))
     return ExitCode(1)

@@ -1,0 +1,98 @@
+import Foundation
+import Testing
+
+/// Runs the `vita` executable built next to the test bundle.
+struct VitaProcess {
+    static let executable = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("vita")
+
+    struct Result {
+        let status: Int32
+        let output: String
+        let error: String
+    }
+
+    static func run(_ arguments: [String], input: String? = nil, in folder: URL) throws -> Result {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        process.currentDirectoryURL = folder
+        let output = Pipe(), error = Pipe(), stdin = Pipe()
+        process.standardOutput = output
+        process.standardError = error
+        process.standardInput = stdin
+        try process.run()
+        if let input { stdin.fileHandleForWriting.write(Data(input.utf8)) }
+        try stdin.fileHandleForWriting.close()
+        let out = output.fileHandleForReading.readDataToEndOfFile()
+        let err = error.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus, output: String(decoding: out, as: UTF8.self),
+                      error: String(decoding: err, as: UTF8.self))
+    }
+}
+
+struct CommandLineTests {
+    let folder: URL = {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("vita-cli-\(UUID().uuidString)")
+        try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }()
+
+    let credential = """
+        {"@context":["https://www.w3.org/ns/credentials/v2","https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"],
+         "id":"urn:uuid:6a9f3b2e-1d2c-4c7e-9b8a-0f1e2d3c4b5a","type":["VerifiableCredential","OpenBadgeCredential"],
+         "name":"Algorithms","validFrom":"2026-01-01T00:00:00Z",
+         "credentialSubject":{"id":"did:example:learner","type":["AchievementSubject"],
+           "achievement":{"id":"https://example.edu/achievements/cs-230","type":["Achievement"],"name":"Algorithms",
+             "description":"Completed CS-230","criteria":{"narrative":"Pass the course"}}}}
+        """
+
+    @Test("a generated key signs a credential that verifies (exit 0), and a tampered copy does not (exit 1)",
+          arguments: ["eddsa-rdfc-2022", "eddsa-jcs-2022"])
+    func signAndVerify(_ suite: String) throws {
+        let key = try VitaProcess.run(["keys", "generate"], in: folder)
+        #expect(key.status == 0)
+        #expect(key.output.contains("secretKeyMultibase"))
+        try key.output.write(to: folder.appendingPathComponent("key.json"), atomically: true, encoding: .utf8)
+        let signed = try VitaProcess.run(["sign", "--key", "key.json", "--suite", suite, "-"], input: credential, in: folder)
+        #expect(signed.status == 0, "\(signed.error)")
+        #expect(signed.output.contains("\"cryptosuite\": \"\(suite)\""))
+        #expect(signed.output.contains("\"issuer\": \"did:key:z6Mk"))
+
+        let verified = try VitaProcess.run(["verify", "-"], input: signed.output, in: folder)
+        #expect(verified.status == 0, "\(verified.output)")
+        #expect(verified.output.hasPrefix("VALID"))
+
+        let tampered = signed.output.replacingOccurrences(of: "Completed CS-230", with: "Completed CS-999")
+        let rejected = try VitaProcess.run(["verify", "--json", "-"], input: tampered, in: folder)
+        #expect(rejected.status == 1)
+        #expect(rejected.output.contains("signature does not match"))
+    }
+
+    @Test("unusable input gives a message and exit 2 for verify, a message and exit 1 elsewhere")
+    func badInput() throws {
+        let verify = try VitaProcess.run(["verify", "-"], input: "{\"a\":", in: folder)
+        #expect(verify.status == 2)
+        #expect(verify.error.contains("not valid JSON"))
+        #expect(!verify.error.contains("Fatal error"))
+        let sign = try VitaProcess.run(["sign", "--key", "missing.json", "-"], input: credential, in: folder)
+        #expect(sign.status == 1)
+        #expect(sign.error.contains("cannot read missing.json"))
+        let serve = try VitaProcess.run(["serve", "--database-url", "mysql://nowhere"], in: folder)
+        #expect(serve.status == 1)
+        #expect(serve.error.contains("postgres://"))
+        let export = try VitaProcess.run(["export", "--learner", "../../etc/passwd", "--data-dir", "data"], in: folder)
+        #expect(export.status == 1)
+        #expect(export.error.contains("not a learner id"))
+    }
+
+    @Test("audit verify reports an intact chain after bootstrap, and a broken one with exit 1")
+    func auditVerify() throws {
+        let bootstrap = try VitaProcess.run(["admin", "bootstrap", "--data-dir", "data"], in: folder)
+        #expect(bootstrap.status == 0)
+        #expect(bootstrap.output.hasPrefix("vk.adm_"))
+        let intact = try VitaProcess.run(["audit", "verify", "--data-dir", "data"], in: folder)
+        #expect(intact.status == 0)
+        #expect(intact.output.contains("1 entries verified"))
+    }
+}
