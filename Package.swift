@@ -26,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/vapor/sql-kit.git", from: "3.32.0"),
         .package(url: "https://github.com/vapor/sqlite-kit.git", from: "4.5.0"),
         .package(url: "https://github.com/vapor/postgres-kit.git", from: "2.14.0"),
+        .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
     ],
     targets: [
         // Pure: JSON value type, strict parser, serializer, RFC 8785 canonical form.
@@ -47,14 +48,18 @@ let package = Package(
             resources: [.copy("Resources/schemas")],
             swiftSettings: swiftSettings
         ),
-        // Pure: verifiable credentials: did:key, Data Integrity proofs, verification reports.
+        // The system zlib (Debian's zlib1g-dev), for the GZIP of Bitstring Status Lists.
+        .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
+        // Pure: verifiable credentials: did:key, Data Integrity proofs, VC-JWT, status lists, verification reports.
         .target(
             name: "VitaCredentials",
             dependencies: [
                 "VitaJSON",
                 "VitaJSONLD",
                 "VitaSchema",
+                "CZlib",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "JWTKit", package: "jwt-kit"),
             ],
             swiftSettings: swiftSettings
         ),
