@@ -18,7 +18,11 @@ import VitaSchema
 /// 6. `issuer` — a verified proof's verification method is controlled by the issuer;
 /// 7. `validity` — `validFrom`/`validUntil` (VC 1.1: `issuanceDate`/`expirationDate`)
 ///    against the clock;
-/// 8. `status`, `endorsements` — reported as not checked (later work);
+/// 8. `status` — with a ``statusResolver``, every `credentialStatus` entry
+///    (`BitstringStatusListEntry`, legacy `StatusList2021Entry`, `1EdTechRevocationList`)
+///    by Bitstring Status List v1.0 §3.2 "Validate Algorithm" (see ``statusChecks(_:issuerID:)``);
+///    no `credentialStatus` passes; without a resolver, "not checked";
+///    `endorsements` — reported as not checked (later work);
 /// 9. `nested` — for a CLR, every `credentialSubject.verifiableCredential[]` verified
 ///    recursively, each with its own sub-report.
 public struct CredentialVerifier: Sendable {
@@ -44,12 +48,18 @@ public struct CredentialVerifier: Sendable {
     public var schemas: OneEdTechSchemas
     /// How deep nested credentials are followed.
     public var maxNestingDepth: Int
+    /// Fetches status lists for the `status` check; `nil` (default) reports
+    /// `credentialStatus` as "not checked".
+    public var statusResolver: (any StatusListResolver)?
+    /// Status-check policy (unresolvable lists warn by default; same issuer required).
+    public var statusOptions: StatusCheckOptions
 
     /// A verifier; every parameter has an offline, production-safe default.
     public init(
         resolver: any VerificationMethodResolver = DIDKeyResolver(), clock: @escaping @Sendable () -> Date = { Date() },
         issuerBinding: IssuerBinding = .required, validatesSchema: Bool = true, jsonLD: JSONLDOptions = JSONLDOptions(),
-        schemas: OneEdTechSchemas = .shared, maxNestingDepth: Int = 4
+        schemas: OneEdTechSchemas = .shared, maxNestingDepth: Int = 4,
+        statusResolver: (any StatusListResolver)? = nil, statusOptions: StatusCheckOptions = StatusCheckOptions()
     ) {
         self.resolver = resolver
         self.clock = clock
@@ -58,6 +68,8 @@ public struct CredentialVerifier: Sendable {
         self.jsonLD = jsonLD
         self.schemas = schemas
         self.maxNestingDepth = maxNestingDepth
+        self.statusResolver = statusResolver
+        self.statusOptions = statusOptions
     }
 
     static let vc2Context = "https://www.w3.org/ns/credentials/v2"
@@ -195,11 +207,8 @@ public struct CredentialVerifier: Sendable {
         // 7. validity
         report.checks.append(validityCheck(object, isV1: isV1, now: now))
 
-        // 8. status, endorsements
-        if let status = object["credentialStatus"] {
-            let kinds = (status.arrayValue ?? [status]).compactMap { $0["type"]?.stringValue }
-            add("status", .notChecked, "credentialStatus (\(kinds.joined(separator: ", "))) is not checked yet")
-        }
+        // 8. status (Bitstring Status List v1.0 §3.2; StatusCheck.swift), endorsements
+        report.checks += await statusChecks(credential, issuerID: issuerID)
         if Self.containsEndorsement(credential, depth: 0) {
             add("endorsements", .notChecked, "embedded endorsements are not verified yet")
         }
