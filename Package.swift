@@ -89,6 +89,8 @@ let package = Package(
             dependencies: [
                 "VitaCore",
                 "VitaStorage",
+                "VitaJSON",
+                "VitaCredentials",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -28,8 +28,8 @@ public struct LearnerAPI {
     /// The OpenAPI 3.1 document (JSON) describing exactly the routes of `router`.
     public let openAPIDocument: Data
 
-    /// Builds the routes on `database`. `clock` is injectable for tests.
-    public init(database: VitaDatabase, options: ServerOptions = .init(),
+    /// Builds the routes on `database`; `vault` seals the organizations' signing keys. `clock` is injectable for tests.
+    public init(database: VitaDatabase, vault: KeyVault, options: ServerOptions = .init(),
                 clock: @escaping @Sendable () -> Date = { Date() }) {
         let router = Router(context: VitaRequestContext.self)
         router.add(middleware: ProblemMiddleware())
@@ -39,6 +39,7 @@ public struct LearnerAPI {
         let reader = RequestReader(maxBodySize: options.maxBodySize)
         AdminRoutes(database: database, gate: gate, reader: reader).register(in: catalog)
         LearnerRoutes(database: database, gate: gate, reader: reader).register(in: catalog)
+        CredentialRoutes(database: database, gate: gate, reader: reader, vault: vault).register(in: catalog)
 
         catalog.add(Operation(method: .get, path: "/health", operationId: "health", summary: "Liveness",
                               tag: "Service", access: .open, query: [], headers: [], requestSchema: nil,
@@ -77,9 +78,9 @@ public struct LearnerAPI {
 }
 
 /// Builds the Vita server application.
-public func buildApplication(database: VitaDatabase, options: ServerOptions, logger: Logger)
+public func buildApplication(database: VitaDatabase, vault: KeyVault, options: ServerOptions, logger: Logger)
     -> some ApplicationProtocol {
-    let api = LearnerAPI(database: database, options: options)
+    let api = LearnerAPI(database: database, vault: vault, options: options)
     return Application(router: api.router,
                        configuration: .init(address: .hostname(options.host, port: options.port), serverName: "Vita"),
                        logger: logger)

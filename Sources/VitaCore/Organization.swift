@@ -173,3 +173,37 @@ public struct Tombstone: Codable, Sendable, Equatable {
         self.by = by
     }
 }
+
+/// A signing key of an organization. The private half is kept sealed by a `KeyVault` and never leaves storage in the
+/// clear; retired keys stay listed so that credentials signed with them still verify.
+public struct IssuerKey: Codable, Sendable, Equatable {
+    /// Vita's identifier.
+    public var id: String
+    /// The organization that signs with it.
+    public var organizationId: String
+    /// The algorithm (`Ed25519`).
+    public var algorithm: String
+    /// The public key as a Multikey (`z6Mk…`).
+    public var publicKeyMultibase: String
+    /// The key's `did:key`.
+    public var did: String
+    /// The verification method to name in proofs.
+    public var verificationMethod: String
+    /// When it was created.
+    public var createdAt: Date
+    /// When a newer key replaced it; nil for the current key.
+    public var retiredAt: Date?
+
+    /// Creates a key description.
+    public init(id: String, organizationId: String, algorithm: String, publicKeyMultibase: String, did: String,
+                verificationMethod: String, createdAt: Date, retiredAt: Date? = nil) {
+        self.id = id
+        self.organizationId = organizationId
+        self.algorithm = algorithm
+        self.publicKeyMultibase = publicKeyMultibase
+        self.did = did
+        self.verificationMethod = verificationMethod
+        self.createdAt = createdAt
+        self.retiredAt = retiredAt
+    }
+}

@@ -88,6 +88,14 @@ public enum Migrations {
               PRIMARY KEY (principal, idempotency_key))
             """,
         ]),
+        Migration(version: 2, name: "issuer keys", statements: [
+            """
+            CREATE TABLE issuer_keys (
+              id TEXT PRIMARY KEY, organization_id TEXT NOT NULL REFERENCES organizations(id), body TEXT NOT NULL,
+              sealed_private TEXT NOT NULL, created_at BIGINT NOT NULL, retired_at BIGINT)
+            """,
+            "CREATE INDEX issuer_keys_organization ON issuer_keys (organization_id, created_at)",
+        ]),
     ]
 
     /// The newest schema version this build knows.

@@ -514,6 +514,44 @@ public struct StoreTransaction: Sendable {
         return page(rows, limit: limit, key: \.id)
     }
 
+    // MARK: Issuer keys
+
+    /// Stores a new key for its organization and retires the organization's other keys.
+    public func insertCurrent(_ key: IssuerKey, sealedPrivate: String) async throws {
+        try await db.raw("""
+            UPDATE issuer_keys SET retired_at = \(bind: Self.ms(key.createdAt))
+            WHERE organization_id = \(bind: key.organizationId) AND retired_at IS NULL
+            """).run()
+        try await db.raw("""
+            INSERT INTO issuer_keys (id, organization_id, body, sealed_private, created_at) VALUES
+            (\(bind: key.id), \(bind: key.organizationId), \(bind: try json(key)), \(bind: sealedPrivate),
+             \(bind: Self.ms(key.createdAt)))
+            """).run()
+    }
+
+    private func issuerKey(from row: any SQLRow) throws -> IssuerKey {
+        var key = try decodeJSON(IssuerKey.self, try row.decode(column: "body", as: String.self))
+        key.retiredAt = try row.decode(column: "retired_at", as: Int64?.self).map(Self.date)
+        return key
+    }
+
+    /// An organization's keys, newest first.
+    public func issuerKeys(organizationId: String) async throws -> [IssuerKey] {
+        try await db.raw("""
+            SELECT body, retired_at FROM issuer_keys WHERE organization_id = \(bind: organizationId)
+            ORDER BY created_at DESC, id DESC
+            """).all().map(issuerKey(from:))
+    }
+
+    /// An organization's current key with its sealed private half, if it has one.
+    public func currentIssuerKey(organizationId: String) async throws -> (key: IssuerKey, sealedPrivate: String)? {
+        guard let row = try await db.raw("""
+            SELECT body, retired_at, sealed_private FROM issuer_keys
+            WHERE organization_id = \(bind: organizationId) AND retired_at IS NULL
+            """).first() else { return nil }
+        return (try issuerKey(from: row), try row.decode(column: "sealed_private", as: String.self))
+    }
+
     // MARK: Audit
 
     /// Appends an entry to the audit chain and returns it sealed.

@@ -19,9 +19,10 @@ struct Serve: AsyncParsableCommand {
             guard maxBodySize > 0 else { throw CommandFailure("--max-body-size must be positive") }
             let logger = makeLogger("vita")
             let location = try storage.location()
+            let vault = try storage.keyVault()
             let database = try await storage.open(logger: logger)
             logger.info("Vita serving on http://\(host):\(port) with \(location)")
-            let app = buildApplication(database: database,
+            let app = buildApplication(database: database, vault: vault,
                                        options: ServerOptions(host: host, port: port, maxBodySize: maxBodySize),
                                        logger: logger)
             do {

@@ -33,6 +33,35 @@ struct StorageOptions: ParsableArguments {
         }
     }
 
+    /// The master key that seals the organizations' signing keys: `VITA_MASTER_KEY` (base64 of 32 bytes), or for
+    /// SQLite a key file created in the data folder on first use, readable by its owner only. PostgreSQL deployments
+    /// must set `VITA_MASTER_KEY`, since every node needs the same key.
+    func keyVault() throws -> KeyVault {
+        let environment = ProcessInfo.processInfo.environment
+        if let text = environment["VITA_MASTER_KEY"], !text.isEmpty {
+            do { return try KeyVault(base64: text) } catch {
+                throw CommandFailure("VITA_MASTER_KEY must be the base64 of 32 random bytes")
+            }
+        }
+        guard case .sqlite(let path) = try location() else {
+            throw CommandFailure("set VITA_MASTER_KEY (base64 of 32 random bytes, the same on every node) to use PostgreSQL")
+        }
+        let file = ((path as NSString).deletingLastPathComponent as NSString).appendingPathComponent("master.key")
+        let manager = FileManager.default
+        if !manager.fileExists(atPath: file) {
+            try? manager.createDirectory(atPath: (file as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            guard manager.createFile(atPath: file, contents: Data(KeyVault.generateMasterKey().utf8),
+                                     attributes: [.posixPermissions: 0o600]) else {
+                throw CommandFailure("cannot create the master key file in the data folder")
+            }
+        }
+        guard let text = manager.contents(atPath: file).map({ String(decoding: $0, as: UTF8.self) }),
+              let vault = try? KeyVault(base64: text) else {
+            throw CommandFailure("the master key file \(file) is unreadable or damaged")
+        }
+        return vault
+    }
+
     /// Opens the database and applies pending migrations.
     func open(logger: Logger) async throws -> VitaDatabase {
         let database: VitaDatabase

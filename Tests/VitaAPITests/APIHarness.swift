@@ -36,7 +36,8 @@ struct APIHarness: Sendable {
             let id = EntityID.make("adm")
             let (key, hash) = APIKeys.make(ownerId: id)
             try await test.database.transaction { try await $0.insertAdminKey(id: id, keyHash: hash, at: Date()) }
-            let api = LearnerAPI(database: test.database, options: .init(maxBodySize: maxBodySize), clock: clock)
+            let api = LearnerAPI(database: test.database, vault: try KeyVault(base64: KeyVault.generateMasterKey()),
+                                 options: .init(maxBodySize: maxBodySize), clock: clock)
             let app = Application(router: api.router)
             try await app.test(.router) { client in
                 try await body(APIHarness(client: client, adminKey: key, database: test.database))

@@ -2,13 +2,14 @@ import Foundation
 import Hummingbird
 import Testing
 import VitaAPI
+import VitaCore
 import VitaTestSupport
 
 struct OpenAPIDocumentTests {
     @Test("the OpenAPI document lists exactly the routes the router serves, each with responses and known schemas")
     func documentMatchesRouter() async throws {
         try await TestDatabase.with(.sqlite) { test in
-            let api = LearnerAPI(database: test.database)
+            let api = LearnerAPI(database: test.database, vault: try KeyVault(base64: KeyVault.generateMasterKey()))
             let document = try #require(try JSONSerialization.jsonObject(with: api.openAPIDocument) as? [String: Any])
             #expect(document["openapi"] as? String == "3.1.0")
             let paths = try #require(document["paths"] as? [String: [String: Any]])

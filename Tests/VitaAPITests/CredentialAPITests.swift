@@ -1,0 +1,128 @@
+import Foundation
+import SQLKit
+import Testing
+import VitaAPI
+import VitaCore
+import VitaCredentials
+import VitaStorage
+import VitaTestSupport
+
+struct CredentialAPITests {
+    static func credential(_ name: String = "Algorithms") -> [String: Any] {
+        ["@context": ["https://www.w3.org/ns/credentials/v2", "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"],
+         "id": "urn:uuid:\(UUID().uuidString.lowercased())", "type": ["VerifiableCredential", "OpenBadgeCredential"],
+         "name": name, "validFrom": "2026-01-01T00:00:00Z",
+         "issuer": ["type": ["Profile"], "name": "Riverside University"],
+         "credentialSubject": ["id": "did:example:learner", "type": ["AchievementSubject"],
+                               "achievement": ["id": "https://riverside.example/achievements/cs-230", "type": ["Achievement"],
+                                               "name": name, "description": "Completed the course",
+                                               "criteria": ["narrative": "Pass the course"]]]]
+    }
+
+    @Test("an organization's key signs credentials that the verify endpoint accepts, and a tampered one it rejects",
+          arguments: TestEngine.available)
+    func issueAndVerify(_ engine: TestEngine) async throws {
+        try await APIHarness.run(engine) { api in
+            let world = try await api.world()
+            let noKey = try await api.admin(.post, "/credentials/issue",
+                                            json: ["credential": Self.credential(), "options": ["organizationId": world.organizationId]])
+            #expect(noKey.status == 422)
+
+            let key = try await api.admin(.post, "/api/v1/organizations/\(world.organizationId)/keys")
+            #expect(key.status == 201)
+            #expect((key["did"] as? String)?.hasPrefix("did:key:z6Mk") == true)
+            #expect(key.json["sealedPrivate"] == nil && !key.string.contains("secret"))
+
+            for suite in ["eddsa-rdfc-2022", "eddsa-jcs-2022"] {
+                let issued = try await api.send(.post, "/credentials/issue", key: world.systemKey,
+                                                json: ["credential": Self.credential(), "options": ["cryptosuite": suite]])
+                #expect(issued.status == 201, "\(issued.string)")
+                let signed = issued["verifiableCredential"] as! [String: Any]
+                #expect((signed["issuer"] as? [String: Any])?["id"] as? String == key["did"] as? String)
+                #expect((signed["proof"] as? [String: Any])?["cryptosuite"] as? String == suite)
+
+                let verified = try await api.send(.post, "/credentials/verify", json: ["verifiableCredential": signed])
+                #expect(verified.status == 200)
+                #expect(verified["verified"] as? Bool == true, "\(verified.string)")
+
+                var tampered = signed
+                tampered["name"] = "Advanced Algorithms"
+                let rejected = try await api.send(.post, "/credentials/verify", json: ["verifiableCredential": tampered])
+                #expect(rejected["verified"] as? Bool == false)
+                let checks = (rejected["report"] as? [String: Any])?["checks"] as? [[String: String]] ?? []
+                #expect(checks.contains { $0["name"] == "proof" && $0["outcome"] == "fail" })
+            }
+            let log = try await api.admin(.get, "/api/v1/audit?limit=200")
+            #expect(log.items.filter { $0["action"] as? String == "credential.issue" }.count == 2)
+        }
+    }
+
+    @Test("rotation retires the old key, and credentials it signed still verify", arguments: TestEngine.available)
+    func rotation(_ engine: TestEngine) async throws {
+        try await APIHarness.run(engine) { api in
+            let world = try await api.world()
+            let first = try await api.admin(.post, "/api/v1/organizations/\(world.organizationId)/keys")
+            let old = try await api.admin(.post, "/credentials/issue",
+                                          json: ["credential": Self.credential(), "options": ["organizationId": world.organizationId]])
+            let second = try await api.admin(.post, "/api/v1/organizations/\(world.organizationId)/keys")
+            let keys = try await api.admin(.get, "/api/v1/organizations/\(world.organizationId)/keys")
+            #expect(keys.items.map { $0["id"] as? String } == [second["id"] as? String, first["id"] as? String])
+            #expect(keys.items[0]["retiredAt"] == nil && keys.items[1]["retiredAt"] != nil)
+            let verified = try await api.send(.post, "/credentials/verify",
+                                              json: ["verifiableCredential": old["verifiableCredential"]!])
+            #expect(verified["verified"] as? Bool == true)
+            let new = try await api.admin(.post, "/credentials/issue",
+                                          json: ["credential": Self.credential(), "options": ["organizationId": world.organizationId]])
+            let proof = (new["verifiableCredential"] as? [String: Any])?["proof"] as? [String: Any]
+            #expect(proof?["verificationMethod"] as? String == second["verificationMethod"] as? String)
+        }
+    }
+
+    @Test("private keys are stored sealed: they open only with the master key, for their own id", arguments: TestEngine.available)
+    func encryptedAtRest(_ engine: TestEngine) async throws {
+        try await TestDatabase.with(engine) { test in
+            let vault = try KeyVault(base64: KeyVault.generateMasterKey())
+            let pair = Ed25519KeyPair()
+            let did = pair.didKey
+            let organization = Organization(id: EntityID.make("org"), name: "Riverside", kind: .university, createdAt: Date())
+            let key = IssuerKey(id: EntityID.make("key"), organizationId: organization.id, algorithm: "Ed25519",
+                                publicKeyMultibase: pair.publicKeyMultibase, did: did.did,
+                                verificationMethod: did.verificationMethodID, createdAt: Timestamp.truncated(Date()))
+            try await test.database.transaction { tx in
+                try await tx.insert(organization)
+                try await tx.insertCurrent(key, sealedPrivate: try vault.seal(pair.seed, id: key.id))
+            }
+            let stored = try await test.database.withConnection { db in
+                try await db.raw("SELECT body, sealed_private FROM issuer_keys").all()
+                    .map { try $0.decode(column: "body", as: String.self) + $0.decode(column: "sealed_private", as: String.self) }
+                    .joined()
+            }
+            for secret in [pair.secretKeyMultibase, ContentDigest.hex(pair.seed), Data(pair.seed).base64EncodedString()] {
+                #expect(!stored.contains(secret), "the private key is not stored in the clear")
+            }
+            let (_, sealed) = try #require(try await test.database.read { try await $0.currentIssuerKey(organizationId: organization.id) })
+            #expect(try vault.open(sealed, id: key.id) == pair.seed)
+            #expect(throws: VitaCoreError.self) { try KeyVault(base64: KeyVault.generateMasterKey()).open(sealed, id: key.id) }
+            #expect(throws: VitaCoreError.self) { try vault.open(sealed, id: "key_other") }
+        }
+    }
+
+    @Test("the verify endpoint explains bad input instead of failing")
+    func verifyBadInput() async throws {
+        try await APIHarness.run(.sqlite) { api in
+            let notJSON = try await api.send(.post, "/credentials/verify", raw: "{\"verifiableCredential\": ")
+            #expect(notJSON.status == 400)
+            #expect(notJSON.contentType == "application/problem+json")
+            let duplicate = try await api.send(.post, "/credentials/verify", raw: #"{"a":1,"a":2}"#)
+            #expect(duplicate.status == 400)
+            let missing = try await api.send(.post, "/credentials/verify", json: ["credential": [:]])
+            #expect((missing["errors"] as? [[String: String]])?.first?["field"] == "verifiableCredential")
+            let unknownContext = try await api.send(.post, "/credentials/verify", json: ["verifiableCredential": [
+                "@context": ["https://www.w3.org/ns/credentials/v2", "https://unknown.example/context.json"],
+                "type": ["VerifiableCredential"], "issuer": "did:example:x", "credentialSubject": ["id": "did:example:y"],
+            ]])
+            #expect(unknownContext.status == 200)
+            #expect(unknownContext["verified"] as? Bool == false)
+        }
+    }
+}
