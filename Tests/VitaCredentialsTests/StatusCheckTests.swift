@@ -268,3 +268,62 @@ struct StatusFixtureTests {
         #expect(offline.checks(named: "status").first?.outcome == .warning)
     }
 }
+
+@Suite("Status check: legacy StatusList2021 and fixture verdicts")
+struct StatusLegacyTests {
+    @Test("a VC 1.1 credential with a StatusList2021Entry is checked against a StatusList2021Credential (unprefixed encodedList)")
+    func statusList2021() async throws {
+        let key = StatusCheckTests.issuerKey
+        let url = "https://vita.example/status/2021"
+        var bits = try BitstringStatusList()
+        try bits.set(5, true)
+        var subject = JSONObject()
+        subject["id"] = .string(url + "#list")
+        subject["type"] = "StatusList2021"
+        subject["statusPurpose"] = "revocation"
+        subject["encodedList"] = .string(String(try bits.encodedList().dropFirst()))  // no multibase prefix in 2021
+        let list: JSONValue = [
+            "@context": ["https://www.w3.org/2018/credentials/v1", "https://w3id.org/vc/status-list/2021/v1"],
+            "id": .string(url), "type": ["VerifiableCredential", "StatusList2021Credential"],
+            "issuer": .string(key.didKey.did), "issuanceDate": "2026-01-01T00:00:00Z", "credentialSubject": .object(subject),
+        ]
+        func credential(index: Int) throws -> JSONValue {
+            try StatusCheckTests.sign([
+                "@context": ["https://www.w3.org/2018/credentials/v1", "https://w3id.org/vc/status-list/2021/v1"],
+                "id": "urn:uuid:0f0e7c55-3a0c-4f3e-8d57-5a8f6c2b9d11", "type": ["VerifiableCredential"],
+                "issuer": .string(key.didKey.did), "issuanceDate": "2026-01-01T00:00:00Z",
+                "credentialSubject": ["id": "did:example:learner"],
+                "credentialStatus": ["id": .string("\(url)#\(index)"), "type": "StatusList2021Entry", "statusPurpose": "revocation",
+                                     "statusListIndex": .string(String(index)), "statusListCredential": .string(url)],
+            ], key)
+        }
+        let verifier = StatusCheckTests.verifier([url: try StatusCheckTests.sign(list, key)])
+        let revoked = await verifier.verify(try credential(index: 5))
+        #expect(revoked.failures.map(\.name) == ["status"], "\(revoked)")
+        #expect(revoked.failures.first?.message.contains("revoked") == true)
+        let fine = await verifier.verify(try credential(index: 6))
+        #expect(fine.verdict == .valid, "\(fine)")
+        #expect(fine.passed("status"))
+    }
+
+    @Test("with a status resolver that knows no list, every validator fixture keeps its verdict (status only warns)")
+    func fixtureVerdictsUnchanged() async throws {
+        var checked = 0
+        for dir in ["ob-v3p0/validator-fixtures/", "clr-v2p0/validator-fixtures/"] {
+            let names = try FileManager.default.contentsOfDirectory(atPath: Fixtures.url(dir).path).filter { $0.hasSuffix(".json") && $0 != "EXPECTED.json" }
+            for name in names.sorted() {
+                let credential = try Fixtures.json(dir + name)
+                let base = CredentialVerifier(resolver: TrailingMultikeyResolver(), clock: { ValidatorFixtureTests.now })
+                var withStatus = base
+                withStatus.statusResolver = StaticStatusListResolver()
+                let before = await base.verify(credential)
+                let after = await withStatus.verify(credential)
+                #expect(before.verdict == after.verdict, "\(dir)\(name)")
+                #expect(!after.failed("status"), "\(dir)\(name): \(after.checks(named: "status"))")
+                if credential["credentialStatus"] == nil { #expect(after.passed("status"), "\(dir)\(name)") }
+                checked += 1
+            }
+        }
+        #expect(checked > 30)
+    }
+}
