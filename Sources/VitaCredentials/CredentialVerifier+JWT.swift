@@ -169,7 +169,8 @@ extension CredentialVerifier {
             return done(.unsupported, "algorithm \(algName) is not supported (RS256, ES256, EdDSA)")
         }
         if let typ = jws.header["typ"] {
-            guard let t = typ.stringValue, ["JWT", "vc+jwt", "vc+ld+jwt"].contains(t) else {
+            // Media type names are case-insensitive (RFC 7515 §4.1.9).
+            guard let t = typ.stringValue?.lowercased(), ["jwt", "vc+jwt", "vc+ld+jwt", "application/jwt", "application/vc+jwt"].contains(t) else {
                 return done(.invalid, "typ \(typ.stringValue ?? typ.kindName) is not JWT (OB 3.0 §8.2.1) or vc+jwt")
             }
         }
@@ -191,6 +192,13 @@ extension CredentialVerifier {
             if let kid, let known = knownKeys.first(where: { $0.kid == kid }) {
                 guard known.key == key else { return done(.invalid, "the header jwk is not the key known as kid \(kid)") }
                 controller = known.controller
+            } else if let kid, let method = try? await resolver.resolve(kid) {
+                // Both given and the kid resolves: they must name the same key.
+                guard (try? VCJWTPublicKey(multikey: method.publicKey)) == key else {
+                    return done(.invalid, "the header jwk is not the key kid \(kid) resolves to")
+                }
+                result.verificationMethod = method
+                controller = method.controller
             }
         } else if let kid {
             if let known = knownKeys.first(where: { $0.kid == kid }) {

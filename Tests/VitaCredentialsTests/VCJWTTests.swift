@@ -247,6 +247,12 @@ struct VCJWTTests {
         #expect(r3.passed("proof"))
         #expect(r3.failed("issuer"))
         #expect(r3.verdict == .invalid)
+        // Its own jwk plus the issuer's kid: the two must name the same key.
+        let t4 = try await Self.token(header: ["alg": "EdDSA", "kid": .string(did.verificationMethodID), "jwk": other.publicKey.jwk],
+                                      payload: try VCJWT.payload(for: credential), key: other)
+        let r4 = await Self.verifier.verify(jwt: t4)
+        #expect(r4.failed("proof"))
+        #expect(r4.checks(named: "proof").first?.message.contains("is not the key kid") == true)
     }
 
     @Test("alg none is rejected by the proof check")
