@@ -20,7 +20,7 @@ import VitaSchema
 ///    against the clock;
 /// 8. `status` — with a ``statusResolver``, every `credentialStatus` entry
 ///    (`BitstringStatusListEntry`, legacy `StatusList2021Entry`, `1EdTechRevocationList`)
-///    by Bitstring Status List v1.0 §3.2 "Validate Algorithm" (see ``statusChecks(_:issuerID:)``);
+///    by Bitstring Status List v1.0 §3.2 "Validate Algorithm" (see `StatusCheck.swift`);
 ///    no `credentialStatus` passes; without a resolver, "not checked";
 ///    `endorsements` — reported as not checked (later work);
 /// 9. `nested` — for a CLR, every `credentialSubject.verifiableCredential[]` verified

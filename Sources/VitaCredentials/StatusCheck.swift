@@ -28,7 +28,7 @@ public struct StaticStatusListResolver: StatusListResolver {
     public func statusList(at url: String) async throws(CredentialError) -> JSONValue {
         if let d = documents[url] { return d }
         if let hash = url.firstIndex(of: "#"), let d = documents[String(url[..<hash])] { return d }
-        throw CredentialError(.statusRetrieval, "no status list is known at \(url)")
+        throw CredentialError(.statusRetrieval, "no status list is known at this URL")
     }
 }
 
