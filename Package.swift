@@ -54,6 +54,7 @@ let package = Package(
         .target(
             name: "VitaCredentials",
             dependencies: [
+                "VitaCore",
                 "VitaJSON",
                 "VitaJSONLD",
                 "VitaSchema",

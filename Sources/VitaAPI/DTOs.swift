@@ -62,6 +62,20 @@ enum DTO {
         var caseItemURI: String?
     }
 
+    struct CreateAchievement: Decodable {
+        var organizationId: String
+        var name: String
+        var description: String
+        var criteriaNarrative: String
+        var achievementType: String?
+        var image: String?
+        var alignments: [Achievement.Alignment]?
+    }
+
+    struct IssueBadge: Decodable {
+        var achievementId: String
+    }
+
     struct GrantConsent: Decodable {
         var agreementId: String
     }

@@ -96,6 +96,20 @@ public enum Migrations {
             """,
             "CREATE INDEX issuer_keys_organization ON issuer_keys (organization_id, created_at)",
         ]),
+        Migration(version: 3, name: "achievements and issued credentials", statements: [
+            """
+            CREATE TABLE achievements (
+              id TEXT PRIMARY KEY, organization_id TEXT NOT NULL REFERENCES organizations(id), body TEXT NOT NULL,
+              created_at BIGINT NOT NULL)
+            """,
+            """
+            CREATE TABLE issued_credentials (
+              id TEXT PRIMARY KEY, credential_id TEXT NOT NULL UNIQUE, learner_id TEXT NOT NULL REFERENCES learners(id),
+              record_id TEXT NOT NULL, organization_id TEXT NOT NULL, achievement_id TEXT NOT NULL,
+              body TEXT NOT NULL, created_at BIGINT NOT NULL)
+            """,
+            "CREATE INDEX issued_credentials_learner ON issued_credentials (learner_id, id)",
+        ]),
     ]
 
     /// The newest schema version this build knows.

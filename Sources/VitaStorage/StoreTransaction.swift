@@ -552,6 +552,88 @@ public struct StoreTransaction: Sendable {
         return (try issuerKey(from: row), try row.decode(column: "sealed_private", as: String.self))
     }
 
+    // MARK: Achievements and issued credentials
+
+    /// Stores an achievement definition.
+    public func insert(_ achievement: Achievement) async throws {
+        try await db.raw("""
+            INSERT INTO achievements (id, organization_id, body, created_at) VALUES
+            (\(bind: achievement.id), \(bind: achievement.organizationId), \(bind: try json(achievement)),
+             \(bind: Self.ms(achievement.createdAt)))
+            """).run()
+    }
+
+    /// The achievement with `id`, if any.
+    public func achievement(id: String) async throws -> Achievement? {
+        try await db.raw("SELECT body FROM achievements WHERE id = \(bind: id)").first()
+            .map { try decodeJSON(Achievement.self, try $0.decode(column: "body", as: String.self)) }
+    }
+
+    /// Achievements in creation order.
+    public func achievements(after cursor: String?, limit: Int) async throws -> Page<Achievement> {
+        let after = try Self.cursorKey(cursor) ?? ""
+        let rows = try await db.raw("""
+            SELECT body FROM achievements WHERE id > \(bind: after) ORDER BY id LIMIT \(bind: limit + 1)
+            """).all().map { try decodeJSON(Achievement.self, try $0.decode(column: "body", as: String.self)) }
+        return page(rows, limit: limit, key: \.id)
+    }
+
+    /// A credential Vita issued, as stored with the learner's records.
+    public struct IssuedCredential: Sendable {
+        /// Vita's identifier of the issuance.
+        public var id: String
+        /// The learner.
+        public var learnerId: String
+        /// The ELR credential record it was issued from.
+        public var recordId: String
+        /// The issuing organization.
+        public var organizationId: String
+        /// The achievement awarded.
+        public var achievementId: String
+        /// The signed credential (JSON).
+        public var body: String
+        /// When it was issued.
+        public var createdAt: Date
+
+        /// Creates a stored issuance.
+        public init(id: String, learnerId: String, recordId: String, organizationId: String, achievementId: String,
+                    body: String, createdAt: Date) {
+            self.id = id
+            self.learnerId = learnerId
+            self.recordId = recordId
+            self.organizationId = organizationId
+            self.achievementId = achievementId
+            self.body = body
+            self.createdAt = createdAt
+        }
+    }
+
+    /// Stores an issued credential under its credential id (`urn:uuid:…`).
+    public func insert(_ issued: IssuedCredential, credentialId: String) async throws {
+        try await db.raw("""
+            INSERT INTO issued_credentials (id, credential_id, learner_id, record_id, organization_id, achievement_id, body,
+              created_at) VALUES
+            (\(bind: issued.id), \(bind: credentialId), \(bind: issued.learnerId), \(bind: issued.recordId),
+             \(bind: issued.organizationId), \(bind: issued.achievementId), \(bind: issued.body),
+             \(bind: Self.ms(issued.createdAt)))
+            """).run()
+    }
+
+    /// The credentials issued to a learner, held for `organizations` (all when nil), oldest first.
+    public func issuedCredentials(learnerId: String, organizations: Set<String>?) async throws -> [IssuedCredential] {
+        try await db.raw("""
+            SELECT * FROM issued_credentials WHERE learner_id = \(bind: learnerId) ORDER BY id
+            """).all().map { row in
+            IssuedCredential(id: try row.decode(column: "id", as: String.self),
+                             learnerId: try row.decode(column: "learner_id", as: String.self),
+                             recordId: try row.decode(column: "record_id", as: String.self),
+                             organizationId: try row.decode(column: "organization_id", as: String.self),
+                             achievementId: try row.decode(column: "achievement_id", as: String.self),
+                             body: try row.decode(column: "body", as: String.self),
+                             createdAt: Self.date(try row.decode(column: "created_at", as: Int64.self)))
+        }.filter { organizations?.contains($0.organizationId) ?? true }
+    }
+
     // MARK: Audit
 
     /// Appends an entry to the audit chain and returns it sealed.

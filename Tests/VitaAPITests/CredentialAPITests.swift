@@ -126,3 +126,79 @@ struct CredentialAPITests {
         }
     }
 }
+
+extension CredentialAPITests {
+    @Test("an ELR credential record becomes a signed Open Badge for the learner, stored and verifiable",
+          arguments: TestEngine.available)
+    func issueBadgeFromRecord(_ engine: TestEngine) async throws {
+        try await APIHarness.run(engine) { api in
+            let world = try await api.world()
+            _ = try await api.admin(.post, "/api/v1/organizations/\(world.organizationId)/keys")
+            let achievement = try await api.admin(.post, "/api/v1/achievements", json: [
+                "organizationId": world.organizationId, "name": "BSc Computer Science",
+                "description": "Bachelor of Science in Computer Science", "criteriaNarrative": "Complete 180 credits",
+                "achievementType": "BachelorDegree",
+                "alignments": [["targetName": "Programming", "targetUrl": "https://case.example/uri/0f1e", "targetType": "CFItem"]],
+            ])
+            #expect(achievement.status == 201, "\(achievement.string)")
+            let badType = try await api.admin(.post, "/api/v1/achievements", json: [
+                "organizationId": world.organizationId, "name": "X", "description": "X", "criteriaNarrative": "X",
+                "achievementType": "Diplomma",
+            ])
+            #expect(badType.status == 422)
+
+            let learner = try await api.send(.post, "/api/v1/learners", key: world.systemKey, json: [
+                "name": ["display": "Ada Lovelace"], "identifiers": [["scheme": "email", "value": "ada@example.edu"]],
+            ])["id"] as! String
+            let record = try await api.send(.post, "/api/v1/learners/\(learner)/credentials", key: world.systemKey, json: [
+                "record": ["organizationId": world.organizationId, "kind": "degree", "title": "BSc Computer Science",
+                           "awardedDate": "2026-06-30"],
+                "provenance": ["sourceRecordId": "degree-1"],
+            ])["id"] as! String
+
+            let issued = try await api.send(.post, "/api/v1/learners/\(learner)/credentials/\(record)/badges",
+                                            key: world.systemKey, json: ["achievementId": achievement["id"] as! String])
+            #expect(issued.status == 201, "\(issued.string)")
+            let credential = issued["verifiableCredential"] as! [String: Any]
+            let subject = credential["credentialSubject"] as! [String: Any]
+            let identity = (subject["identifier"] as! [[String: Any]])[0]
+            let salt = identity["salt"] as! String
+            #expect(identity["identityHash"] as? String == OpenBadgeIssuanceCheck.hash("ada@example.edu", salt))
+            #expect((subject["achievement"] as? [String: Any])?["achievementType"] as? String == "BachelorDegree")
+            #expect(credential["validFrom"] as? String == "2026-06-30T00:00:00Z")
+
+            let verified = try await api.send(.post, "/credentials/verify", json: ["verifiableCredential": credential])
+            #expect(verified["verified"] as? Bool == true, "\(verified.string)")
+            let listed = try await api.send(.get, "/api/v1/learners/\(learner)/badges", key: world.systemKey)
+            #expect(listed.items.count == 1)
+            let log = try await api.admin(.get, "/api/v1/learners/\(learner)/access-log?limit=200")
+            #expect(log.items.contains { $0["action"] as? String == "credential.issue" })
+
+            let otherLearner = try await api.send(.post, "/api/v1/learners", key: world.systemKey,
+                                                  json: ["name": ["display": "No Identifiers"]])["id"] as! String
+            let otherRecord = try await api.send(.post, "/api/v1/learners/\(otherLearner)/credentials", key: world.systemKey, json: [
+                "record": ["organizationId": world.organizationId, "kind": "degree", "title": "BSc", "awardedDate": "2026-06-30"],
+                "provenance": ["sourceRecordId": "degree-2"],
+            ])["id"] as! String
+            let noRecipient = try await api.send(.post, "/api/v1/learners/\(otherLearner)/credentials/\(otherRecord)/badges",
+                                                 key: world.systemKey, json: ["achievementId": achievement["id"] as! String])
+            #expect(noRecipient.status == 422)
+        }
+    }
+}
+
+enum OpenBadgeIssuanceCheck {
+    /// An independent computation of the OB 3.0 identity hash: sha256$hex(identifier ‖ salt).
+    static func hash(_ identifier: String, _ salt: String) -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", "import hashlib,sys; print('sha256$' + hashlib.sha256((sys.argv[1] + sys.argv[2]).encode()).hexdigest())",
+                             identifier, salt]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try? process.run()
+        process.waitUntilExit()
+        return String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+}
