@@ -39,7 +39,8 @@ extension CredentialVerifier {
     ///    secret); the signature is verified by jwt-kit over the exact signing input;
     /// 4. `claims` — `iss` = issuer id, `jti` = `id`, `sub` = `credentialSubject.id`,
     ///    `nbf` = `validFrom`/`issuanceDate`, `exp` = `validUntil`/`expirationDate` (a missing
-    ///    `sub`, `jti` or `nbf` is a warning: the 1EdTech fixtures omit `sub`);
+    ///    `sub`, `jti`, `nbf` or `exp`, or an `nbf`/`exp` without a credential date, is a
+    ///    warning: the 1EdTech fixtures omit `sub`, VC-JOSE-COSE uses `exp` for the JWT alone);
     /// 5. `issuer` — the key is controlled by the issuer (a resolved method's controller,
     ///    a known key's controller, or a did:key issuer whose key is the embedded `jwk`);
     ///    an embedded `jwk` nothing binds to the issuer fails under `.required` (anyone can
@@ -277,7 +278,8 @@ extension CredentialVerifier {
             case (nil, nil): break
             case (nil, _?): warnings.append("\(claim) is missing (\(property) is set)")
             case (_?, nil):
-                if c[property] == nil { problems.append("\(claim) is set but the credential has no \(property)") }
+                // VC-JOSE-COSE lets nbf/exp describe the JWT alone: a warning; still enforced by `validity`.
+                if c[property] == nil { warnings.append("\(claim) is set but the credential has no \(property)") }
             case (let v?, let e?):
                 guard let n = v.numberValue?.doubleValue, n.isFinite else {
                     problems.append("\(claim) is not a NumericDate"); return

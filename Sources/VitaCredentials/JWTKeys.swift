@@ -242,9 +242,11 @@ public struct VCJWTPublicKey: Sendable, Equatable, CustomStringConvertible {
                 }
                 _ = try bytes("e")
                 if isPrivate {
-                    let key = try JWTKit.Insecure.RSA.PrivateKey(
-                        modulus: try member("n"), exponent: try member("e"), privateExponent: try member("d"),
-                        prime1: try member("p"), prime2: try member("q"))
+                    let key = o["p"] != nil || o["q"] != nil
+                        ? try JWTKit.Insecure.RSA.PrivateKey(
+                            modulus: try member("n"), exponent: try member("e"), privateExponent: try member("d"),
+                            prime1: try member("p"), prime2: try member("q"))
+                        : try JWTKit.Insecure.RSA.PrivateKey(modulus: try member("n"), exponent: try member("e"), privateExponent: try member("d"))
                     return .secret(.init(storage: .rsa(key)))
                 }
                 return .public(.init(storage: .rsa(try JWTKit.Insecure.RSA.PublicKey(modulus: try member("n"), exponent: try member("e")))))
@@ -487,6 +489,11 @@ enum JOSEBase64URL {
                 bits -= 8
                 out.append(UInt8(truncatingIfNeeded: acc >> UInt32(bits)))
             }
+        }
+        // Canonical form only: the unused low bits of the last character must be zero, so
+        // one byte string has exactly one encoding (no malleable signatures).
+        guard bits == 0 || acc & ((1 << UInt32(bits)) - 1) == 0 else {
+            throw CredentialError(.invalidEncoding, "base64url text has non-zero padding bits")
         }
         return out
     }

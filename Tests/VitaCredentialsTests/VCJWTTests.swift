@@ -87,6 +87,11 @@ struct VCJWTTests {
             #expect(throws: CredentialError.self, "\(jwk)") { try VCJWTPublicKey(jwk: jwk) }
         }
         #expect(throws: CredentialError.self) { try VCJWTSigningKey(secretJWK: ["kty": "OKP", "crv": "Ed25519", "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"]) }
+        // An RSA secret JWK with only n, e, d still imports.
+        let rsa = try VCJWTSigningKey.generate(.rsa)
+        guard case .object(var minimal) = rsa.secretJWK else { return }
+        for m in ["p", "q", "dp", "dq", "qi"] { minimal[m] = nil }
+        #expect(try VCJWTSigningKey(secretJWK: .object(minimal)).publicKey == rsa.publicKey)
         // d that does not belong to x
         #expect(throws: CredentialError.self) {
             try VCJWTSigningKey(secretJWK: ["kty": "OKP", "crv": "Ed25519", "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo",
@@ -219,6 +224,12 @@ struct VCJWTTests {
         #expect(report.verdict == .invalid)
         #expect(report.failed("proof"))
         #expect(report.proofs.first?.outcome == .signatureMismatch)
+        // A non-canonical last base64url character (same bytes, different text) is malformed.
+        let last = p[2].last!
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+        let sibling = alphabet[alphabet.firstIndex(of: last)! + 1]
+        let r0 = await Self.verifier.verify(jwt: p[0] + "." + p[1] + "." + p[2].dropLast() + String(sibling))
+        #expect(r0.failed("format") || r0.proofs.first?.outcome == .signatureMismatch)
         // A flipped signature bit too.
         var sig = try JOSEBase64URL.decode(p[2])
         sig[5] ^= 1
@@ -315,14 +326,15 @@ struct VCJWTTests {
         #expect(report.passed("claims"))
         #expect(report.failed("validity"))
         #expect(report.checks(named: "validity").contains { $0.message.hasPrefix("expired: JWT exp 2020-01-01T00:00:00Z") })
-        // exp alone (the credential itself valid): validity fails on the JWT claim and claims disagree.
+        // exp alone (the credential has no validUntil): validity fails on the JWT claim; claims only warn.
         guard case .object(var payload) = try VCJWT.payload(for: try Self.credential(issuer: did.did)) else { return }
         payload["exp"] = 1577836800
         let t2 = try await Self.token(header: ["alg": "ES256", "kid": .string(did.verificationMethodID)], payload: .object(payload), key: key)
         let r2 = await Self.verifier.verify(jwt: t2)
         #expect(r2.passed("proof"))
         #expect(r2.checks(named: "validity").contains { $0.outcome == .fail && $0.message.contains("JWT exp") })
-        #expect(r2.failed("claims"))
+        #expect(r2.checks(named: "claims").first?.outcome == .warning)
+        #expect(r2.verdict == .invalid)
     }
 
     @Test("nbf (validFrom) in the future fails the validity check")
@@ -359,6 +371,16 @@ struct VCJWTTests {
             payload[claim] = nil
             let t = try await Self.token(header: ["alg": "EdDSA", "kid": .string(did.verificationMethodID)], payload: .object(payload), key: key)
             #expect(await Self.verifier.verify(jwt: t).checks(named: "claims").first?.outcome == outcome, "\(claim)")
+        }
+        // An exp without validUntil (VC-JOSE-COSE style) only warns in `claims`, and is still enforced by `validity`.
+        for (exp, expired) in [(2000000000, false), (1500000000, true)] {
+            guard case .object(var payload) = try VCJWT.payload(for: credential) else { return }
+            payload["exp"] = .number(JSONNumber(exp))
+            let t = try await Self.token(header: ["alg": "EdDSA", "kid": .string(did.verificationMethodID)], payload: .object(payload), key: key)
+            let r = await Self.verifier.verify(jwt: t)
+            #expect(r.checks(named: "claims").first?.outcome == .warning)
+            #expect(r.failed("validity") == expired)
+            #expect(r.verdict == (expired ? .invalid : .valid), "\(r)")
         }
     }
 
