@@ -102,8 +102,9 @@ extension StatusListCredential {
 
 extension CredentialVerifier {
     /// §3.2 "Validate Algorithm" step 4 and Vita's policy: fetches the status list
-    /// credential at `url` with `resolver`, verifies it as a credential (proofs with this
-    /// verifier's method resolver, issuer binding, context, validity period) and, when
+    /// credential at `url` with `resolver` (a JSON credential with Data Integrity proofs, or
+    /// a VC-JWT string), verifies it as a credential (proofs with this verifier's method
+    /// resolver, issuer binding, context, validity period) and, when
     /// ``StatusCheckOptions/requiresSameIssuer`` is set, that its issuer is `credentialIssuer`.
     /// - Throws: ``CredentialError``: `statusRetrieval` if the resolver fails,
     ///   `statusVerification` if the list credential does not verify or has another issuer,
@@ -114,11 +115,23 @@ extension CredentialVerifier {
         do { document = try await resolver.statusList(at: url) } catch {
             throw CredentialError(.statusRetrieval, "\(url): \(error.reason)")
         }
-        let parsed = try StatusListCredential(parsing: document)
         var listVerifier = self
         listVerifier.statusResolver = nil
         listVerifier.validatesSchema = false
-        let report = await listVerifier.verify(document, depth: maxNestingDepth)
+        let parsed: StatusListCredential
+        let report: VerificationReport
+        if case .string(let jwt) = document {
+            // §3.6 "Securing Algorithms": a list secured as a VC-JWT (compact JWS).
+            let jws: CompactJWS
+            do { jws = try CompactJWS(parsing: jwt) } catch {
+                throw CredentialError(.malformedStatusList, "the status list at \(url) is neither a JSON credential nor a VC-JWT: \(error.reason)")
+            }
+            parsed = try StatusListCredential(parsing: jws.credential)
+            report = await listVerifier.verify(jwt: jwt)
+        } else {
+            parsed = try StatusListCredential(parsing: document)
+            report = await listVerifier.verify(document, depth: maxNestingDepth)
+        }
         if report.verdict == .invalid {
             let reasons = report.failures.prefix(3).map { "\($0.name): \($0.message)" }.joined(separator: "; ")
             throw CredentialError(.statusVerification, "the status list credential \(url) does not verify: \(reasons)")

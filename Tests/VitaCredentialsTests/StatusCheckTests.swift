@@ -198,6 +198,27 @@ struct StatusCheckTests {
         #expect(report.checks(named: "status").first?.message.contains("unsupported status type") == true)
     }
 
+    @Test("a status list secured as a VC-JWT is verified and read like a Data Integrity one")
+    func jwtSecuredList() async throws {
+        var list = try BitstringStatusList()
+        try list.set(42, true)
+        let unsigned = try StatusListCredential.unsigned(
+            id: Self.listURL, issuer: .string(Self.issuerKey.didKey.did), purposes: [.revocation, .suspension], list: list,
+            validFrom: XSDDateTime.parse("2026-01-01T00:00:00Z")!)
+        let jwt = try await VCJWT.sign(credential: unsigned, key: VCJWTSigningKey(ed25519: Self.issuerKey),
+                                       kid: Self.issuerKey.didKey.verificationMethodID, issuedAt: nil)
+        var report = await Self.verifier([Self.listURL: .string(jwt)]).verify(try Self.credential())
+        #expect(report.failures.map(\.name) == ["status"], "\(report)")
+        #expect(report.failures.first?.message.contains("revoked") == true)
+        // Signed by another key: the JWT does not verify.
+        let forged = try await VCJWT.sign(credential: unsigned, key: VCJWTSigningKey(ed25519: Self.otherKey),
+                                          kid: Self.otherKey.didKey.verificationMethodID, issuedAt: nil)
+        report = await Self.verifier([Self.listURL: .string(forged)]).verify(try Self.credential())
+        #expect(report.failures.first?.message.contains("does not verify") == true, "\(report)")
+        report = await Self.verifier([Self.listURL: "not a jwt"]).verify(try Self.credential())
+        #expect(report.failures.first?.message.contains("neither a JSON credential nor a VC-JWT") == true, "\(report)")
+    }
+
     @Test("a message-purpose entry with statusSize 2 reports the status message")
     func statusMessage() async throws {
         var list = try BitstringStatusList(statusSize: 2)
