@@ -20,7 +20,18 @@ struct BitstringStatusListTests {
     /// Bitstring Status List v1.0 §2.2 example: 131 072 zero bits.
     static let specExample = "uH4sIAAAAAAAAA-3BMQEAAADCoPVPbQwfoAAAAAAAAAAAAAAAAAAAAIC3AYbSVKsAQAAA"
 
-    /// Made with Python's zlib (`compressobj(6, DEFLATED, 31)`, base64url, `u` prefix):
+    /// Made with Python 3 (not with Vita), to check interoperability:
+    /// ```python
+    /// import zlib, base64, gzip
+    /// def enc(b):  # zlib level 6, gzip wrapper (wbits 31), memLevel 8
+    ///     c = zlib.compressobj(6, zlib.DEFLATED, 31, 8)
+    ///     return "u" + base64.urlsafe_b64encode(c.compress(b) + c.flush()).decode().rstrip("=")
+    /// bits = bytearray(16384)
+    /// for i in [0, 7, 8, 23, 1000, 65535, 131071]: bits[i // 8] |= 0x80 >> (i % 8)
+    /// enc(bytes(bits))                                             # python1Bit
+    /// "u" + base64.urlsafe_b64encode(gzip.compress(bytes(bits), 9, mtime=0)).decode().rstrip("=")  # pythonGzipModule1Bit
+    /// # python2Bit: 32768 bytes, value v of entry i in bits 2i (high) and 2i+1 (low), then enc(...)
+    /// ```
     /// 131 072 × 1 bit, indexes 0, 7, 8, 23, 1000, 65535, 131071 set.
     static let python1Bit = "uH4sIAAAAAAAAA-3ZAQkAQAgEQW3uN_8SwoHMFNgA-6YrZnJpAAAAAAAAADgkOP8BAAAAAAAAgCX9ATjkXJsAQAAA"
     static let python1BitSet = [0, 7, 8, 23, 1000, 65535, 131071]
