@@ -214,6 +214,11 @@ extension CredentialVerifier {
                 do { key = try VCJWTPublicKey(multikey: method.publicKey) } catch {
                     return done(.unsupported, "the key of kid \(kid) cannot verify a VC-JWT: \(error.reason)")
                 }
+                // Issuing is an assertion (VC DM 2.0 §4.12 / DI §2.1 proofPurpose): the controller
+                // must have authorized the method for it, when its document says.
+                if !method.relationships.isEmpty, !method.relationships.contains("assertionMethod") {
+                    return done(.invalid, "kid \(kid) is not authorized for assertionMethod by its controller")
+                }
                 result.verificationMethod = method
                 controller = method.controller
                 source = "kid"

@@ -266,6 +266,25 @@ struct VCJWTTests {
         #expect(r4.checks(named: "proof").first?.message.contains("is not the key kid") == true)
     }
 
+    @Test("a kid whose controller did not authorize it for assertionMethod is rejected")
+    func assertionMethodRequired() async throws {
+        let key = try VCJWTSigningKey.generate(.ed25519)
+        let issuer = "https://example.edu/issuers/565049"
+        let kid = issuer + "#auth-key"
+        let method = VerificationMethod(id: kid, controller: issuer, publicKey: try #require(key.publicKey.multikey),
+                                        relationships: ["authentication"])
+        let verifier = CredentialVerifier(resolver: StaticVerificationMethodResolver([method]), clock: { Self.now })
+        let jwt = try await VCJWT.sign(credential: try Self.credential(issuer: issuer), key: key, kid: kid)
+        let report = await verifier.verify(jwt: jwt)
+        #expect(report.failed("proof"))
+        #expect(report.checks(named: "proof").first?.message.contains("assertionMethod") == true)
+        var ok = method
+        ok.relationships = ["assertionMethod"]
+        let good = await CredentialVerifier(resolver: StaticVerificationMethodResolver([ok]), clock: { Self.now }).verify(jwt: jwt)
+        #expect(good.verdict == .valid, "\(good)")
+        #expect(good.passed("issuer"))
+    }
+
     @Test("alg none is rejected by the proof check")
     func algNone() async throws {
         let (_, did, credential, _) = try await Self.ed25519Setup()
