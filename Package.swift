@@ -60,6 +60,7 @@ let package = Package(
                 "VitaSchema",
                 "CZlib",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
                 .product(name: "JWTKit", package: "jwt-kit"),
             ],
             swiftSettings: swiftSettings
@@ -163,6 +164,9 @@ let package = Package(
                 "VitaStorage",
                 "VitaAPI",
                 "VitaTestSupport",
+                "VitaJSON",
+                "VitaJSONLD",
+                "VitaCredentials",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings

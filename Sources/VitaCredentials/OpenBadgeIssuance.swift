@@ -5,7 +5,7 @@ import VitaJSON
 
 /// Builds Open Badges 3.0 `OpenBadgeCredential`s (AchievementCredential) from the learner record, ready to sign.
 ///
-/// OB 3.0 §8 "AchievementCredential": the VC 2.0 and OB 3.0.3 contexts in that order, `issuer` a Profile,
+/// OB 3.0 §8 "AchievementCredential": the VC 2.0, OB 3.0.3 and OB extensions contexts in that order, `issuer` a Profile,
 /// `credentialSubject` an AchievementSubject with the learner's DID as `id` or a hashed `IdentityObject`,
 /// `validFrom` the award date, and `credentialSchema` naming the 1EdTech JSON Schema.
 public enum OpenBadgeIssuance {
@@ -100,8 +100,12 @@ public enum OpenBadgeIssuance {
         issuerObject["name"] = .string(issuer.name)
 
         var credential = JSONObject()
+        // The extensions context defines `1EdTechJsonSchemaValidator2019`: without it that type is a relative IRI,
+        // which RDFC-1.0 drops from the signed data (and which processors that resolve it against a default base,
+        // such as PyLD, hash differently).
         credential["@context"] = ["https://www.w3.org/ns/credentials/v2",
-                                  "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"]
+                                  "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
+                                  "https://purl.imsglobal.org/spec/ob/v3p0/extensions.json"]
         credential["id"] = .string(id)
         credential["type"] = ["VerifiableCredential", "OpenBadgeCredential"]
         credential["name"] = .string(record.title)

@@ -15,14 +15,24 @@ struct Keys: AsyncParsableCommand {
 
     struct Generate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Print a new Ed25519 key as a Multikey with its did:key (the secret is in secretKeyMultibase).")
+            abstract: "Print a new signing key: Ed25519 as a Multikey with its did:key, P-256 or RSA as a private JWK.",
+            discussion: "The output holds the private key (secretKeyMultibase, or the JWK's d): store it like a password.")
 
-        @Option(help: "Key type; ed25519 is supported so far.") var type = "ed25519"
+        @Option(help: "ed25519 (Data Integrity and VC-JWT), p256 (ES256) or rsa (RS256).") var type = "ed25519"
 
         func run() async throws {
             try await reportingFailures {
                 guard type == "ed25519" else {
-                    throw CommandFailure("--type \(type) is not supported yet; use ed25519")
+                    guard let keyType = VCJWTKeyType(name: type) else {
+                        throw CommandFailure("--type must be ed25519, p256 or rsa")
+                    }
+                    do {
+                        print(try VCJWTSigningKey.generateSecretJWK(keyType)
+                            .serializedString(options: JSONWriteOptions(prettyPrinted: true)))
+                    } catch {
+                        throw CommandFailure("cannot generate the key: \(error)")
+                    }
+                    return
                 }
                 let key = Ed25519KeyPair()
                 let did = key.didKey
@@ -40,27 +50,42 @@ struct Keys: AsyncParsableCommand {
 
 struct Sign: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Add a Data Integrity proof to a credential with a key file (no database).",
+        abstract: "Sign a credential with a key file (no database): a Data Integrity proof, or a VC-JWT.",
         discussion: """
-            The verification method is the key's did:key; a credential without an issuer gets the key's DID as issuer. \
-            The key file is what `vita keys generate` prints.
+            With an Ed25519 key the verification method is the key's did:key, and a credential without an issuer gets \
+            the key's DID as issuer. A P-256 or RSA key (a private JWK) signs VC-JWTs only, with the public key in the \
+            jwk header; the credential must name its issuer. The key file is what `vita keys generate` prints.
             """)
 
-    @Option(help: "The key file (Multikey JSON with secretKeyMultibase).") var key: String
-    @Option(help: "eddsa-rdfc-2022 or eddsa-jcs-2022.") var suite = "eddsa-rdfc-2022"
+    @Option(help: "The key file (Multikey JSON with secretKeyMultibase, or a private JWK).") var key: String
+    @Option(help: "eddsa-rdfc-2022, eddsa-jcs-2022 or vc-jwt.") var suite = "eddsa-rdfc-2022"
     @Argument(help: "The credential (JSON file, or - for standard input).") var credential: String
 
     func run() async throws {
         try await reportingFailures {
-            guard let cryptosuite = Cryptosuite(rawValue: suite), cryptosuite != .eddsa2022Legacy else {
-                throw CommandFailure("--suite must be eddsa-rdfc-2022 or eddsa-jcs-2022 (vc-jwt is not supported yet)")
+            let cryptosuite = Cryptosuite(rawValue: suite)
+            guard suite == "vc-jwt" || (cryptosuite != nil && cryptosuite != .eddsa2022Legacy) else {
+                throw CommandFailure("--suite must be eddsa-rdfc-2022, eddsa-jcs-2022 or vc-jwt")
             }
             let keyFile: JSONValue
             do { keyFile = try JSONValue(parsing: try readInput(key)) } catch let error as JSONError {
                 throw CommandFailure("the key file is not JSON: \(error)")
             }
             guard let secret = keyFile.objectValue?["secretKeyMultibase"]?.stringValue else {
-                throw CommandFailure("the key file has no secretKeyMultibase")
+                // A private JWK (P-256 or RSA): VC-JWT with the public key in the header.
+                guard suite == "vc-jwt", keyFile.objectValue?["d"] != nil else {
+                    throw CommandFailure("the key file has neither secretKeyMultibase nor, for --suite vc-jwt, a private JWK")
+                }
+                let signingKey: VCJWTSigningKey
+                do { signingKey = try VCJWTSigningKey(secretJWK: keyFile) } catch {
+                    throw CommandFailure("the key file is not a usable private JWK: \(error)")
+                }
+                do {
+                    print(try await VCJWT.sign(credential: try parseCredential(credential), key: signingKey, embedJWK: true))
+                } catch let error as CredentialError {
+                    throw CommandFailure("cannot sign: \(error)")
+                }
+                return
             }
             let pair: Ed25519KeyPair
             do { pair = try Ed25519KeyPair(secretKeyMultibase: secret) } catch {
@@ -70,6 +95,15 @@ struct Sign: AsyncParsableCommand {
                 throw CommandFailure("the credential must be a JSON object")
             }
             if document["issuer"] == nil { document["issuer"] = .string(pair.didKey.did) }
+            guard let cryptosuite else {
+                do {
+                    print(try await VCJWT.sign(credential: .object(document), key: VCJWTSigningKey(ed25519: pair),
+                                               kid: pair.didKey.verificationMethodID))
+                } catch {
+                    throw CommandFailure("cannot sign: \(error)")
+                }
+                return
+            }
             let options = ProofOptions(cryptosuite: cryptosuite, verificationMethod: pair.didKey.verificationMethodID)
             do {
                 let signed = try DataIntegrity.addProof(to: .object(document), options: options, signer: pair)
@@ -83,21 +117,24 @@ struct Sign: AsyncParsableCommand {
 
 struct Verify: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Verify a credential and print the report.",
+        abstract: "Verify a credential (JSON with an embedded proof, or a compact VC-JWT) and print the report.",
         discussion: "Exit status: 0 verified, 1 not verified, 2 unusable input.")
 
     @Flag(help: "Print the report as JSON.") var json = false
     @Argument(help: "The credential (JSON file, or - for standard input).") var credential: String
 
     func run() async throws {
-        let document: JSONValue
+        let input: [UInt8]
         do {
-            document = try parseCredential(credential)
+            input = try readInput(credential)
+            // Anything but a compact JWS must be strict JSON: say where it breaks, exit 2.
+            let text = String(decoding: input, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            if text.split(separator: ".").count != 3 || text.hasPrefix("{") { _ = try parseCredential(credential, bytes: input) }
         } catch {
             FileHandle.standardError.write(Data("vita: \(CommandFailure.describe(error))\n".utf8))
             throw ExitCode(2)
         }
-        let report = await CredentialVerifier().verify(document)
+        let report = await CredentialVerifier().verify(input: input)
         if json {
             print(report.json.serializedString(options: JSONWriteOptions(prettyPrinted: true)))
         } else {
@@ -108,8 +145,8 @@ struct Verify: AsyncParsableCommand {
 }
 
 /// Parses a credential file strictly, with a message naming the position of the first error.
-func parseCredential(_ path: String) throws -> JSONValue {
-    let bytes = try readInput(path)
+func parseCredential(_ path: String, bytes: [UInt8]? = nil) throws -> JSONValue {
+    let bytes = try bytes ?? readInput(path)
     do {
         return try JSONValue(parsing: bytes)
     } catch let error as JSONError {

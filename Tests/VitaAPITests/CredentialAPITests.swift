@@ -4,6 +4,8 @@ import Testing
 import VitaAPI
 import VitaCore
 import VitaCredentials
+import VitaJSON
+import VitaJSONLD
 import VitaStorage
 import VitaTestSupport
 
@@ -169,6 +171,10 @@ extension CredentialAPITests {
 
             let verified = try await api.send(.post, "/credentials/verify", json: ["verifiableCredential": credential])
             #expect(verified["verified"] as? Bool == true, "\(verified.string)")
+            // Every term must reach the signed data: the credentialSchema type comes from the extensions context.
+            let canonical = try JSONLD.canonicalize(jsonBytes: Array(JSONSerialization.data(withJSONObject: credential)))
+            #expect(canonical.canonicalNQuads.contains(
+                "<https://purl.imsglobal.org/spec/vccs/v1p0/context.json#1EdTechJsonSchemaValidator2019>"))
             let listed = try await api.send(.get, "/api/v1/learners/\(learner)/badges", key: world.systemKey)
             #expect(listed.items.count == 1)
             let log = try await api.admin(.get, "/api/v1/learners/\(learner)/access-log?limit=200")

@@ -69,6 +69,43 @@ struct CommandLineTests {
         #expect(rejected.output.contains("signature does not match"))
     }
 
+    @Test("an Ed25519 key signs a VC-JWT that verifies, and a changed payload does not")
+    func vcJWT() throws {
+        let key = try VitaProcess.run(["keys", "generate"], in: folder)
+        try key.output.write(to: folder.appendingPathComponent("key.json"), atomically: true, encoding: .utf8)
+        let signed = try VitaProcess.run(["sign", "--key", "key.json", "--suite", "vc-jwt", "-"], input: credential, in: folder)
+        #expect(signed.status == 0, "\(signed.error)")
+        let jwt = signed.output.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(jwt.split(separator: ".").count == 3)
+        let verified = try VitaProcess.run(["verify", "-"], input: jwt, in: folder)
+        #expect(verified.status == 0, "\(verified.output)")
+        var parts = jwt.split(separator: ".").map(String.init)
+        var payload = Array(parts[1])
+        payload[10] = payload[10] == "A" ? "B" : "A"
+        parts[1] = String(payload)
+        let tampered = try VitaProcess.run(["verify", "-"], input: parts.joined(separator: "."), in: folder)
+        #expect(tampered.status != 0)
+    }
+
+    @Test("P-256 and RSA keys come out as private JWKs that sign VC-JWTs with the key in the header",
+          arguments: ["p256", "rsa"])
+    func jwkKeys(_ type: String) throws {
+        let key = try VitaProcess.run(["keys", "generate", "--type", type], in: folder)
+        #expect(key.status == 0, "\(key.error)")
+        #expect(key.output.contains("\"d\""))
+        try key.output.write(to: folder.appendingPathComponent("\(type).json"), atomically: true, encoding: .utf8)
+        let withIssuer = credential.replacingOccurrences(of: "\"name\":\"Algorithms\",",
+                                                         with: "\"name\":\"Algorithms\",\"issuer\":\"https://riverside.example/issuer\",")
+        let signed = try VitaProcess.run(["sign", "--key", "\(type).json", "--suite", "vc-jwt", "-"], input: withIssuer, in: folder)
+        #expect(signed.status == 0, "\(signed.error)")
+        let report = try VitaProcess.run(["verify", "--json", "-"], input: signed.output, in: folder)
+        // The signature verifies; nothing binds an embedded key to an https issuer offline, so the issuer check fails.
+        #expect(report.output.contains("\"name\": \"proof\",\n      \"outcome\": \"pass\"") || report.output.contains("signature valid"),
+                "\(report.output)")
+        let refused = try VitaProcess.run(["sign", "--key", "\(type).json", "-"], input: withIssuer, in: folder)
+        #expect(refused.status == 1)
+    }
+
     @Test("unusable input gives a message and exit 2 for verify, a message and exit 1 elsewhere")
     func badInput() throws {
         let verify = try VitaProcess.run(["verify", "-"], input: "{\"a\":", in: folder)
