@@ -118,14 +118,17 @@ public enum Migrations {
     /// Applies every pending migration and returns the versions applied.
     @discardableResult
     public static func run(on database: VitaDatabase) async throws -> [Int] {
-        let engine = database.engine
-        try await database.withConnection { db in
-            if engine == .sqlite {
-                // Write-ahead logging lets readers (another `vita` process, a backup) work while one writer commits.
-                // The mode is stored in the file, so setting it once here covers every later connection.
-                try await db.raw("PRAGMA journal_mode = WAL").run()
+        if database.engine == .sqlite {
+            // Write-ahead logging lets readers (another `vita` process, a backup) work while one writer commits.
+            // The mode is stored in the file, so setting it once here covers every later connection.
+            try await database.withConnection { try await $0.raw("PRAGMA journal_mode = WAL").run() }
+        }
+        try await database.transaction { tx in
+            if tx.engine == .postgres {
+                // Two nodes starting on an empty database must not race to create the table.
+                try await tx.db.raw("SELECT pg_advisory_xact_lock(2997)").run()
             }
-            try await db.raw("""
+            try await tx.db.raw("""
                 CREATE TABLE IF NOT EXISTS vita_migrations (
                   version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)
                 """).run()

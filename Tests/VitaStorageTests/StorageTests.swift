@@ -170,3 +170,31 @@ struct StorageTests {
         }
     }
 }
+
+extension StorageTests {
+    @Test("two nodes migrating the same empty database at once both succeed, each migration applied once",
+          arguments: TestEngine.available)
+    func concurrentMigrations(_ engine: TestEngine) async throws {
+        try await TestDatabase.with(engine) { test in
+            // Start from an empty schema: drop what `make` migrated.
+            try await test.database.withConnection { db in
+                for table in ["idempotency_keys", "audit_head", "audit_entries", "record_sources", "records", "competencies",
+                              "consents", "learner_versions", "issued_credentials", "achievements", "issuer_keys",
+                              "learners", "agreements", "admin_keys", "connected_systems", "organizations", "vita_migrations"] {
+                    try await db.raw("DROP TABLE IF EXISTS \(ident: table)").run()
+                }
+            }
+            let other = try test.openAnother()
+            do {
+                async let first = Migrations.run(on: test.database)
+                async let second = Migrations.run(on: other)
+                let (a, b) = try await (first, second)
+                #expect((a + b).sorted() == Array(1...Migrations.latestVersion))
+            } catch {
+                try? await other.shutdown()
+                throw error
+            }
+            try await other.shutdown()
+        }
+    }
+}
