@@ -156,7 +156,7 @@ extension CredentialError.Code {
     public static let statusRange = Self(rawValue: "range error")
 }
 
-/// base64url (RFC 4648 §5) without padding, as multibase `u` requires.
+/// base64url (RFC 4648 §5) without padding, as multibase `u` and JOSE (RFC 7515 §2) require; strict on input.
 enum Base64URL {
     static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
     static let table: [Int8] = {
@@ -187,7 +187,7 @@ enum Base64URL {
 
     /// Strict decoding: only the base64url alphabet; `=` padding only if allowed; the
     /// unused low bits of the last character must be zero.
-    static func decode(_ text: Substring, allowsPadding: Bool = false) throws(CredentialError) -> [UInt8] {
+    static func decode(_ text: some StringProtocol, allowsPadding: Bool = false) throws(CredentialError) -> [UInt8] {
         var chars = Array(text.utf8)
         if allowsPadding {
             while chars.last == UInt8(ascii: "=") { chars.removeLast() }
@@ -213,6 +213,7 @@ enum Base64URL {
                 acc &= (1 << UInt32(bits)) - 1
             }
         }
+        // Canonical form only: one byte string has exactly one encoding (no malleable signatures).
         guard acc == 0 else {
             throw CredentialError(.invalidEncoding, "base64url text has non-zero padding bits")
         }

@@ -139,9 +139,9 @@ public struct VCJWTPublicKey: Sendable, Equatable, CustomStringConvertible {
         case .rsa(let key):
             // getKeyPrimitives cannot fail for a key that was constructed.
             let (n, e) = (try? key.getKeyPrimitives()) ?? (Data(), Data())
-            o["e"] = .string(JOSEBase64URL.encode(Array(e)))
+            o["e"] = .string(Base64URL.encode(Array(e)))
             o["kty"] = "RSA"
-            o["n"] = .string(JOSEBase64URL.encode(Array(n)))
+            o["n"] = .string(Base64URL.encode(Array(n)))
         case .p256(let key):
             let (x, y) = key.parameters ?? ("", "")
             o["crv"] = "P-256"
@@ -151,7 +151,7 @@ public struct VCJWTPublicKey: Sendable, Equatable, CustomStringConvertible {
         case .ed25519(let key):
             o["crv"] = "Ed25519"
             o["kty"] = "OKP"
-            o["x"] = .string(JOSEBase64URL.encode(Array(key.rawRepresentation)))
+            o["x"] = .string(Base64URL.encode(Array(key.rawRepresentation)))
         }
         return .object(o)
     }
@@ -159,7 +159,7 @@ public struct VCJWTPublicKey: Sendable, Equatable, CustomStringConvertible {
     /// The RFC 7638 JWK thumbprint (base64url of SHA-256 over the required members): a
     /// stable key id.
     public var thumbprint: String {
-        JOSEBase64URL.encode(Array(SHA256.hash(data: jwk.serialized())))
+        Base64URL.encode(Array(SHA256.hash(data: jwk.serialized())))
     }
 
     /// The key as a Multikey, for Ed25519 and P-256 (nil for RSA, which has no Multikey
@@ -168,7 +168,7 @@ public struct VCJWTPublicKey: Sendable, Equatable, CustomStringConvertible {
         switch storage {
         case .rsa: return nil
         case .p256(let key):
-            guard let (x, y) = key.parameters, let xb = try? JOSEBase64URL.decode(x), let yb = try? JOSEBase64URL.decode(y),
+            guard let (x, y) = key.parameters, let xb = try? Base64URL.decode(x), let yb = try? Base64URL.decode(y),
                   xb.count == 32, yb.count == 32 else { return nil }
             return try? Multikey(codec: .p256Public, keyBytes: [0x02 | (yb[31] & 1)] + xb)
         case .ed25519(let key):
@@ -201,7 +201,7 @@ public struct VCJWTPublicKey: Sendable, Equatable, CustomStringConvertible {
             return s
         }
         func bytes(_ name: String) throws(CredentialError) -> [UInt8] {
-            do { return try JOSEBase64URL.decode(try member(name)) } catch {
+            do { return try Base64URL.decode(try member(name)) } catch {
                 throw CredentialError(.invalidKey, "the JWK member \"\(name)\" is not base64url")
             }
         }
@@ -409,15 +409,15 @@ public struct VCJWTSigningKey: Sendable, CustomStringConvertible {
         case .rsa(let key):
             if let fields = PKCS1.privateKeyFields(Array(key.derRepresentation)) {
                 for (name, value) in zip(["d", "p", "q", "dp", "dq", "qi"], fields.dropFirst(2)) {
-                    o[name] = .string(JOSEBase64URL.encode(value))
+                    o[name] = .string(Base64URL.encode(value))
                 }
             }
         case .p256(let key):
             if let raw = try? P256.Signing.PrivateKey(pemRepresentation: key.pemRepresentation).rawRepresentation {
-                o["d"] = .string(JOSEBase64URL.encode(Array(raw)))
+                o["d"] = .string(Base64URL.encode(Array(raw)))
             }
         case .ed25519(let key):
-            o["d"] = .string(JOSEBase64URL.encode(Array(key.rawRepresentation)))
+            o["d"] = .string(Base64URL.encode(Array(key.rawRepresentation)))
         }
         o["alg"] = .string(algorithm.rawValue)
         o["use"] = "sig"
@@ -440,62 +440,6 @@ public struct VCJWTSigningKey: Sendable, CustomStringConvertible {
         do { return try await keys.getKey(for: kid) } catch {
             throw CredentialError(.signingFailed, "jwt-kit could not use the \(keyType) key")
         }
-    }
-}
-
-/// base64url without padding (RFC 7515 §2, RFC 4648 §5), strict on input.
-enum JOSEBase64URL {
-    static let alphabet: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
-    static let table: [Int8] = {
-        var t = [Int8](repeating: -1, count: 256)
-        for (i, c) in alphabet.enumerated() { t[Int(c)] = Int8(i) }
-        return t
-    }()
-
-    static func encode(_ bytes: [UInt8]) -> String {
-        var out: [UInt8] = []
-        out.reserveCapacity((bytes.count * 4 + 2) / 3)
-        var i = 0
-        while i + 3 <= bytes.count {
-            let v = UInt32(bytes[i]) << 16 | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2])
-            out += [alphabet[Int(v >> 18 & 63)], alphabet[Int(v >> 12 & 63)], alphabet[Int(v >> 6 & 63)], alphabet[Int(v & 63)]]
-            i += 3
-        }
-        let rest = bytes.count - i
-        if rest == 1 {
-            let v = UInt32(bytes[i]) << 16
-            out += [alphabet[Int(v >> 18 & 63)], alphabet[Int(v >> 12 & 63)]]
-        } else if rest == 2 {
-            let v = UInt32(bytes[i]) << 16 | UInt32(bytes[i + 1]) << 8
-            out += [alphabet[Int(v >> 18 & 63)], alphabet[Int(v >> 12 & 63)], alphabet[Int(v >> 6 & 63)]]
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
-
-    /// Decodes; no padding, no whitespace, only the URL-safe alphabet.
-    static func decode(_ text: some StringProtocol) throws(CredentialError) -> [UInt8] {
-        let input = Array(text.utf8)
-        guard input.count % 4 != 1 else { throw CredentialError(.invalidEncoding, "base64url text has an impossible length") }
-        var out: [UInt8] = []
-        out.reserveCapacity(input.count * 3 / 4)
-        var acc: UInt32 = 0
-        var bits = 0
-        for c in input {
-            let v = table[Int(c)]
-            guard v >= 0 else { throw CredentialError(.invalidEncoding, "not base64url (character \(c < 128 ? String(UnicodeScalar(c)) : "non-ASCII"))") }
-            acc = acc << 6 | UInt32(v)
-            bits += 6
-            if bits >= 8 {
-                bits -= 8
-                out.append(UInt8(truncatingIfNeeded: acc >> UInt32(bits)))
-            }
-        }
-        // Canonical form only: the unused low bits of the last character must be zero, so
-        // one byte string has exactly one encoding (no malleable signatures).
-        guard bits == 0 || acc & ((1 << UInt32(bits)) - 1) == 0 else {
-            throw CredentialError(.invalidEncoding, "base64url text has non-zero padding bits")
-        }
-        return out
     }
 }
 

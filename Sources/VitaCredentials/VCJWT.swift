@@ -154,13 +154,13 @@ public enum VCJWT {
 
     /// Signs `base64url(header) . base64url(payload)` (RFC 7515 §5.1) with jwt-kit.
     static func signCompact(header: JSONObject, payload: [UInt8], key: VCJWTSigningKey) async throws(CredentialError) -> String {
-        let signingInput = JOSEBase64URL.encode(JSONValue.object(header).serialized()) + "." + JOSEBase64URL.encode(payload)
+        let signingInput = Base64URL.encode(JSONValue.object(header).serialized()) + "." + Base64URL.encode(payload)
         let algorithm = try await key.jwtKitAlgorithm()
         let signature: [UInt8]
         do { signature = try algorithm.sign(Array(signingInput.utf8)) } catch {
             throw CredentialError(.signingFailed, "\(key.algorithm) signing failed")
         }
-        return signingInput + "." + JOSEBase64URL.encode(signature)
+        return signingInput + "." + Base64URL.encode(signature)
     }
 
     // MARK: - Mapping helpers (shared with verification)
@@ -225,7 +225,7 @@ public struct CompactJWS: Sendable, Hashable {
                 : "a compact JWS has 3 base64url parts separated by \".\", found \(parts.count)")
         }
         func decode(_ part: ArraySlice<UInt8>, _ name: String) throws(CredentialError) -> [UInt8] {
-            do { return try JOSEBase64URL.decode(String(decoding: part, as: UTF8.self)) } catch {
+            do { return try Base64URL.decode(String(decoding: part, as: UTF8.self)) } catch {
                 throw CredentialError(.malformedJWT, "the \(name) is not base64url: \(error.reason)")
             }
         }

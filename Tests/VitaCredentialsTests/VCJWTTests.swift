@@ -26,7 +26,7 @@ struct VCJWTTests {
         key.publicKey.multikey.map { DIDKey(publicKey: $0) }
     }
 
-    static func b64(_ s: String) -> String { JOSEBase64URL.encode(Array(s.utf8)) }
+    static func b64(_ s: String) -> String { Base64URL.encode(Array(s.utf8)) }
 
     static func parts(_ jwt: String) -> [String] { jwt.split(separator: ".", omittingEmptySubsequences: false).map(String.init) }
 
@@ -46,8 +46,8 @@ struct VCJWTTests {
         }
         let p = Self.parts(expected)
         let algorithm = try await key.publicKey.jwtKitAlgorithm()
-        #expect(try algorithm.verify(try JOSEBase64URL.decode(p[2]), signs: Array((p[0] + "." + p[1]).utf8)))
-        #expect(try !algorithm.verify(try JOSEBase64URL.decode(p[2]), signs: Array((p[0] + "." + p[1] + "x").utf8)))
+        #expect(try algorithm.verify(try Base64URL.decode(p[2]), signs: Array((p[0] + "." + p[1]).utf8)))
+        #expect(try !algorithm.verify(try Base64URL.decode(p[2]), signs: Array((p[0] + "." + p[1] + "x").utf8)))
     }
 
     @Test("generated keys of every type export a secret JWK that imports back to the same key; the public JWK has no private members", arguments: VCJWTKeyType.allCases)
@@ -68,7 +68,7 @@ struct VCJWTTests {
         #expect(!key.description.contains(secret["d"]!.stringValue!))
         if type == .rsa {
             #expect(secret["p"] != nil && secret["q"] != nil && secret["qi"] != nil)
-            #expect(JOSEBase64URL.encode(try JOSEBase64URL.decode(pub["n"]!.stringValue!)).count >= 342)  // 2048 bits
+            #expect(Base64URL.encode(try Base64URL.decode(pub["n"]!.stringValue!)).count >= 342)  // 2048 bits
         }
     }
 
@@ -78,8 +78,8 @@ struct VCJWTTests {
             "not an object", [:], ["kty": "oct", "k": "AAAA"], ["kty": "EC", "crv": "P-384", "x": "AA", "y": "AA"],
             ["kty": "OKP", "crv": "X25519", "x": "AA"], ["kty": "OKP", "crv": "Ed25519", "x": "AA"],
             ["kty": "OKP", "crv": "Ed25519", "x": "!!"], ["kty": "RSA", "n": "AQAB", "e": "AQAB"],
-            ["kty": "EC", "crv": "P-256", "x": .string(JOSEBase64URL.encode([UInt8](repeating: 1, count: 32))),
-             "y": .string(JOSEBase64URL.encode([UInt8](repeating: 1, count: 32)))],
+            ["kty": "EC", "crv": "P-256", "x": .string(Base64URL.encode([UInt8](repeating: 1, count: 32))),
+             "y": .string(Base64URL.encode([UInt8](repeating: 1, count: 32)))],
             ["kty": "OKP", "crv": "Ed25519", "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo", "alg": "RS256"],
             ["kty": "OKP", "crv": "Ed25519", "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo", "use": "enc"],
         ]
@@ -95,7 +95,7 @@ struct VCJWTTests {
         // d that does not belong to x
         #expect(throws: CredentialError.self) {
             try VCJWTSigningKey(secretJWK: ["kty": "OKP", "crv": "Ed25519", "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo",
-                                            "d": .string(JOSEBase64URL.encode([UInt8](repeating: 7, count: 32)))])
+                                            "d": .string(Base64URL.encode([UInt8](repeating: 7, count: 32)))])
         }
     }
 
@@ -219,7 +219,7 @@ struct VCJWTTests {
         let p = Self.parts(jwt)
         guard case .object(var payload) = try VCJWT.payload(for: credential) else { return }
         payload["name"] = "Forged Badge"
-        let forged = p[0] + "." + JOSEBase64URL.encode(JSONValue.object(payload).serialized()) + "." + p[2]
+        let forged = p[0] + "." + Base64URL.encode(JSONValue.object(payload).serialized()) + "." + p[2]
         let report = await Self.verifier.verify(jwt: forged)
         #expect(report.verdict == .invalid)
         #expect(report.failed("proof"))
@@ -231,9 +231,9 @@ struct VCJWTTests {
         let r0 = await Self.verifier.verify(jwt: p[0] + "." + p[1] + "." + p[2].dropLast() + String(sibling))
         #expect(r0.failed("format") || r0.proofs.first?.outcome == .signatureMismatch)
         // A flipped signature bit too.
-        var sig = try JOSEBase64URL.decode(p[2])
+        var sig = try Base64URL.decode(p[2])
         sig[5] ^= 1
-        let r2 = await Self.verifier.verify(jwt: p[0] + "." + p[1] + "." + JOSEBase64URL.encode(sig))
+        let r2 = await Self.verifier.verify(jwt: p[0] + "." + p[1] + "." + Base64URL.encode(sig))
         #expect(r2.proofs.first?.outcome == .signatureMismatch)
     }
 
@@ -288,7 +288,7 @@ struct VCJWTTests {
     @Test("alg none is rejected by the proof check")
     func algNone() async throws {
         let (_, did, credential, _) = try await Self.ed25519Setup()
-        let unsigned = Self.b64(#"{"alg":"none","typ":"JWT"}"#) + "." + JOSEBase64URL.encode(try VCJWT.payload(for: credential).serialized()) + "."
+        let unsigned = Self.b64(#"{"alg":"none","typ":"JWT"}"#) + "." + Base64URL.encode(try VCJWT.payload(for: credential).serialized()) + "."
         let report = await Self.verifier.verify(jwt: unsigned)
         #expect(report.failed("proof"))
         #expect(report.verdict == .invalid)
@@ -304,11 +304,11 @@ struct VCJWTTests {
         let issuer = "https://example.edu/issuers/565049"
         let credential = try Self.credential(issuer: issuer)
         let header: JSONValue = ["alg": "HS256", "typ": "JWT", "jwk": key.publicKey.jwk]
-        let input = JOSEBase64URL.encode(header.serialized()) + "." + JOSEBase64URL.encode(try VCJWT.payload(for: credential).serialized())
+        let input = Base64URL.encode(header.serialized()) + "." + Base64URL.encode(try VCJWT.payload(for: credential).serialized())
         // The classic attack: HMAC keyed with the public key's bytes (here: its JWK JSON and its modulus).
-        for secret in [key.publicKey.jwk.serialized(), try JOSEBase64URL.decode(key.publicKey.jwk["n"]!.stringValue!)] {
+        for secret in [key.publicKey.jwk.serialized(), try Base64URL.decode(key.publicKey.jwk["n"]!.stringValue!)] {
             let mac = HMAC<SHA256>.authenticationCode(for: Array(input.utf8), using: SymmetricKey(data: secret))
-            let forged = input + "." + JOSEBase64URL.encode(Array(mac))
+            let forged = input + "." + Base64URL.encode(Array(mac))
             let report = await Self.verifier.verify(jwt: forged, knownKeys: [VCJWTKnownKey(kid: "k", controller: issuer, key: key.publicKey)])
             #expect(report.failed("proof"))
             #expect(report.verdict == .invalid)
