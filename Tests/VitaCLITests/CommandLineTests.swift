@@ -11,7 +11,7 @@ struct VitaProcess {
         let error: String
     }
 
-    static func run(_ arguments: [String], input: String? = nil, in folder: URL) throws -> Result {
+    static func run(_ arguments: [String], input: String? = nil, in folder: URL, executable: URL = executable) throws -> Result {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
@@ -131,5 +131,34 @@ struct CommandLineTests {
         let intact = try VitaProcess.run(["audit", "verify", "--data-dir", "data"], in: folder)
         #expect(intact.status == 0)
         #expect(intact.output.contains("1 entries verified"))
+    }
+}
+
+extension CommandLineTests {
+    @Test("vita serve starts on its embedded default, answers /health, keeps its master key owner-only, and stops on SIGTERM")
+    func serve() async throws {
+        let port = Int.random(in: 20_000...40_000)
+        let process = Process()
+        process.executableURL = VitaProcess.executable
+        process.arguments = ["serve", "--port", String(port), "--data-dir", "data"]
+        process.currentDirectoryURL = folder
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        defer { if process.isRunning { process.terminate() } }
+        var healthy = false
+        for _ in 0..<100 where !healthy {
+            try await Task.sleep(for: .milliseconds(100))
+            let probe = try VitaProcess.run(["-c", "import urllib.request,sys; print(urllib.request.urlopen('http://127.0.0.1:\(port)/health', timeout=1).read().decode())"],
+                                            in: folder, executable: URL(fileURLWithPath: "/usr/bin/python3"))
+            healthy = probe.status == 0 && probe.output.contains("ok")
+        }
+        #expect(healthy)
+        let key = folder.appendingPathComponent("data/master.key").path
+        let permissions = try FileManager.default.attributesOfItem(atPath: key)[.posixPermissions] as? Int
+        #expect(permissions == 0o600)
+        process.terminate()
+        process.waitUntilExit()
+        #expect(process.terminationReason == .exit)
     }
 }
