@@ -363,26 +363,42 @@ public struct StoreTransaction: Sendable {
 
     /// Stores a competency definition.
     public func insert(_ competency: Competency) async throws {
-        try await db.raw("""
-            INSERT INTO competencies (id, organization_id, body, created_at) VALUES
-            (\(bind: competency.id), \(bind: competency.organizationId), \(bind: try json(competency)),
-             \(bind: Self.ms(competency.createdAt)))
-            """).run()
+        try await insertDefinition(competency, table: "competencies", id: competency.id,
+                                   organizationId: competency.organizationId, createdAt: competency.createdAt)
     }
 
     /// The competency with `id`, if any.
     public func competency(id: String) async throws -> Competency? {
-        try await db.raw("SELECT body FROM competencies WHERE id = \(bind: id)").first()
-            .map { try decodeJSON(Competency.self, try $0.decode(column: "body", as: String.self)) }
+        try await definition(Competency.self, table: "competencies", id: id)
     }
 
     /// Competency definitions in creation order.
     public func competencies(after cursor: String?, limit: Int) async throws -> Page<Competency> {
+        try await definitions(Competency.self, table: "competencies", after: cursor, limit: limit, key: \.id)
+    }
+
+    // Definitions (competencies, achievements) are stored as a JSON body keyed by a time-ordered id.
+
+    private func insertDefinition<T: Encodable>(_ value: T, table: String, id: String, organizationId: String?,
+                                                createdAt: Date) async throws {
+        try await db.raw("""
+            INSERT INTO \(ident: table) (id, organization_id, body, created_at) VALUES
+            (\(bind: id), \(bind: organizationId), \(bind: try json(value)), \(bind: Self.ms(createdAt)))
+            """).run()
+    }
+
+    private func definition<T: Decodable>(_ type: T.Type, table: String, id: String) async throws -> T? {
+        try await db.raw("SELECT body FROM \(ident: table) WHERE id = \(bind: id)").first()
+            .map { try decodeJSON(type, try $0.decode(column: "body", as: String.self)) }
+    }
+
+    private func definitions<T: Decodable & Sendable>(_ type: T.Type, table: String, after cursor: String?, limit: Int,
+                                                      key: (T) -> String) async throws -> Page<T> {
         let after = try Self.cursorKey(cursor) ?? ""
         let rows = try await db.raw("""
-            SELECT body FROM competencies WHERE id > \(bind: after) ORDER BY id LIMIT \(bind: limit + 1)
-            """).all().map { try decodeJSON(Competency.self, try $0.decode(column: "body", as: String.self)) }
-        return page(rows, limit: limit, key: \.id)
+            SELECT body FROM \(ident: table) WHERE id > \(bind: after) ORDER BY id LIMIT \(bind: limit + 1)
+            """).all().map { try decodeJSON(type, try $0.decode(column: "body", as: String.self)) }
+        return page(rows, limit: limit, key: key)
     }
 
     // MARK: Learner records
@@ -556,26 +572,18 @@ public struct StoreTransaction: Sendable {
 
     /// Stores an achievement definition.
     public func insert(_ achievement: Achievement) async throws {
-        try await db.raw("""
-            INSERT INTO achievements (id, organization_id, body, created_at) VALUES
-            (\(bind: achievement.id), \(bind: achievement.organizationId), \(bind: try json(achievement)),
-             \(bind: Self.ms(achievement.createdAt)))
-            """).run()
+        try await insertDefinition(achievement, table: "achievements", id: achievement.id,
+                                   organizationId: achievement.organizationId, createdAt: achievement.createdAt)
     }
 
     /// The achievement with `id`, if any.
     public func achievement(id: String) async throws -> Achievement? {
-        try await db.raw("SELECT body FROM achievements WHERE id = \(bind: id)").first()
-            .map { try decodeJSON(Achievement.self, try $0.decode(column: "body", as: String.self)) }
+        try await definition(Achievement.self, table: "achievements", id: id)
     }
 
     /// Achievements in creation order.
     public func achievements(after cursor: String?, limit: Int) async throws -> Page<Achievement> {
-        let after = try Self.cursorKey(cursor) ?? ""
-        let rows = try await db.raw("""
-            SELECT body FROM achievements WHERE id > \(bind: after) ORDER BY id LIMIT \(bind: limit + 1)
-            """).all().map { try decodeJSON(Achievement.self, try $0.decode(column: "body", as: String.self)) }
-        return page(rows, limit: limit, key: \.id)
+        try await definitions(Achievement.self, table: "achievements", after: cursor, limit: limit, key: \.id)
     }
 
     /// A credential Vita issued, as stored with the learner's records.
