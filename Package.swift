@@ -85,6 +85,12 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Edge: issuing for organizations: keys sealed at rest, did:key / did:web identities, status lists.
+        .target(
+            name: "VitaIssuance",
+            dependencies: ["VitaCore", "VitaStorage", "VitaJSON", "VitaCredentials"],
+            swiftSettings: swiftSettings
+        ),
         // Edge: the Learner API over HTTP.
         .target(
             name: "VitaAPI",
@@ -93,6 +99,7 @@ let package = Package(
                 "VitaStorage",
                 "VitaJSON",
                 "VitaCredentials",
+                "VitaIssuance",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -108,6 +115,7 @@ let package = Package(
                 "VitaJSON",
                 "VitaJSONLD",
                 "VitaCredentials",
+                "VitaIssuance",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -155,6 +163,11 @@ let package = Package(
         .testTarget(
             name: "VitaStorageTests",
             dependencies: ["VitaCore", "VitaStorage", "VitaTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "VitaIssuanceTests",
+            dependencies: ["VitaCore", "VitaStorage", "VitaIssuance", "VitaTestSupport", "VitaJSON", "VitaCredentials"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import VitaCore
+import VitaIssuance
 import VitaStorage
 
 /// Options of the Learner API server.
@@ -12,12 +13,16 @@ public struct ServerOptions: Sendable {
     public var port: Int
     /// The largest accepted request body, in bytes (1 MiB by default).
     public var maxBodySize: Int
+    /// The URL clients reach Vita at (behind a proxy or load balancer: its public https URL). Status list URLs and
+    /// organizations' `did:web`s are built from it; `http://<host>:<port>` when not given.
+    public var publicBaseURL: String
 
     /// Creates options.
-    public init(host: String = "127.0.0.1", port: Int = 8080, maxBodySize: Int = 1 << 20) {
+    public init(host: String = "127.0.0.1", port: Int = 8080, maxBodySize: Int = 1 << 20, publicBaseURL: String? = nil) {
         self.host = host
         self.port = port
         self.maxBodySize = maxBodySize
+        self.publicBaseURL = publicBaseURL ?? "http://\(host):\(port)"
     }
 }
 
@@ -39,7 +44,8 @@ public struct LearnerAPI {
         let reader = RequestReader(maxBodySize: options.maxBodySize)
         AdminRoutes(database: database, gate: gate, reader: reader).register(in: catalog)
         LearnerRoutes(database: database, gate: gate, reader: reader).register(in: catalog)
-        CredentialRoutes(database: database, gate: gate, reader: reader, vault: vault).register(in: catalog)
+        let issuer = CredentialIssuer(database: database, vault: vault, publicBaseURL: options.publicBaseURL, clock: clock)
+        CredentialRoutes(database: database, gate: gate, reader: reader, issuer: issuer).register(in: catalog)
 
         catalog.add(Operation(method: .get, path: "/health", operationId: "health", summary: "Liveness",
                               tag: "Service", access: .open, query: [], headers: [], requestSchema: nil,

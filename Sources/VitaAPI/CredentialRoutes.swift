@@ -3,34 +3,82 @@ import Hummingbird
 import NIOCore
 import VitaCore
 import VitaCredentials
+import VitaIssuance
 import VitaJSON
 import VitaStorage
 
-/// Organization signing keys, and the W3C VC-API issue and verify operations.
+/// Organization signing keys and DID documents, the W3C VC-API issue / status / verify operations, and the
+/// published status lists.
 struct CredentialRoutes: Sendable {
     let database: VitaDatabase
     let gate: AccessGate
     let reader: RequestReader
-    let vault: KeyVault
+    let issuer: CredentialIssuer
 
     func register(in catalog: RouteCatalog) {
+        registerKeys(in: catalog)
+        catalog.add(Operation(method: .post, path: "/credentials/issue", operationId: "issueCredential",
+                              summary: "Sign a credential as an organization (VC-API): Data Integrity or VC-JWT, with revocation and suspension status entries",
+                              tag: "Credentials", access: .principal, query: [], headers: [],
+                              requestSchema: "IssueRequest", success: (201, "IssueResponse"),
+                              errors: [400, 401, 403, 404, 413, 422])) { request, context in
+            try await issue(request, principal: context.principal!)
+        }
+        registerStatus(in: catalog)
+        registerAchievements(in: catalog)
+
+        catalog.add(Operation(method: .post, path: "/credentials/verify", operationId: "verifyCredential",
+                              summary: "Verify a credential (JSON or a VC-JWT string) and report every check (VC-API); no credentials needed",
+                              tag: "Credentials", access: .open, query: [], headers: [],
+                              requestSchema: "VerifyRequest", success: (200, "VerifyResponse"),
+                              errors: [400, 413])) { request, _ in
+            let body = try await readJSON(request)
+            let report: VerificationReport
+            switch body["verifiableCredential"] {
+            case .object?:
+                report = await verifier.verify(body["verifiableCredential"]!)
+            case .string(let jwt)?:
+                report = await verifier.verify(jwt: jwt)
+            default:
+                throw Problem.badRequest("verifiableCredential", "must be a credential object or a VC-JWT string")
+            }
+            var response = JSONObject()
+            response["verified"] = .bool(report.verdict == .valid)
+            response["report"] = report.json
+            return jsonResponse(.object(response), status: .ok)
+        }
+    }
+
+    /// The verifier the API uses: this server's own did:web issuers and status lists resolve from the database,
+    /// `did:key` offline.
+    var verifier: CredentialVerifier {
+        CredentialVerifier(resolver: issuer.localResolver, clock: gate.clock, statusResolver: issuer.localStatusResolver)
+    }
+
+    private func registerKeys(in catalog: RouteCatalog) {
         let keys = "/api/v1/organizations/{organizationId}/keys"
         catalog.add(Operation(method: .post, path: keys, operationId: "rotateIssuerKey",
-                              summary: "Create the organization's new signing key; earlier keys are retired but stay listed",
-                              tag: "Credentials", access: .admin, query: [], headers: [], requestSchema: nil,
-                              success: (201, "IssuerKey"), errors: [401, 403, 404])) { _, context in
+                              summary: "Create the organization's new signing key of a type (Ed25519 by default; P-256, RSA for VC-JWT); the previous key of that type is retired but stays listed and resolvable",
+                              tag: "Credentials", access: .admin, query: [], headers: [], requestSchema: "CreateIssuerKey",
+                              success: (201, "IssuerKey"), errors: [400, 401, 403, 404])) { request, context in
             let organizationId = try reader.id(context, "organizationId", prefix: "org", what: "organization")
-            let now = Timestamp.truncated(gate.clock())
-            let pair = Ed25519KeyPair()
-            let did = pair.didKey
-            let key = IssuerKey(id: EntityID.make("key", now: now), organizationId: organizationId, algorithm: "Ed25519",
-                                publicKeyMultibase: pair.publicKeyMultibase, did: did.did,
-                                verificationMethod: did.verificationMethodID, createdAt: now)
-            let sealed = try vault.seal(pair.seed, id: key.id)
-            try await database.transaction { tx in
-                guard try await tx.organization(id: organizationId) != nil else { throw Problem.notFound("organization") }
-                try await tx.insertCurrent(key, sealedPrivate: sealed)
+            var request = request
+            let buffer = try await request.collectBody(upTo: reader.maxBodySize)
+            var type = VCJWTKeyType.ed25519
+            if buffer.readableBytes > 0 {
+                let body = try parseObject(Array(buffer.readableBytesView))
+                if let name = body["type"] {
+                    guard let parsed = name.stringValue.flatMap(VCJWTKeyType.init(name:)) else {
+                        throw Problem.badRequest("type", "must be ed25519, p256 or rsa")
+                    }
+                    type = parsed
+                }
+            }
+            let keyType = type
+            let key = try await database.transaction { tx in
+                let key = try await issuer.createKey(tx, organizationId: organizationId, type: keyType)
                 try await gate.audit(tx, context.principal!, action: "issuer-key.rotate")
+                return key
             }
             return try APIJSON.response(key, status: .created)
         }
@@ -46,68 +94,196 @@ struct CredentialRoutes: Sendable {
             guard let keys else { throw Problem.notFound("organization") }
             return try APIJSON.response(DTO.List(items: keys, nextCursor: nil))
         }
+        catalog.add(Operation(method: .get, path: "/organizations/{organizationId}/did.json", operationId: "getOrganizationDID",
+                              summary: "The DID document of the organization's did:web: every key it ever held, so earlier credentials still verify",
+                              tag: "Credentials", access: .open, query: [], headers: [], requestSchema: nil,
+                              success: (200, "DIDDocument"), errors: [404])) { _, context in
+            let organizationId = try reader.id(context, "organizationId", prefix: "org", what: "organization")
+            guard let document = try await database.read({ try await issuer.didDocument($0, organizationId: organizationId) }) else {
+                throw Problem.notFound("organization")
+            }
+            var response = jsonResponse(document, status: .ok, contentType: "application/did+json")
+            response.headers[.cacheControl] = "max-age=300"
+            return response
+        }
+    }
 
-        catalog.add(Operation(method: .post, path: "/credentials/issue", operationId: "issueCredential",
-                              summary: "Sign a credential with the organization's current key (VC-API)",
-                              tag: "Credentials", access: .principal, query: [], headers: [],
-                              requestSchema: "IssueRequest", success: (201, "IssueResponse"),
-                              errors: [400, 401, 403, 413, 422])) { request, context in
-            let body = try await readJSON(request)
-            guard case .object(var credential)? = body["credential"] else {
-                throw Problem.badRequest("credential", "must be a credential object")
-            }
-            let options = body["options"]?.objectValue ?? JSONObject()
-            let principal = context.principal!
-            let organizationId: String
-            switch principal {
-            case .admin:
-                guard let id = options["organizationId"]?.stringValue else {
-                    throw Problem.badRequest("options.organizationId", "is required for an administrator")
+    private func issue(_ request: Request, principal: Principal) async throws -> Response {
+        let body = try await readJSON(request)
+        guard case .object(var credential)? = body["credential"] else {
+            throw Problem.badRequest("credential", "must be a credential object")
+        }
+        let options = body["options"]?.objectValue ?? JSONObject()
+        let organizationId = try issuingOrganization(options["organizationId"], principal: principal,
+                                                     field: "options.organizationId")
+        let identifier = try option(options, "issuerIdentifier", CredentialIssuer.IssuerIdentifier.init(rawValue:),
+                                    default: .didKey, "must be did:key or did:web")
+        let format = options["format"]?.stringValue ?? "ldp"
+        let wantsStatus = options["credentialStatus"]?.boolValue ?? (credential["credentialStatus"] == nil)
+        if credential["id"] == nil { credential["id"] = .string("urn:uuid:\(UUID().uuidString.lowercased())") }
+        guard let credentialId = credential["id"]?.stringValue else { throw Problem.badRequest("credential.id", "must be a string") }
+        let submitted = credential
+        let issued: JSONValue = try await database.transaction { tx in
+            func withIssuer(_ id: String) -> JSONObject {
+                var credential = submitted
+                if case .object(var profile)? = credential["issuer"] {
+                    profile["id"] = .string(id)
+                    credential["issuer"] = .object(profile)
+                } else {
+                    credential["issuer"] = .string(id)
                 }
-                organizationId = id
-            case .system(let system):
-                if let id = options["organizationId"]?.stringValue, id != system.organizationId {
-                    throw Problem.forbidden("a system issues only for its own organization")
+                return credential
+            }
+            let result: JSONValue
+            switch format {
+            case "ldp":
+                let suite = try option(options, "cryptosuite", Cryptosuite.init(rawValue:), default: .eddsaRdfc2022,
+                                       "must be eddsa-rdfc-2022 or eddsa-jcs-2022")
+                guard suite != .eddsa2022Legacy else {
+                    throw Problem.badRequest("options.cryptosuite", "must be eddsa-rdfc-2022 or eddsa-jcs-2022")
                 }
-                organizationId = system.organizationId
-            }
-            let suiteName = options["cryptosuite"]?.stringValue ?? Cryptosuite.eddsaRdfc2022.rawValue
-            guard let suite = Cryptosuite(rawValue: suiteName), suite != .eddsa2022Legacy else {
-                throw Problem.badRequest("options.cryptosuite", "must be eddsa-rdfc-2022 or eddsa-jcs-2022")
-            }
-            let (key, pair) = try await signingKey(organizationId: organizationId, field: "options.organizationId")
-            // The issuer is the key's DID, so that verifiers can bind the proof to the issuer offline.
-            switch credential["issuer"] {
-            case .object(var profile)?:
-                profile["id"] = .string(key.did)
-                credential["issuer"] = .object(profile)
+                let identity = try await issuer.signingIdentity(tx, organizationId: organizationId, identifier: identifier)
+                var unsigned = withIssuer(identity.issuer)
+                if wantsStatus {
+                    unsigned["credentialStatus"] = try await issuer.allocateStatus(
+                        tx, identity: identity, credentialIds: [credentialId],
+                        purposes: CredentialIssuer.statusPurposes(for: .object(unsigned)))[0]
+                }
+                result = try issuer.sign(.object(unsigned), as: identity, cryptosuite: suite)
+            case "vc-jwt":
+                let algorithm = try option(options, "algorithm", VCJWTAlgorithm.init(rawValue:), default: .rs256,
+                                           "must be RS256, ES256 or EdDSA")
+                // The status list is signed with the organization's Ed25519 key and must have the credential's
+                // issuer: a VC-JWT with a status entry is therefore issued as the organization's did:web.
+                if wantsStatus, options["issuerIdentifier"] != nil, identifier == .didKey {
+                    throw Problem.badRequest("options.issuerIdentifier",
+                                             "a VC-JWT with a status entry is issued as the organization's did:web")
+                }
+                let signer = try await issuer.jwtSigningKey(tx, organizationId: organizationId, type: algorithm.keyType,
+                                                            identifier: wantsStatus ? .didWeb : identifier)
+                var unsigned = withIssuer(signer.issuer)
+                if wantsStatus {
+                    let identity = try await issuer.signingIdentity(tx, organizationId: organizationId, identifier: .didWeb)
+                    unsigned["credentialStatus"] = try await issuer.allocateStatus(
+                        tx, identity: identity, credentialIds: [credentialId],
+                        purposes: CredentialIssuer.statusPurposes(for: .object(unsigned)))[0]
+                }
+                do {
+                    let jwt = try await VCJWT.sign(credential: .object(unsigned), key: signer.signingKey, kid: signer.kid,
+                                                   issuedAt: gate.clock())
+                    var envelope = JSONObject()
+                    envelope["@context"] = ["https://www.w3.org/ns/credentials/v2"]
+                    envelope["id"] = .string("data:application/vc+jwt,\(jwt)")
+                    envelope["type"] = "EnvelopedVerifiableCredential"
+                    result = .object(envelope)
+                } catch let error as CredentialError {
+                    throw IssuanceError(.signingFailed, error.reason)
+                }
             default:
-                credential["issuer"] = .string(key.did)
+                throw Problem.badRequest("options.format", "must be ldp or vc-jwt")
             }
-            let signed = try sign(.object(credential), key: key, pair: pair, suite: suite)
-            try await database.transaction { tx in try await gate.audit(tx, principal, action: "credential.issue") }
-            var response = JSONObject()
-            response["verifiableCredential"] = signed
-            return jsonResponse(.object(response), status: .created)
+            try await gate.audit(tx, principal, action: "credential.issue")
+            return result
         }
+        var response = JSONObject()
+        response["verifiableCredential"] = issued
+        return jsonResponse(.object(response), status: .created)
+    }
 
-        registerAchievements(in: catalog)
-
-        catalog.add(Operation(method: .post, path: "/credentials/verify", operationId: "verifyCredential",
-                              summary: "Verify a credential and report every check (VC-API); no credentials needed",
-                              tag: "Credentials", access: .open, query: [], headers: [],
-                              requestSchema: "VerifyRequest", success: (200, "VerifyResponse"),
-                              errors: [400, 413])) { request, _ in
+    private func registerStatus(in catalog: RouteCatalog) {
+        catalog.add(Operation(method: .post, path: "/credentials/status", operationId: "updateCredentialStatus",
+                              summary: "Revoke, suspend or unsuspend a credential Vita issued (VC-API); the signed status list is republished at once. A revocation is permanent.",
+                              tag: "Credentials", access: .principal, query: [], headers: [],
+                              requestSchema: "UpdateStatusRequest", success: (200, "CredentialStatus"),
+                              errors: [400, 401, 403, 404, 409, 413])) { request, context in
             let body = try await readJSON(request)
-            guard let credential = body["verifiableCredential"], credential.objectValue != nil else {
-                throw Problem.badRequest("verifiableCredential", "must be a credential object")
+            guard let credentialId = body["credentialId"]?.stringValue, !credentialId.isEmpty else {
+                throw Problem.badRequest("credentialId", "is required")
             }
-            let report = await CredentialVerifier(clock: gate.clock).verify(credential)
-            var response = JSONObject()
-            response["verified"] = .bool(report.verdict == .valid)
-            response["report"] = report.json
-            return jsonResponse(.object(response), status: .ok)
+            let (purpose, isSet): (StatusPurpose, Bool)
+            switch body["action"]?.stringValue {
+            case "revoke": (purpose, isSet) = (.revocation, true)
+            case "suspend": (purpose, isSet) = (.suspension, true)
+            case "unsuspend": (purpose, isSet) = (.suspension, false)
+            default: throw Problem.badRequest("action", "must be revoke, suspend or unsuspend")
+            }
+            let reason = body["reason"]?.stringValue
+            if let reason, reason.count > 1000 { throw Problem.badRequest("reason", "must be at most 1000 characters") }
+            let principal = context.principal!
+            let entries = try await database.transaction { tx in
+                try await issuer.changeStatus(tx, credentialId: credentialId, purpose: purpose, isSet: isSet, reason: reason,
+                                              organizationId: principal.organizationId)
+                try await gate.audit(tx, principal, action: "credential.\(body["action"]!.stringValue!)")
+                return try await tx.statusEntries(credentialId: credentialId)
+            }
+            return jsonResponse(statusJSON(credentialId, entries), status: .ok)
         }
+        catalog.add(Operation(method: .get, path: "/credentials/status", operationId: "getCredentialStatus",
+                              summary: "The revocation and suspension status of a credential Vita issued",
+                              tag: "Credentials", access: .principal,
+                              query: [("credentialId", "string", "The credential's id (required)")], headers: [],
+                              requestSchema: nil, success: (200, "CredentialStatus"), errors: [400, 401, 404])) { request, context in
+            guard let credentialId = request.uri.queryParameters.get("credentialId"), !credentialId.isEmpty else {
+                throw Problem.badRequest("credentialId", "is required")
+            }
+            let organizationId = context.principal!.organizationId
+            let entries = try await database.read { try await $0.statusEntries(credentialId: credentialId) }
+                .filter { organizationId == nil || $0.organizationId == organizationId }
+            guard !entries.isEmpty else {
+                throw IssuanceError(.unknownCredential, "no status is kept for this credential")
+            }
+            return jsonResponse(statusJSON(credentialId, entries), status: .ok)
+        }
+        catalog.add(Operation(method: .get, path: "/status/{listId}", operationId: "getStatusList",
+                              summary: "A signed BitstringStatusListCredential, at the stable URL credentials name",
+                              tag: "Credentials", access: .open, query: [], headers: [], requestSchema: nil,
+                              success: (200, "StatusListCredential"), errors: [404])) { _, context in
+            let listId = try reader.id(context, "listId", prefix: "sl", what: "status list")
+            guard let text = try await database.read({ try await issuer.publishedStatusList($0, listId: listId) }) else {
+                throw Problem.notFound("status list")
+            }
+            var headers = HTTPFields()
+            headers[.contentType] = "application/vc+ld+json"
+            headers[.cacheControl] = "max-age=\(CredentialIssuer.statusListTTL / 1000)"
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
+        }
+    }
+
+    private func statusJSON(_ credentialId: String, _ entries: [StoredStatusEntry]) -> JSONValue {
+        var object = JSONObject()
+        object["credentialId"] = .string(credentialId)
+        object["entries"] = .array(entries.map { entry in
+            var o = JSONObject()
+            o["statusPurpose"] = .string(entry.purpose)
+            o["statusListIndex"] = .string(String(entry.index))
+            o["statusListCredential"] = .string(issuer.statusListURL(entry.listId))
+            o["set"] = .bool(entry.isSet)
+            if let reason = entry.reason { o["reason"] = .string(reason) }
+            o["updatedAt"] = .string(XSDDateTime.format(entry.updatedAt))
+            return .object(o)
+        })
+        return .object(object)
+    }
+
+    /// The organization an issuing call acts for: a system's own, or the one an administrator names.
+    private func issuingOrganization(_ value: JSONValue?, principal: Principal, field: String) throws -> String {
+        switch principal {
+        case .admin:
+            guard let id = value?.stringValue else { throw Problem.badRequest(field, "is required for an administrator") }
+            return id
+        case .system(let system):
+            if let id = value?.stringValue, id != system.organizationId {
+                throw Problem.forbidden("a system issues only for its own organization")
+            }
+            return system.organizationId
+        }
+    }
+
+    private func option<T>(_ options: JSONObject, _ name: String, _ parse: (String) -> T?, default fallback: T,
+                           _ reason: String) throws -> T {
+        guard let value = options[name] else { return fallback }
+        guard let parsed = value.stringValue.flatMap(parse) else { throw Problem.badRequest("options.\(name)", reason) }
+        return parsed
     }
 
     private func registerAchievements(in catalog: RouteCatalog) {
@@ -159,52 +335,39 @@ struct CredentialRoutes: Sendable {
             let learnerId = try reader.id(context, "learnerId", prefix: "lrn", what: "learner")
             let recordId = try reader.id(context, "recordId", prefix: "rec", what: "record")
             let (input, _) = try await reader.decode(DTO.IssueBadge.self, from: request)
+            let identifier = try input.issuerIdentifier.map { name in
+                guard let value = CredentialIssuer.IssuerIdentifier(rawValue: name) else {
+                    throw Problem.badRequest("issuerIdentifier", "must be did:key or did:web")
+                }
+                return value
+            } ?? .didKey
             let principal = context.principal!
             // Read what the credential is built from under the agreements (credentials, read).
-            let (learner, record, achievement) = try await gate.withAccess(
+            let record = try await gate.withAccess(
                 principal, learnerId: learnerId, categories: [.credentials], permission: .read, action: "records.read"
-            ) { tx, grant -> (Learner, LearnerRecord, Achievement) in
+            ) { tx, grant -> LearnerRecord in
                 guard let learner = try await tx.learner(id: learnerId), learner.erasure == nil else {
                     throw Problem.notFound("learner")
                 }
                 guard let record = try await tx.record(id: recordId), record.learnerId == learnerId,
                       record.category == .credentials, grant.providers?.contains(record.organizationId) ?? true,
                       record.deletion == nil else { throw Problem.notFound("record") }
-                guard let achievement = try await tx.achievement(id: input.achievementId),
-                      achievement.organizationId == record.organizationId else {
-                    throw ValidationFailures([.invalidField("achievementId", "no such achievement of the record's organization")])
-                }
-                return (learner, record, achievement)
+                return record
             }
-            guard case .credential(let credentialRecord)? = record.body else { throw Problem.notFound("record") }
-            guard let recipient = OpenBadgeIssuance.recipient(for: learner) else {
-                throw ValidationFailures([.invalidField("learnerId", "the learner has neither a DID nor an email identifier")])
-            }
-            let organization = try await database.read { try await $0.organization(id: record.organizationId) }
-            let (key, pair) = try await signingKey(organizationId: record.organizationId, field: "recordId")
-            let credentialId = "urn:uuid:\(UUID().uuidString.lowercased())"
-            let unsigned = OpenBadgeIssuance.credential(
-                id: credentialId, achievement: achievement, record: credentialRecord,
-                issuer: .init(id: key.did, name: organization?.name ?? key.did), recipient: recipient)
-            let signed = try sign(unsigned, key: key, pair: pair, suite: .eddsaRdfc2022)
-            // Fail closed: what Vita issues must pass Vita's own verification.
-            let report = await CredentialVerifier(clock: gate.clock).verify(signed)
-            guard report.verdict == .valid else {
-                context.logger.error("issued credential failed self-verification", metadata: ["report": "\(report)"])
-                throw Problem(status: 500, title: "Internal Server Error", detail: "the issued credential did not verify")
-            }
-            let now = Timestamp.truncated(gate.clock())
-            let issued = StoreTransaction.IssuedCredential(
-                id: EntityID.make("vcr", now: now), learnerId: learnerId, recordId: recordId,
-                organizationId: record.organizationId, achievementId: achievement.id,
-                body: signed.serializedString(), createdAt: now)
-            try await gate.withAccess(principal, learnerId: learnerId, categories: [.credentials], permission: .write,
-                                      action: "credential.issue", recordOrganizationId: record.organizationId) { tx, _ in
-                try await tx.insert(issued, credentialId: credentialId)
+            // Issue and store under the agreements (credentials, write): status entries, proof and record commit
+            // together with the audit entry.
+            let issued = try await gate.withAccess(principal, learnerId: learnerId, categories: [.credentials],
+                                                   permission: .write, action: "credential.issue",
+                                                   recordOrganizationId: record.organizationId) { tx, _ in
+                let source = try await issuer.badgeSource(tx, learnerId: learnerId, recordId: recordId,
+                                                          achievementId: input.achievementId)
+                let identity = try await issuer.signingIdentity(tx, organizationId: record.organizationId,
+                                                                identifier: identifier)
+                return try await issuer.issueBadges(tx, [source], identity: identity)[0]
             }
             var response = JSONObject()
-            response["id"] = .string(issued.id)
-            response["verifiableCredential"] = signed
+            response["id"] = .string(issued.issued.id)
+            response["verifiableCredential"] = issued.credential
             return jsonResponse(.object(response), status: .created)
         }
         catalog.add(Operation(method: .get, path: "/api/v1/learners/{learnerId}/badges", operationId: "listIssuedBadges",
@@ -229,44 +392,27 @@ struct CredentialRoutes: Sendable {
         }
     }
 
-    /// The organization's current key, opened: 422 naming `field` when it has none.
-    private func signingKey(organizationId: String, field: String) async throws -> (IssuerKey, Ed25519KeyPair) {
-        let stored = try await database.read { try await $0.currentIssuerKey(organizationId: organizationId) }
-        guard let (key, sealed) = stored else {
-            throw Problem(status: 422, title: "Unprocessable Content",
-                          detail: "the organization has no signing key; create one with POST /api/v1/organizations/{id}/keys",
-                          errors: [.init(field: field, reason: "no signing key")])
-        }
-        return (key, try Ed25519KeyPair(seed: try vault.open(sealed, id: key.id)))
-    }
-
-    private func sign(_ credential: JSONValue, key: IssuerKey, pair: Ed25519KeyPair, suite: Cryptosuite) throws -> JSONValue {
-        do {
-            return try DataIntegrity.addProof(to: credential,
-                                              options: ProofOptions(cryptosuite: suite, verificationMethod: key.verificationMethod),
-                                              signer: pair, now: gate.clock())
-        } catch {
-            throw Problem(status: 422, title: "Unprocessable Content", detail: "credential: cannot be signed: \(error)",
-                          errors: [.init(field: "credential", reason: "\(error)")])
-        }
-    }
-
     /// The body as a JSON object, parsed strictly (duplicate keys, bad UTF-8 and deep nesting are refused).
     private func readJSON(_ request: Request) async throws -> JSONObject {
         var request = request
         let buffer = try await request.collectBody(upTo: reader.maxBodySize)
+        return try parseObject(Array(buffer.readableBytesView))
+    }
+
+    private func parseObject(_ bytes: [UInt8]) throws -> JSONObject {
         let value: JSONValue
         do {
-            value = try JSONValue(parsing: Array(buffer.readableBytesView))
-        } catch let error as JSONError {
+            value = try JSONValue(parsing: bytes)
+        } catch {
             throw Problem.badRequest("body", "is not valid JSON (\(error))")
         }
         guard case .object(let object) = value else { throw Problem.badRequest("body", "must be a JSON object") }
         return object
     }
 
-    private func jsonResponse(_ value: JSONValue, status: HTTPResponse.Status) -> Response {
-        Response(status: status, headers: [.contentType: "application/json"],
+    private func jsonResponse(_ value: JSONValue, status: HTTPResponse.Status,
+                              contentType: String = "application/json") -> Response {
+        Response(status: status, headers: [.contentType: contentType],
                  body: .init(byteBuffer: ByteBuffer(bytes: value.serialized())))
     }
 }

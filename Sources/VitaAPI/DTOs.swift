@@ -74,6 +74,7 @@ enum DTO {
 
     struct IssueBadge: Decodable {
         var achievementId: String
+        var issuerIdentifier: String?
     }
 
     struct GrantConsent: Decodable {

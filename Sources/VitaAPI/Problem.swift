@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import NIOCore
 import VitaCore
+import VitaIssuance
 import VitaStorage
 
 /// An RFC 9457 problem: every error the API returns has this shape, as `application/problem+json`.
@@ -74,6 +75,26 @@ public struct Problem: Error, Codable, Sendable, Equatable {
             return validation(ValidationFailures([error]))
         case let error as DecodingError:
             return decoding(error)
+        case let error as IssuanceError:
+            switch error.code {
+            case .noSigningKey:
+                return Problem(status: 422, title: "Unprocessable Content",
+                               detail: "\(error.reason); create one with POST /api/v1/organizations/{id}/keys",
+                               errors: [.init(field: "organizationId", reason: "no signing key")])
+            case .unknownOrganization:
+                return Problem(status: 404, title: "Not Found", detail: "no such organization")
+            case .unknownCredential:
+                return Problem(status: 404, title: "Not Found", detail: error.reason,
+                               errors: [.init(field: "credentialId", reason: error.reason)])
+            case .invalidStatusChange:
+                return Problem(status: 409, title: "Conflict", detail: error.reason,
+                               errors: [.init(field: "action", reason: error.reason)])
+            case .signingFailed:
+                return Problem(status: 422, title: "Unprocessable Content", detail: "credential: cannot be signed: \(error.reason)",
+                               errors: [.init(field: "credential", reason: error.reason)])
+            case .configuration:
+                return Problem(status: 500, title: "Internal Server Error", detail: error.reason)
+            }
         case let error as StorageError:
             switch error.code {
             case .versionConflict:

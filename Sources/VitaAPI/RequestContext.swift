@@ -18,6 +18,12 @@ public enum Principal: Sendable {
         }
     }
 
+    /// The organization a connected system belongs to; nil for an administrator (who acts for any organization).
+    var organizationId: String? {
+        if case .system(let system) = self { return system.organizationId }
+        return nil
+    }
+
     /// The key idempotency records are stored under.
     var idempotencyScope: String {
         switch self {

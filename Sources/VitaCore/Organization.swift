@@ -181,26 +181,33 @@ public struct IssuerKey: Codable, Sendable, Equatable {
     public var id: String
     /// The organization that signs with it.
     public var organizationId: String
-    /// The algorithm (`Ed25519`).
+    /// The algorithm: `Ed25519` (Data Integrity and VC-JWT EdDSA), `P-256` (VC-JWT ES256) or `RSA` (VC-JWT RS256).
     public var algorithm: String
-    /// The public key as a Multikey (`z6Mk…`).
-    public var publicKeyMultibase: String
-    /// The key's `did:key`.
-    public var did: String
-    /// The verification method to name in proofs.
+    /// The public key as a Multikey (`z6Mk…` Ed25519, `zDn…` P-256); nil for RSA, which has no Multikey encoding.
+    public var publicKeyMultibase: String?
+    /// The public key as a JWK (JSON text, public members only).
+    public var publicKeyJwk: String?
+    /// The key's `did:key`; nil for RSA.
+    public var did: String?
+    /// The verification method to name in proofs and as a JWT `kid`.
     public var verificationMethod: String
     /// When it was created.
     public var createdAt: Date
-    /// When a newer key replaced it; nil for the current key.
+    /// When a newer key of the same algorithm replaced it; nil for the current key.
     public var retiredAt: Date?
 
+    /// The algorithms an organization can hold keys of.
+    public static let algorithms: Set<String> = ["Ed25519", "P-256", "RSA"]
+
     /// Creates a key description.
-    public init(id: String, organizationId: String, algorithm: String, publicKeyMultibase: String, did: String,
-                verificationMethod: String, createdAt: Date, retiredAt: Date? = nil) {
+    public init(id: String, organizationId: String, algorithm: String, publicKeyMultibase: String?,
+                publicKeyJwk: String? = nil, did: String?, verificationMethod: String, createdAt: Date,
+                retiredAt: Date? = nil) {
         self.id = id
         self.organizationId = organizationId
         self.algorithm = algorithm
         self.publicKeyMultibase = publicKeyMultibase
+        self.publicKeyJwk = publicKeyJwk
         self.did = did
         self.verificationMethod = verificationMethod
         self.createdAt = createdAt

@@ -110,6 +110,26 @@ public enum Migrations {
             """,
             "CREATE INDEX issued_credentials_learner ON issued_credentials (learner_id, id)",
         ]),
+        Migration(version: 4, name: "status lists and key algorithms", statements: [
+            // One current key per organization and algorithm (Ed25519 for Data Integrity, P-256 / RSA for VC-JWT).
+            "ALTER TABLE issuer_keys ADD COLUMN algorithm TEXT NOT NULL DEFAULT 'Ed25519'",
+            """
+            CREATE TABLE status_lists (
+              id TEXT PRIMARY KEY, organization_id TEXT NOT NULL REFERENCES organizations(id), issuer TEXT NOT NULL,
+              purpose TEXT NOT NULL, url TEXT NOT NULL UNIQUE, size INTEGER NOT NULL, permutation_key TEXT NOT NULL,
+              allocated INTEGER NOT NULL, encoded_list TEXT NOT NULL, credential TEXT NOT NULL, is_open INTEGER NOT NULL,
+              created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL)
+            """,
+            "CREATE INDEX status_lists_open ON status_lists (organization_id, issuer, purpose, is_open)",
+            // The primary key makes the database itself refuse a second credential on an index: never reused.
+            """
+            CREATE TABLE credential_status (
+              list_id TEXT NOT NULL REFERENCES status_lists(id), status_index INTEGER NOT NULL,
+              credential_id TEXT NOT NULL, organization_id TEXT NOT NULL, purpose TEXT NOT NULL, is_set INTEGER NOT NULL,
+              reason TEXT, updated_at BIGINT NOT NULL, PRIMARY KEY (list_id, status_index),
+              UNIQUE (credential_id, purpose))
+            """,
+        ]),
     ]
 
     /// The newest schema version this build knows.

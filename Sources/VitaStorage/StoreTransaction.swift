@@ -50,11 +50,11 @@ public struct StoreTransaction: Sendable {
     }()
     static let decoder = JSONDecoder()
 
-    private func json<T: Encodable>(_ value: T) throws -> String {
+    func json<T: Encodable>(_ value: T) throws -> String {
         String(decoding: try Self.encoder.encode(value), as: UTF8.self)
     }
 
-    private func decodeJSON<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
+    func decodeJSON<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
         do {
             return try Self.decoder.decode(type, from: Data(text.utf8))
         } catch {
@@ -62,8 +62,8 @@ public struct StoreTransaction: Sendable {
         }
     }
 
-    private static func ms(_ date: Date) -> Int64 { Timestamp.milliseconds(date) }
-    private static func date(_ ms: Int64) -> Date { Timestamp.date(milliseconds: ms) }
+    static func ms(_ date: Date) -> Int64 { Timestamp.milliseconds(date) }
+    static func date(_ ms: Int64) -> Date { Timestamp.date(milliseconds: ms) }
 
     /// Decodes an opaque cursor into the key it stands for.
     public static func cursorKey(_ cursor: String?) throws -> String? {
@@ -532,16 +532,17 @@ public struct StoreTransaction: Sendable {
 
     // MARK: Issuer keys
 
-    /// Stores a new key for its organization and retires the organization's other keys.
+    /// Stores a new key for its organization and retires the organization's other keys of the same algorithm.
     public func insertCurrent(_ key: IssuerKey, sealedPrivate: String) async throws {
         try await db.raw("""
             UPDATE issuer_keys SET retired_at = \(bind: Self.ms(key.createdAt))
-            WHERE organization_id = \(bind: key.organizationId) AND retired_at IS NULL
+            WHERE organization_id = \(bind: key.organizationId) AND algorithm = \(bind: key.algorithm)
+            AND retired_at IS NULL
             """).run()
         try await db.raw("""
-            INSERT INTO issuer_keys (id, organization_id, body, sealed_private, created_at) VALUES
+            INSERT INTO issuer_keys (id, organization_id, body, sealed_private, created_at, algorithm) VALUES
             (\(bind: key.id), \(bind: key.organizationId), \(bind: try json(key)), \(bind: sealedPrivate),
-             \(bind: Self.ms(key.createdAt)))
+             \(bind: Self.ms(key.createdAt)), \(bind: key.algorithm))
             """).run()
     }
 
@@ -559,13 +560,26 @@ public struct StoreTransaction: Sendable {
             """).all().map(issuerKey(from:))
     }
 
-    /// An organization's current key with its sealed private half, if it has one.
-    public func currentIssuerKey(organizationId: String) async throws -> (key: IssuerKey, sealedPrivate: String)? {
+    /// An organization's current key of `algorithm` with its sealed private half, if it has one.
+    public func currentIssuerKey(organizationId: String, algorithm: String = "Ed25519") async throws
+        -> (key: IssuerKey, sealedPrivate: String)? {
         guard let row = try await db.raw("""
             SELECT body, retired_at, sealed_private FROM issuer_keys
-            WHERE organization_id = \(bind: organizationId) AND retired_at IS NULL
+            WHERE organization_id = \(bind: organizationId) AND algorithm = \(bind: algorithm) AND retired_at IS NULL
             """).first() else { return nil }
         return (try issuerKey(from: row), try row.decode(column: "sealed_private", as: String.self))
+    }
+
+    /// The key (current or retired) whose `did:key` is `did`, with its sealed private half.
+    public func issuerKey(did: String, organizationId: String) async throws -> (key: IssuerKey, sealedPrivate: String)? {
+        let rows = try await db.raw("""
+            SELECT body, retired_at, sealed_private FROM issuer_keys WHERE organization_id = \(bind: organizationId)
+            """).all()
+        for row in rows {
+            let key = try issuerKey(from: row)
+            if key.did == did { return (key, try row.decode(column: "sealed_private", as: String.self)) }
+        }
+        return nil
     }
 
     // MARK: Achievements and issued credentials

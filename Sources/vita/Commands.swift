@@ -11,11 +11,13 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Address to listen on.") var host = "127.0.0.1"
     @Option(help: "Port to listen on.") var port = 8080
     @Option(help: "Largest accepted request body in bytes.") var maxBodySize = 1 << 20
+    @OptionGroup var publicURL: PublicURLOption
     @OptionGroup var storage: StorageOptions
 
     func run() async throws {
         try await reportingFailures {
             guard (1...65535).contains(port) else { throw CommandFailure("--port must be from 1 to 65535") }
+            let base = try publicURL.resolve(default: "http://\(host):\(port)")
             guard maxBodySize > 0 else { throw CommandFailure("--max-body-size must be positive") }
             let logger = makeLogger("vita")
             let location = try storage.location()
@@ -23,7 +25,8 @@ struct Serve: AsyncParsableCommand {
             let database = try await storage.open(logger: logger)
             logger.info("Vita serving on http://\(host):\(port) with \(location)")
             let app = buildApplication(database: database, vault: vault,
-                                       options: ServerOptions(host: host, port: port, maxBodySize: maxBodySize),
+                                       options: ServerOptions(host: host, port: port, maxBodySize: maxBodySize,
+                                                              publicBaseURL: base),
                                        logger: logger)
             do {
                 try await app.runService()

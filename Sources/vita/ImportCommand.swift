@@ -99,12 +99,16 @@ struct LineReader {
 /// A progress bar on standard error, drawn only when standard error is a terminal.
 final class Progress {
     private let totalBytes: Int
+    private let unit: String
     private var doneBytes = 0
     private let enabled = isatty(2) != 0
     private let started = Date()
     private var lastDraw = Date.distantPast
 
-    init(totalBytes: Int) { self.totalBytes = totalBytes }
+    init(totalBytes: Int, unit: String = "lines") {
+        self.totalBytes = totalBytes
+        self.unit = unit
+    }
 
     func advance(bytes: Int, lines: Int) {
         doneBytes += bytes
@@ -115,7 +119,7 @@ final class Progress {
         let filled = Int(fraction * Double(width))
         let rate = Double(lines) / max(0.001, Date().timeIntervalSince(started))
         let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
-        FileHandle.standardError.write(Data("\r\(bar) \(Int(fraction * 100))%  \(lines) lines  \(Int(rate))/s ".utf8))
+        FileHandle.standardError.write(Data("\r\(bar) \(Int(fraction * 100))%  \(lines) \(unit)  \(Int(rate))/s ".utf8))
     }
 
     func clear() {

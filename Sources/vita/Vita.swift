@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import VitaAPI
 import VitaCore
+import VitaIssuance
 import VitaStorage
 
 @main
@@ -10,7 +11,7 @@ struct Vita: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vita",
         abstract: "Vita: a learning and employment record server.",
-        subcommands: [Serve.self, Migrate.self, Admin.self, Audit.self, Export.self, Import.self, Demo.self, Keys.self, Sign.self, Verify.self, ExpandCommand.self, CanonizeCommand.self]
+        subcommands: [Serve.self, Migrate.self, Admin.self, Audit.self, Export.self, Import.self, Demo.self, Keys.self, Sign.self, Verify.self, Issue.self, Credentials.self, ExpandCommand.self, CanonizeCommand.self]
     )
 }
 
@@ -90,6 +91,8 @@ struct CommandFailure: Error, CustomStringConvertible {
         case let error as StorageError: error.description
         case let error as CommandFailure: error.description
         case let error as VitaCoreError: error.description
+        case let error as ValidationFailures: error.failures.map(\.description).joined(separator: "; ")
+        case let error as IssuanceError: error.description
         default: "the database refused the operation or could not be reached"
         }
     }

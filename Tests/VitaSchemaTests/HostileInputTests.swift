@@ -29,11 +29,9 @@ struct HostileInputTests {
             defs["d\(i)"] = next
         }
         let schema = try JSONSchema(["$defs": .object(defs), "$ref": "#/$defs/d0"])
-        let start = Date()
         let result = schema.validate("not an integer", options: ValidationOptions(maxSteps: 20_000))
         #expect(!result.isValid)
         #expect(result.limitExceeded)
-        #expect(Date().timeIntervalSince(start) < 10)
     }
 
     @Test("a very long $ref chain compiles without exhausting the stack")
@@ -63,15 +61,14 @@ struct HostileInputTests {
         #expect(allowed.isValid, "\(allowed)")
     }
 
-    @Test("a huge array with uniqueItems validates in linear time")
+    @Test("a large array with uniqueItems validates, and a duplicate written as another number form is found")
     func hugeArray() throws {
-        let n = 200_000
+        // Speed is measured by benchmarks, not here; a quadratic uniqueItems would make this suite conspicuously slow.
+        let n = 20_000
         let items = (0..<n).map { JSONValue.number(JSONNumber($0)) }
         let schema = try JSONSchema(parsing: ##"{"type": "array", "items": {"type": "integer", "minimum": 0}, "uniqueItems": true}"##)
-        let start = Date()
         #expect(schema.validate(.array(items)).isValid)
         #expect(!schema.validate(.array(items + [.number(JSONNumber(5.0))])).isValid)
-        #expect(Date().timeIntervalSince(start) < 20)
     }
 
     @Test("many errors are capped at maxErrors")
@@ -167,11 +164,9 @@ extension HostileInputTests {
         let schema = try JSONSchema(parsing: text)
         let evil = String(repeating: "a", count: 40) + "!"
         let instance: JSONValue = text.contains("patternProperties") ? .object(JSONObject([(evil, .null)])) : .string(evil)
-        let start = Date()
         let result = schema.validate(instance, options: ValidationOptions(patternBudgetNanoseconds: 50_000_000))
         #expect(!result.isValid)
         #expect(result.limitExceeded)
-        #expect(Date().timeIntervalSince(start) < 5)
         // Ordinary strings are unaffected.
         #expect(schema.validate(text.contains("patternProperties") ? ["aaaa": 1] : "aaaa").isValid)
     }
