@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import VitaAPI
 import VitaCore
+import VitaIssuance
 import VitaStorage
 
 struct Demo: AsyncParsableCommand {
@@ -12,20 +13,25 @@ struct Demo: AsyncParsableCommand {
             abstract: "Create synthetic but realistic organizations, systems, agreements and learners with their paths.",
             discussion: """
                 Prints, once, a JSON summary with an administrator key, a reader key (an advising portal that may read \
-                every category of every organization) and a writer key (the university's SIS).
+                every category of every organization) and a writer key (the university's SIS). The schools get an \
+                Ed25519 signing key and an achievement for each credential they award; --issuance-csv writes one \
+                learner_id,record_id,achievement_id row per credential record, ready for `vita issue --batch`.
                 """)
 
         @Option(help: "How many learners.") var learners = 100
         @Option(help: "Random seed, for reproducible data.") var seed: UInt64 = 2997
+        @Option(help: "Write a CSV of the credential records to issue badges for.") var issuanceCsv: String?
         @OptionGroup var storage: StorageOptions
 
         func run() async throws {
             try await reportingFailures {
                 guard (1...1_000_000).contains(learners) else { throw CommandFailure("--learners must be from 1 to 1000000") }
+                let vault = try storage.keyVault()
                 let database = try await storage.open(logger: makeLogger("vita"))
                 let summary: String
                 do {
-                    summary = try await DemoSeeder(database: database, seed: seed).seed(learners: learners)
+                    summary = try await DemoSeeder(database: database, vault: vault, seed: seed)
+                        .seed(learners: learners, issuanceCSV: issuanceCsv)
                 } catch {
                     try? await database.shutdown()
                     throw error
@@ -52,6 +58,7 @@ struct SeededGenerator: RandomNumberGenerator {
 /// Writes the demonstration data set.
 struct DemoSeeder {
     let database: VitaDatabase
+    let vault: KeyVault
     let seed: UInt64
 
     static let givenNames = ["Ada", "Grace", "Alan", "Katherine", "Tim", "Margaret", "Dorothy", "Claude", "Barbara", "Edsger",
@@ -69,7 +76,7 @@ struct DemoSeeder {
     static let jobs = [("Software Developer", "15-1252"), ("Registered Nurse", "29-1141"), ("Data Scientist", "15-2051"),
                        ("Logistics Analyst", "13-1081"), ("Project Manager", "11-9199"), ("Technical Writer", "27-3042")]
 
-    func seed(learners count: Int) async throws -> String {
+    func seed(learners count: Int, issuanceCSV: String? = nil) async throws -> String {
         var random = SeededGenerator(state: seed)
         let now = Timestamp.truncated(Date())
         let cli = AuditEntry.Actor(kind: .cli, id: "cli")
@@ -132,6 +139,29 @@ struct DemoSeeder {
         }
 
         let schools = [university, college, institute]
+        // The schools issue badges: each gets a signing key and an achievement per credential it awards.
+        let issuer = CredentialIssuer(database: database, vault: vault, publicBaseURL: "http://127.0.0.1:8080")
+        let achievements = try await database.transaction { [schools] tx -> [String: String] in
+            var achievements: [String: String] = [:]  // "<organization>|<title>" → achievement id
+            for school in schools {
+                _ = try await issuer.createKey(tx, organizationId: school.id, type: .ed25519)
+                let awarded = school.id == institute.id
+                    ? [("BSc Applied Computing", "BachelorDegree"), ("Cloud Practitioner", "Certification")]
+                    : [("BSc Applied Computing", "BachelorDegree")]
+                for (title, type) in awarded {
+                    let achievement = Achievement(
+                        id: EntityID.make("ach", now: now), uri: "https://\(school.id).example/achievements/\(type.lowercased())",
+                        organizationId: school.id, name: title, description: "\(title), awarded by \(school.name)",
+                        criteriaNarrative: type == "Certification" ? "Pass the practitioner examination"
+                            : "Complete 180 credits of the programme", achievementType: type, image: nil, alignments: [],
+                        createdAt: now)
+                    try await tx.insert(achievement)
+                    achievements["\(school.id)|\(title)"] = achievement.id
+                }
+            }
+            return achievements
+        }
+        var csv = "learner_id,record_id,achievement_id\n"
         var created = 0
         while created < count {
             let batch = min(200, count - created)
@@ -149,7 +179,17 @@ struct DemoSeeder {
                                                             outcome: .allowed, reason: nil))
                 }
             }
+            for (learner, records) in learners {
+                for record in records {
+                    guard case .credential(let credential)? = record.body,
+                          let achievement = achievements["\(record.organizationId)|\(credential.title)"] else { continue }
+                    csv += "\(learner.id),\(record.id),\(achievement)\n"
+                }
+            }
             created += batch
+        }
+        if let issuanceCSV, !FileManager.default.createFile(atPath: issuanceCSV, contents: Data(csv.utf8)) {
+            throw CommandFailure("cannot write \(issuanceCSV)")
         }
         let summary: [String: Any] = ["adminKey": adminKey, "readerKey": readerKey, "writerKey": writerKey,
                                       "universityId": university.id, "learners": count]

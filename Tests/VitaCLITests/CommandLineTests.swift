@@ -162,3 +162,46 @@ extension CommandLineTests {
         #expect(process.terminationReason == .exit)
     }
 }
+
+extension CommandLineTests {
+    @Test("vita issue --batch issues every good row of a CSV, reports the bad ones with their line, and revoke changes status")
+    func batchIssuanceAndRevocation() throws {
+        let seed = try VitaProcess.run(["demo", "seed", "--learners", "12", "--data-dir", "data", "--issuance-csv", "issue.csv"],
+                                       in: folder)
+        #expect(seed.status == 0, "\(seed.error)")
+        let csvURL = folder.appendingPathComponent("issue.csv")
+        var csv = try String(contentsOf: csvURL, encoding: .utf8)
+        let good = csv.split(separator: "\n").count - 1
+        #expect(good > 0)
+        csv += "lrn_0123456789abcdef0123456789abcdef,rec_0123,ach_0123\n"
+        try csv.write(to: csvURL, atomically: true, encoding: .utf8)
+
+        let batch = try VitaProcess.run(["issue", "--batch", "issue.csv", "--report", "report.csv", "--data-dir", "data",
+                                         "--public-url", "https://vita.example"], in: folder)
+        #expect(batch.status == 1, "a rejected row makes the exit code 1")
+        #expect(batch.output.contains("Issued \(good) of \(good + 1) credentials; 1 rejected."), "\(batch.output)")
+        #expect(batch.error.contains("line \(good + 2): invalid field: learnerId: no such learner"), "\(batch.error)")
+        let report = try String(contentsOf: folder.appendingPathComponent("report.csv"), encoding: .utf8)
+        let rows = report.split(separator: "\n").dropFirst()
+        #expect(rows.filter { $0.contains(",issued,urn:uuid:") }.count == good)
+        #expect(rows.last?.contains(",rejected,") == true)
+
+        let credentialId = String(rows.first!.split(separator: ",")[2])
+        let revoke = try VitaProcess.run(["credentials", "revoke", credentialId, "--reason", "issued in error",
+                                          "--data-dir", "data"], in: folder)
+        #expect(revoke.status == 0, "\(revoke.error)")
+        #expect(revoke.output.contains("revocation set"))
+        let suspend = try VitaProcess.run(["credentials", "revoke", credentialId, "--suspend", "--data-dir", "data"], in: folder)
+        #expect(suspend.status == 1)
+        #expect(suspend.error.contains("revocation entry only"))
+        let unknown = try VitaProcess.run(["credentials", "revoke", "urn:uuid:unknown", "--data-dir", "data"], in: folder)
+        #expect(unknown.status == 1)
+        #expect(unknown.error.contains("no status is kept"))
+        let audit = try VitaProcess.run(["audit", "verify", "--data-dir", "data"], in: folder)
+        #expect(audit.status == 0)
+
+        let single = try VitaProcess.run(["issue", "--learner", "lrn_x", "--data-dir", "data"], in: folder)
+        #expect(single.status == 1)
+        #expect(single.error.contains("give --learner, --record and --achievement"))
+    }
+}
