@@ -326,49 +326,56 @@ struct CredentialRoutes: Sendable {
             return try APIJSON.response(achievement)
         }
 
-        let badges = "/api/v1/learners/{learnerId}/credentials/{recordId}/badges"
-        catalog.add(Operation(method: .post, path: badges, operationId: "issueOpenBadge",
-                              summary: "Issue a signed Open Badges 3.0 credential for an ELR credential record; it is stored with the learner's records",
-                              tag: "Credentials", access: .principal, query: [], headers: [],
-                              requestSchema: "IssueBadge", success: (201, "IssuedBadge"),
-                              errors: [400, 401, 403, 404, 413, 422])) { request, context in
-            let learnerId = try reader.id(context, "learnerId", prefix: "lrn", what: "learner")
-            let recordId = try reader.id(context, "recordId", prefix: "rec", what: "record")
-            let (input, _) = try await reader.decode(DTO.IssueBadge.self, from: request)
-            let identifier = try input.issuerIdentifier.map { name in
-                guard let value = CredentialIssuer.IssuerIdentifier(rawValue: name) else {
-                    throw Problem.badRequest("issuerIdentifier", "must be did:key or did:web")
+        let sources: [(RecordCategory, String, String)] = [
+            (.credentials, "issueOpenBadge", "an ELR credential record (achievementId names the achievement awarded)"),
+            (.competencies, "issueCompetencyBadge", "a demonstrated competency (level as a result, evidence carried over)"),
+            (.experiences, "issueExperienceBadge", "a completed learning experience (grade or score as a result, credits earned)"),
+        ]
+        for (category, operationId, what) in sources {
+            let badges = "/api/v1/learners/{learnerId}/\(category.rawValue)/{recordId}/badges"
+            catalog.add(Operation(method: .post, path: badges, operationId: operationId,
+                                  summary: "Issue a signed Open Badges 3.0 credential for \(what); it is stored with the learner's records",
+                                  tag: "Credentials", access: .principal, query: [], headers: [],
+                                  requestSchema: "IssueBadge", success: (201, "IssuedBadge"),
+                                  errors: [400, 401, 403, 404, 413, 422])) { request, context in
+                let learnerId = try reader.id(context, "learnerId", prefix: "lrn", what: "learner")
+                let recordId = try reader.id(context, "recordId", prefix: "rec", what: "record")
+                let (input, _) = try await reader.decode(DTO.IssueBadge.self, from: request)
+                let identifier = try input.issuerIdentifier.map { name in
+                    guard let value = CredentialIssuer.IssuerIdentifier(rawValue: name) else {
+                        throw Problem.badRequest("issuerIdentifier", "must be did:key or did:web")
+                    }
+                    return value
+                } ?? .didKey
+                let principal = context.principal!
+                // Read what the credential is built from under the agreements (its category, read).
+                let record = try await gate.withAccess(
+                    principal, learnerId: learnerId, categories: [category], permission: .read, action: "records.read"
+                ) { tx, grant -> LearnerRecord in
+                    guard let learner = try await tx.learner(id: learnerId), learner.erasure == nil else {
+                        throw Problem.notFound("learner")
+                    }
+                    guard let record = try await tx.record(id: recordId), record.learnerId == learnerId,
+                          record.category == category, grant.providers?.contains(record.organizationId) ?? true,
+                          record.deletion == nil else { throw Problem.notFound("record") }
+                    return record
                 }
-                return value
-            } ?? .didKey
-            let principal = context.principal!
-            // Read what the credential is built from under the agreements (credentials, read).
-            let record = try await gate.withAccess(
-                principal, learnerId: learnerId, categories: [.credentials], permission: .read, action: "records.read"
-            ) { tx, grant -> LearnerRecord in
-                guard let learner = try await tx.learner(id: learnerId), learner.erasure == nil else {
-                    throw Problem.notFound("learner")
+                // Issue and store under the agreements (credentials, write): status entries, proof and record commit
+                // together with the audit entry.
+                let issued = try await gate.withAccess(principal, learnerId: learnerId, categories: [.credentials],
+                                                       permission: .write, action: "credential.issue",
+                                                       recordOrganizationId: record.organizationId) { tx, _ in
+                    let source = try await issuer.badgeSource(tx, learnerId: learnerId, recordId: recordId,
+                                                              achievementId: input.achievementId)
+                    let identity = try await issuer.signingIdentity(tx, organizationId: record.organizationId,
+                                                                    identifier: identifier)
+                    return try await issuer.issueBadges(tx, [source], identity: identity)[0]
                 }
-                guard let record = try await tx.record(id: recordId), record.learnerId == learnerId,
-                      record.category == .credentials, grant.providers?.contains(record.organizationId) ?? true,
-                      record.deletion == nil else { throw Problem.notFound("record") }
-                return record
+                var response = JSONObject()
+                response["id"] = .string(issued.issued.id)
+                response["verifiableCredential"] = issued.credential
+                return jsonResponse(.object(response), status: .created)
             }
-            // Issue and store under the agreements (credentials, write): status entries, proof and record commit
-            // together with the audit entry.
-            let issued = try await gate.withAccess(principal, learnerId: learnerId, categories: [.credentials],
-                                                   permission: .write, action: "credential.issue",
-                                                   recordOrganizationId: record.organizationId) { tx, _ in
-                let source = try await issuer.badgeSource(tx, learnerId: learnerId, recordId: recordId,
-                                                          achievementId: input.achievementId)
-                let identity = try await issuer.signingIdentity(tx, organizationId: record.organizationId,
-                                                                identifier: identifier)
-                return try await issuer.issueBadges(tx, [source], identity: identity)[0]
-            }
-            var response = JSONObject()
-            response["id"] = .string(issued.issued.id)
-            response["verifiableCredential"] = issued.credential
-            return jsonResponse(.object(response), status: .created)
         }
         catalog.add(Operation(method: .get, path: "/api/v1/learners/{learnerId}/badges", operationId: "listIssuedBadges",
                               summary: "The signed credentials Vita issued to the learner", tag: "Credentials",

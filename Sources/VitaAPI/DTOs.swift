@@ -73,7 +73,7 @@ enum DTO {
     }
 
     struct IssueBadge: Decodable {
-        var achievementId: String
+        var achievementId: String?
         var issuerIdentifier: String?
     }
 

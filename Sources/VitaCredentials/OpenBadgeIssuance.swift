@@ -50,34 +50,118 @@ public enum OpenBadgeIssuance {
         "sha256$" + ContentDigest.hex(SHA256.hash(data: Array((identifier + salt).utf8)))
     }
 
-    /// The unsigned credential awarding `achievement` for `record`.
+    /// The unsigned credential awarding `achievement` for the ELR credential `record` (degree, certificate, …).
     public static func credential(id: String, achievement: Achievement, record: CredentialRecord, issuer: Issuer,
                                   recipient: Recipient) -> JSONValue {
-        var criteria = JSONObject()
-        criteria["narrative"] = .string(achievement.criteriaNarrative)
         var achievementObject = JSONObject()
         achievementObject["id"] = .string(achievement.uri)
         achievementObject["type"] = ["Achievement"]
         achievementObject["name"] = .string(achievement.name)
         achievementObject["description"] = .string(achievement.description)
-        achievementObject["criteria"] = .object(criteria)
+        achievementObject["criteria"] = .object(["narrative": .string(achievement.criteriaNarrative)])
         if let type = achievement.achievementType { achievementObject["achievementType"] = .string(type) }
         if let image = achievement.image {
             achievementObject["image"] = .object(["id": .string(image), "type": "Image"])
         }
-        if !achievement.alignments.isEmpty {
-            achievementObject["alignment"] = .array(achievement.alignments.map { alignment in
-                var object = JSONObject()
-                object["type"] = ["Alignment"]
-                object["targetName"] = .string(alignment.targetName)
-                object["targetUrl"] = .string(alignment.targetUrl)
-                if let framework = alignment.targetFramework { object["targetFramework"] = .string(framework) }
-                if let code = alignment.targetCode { object["targetCode"] = .string(code) }
-                if let type = alignment.targetType { object["targetType"] = .string(type) }
-                return .object(object)
-            })
-        }
+        if !achievement.alignments.isEmpty { achievementObject["alignment"] = .array(achievement.alignments.map(alignment)) }
+        return .object(assemble(id: id, name: record.title, achievement: achievementObject, subject: JSONObject(),
+                                issuer: issuer, recipient: recipient, validFrom: "\(record.awardedDate)T00:00:00Z",
+                                validUntil: record.expiresDate.map { "\($0)T23:59:59Z" }))
+    }
 
+    /// The unsigned credential for a demonstrated competency (OB 3.0 achievement type `Competency`): the level as a
+    /// `Result` described by a `RawScore` result description (0 … the scale's maximum), the assessment's evidence
+    /// carried over, and an alignment to the competency's CASE item when it has one. `achievementURI` identifies
+    /// the competency as an achievement of the issuer.
+    public static func credential(id: String, competency: Competency, assertion: CompetencyAssertion, achievementURI: String,
+                                  issuer: Issuer, recipient: Recipient, awardedDate: CalendarDate) -> JSONValue {
+        let description = "\(achievementURI)#level"
+        var level = JSONObject()
+        level["id"] = .string(description)
+        level["type"] = ["ResultDescription"]
+        level["name"] = .string(assertion.levelLabel.map { "Level (\($0))" } ?? "Level")
+        level["resultType"] = "RawScore"
+        level["valueMin"] = "0"
+        if let maximum = assertion.levelMaximum { level["valueMax"] = .string(number(maximum)) }
+        var achievementObject = JSONObject()
+        achievementObject["id"] = .string(achievementURI)
+        achievementObject["type"] = ["Achievement"]
+        achievementObject["achievementType"] = "Competency"
+        achievementObject["name"] = .string(competency.name)
+        achievementObject["description"] = .string(competency.description ?? competency.name)
+        achievementObject["criteria"] = .object(["narrative": .string(
+            "Demonstrated in an assessment\(competency.framework.map { " against the \($0) framework" } ?? "")")])
+        if let item = competency.caseItemURI {
+            achievementObject["alignment"] = [alignment(.init(targetName: competency.name, targetUrl: item,
+                                                              targetFramework: competency.framework, targetType: "CFItem"))]
+        }
+        achievementObject["resultDescription"] = [.object(level)]
+        var result = JSONObject()
+        result["type"] = ["Result"]
+        result["resultDescription"] = .string(description)
+        result["value"] = .string(number(assertion.level))
+        var subject = JSONObject()
+        subject["result"] = [.object(result)]
+        var credential = assemble(id: id, name: competency.name, achievement: achievementObject, subject: subject,
+                                  issuer: issuer, recipient: recipient,
+                                  validFrom: "\(assertion.demonstratedDate ?? awardedDate)T00:00:00Z", validUntil: nil)
+        if !assertion.evidence.isEmpty { credential["evidence"] = .array(assertion.evidence.map(evidence)) }
+        return .object(credential)
+    }
+
+    /// The unsigned credential for a learning experience (a course, assessment, training …): the achievement the
+    /// experience stands for (`humanCode` its code, `creditsAvailable` its credits), the grade as a `LetterGrade`
+    /// result or the score as a `RawScore` result, `creditsEarned` and the activity dates. `achievementURI`
+    /// identifies the course as an achievement of the issuer, the same for every learner who took it.
+    public static func credential(id: String, experience: LearningExperience, achievementURI: String, issuer: Issuer,
+                                  recipient: Recipient, awardedDate: CalendarDate) -> JSONValue {
+        var achievementObject = JSONObject()
+        achievementObject["id"] = .string(achievementURI)
+        achievementObject["type"] = ["Achievement"]
+        achievementObject["achievementType"] = .string(experienceTypes[experience.kind] ?? "Achievement")
+        achievementObject["name"] = .string(experience.title)
+        achievementObject["description"] = .string(experience.title)
+        achievementObject["criteria"] = .object(["narrative": .string("Complete the \(experience.kind.rawValue) with a passing result")])
+        if let code = experience.code { achievementObject["humanCode"] = .string(code) }
+        if let credits = experience.credits { achievementObject["creditsAvailable"] = .number(JSONNumber(credits)) }
+        var subject = JSONObject()
+        var descriptions: [JSONValue] = []
+        var results: [JSONValue] = []
+        if let grade = experience.result?.grade {
+            descriptions.append(.object(["id": .string("\(achievementURI)#grade"), "type": ["ResultDescription"],
+                                         "name": "Grade", "resultType": "LetterGrade"]))
+            results.append(.object(["type": ["Result"], "resultDescription": .string("\(achievementURI)#grade"),
+                                    "value": .string(grade)]))
+        }
+        if let score = experience.result?.score {
+            var description: JSONObject = ["id": .string("\(achievementURI)#score"), "type": ["ResultDescription"],
+                                           "name": "Score", "resultType": "RawScore"]
+            if let maximum = experience.result?.scoreMaximum { description["valueMax"] = .string(number(maximum)) }
+            descriptions.append(.object(description))
+            results.append(.object(["type": ["Result"], "resultDescription": .string("\(achievementURI)#score"),
+                                    "value": .string(number(score))]))
+        }
+        if !descriptions.isEmpty {
+            achievementObject["resultDescription"] = .array(descriptions)
+            subject["result"] = .array(results)
+        }
+        if let credits = experience.credits { subject["creditsEarned"] = .number(JSONNumber(credits)) }
+        if let start = experience.startDate { subject["activityStartDate"] = .string("\(start)T00:00:00Z") }
+        if let end = experience.endDate { subject["activityEndDate"] = .string("\(end)T00:00:00Z") }
+        return .object(assemble(id: id, name: experience.title, achievement: achievementObject, subject: subject,
+                                issuer: issuer, recipient: recipient,
+                                validFrom: "\(experience.endDate ?? awardedDate)T00:00:00Z", validUntil: nil))
+    }
+
+    /// OB 3.0 achievement types for the ELR's experience kinds.
+    static let experienceTypes: [LearningExperience.Kind: String] = [
+        .course: "Course", .program: "LearningProgram", .assessment: "Assessment", .training: "CertificateOfCompletion",
+        .workBasedLearning: "Fieldwork", .apprenticeship: "ApprenticeshipCertificate",
+    ]
+
+    /// The credential around an achievement: contexts, types, issuer profile, recipient, validity, schema.
+    static func assemble(id: String, name: String, achievement: JSONObject, subject extra: JSONObject, issuer: Issuer,
+                         recipient: Recipient, validFrom: String, validUntil: String?) -> JSONObject {
         var subject = JSONObject()
         subject["type"] = ["AchievementSubject"]
         switch recipient {
@@ -92,7 +176,8 @@ public enum OpenBadgeIssuance {
             identity["salt"] = .string(salt)
             subject["identifier"] = [.object(identity)]
         }
-        subject["achievement"] = .object(achievementObject)
+        subject["achievement"] = .object(achievement)
+        for (key, value) in extra { subject[key] = value }
 
         var issuerObject = JSONObject()
         issuerObject["id"] = .string(issuer.id)
@@ -108,12 +193,38 @@ public enum OpenBadgeIssuance {
                                   "https://purl.imsglobal.org/spec/ob/v3p0/extensions.json"]
         credential["id"] = .string(id)
         credential["type"] = ["VerifiableCredential", "OpenBadgeCredential"]
-        credential["name"] = .string(record.title)
+        credential["name"] = .string(name)
         credential["issuer"] = .object(issuerObject)
-        credential["validFrom"] = .string("\(record.awardedDate)T00:00:00Z")
-        if let expires = record.expiresDate { credential["validUntil"] = .string("\(expires)T23:59:59Z") }
+        credential["validFrom"] = .string(validFrom)
+        if let validUntil { credential["validUntil"] = .string(validUntil) }
         credential["credentialSubject"] = .object(subject)
         credential["credentialSchema"] = [.object(["id": .string(schema), "type": "1EdTechJsonSchemaValidator2019"])]
-        return .object(credential)
+        return credential
+    }
+
+    static func alignment(_ alignment: Achievement.Alignment) -> JSONValue {
+        var object = JSONObject()
+        object["type"] = ["Alignment"]
+        object["targetName"] = .string(alignment.targetName)
+        object["targetUrl"] = .string(alignment.targetUrl)
+        if let framework = alignment.targetFramework { object["targetFramework"] = .string(framework) }
+        if let code = alignment.targetCode { object["targetCode"] = .string(code) }
+        if let type = alignment.targetType { object["targetType"] = .string(type) }
+        return .object(object)
+    }
+
+    /// OB 3.0 `Evidence` for an ELR evidence item: its URL as `id`, inline content as `narrative`.
+    static func evidence(_ item: Evidence) -> JSONValue {
+        var object = JSONObject()
+        if let url = item.url { object["id"] = .string(url) }
+        object["type"] = ["Evidence"]
+        if let inline = item.inline { object["narrative"] = .string(inline) }
+        if let description = item.description { object["description"] = .string(description) }
+        return .object(object)
+    }
+
+    /// A number as the string OB result values use: no fraction for whole numbers.
+    static func number(_ value: Double) -> String {
+        value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)
     }
 }

@@ -187,3 +187,66 @@ struct CredentialStatusAPITests {
         }
     }
 }
+
+extension CredentialStatusAPITests {
+    @Test("a demonstrated competency and a completed course become signed badges with their results and evidence",
+          arguments: TestEngine.available)
+    func competencyAndCourseBadges(_ engine: TestEngine) async throws {
+        try await APIHarness.run(engine) { api in
+            let world = try await api.world()
+            _ = try await api.admin(.post, "/api/v1/organizations/\(world.organizationId)/keys")
+            let learner = try await api.send(.post, "/api/v1/learners", key: world.systemKey, json: [
+                "name": ["display": "Ada Lovelace"], "identifiers": [["scheme": "did", "value": "did:example:ada"]],
+            ])["id"] as! String
+            let competency = try await api.admin(.post, "/api/v1/competencies", json: [
+                "name": "Data analysis", "organizationId": world.organizationId, "framework": "Riverside Core Skills",
+                "caseItemURI": "https://case.example/uri/0f1e"])["id"] as! String
+            let assertion = try await api.send(.post, "/api/v1/learners/\(learner)/competencies", key: world.systemKey, json: [
+                "record": ["competencyId": competency, "organizationId": world.organizationId, "level": 4, "levelMaximum": 5,
+                           "evidence": [["url": "https://portfolio.example/ada/analysis", "description": "Capstone report"]]],
+                "provenance": ["sourceRecordId": "assessment-1"]])["id"] as! String
+            let badge = try await api.send(.post, "/api/v1/learners/\(learner)/competencies/\(assertion)/badges",
+                                           key: world.systemKey, json: [:])
+            #expect(badge.status == 201, "\(badge.string)")
+            let credential = badge["verifiableCredential"] as! [String: Any]
+            let subject = credential["credentialSubject"] as! [String: Any]
+            #expect(subject["id"] as? String == "did:example:ada")
+            let achievement = subject["achievement"] as! [String: Any]
+            #expect(achievement["achievementType"] as? String == "Competency")
+            #expect(((achievement["alignment"] as? [[String: Any]])?.first?["targetUrl"] as? String) == "https://case.example/uri/0f1e")
+            #expect(((subject["result"] as? [[String: Any]])?.first?["value"] as? String) == "4")
+            #expect(((credential["evidence"] as? [[String: Any]])?.first?["id"] as? String) == "https://portfolio.example/ada/analysis")
+            let verified = try await api.send(.post, "/credentials/verify", json: ["verifiableCredential": credential])
+            #expect(verified["verified"] as? Bool == true, "\(verified.string)")
+
+            let course = try await api.send(.post, "/api/v1/learners/\(learner)/experiences", key: world.systemKey, json: [
+                "record": ["organizationId": world.organizationId, "kind": "course", "title": "Algorithms", "code": "CS-230",
+                           "status": "completed", "startDate": "2025-09-01", "endDate": "2025-12-15",
+                           "result": ["grade": "A-"], "credits": 4],
+                "provenance": ["sourceRecordId": "enrolment-9"]])["id"] as! String
+            let courseBadge = try await api.send(.post, "/api/v1/learners/\(learner)/experiences/\(course)/badges",
+                                                 key: world.systemKey, json: ["issuerIdentifier": "did:web"])
+            #expect(courseBadge.status == 201, "\(courseBadge.string)")
+            let courseCredential = courseBadge["verifiableCredential"] as! [String: Any]
+            let courseSubject = courseCredential["credentialSubject"] as! [String: Any]
+            #expect((courseSubject["achievement"] as? [String: Any])?["humanCode"] as? String == "CS-230")
+            #expect(courseSubject["creditsEarned"] as? Double == 4)
+            #expect(((courseSubject["result"] as? [[String: Any]])?.first?["value"] as? String) == "A-")
+            #expect(courseCredential["validFrom"] as? String == "2025-12-15T00:00:00Z")
+            #expect(((courseCredential["issuer"] as? [String: Any])?["id"] as? String)?.hasPrefix("did:web:") == true)
+            let courseVerified = try await api.send(.post, "/credentials/verify", json: ["verifiableCredential": courseCredential])
+            #expect(courseVerified["verified"] as? Bool == true, "\(courseVerified.string)")
+
+            let planned = try await api.send(.post, "/api/v1/learners/\(learner)/experiences", key: world.systemKey, json: [
+                "record": ["organizationId": world.organizationId, "kind": "course", "title": "Compilers", "status": "enrolled"],
+                "provenance": ["sourceRecordId": "enrolment-10"]])["id"] as! String
+            let refused = try await api.send(.post, "/api/v1/learners/\(learner)/experiences/\(planned)/badges",
+                                             key: world.systemKey, json: [:])
+            #expect(refused.status == 422)
+            #expect((refused["errors"] as? [[String: String]])?.first?["field"] == "recordId")
+            let noAchievement = try await api.send(.post, "/api/v1/learners/\(learner)/credentials/\(course)/badges",
+                                                   key: world.systemKey, json: [:])
+            #expect(noAchievement.status == 404, "an experience is not found among the credential records")
+        }
+    }
+}
