@@ -298,7 +298,8 @@ struct CredentialRoutes: Sendable {
                                           organizationId: input.organizationId, name: input.name,
                                           description: input.description, criteriaNarrative: input.criteriaNarrative,
                                           achievementType: input.achievementType, image: input.image,
-                                          alignments: input.alignments ?? [], createdAt: now)
+                                          alignments: input.alignments ?? [],
+                                          resultDescriptions: input.resultDescriptions ?? [], createdAt: now)
             try achievement.validate()
             try await database.transaction { tx in
                 guard try await tx.organization(id: achievement.organizationId) != nil else {

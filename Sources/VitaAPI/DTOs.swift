@@ -70,6 +70,7 @@ enum DTO {
         var achievementType: String?
         var image: String?
         var alignments: [Achievement.Alignment]?
+        var resultDescriptions: [Achievement.ResultDescription]?
     }
 
     struct IssueBadge: Decodable {

@@ -26,6 +26,39 @@ public struct Achievement: Codable, Sendable, Equatable {
         }
     }
 
+    /// How a result of the achievement is expressed (OB 3.0 `ResultDescription`): a grade, a score, a level.
+    public struct ResultDescription: Codable, Sendable, Equatable {
+        /// Its name ("Final grade").
+        public var name: String
+        /// The OB 3.0 `ResultType` (`LetterGrade`, `Percent`, `RawScore`, …, or an extension `ext:…`).
+        public var resultType: String
+        /// The values a result may take, in order, when the set is closed.
+        public var allowedValues: [String]?
+        /// The value needed to earn the achievement.
+        public var requiredValue: String?
+        /// The lowest and highest value of a score.
+        public var valueMin: String?
+        /// The highest value of a score.
+        public var valueMax: String?
+
+        /// Creates a result description.
+        public init(name: String, resultType: String, allowedValues: [String]? = nil, requiredValue: String? = nil,
+                    valueMin: String? = nil, valueMax: String? = nil) {
+            self.name = name
+            self.resultType = resultType
+            self.allowedValues = allowedValues
+            self.requiredValue = requiredValue
+            self.valueMin = valueMin
+            self.valueMax = valueMax
+        }
+
+        /// The result types Open Badges 3.0 names (`ResultType` enumeration).
+        public static let knownTypes: Set<String> = [
+            "GradePointAverage", "LetterGrade", "Percent", "PerformanceLevel", "PredictedScore", "RawScore", "Result",
+            "RubricCriterion", "RubricCriterionLevel", "RubricScore", "ScaledScore", "Status",
+        ]
+    }
+
     /// Vita's identifier.
     public var id: String
     /// The achievement's URI in credentials (`urn:uuid:…`), stable for its lifetime.
@@ -44,13 +77,15 @@ public struct Achievement: Codable, Sendable, Equatable {
     public var image: String?
     /// Alignments to competencies.
     public var alignments: [Alignment]
+    /// How results are expressed.
+    public var resultDescriptions: [ResultDescription]
     /// When it was defined.
     public var createdAt: Date
 
     /// Creates an achievement.
     public init(id: String, uri: String, organizationId: String, name: String, description: String,
                 criteriaNarrative: String, achievementType: String? = nil, image: String? = nil,
-                alignments: [Alignment] = [], createdAt: Date) {
+                alignments: [Alignment] = [], resultDescriptions: [ResultDescription] = [], createdAt: Date) {
         self.id = id
         self.uri = uri
         self.organizationId = organizationId
@@ -60,6 +95,7 @@ public struct Achievement: Codable, Sendable, Equatable {
         self.achievementType = achievementType
         self.image = image
         self.alignments = alignments
+        self.resultDescriptions = resultDescriptions
         self.createdAt = createdAt
     }
 
@@ -91,6 +127,32 @@ public struct Achievement: Codable, Sendable, Equatable {
             failures.require(!alignment.targetName.isEmpty, "alignments[\(index)].targetName", "must not be empty")
             failures.require(URLCheck.isAbsolute(alignment.targetUrl), "alignments[\(index)].targetUrl", "must be an absolute URI")
         }
+        for (index, result) in resultDescriptions.enumerated() {
+            let field = "resultDescriptions[\(index)]"
+            failures.require(!result.name.trimmingCharacters(in: .whitespaces).isEmpty, "\(field).name", "must not be empty")
+            let isExtension = result.resultType.hasPrefix("ext:") && result.resultType.count > 4
+            failures.require(ResultDescription.knownTypes.contains(result.resultType) || isExtension, "\(field).resultType",
+                             "must be an Open Badges result type or an extension ext:…")
+            if let required = result.requiredValue, let allowed = result.allowedValues {
+                failures.require(allowed.contains(required), "\(field).requiredValue", "must be one of allowedValues")
+            }
+        }
         try failures.throwIfAny()
+    }
+
+    /// Decodes an achievement; definitions stored before result descriptions existed have none.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        id = try container.decode(String.self, forKey: .id)
+        uri = try container.decode(String.self, forKey: .uri)
+        organizationId = try container.decode(String.self, forKey: .organizationId)
+        name = try container.decode(String.self, forKey: .name)
+        description = try container.decode(String.self, forKey: .description)
+        criteriaNarrative = try container.decode(String.self, forKey: .criteriaNarrative)
+        achievementType = try container.decodeIfPresent(String.self, forKey: .achievementType)
+        image = try container.decodeIfPresent(String.self, forKey: .image)
+        alignments = try container.decodeIfPresent([Alignment].self, forKey: .alignments) ?? []
+        resultDescriptions = try container.decodeIfPresent([ResultDescription].self, forKey: .resultDescriptions) ?? []
+        createdAt = try container.decode(Date.self, forKey: .createdAt)
     }
 }

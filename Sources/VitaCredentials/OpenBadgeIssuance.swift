@@ -64,6 +64,20 @@ public enum OpenBadgeIssuance {
             achievementObject["image"] = .object(["id": .string(image), "type": "Image"])
         }
         if !achievement.alignments.isEmpty { achievementObject["alignment"] = .array(achievement.alignments.map(alignment)) }
+        if !achievement.resultDescriptions.isEmpty {
+            achievementObject["resultDescription"] = .array(achievement.resultDescriptions.enumerated().map { index, result in
+                var object = JSONObject()
+                object["id"] = .string("\(achievement.uri)#result-\(index + 1)")
+                object["type"] = ["ResultDescription"]
+                object["name"] = .string(result.name)
+                object["resultType"] = .string(result.resultType)
+                if let allowed = result.allowedValues { object["allowedValue"] = .array(allowed.map(JSONValue.string)) }
+                if let required = result.requiredValue { object["requiredValue"] = .string(required) }
+                if let minimum = result.valueMin { object["valueMin"] = .string(minimum) }
+                if let maximum = result.valueMax { object["valueMax"] = .string(maximum) }
+                return .object(object)
+            })
+        }
         return .object(assemble(id: id, name: record.title, achievement: achievementObject, subject: JSONObject(),
                                 issuer: issuer, recipient: recipient, validFrom: "\(record.awardedDate)T00:00:00Z",
                                 validUntil: record.expiresDate.map { "\($0)T23:59:59Z" }))

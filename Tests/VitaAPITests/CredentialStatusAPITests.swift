@@ -250,3 +250,39 @@ extension CredentialStatusAPITests {
         }
     }
 }
+
+extension CredentialStatusAPITests {
+    @Test("an achievement's result descriptions are validated and appear in the badges that award it")
+    func achievementResultDescriptions() async throws {
+        try await APIHarness.run(.sqlite) { api in
+            let world = try await api.world()
+            _ = try await api.admin(.post, "/api/v1/organizations/\(world.organizationId)/keys")
+            let bad = try await api.admin(.post, "/api/v1/achievements", json: [
+                "organizationId": world.organizationId, "name": "Nursing licence", "description": "RN",
+                "criteriaNarrative": "Pass the NCLEX", "resultDescriptions": [["name": "Exam", "resultType": "Grade"]]])
+            #expect(bad.status == 422)
+            #expect((bad["errors"] as? [[String: String]])?.first?["field"] == "resultDescriptions[0].resultType")
+            let achievement = try await api.admin(.post, "/api/v1/achievements", json: [
+                "organizationId": world.organizationId, "name": "Nursing licence", "description": "RN",
+                "criteriaNarrative": "Pass the NCLEX", "achievementType": "License",
+                "resultDescriptions": [["name": "Exam", "resultType": "LetterGrade", "allowedValues": ["A", "B", "C"],
+                                        "requiredValue": "C"]]])
+            #expect(achievement.status == 201, "\(achievement.string)")
+            #expect((achievement["resultDescriptions"] as? [[String: Any]])?.count == 1)
+            let learner = try await api.send(.post, "/api/v1/learners", key: world.systemKey, json: [
+                "name": ["display": "Ada"], "identifiers": [["scheme": "did", "value": "did:example:ada"]]])["id"] as! String
+            let record = try await api.send(.post, "/api/v1/learners/\(learner)/credentials", key: world.systemKey, json: [
+                "record": ["organizationId": world.organizationId, "kind": "license", "title": "Registered Nurse",
+                           "awardedDate": "2026-05-01"], "provenance": ["sourceRecordId": "licence-1"]])["id"] as! String
+            let badge = try await api.send(.post, "/api/v1/learners/\(learner)/credentials/\(record)/badges",
+                                           key: world.systemKey, json: ["achievementId": achievement["id"] as! String])
+            #expect(badge.status == 201, "\(badge.string)")
+            let awarded = ((badge["verifiableCredential"] as? [String: Any])?["credentialSubject"] as? [String: Any])?["achievement"] as? [String: Any]
+            let descriptions = awarded?["resultDescription"] as? [[String: Any]] ?? []
+            #expect(descriptions.first?["resultType"] as? String == "LetterGrade")
+            #expect(descriptions.first?["allowedValue"] as? [String] == ["A", "B", "C"])
+            let verified = try await api.send(.post, "/credentials/verify", json: ["verifiableCredential": badge["verifiableCredential"]!])
+            #expect(verified["verified"] as? Bool == true, "\(verified.string)")
+        }
+    }
+}
