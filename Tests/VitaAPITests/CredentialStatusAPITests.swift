@@ -286,3 +286,17 @@ extension CredentialStatusAPITests {
         }
     }
 }
+
+extension CredentialStatusAPITests {
+    @Test("an oversized credential is refused with 413 before it is parsed")
+    func oversizedCredential() async throws {
+        try await APIHarness.run(.sqlite) { api in
+            var credential = CredentialAPITests.credential()
+            credential["description"] = String(repeating: "x", count: 1 << 20)
+            let reply = try await api.send(.post, "/credentials/verify", json: ["verifiableCredential": credential])
+            #expect(reply.status == 413)
+            #expect(reply.contentType == "application/problem+json")
+            #expect((reply["errors"] as? [[String: String]])?.first?["field"] == "body")
+        }
+    }
+}
