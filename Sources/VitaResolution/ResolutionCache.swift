@@ -47,9 +47,6 @@ actor ResolutionCache {
 
     /// Forgets everything.
     func removeAll() { entries.removeAll() }
-
-    /// The number of entries (expired ones included until they are looked up or evicted).
-    var count: Int { entries.count }
 }
 
 extension Duration {

@@ -43,7 +43,4 @@ public struct ResolutionConfiguration: Sendable, Hashable {
         self.maxTTL = maxTTL
         self.failureTTL = failureTTL
     }
-
-    /// Offline mode: no network at all.
-    public static let offline = ResolutionConfiguration(offline: true)
 }

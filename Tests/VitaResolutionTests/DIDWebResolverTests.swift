@@ -49,6 +49,8 @@ struct DIDWebResolverTests {
                 #expect(jwkMethod.publicKey == p256.multikey)
                 #expect(jwkMethod.type == "JsonWebKey")
                 #expect(jwkMethod.relationships == ["authentication"])
+                let fetched = try await resolver.document(for: "\(did)#key-1")
+                #expect(fetched["id"]?.stringValue == did)
                 let root = try await resolver.method("did:web:\(server.didWebDomain)#key-1")
                 #expect(root.controller == "did:web:\(server.didWebDomain)")
                 let missing = await resolutionError { try await resolver.method("\(did)#key-9") }
