@@ -27,6 +27,7 @@ let package = Package(
         .package(url: "https://github.com/vapor/sqlite-kit.git", from: "4.5.0"),
         .package(url: "https://github.com/vapor/postgres-kit.git", from: "2.14.0"),
         .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         // Pure: JSON value type, strict parser, serializer, RFC 8785 canonical form.
@@ -62,6 +63,16 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
                 .product(name: "JWTKit", package: "jwt-kit"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Edge: network resolution for credentials: did:web, https controller documents, status lists over HTTP.
+        .target(
+            name: "VitaResolution",
+            dependencies: [
+                "VitaCredentials",
+                "VitaJSON",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -116,6 +127,7 @@ let package = Package(
                 "VitaJSONLD",
                 "VitaCredentials",
                 "VitaIssuance",
+                "VitaResolution",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -153,6 +165,18 @@ let package = Package(
         // Runs the built `vita` executable: exit codes and messages of the command line.
         .testTarget(name: "VitaCLITests", swiftSettings: swiftSettings),
         .testTarget(name: "VitaCoreTests", dependencies: ["VitaCore"], swiftSettings: swiftSettings),
+        // Runs a real loopback HTTP server (Hummingbird) serving DID documents and status lists.
+        .testTarget(
+            name: "VitaResolutionTests",
+            dependencies: [
+                "VitaJSON",
+                "VitaCredentials",
+                "VitaResolution",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Test support: temporary SQLite and PostgreSQL databases for the storage and API suites.
         .target(
             name: "VitaTestSupport",

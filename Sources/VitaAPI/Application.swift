@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import VitaCore
+import VitaCredentials
 import VitaIssuance
 import VitaStorage
 
@@ -16,13 +17,24 @@ public struct ServerOptions: Sendable {
     /// The URL clients reach Vita at (behind a proxy or load balancer: its public https URL). Status list URLs and
     /// organizations' `did:web`s are built from it; `http://<host>:<port>` when not given.
     public var publicBaseURL: String
+    /// Resolves verification methods of other issuers for `POST /credentials/verify`, after this server's own
+    /// (default: did:key only, offline; `vita serve` passes VitaResolution's did:web/https resolver unless resolution
+    /// is offline).
+    public var verificationMethodResolver: any VerificationMethodResolver
+    /// Fetches other issuers' status lists for `POST /credentials/verify`, after this server's own (default `nil`:
+    /// only this server's lists are checked).
+    public var statusListResolver: (any StatusListResolver)?
 
     /// Creates options.
-    public init(host: String = "127.0.0.1", port: Int = 8080, maxBodySize: Int = 1 << 20, publicBaseURL: String? = nil) {
+    public init(host: String = "127.0.0.1", port: Int = 8080, maxBodySize: Int = 1 << 20, publicBaseURL: String? = nil,
+                verificationMethodResolver: any VerificationMethodResolver = DIDKeyResolver(),
+                statusListResolver: (any StatusListResolver)? = nil) {
         self.host = host
         self.port = port
         self.maxBodySize = maxBodySize
         self.publicBaseURL = publicBaseURL ?? "http://\(host):\(port)"
+        self.verificationMethodResolver = verificationMethodResolver
+        self.statusListResolver = statusListResolver
     }
 }
 
@@ -45,7 +57,9 @@ public struct LearnerAPI {
         AdminRoutes(database: database, gate: gate, reader: reader).register(in: catalog)
         LearnerRoutes(database: database, gate: gate, reader: reader).register(in: catalog)
         let issuer = CredentialIssuer(database: database, vault: vault, publicBaseURL: options.publicBaseURL, clock: clock)
-        CredentialRoutes(database: database, gate: gate, reader: reader, issuer: issuer).register(in: catalog)
+        CredentialRoutes(database: database, gate: gate, reader: reader, issuer: issuer,
+                         remoteResolver: options.verificationMethodResolver, remoteStatusResolver: options.statusListResolver)
+            .register(in: catalog)
 
         catalog.add(Operation(method: .get, path: "/health", operationId: "health", summary: "Liveness",
                               tag: "Service", access: .open, query: [], headers: [], requestSchema: nil,

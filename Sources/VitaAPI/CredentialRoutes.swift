@@ -14,6 +14,9 @@ struct CredentialRoutes: Sendable {
     let gate: AccessGate
     let reader: RequestReader
     let issuer: CredentialIssuer
+    /// Resolves other issuers' verification methods and status lists for the verify endpoint (``ServerOptions``).
+    let remoteResolver: any VerificationMethodResolver
+    let remoteStatusResolver: (any StatusListResolver)?
 
     func register(in catalog: RouteCatalog) {
         registerKeys(in: catalog)
@@ -50,9 +53,10 @@ struct CredentialRoutes: Sendable {
     }
 
     /// The verifier the API uses: this server's own did:web issuers and status lists resolve from the database,
-    /// `did:key` offline.
+    /// `did:key` offline; other issuers' methods and lists through the remote resolvers (VitaResolution in `vita serve`).
     var verifier: CredentialVerifier {
-        CredentialVerifier(resolver: issuer.localResolver, clock: gate.clock, statusResolver: issuer.localStatusResolver)
+        CredentialVerifier(resolver: ChainedVerificationMethodResolver([issuer.localResolver, remoteResolver]), clock: gate.clock,
+                           statusResolver: LocalFirstStatusListResolver(local: issuer.localStatusResolver, remote: remoteStatusResolver))
     }
 
     private func registerKeys(in catalog: RouteCatalog) {
@@ -422,5 +426,18 @@ struct CredentialRoutes: Sendable {
                               contentType: String = "application/json") -> Response {
         Response(status: status, headers: [.contentType: contentType],
                  body: .init(byteBuffer: ByteBuffer(bytes: value.serialized())))
+    }
+}
+
+/// This server's own status lists from the database; any other URL from `remote`, when one is configured.
+struct LocalFirstStatusListResolver: StatusListResolver {
+    let local: any StatusListResolver
+    let remote: (any StatusListResolver)?
+
+    func statusList(at url: String) async throws(CredentialError) -> JSONValue {
+        do { return try await local.statusList(at: url) } catch {
+            guard let remote else { throw error }
+            return try await remote.statusList(at: url)
+        }
     }
 }

@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import VitaAPI
 import VitaCore
+import VitaResolution
 import VitaStorage
 
 struct Serve: AsyncParsableCommand {
@@ -22,18 +23,25 @@ struct Serve: AsyncParsableCommand {
             let logger = makeLogger("vita")
             let location = try storage.location()
             let vault = try storage.keyVault()
+            let resolutionConfiguration = try Resolution.configuration(offline: false)
             let database = try await storage.open(logger: logger)
+            let resolution = ResolutionHTTPClient(configuration: resolutionConfiguration)
             logger.info("Vita serving on http://\(host):\(port) with \(location)")
+            logger.info("Network resolution of did:web, https keys and status lists is \(resolution.configuration.offline ? "off (VITA_OFFLINE_RESOLUTION)" : "on")")
             let app = buildApplication(database: database, vault: vault,
                                        options: ServerOptions(host: host, port: port, maxBodySize: maxBodySize,
-                                                              publicBaseURL: base),
+                                                              publicBaseURL: base,
+                                                              verificationMethodResolver: resolution.verificationMethodResolver,
+                                                              statusListResolver: resolution.statusListResolver),
                                        logger: logger)
             do {
                 try await app.runService()
             } catch {
+                try? await resolution.shutdown()
                 try? await database.shutdown()
                 throw CommandFailure("the server stopped: \(error)")
             }
+            try? await resolution.shutdown()
             try await database.shutdown()
         }
     }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import VitaCredentials
 import VitaJSON
+import VitaResolution
 
 /// Reads a file, or standard input for `-`.
 func readInput(_ path: String) throws -> [UInt8] {
@@ -121,20 +122,27 @@ struct Verify: AsyncParsableCommand {
         discussion: "Exit status: 0 verified, 1 not verified, 2 unusable input.")
 
     @Flag(help: "Print the report as JSON.") var json = false
+    @Flag(help: "Resolve nothing over the network (did:web, https keys and status lists fail; did:key works). Also $VITA_OFFLINE_RESOLUTION.")
+    var offline = false
     @Argument(help: "The credential (JSON file, or - for standard input).") var credential: String
 
     func run() async throws {
         let input: [UInt8]
+        let resolutionConfiguration: ResolutionConfiguration
         do {
             input = try readInput(credential)
             // Anything but a compact JWS must be strict JSON: say where it breaks, exit 2.
             let text = String(decoding: input, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
             if text.split(separator: ".").count != 3 || text.hasPrefix("{") { _ = try parseCredential(credential, bytes: input) }
+            resolutionConfiguration = try Resolution.configuration(offline: offline)
         } catch {
             FileHandle.standardError.write(Data("vita: \(CommandFailure.describe(error))\n".utf8))
             throw ExitCode(2)
         }
-        let report = await CredentialVerifier().verify(input: input)
+        let resolution = ResolutionHTTPClient(configuration: resolutionConfiguration)
+        let report = await CredentialVerifier(resolver: resolution.verificationMethodResolver,
+                                              statusResolver: resolution.statusListResolver).verify(input: input)
+        try? await resolution.shutdown()
         if json {
             print(report.json.serializedString(options: JSONWriteOptions(prettyPrinted: true)))
         } else {

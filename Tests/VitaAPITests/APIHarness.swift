@@ -28,16 +28,17 @@ struct APIHarness: Sendable {
     let adminKey: String
     let database: VitaDatabase
 
-    /// Runs `body` against the real router on a fresh database on `engine`; `clock` is injectable.
+    /// Runs `body` against the real router on a fresh database on `engine`; `clock` and `options` are injectable
+    /// (`options` replaces `maxBodySize` when given).
     static func run(_ engine: TestEngine, maxBodySize: Int = 1 << 20,
-                    clock: @escaping @Sendable () -> Date = { Date() },
+                    clock: @escaping @Sendable () -> Date = { Date() }, options: ServerOptions? = nil,
                     _ body: @escaping @Sendable (APIHarness) async throws -> Void) async throws {
         try await TestDatabase.with(engine) { test in
             let id = EntityID.make("adm")
             let (key, hash) = APIKeys.make(ownerId: id)
             try await test.database.transaction { try await $0.insertAdminKey(id: id, keyHash: hash, at: Date()) }
             let api = LearnerAPI(database: test.database, vault: try KeyVault(base64: KeyVault.generateMasterKey()),
-                                 options: .init(maxBodySize: maxBodySize), clock: clock)
+                                 options: options ?? .init(maxBodySize: maxBodySize), clock: clock)
             let app = Application(router: api.router)
             try await app.test(.router) { client in
                 try await body(APIHarness(client: client, adminKey: key, database: test.database))

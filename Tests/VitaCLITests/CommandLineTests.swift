@@ -106,6 +106,18 @@ struct CommandLineTests {
         #expect(refused.status == 1)
     }
 
+    @Test("verify --offline names offline mode as the reason a did:web method is not resolved, without the network")
+    func verifyOffline() throws {
+        let didWeb = credential.replacingOccurrences(of: "\"name\":\"Algorithms\",", with: """
+            "name":"Algorithms","issuer":"did:web:issuer.example","proof":{"type":"DataIntegrityProof",
+            "cryptosuite":"eddsa-rdfc-2022","created":"2026-01-01T00:00:00Z","proofPurpose":"assertionMethod",
+            "verificationMethod":"did:web:issuer.example#key-1","proofValue":"z3FXQjecWufY46yg5abdVZsXqLhxhueuSoZgNSARiKBk"},
+            """)
+        let report = try VitaProcess.run(["verify", "--offline", "-"], input: didWeb, in: folder)
+        #expect(report.status == 1)
+        #expect(report.output.contains("offline mode: did:web resolution disabled"), "\(report.output)")
+    }
+
     @Test("unusable input gives a message and exit 2 for verify, a message and exit 1 elsewhere")
     func badInput() throws {
         let verify = try VitaProcess.run(["verify", "-"], input: "{\"a\":", in: folder)
