@@ -136,10 +136,13 @@ public struct CredentialIssuer: Sendable {
     }
 
     /// The identity that signs as `issuer` for the organization: the key whose `did:key` it is (even when retired,
-    /// so that its status lists stay current), or the current key for the organization's `did:web`.
+    /// so that its status lists stay current), or for a `did:web` the organization's current key, named under that
+    /// DID exactly as stored (not re-derived from the configured public URL).
     func signingIdentity(_ tx: StoreTransaction, issuer: String, organizationId: String) async throws -> SigningIdentity {
         if issuer.hasPrefix("did:web:") {
-            return try await signingIdentity(tx, organizationId: organizationId, identifier: .didWeb)
+            let current = try await signingIdentity(tx, organizationId: organizationId, identifier: .didKey)
+            return SigningIdentity(organizationId: organizationId, key: current.key, issuer: issuer,
+                                   verificationMethod: "\(issuer)#\(current.key.id)", keyPair: current.keyPair)
         }
         guard let (key, sealed) = try await tx.issuerKey(did: issuer, organizationId: organizationId),
               key.algorithm == "Ed25519" else {

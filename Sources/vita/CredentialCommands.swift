@@ -157,7 +157,7 @@ func parseCredential(_ path: String, bytes: [UInt8]? = nil) throws -> JSONValue 
     let bytes = try bytes ?? readInput(path)
     do {
         return try JSONValue(parsing: bytes)
-    } catch let error as JSONError {
+    } catch {
         throw CommandFailure("\(path == "-" ? "standard input" : path) is not valid JSON: \(error)")
     }
 }

@@ -257,7 +257,7 @@ struct Credentials: AsyncParsableCommand {
                 guard !(suspend && unsuspend) else { throw CommandFailure("give at most one of --suspend and --unsuspend") }
                 let vault = try storage.keyVault()
                 let database = try await storage.open(logger: makeLogger("vita"))
-                // Re-signing a list needs no public URL: the list keeps the URL it was created with.
+                // Re-signing a list needs no public URL: the list keeps its URL and the issuer id it was created with.
                 let issuer = CredentialIssuer(database: database, vault: vault, publicBaseURL: "http://127.0.0.1")
                 let purpose: StatusPurpose = suspend || unsuspend ? .suspension : .revocation
                 let action = suspend ? "suspend" : unsuspend ? "unsuspend" : "revoke"

@@ -235,12 +235,16 @@ struct CredentialIssuerTests {
                 let report = await Self.verifier(world).verify(credential)
                 #expect(report.verdict == .valid, "\(report)")
             }
-            // The list of the did:web issuer is re-signed by the current key after the rotation.
+            // The list of the did:web issuer is re-signed by the current key after the rotation, under the issuer id
+            // it was created with — even by a process configured with another public URL (`vita credentials revoke`).
+            let elsewhere = CredentialIssuer(database: test.database, vault: world.issuer.vault, publicBaseURL: "http://127.0.0.1")
             _ = try await test.database.transaction { tx in
-                try await world.issuer.changeStatus(tx, credentialId: before.credentialId, purpose: .revocation, isSet: true,
-                                                    reason: nil)
+                try await elsewhere.changeStatus(tx, credentialId: before.credentialId, purpose: .revocation, isSet: true,
+                                                 reason: nil)
             }
-            #expect(await Self.verifier(world).verify(before.credential).verdict == .invalid)
+            let revoked = await Self.verifier(world).verify(before.credential)
+            #expect(revoked.verdict == .invalid)
+            #expect(Self.statusCheck(revoked).contains { $0.contains("revoked") }, "\(revoked)")
         }
     }
 
