@@ -106,10 +106,14 @@ extension CredentialVerifier {
         return report
     }
 
-    /// Verifies bytes that hold either a JSON credential or a compact VC-JWT (as extracted
-    /// from a baked PNG/SVG, uploaded, or received over an API): JSON if the first
+    /// Verifies bytes that hold a JSON credential, a compact VC-JWT, or a baked PNG/SVG
+    /// image (uploaded, or received over an API): a PNG by its signature or an SVG by a
+    /// leading `<` is unbaked (``verify(bakedImage:format:knownKeys:)``); JSON if the first
     /// non-blank byte is `{`; a JSON string holding a JWT is unwrapped; otherwise a JWT.
     public func verify(input: [UInt8], knownKeys: [VCJWTKnownKey] = []) async -> VerificationReport {
+        if let image = BadgeBaking.ImageFormat(sniffing: input) {
+            return await verify(bakedImage: input, format: image, knownKeys: knownKeys)
+        }
         let blank: Set<UInt8> = [0x20, 0x09, 0x0a, 0x0d]
         let bom: [UInt8] = [0xef, 0xbb, 0xbf]
         let body = input.starts(with: bom) ? Array(input.dropFirst(3)) : input

@@ -460,42 +460,16 @@ struct VCJWTTests {
 
     // MARK: - 1EdTech validator fixtures
 
-    /// The token in a fixture: a `.jwt` file, or baked into PNG (iTXt `openbadgecredential`) / SVG (`<openbadges:credential>`).
+    /// The token in a fixture: a `.jwt` file, or baked into a PNG/SVG (extracted with ``BadgeBaking``).
     static func token(_ path: String) throws -> String {
         let bytes = try Fixtures.bytes(path)
-        if path.hasSuffix(".png") {
-            var i = 8
-            while i + 12 <= bytes.count {
-                let n = Int(bytes[i]) << 24 | Int(bytes[i + 1]) << 16 | Int(bytes[i + 2]) << 8 | Int(bytes[i + 3])
-                let type = String(decoding: bytes[(i + 4)..<(i + 8)], as: UTF8.self)
-                let data = Array(bytes[(i + 8)..<(i + 8 + n)])
-                if type == "iTXt", data.starts(with: Array("openbadgecredential\0".utf8)) {
-                    var j = "openbadgecredential\0".utf8.count + 2
-                    for _ in 0..<2 { while data[j] != 0 { j += 1 }; j += 1 }
-                    return String(decoding: data[j...], as: UTF8.self)
-                }
-                i += 12 + n
-            }
-            throw CredentialError(.malformedDocument, "no openbadgecredential iTXt chunk")
+        guard path.hasSuffix(".png") || path.hasSuffix(".svg") else {
+            return String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         }
-        let text = String(decoding: bytes, as: UTF8.self)
-        if path.hasSuffix(".svg") {
-            guard let open = text.range(of: "<openbadges:credential"), let gt = text.range(of: ">", range: open.upperBound..<text.endIndex) else {
-                throw CredentialError(.malformedDocument, "no openbadges:credential element")
-            }
-            // OB 2.0-style baking: the token in a `verify` attribute.
-            let tag = text[open.upperBound..<gt.lowerBound]
-            if let v = tag.range(of: "verify=\""), let end = tag.range(of: "\"", range: v.upperBound..<tag.endIndex) {
-                return String(tag[v.upperBound..<end.lowerBound])
-            }
-            guard let close = text.range(of: "</openbadges:credential>", range: gt.upperBound..<text.endIndex) else {
-                throw CredentialError(.malformedDocument, "no openbadges:credential element")
-            }
-            var inner = String(text[gt.upperBound..<close.lowerBound])
-            if let s = inner.range(of: "<![CDATA["), let e = inner.range(of: "]]>") { inner = String(inner[s.upperBound..<e.lowerBound]) }
-            return inner.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard case .compactJWS(let token) = try BadgeBaking.unbake(bytes).credential else {
+            throw CredentialError(.malformedDocument, "\(path) holds a JSON credential, not a VC-JWT")
         }
-        return text.trimmingCharacters(in: .whitespacesAndNewlines)
+        return token
     }
 
     func compareFixtures(_ folder: String) async throws -> (agreed: Int, compared: Int) {

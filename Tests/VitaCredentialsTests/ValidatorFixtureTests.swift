@@ -20,33 +20,14 @@ struct ValidatorFixtureTests {
         return nil
     }
 
-    /// The credential in a fixture file: JSON, or baked into PNG (iTXt `openbadgecredential`) or SVG (`<openbadges:credential>`).
+    /// The credential in a fixture file: JSON, or baked into a PNG/SVG (extracted with ``BadgeBaking``).
     static func credential(_ path: String) throws -> JSONValue {
         let bytes = try Fixtures.bytes(path)
-        if path.hasSuffix(".png") {
-            var i = 8
-            while i + 12 <= bytes.count {
-                let n = Int(bytes[i]) << 24 | Int(bytes[i + 1]) << 16 | Int(bytes[i + 2]) << 8 | Int(bytes[i + 3])
-                let type = String(decoding: bytes[(i + 4)..<(i + 8)], as: UTF8.self)
-                let data = Array(bytes[(i + 8)..<(i + 8 + n)])
-                if type == "iTXt", data.starts(with: Array("openbadgecredential\0".utf8)) {
-                    // keyword\0, compression flag, method, language\0, translated keyword\0, text
-                    var j = "openbadgecredential\0".utf8.count + 2
-                    for _ in 0..<2 { while data[j] != 0 { j += 1 }; j += 1 }
-                    return try JSONValue(parsing: Array(data[j...]))
-                }
-                i += 12 + n
-            }
-            throw CredentialError(.malformedDocument, "no openbadgecredential iTXt chunk")
+        guard path.hasSuffix(".png") || path.hasSuffix(".svg") else { return try JSONValue(parsing: bytes) }
+        guard case .json(let credential) = try BadgeBaking.unbake(bytes).credential else {
+            throw CredentialError(.malformedDocument, "\(path) holds a VC-JWT, not a JSON credential")
         }
-        if path.hasSuffix(".svg") {
-            let text = String(decoding: bytes, as: UTF8.self)
-            guard let start = text.range(of: "<![CDATA["), let end = text.range(of: "]]>", range: start.upperBound..<text.endIndex) else {
-                throw CredentialError(.malformedDocument, "no CDATA credential")
-            }
-            return try JSONValue(parsing: String(text[start.upperBound..<end.lowerBound]))
-        }
-        return try JSONValue(parsing: bytes)
+        return credential
     }
 
     /// Does Vita's proof outcome agree with an EXPECTED.json proof entry?
