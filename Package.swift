@@ -140,7 +140,10 @@ let package = Package(
         ),
         .executableTarget(
             name: "vita-bench",
-            dependencies: ["VitaJSON", "VitaJSONLD"],
+            dependencies: [
+                "VitaJSON", "VitaJSONLD", "VitaCredentials",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "VitaJSONTests", dependencies: ["VitaJSON"], swiftSettings: swiftSettings),

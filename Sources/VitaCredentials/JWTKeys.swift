@@ -483,3 +483,14 @@ enum PKCS1 {
         return fields
     }
 }
+
+extension VCJWTPublicKey {
+    /// Whether `jws` carries a valid signature by this key over its signing input — the
+    /// signature alone (the algorithm is the key's; no header, claim or credential checks:
+    /// ``CredentialVerifier/verify(jwt:knownKeys:)`` does those). For benchmarks and for
+    /// callers that have already checked the rest.
+    public func verifiesSignature(of jws: CompactJWS) async -> Bool {
+        guard let algorithm = try? await jwtKitAlgorithm() else { return false }
+        return (try? algorithm.verify(jws.signature, signs: jws.signingInput)) == true
+    }
+}
