@@ -98,10 +98,9 @@ enum PNGDatastream {
         }
     }
 
-    /// The fields of an iTXt chunk (§11.3.4.5): keyword, compression flag and method, language
-    /// tag, translated keyword (each text field null-terminated), then the text.
+    /// The fields of an iTXt chunk (§11.3.4.5) after the keyword, compression flag and method,
+    /// language tag and translated keyword (each text field null-terminated): what baking reads.
     struct InternationalText {
-        var keyword: ArraySlice<UInt8>
         var compressionFlag: UInt8
         var compressionMethod: UInt8
         var text: ArraySlice<UInt8>
@@ -130,7 +129,6 @@ enum PNGDatastream {
                 }
                 i = zero + 1
             }
-            self.keyword = keyword
             text = data[i...]
         }
     }
@@ -183,6 +181,9 @@ enum PNGDatastream {
                 case 0: break
                 case 1: throw CredentialError(.compressedBakedCredential, "the openbadgecredential iTXt chunk is compressed; OB 3.0 forbids compression")
                 default: throw CredentialError(.corruptBakedCredential, "the openbadgecredential iTXt chunk has compression flag \(itxt.compressionFlag) (must be 0)")
+                }
+                guard itxt.compressionMethod == 0 else {
+                    throw CredentialError(.corruptBakedCredential, "the openbadgecredential iTXt chunk names compression method \(itxt.compressionMethod) (PNG defines only 0)")
                 }
                 guard String(validating: itxt.text, as: UTF8.self) != nil else {
                     throw CredentialError(.corruptBakedCredential, "the openbadgecredential iTXt text is not UTF-8")

@@ -254,6 +254,7 @@ struct BadgeBakingTests {
         for data in [Array("openbadgecredential".utf8) + [0, 0],
                      Array("openbadgecredential".utf8) + [0, 0, 0, 0x65, 0x6E],
                      Array("openbadgecredential".utf8) + [0, 2, 0, 0, 0] + Array("a.b.c".utf8),
+                     Array("openbadgecredential".utf8) + [0, 0, 7, 0, 0] + Array("a.b.c".utf8),
                      Array("openbadgecredential".utf8) + [0, 0, 0, 0, 0] + Array("{\"a\":".utf8),
                      Array("openbadgecredential".utf8) + [0, 0, 0, 0, 0] + Array("not a credential".utf8),
                      Array("openbadgecredential".utf8) + [0, 0, 0, 0, 0] + [0xFF, 0xFE],
