@@ -9,6 +9,8 @@
 /// expands external entities and never reads past the end of the input.
 enum SVGBaking {
     static let bom: [UInt8] = [0xEF, 0xBB, 0xBF]
+    /// Element nesting beyond this is refused (namespace lookups walk the open elements).
+    static let maxDepth = 1000
 
     static func isBlank(_ c: UInt8) -> Bool { c == 0x20 || c == 0x09 || c == 0x0A || c == 0x0D }
 
@@ -270,6 +272,9 @@ enum SVGBaking {
         while let item = try scanner.nextItem() {
             switch item {
             case .start(let tag):
+                guard scopes.count < maxDepth else {
+                    throw CredentialError(.corruptImage, "the SVG nests elements deeper than \(maxDepth) levels")
+                }
                 scopes.append(tag.namespaceDeclarations)
                 if tag.localName == "credential", let prefix = tag.prefix, resolve(prefix) == BadgeBaking.svgNamespace {
                     return tag

@@ -310,6 +310,8 @@ struct BadgeBakingTests {
         #expect(Self.code { try BadgeBaking.bake(.json(json), intoSVG: ob2) } == .corruptImage)
         #expect(Self.code { try BadgeBaking.unbake(svg: ob2) } == .noBakedCredential)
         #expect(Self.code { try BadgeBaking.unbake(svg: baked, limits: .init(maxImageBytes: 100)) } == .imageTooLarge)
+        let deep = "<svg>" + String(repeating: "<g>", count: 1200) + String(repeating: "</g>", count: 1200) + "</svg>"
+        #expect(Self.code { try BadgeBaking.unbake(svg: Array(deep.utf8)) } == .corruptImage)
     }
 
     @Test("verify(input:) reports a broken baked image as a failed format check naming the container")
