@@ -60,7 +60,7 @@ struct Sign: AsyncParsableCommand {
 
     @Option(help: "The key file (Multikey JSON with secretKeyMultibase, or a private JWK).") var key: String
     @Option(help: "eddsa-rdfc-2022, eddsa-jcs-2022 or vc-jwt.") var suite = "eddsa-rdfc-2022"
-    @Argument(help: "The credential (JSON file, or - for standard input).") var credential: String
+    @Argument(help: "The credential (JSON, JWT, PNG or SVG file, or - for standard input).") var credential: String
 
     func run() async throws {
         try await reportingFailures {
@@ -118,22 +118,24 @@ struct Sign: AsyncParsableCommand {
 
 struct Verify: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Verify a credential (JSON with an embedded proof, or a compact VC-JWT) and print the report.",
+        abstract: "Verify a credential (JSON with an embedded proof, a compact VC-JWT, or a baked PNG/SVG badge) and print the report.",
         discussion: "Exit status: 0 verified, 1 not verified, 2 unusable input.")
 
     @Flag(help: "Print the report as JSON.") var json = false
     @Flag(help: "Resolve nothing over the network (did:web, https keys and status lists fail; did:key works). Also $VITA_OFFLINE_RESOLUTION.")
     var offline = false
-    @Argument(help: "The credential (JSON file, or - for standard input).") var credential: String
+    @Argument(help: "The credential (JSON, JWT, PNG or SVG file, or - for standard input).") var credential: String
 
     func run() async throws {
         let input: [UInt8]
         let resolutionConfiguration: ResolutionConfiguration
         do {
             input = try readInput(credential)
-            // Anything but a compact JWS must be strict JSON: say where it breaks, exit 2.
-            let text = String(decoding: input, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-            if text.split(separator: ".").count != 3 || text.hasPrefix("{") { _ = try parseCredential(credential, bytes: input) }
+            // Anything but a baked image or a compact JWS must be strict JSON: say where it breaks, exit 2.
+            if BadgeBaking.ImageFormat(sniffing: input) == nil {
+                let text = String(decoding: input, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+                if text.split(separator: ".").count != 3 || text.hasPrefix("{") { _ = try parseCredential(credential, bytes: input) }
+            }
             resolutionConfiguration = try Resolution.configuration(offline: offline)
         } catch {
             FileHandle.standardError.write(Data("vita: \(CommandFailure.describe(error))\n".utf8))
@@ -159,5 +161,33 @@ func parseCredential(_ path: String, bytes: [UInt8]? = nil) throws -> JSONValue 
         return try JSONValue(parsing: bytes)
     } catch {
         throw CommandFailure("\(path == "-" ? "standard input" : path) is not valid JSON: \(error)")
+    }
+}
+
+struct Bake: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Bake a credential (JSON or VC-JWT) into a PNG or SVG badge image, per the Open Badges 3.0 baking rules.",
+        discussion: "The credential is not verified here; `vita verify` reads the baked image back.")
+
+    @Argument(help: "The credential (JSON file or a file holding a compact VC-JWT, or - for standard input).") var credential: String
+    @Option(help: "The PNG or SVG image to bake into (it must not carry a credential already).") var image: String
+    @Option(help: "Where to write the baked image.") var output: String
+
+    func run() async throws {
+        try await reportingFailures {
+            let bytes = try readInput(credential)
+            let text = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            let baked: BakedCredential = text.hasPrefix("{") ? .json(try parseCredential(credential, bytes: bytes))
+                : .compactJWS(text)
+            guard let picture = FileManager.default.contents(atPath: image) else { throw CommandFailure("cannot read \(image)") }
+            do {
+                let (_, result) = try BadgeBaking.bake(baked, into: Array(picture))
+                guard FileManager.default.createFile(atPath: output, contents: Data(result)) else {
+                    throw CommandFailure("cannot write \(output)")
+                }
+            } catch let error as CredentialError {
+                throw CommandFailure("cannot bake into \(image): \(error.reason)")
+            }
+        }
     }
 }

@@ -217,3 +217,35 @@ extension CommandLineTests {
         #expect(single.error.contains("give --learner, --record and --achievement"))
     }
 }
+
+extension CommandLineTests {
+    @Test("a signed credential baked into an SVG and into a PNG verifies from the image; a non-image is refused")
+    func bakeAndVerify() throws {
+        let key = try VitaProcess.run(["keys", "generate"], in: folder)
+        try key.output.write(to: folder.appendingPathComponent("key.json"), atomically: true, encoding: .utf8)
+        let signed = try VitaProcess.run(["sign", "--key", "key.json", "-"], input: credential, in: folder)
+        try signed.output.write(to: folder.appendingPathComponent("signed.json"), atomically: true, encoding: .utf8)
+        let svg = #"<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10"/></svg>"#
+        try svg.write(to: folder.appendingPathComponent("badge.svg"), atomically: true, encoding: .utf8)
+        // A 1×1 grey PNG: signature, IHDR, IDAT (zlib of one filter byte and one pixel), IEND.
+        let png: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A,
+                            0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01,
+                            0x08, 0x00, 0x00, 0x00, 0x00, 0x3A, 0x7E, 0x9B, 0x55,
+                            0x00, 0x00, 0x00, 0x0A, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0x68, 0x00, 0x00, 0x00, 0x82,
+                            0x00, 0x81, 0x77, 0xCD, 0x72, 0xB6,
+                            0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82]
+        try Data(png).write(to: folder.appendingPathComponent("badge.png"))
+        for picture in ["badge.svg", "badge.png"] {
+            let baked = try VitaProcess.run(["bake", "signed.json", "--image", picture, "--output", "baked-\(picture)"], in: folder)
+            #expect(baked.status == 0, "\(baked.error)")
+            let verified = try VitaProcess.run(["verify", "baked-\(picture)"], in: folder)
+            #expect(verified.status == 0, "\(picture): \(verified.output) \(verified.error)")
+            #expect(verified.output.contains("baked \(picture.hasSuffix("png") ? "PNG" : "SVG")"))
+            let again = try VitaProcess.run(["bake", "signed.json", "--image", "baked-\(picture)", "--output", "twice"], in: folder)
+            #expect(again.status == 1)
+            #expect(again.error.contains("cannot bake"))
+        }
+        let notImage = try VitaProcess.run(["bake", "signed.json", "--image", "signed.json", "--output", "x"], in: folder)
+        #expect(notImage.status == 1)
+    }
+}
