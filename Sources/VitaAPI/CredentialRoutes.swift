@@ -284,9 +284,9 @@ struct CredentialRoutes: Sendable {
     }
 
     private func option<T>(_ options: JSONObject, _ name: String, _ parse: (String) -> T?, default fallback: T,
-                           _ reason: String) throws -> T {
+                           _ reason: String, prefix: String = "options.") throws -> T {
         guard let value = options[name] else { return fallback }
-        guard let parsed = value.stringValue.flatMap(parse) else { throw Problem.badRequest("options.\(name)", reason) }
+        guard let parsed = value.stringValue.flatMap(parse) else { throw Problem.badRequest("\(prefix)\(name)", reason) }
         return parsed
     }
 
@@ -381,6 +381,63 @@ struct CredentialRoutes: Sendable {
                 response["verifiableCredential"] = issued.credential
                 return jsonResponse(.object(response), status: .created)
             }
+        }
+        catalog.add(Operation(method: .post, path: "/api/v1/learners/{learnerId}/clr", operationId: "issueClr",
+                              summary: "Issue the learner's CLR 2.0 ClrCredential from the organization's records: every completed experience, competency and badge as a nested, individually signed AchievementCredential, with isPartOf associations",
+                              tag: "Credentials", access: .principal, query: [], headers: [],
+                              requestSchema: "IssueClr", success: (201, "IssuedClr"),
+                              errors: [400, 401, 403, 404, 413, 422])) { request, context in
+            let learnerId = try reader.id(context, "learnerId", prefix: "lrn", what: "learner")
+            let principal = context.principal!
+            var request = request
+            let buffer = try await request.collectBody(upTo: reader.maxBodySize)
+            let body = buffer.readableBytes > 0 ? try parseObject(Array(buffer.readableBytesView)) : JSONObject()
+            let organizationId = try issuingOrganization(body["organizationId"], principal: principal, field: "organizationId")
+            let identifier = try option(body, "issuerIdentifier", CredentialIssuer.IssuerIdentifier.init(rawValue:),
+                                        default: .didKey, "must be did:key or did:web", prefix: "")
+            let name = body["name"]?.stringValue ?? "Comprehensive Learner Record"
+            guard !name.trimmingCharacters(in: .whitespaces).isEmpty, name.count <= 500 else {
+                throw Problem.badRequest("name", "must be 1 to 500 characters")
+            }
+            // The records a CLR is made of are read under the agreements; what is issued is written as credentials.
+            try await gate.withAccess(principal, learnerId: learnerId, categories: [.experiences, .competencies, .credentials],
+                                      permission: .read, action: "records.read") { tx, grant in
+                guard try await tx.learner(id: learnerId) != nil else { throw Problem.notFound("learner") }
+                guard grant.providers?.contains(organizationId) ?? true else {
+                    throw Problem.forbidden("no agreement lets this system read the organization's records of the learner")
+                }
+            }
+            let issued = try await gate.withAccess(principal, learnerId: learnerId, categories: [.credentials],
+                                                   permission: .write, action: "clr.issue",
+                                                   recordOrganizationId: organizationId) { tx, _ in
+                let identity = try await issuer.signingIdentity(tx, organizationId: organizationId, identifier: identifier)
+                return try await issuer.issueClr(tx, learnerId: learnerId, identity: identity, name: name)
+            }
+            var response = JSONObject()
+            response["id"] = .string(issued.stored.id)
+            response["included"] = .number(JSONNumber(issued.included))
+            response["newlyIssued"] = .number(JSONNumber(issued.newlyIssued))
+            response["verifiableCredential"] = issued.credential
+            return jsonResponse(.object(response), status: .created)
+        }
+        catalog.add(Operation(method: .get, path: "/api/v1/learners/{learnerId}/clrs", operationId: "listIssuedClrs",
+                              summary: "The CLRs Vita issued about the learner", tag: "Credentials",
+                              access: .principal, query: [], headers: [], requestSchema: nil,
+                              success: (200, "IssuedClrList"), errors: [401, 403, 404])) { _, context in
+            let learnerId = try reader.id(context, "learnerId", prefix: "lrn", what: "learner")
+            let clrs = try await gate.withAccess(context.principal!, learnerId: learnerId, categories: [.credentials],
+                                                 permission: .read, action: "records.read") { tx, grant in
+                guard try await tx.learner(id: learnerId) != nil else { throw Problem.notFound("learner") }
+                return try await tx.issuedClrs(learnerId: learnerId, organizations: grant.providers)
+            }
+            let items: [JSONValue] = clrs.map { clr in
+                var object = JSONObject()
+                object["id"] = .string(clr.id)
+                object["organizationId"] = .string(clr.organizationId)
+                object["verifiableCredential"] = (try? JSONValue(parsing: clr.body)) ?? .null
+                return .object(object)
+            }
+            return jsonResponse(.object(["items": .array(items)]), status: .ok)
         }
         catalog.add(Operation(method: .get, path: "/api/v1/learners/{learnerId}/badges", operationId: "listIssuedBadges",
                               summary: "The signed credentials Vita issued to the learner", tag: "Credentials",

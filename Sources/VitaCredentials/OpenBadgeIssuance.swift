@@ -132,7 +132,7 @@ public enum OpenBadgeIssuance {
         var achievementObject = JSONObject()
         achievementObject["id"] = .string(achievementURI)
         achievementObject["type"] = ["Achievement"]
-        achievementObject["achievementType"] = .string(experienceTypes[experience.kind] ?? "Achievement")
+        achievementObject["achievementType"] = .string(achievementType(for: experience.kind))
         achievementObject["name"] = .string(experience.title)
         achievementObject["description"] = .string(experience.title)
         achievementObject["criteria"] = .object(["narrative": .string("Complete the \(experience.kind.rawValue) with a passing result")])
@@ -165,6 +165,11 @@ public enum OpenBadgeIssuance {
         return .object(assemble(id: id, name: experience.title, achievement: achievementObject, subject: subject,
                                 issuer: issuer, recipient: recipient,
                                 validFrom: "\(experience.endDate ?? awardedDate)T00:00:00Z", validUntil: nil))
+    }
+
+    /// The OB 3.0 achievement type of an ELR experience kind (`Achievement` for `other`).
+    public static func achievementType(for kind: LearningExperience.Kind) -> String {
+        experienceTypes[kind] ?? "Achievement"
     }
 
     /// OB 3.0 achievement types for the ELR's experience kinds.

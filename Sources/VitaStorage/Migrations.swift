@@ -130,6 +130,14 @@ public enum Migrations {
               UNIQUE (credential_id, purpose))
             """,
         ]),
+        Migration(version: 5, name: "issued comprehensive learner records", statements: [
+            """
+            CREATE TABLE issued_clrs (
+              id TEXT PRIMARY KEY, credential_id TEXT NOT NULL UNIQUE, learner_id TEXT NOT NULL REFERENCES learners(id),
+              organization_id TEXT NOT NULL REFERENCES organizations(id), body TEXT NOT NULL, created_at BIGINT NOT NULL)
+            """,
+            "CREATE INDEX issued_clrs_learner ON issued_clrs (learner_id, id)",
+        ]),
     ]
 
     /// The newest schema version this build knows.

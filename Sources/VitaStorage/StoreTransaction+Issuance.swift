@@ -188,3 +188,52 @@ extension StoreTransaction {
             updatedAt: Self.date(try row.decode(column: "updated_at", as: Int64.self)))
     }
 }
+
+/// A CLR 2.0 ClrCredential Vita issued, as stored.
+public struct StoredClr: Sendable, Equatable {
+    /// Vita's identifier (`clr_…`).
+    public var id: String
+    /// The credential's `id`.
+    public var credentialId: String
+    /// The learner it is about.
+    public var learnerId: String
+    /// The issuing organization.
+    public var organizationId: String
+    /// The signed credential (JSON).
+    public var body: String
+    /// When it was issued.
+    public var createdAt: Date
+
+    /// Creates a stored CLR.
+    public init(id: String, credentialId: String, learnerId: String, organizationId: String, body: String, createdAt: Date) {
+        self.id = id
+        self.credentialId = credentialId
+        self.learnerId = learnerId
+        self.organizationId = organizationId
+        self.body = body
+        self.createdAt = createdAt
+    }
+}
+
+extension StoreTransaction {
+    /// Stores an issued CLR.
+    public func insert(_ clr: StoredClr) async throws {
+        try await db.raw("""
+            INSERT INTO issued_clrs (id, credential_id, learner_id, organization_id, body, created_at) VALUES
+            (\(bind: clr.id), \(bind: clr.credentialId), \(bind: clr.learnerId), \(bind: clr.organizationId),
+             \(bind: clr.body), \(bind: Self.ms(clr.createdAt)))
+            """).run()
+    }
+
+    /// The CLRs issued about a learner by `organizations` (all when nil), oldest first.
+    public func issuedClrs(learnerId: String, organizations: Set<String>?) async throws -> [StoredClr] {
+        try await db.raw("SELECT * FROM issued_clrs WHERE learner_id = \(bind: learnerId) ORDER BY id").all().map { row in
+            StoredClr(id: try row.decode(column: "id", as: String.self),
+                      credentialId: try row.decode(column: "credential_id", as: String.self),
+                      learnerId: try row.decode(column: "learner_id", as: String.self),
+                      organizationId: try row.decode(column: "organization_id", as: String.self),
+                      body: try row.decode(column: "body", as: String.self),
+                      createdAt: Self.date(try row.decode(column: "created_at", as: Int64.self)))
+        }.filter { organizations?.contains($0.organizationId) ?? true }
+    }
+}
