@@ -15,6 +15,9 @@ import VitaSchema
 ///    OB/CLR context is used;
 /// 4. `schema` — the 1EdTech JSON Schema for the type (``OneEdTechSchemas``);
 /// 5. `proof` — one check per proof: suite known, method resolvable, signature matches;
+///    `jsonld` — JSON-LD safe mode: data the canonical form drops (undefined terms,
+///    relative IRIs, …) fails next to a verified RDF-canonicalized proof, which does not
+///    cover it (``DroppedDataPolicy``), and warns otherwise;
 /// 6. `issuer` — a verified proof's verification method is controlled by the issuer;
 /// 7. `validity` — `validFrom`/`validUntil` (VC 1.1: `issuanceDate`/`expirationDate`)
 ///    against the clock;
@@ -53,13 +56,28 @@ public struct CredentialVerifier: Sendable {
     public var statusResolver: (any StatusListResolver)?
     /// Status-check policy (unresolvable lists warn by default; same issuer required).
     public var statusOptions: StatusCheckOptions
+    /// How the `jsonld` check reports data that a verified RDF-canonicalized proof does not
+    /// cover because JSON-LD drops it (default: a failure; see ``DroppedDataPolicy``).
+    public var droppedData: DroppedDataPolicy
+
+    /// How data that JSON-LD processing drops (JSON-LD safe mode, ``SafeModeViolation``) is
+    /// reported when a verified eddsa-rdfc-2022 / Ed25519Signature2020 proof would
+    /// otherwise make the credential "valid": that data is not covered by the signature,
+    /// so anyone could have changed or added it.
+    public enum DroppedDataPolicy: Sendable, Hashable {
+        /// A failed `jsonld` check (default).
+        case fail
+        /// A `jsonld` warning only.
+        case warn
+    }
 
     /// A verifier; every parameter has an offline, production-safe default.
     public init(
         resolver: any VerificationMethodResolver = DIDKeyResolver(), clock: @escaping @Sendable () -> Date = { Date() },
         issuerBinding: IssuerBinding = .required, validatesSchema: Bool = true, jsonLD: JSONLDOptions = JSONLDOptions(),
         schemas: OneEdTechSchemas = .shared, maxNestingDepth: Int = 4,
-        statusResolver: (any StatusListResolver)? = nil, statusOptions: StatusCheckOptions = StatusCheckOptions()
+        statusResolver: (any StatusListResolver)? = nil, statusOptions: StatusCheckOptions = StatusCheckOptions(),
+        droppedData: DroppedDataPolicy = .fail
     ) {
         self.resolver = resolver
         self.clock = clock
@@ -70,6 +88,7 @@ public struct CredentialVerifier: Sendable {
         self.maxNestingDepth = maxNestingDepth
         self.statusResolver = statusResolver
         self.statusOptions = statusOptions
+        self.droppedData = droppedData
     }
 
     static let vc2Context = "https://www.w3.org/ns/credentials/v2"
@@ -187,6 +206,9 @@ public struct CredentialVerifier: Sendable {
             add("proof", .fail, "no proof uses a supported proof type or cryptosuite")
         }
 
+        // 5b. jsonld: data the canonical form (and so an RDF-based signature) does not contain.
+        if let check = droppedDataCheck(credential, proofs: proofs) { report.checks.append(check) }
+
         // 6. issuer
         let issuerID: String? = object["issuer"].flatMap { $0.stringValue ?? $0["id"]?.stringValue }
         if let issuerID {
@@ -243,6 +265,57 @@ public struct CredentialVerifier: Sendable {
             }
         }
         return report
+    }
+
+    /// The `jsonld` check: JSON-LD safe mode (``SafeModeViolation``) over what the proofs
+    /// sign — the document without `proof`, and the proof configuration (proof without
+    /// `proofValue`, with the document's `@context`) of each verified RDF-canonicalized proof.
+    /// Proofs that did not verify are not looked into (the `proof` check reports them).
+    ///
+    /// - nothing dropped: pass;
+    /// - dropped data and a verified RDF-canonicalized proof (eddsa-rdfc-2022, eddsa-2022,
+    ///   Ed25519Signature2020): the signature does not cover that data — fail (or warn
+    ///   under ``DroppedDataPolicy/warn``);
+    /// - dropped data and only byte-level signatures (eddsa-jcs-2022, VC-JWT) or none:
+    ///   a warning — the bytes are signed, but the entries mean nothing as linked data;
+    /// - the document cannot be expanded: not checked (`context` or `proof` says why).
+    func droppedDataCheck(_ document: JSONValue, proofs: [ProofVerification]) -> VerificationReport.Check? {
+        guard case .object(var unsecured) = document else { return nil }
+        let proofValues = DataIntegrity.proofs(of: document)
+        unsecured.removeValue(forKey: "proof")
+        let rdfSuites: Set<String> = [Cryptosuite.eddsaRdfc2022.rawValue, Cryptosuite.eddsa2022Legacy.rawValue]
+        let rdfSigned = proofs.filter {
+            $0.isVerified && ($0.cryptosuite.map(rdfSuites.contains) ?? false || $0.type == Ed25519Signature2020.proofType)
+        }
+        var violations: [SafeModeViolation]
+        do {
+            violations = try JSONLD.safeModeViolations(in: .object(unsecured), options: jsonLD)
+            for proof in rdfSigned where proof.index < proofValues.count {
+                guard case .object(var config) = proofValues[proof.index] else { continue }
+                config.removeValue(forKey: "proofValue")
+                if let context = unsecured["@context"] { config["@context"] = context }
+                let prefix = proofValues.count > 1 || document["proof"]?.arrayValue != nil ? "$.proof[\(proof.index)]" : "$.proof"
+                violations += try JSONLD.safeModeViolations(in: .object(config), options: jsonLD).map {
+                    SafeModeViolation(kind: $0.kind, path: prefix + $0.path.dropFirst(), reason: $0.reason)
+                }
+            }
+        } catch {
+            return .init("jsonld", .notChecked, "JSON-LD processing failed (\(error.code)), so dropped data cannot be checked")
+        }
+        if violations.isEmpty { return .init("jsonld", .pass, "no term, IRI or value is dropped by JSON-LD processing") }
+        let shown = violations.prefix(3).map(\.description).joined(separator: "; ")
+        let more = violations.count > 3 ? " (and \(violations.count - 3) more)" : ""
+        let list = "\(shown)\(more)"
+        if let proof = rdfSigned.first {
+            let suite = proof.cryptosuite ?? proof.type ?? "RDF"
+            return .init("jsonld", droppedData == .fail ? .fail : .warning,
+                         "\(violations.count) part(s) are not covered by the \(suite) signature, because JSON-LD drops them from the canonical form: \(list)")
+        }
+        if proofs.contains(where: \.isVerified) {
+            return .init("jsonld", .warning,
+                         "the signature covers the JSON bytes, but \(violations.count) part(s) mean nothing as JSON-LD (dropped from the RDF): \(list)")
+        }
+        return .init("jsonld", .warning, "\(violations.count) part(s) would be dropped by JSON-LD processing: \(list)")
     }
 
     func validityCheck(_ object: JSONObject, isV1: Bool, now: Date) -> VerificationReport.Check {
