@@ -146,7 +146,9 @@ extension CredentialVerifier {
         var key: VCJWTPublicKey?
     }
 
-    func jwtProof(_ jws: CompactJWS, credential c: JSONObject, knownKeys: [VCJWTKnownKey]) async -> JWTProof {
+    func jwtProof(
+        _ jws: CompactJWS, credential c: JSONObject, knownKeys: [VCJWTKnownKey], relationship: String = "assertionMethod"
+    ) async -> JWTProof {
         let algName = jws.algorithm
         let kid = jws.header["kid"]?.stringValue
         var result = ProofVerification(index: 0, type: "VC-JWT", cryptosuite: algName, verificationMethodID: kid, outcome: .invalid, reason: "")
@@ -218,10 +220,10 @@ extension CredentialVerifier {
                 do { key = try VCJWTPublicKey(multikey: method.publicKey) } catch {
                     return done(.unsupported, "the key of kid \(kid) cannot verify a VC-JWT: \(error.reason)")
                 }
-                // Issuing is an assertion (VC DM 2.0 §4.12 / DI §2.1 proofPurpose): the controller
-                // must have authorized the method for it, when its document says.
-                if !method.relationships.isEmpty, !method.relationships.contains("assertionMethod") {
-                    return done(.invalid, "kid \(kid) is not authorized for assertionMethod by its controller")
+                // Issuing is an assertion, presenting is authentication (VC DM 2.0 §4.12 / DI §2.1
+                // proofPurpose): the controller must have authorized the method for it, when its document says.
+                if !method.relationships.isEmpty, !method.relationships.contains(relationship) {
+                    return done(.invalid, "kid \(kid) is not authorized for \(relationship) by its controller")
                 }
                 result.verificationMethod = method
                 controller = method.controller

@@ -120,35 +120,9 @@ public struct CredentialVerifier: Sendable {
         add("format", .pass, "JSON object")
 
         // 2. context
-        let contexts: [JSONValue] = object["@context"].map { $0.arrayValue ?? [$0] } ?? []
-        let contextURLs = contexts.compactMap(\.stringValue)
+        let (contextCheck, contextURLs) = self.contextCheck(object)
         let isV1 = contextURLs.first == Self.vc1Context
-        var contextProblems: [String] = []
-        var contextWarnings: [String] = []
-        if contexts.isEmpty {
-            contextProblems.append("the credential has no @context")
-        } else if contextURLs.first == Self.vc2Context {
-            // VC 2.0: current.
-        } else if isV1 {
-            contextWarnings.append("VC Data Model 1.1 base context \(Self.vc1Context); VC Data Model 2.0 (\(Self.vc2Context)) is current")
-        } else {
-            contextProblems.append("the first @context must be \(Self.vc2Context) (or VC 1.1 \(Self.vc1Context)), found \(contexts[0].stringValue ?? "an embedded context")")
-        }
-        for url in contextURLs {
-            do { _ = try jsonLD.documentLoader.loadDocument(url) } catch {
-                contextProblems.append("context \(url) is not available offline (\(error.code))")
-            }
-            for (prefix, current) in Self.currentContexts where url.hasPrefix(prefix) && url != current {
-                contextWarnings.append("\(url) is superseded by \(current)")
-            }
-        }
-        if !contextProblems.isEmpty {
-            add("context", .fail, contextProblems.joined(separator: "; "))
-        } else if !contextWarnings.isEmpty {
-            add("context", .warning, contextWarnings.joined(separator: "; "))
-        } else {
-            add("context", .pass, "VC 2.0 base context first; all contexts known")
-        }
+        report.checks.append(contextCheck)
 
         // 3. type
         let types: [String] = object["type"].map { ($0.arrayValue ?? [$0]).compactMap(\.stringValue) } ?? []
@@ -316,6 +290,36 @@ public struct CredentialVerifier: Sendable {
                          "the signature covers the JSON bytes, but \(violations.count) part(s) mean nothing as JSON-LD (dropped from the RDF): \(list)")
         }
         return .init("jsonld", .warning, "\(violations.count) part(s) would be dropped by JSON-LD processing: \(list)")
+    }
+
+    /// The `context` check: the VC 2.0 base context first (VC 1.1 warns), every context URL
+    /// known to the document loader, superseded OB/CLR context versions warn. Also returns
+    /// the context URLs.
+    func contextCheck(_ object: JSONObject, noun: String = "credential") -> (VerificationReport.Check, [String]) {
+        let contexts: [JSONValue] = object["@context"].map { $0.arrayValue ?? [$0] } ?? []
+        let contextURLs = contexts.compactMap(\.stringValue)
+        var contextProblems: [String] = []
+        var contextWarnings: [String] = []
+        if contexts.isEmpty {
+            contextProblems.append("the \(noun) has no @context")
+        } else if contextURLs.first == Self.vc2Context {
+            // VC 2.0: current.
+        } else if contextURLs.first == Self.vc1Context {
+            contextWarnings.append("VC Data Model 1.1 base context \(Self.vc1Context); VC Data Model 2.0 (\(Self.vc2Context)) is current")
+        } else {
+            contextProblems.append("the first @context must be \(Self.vc2Context) (or VC 1.1 \(Self.vc1Context)), found \(contexts[0].stringValue ?? "an embedded context")")
+        }
+        for url in contextURLs {
+            do { _ = try jsonLD.documentLoader.loadDocument(url) } catch {
+                contextProblems.append("context \(url) is not available offline (\(error.code))")
+            }
+            for (prefix, current) in Self.currentContexts where url.hasPrefix(prefix) && url != current {
+                contextWarnings.append("\(url) is superseded by \(current)")
+            }
+        }
+        if !contextProblems.isEmpty { return (.init("context", .fail, contextProblems.joined(separator: "; ")), contextURLs) }
+        if !contextWarnings.isEmpty { return (.init("context", .warning, contextWarnings.joined(separator: "; ")), contextURLs) }
+        return (.init("context", .pass, "VC 2.0 base context first; all contexts known"), contextURLs)
     }
 
     func validityCheck(_ object: JSONObject, isV1: Bool, now: Date) -> VerificationReport.Check {
