@@ -103,6 +103,7 @@ extension CredentialVerifier {
         }
         report.proofs = [proof.result] + base.proofs
         report.nested = base.nested
+        report.endorsements = base.endorsements
         return report
     }
 

@@ -25,7 +25,10 @@ import VitaSchema
 ///    (`BitstringStatusListEntry`, legacy `StatusList2021Entry`, `1EdTechRevocationList`)
 ///    by Bitstring Status List v1.0 §3.2 "Validate Algorithm" (see `StatusCheck.swift`);
 ///    no `credentialStatus` passes; without a resolver, "not checked";
-///    `endorsements` — reported as not checked (later work);
+///    `endorsements` — every `endorsement` / `endorsementJwt` on the credential, its
+///    achievement, the achievement's creator and the issuer verified as an
+///    EndorsementCredential of the object it is attached to, each with a sub-report in
+///    ``VerificationReport/endorsements`` (a failure warns by default: ``EndorsementPolicy``);
 /// 9. `nested` — for a CLR, every `credentialSubject.verifiableCredential[]` verified
 ///    recursively, each with its own sub-report.
 public struct CredentialVerifier: Sendable {
@@ -59,6 +62,8 @@ public struct CredentialVerifier: Sendable {
     /// How the `jsonld` check reports data that a verified RDF-canonicalized proof does not
     /// cover because JSON-LD drops it (default: a failure; see ``DroppedDataPolicy``).
     public var droppedData: DroppedDataPolicy
+    /// How a failed endorsement is reported (default: a warning; see ``EndorsementPolicy``).
+    public var endorsementPolicy: EndorsementPolicy
 
     /// How data that JSON-LD processing drops (JSON-LD safe mode, ``SafeModeViolation``) is
     /// reported when a verified eddsa-rdfc-2022 / Ed25519Signature2020 proof would
@@ -77,7 +82,7 @@ public struct CredentialVerifier: Sendable {
         issuerBinding: IssuerBinding = .required, validatesSchema: Bool = true, jsonLD: JSONLDOptions = JSONLDOptions(),
         schemas: OneEdTechSchemas = .shared, maxNestingDepth: Int = 4,
         statusResolver: (any StatusListResolver)? = nil, statusOptions: StatusCheckOptions = StatusCheckOptions(),
-        droppedData: DroppedDataPolicy = .fail
+        droppedData: DroppedDataPolicy = .fail, endorsementPolicy: EndorsementPolicy = .warn
     ) {
         self.resolver = resolver
         self.clock = clock
@@ -89,6 +94,7 @@ public struct CredentialVerifier: Sendable {
         self.statusResolver = statusResolver
         self.statusOptions = statusOptions
         self.droppedData = droppedData
+        self.endorsementPolicy = endorsementPolicy
     }
 
     static let vc2Context = "https://www.w3.org/ns/credentials/v2"
@@ -205,9 +211,9 @@ public struct CredentialVerifier: Sendable {
 
         // 8. status (Bitstring Status List v1.0 §3.2; StatusCheck.swift), endorsements
         report.checks += await statusChecks(credential, issuerID: issuerID)
-        if Self.containsEndorsement(credential, depth: 0) {
-            add("endorsements", .notChecked, "embedded endorsements are not verified yet")
-        }
+        let (endorsementChecks, endorsementReports) = await endorsementChecks(object, depth: depth)
+        report.checks += endorsementChecks
+        report.endorsements = endorsementReports
 
         // 9. nested credentials (CLR)
         if let nested = object["credentialSubject"]?["verifiableCredential"] {
@@ -346,20 +352,5 @@ public struct CredentialVerifier: Sendable {
             return .init("validity", .pass, "valid at \(nowText) (until \(text))")
         }
         return .init("validity", .pass, from == nil ? "no validity period stated" : "valid at \(nowText) (no end)")
-    }
-
-    static func containsEndorsement(_ value: JSONValue, depth: Int) -> Bool {
-        guard depth < 8 else { return false }
-        switch value {
-        case .object(let o):
-            for (k, v) in o {
-                if k == "endorsement" || k == "endorsementJwt" { return true }
-                if k == "verifiableCredential" { continue }  // nested credentials report their own
-                if containsEndorsement(v, depth: depth + 1) { return true }
-            }
-            return false
-        case .array(let a): return a.contains { containsEndorsement($0, depth: depth + 1) }
-        default: return false
-        }
     }
 }
