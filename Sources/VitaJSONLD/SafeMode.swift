@@ -70,10 +70,11 @@ enum JSONPathComponent: Sendable {
             switch c {
             case .index(let i): out += "[\(i)]"
             case .key(let k):
-                let plain = !k.isEmpty && k.utf8.allSatisfy { c in
+                let startsWithDigit = k.utf8.first.map { $0 >= 0x30 && $0 <= 0x39 } ?? true
+                let plain = !startsWithDigit && k.utf8.allSatisfy { c in
                     (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A)
                         || c == UInt8(ascii: "_") || c == UInt8(ascii: "-")
-                } && !(k.utf8.first! >= 0x30 && k.utf8.first! <= 0x39)
+                }
                 if plain {
                     out += "." + k
                 } else {
