@@ -178,8 +178,13 @@ extension CredentialVerifier {
         }
         if let typ = jws.header["typ"] {
             // Media type names are case-insensitive (RFC 7515 §4.1.9).
-            guard let t = typ.stringValue?.lowercased(), ["jwt", "vc+jwt", "vc+ld+jwt", "application/jwt", "application/vc+jwt"].contains(t) else {
-                return done(.invalid, "typ \(typ.stringValue ?? typ.kindName) is not JWT (OB 3.0 §8.2.1) or vc+jwt")
+            // A presentation (authentication) may say vp+jwt; a credential must not.
+            let presenting = relationship == "authentication"
+            let accepted: Set<String> = presenting
+                ? ["jwt", "vp+jwt", "vp+ld+jwt", "application/jwt", "application/vp+jwt"]
+                : ["jwt", "vc+jwt", "vc+ld+jwt", "application/jwt", "application/vc+jwt"]
+            guard let t = typ.stringValue?.lowercased(), accepted.contains(t) else {
+                return done(.invalid, "typ \(typ.stringValue ?? typ.kindName) is not JWT (OB 3.0 §8.2.1) or \(presenting ? "vp+jwt" : "vc+jwt")")
             }
         }
         if let crit = jws.header["crit"] {

@@ -176,11 +176,11 @@ struct PresentationTests {
     }
 
     /// A JWT presentation: VC DM 1.1 (`vp` claim) or VC 2.0 (payload) style.
-    static func presentationJWT(vp: JSONValue, claims: JSONObject, key: Ed25519KeyPair = holder) async throws -> String {
+    static func presentationJWT(vp: JSONValue, claims: JSONObject, key: Ed25519KeyPair = holder, typ: String = "JWT") async throws -> String {
         var payload = JSONObject()
         for (k, v) in claims { payload[k] = v }
         if claims["vp"] == nil, case .object(let o) = vp { for (k, v) in o { payload[k] = v } }
-        let header: JSONObject = ["alg": "EdDSA", "typ": "JWT", "kid": .string(key.didKey.verificationMethodID)]
+        let header: JSONObject = ["alg": "EdDSA", "typ": .string(typ), "kid": .string(key.didKey.verificationMethodID)]
         return try await VCJWT.signCompact(header: header, payload: JSONValue.object(payload).serialized(),
                                            key: VCJWTSigningKey(ed25519: key))
     }
@@ -199,6 +199,13 @@ struct PresentationTests {
         let v20 = await Self.verifier.verifyPresentation(jwt: try await Self.presentationJWT(vp: vp, claims: payloadStyle), expecting: Self.expected)
         #expect(v20.verdict == .valid, "\(v20)")
         #expect(v20.nested.count == 1)
+        // VC-JOSE-COSE media type for presentations; a credential's vc+jwt is not a presentation.
+        let joseStyle = await Self.verifier.verifyPresentation(
+            jwt: try await Self.presentationJWT(vp: vp, claims: payloadStyle, typ: "vp+jwt"), expecting: Self.expected)
+        #expect(joseStyle.verdict == .valid, "\(joseStyle)")
+        let credentialTyp = await Self.verifier.verifyPresentation(
+            jwt: try await Self.presentationJWT(vp: vp, claims: payloadStyle, typ: "vc+jwt"), expecting: Self.expected)
+        #expect(credentialTyp.failed("proof"))
         var wrongNonce = good
         wrongNonce["nonce"] = "replayed"
         let replay = await Self.verifier.verifyPresentation(jwt: try await Self.presentationJWT(vp: vp, claims: wrongNonce), expecting: Self.expected)
