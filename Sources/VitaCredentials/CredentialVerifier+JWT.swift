@@ -91,6 +91,9 @@ extension CredentialVerifier {
                 } else {
                     report.checks.append(issuerCheck(proof, credential: c))
                 }
+            case "jsonld":
+                // Said again with the JWT signature known: it covers the JSON bytes.
+                report.checks.append(droppedDataCheck(credential, proofs: [proof.result] + base.proofs) ?? check)
             case "validity":
                 report.checks.append(check)
                 report.checks += timeChecks(jws, now: now)

@@ -150,6 +150,17 @@ struct SafeModeSigningTests {
         #expect(report.verdict == .valid)
     }
 
+    @Test("a VC-JWT with an undefined term: the JWT signs the bytes, the jsonld check warns")
+    func jwtWarns() async throws {
+        let doc = try Self.credential(Self.withSubjectEntry("grade", "A+"))
+        let jwt = try await VCJWT.sign(credential: doc, key: VCJWTSigningKey(ed25519: Self.key),
+                                       kid: Self.key.didKey.verificationMethodID, issuedAt: RoundTripTests.now)
+        let report = await RoundTripTests.verifier.verify(jwt: jwt)
+        #expect(report.passed("proof"))
+        #expect(report.checks(named: "jsonld").map(\.outcome) == [.warning])
+        #expect(report.checks(named: "jsonld").first?.message.contains("covers the JSON bytes") == true)
+    }
+
     @Test("a clean signed credential passes the jsonld check; an unsigned one with dropped data warns")
     func cleanAndUnsigned() async throws {
         let report = await RoundTripTests.verifier.verify(try Self.sign(try Self.credential()))
