@@ -1,3 +1,5 @@
+import VitaJSONLD
+
 /// The one error type of VitaCredentials.
 ///
 /// `code` is a stable, machine-readable category (extensible: add static members);
@@ -30,12 +32,18 @@ public struct CredentialError: Error, Sendable, Hashable, CustomStringConvertibl
         public static let signatureMismatch = Code(rawValue: "signature mismatch")
         /// Signing failed.
         public static let signingFailed = Code(rawValue: "signing failed")
+        /// An RDF-canonicalizing suite (eddsa-rdfc-2022, Ed25519Signature2020) refused to sign:
+        /// JSON-LD would drop parts of the document from the canonical form, so they would
+        /// not be signed (undefined terms, relative IRIs, …); ``CredentialError/violations`` lists them.
+        public static let unsignedData = Code(rawValue: "unsigned data")
     }
 
     /// The category.
     public var code: Code
     /// What went wrong, without secrets or personal data.
     public var reason: String
+    /// For ``Code/unsignedData``: each part of the document JSON-LD would drop, with its JSON path.
+    public var violations: [SafeModeViolation] = []
 
     /// An error; `reason` must not contain secrets or personal data.
     public init(_ code: Code, _ reason: String) {

@@ -91,6 +91,9 @@ extension CredentialVerifier {
                 } else {
                     report.checks.append(issuerCheck(proof, credential: c))
                 }
+            case "jsonld":
+                // Said again with the JWT signature known: it covers the JSON bytes.
+                report.checks.append(droppedDataCheck(credential, proofs: [proof.result] + base.proofs) ?? check)
             case "validity":
                 report.checks.append(check)
                 report.checks += timeChecks(jws, now: now)
@@ -103,6 +106,7 @@ extension CredentialVerifier {
         }
         report.proofs = [proof.result] + base.proofs
         report.nested = base.nested
+        report.endorsements = base.endorsements
         return report
     }
 
@@ -146,7 +150,9 @@ extension CredentialVerifier {
         var key: VCJWTPublicKey?
     }
 
-    func jwtProof(_ jws: CompactJWS, credential c: JSONObject, knownKeys: [VCJWTKnownKey]) async -> JWTProof {
+    func jwtProof(
+        _ jws: CompactJWS, credential c: JSONObject, knownKeys: [VCJWTKnownKey], relationship: String = "assertionMethod"
+    ) async -> JWTProof {
         let algName = jws.algorithm
         let kid = jws.header["kid"]?.stringValue
         var result = ProofVerification(index: 0, type: "VC-JWT", cryptosuite: algName, verificationMethodID: kid, outcome: .invalid, reason: "")
@@ -175,8 +181,13 @@ extension CredentialVerifier {
         }
         if let typ = jws.header["typ"] {
             // Media type names are case-insensitive (RFC 7515 §4.1.9).
-            guard let t = typ.stringValue?.lowercased(), ["jwt", "vc+jwt", "vc+ld+jwt", "application/jwt", "application/vc+jwt"].contains(t) else {
-                return done(.invalid, "typ \(typ.stringValue ?? typ.kindName) is not JWT (OB 3.0 §8.2.1) or vc+jwt")
+            // A presentation (authentication) may say vp+jwt; a credential must not.
+            let presenting = relationship == "authentication"
+            let accepted: Set<String> = presenting
+                ? ["jwt", "vp+jwt", "vp+ld+jwt", "application/jwt", "application/vp+jwt"]
+                : ["jwt", "vc+jwt", "vc+ld+jwt", "application/jwt", "application/vc+jwt"]
+            guard let t = typ.stringValue?.lowercased(), accepted.contains(t) else {
+                return done(.invalid, "typ \(typ.stringValue ?? typ.kindName) is not JWT (OB 3.0 §8.2.1) or \(presenting ? "vp+jwt" : "vc+jwt")")
             }
         }
         if let crit = jws.header["crit"] {
@@ -218,10 +229,10 @@ extension CredentialVerifier {
                 do { key = try VCJWTPublicKey(multikey: method.publicKey) } catch {
                     return done(.unsupported, "the key of kid \(kid) cannot verify a VC-JWT: \(error.reason)")
                 }
-                // Issuing is an assertion (VC DM 2.0 §4.12 / DI §2.1 proofPurpose): the controller
-                // must have authorized the method for it, when its document says.
-                if !method.relationships.isEmpty, !method.relationships.contains("assertionMethod") {
-                    return done(.invalid, "kid \(kid) is not authorized for assertionMethod by its controller")
+                // Issuing is an assertion, presenting is authentication (VC DM 2.0 §4.12 / DI §2.1
+                // proofPurpose): the controller must have authorized the method for it, when its document says.
+                if !method.relationships.isEmpty, !method.relationships.contains(relationship) {
+                    return done(.invalid, "kid \(kid) is not authorized for \(relationship) by its controller")
                 }
                 result.verificationMethod = method
                 controller = method.controller

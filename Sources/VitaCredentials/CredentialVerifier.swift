@@ -15,6 +15,9 @@ import VitaSchema
 ///    OB/CLR context is used;
 /// 4. `schema` — the 1EdTech JSON Schema for the type (``OneEdTechSchemas``);
 /// 5. `proof` — one check per proof: suite known, method resolvable, signature matches;
+///    `jsonld` — JSON-LD safe mode: data the canonical form drops (undefined terms,
+///    relative IRIs, …) fails next to a verified RDF-canonicalized proof, which does not
+///    cover it (``DroppedDataPolicy``), and warns otherwise;
 /// 6. `issuer` — a verified proof's verification method is controlled by the issuer;
 /// 7. `validity` — `validFrom`/`validUntil` (VC 1.1: `issuanceDate`/`expirationDate`)
 ///    against the clock;
@@ -22,7 +25,10 @@ import VitaSchema
 ///    (`BitstringStatusListEntry`, legacy `StatusList2021Entry`, `1EdTechRevocationList`)
 ///    by Bitstring Status List v1.0 §3.2 "Validate Algorithm" (see `StatusCheck.swift`);
 ///    no `credentialStatus` passes; without a resolver, "not checked";
-///    `endorsements` — reported as not checked (later work);
+///    `endorsements` — every `endorsement` / `endorsementJwt` on the credential, its
+///    achievement, the achievement's creator and the issuer verified as an
+///    EndorsementCredential of the object it is attached to, each with a sub-report in
+///    ``VerificationReport/endorsements`` (a failure warns by default: ``EndorsementPolicy``);
 /// 9. `nested` — for a CLR, every `credentialSubject.verifiableCredential[]` verified
 ///    recursively, each with its own sub-report.
 public struct CredentialVerifier: Sendable {
@@ -53,13 +59,30 @@ public struct CredentialVerifier: Sendable {
     public var statusResolver: (any StatusListResolver)?
     /// Status-check policy (unresolvable lists warn by default; same issuer required).
     public var statusOptions: StatusCheckOptions
+    /// How the `jsonld` check reports data that a verified RDF-canonicalized proof does not
+    /// cover because JSON-LD drops it (default: a failure; see ``DroppedDataPolicy``).
+    public var droppedData: DroppedDataPolicy
+    /// How a failed endorsement is reported (default: a warning; see ``EndorsementPolicy``).
+    public var endorsementPolicy: EndorsementPolicy
+
+    /// How data that JSON-LD processing drops (JSON-LD safe mode, ``SafeModeViolation``) is
+    /// reported when a verified eddsa-rdfc-2022 / Ed25519Signature2020 proof would
+    /// otherwise make the credential "valid": that data is not covered by the signature,
+    /// so anyone could have changed or added it.
+    public enum DroppedDataPolicy: Sendable, Hashable {
+        /// A failed `jsonld` check (default).
+        case fail
+        /// A `jsonld` warning only.
+        case warn
+    }
 
     /// A verifier; every parameter has an offline, production-safe default.
     public init(
         resolver: any VerificationMethodResolver = DIDKeyResolver(), clock: @escaping @Sendable () -> Date = { Date() },
         issuerBinding: IssuerBinding = .required, validatesSchema: Bool = true, jsonLD: JSONLDOptions = JSONLDOptions(),
         schemas: OneEdTechSchemas = .shared, maxNestingDepth: Int = 4,
-        statusResolver: (any StatusListResolver)? = nil, statusOptions: StatusCheckOptions = StatusCheckOptions()
+        statusResolver: (any StatusListResolver)? = nil, statusOptions: StatusCheckOptions = StatusCheckOptions(),
+        droppedData: DroppedDataPolicy = .fail, endorsementPolicy: EndorsementPolicy = .warn
     ) {
         self.resolver = resolver
         self.clock = clock
@@ -70,6 +93,8 @@ public struct CredentialVerifier: Sendable {
         self.maxNestingDepth = maxNestingDepth
         self.statusResolver = statusResolver
         self.statusOptions = statusOptions
+        self.droppedData = droppedData
+        self.endorsementPolicy = endorsementPolicy
     }
 
     static let vc2Context = "https://www.w3.org/ns/credentials/v2"
@@ -101,35 +126,9 @@ public struct CredentialVerifier: Sendable {
         add("format", .pass, "JSON object")
 
         // 2. context
-        let contexts: [JSONValue] = object["@context"].map { $0.arrayValue ?? [$0] } ?? []
-        let contextURLs = contexts.compactMap(\.stringValue)
+        let (contextCheck, contextURLs) = self.contextCheck(object)
         let isV1 = contextURLs.first == Self.vc1Context
-        var contextProblems: [String] = []
-        var contextWarnings: [String] = []
-        if contexts.isEmpty {
-            contextProblems.append("the credential has no @context")
-        } else if contextURLs.first == Self.vc2Context {
-            // VC 2.0: current.
-        } else if isV1 {
-            contextWarnings.append("VC Data Model 1.1 base context \(Self.vc1Context); VC Data Model 2.0 (\(Self.vc2Context)) is current")
-        } else {
-            contextProblems.append("the first @context must be \(Self.vc2Context) (or VC 1.1 \(Self.vc1Context)), found \(contexts[0].stringValue ?? "an embedded context")")
-        }
-        for url in contextURLs {
-            do { _ = try jsonLD.documentLoader.loadDocument(url) } catch {
-                contextProblems.append("context \(url) is not available offline (\(error.code))")
-            }
-            for (prefix, current) in Self.currentContexts where url.hasPrefix(prefix) && url != current {
-                contextWarnings.append("\(url) is superseded by \(current)")
-            }
-        }
-        if !contextProblems.isEmpty {
-            add("context", .fail, contextProblems.joined(separator: "; "))
-        } else if !contextWarnings.isEmpty {
-            add("context", .warning, contextWarnings.joined(separator: "; "))
-        } else {
-            add("context", .pass, "VC 2.0 base context first; all contexts known")
-        }
+        report.checks.append(contextCheck)
 
         // 3. type
         let types: [String] = object["type"].map { ($0.arrayValue ?? [$0]).compactMap(\.stringValue) } ?? []
@@ -187,6 +186,9 @@ public struct CredentialVerifier: Sendable {
             add("proof", .fail, "no proof uses a supported proof type or cryptosuite")
         }
 
+        // 5b. jsonld: data the canonical form (and so an RDF-based signature) does not contain.
+        if let check = droppedDataCheck(credential, proofs: proofs) { report.checks.append(check) }
+
         // 6. issuer
         let issuerID: String? = object["issuer"].flatMap { $0.stringValue ?? $0["id"]?.stringValue }
         if let issuerID {
@@ -209,9 +211,9 @@ public struct CredentialVerifier: Sendable {
 
         // 8. status (Bitstring Status List v1.0 §3.2; StatusCheck.swift), endorsements
         report.checks += await statusChecks(credential, issuerID: issuerID)
-        if Self.containsEndorsement(credential, depth: 0) {
-            add("endorsements", .notChecked, "embedded endorsements are not verified yet")
-        }
+        let (endorsementChecks, endorsementReports) = await endorsementChecks(object, depth: depth)
+        report.checks += endorsementChecks
+        report.endorsements = endorsementReports
 
         // 9. nested credentials (CLR)
         if let nested = object["credentialSubject"]?["verifiableCredential"] {
@@ -245,6 +247,87 @@ public struct CredentialVerifier: Sendable {
         return report
     }
 
+    /// The `jsonld` check: JSON-LD safe mode (``SafeModeViolation``) over what the proofs
+    /// sign — the document without `proof`, and the proof configuration (proof without
+    /// `proofValue`, with the document's `@context`) of each verified RDF-canonicalized proof.
+    /// Proofs that did not verify are not looked into (the `proof` check reports them).
+    ///
+    /// - nothing dropped: pass;
+    /// - dropped data and a verified RDF-canonicalized proof (eddsa-rdfc-2022, eddsa-2022,
+    ///   Ed25519Signature2020): the signature does not cover that data — fail (or warn
+    ///   under ``DroppedDataPolicy/warn``);
+    /// - dropped data and only byte-level signatures (eddsa-jcs-2022, VC-JWT) or none:
+    ///   a warning — the bytes are signed, but the entries mean nothing as linked data;
+    /// - the document cannot be expanded: not checked (`context` or `proof` says why).
+    func droppedDataCheck(_ document: JSONValue, proofs: [ProofVerification]) -> VerificationReport.Check? {
+        guard case .object(var unsecured) = document else { return nil }
+        let proofValues = DataIntegrity.proofs(of: document)
+        unsecured.removeValue(forKey: "proof")
+        let rdfSuites: Set<String> = [Cryptosuite.eddsaRdfc2022.rawValue, Cryptosuite.eddsa2022Legacy.rawValue]
+        let rdfSigned = proofs.filter {
+            $0.isVerified && ($0.cryptosuite.map(rdfSuites.contains) ?? false || $0.type == Ed25519Signature2020.proofType)
+        }
+        var violations: [SafeModeViolation]
+        do {
+            violations = try JSONLD.safeModeViolations(in: .object(unsecured), options: jsonLD)
+            for proof in rdfSigned where proof.index < proofValues.count {
+                guard case .object(var config) = proofValues[proof.index] else { continue }
+                config.removeValue(forKey: "proofValue")
+                if let context = unsecured["@context"] { config["@context"] = context }
+                let prefix = proofValues.count > 1 || document["proof"]?.arrayValue != nil ? "$.proof[\(proof.index)]" : "$.proof"
+                violations += try JSONLD.safeModeViolations(in: .object(config), options: jsonLD).map {
+                    SafeModeViolation(kind: $0.kind, path: prefix + $0.path.dropFirst(), reason: $0.reason)
+                }
+            }
+        } catch {
+            return .init("jsonld", .notChecked, "JSON-LD processing failed (\(error.code)), so dropped data cannot be checked")
+        }
+        if violations.isEmpty { return .init("jsonld", .pass, "no term, IRI or value is dropped by JSON-LD processing") }
+        let shown = violations.prefix(3).map(\.description).joined(separator: "; ")
+        let more = violations.count > 3 ? " (and \(violations.count - 3) more)" : ""
+        let list = "\(shown)\(more)"
+        if let proof = rdfSigned.first {
+            let suite = proof.cryptosuite ?? proof.type ?? "RDF"
+            return .init("jsonld", droppedData == .fail ? .fail : .warning,
+                         "\(violations.count) part(s) are not covered by the \(suite) signature, because JSON-LD drops them from the canonical form: \(list)")
+        }
+        if proofs.contains(where: \.isVerified) {
+            return .init("jsonld", .warning,
+                         "the signature covers the JSON bytes, but \(violations.count) part(s) mean nothing as JSON-LD (dropped from the RDF): \(list)")
+        }
+        return .init("jsonld", .warning, "\(violations.count) part(s) would be dropped by JSON-LD processing: \(list)")
+    }
+
+    /// The `context` check: the VC 2.0 base context first (VC 1.1 warns), every context URL
+    /// known to the document loader, superseded OB/CLR context versions warn. Also returns
+    /// the context URLs.
+    func contextCheck(_ object: JSONObject, noun: String = "credential") -> (VerificationReport.Check, [String]) {
+        let contexts: [JSONValue] = object["@context"].map { $0.arrayValue ?? [$0] } ?? []
+        let contextURLs = contexts.compactMap(\.stringValue)
+        var contextProblems: [String] = []
+        var contextWarnings: [String] = []
+        if contexts.isEmpty {
+            contextProblems.append("the \(noun) has no @context")
+        } else if contextURLs.first == Self.vc2Context {
+            // VC 2.0: current.
+        } else if contextURLs.first == Self.vc1Context {
+            contextWarnings.append("VC Data Model 1.1 base context \(Self.vc1Context); VC Data Model 2.0 (\(Self.vc2Context)) is current")
+        } else {
+            contextProblems.append("the first @context must be \(Self.vc2Context) (or VC 1.1 \(Self.vc1Context)), found \(contexts[0].stringValue ?? "an embedded context")")
+        }
+        for url in contextURLs {
+            do { _ = try jsonLD.documentLoader.loadDocument(url) } catch {
+                contextProblems.append("context \(url) is not available offline (\(error.code))")
+            }
+            for (prefix, current) in Self.currentContexts where url.hasPrefix(prefix) && url != current {
+                contextWarnings.append("\(url) is superseded by \(current)")
+            }
+        }
+        if !contextProblems.isEmpty { return (.init("context", .fail, contextProblems.joined(separator: "; ")), contextURLs) }
+        if !contextWarnings.isEmpty { return (.init("context", .warning, contextWarnings.joined(separator: "; ")), contextURLs) }
+        return (.init("context", .pass, "VC 2.0 base context first; all contexts known"), contextURLs)
+    }
+
     func validityCheck(_ object: JSONObject, isV1: Bool, now: Date) -> VerificationReport.Check {
         let fromKey = object["validFrom"] != nil || !isV1 ? "validFrom" : "issuanceDate"
         let untilKey = object["validUntil"] != nil || !isV1 ? "validUntil" : "expirationDate"
@@ -269,20 +352,5 @@ public struct CredentialVerifier: Sendable {
             return .init("validity", .pass, "valid at \(nowText) (until \(text))")
         }
         return .init("validity", .pass, from == nil ? "no validity period stated" : "valid at \(nowText) (no end)")
-    }
-
-    static func containsEndorsement(_ value: JSONValue, depth: Int) -> Bool {
-        guard depth < 8 else { return false }
-        switch value {
-        case .object(let o):
-            for (k, v) in o {
-                if k == "endorsement" || k == "endorsementJwt" { return true }
-                if k == "verifiableCredential" { continue }  // nested credentials report their own
-                if containsEndorsement(v, depth: depth + 1) { return true }
-            }
-            return false
-        case .array(let a): return a.contains { containsEndorsement($0, depth: depth + 1) }
-        default: return false
-        }
     }
 }

@@ -28,14 +28,37 @@ public enum EdDSACryptosuite {
         }
     }
 
-    static func canonicalize(_ value: JSONValue, _ c: Canonicalization, jsonLD: JSONLDOptions) throws(CredentialError) -> [UInt8] {
+    static func canonicalize(
+        _ value: JSONValue, _ c: Canonicalization, jsonLD: JSONLDOptions, part: String = "document"
+    ) throws(CredentialError) -> [UInt8] {
         switch c {
         case .jcs: return value.canonicalized()
         case .rdfc:
             do { return try JSONLD.canonicalize(value, options: jsonLD).canonicalBytes } catch {
+                if error.code == .safeModeViolation { throw unsignedData(error.violations, part: part) }
                 throw CredentialError(.canonicalization, "RDFC-1.0 canonicalization failed: \(error.code): \(error.reason)")
             }
         }
+    }
+
+    /// The refusal to sign a document whose canonical form would lose `violations`.
+    static func unsignedData(_ violations: [SafeModeViolation], part: String) -> CredentialError {
+        let shown = violations.prefix(3).map(\.description).joined(separator: "; ")
+        let more = violations.count > 3 ? " (and \(violations.count - 3) more)" : ""
+        var error = CredentialError(.unsignedData,
+            "refusing to sign: JSON-LD would drop \(violations.count) part(s) of the \(part) from the RDFC-1.0 canonical form, "
+            + "so they would not be signed: \(shown)\(more). Define the terms in a @context (e.g. the OB extensions context "
+            + "for 1EdTech types), use absolute IRIs, or remove the entries")
+        error.violations = violations
+        return error
+    }
+
+    /// Options for canonicalizing data that is about to be signed: safe mode on (JSON-LD 1.1
+    /// API processing otherwise unchanged), so nothing is silently left unsigned.
+    static func signingOptions(_ jsonLD: JSONLDOptions) -> JSONLDOptions {
+        var safe = jsonLD
+        safe.safeMode = true
+        return safe
     }
 
     /// §3.2.3 "Transformation (eddsa-rdfc-2022)" / §3.3.3 "Transformation (eddsa-jcs-2022)":
@@ -64,7 +87,7 @@ public enum EdDSACryptosuite {
         if let context = unsecuredDocument["@context"] {
             proofConfig["@context"] = context
         }
-        return try canonicalize(.object(proofConfig), c, jsonLD: jsonLD)
+        return try canonicalize(.object(proofConfig), c, jsonLD: jsonLD, part: "proof configuration")
     }
 
     /// §3.2.4 / §3.3.4 "Hashing": SHA-256 of the canonical proof configuration and of the
@@ -103,6 +126,12 @@ public enum EdDSACryptosuite {
     /// §3.2.1 / §3.3.1 "Create Proof": returns the proof (options plus `proofValue` =
     /// multibase base58btc of the signature). For eddsa-jcs-2022 the proof also carries
     /// the document's `@context` (§3.3.1 step 2).
+    ///
+    /// For eddsa-rdfc-2022 the document and proof configuration are canonicalized in JSON-LD
+    /// safe mode: if JSON-LD would drop anything (an undefined term, a relative IRI in `@id`
+    /// or `type`, …) this throws ``CredentialError/Code/unsignedData`` listing each JSON path,
+    /// instead of signing a canonical form that silently omits it. eddsa-jcs-2022 signs the
+    /// JSON bytes, so it signs such documents (the verifier warns about them).
     public static func createProof(
         _ unsecuredDocument: JSONValue, options: JSONObject, signer: some ProofSigner, jsonLD: JSONLDOptions = JSONLDOptions()
     ) throws(CredentialError) -> JSONObject {
@@ -114,7 +143,8 @@ public enum EdDSACryptosuite {
         if try canonicalization(for: options) == .jcs, let context = unsecuredDocument["@context"] {
             proof["@context"] = context
         }
-        let data = try hashData(unsecuredDocument: unsecuredDocument, options: proof, jsonLD: jsonLD)  // steps 2-4
+        // RDFC-1.0 signs only what survives JSON-LD processing: refuse to leave anything unsigned.
+        let data = try hashData(unsecuredDocument: unsecuredDocument, options: proof, jsonLD: signingOptions(jsonLD))  // steps 2-4
         let proofBytes = try proofSerialization(hashData: data, signer: signer)  // step 5
         proof["proofValue"] = .string(Multibase.encodeBase58btc(proofBytes))  // step 6
         return proof
@@ -193,7 +223,7 @@ public enum Ed25519Signature2020 {
             throw CredentialError(.malformedProof, "created is not an XML Schema dateTime")
         }
         if let context = unsecuredDocument["@context"] { config["@context"] = context }
-        let canonicalProofConfig = try EdDSACryptosuite.canonicalize(.object(config), .rdfc, jsonLD: jsonLD)
+        let canonicalProofConfig = try EdDSACryptosuite.canonicalize(.object(config), .rdfc, jsonLD: jsonLD, part: "proof configuration")
         let canonicalDocument = try EdDSACryptosuite.canonicalize(unsecuredDocument, .rdfc, jsonLD: jsonLD)
         return EdDSACryptosuite.hashing(transformedDocument: canonicalDocument, canonicalProofConfig: canonicalProofConfig)
     }
@@ -205,7 +235,7 @@ public enum Ed25519Signature2020 {
     ) throws(CredentialError) -> JSONObject {
         var proof = options
         proof.removeValue(forKey: "proofValue")
-        let data = try hashData(unsecuredDocument: unsecuredDocument, options: proof, jsonLD: jsonLD)
+        let data = try hashData(unsecuredDocument: unsecuredDocument, options: proof, jsonLD: EdDSACryptosuite.signingOptions(jsonLD))
         proof["proofValue"] = .string(Multibase.encodeBase58btc(try signer.signature(for: data.hashData)))
         return proof
     }

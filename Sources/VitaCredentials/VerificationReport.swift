@@ -56,15 +56,23 @@ public struct VerificationReport: Sendable, Hashable, CustomStringConvertible {
     public var checks: [Check]
     /// The result of each proof (also summarised in `proof` checks).
     public var proofs: [ProofVerification]
-    /// Reports of nested credentials (CLR `credentialSubject.verifiableCredential`).
+    /// Reports of nested credentials (CLR `credentialSubject.verifiableCredential`, a
+    /// presentation's `verifiableCredential`).
     public var nested: [VerificationReport]
+    /// Reports of the endorsements (`endorsement`, `endorsementJwt`) on the credential, its
+    /// achievement(s), the achievements' creators and the issuer profile, in that order.
+    public var endorsements: [VerificationReport]
 
     /// A report (normally built by ``CredentialVerifier``).
-    public init(credentialID: String? = nil, checks: [Check] = [], proofs: [ProofVerification] = [], nested: [VerificationReport] = []) {
+    public init(
+        credentialID: String? = nil, checks: [Check] = [], proofs: [ProofVerification] = [], nested: [VerificationReport] = [],
+        endorsements: [VerificationReport] = []
+    ) {
         self.credentialID = credentialID
         self.checks = checks
         self.proofs = proofs
         self.nested = nested
+        self.endorsements = endorsements
     }
 
     /// The checks with this name.
@@ -88,10 +96,11 @@ public struct VerificationReport: Sendable, Hashable, CustomStringConvertible {
     /// A multi-line summary (nested reports indented).
     public var description: String { lines(indent: "").joined(separator: "\n") }
 
-    func lines(indent: String) -> [String] {
-        var out = ["\(indent)\(verdict.rawValue.uppercased()) \(credentialID ?? "(no id)")"]
+    func lines(indent: String, label: String = "") -> [String] {
+        var out = ["\(indent)\(label)\(verdict.rawValue.uppercased()) \(credentialID ?? "(no id)")"]
         out += checks.map { "\(indent)  \($0)" }
         for n in nested { out += n.lines(indent: indent + "    ") }
+        for e in endorsements { out += e.lines(indent: indent + "    ", label: "endorsement ") }
         return out
     }
 
@@ -102,6 +111,7 @@ public struct VerificationReport: Sendable, Hashable, CustomStringConvertible {
         o["verdict"] = .string(verdict.rawValue)
         o["checks"] = .array(checks.map { ["name": .string($0.name), "outcome": .string($0.outcome.rawValue), "message": .string($0.message)] })
         if !nested.isEmpty { o["nested"] = .array(nested.map(\.json)) }
+        if !endorsements.isEmpty { o["endorsements"] = .array(endorsements.map(\.json)) }
         return .object(o)
     }
 }

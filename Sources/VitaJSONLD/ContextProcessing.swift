@@ -8,8 +8,16 @@ final class ProcessorState {
     var depth = 0
     /// Nesting of Create Term Definition calls (term → prefix → … chains, nested scoped contexts).
     var termDepth = 0
+    /// Safe mode (``SafeModeViolation``): whether to record dropped data, the JSON path of
+    /// the input being expanded, and what was found.
+    let recordsViolations: Bool
+    var path: [JSONPathComponent] = []
+    var violations: [SafeModeViolation] = []
 
-    init(options: JSONLDOptions) { self.options = options }
+    init(options: JSONLDOptions, recordsViolations: Bool = false) {
+        self.options = options
+        self.recordsViolations = recordsViolations || options.safeMode
+    }
 
     func loadContextDocument(_ url: String) throws(JSONLDError) -> RemoteDocument {
         remoteLoads += 1

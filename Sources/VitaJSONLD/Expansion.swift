@@ -51,7 +51,10 @@ extension ProcessorState {
             return .null
         case .bool, .number, .string:
             // Step 4
-            if activeProperty == nil || activeProperty == "@graph" { return .null }
+            if activeProperty == nil || activeProperty == "@graph" {
+                if recordsViolations { violation(.freeFloatingValue, "a scalar outside any node object is dropped") }
+                return .null
+            }
             if let ap = activeProperty, let def = active.terms[ap], let scoped = def.context {
                 active = try processContext(active, scoped.value, baseURL: scoped.baseURL, scopedID: scoped.id)
             }
@@ -61,7 +64,9 @@ extension ProcessorState {
             var result: [JSONValue] = []
             result.reserveCapacity(items.count)
             let isList = activeProperty.flatMap { active.terms[$0] }?.container.contains(.list) ?? false
-            for item in items {
+            for (i, item) in items.enumerated() {
+                if recordsViolations { path.append(.index(i)) }
+                defer { if recordsViolations { path.removeLast() } }
                 var expanded = try expand(active, activeProperty, item, baseURL: baseURL, fromMap: fromMap)
                 if isList, case .array = expanded { expanded = .object(["@list": expanded]) }
                 switch expanded {
@@ -148,6 +153,7 @@ extension ProcessorState {
             if result["@type"] == .string("@json") {
                 // keep any JSON value
             } else if v == .null {
+                if recordsViolations { violation(.nullValue, "a value object whose @value is null is dropped") }
                 return .null
             } else {
                 if case .array = v { throw JSONLDError(.invalidValueObjectValue, "@value must be a scalar") }
@@ -172,10 +178,17 @@ extension ProcessorState {
             if let s = result["@set"] { return s }
         }
         // Step 18
-        if result.count == 1 && result["@language"] != nil { return .null }
+        if result.count == 1 && result["@language"] != nil {
+            if recordsViolations { violation(.nullValue, "an object with only @language is dropped") }
+            return .null
+        }
         // Step 19
         if activeProperty == nil || activeProperty == "@graph" {
-            if result.isEmpty || result["@value"] != nil || result["@list"] != nil { return .null }
+            if result["@value"] != nil || result["@list"] != nil {
+                if recordsViolations { violation(.freeFloatingValue, "a value or list outside any node object is dropped") }
+                return .null
+            }
+            if result.isEmpty { return .null }
             if result.count == 1 && result["@id"] != nil { return .null }
         }
         return .object(result)
@@ -190,7 +203,12 @@ extension ProcessorState {
         if let scoped = active.terms[nestingKey]?.context {
             active = try processContext(active, scoped.value, baseURL: scoped.baseURL, overrideProtected: true, scopedID: scoped.id)
         }
-        for nested in asArray(element[nestingKey] ?? .null) {
+        if recordsViolations { path.append(.key(nestingKey)) }
+        defer { if recordsViolations { path.removeLast() } }
+        let nestedValues = element[nestingKey] ?? .null
+        for (i, nested) in asArray(nestedValues).enumerated() {
+            if recordsViolations, case .array = nestedValues { path.append(.index(i)) }
+            defer { if recordsViolations, case .array = nestedValues { path.removeLast() } }
             guard case .object(let n) = nested else { throw JSONLDError(.invalidNestValue, "@nest values must be objects") }
             for k in n.keys where active.expandIRI(k, vocab: true) == "@value" {
                 throw JSONLDError(.invalidNestValue, "@nest values cannot be value objects")
@@ -211,10 +229,35 @@ extension ProcessorState {
         for (key, value) in element {
             // Step 13.1
             if key == "@context" { continue }
+            if recordsViolations { path.append(.key(key)) }
+            defer { if recordsViolations { path.removeLast() } }
             // Step 13.2–13.3
-            guard let expandedProperty = active.expandIRI(key, vocab: true) else { continue }
+            guard let expandedProperty = active.expandIRI(key, vocab: true) else {
+                if recordsViolations {
+                    if Keywords.hasKeywordForm(key) {
+                        violation(.reservedTerm, "the key has the form of a keyword but is not a JSON-LD keyword; the entry is dropped")
+                    } else {
+                        violation(.invalidProperty, "the term is mapped to null in the @context; the entry is dropped")
+                    }
+                }
+                continue
+            }
             let isKeyword = expandedProperty.utf8.first == UInt8(ascii: "@") && Keywords.isKeyword(expandedProperty)
-            if !isKeyword && !expandedProperty.utf8.contains(UInt8(ascii: ":")) { continue }
+            if !isKeyword && !expandedProperty.utf8.contains(UInt8(ascii: ":")) {
+                if recordsViolations {
+                    violation(.invalidProperty, "the term is not defined by the @context and is not an absolute IRI; the entry is dropped")
+                }
+                continue
+            }
+            if recordsViolations, !isKeyword {
+                if expandedProperty.hasPrefix("_:") {
+                    if !options.produceGeneralizedRDF {
+                        violation(.blankNodePredicate, "the property expands to a blank node, which cannot be an RDF predicate")
+                    }
+                } else if !IRI.isWellFormed(expandedProperty) {
+                    violation(.invalidProperty, "the property expands to an IRI that is not well-formed; its triples are dropped")
+                }
+            }
             // Step 13.4: keywords
             if isKeyword {
                 if activeProperty == "@reverse" {
@@ -228,18 +271,28 @@ extension ProcessorState {
                 case "@id":
                     // Step 13.4.3
                     guard case .string(let s) = value else { throw JSONLDError(.invalidIDValue, "@id must be a string") }
-                    expandedValue = active.expandIRI(s, documentRelative: true).map(JSONValue.string) ?? .null
+                    let expandedID = active.expandIRI(s, documentRelative: true)
+                    if recordsViolations { checkReference(expandedID, keyword: "@id", kind: .relativeIDReference) }
+                    expandedValue = expandedID.map(JSONValue.string) ?? .null
                 case "@type":
                     // Step 13.4.4
                     switch value {
                     case .string(let s):
-                        expandedValue = typeScoped.expandIRI(s, documentRelative: true, vocab: true).map(JSONValue.string) ?? .null
+                        let expandedType = typeScoped.expandIRI(s, documentRelative: true, vocab: true)
+                        if recordsViolations { checkReference(expandedType, keyword: "@type", kind: .relativeTypeReference) }
+                        expandedValue = expandedType.map(JSONValue.string) ?? .null
                     case .array(let a):
                         var out: [JSONValue] = []
                         out.reserveCapacity(a.count)
-                        for item in a {
+                        for (i, item) in a.enumerated() {
                             guard case .string(let s) = item else { throw JSONLDError(.invalidTypeValue, "@type values must be strings") }
-                            if let e = typeScoped.expandIRI(s, documentRelative: true, vocab: true) { out.append(.string(e)) }
+                            let e = typeScoped.expandIRI(s, documentRelative: true, vocab: true)
+                            if recordsViolations {
+                                path.append(.index(i))
+                                checkReference(e, keyword: "@type", kind: .relativeTypeReference)
+                                path.removeLast()
+                            }
+                            if let e { out.append(.string(e)) }
                         }
                         expandedValue = .array(out)
                     default:
@@ -283,12 +336,18 @@ extension ProcessorState {
                     guard case .string(let s) = value else {
                         throw JSONLDError(.invalidLanguageTaggedString, "@language must be a string")
                     }
+                    if recordsViolations, !RDFSerializer.isWellFormedLanguage(s) {
+                        violation(.invalidLanguage, "the @language tag is not well-formed BCP 47; the literal is dropped from RDF")
+                    }
                     expandedValue = .string(s.lowercased())
                 case "@direction":
                     // Step 13.4.9
                     if active.processingMode == .jsonLD10 { continue }
                     guard case .string(let s) = value, s == "ltr" || s == "rtl" else {
                         throw JSONLDError(.invalidBaseDirection, "@direction must be ltr or rtl")
+                    }
+                    if recordsViolations, options.rdfDirection == nil {
+                        violation(.directionDropped, "@direction is not represented in RDF unless an rdfDirection mode is set")
                     }
                     expandedValue = value
                 case "@index":
@@ -349,6 +408,11 @@ extension ProcessorState {
                 if let d = def?.direction { direction = d }
                 for language in langMap.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
                     let expandedLanguage = active.expandIRI(language, vocab: true)
+                    if recordsViolations, language != "@none", expandedLanguage != "@none",
+                       !RDFSerializer.isWellFormedLanguage(language) {
+                        violation(.invalidLanguage, "the language map key is not a well-formed BCP 47 tag; its literals are dropped from RDF",
+                                  at: .key(language))
+                    }
                     for item in asArray(langMap[language]!) {
                         if item == .null { continue }
                         guard case .string = item else {
@@ -374,7 +438,9 @@ extension ProcessorState {
                         mapContext = try processContext(mapContext, scoped.value, baseURL: scoped.baseURL, scopedID: scoped.id)
                     }
                     let expandedIndex = active.expandIRI(index, vocab: true)
+                    if recordsViolations { path.append(.key(index)) }
                     let indexValue = try expand(mapContext, key, .array(asArray(map[index]!)), baseURL: baseURL, fromMap: true)
+                    if recordsViolations { path.removeLast() }
                     for var item in asArray(indexValue) {
                         if container.contains(.graph) && !isGraphObject(item) {
                             item = .object(["@graph": .array(asArray(item))])
@@ -440,10 +506,14 @@ extension ProcessorState {
         // Steps 1–2
         if case .string(let s) = value {
             if typeMapping == "@id" {
-                return .object(["@id": active.expandIRI(s, documentRelative: true).map(JSONValue.string) ?? .null])
+                let id = active.expandIRI(s, documentRelative: true)
+                if recordsViolations { checkReference(id, keyword: "@id-typed", kind: .relativeVocabReference) }
+                return .object(["@id": id.map(JSONValue.string) ?? .null])
             }
             if typeMapping == "@vocab" {
-                return .object(["@id": active.expandIRI(s, documentRelative: true, vocab: true).map(JSONValue.string) ?? .null])
+                let id = active.expandIRI(s, documentRelative: true, vocab: true)
+                if recordsViolations { checkReference(id, keyword: "@vocab-typed", kind: .relativeVocabReference) }
+                return .object(["@id": id.map(JSONValue.string) ?? .null])
             }
         }
         // Step 3

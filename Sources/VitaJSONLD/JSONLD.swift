@@ -20,12 +20,18 @@ public struct JSONLDOptions: Sendable {
     public var maxDepth: Int
     /// The processed-context cache (default: shared by the whole process).
     public var contextCache: ContextCache
+    /// Safe mode: `expand`, `toRDF` and `canonicalize` of a document throw
+    /// ``JSONLDError/Code/safeModeViolation`` (with every ``SafeModeViolation`` in
+    /// ``JSONLDError/violations``) instead of silently dropping undefined terms, relative
+    /// IRIs and invalid values. Use it whenever the result is signed. Default `false`
+    /// (the JSON-LD 1.1 behaviour the W3C test suites expect).
+    public var safeMode: Bool
 
     public init(
         base: String? = nil, documentLoader: any DocumentLoader = BundledContextLoader(), expandContext: JSONValue? = nil,
         processingMode: ProcessingMode = .jsonLD11, rdfDirection: RDFDirectionMode? = nil,
         produceGeneralizedRDF: Bool = false, maxRemoteContexts: Int = 64, maxDepth: Int = 128,
-        contextCache: ContextCache = .shared
+        contextCache: ContextCache = .shared, safeMode: Bool = false
     ) {
         self.base = base
         self.documentLoader = documentLoader
@@ -36,6 +42,7 @@ public struct JSONLDOptions: Sendable {
         self.maxRemoteContexts = maxRemoteContexts
         self.maxDepth = maxDepth
         self.contextCache = contextCache
+        self.safeMode = safeMode
     }
 }
 
@@ -52,6 +59,12 @@ public enum JSONLD {
     /// Expands a JSON-LD document (JSON-LD 1.1 API §9.1 `expand()`); the result is always an array.
     public static func expand(_ document: JSONValue, options: JSONLDOptions = JSONLDOptions()) throws(JSONLDError) -> JSONValue {
         let state = ProcessorState(options: options)
+        let expanded = try expand(document, options: options, state: state)
+        if options.safeMode, !state.violations.isEmpty { throw safeModeError(state.violations) }
+        return expanded
+    }
+
+    static func expand(_ document: JSONValue, options: JSONLDOptions, state: ProcessorState) throws(JSONLDError) -> JSONValue {
         var active = ActiveContext.initial(base: options.base, processingMode: options.processingMode)
         active = try state.initialContext(active)
         if let ec = options.expandContext {

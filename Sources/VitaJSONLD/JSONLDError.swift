@@ -78,6 +78,8 @@ public struct JSONLDError: Error, Sendable, CustomStringConvertible {
     public var reason: String
     public var file: String
     public var line: Int
+    /// For ``Code/safeModeViolation``: every piece of data that would be dropped, in document order.
+    public var violations: [SafeModeViolation] = []
 
     public init(_ code: Code, _ reason: String, file: String = #fileID, line: Int = #line) {
         self.code = code

@@ -142,7 +142,9 @@ struct RoundTripTests {
         #expect(await later.verify(try Self.sign(.object(o), key)).passed("validity"))
         // VC 1.1 names.
         let v1: JSONValue = [
-            "@context": ["https://www.w3.org/2018/credentials/v1"], "type": ["VerifiableCredential"],
+            // A DataIntegrityProof needs the data-integrity context under VC 1.1, or its options are not signed.
+            "@context": ["https://www.w3.org/2018/credentials/v1", "https://w3id.org/security/data-integrity/v2"],
+            "type": ["VerifiableCredential"],
             "issuer": .string(key.didKey.did), "issuanceDate": "2020-01-01T00:00:00Z",
             "expirationDate": "2021-01-01T00:00:00Z", "credentialSubject": ["id": "did:example:1"],
         ]

@@ -192,7 +192,8 @@ struct StatusCheckTests {
                                                "statusListCredential": .string(Self.listURL)])
         report = try await Self.report(list: try BitstringStatusList(), credential: bad)
         #expect(report.failures.first?.message.contains("malformed") == true)
-        let unknown = try Self.credential(status: ["type": "CredentialStatusList2017", "id": "https://x.example/s"])
+        // (An absolute IRI: a bare unknown type would be dropped from the canonical form, and signing refuses that.)
+        let unknown = try Self.credential(status: ["type": "https://x.example/CredentialStatusList2017", "id": "https://x.example/s"])
         report = try await Self.report(list: try BitstringStatusList(), credential: unknown)
         #expect(report.verdict == .valid)
         #expect(report.checks(named: "status").first?.message.contains("unsupported status type") == true)
@@ -304,13 +305,15 @@ struct StatusLegacyTests {
         subject["statusPurpose"] = "revocation"
         subject["encodedList"] = .string(String(try bits.encodedList().dropFirst()))  // no multibase prefix in 2021
         let list: JSONValue = [
-            "@context": ["https://www.w3.org/2018/credentials/v1", "https://w3id.org/vc/status-list/2021/v1"],
+            "@context": ["https://www.w3.org/2018/credentials/v1", "https://w3id.org/vc/status-list/2021/v1",
+                         "https://w3id.org/security/data-integrity/v2"],
             "id": .string(url), "type": ["VerifiableCredential", "StatusList2021Credential"],
             "issuer": .string(key.didKey.did), "issuanceDate": "2026-01-01T00:00:00Z", "credentialSubject": .object(subject),
         ]
         func credential(index: Int) throws -> JSONValue {
             try StatusCheckTests.sign([
-                "@context": ["https://www.w3.org/2018/credentials/v1", "https://w3id.org/vc/status-list/2021/v1"],
+                "@context": ["https://www.w3.org/2018/credentials/v1", "https://w3id.org/vc/status-list/2021/v1",
+                             "https://w3id.org/security/data-integrity/v2"],
                 "id": "urn:uuid:0f0e7c55-3a0c-4f3e-8d57-5a8f6c2b9d11", "type": ["VerifiableCredential"],
                 "issuer": .string(key.didKey.did), "issuanceDate": "2026-01-01T00:00:00Z",
                 "credentialSubject": ["id": "did:example:learner"],

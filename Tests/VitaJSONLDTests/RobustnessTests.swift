@@ -16,9 +16,16 @@ struct TestRNG: RandomNumberGenerator {
     mutating func below(_ n: Int) -> Int { Int(next() % UInt64(max(n, 1))) }
 }
 
-/// Runs the full pipeline; any outcome but a crash is acceptable, errors must be JSONLDError.
+/// Runs the full pipeline (and safe mode's path bookkeeping); any outcome but a crash is
+/// acceptable, errors must be JSONLDError.
 @discardableResult
 func pipeline(_ doc: JSONValue, _ options: JSONLDOptions = JSONLDOptions()) -> Bool {
+    do {
+        let violations = try JSONLD.safeModeViolations(in: doc, options: options)
+        #expect(violations.allSatisfy { $0.path.hasPrefix("$") && !$0.reason.isEmpty })
+    } catch {
+        #expect(!error.reason.isEmpty)
+    }
     do {
         _ = try JSONLD.canonicalize(doc, options: options)
         return true

@@ -105,8 +105,11 @@ struct EndToEndTests {
             let did = "did:web:\(server.didWebDomain):issuers:alice"
             server.serve("/issuers/alice/did.json", .json(Fixtures.didDocument(did)))
             let listURL = "\(server.origin)/revocations"
+            // The extensions context defines 1EdTechRevocationList; without it the type would be
+            // dropped from the signed data, and eddsa-rdfc-2022 signing (safe mode) refuses that.
             let credential = try Fixtures.credential(
-                issuer: did, method: "\(did)#key-1", status: ["id": .string(listURL), "type": "1EdTechRevocationList"])
+                issuer: did, method: "\(did)#key-1", status: ["id": .string(listURL), "type": "1EdTechRevocationList"],
+                contexts: ["https://www.w3.org/ns/credentials/v2", "https://purl.imsglobal.org/spec/ob/v3p0/extensions.json"])
             server.serve("/revocations", .json([
                 "id": .string(listURL),
                 "revokedCredential": [["id": "urn:uuid:5f0c2b8e-3d4a-4e1f-8b6a-2c9d7e1f0a34", "revocationReason": "issued in error"]],

@@ -169,9 +169,12 @@ enum Fixtures {
     }
 
     /// A VC 2.0 credential by `issuer`, signed with `method`.
-    static func credential(issuer: String, method: String, status: JSONValue? = nil, key: Ed25519KeyPair = issuerKey) throws -> JSONValue {
+    static func credential(
+        issuer: String, method: String, status: JSONValue? = nil, key: Ed25519KeyPair = issuerKey,
+        contexts: [String] = ["https://www.w3.org/ns/credentials/v2"]
+    ) throws -> JSONValue {
         var o = JSONObject()
-        o["@context"] = ["https://www.w3.org/ns/credentials/v2"]
+        o["@context"] = .array(contexts.map(JSONValue.string))
         o["id"] = "urn:uuid:5f0c2b8e-3d4a-4e1f-8b6a-2c9d7e1f0a34"
         o["type"] = ["VerifiableCredential"]
         o["issuer"] = .string(issuer)
