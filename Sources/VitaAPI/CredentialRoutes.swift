@@ -50,6 +50,74 @@ struct CredentialRoutes: Sendable {
             response["report"] = report.json
             return jsonResponse(.object(response), status: .ok)
         }
+        catalog.add(Operation(method: .post, path: "/presentations/verify", operationId: "verifyPresentation",
+                              summary: "Verify a verifiable presentation (JSON or a JWT): the holder's proof with the expected challenge and domain, and every credential in it (VC-API); no credentials needed",
+                              tag: "Credentials", access: .open, query: [], headers: [],
+                              requestSchema: "VerifyPresentationRequest", success: (200, "VerifyResponse"),
+                              errors: [400, 413])) { request, _ in
+            let body = try await readJSON(request)
+            let options = body["options"]?.objectValue ?? JSONObject()
+            for name in ["challenge", "domain"] where options[name] != nil && options[name]?.stringValue == nil {
+                throw Problem.badRequest("options.\(name)", "must be a string")
+            }
+            let expectations = PresentationExpectations(challenge: options["challenge"]?.stringValue,
+                                                        domain: options["domain"]?.stringValue,
+                                                        allowsUnsignedPresentations: options["allowUnsigned"]?.boolValue ?? false)
+            let report: VerificationReport
+            switch body["verifiablePresentation"] {
+            case .object?:
+                report = await verifier.verifyPresentation(body["verifiablePresentation"]!, expecting: expectations)
+            case .string(let jwt)?:
+                report = await verifier.verifyPresentation(jwt: jwt, expecting: expectations)
+            default:
+                throw Problem.badRequest("verifiablePresentation", "must be a presentation object or a JWT string")
+            }
+            var response = JSONObject()
+            response["verified"] = .bool(report.verdict == .valid)
+            response["report"] = report.json
+            return jsonResponse(.object(response), status: .ok)
+        }
+        catalog.add(Operation(method: .post, path: "/api/v1/organizations/{organizationId}/endorsements",
+                              operationId: "issueEndorsement",
+                              summary: "Issue a signed Open Badges 3.0 EndorsementCredential by the organization about an achievement, issuer profile or credential (its id)",
+                              tag: "Credentials", access: .principal, query: [], headers: [],
+                              requestSchema: "IssueEndorsement", success: (201, "IssueResponse"),
+                              errors: [400, 401, 403, 404, 413, 422])) { request, context in
+            let organizationId = try reader.id(context, "organizationId", prefix: "org", what: "organization")
+            let principal = context.principal!
+            if let own = principal.organizationId, own != organizationId {
+                throw Problem.forbidden("a system endorses only for its own organization")
+            }
+            let body = try await readJSON(request)
+            guard let endorsed = body["endorsedId"]?.stringValue, URLCheck.isAbsolute(endorsed) else {
+                throw Problem.badRequest("endorsedId", "must be the absolute URI of the endorsed achievement, profile or credential")
+            }
+            let name = body["name"]?.stringValue ?? "Endorsement"
+            let comment = body["comment"]?.stringValue
+            for (field, value) in [("name", name), ("comment", comment ?? "")] where value.count > 10_000 {
+                throw Problem.badRequest(field, "must be at most 10000 characters")
+            }
+            let identifier = try option(body, "issuerIdentifier", CredentialIssuer.IssuerIdentifier.init(rawValue:),
+                                        default: .didKey, "must be did:key or did:web", prefix: "")
+            let signed = try await database.transaction { tx in
+                guard let organization = try await tx.organization(id: organizationId) else { throw Problem.notFound("organization") }
+                let identity = try await issuer.signingIdentity(tx, organizationId: organizationId, identifier: identifier)
+                let id = "urn:uuid:\(UUID().uuidString.lowercased())"
+                guard case .object(var unsigned) = EndorsementIssuance.credential(
+                    id: id, endorsedID: endorsed, issuer: .init(id: identity.issuer, name: organization.name), name: name,
+                    comment: comment, validFrom: Timestamp.truncated(gate.clock())) else {
+                    throw IssuanceError(.signingFailed, "the endorsement is not a JSON object")
+                }
+                unsigned["credentialStatus"] = try await issuer.allocateStatus(
+                    tx, identity: identity, credentialIds: [id], purposes: CredentialIssuer.statusPurposes(for: .object(unsigned)))[0]
+                let signed = try issuer.sign(.object(unsigned), as: identity)
+                try await gate.audit(tx, principal, action: "endorsement.issue")
+                return signed
+            }
+            var response = JSONObject()
+            response["verifiableCredential"] = signed
+            return jsonResponse(.object(response), status: .created)
+        }
     }
 
     /// The verifier the API uses: this server's own did:web issuers and status lists resolve from the database,

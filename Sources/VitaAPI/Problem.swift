@@ -90,8 +90,10 @@ public struct Problem: Error, Codable, Sendable, Equatable {
                 return Problem(status: 409, title: "Conflict", detail: error.reason,
                                errors: [.init(field: "action", reason: error.reason)])
             case .signingFailed:
+                // A JSON path `$.a.b` of the credential becomes the field `credential.a.b`.
+                let fields = error.fields.map { Problem.FieldError(field: "credential" + $0.path.dropFirst(), reason: $0.reason) }
                 return Problem(status: 422, title: "Unprocessable Content", detail: "credential: cannot be signed: \(error.reason)",
-                               errors: [.init(field: "credential", reason: error.reason)])
+                               errors: fields.isEmpty ? [.init(field: "credential", reason: error.reason)] : fields)
             case .configuration:
                 return Problem(status: 500, title: "Internal Server Error", detail: error.reason)
             }

@@ -354,8 +354,10 @@ public struct EmploymentRecord: Codable, Sendable, Equatable {
     }
 }
 
-enum URLCheck {
-    static func isAbsolute(_ text: String) -> Bool {
+/// Checks on URIs supplied by clients.
+public enum URLCheck {
+    /// Whether `text` is an absolute URI: a scheme (RFC 3986 §3.1) followed by `:`, and no spaces.
+    public static func isAbsolute(_ text: String) -> Bool {
         guard let colon = text.firstIndex(of: ":"), colon != text.startIndex,
               !text.contains(" ") else { return false }
         let scheme = text[..<colon]

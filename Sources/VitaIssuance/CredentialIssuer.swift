@@ -182,7 +182,9 @@ public struct CredentialIssuer: Sendable {
                 to: credential, options: ProofOptions(cryptosuite: cryptosuite, verificationMethod: identity.verificationMethod),
                 signer: identity.keyPair, now: clock())
         } catch {
-            throw IssuanceError(.signingFailed, error.reason)
+            throw IssuanceError(.signingFailed, error.reason, fields: error.violations.map {
+                IssuanceError.Field(path: $0.path, reason: "\($0.kind.rawValue): \($0.reason)")
+            })
         }
     }
 

@@ -16,15 +16,26 @@ public struct IssuanceError: Error, Sendable, Equatable, CustomStringConvertible
         case configuration = "configuration"
     }
 
+    /// One part of the input at fault: a JSON path (`$.credentialSubject.grade`) and why.
+    public struct Field: Sendable, Equatable {
+        /// The JSON path in the credential.
+        public let path: String
+        /// Why it is at fault.
+        public let reason: String
+    }
+
     /// What went wrong.
     public let code: Code
     /// Details for people.
     public let reason: String
+    /// The parts of the input at fault, when known (e.g. each term JSON-LD would drop from the signed data).
+    public let fields: [Field]
 
     /// Creates an error.
-    public init(_ code: Code, _ reason: String) {
+    public init(_ code: Code, _ reason: String, fields: [Field] = []) {
         self.code = code
         self.reason = reason
+        self.fields = fields
     }
 
     public var description: String { "\(code.rawValue): \(reason)" }
