@@ -442,7 +442,7 @@ struct CredentialRoutes: Sendable {
                                                               achievementId: input.achievementId)
                     let identity = try await issuer.signingIdentity(tx, organizationId: record.organizationId,
                                                                     identifier: identifier)
-                    return try await issuer.issueBadges(tx, [source], identity: identity)[0]
+                    return try await issuer.issueBadges(tx, [source], identity: identity, issuedBy: principal.actor)[0]
                 }
                 var response = JSONObject()
                 response["id"] = .string(issued.issued.id)
@@ -479,7 +479,8 @@ struct CredentialRoutes: Sendable {
                                                    permission: .write, action: "clr.issue",
                                                    recordOrganizationId: organizationId) { tx, _ in
                 let identity = try await issuer.signingIdentity(tx, organizationId: organizationId, identifier: identifier)
-                return try await issuer.issueClr(tx, learnerId: learnerId, identity: identity, name: name)
+                return try await issuer.issueClr(tx, learnerId: learnerId, identity: identity, name: name,
+                                                 issuedBy: principal.actor)
             }
             var response = JSONObject()
             response["id"] = .string(issued.stored.id)
@@ -523,6 +524,13 @@ struct CredentialRoutes: Sendable {
                 object["recordId"] = .string(item.recordId)
                 object["achievementId"] = .string(item.achievementId)
                 object["verifiableCredential"] = (try? JSONValue(parsing: item.body)) ?? .null
+                var provenance = JSONObject()
+                provenance["sourceRecordId"] = .string(item.recordId)
+                provenance["issuedBy"] = .string(item.issuedBy)
+                provenance["issuedAt"] = .string(XSDDateTime.format(item.createdAt))
+                provenance["digest"] = .string(item.digest)
+                provenance["digestMatches"] = .bool(ContentDigest.sha256(Array(item.body.utf8)) == item.digest)
+                object["provenance"] = .object(provenance)
                 return .object(object)
             }
             return jsonResponse(.object(["items": .array(items)]), status: .ok)

@@ -103,9 +103,10 @@ extension CredentialIssuer {
 
     /// Issues OpenBadgeCredentials for `sources` (all of one organization, signed by `identity`): each gets a fresh
     /// `urn:uuid` id, a revocation status entry (the OB 3.0 schema allows one `credentialStatus`), an `eddsa-rdfc-2022` proof, and is stored with the
-    /// learner's records. Runs in the caller's transaction (the caller audits).
-    public func issueBadges(_ tx: StoreTransaction, _ sources: [BadgeSource],
-                            identity: SigningIdentity) async throws -> [IssuedBadge] {
+    /// learner's records with its provenance (who had it issued, the
+    /// record it came from, the digest of what was issued). Runs in the caller's transaction (the caller audits).
+    public func issueBadges(_ tx: StoreTransaction, _ sources: [BadgeSource], identity: SigningIdentity,
+                            issuedBy: AuditEntry.Actor) async throws -> [IssuedBadge] {
         var prepared: [(BadgeSource, OpenBadgeIssuance.Recipient, String)] = []
         prepared.reserveCapacity(sources.count)
         for source in sources {
@@ -149,7 +150,7 @@ extension CredentialIssuer {
             let stored = StoreTransaction.IssuedCredential(
                 id: EntityID.make("vcr", now: now), learnerId: source.learner.id, recordId: source.record.id,
                 organizationId: identity.organizationId, achievementId: source.achievementReference,
-                body: signed.serializedString(), createdAt: now)
+                body: signed.serializedString(), createdAt: now, issuedBy: "\(issuedBy.kind.rawValue):\(issuedBy.id)")
             try await tx.insert(stored, credentialId: credentialId)
             issued.append(IssuedBadge(issued: stored, credentialId: credentialId, credential: signed))
         }

@@ -26,7 +26,7 @@ extension CredentialIssuer {
     /// listed even when the program is not completed; the learner as DID or hashed email. Runs in the caller's
     /// transaction (the caller audits).
     public func issueClr(_ tx: StoreTransaction, learnerId: String, identity: SigningIdentity,
-                         name: String = "Comprehensive Learner Record") async throws -> IssuedClr {
+                         name: String = "Comprehensive Learner Record", issuedBy: AuditEntry.Actor) async throws -> IssuedClr {
         guard let learner = try await tx.learner(id: learnerId), learner.erasure == nil else {
             throw ValidationFailures([.invalidField("learnerId", "no such learner")])
         }
@@ -59,7 +59,7 @@ extension CredentialIssuer {
         for record in awardable {
             sources.append(try await badgeSource(tx, learnerId: learnerId, recordId: record.id, achievementId: nil))
         }
-        let issued = try await issueBadges(tx, sources, identity: identity)
+        let issued = try await issueBadges(tx, sources, identity: identity, issuedBy: issuedBy)
         for badge in issued { existing[badge.issued.recordId] = badge.credential }
 
         // Achievements and associations from the experiences' partOf links.

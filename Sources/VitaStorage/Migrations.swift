@@ -130,13 +130,16 @@ public enum Migrations {
               UNIQUE (credential_id, purpose))
             """,
         ]),
-        Migration(version: 5, name: "issued comprehensive learner records", statements: [
+        Migration(version: 5, name: "issued comprehensive learner records and issuance provenance", statements: [
             """
             CREATE TABLE issued_clrs (
               id TEXT PRIMARY KEY, credential_id TEXT NOT NULL UNIQUE, learner_id TEXT NOT NULL REFERENCES learners(id),
               organization_id TEXT NOT NULL REFERENCES organizations(id), body TEXT NOT NULL, created_at BIGINT NOT NULL)
             """,
             "CREATE INDEX issued_clrs_learner ON issued_clrs (learner_id, id)",
+            // Provenance of an issued credential: who had it issued, and the digest of what was issued.
+            "ALTER TABLE issued_credentials ADD COLUMN issued_by TEXT NOT NULL DEFAULT ''",
+            "ALTER TABLE issued_credentials ADD COLUMN digest TEXT NOT NULL DEFAULT ''",
         ]),
     ]
 

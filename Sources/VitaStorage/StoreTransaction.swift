@@ -616,10 +616,14 @@ public struct StoreTransaction: Sendable {
         public var body: String
         /// When it was issued.
         public var createdAt: Date
+        /// Who had it issued: the audit actor (`system:sys_…`, `admin:adm_…`, `cli:cli`).
+        public var issuedBy: String
+        /// `sha256:` digest of `body`, as issued.
+        public var digest: String
 
-        /// Creates a stored issuance.
+        /// Creates a stored issuance; the digest is computed from `body`.
         public init(id: String, learnerId: String, recordId: String, organizationId: String, achievementId: String,
-                    body: String, createdAt: Date) {
+                    body: String, createdAt: Date, issuedBy: String) {
             self.id = id
             self.learnerId = learnerId
             self.recordId = recordId
@@ -627,6 +631,8 @@ public struct StoreTransaction: Sendable {
             self.achievementId = achievementId
             self.body = body
             self.createdAt = createdAt
+            self.issuedBy = issuedBy
+            self.digest = ContentDigest.sha256(Array(body.utf8))
         }
     }
 
@@ -634,10 +640,10 @@ public struct StoreTransaction: Sendable {
     public func insert(_ issued: IssuedCredential, credentialId: String) async throws {
         try await db.raw("""
             INSERT INTO issued_credentials (id, credential_id, learner_id, record_id, organization_id, achievement_id, body,
-              created_at) VALUES
+              created_at, issued_by, digest) VALUES
             (\(bind: issued.id), \(bind: credentialId), \(bind: issued.learnerId), \(bind: issued.recordId),
              \(bind: issued.organizationId), \(bind: issued.achievementId), \(bind: issued.body),
-             \(bind: Self.ms(issued.createdAt)))
+             \(bind: Self.ms(issued.createdAt)), \(bind: issued.issuedBy), \(bind: issued.digest))
             """).run()
     }
 
@@ -646,13 +652,16 @@ public struct StoreTransaction: Sendable {
         try await db.raw("""
             SELECT * FROM issued_credentials WHERE learner_id = \(bind: learnerId) ORDER BY id
             """).all().map { row in
-            IssuedCredential(id: try row.decode(column: "id", as: String.self),
-                             learnerId: try row.decode(column: "learner_id", as: String.self),
-                             recordId: try row.decode(column: "record_id", as: String.self),
-                             organizationId: try row.decode(column: "organization_id", as: String.self),
-                             achievementId: try row.decode(column: "achievement_id", as: String.self),
-                             body: try row.decode(column: "body", as: String.self),
-                             createdAt: Self.date(try row.decode(column: "created_at", as: Int64.self)))
+            var issued = IssuedCredential(id: try row.decode(column: "id", as: String.self),
+                                          learnerId: try row.decode(column: "learner_id", as: String.self),
+                                          recordId: try row.decode(column: "record_id", as: String.self),
+                                          organizationId: try row.decode(column: "organization_id", as: String.self),
+                                          achievementId: try row.decode(column: "achievement_id", as: String.self),
+                                          body: try row.decode(column: "body", as: String.self),
+                                          createdAt: Self.date(try row.decode(column: "created_at", as: Int64.self)),
+                                          issuedBy: try row.decode(column: "issued_by", as: String.self))
+            issued.digest = try row.decode(column: "digest", as: String.self)
+            return issued
         }.filter { organizations?.contains($0.organizationId) ?? true }
     }
 

@@ -128,7 +128,8 @@ struct Issue: AsyncParsableCommand {
                     for (position, _) in group { results[position] = .failure(BatchFailure(reason: error.description)) }
                     continue
                 }
-                let issued = try await issuer.issueBadges(tx, group.map(\.1), identity: identity)
+                let issued = try await issuer.issueBadges(tx, group.map(\.1), identity: identity,
+                                                          issuedBy: .init(kind: .cli, id: "cli"))
                 for ((position, source), badge) in zip(group, issued) {
                     results[position] = .success(badge.credentialId)
                     credentials.append(badge.credential)

@@ -177,6 +177,11 @@ extension CredentialAPITests {
                 "<https://purl.imsglobal.org/spec/vccs/v1p0/context.json#1EdTechJsonSchemaValidator2019>"))
             let listed = try await api.send(.get, "/api/v1/learners/\(learner)/badges", key: world.systemKey)
             #expect(listed.items.count == 1)
+            let provenance = listed.items.first?["provenance"] as? [String: Any]
+            #expect(provenance?["sourceRecordId"] as? String == record)
+            #expect(provenance?["issuedBy"] as? String == "system:\(world.systemId)")
+            #expect((provenance?["digest"] as? String)?.hasPrefix("sha256:") == true)
+            #expect(provenance?["digestMatches"] as? Bool == true)
             let log = try await api.admin(.get, "/api/v1/learners/\(learner)/access-log?limit=200")
             #expect(log.items.contains { $0["action"] as? String == "credential.issue" })
 

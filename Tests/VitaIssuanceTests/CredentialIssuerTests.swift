@@ -81,7 +81,7 @@ struct CredentialIssuerTests {
             let source = try await world.issuer.badgeSource(tx, learnerId: world.learnerId, recordId: world.recordId,
                                                             achievementId: world.achievementId)
             let identity = try await world.issuer.signingIdentity(tx, organizationId: world.organizationId, identifier: identifier)
-            return try await world.issuer.issueBadges(tx, [source], identity: identity)[0]
+            return try await world.issuer.issueBadges(tx, [source], identity: identity, issuedBy: .init(kind: .cli, id: "cli"))[0]
         }
     }
 
