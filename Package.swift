@@ -84,6 +84,16 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Pure: the OAuth 2.0 authorization server's rules: PKCE, scopes, client metadata, secrets, scrypt passwords, lockout.
+        .target(
+            name: "VitaOAuth",
+            dependencies: [
+                "VitaCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Edge: SQL storage (SQLite default, PostgreSQL in production) and migrations.
         .target(
             name: "VitaStorage",
@@ -111,6 +121,7 @@ let package = Package(
                 "VitaJSON",
                 "VitaCredentials",
                 "VitaIssuance",
+                "VitaOAuth",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -180,6 +191,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "VitaOAuthTests", dependencies: ["VitaCore", "VitaOAuth"], swiftSettings: swiftSettings),
         // Test support: temporary SQLite and PostgreSQL databases for the storage and API suites.
         .target(
             name: "VitaTestSupport",
@@ -207,7 +219,9 @@ let package = Package(
                 "VitaJSON",
                 "VitaJSONLD",
                 "VitaCredentials",
+                "VitaOAuth",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
