@@ -141,6 +141,48 @@ public enum Migrations {
             "ALTER TABLE issued_credentials ADD COLUMN issued_by TEXT NOT NULL DEFAULT ''",
             "ALTER TABLE issued_credentials ADD COLUMN digest TEXT NOT NULL DEFAULT ''",
         ]),
+        Migration(version: 6, name: "oauth authorization server and learner accounts", statements: [
+            """
+            CREATE TABLE learner_accounts (
+              id TEXT PRIMARY KEY, learner_id TEXT NOT NULL UNIQUE REFERENCES learners(id), login TEXT NOT NULL UNIQUE,
+              password_hash TEXT NOT NULL, failed_attempts INTEGER NOT NULL, locked_until BIGINT,
+              created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL)
+            """,
+            """
+            CREATE TABLE oauth_clients (
+              id TEXT PRIMARY KEY, metadata TEXT NOT NULL, secret_hash TEXT NOT NULL,
+              system_id TEXT REFERENCES connected_systems(id), created_at BIGINT NOT NULL, revoked_at BIGINT)
+            """,
+            """
+            CREATE TABLE oauth_pending_authorizations (
+              id TEXT PRIMARY KEY, csrf_hash TEXT NOT NULL, client_id TEXT NOT NULL REFERENCES oauth_clients(id),
+              redirect_uri TEXT NOT NULL, scope TEXT NOT NULL, state TEXT NOT NULL, code_challenge TEXT NOT NULL,
+              expires_at BIGINT NOT NULL, created_at BIGINT NOT NULL)
+            """,
+            """
+            CREATE TABLE oauth_codes (
+              code_hash TEXT PRIMARY KEY, client_id TEXT NOT NULL REFERENCES oauth_clients(id),
+              learner_id TEXT NOT NULL REFERENCES learners(id), redirect_uri TEXT NOT NULL, scope TEXT NOT NULL,
+              code_challenge TEXT NOT NULL, expires_at BIGINT NOT NULL, used_at BIGINT, family_id TEXT,
+              created_at BIGINT NOT NULL)
+            """,
+            """
+            CREATE TABLE oauth_tokens (
+              token_hash TEXT PRIMARY KEY, kind TEXT NOT NULL, client_id TEXT NOT NULL REFERENCES oauth_clients(id),
+              learner_id TEXT REFERENCES learners(id), system_id TEXT REFERENCES connected_systems(id),
+              scope TEXT NOT NULL, family_id TEXT NOT NULL, expires_at BIGINT NOT NULL, revoked_at BIGINT,
+              created_at BIGINT NOT NULL)
+            """,
+            "CREATE INDEX oauth_tokens_family ON oauth_tokens (family_id)",
+            "CREATE INDEX oauth_tokens_learner_client ON oauth_tokens (learner_id, client_id)",
+            """
+            CREATE TABLE oauth_approvals (
+              id TEXT PRIMARY KEY, learner_id TEXT NOT NULL REFERENCES learners(id),
+              client_id TEXT NOT NULL REFERENCES oauth_clients(id), scope TEXT NOT NULL, granted_at BIGINT NOT NULL,
+              revoked_at BIGINT)
+            """,
+            "CREATE INDEX oauth_approvals_learner ON oauth_approvals (learner_id, client_id)",
+        ]),
     ]
 
     /// The newest schema version this build knows.
