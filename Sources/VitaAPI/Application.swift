@@ -50,7 +50,7 @@ public struct LearnerAPI {
                 clock: @escaping @Sendable () -> Date = { Date() }) {
         let router = Router(context: VitaRequestContext.self)
         router.add(middleware: ProblemMiddleware())
-        router.add(middleware: AuthenticationMiddleware(database: database))
+        router.add(middleware: AuthenticationMiddleware(database: database, tokens: BearerTokens(database: database, clock: clock)))
         let catalog = RouteCatalog(router: router)
         let gate = AccessGate(database: database, clock: clock)
         let reader = RequestReader(maxBodySize: options.maxBodySize)
@@ -60,6 +60,7 @@ public struct LearnerAPI {
         CredentialRoutes(database: database, gate: gate, reader: reader, issuer: issuer,
                          remoteResolver: options.verificationMethodResolver, remoteStatusResolver: options.statusListResolver)
             .register(in: catalog)
+        OAuthRoutes(database: database, gate: gate, reader: reader, issuer: options.publicBaseURL).register(in: catalog)
 
         catalog.add(Operation(method: .get, path: "/health", operationId: "health", summary: "Liveness",
                               tag: "Service", access: .open, query: [], headers: [], requestSchema: nil,

@@ -1,15 +1,23 @@
 import Hummingbird
 import VitaCore
+import VitaOAuth
 import VitaStorage
 
 /// Reads `Authorization: Bearer <key>` and sets the context's principal when the key is valid and unrevoked.
 /// Routes decide whether a principal is required; a presented but invalid key is always refused.
+/// OAuth access tokens (`vat_…`) are resolved by `BearerTokens`.
 struct AuthenticationMiddleware: RouterMiddleware {
     let database: VitaDatabase
+    let tokens: BearerTokens
 
     func handle(_ request: Request, context: VitaRequestContext,
                 next: (Request, VitaRequestContext) async throws -> Response) async throws -> Response {
         guard let header = request.headers[.authorization] else { return try await next(request, context) }
+        // HTTP Basic is OAuth client authentication, checked by the token and revocation endpoints themselves.
+        if header.hasPrefix("Basic ") { return try await next(request, context) }
+        if header.hasPrefix("Bearer "), OAuthSecret.kind(of: String(header.dropFirst(7))) == .accessToken {
+            return try await next(request, try await tokens.authenticate(String(header.dropFirst(7)), context))
+        }
         guard header.hasPrefix("Bearer "), let (ownerId, secret) = APIKeys.parse(String(header.dropFirst(7))) else {
             throw Problem.unauthorized
         }

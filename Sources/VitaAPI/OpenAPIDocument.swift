@@ -1,4 +1,5 @@
 import Foundation
+import VitaOAuth
 
 /// Builds the OpenAPI 3.1 document from the operation catalog and the component schemas shipped as a resource.
 enum OpenAPIDocument {
@@ -35,14 +36,21 @@ enum OpenAPIDocument {
             var success: [String: Any] = ["description": operation.summary]
             if let schema = operation.success.1 {
                 success["content"] = ["application/json": ["schema": ["$ref": "#/components/schemas/\(schema)"]]]
-            } else if operation.path == "/docs" {
+            } else if operation.success.0 == 303 || operation.path == "/oauth/revoke" {
+                // A redirect, or an empty body.
+            } else if operation.path == "/docs" || operation.path == "/oauth/authorize" {
                 success["content"] = ["text/html": ["schema": ["type": "string"]]]
             } else {
                 success["content"] = ["application/json": ["schema": ["type": "object"]]]
             }
             responses[String(operation.success.0)] = success
+            // The OAuth endpoints answer errors as RFC 6749 §5.2 / RFC 7591 §3.2.2 JSON, not as problems.
+            let oauthErrors = operation.path.hasPrefix("/oauth/")
             for status in operation.errors {
-                responses[String(status)] = [
+                responses[String(status)] = oauthErrors ? [
+                    "description": status == 401 ? "Client authentication failed (invalid_client)" : "An OAuth error",
+                    "content": ["application/json": ["schema": ["$ref": "#/components/schemas/OAuthError"]]],
+                ] : [
                     "description": problemStatuses[status] ?? "Error",
                     "content": ["application/problem+json": ["schema": ["$ref": "#/components/schemas/Problem"]]],
                 ]
@@ -53,24 +61,40 @@ enum OpenAPIDocument {
             ]
             if !parameters.isEmpty { entry["parameters"] = parameters }
             if let schema = operation.requestSchema {
+                let mediaType = schema.hasSuffix("Form") ? "application/x-www-form-urlencoded" : "application/json"
                 entry["requestBody"] = ["required": true, "content": [
-                    "application/json": ["schema": ["$ref": "#/components/schemas/\(schema)"]],
+                    mediaType: ["schema": ["$ref": "#/components/schemas/\(schema)"]],
                 ]]
             }
             switch operation.access {
             case .open: entry["security"] = [[String: Any]]()
             case .admin: entry["security"] = [["apiKey": [String]()]]
                 entry["description"] = "Requires an administrator key."
-            case .principal: entry["security"] = [["apiKey": [String]()]]
-                entry["description"] = "An administrator key, or a connected system's key under an active agreement."
+            case .principal:
+                entry["security"] = [["apiKey": [String]()], ["oauth2": (operation.tokenScopes ?? []).map(\.description)]]
+                entry["description"] = "An administrator key, or a connected system's key or access token under an active agreement."
+            case .learner:
+                entry["security"] = [["oauth2": (operation.tokenScopes ?? []).map(\.description)]]
+                entry["description"] = "A learner's access token."
             }
             paths[operation.path, default: [:]][operation.method.rawValue.lowercased()] = entry
         }
         var components = components()
-        components["securitySchemes"] = ["apiKey": [
-            "type": "http", "scheme": "bearer",
-            "description": "A Vita API key (`vk.<id>.<secret>`): administrators from `vita admin bootstrap`, systems from POST /api/v1/systems",
-        ]]
+        let scopes = Dictionary(uniqueKeysWithValues: OAuthScope.all.map { ($0.description, $0.plainLanguage) })
+        components["securitySchemes"] = [
+            "apiKey": [
+                "type": "http", "scheme": "bearer",
+                "description": "A Vita API key (`vk.<id>.<secret>`): administrators from `vita admin bootstrap`, systems from POST /api/v1/systems",
+            ],
+            "oauth2": [
+                "type": "oauth2", "description": "Access tokens from Vita's authorization server (docs/OAUTH.md)",
+                "flows": [
+                    "authorizationCode": ["authorizationUrl": "/oauth/authorize", "tokenUrl": "/oauth/token",
+                                          "refreshUrl": "/oauth/token", "scopes": scopes],
+                    "clientCredentials": ["tokenUrl": "/oauth/token", "scopes": scopes],
+                ],
+            ],
+        ]
         let document: [String: Any] = [
             "openapi": "3.1.0",
             "info": ["title": "Vita Learner API", "version": "1.0.0",

@@ -3,6 +3,7 @@ import Hummingbird
 import NIOCore
 import VitaCore
 import VitaIssuance
+import VitaOAuth
 import VitaStorage
 
 /// An RFC 9457 problem: every error the API returns has this shape, as `application/problem+json`.
@@ -53,6 +54,14 @@ public struct Problem: Error, Codable, Sendable, Equatable {
     static let unauthorized = Problem(status: 401, title: "Unauthorized",
                                       detail: "send an API key as 'Authorization: Bearer <key>'",
                                       errors: [.init(field: "Authorization", reason: "missing or not a valid API key")])
+
+    /// RFC 6750 §3.1 `insufficient_scope`: the access token does not grant what the operation needs.
+    static func insufficientScope(_ needed: [OAuthScope]) -> Problem {
+        let detail = needed.isEmpty ? "an access token cannot call this operation"
+            : "the access token needs one of the scopes: " + needed.map(\.description).joined(separator: " ")
+        return Problem(status: 403, title: "Forbidden", detail: detail,
+                       errors: [.init(field: "Authorization", reason: "insufficient_scope")])
+    }
 
     static func forbidden(_ detail: String) -> Problem {
         Problem(status: 403, title: "Forbidden", detail: detail)

@@ -2,6 +2,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import VitaCore
+import VitaOAuth
 
 /// Who is calling: an administrator or a connected system.
 public enum Principal: Sendable {
@@ -36,11 +37,15 @@ public enum Principal: Sendable {
 /// The request context of Vita's routes.
 public struct VitaRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
-    /// The authenticated caller, set by `AuthenticationMiddleware`.
+    /// The authenticated caller, set by `AuthenticationMiddleware`. A connected system's OAuth access token sets it
+    /// as the system's API key does; a learner's token leaves it nil.
     public var principal: Principal?
+    /// Set when the caller presented an OAuth access token: what the token grants.
+    public var token: TokenGrant?
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
         self.principal = nil
+        self.token = nil
     }
 }

@@ -1,4 +1,5 @@
 import Hummingbird
+import VitaOAuth
 
 /// Who may call an operation.
 enum Access: String, Sendable {
@@ -8,6 +9,8 @@ enum Access: String, Sendable {
     case admin
     /// An administrator or a connected system (agreements then decide).
     case principal
+    /// A learner's OAuth access token.
+    case learner
 }
 
 /// One documented operation: the single source from which both the router and the OpenAPI document are built,
@@ -57,11 +60,23 @@ final class RouteCatalog: @unchecked Sendable {
              _ handler: @escaping @Sendable (Request, VitaRequestContext) async throws -> Response) {
         operations.append(operation)
         let access = operation.access
+        let tokenScopes = operation.tokenScopes
         router.on(RouterPath(operation.routerPath), method: operation.method) { request, context in
+            if access != .open, let token = context.token {
+                // An OAuth access token reaches only what its scopes cover.
+                guard let needed = tokenScopes, needed.contains(where: token.scopes.contains) else {
+                    throw Problem.insufficientScope(tokenScopes ?? [])
+                }
+            }
             switch access {
             case .open: break
+            case .learner:
+                guard context.token?.learnerId != nil else { throw Problem.unauthorized }
             case .principal:
-                guard context.principal != nil else { throw Problem.unauthorized }
+                guard context.principal != nil else {
+                    if context.token != nil { throw Problem.insufficientScope([]) }
+                    throw Problem.unauthorized
+                }
             case .admin:
                 guard let principal = context.principal else { throw Problem.unauthorized }
                 guard case .admin = principal else {
