@@ -151,9 +151,9 @@ extension CredentialIssuer {
                 id: EntityID.make("vcr", now: now), learnerId: source.learner.id, recordId: source.record.id,
                 organizationId: identity.organizationId, achievementId: source.achievementReference,
                 body: signed.serializedString(), createdAt: now, issuedBy: "\(issuedBy.kind.rawValue):\(issuedBy.id)")
-            try await tx.insert(stored, credentialId: credentialId)
             issued.append(IssuedBadge(issued: stored, credentialId: credentialId, credential: signed))
         }
+        try await tx.insert(issued.map { ($0.issued, credentialId: $0.credentialId) })
         return issued
     }
 }

@@ -129,19 +129,13 @@ extension StoreTransaction {
 
     /// Stores new status entries. A second entry on an index of the same list is refused by the primary key.
     public func insert(_ entries: [StoredStatusEntry]) async throws {
-        guard !entries.isEmpty else { return }
-        // Rows per statement stay well under SQLite's and PostgreSQL's bind limits.
-        for chunk in stride(from: 0, to: entries.count, by: 500).map({ Array(entries[$0 ..< min($0 + 500, entries.count)]) }) {
-            var insert = db.insert(into: "credential_status")
-                .columns("list_id", "status_index", "credential_id", "organization_id", "purpose", "is_set", "reason",
-                         "updated_at")
-            for entry in chunk {
-                insert = insert.values([SQLBind(entry.listId), SQLBind(entry.index), SQLBind(entry.credentialId),
-                                        SQLBind(entry.organizationId), SQLBind(entry.purpose), SQLBind(entry.isSet ? 1 : 0),
-                                        SQLBind(entry.reason), SQLBind(Self.ms(entry.updatedAt))])
-            }
-            try await insert.run()
-        }
+        try await insertRows(
+            into: "credential_status",
+            columns: ["list_id", "status_index", "credential_id", "organization_id", "purpose", "is_set", "reason", "updated_at"],
+            rows: entries.map { entry in
+                [entry.listId, entry.index, entry.credentialId, entry.organizationId, entry.purpose, entry.isSet ? 1 : 0,
+                 entry.reason, Self.ms(entry.updatedAt)]
+            })
     }
 
     /// The status entries of the credential with `credentialId`.
