@@ -55,44 +55,96 @@ extension CredentialIssuer {
         public var credential: JSONValue
     }
 
+    /// What a badge is asked for: a learner's record and, for a credential record, the achievement awarded.
+    public struct BadgeRequest: Sendable {
+        /// The learner.
+        public var learnerId: String
+        /// The record.
+        public var recordId: String
+        /// The achievement, for a credential record.
+        public var achievementId: String?
+
+        /// Creates a request.
+        public init(learnerId: String, recordId: String, achievementId: String?) {
+            self.learnerId = learnerId
+            self.recordId = recordId
+            self.achievementId = achievementId
+        }
+    }
+
     /// Loads and checks what a badge is issued from, naming the offending field when something is missing. A
     /// credential record needs `achievementId` (an achievement of the record's organization); a competency record is
     /// its own achievement; an experience record must be completed.
     public func badgeSource(_ tx: StoreTransaction, learnerId: String, recordId: String,
                             achievementId: String?) async throws -> BadgeSource {
-        guard let learner = try await tx.learner(id: learnerId), learner.erasure == nil else {
-            throw ValidationFailures([.invalidField("learnerId", "no such learner")])
-        }
-        guard let record = try await tx.record(id: recordId), record.learnerId == learnerId, record.deletion == nil else {
-            throw ValidationFailures([.invalidField("recordId", "no such record of the learner")])
-        }
-        let award: BadgeSource.Award
-        switch record.body {
-        case .credential(let credential)?:
-            guard let achievementId, let achievement = try await tx.achievement(id: achievementId),
-                  achievement.organizationId == record.organizationId else {
-                throw ValidationFailures([.invalidField("achievementId", "no such achievement of the record's organization")])
+        try await badgeSources(tx, [BadgeRequest(learnerId: learnerId, recordId: recordId, achievementId: achievementId)])[0]
+            .get()
+    }
+
+    /// `badgeSource` for many requests at once, in request order: learners and records are read with one query
+    /// per few hundred ids, achievements, competencies and organizations once each.
+    public func badgeSources(_ tx: StoreTransaction,
+                             _ requests: [BadgeRequest]) async throws -> [Result<BadgeSource, ValidationFailures>] {
+        let learners = try await tx.learners(ids: requests.map(\.learnerId))
+        let records = try await tx.records(ids: requests.map(\.recordId))
+        var achievements: [String: Achievement?] = [:]
+        var competencies: [String: Competency?] = [:]
+        var organizations: [String: Organization?] = [:]
+        var results: [Result<BadgeSource, ValidationFailures>] = []
+        results.reserveCapacity(requests.count)
+        for request in requests {
+            func failure(_ field: String, _ reason: String) -> Result<BadgeSource, ValidationFailures> {
+                .failure(ValidationFailures([.invalidField(field, reason)]))
             }
-            award = .credential(credential, achievement)
-        case .competency(let assertion)?:
-            guard let competency = try await tx.competency(id: assertion.competencyId) else {
-                throw ValidationFailures([.invalidField("recordId", "the competency the record asserts no longer exists")])
+            guard let learner = learners[request.learnerId], learner.erasure == nil else {
+                results.append(failure("learnerId", "no such learner"))
+                continue
             }
-            award = .competency(assertion, competency)
-        case .experience(let experience)?:
-            guard experience.status == .completed else {
-                throw ValidationFailures([.invalidField("recordId", "only a completed experience is awarded a credential")])
+            guard let record = records[request.recordId], record.learnerId == learner.id, record.deletion == nil else {
+                results.append(failure("recordId", "no such record of the learner"))
+                continue
             }
-            award = .experience(experience)
-        default:
-            throw ValidationFailures([.invalidField("recordId", "not a credential, competency or experience record")])
+            let award: BadgeSource.Award
+            switch record.body {
+            case .credential(let credential)?:
+                guard let id = request.achievementId else {
+                    results.append(failure("achievementId", "is required for a credential record"))
+                    continue
+                }
+                if achievements[id] == nil { achievements[id] = .some(try await tx.achievement(id: id)) }
+                guard let achievement = achievements[id] ?? nil, achievement.organizationId == record.organizationId else {
+                    results.append(failure("achievementId", "no such achievement of the record's organization"))
+                    continue
+                }
+                award = .credential(credential, achievement)
+            case .competency(let assertion)?:
+                let id = assertion.competencyId
+                if competencies[id] == nil { competencies[id] = .some(try await tx.competency(id: id)) }
+                guard let competency = competencies[id] ?? nil else {
+                    results.append(failure("recordId", "the competency the record asserts no longer exists"))
+                    continue
+                }
+                award = .competency(assertion, competency)
+            case .experience(let experience)?:
+                guard experience.status == .completed else {
+                    results.append(failure("recordId", "only a completed experience is awarded a credential"))
+                    continue
+                }
+                award = .experience(experience)
+            default:
+                results.append(failure("recordId", "not a credential, competency or experience record"))
+                continue
+            }
+            guard OpenBadgeIssuance.recipient(for: learner) != nil else {
+                results.append(failure("learnerId", "the learner has neither a DID nor an email identifier"))
+                continue
+            }
+            let organizationId = record.organizationId
+            if organizations[organizationId] == nil { organizations[organizationId] = .some(try await tx.organization(id: organizationId)) }
+            results.append(.success(BadgeSource(learner: learner, record: record, award: award,
+                                                organizationName: (organizations[organizationId] ?? nil)?.name ?? organizationId)))
         }
-        guard OpenBadgeIssuance.recipient(for: learner) != nil else {
-            throw ValidationFailures([.invalidField("learnerId", "the learner has neither a DID nor an email identifier")])
-        }
-        let organization = try await tx.organization(id: record.organizationId)
-        return BadgeSource(learner: learner, record: record, award: award,
-                           organizationName: organization?.name ?? record.organizationId)
+        return results
     }
 
     /// The issuer-scoped URI of a competency or course as an achievement: the same for every learner awarded it.

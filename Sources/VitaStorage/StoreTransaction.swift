@@ -350,6 +350,23 @@ public struct StoreTransaction: Sendable {
         try await db.raw("SELECT * FROM learners WHERE id = \(bind: id)").first().map(learner(from:))
     }
 
+    /// The learners with `ids` that exist, by id (one query per few hundred ids).
+    public func learners(ids: [String]) async throws -> [String: Learner] {
+        var found: [String: Learner] = [:]
+        for chunk in Self.chunks(Array(Set(ids))) {
+            for learner in try await db.raw("SELECT * FROM learners WHERE id IN \(SQLList(chunk.map { SQLBind($0) }))")
+                .all().map(learner(from:)) {
+                found[learner.id] = learner
+            }
+        }
+        return found
+    }
+
+    /// Splits ids into lists short enough for one `IN (…)`.
+    static func chunks(_ ids: [String]) -> [[String]] {
+        stride(from: 0, to: ids.count, by: 500).map { Array(ids[$0 ..< min($0 + 500, ids.count)]) }
+    }
+
     /// Learners in creation order.
     public func learners(after cursor: String?, limit: Int) async throws -> Page<Learner> {
         let after = try Self.cursorKey(cursor) ?? ""
@@ -495,6 +512,19 @@ public struct StoreTransaction: Sendable {
                 """).first().map(record(from:))
         }
         return try await db.raw("SELECT * FROM records WHERE id = \(bind: id) AND is_current = 1").first().map(record(from:))
+    }
+
+    /// The current versions of the records with `ids` that exist, by id (one query per few hundred ids).
+    public func records(ids: [String]) async throws -> [String: LearnerRecord] {
+        var found: [String: LearnerRecord] = [:]
+        for chunk in Self.chunks(Array(Set(ids))) {
+            for record in try await db.raw("""
+                SELECT * FROM records WHERE id IN \(SQLList(chunk.map { SQLBind($0) })) AND is_current = 1
+                """).all().map(record(from:)) {
+                found[record.id] = record
+            }
+        }
+        return found
     }
 
     /// Every version of a record, oldest first.

@@ -109,12 +109,13 @@ struct Issue: AsyncParsableCommand {
         try await issuer.database.transaction { tx in
             var results: [Int: Result<String, BatchFailure>] = [:]
             var sources: [String: [(Int, CredentialIssuer.BadgeSource)]] = [:]
-            for (position, row) in chunk.enumerated() {
-                do {
-                    let source = try await issuer.badgeSource(tx, learnerId: row.learnerId, recordId: row.recordId,
-                                                              achievementId: row.achievementId)
+            let requests = chunk.map { CredentialIssuer.BadgeRequest(learnerId: $0.learnerId, recordId: $0.recordId,
+                                                                      achievementId: $0.achievementId) }
+            for (position, result) in try await issuer.badgeSources(tx, requests).enumerated() {
+                switch result {
+                case .success(let source):
                     sources[source.record.organizationId, default: []].append((position, source))
-                } catch let failures as ValidationFailures {
+                case .failure(let failures):
                     results[position] = .failure(BatchFailure(reason: failures.failures.map(\.description).joined(separator: "; ")))
                 }
             }
