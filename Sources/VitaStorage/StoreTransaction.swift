@@ -354,7 +354,7 @@ public struct StoreTransaction: Sendable {
     public func learners(ids: [String]) async throws -> [String: Learner] {
         var found: [String: Learner] = [:]
         for chunk in Self.chunks(Array(Set(ids))) {
-            for learner in try await db.raw("SELECT * FROM learners WHERE id IN \(SQLList(chunk.map { SQLBind($0) }))")
+            for learner in try await db.raw("SELECT * FROM learners WHERE id IN (\(SQLList(chunk.map { SQLBind($0) })))")
                 .all().map(learner(from:)) {
                 found[learner.id] = learner
             }
@@ -519,7 +519,7 @@ public struct StoreTransaction: Sendable {
         var found: [String: LearnerRecord] = [:]
         for chunk in Self.chunks(Array(Set(ids))) {
             for record in try await db.raw("""
-                SELECT * FROM records WHERE id IN \(SQLList(chunk.map { SQLBind($0) })) AND is_current = 1
+                SELECT * FROM records WHERE id IN (\(SQLList(chunk.map { SQLBind($0) }))) AND is_current = 1
                 """).all().map(record(from:)) {
                 found[record.id] = record
             }
