@@ -5,7 +5,6 @@ import NIOCore
 import NIOPosix
 import PostgresKit
 import SQLKit
-import SQLiteKit
 
 /// Where Vita keeps its data.
 public enum DatabaseLocation: Sendable, Equatable, CustomStringConvertible {
@@ -49,14 +48,6 @@ public final class VitaDatabase: Sendable {
     private let writeLock: AsyncMutex?
     let logger: Logger
 
-    /// Threads for SQLite's blocking calls. More than the cores: a call may wait in SQLite's busy handler for a writer
-    /// in another process, and must not hold up every other connection while it does.
-    private static let sqliteThreads: NIOThreadPool = {
-        let pool = NIOThreadPool(numberOfThreads: 4)
-        pool.start()
-        return pool
-    }()
-
     private init(engine: Engine, logger: Logger, writeLock: AsyncMutex? = nil,
                  session: @escaping @Sendable (@escaping @Sendable (any SQLDatabase) async throws -> Void) async throws -> Void,
                  close: @escaping @Sendable () async throws -> Void) {
@@ -84,18 +75,11 @@ public final class VitaDatabase: Sendable {
                     throw StorageError(.invalidConfiguration, "cannot create the data folder")
                 }
             }
-            let source = TunedSQLiteSource(base: SQLiteConnectionSource(
-                configuration: .init(storage: .file(path: path), enableForeignKeys: true), threadPool: sqliteThreads))
-            let pool = EventLoopGroupConnectionPool(source: source, maxConnectionsPerEventLoop: perLoop,
-                                                    requestTimeout: .seconds(30), pruneInterval: nil, logger: logger, on: group)
+            let sessions = SQLiteSessions(path: path, maxConnections: maxConnections, logger: logger)
             let canonicalPath = URL(fileURLWithPath: path).standardizedFileURL.path
             return VitaDatabase(engine: .sqlite, logger: logger, writeLock: AsyncMutex.forFile(canonicalPath), session: { body in
-                try await pool.withConnection(logger: logger) { connection in
-                    connection.eventLoop.makeFutureWithTask {
-                        try await body(connection.sql(queryLogLevel: .trace))
-                    }
-                }.get()
-            }, close: { try await pool.shutdownAsync() })
+                try await sessions.withSession { db in try await body(db) }
+            }, close: { sessions.shutdown() })
         case .postgres(let url):
             var configuration: SQLPostgresConfiguration
             do {
@@ -171,20 +155,5 @@ extension VitaDatabase {
     public func read<T: Sendable>(_ body: @escaping @Sendable (StoreTransaction) async throws -> T) async throws -> T {
         let engine = self.engine
         return try await withConnection { db in try await body(StoreTransaction(db: db, engine: engine)) }
-    }
-}
-
-/// SQLite connections set up for Vita when they open, so that no session pays for it.
-struct TunedSQLiteSource: ConnectionPoolSource {
-    let base: SQLiteConnectionSource
-
-    func makeConnection(logger: Logger, on eventLoop: any EventLoop) -> EventLoopFuture<SQLiteConnection> {
-        base.makeConnection(logger: logger, on: eventLoop).flatMap { connection in
-            // Wait for writers in other processes instead of failing at once; with WAL, NORMAL survives a crash of
-            // Vita (not of the machine) without an fsync per commit.
-            connection.query("PRAGMA busy_timeout = 15000")
-                .flatMap { _ in connection.query("PRAGMA synchronous = NORMAL") }
-                .map { _ in connection }
-        }
     }
 }
