@@ -301,7 +301,12 @@ struct DirectSQLiteDatabase: SQLDatabase {
     private func run(_ query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> ()) throws {
         let (sql, binds) = serialize(query)
         let encoder = SQLiteDataEncoder()
-        try connection.execute(sql, try binds.map { try encoder.encode($0) }) { names, values in
+        let values = try binds.map { try encoder.encode($0) }
+        // Like SQLiteNIO: every statement with its binds at trace level (never enabled in production by default).
+        if logger.logLevel <= .trace {
+            logger.trace("\(sql)", metadata: ["sqlite.binds": .array(values.map { .string("\($0)") })])
+        }
+        try connection.execute(sql, values) { names, values in
             onRow(DirectSQLiteRow(names: names, values: values))
         }
     }

@@ -11,8 +11,8 @@ struct HTTPPolicyTests {
         try await TestServer.with { server in
             // 2 MiB, then the server stalls for longer than the client's time limit: a client
             // that read everything before checking would report a timeout, not the size.
-            server.serve("/big", Served(body: .stream(chunks: 32, stall: .seconds(4), declaredLength: nil)))
-            try await withClient(.loopback(timeout: .seconds(2))) { client in
+            server.serve("/big", Served(body: .stream(chunks: 32, stall: .seconds(10), declaredLength: nil)))
+            try await withClient(.loopback(timeout: .seconds(8))) { client in
                 let error = await resolutionError {
                     try await client.fetch("\(server.origin)/big", accept: "*/*", purpose: .statusList)
                 }
@@ -24,8 +24,8 @@ struct HTTPPolicyTests {
     @Test("a declared Content-Length over the cap is rejected without reading the body")
     func oversizedDeclared() async throws {
         try await TestServer.with { server in
-            server.serve("/declared", Served(body: .stream(chunks: 1, stall: .seconds(4), declaredLength: 100 << 20)))
-            try await withClient(.loopback(timeout: .seconds(2))) { client in
+            server.serve("/declared", Served(body: .stream(chunks: 1, stall: .seconds(10), declaredLength: 100 << 20)))
+            try await withClient(.loopback(timeout: .seconds(8))) { client in
                 let error = await resolutionError {
                     try await client.fetch("\(server.origin)/declared", accept: "*/*", purpose: .statusList)
                 }
