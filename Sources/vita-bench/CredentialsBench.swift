@@ -19,16 +19,6 @@ enum CredentialsBench {
         var description: String
     }
 
-    struct Stats {
-        var samples: [Double]
-        var median: Double { percentile(0.5) }
-        func percentile(_ p: Double) -> Double {
-            let s = samples.sorted()
-            return s[min(s.count - 1, Int(Double(s.count - 1) * p + 0.5))]
-        }
-        var text: String { String(format: "%9.3f [%.3f–%.3f] n=%d", median, percentile(0.1), percentile(0.9), samples.count) }
-    }
-
     static func measure(seconds: Double, _ body: () async throws -> Void) async rethrows -> Stats {
         try await body()  // warm-up (context and schema caches, jwt-kit)
         var samples: [Double] = []
