@@ -182,7 +182,25 @@ public struct Problem: Error, Codable, Sendable, Equatable {
         let data = (try? APIJSON.encoder.encode(self)) ?? Data()
         var headers = HTTPFields()
         headers[.contentType] = "application/problem+json"
+        if let challenge = authenticationChallenge { headers[.wwwAuthenticate] = challenge }
         return Response(status: .init(code: status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    /// RFC 6750 §3: a 401 names the Bearer scheme (with `error="invalid_token"` when a token was refused), a 403 for
+    /// want of scope says `insufficient_scope`. The description is the problem's own, quotes removed.
+    var authenticationChallenge: String? {
+        let reason = errors?.first { $0.field == "Authorization" }?.reason ?? ""
+        let description = detail.replacingOccurrences(of: "\"", with: "'").replacingOccurrences(of: "\\", with: "")
+        switch status {
+        case 401 where reason.hasPrefix("invalid_token"):
+            return "Bearer realm=\"vita\", error=\"invalid_token\", error_description=\"\(description)\""
+        case 401:
+            return "Bearer realm=\"vita\""
+        case 403 where reason == "insufficient_scope":
+            return "Bearer realm=\"vita\", error=\"insufficient_scope\", error_description=\"\(description)\""
+        default:
+            return nil
+        }
     }
 }
 

@@ -418,7 +418,14 @@ struct OAuthAPITests {
             let profile = try await api.send(.get, "/api/v1/learners/\(learner)/profile", key: token)
             #expect(profile.status == 403)
             #expect((profile["errors"] as? [[String: String]])?.first?["reason"] == "insufficient_scope")
+            #expect(profile.headers[.wwwAuthenticate]?.hasPrefix("Bearer realm=\"vita\", error=\"insufficient_scope\"") == true)
+            #expect(employment.headers[.wwwAuthenticate] == nil, "an agreement denial is not an authentication challenge")
             #expect(try await api.send(.get, "/api/v1/competencies", key: token).status == 403)
+            let unknownToken = try await api.send(.get, "/api/v1/learners/\(learner)/experiences", key: OAuthSecret.make(.accessToken).value)
+            #expect(unknownToken.status == 401)
+            #expect(unknownToken.headers[.wwwAuthenticate]?.contains("error=\"invalid_token\"") == true)
+            let anonymous = try await api.send(.get, "/api/v1/learners/\(learner)/experiences")
+            #expect(anonymous.headers[.wwwAuthenticate] == "Bearer realm=\"vita\"")
 
             let narrow = try await steps.form("/oauth/token", ["grant_type": "client_credentials", "scope": "vita:experiences:read"],
                                               authorization: basic)
