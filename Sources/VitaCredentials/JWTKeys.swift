@@ -180,15 +180,12 @@ public struct VCJWTPublicKey: Sendable, Equatable, CustomStringConvertible {
 
     /// jwt-kit's verifier for this key (RS256 / ES256 / EdDSA, fixed by the key type).
     func jwtKitAlgorithm() async throws(CredentialError) -> any JWTAlgorithm {
-        let keys = JWTKeyCollection()
-        let kid = JWKIdentifier(string: "k")
-        switch storage {
-        case .rsa(let key): await keys.add(rsa: key, digestAlgorithm: .sha256, kid: kid)
-        case .p256(let key): await keys.add(ecdsa: key, kid: kid)
-        case .ed25519(let key): await keys.add(eddsa: key, kid: kid)
-        }
-        do { return try await keys.getKey(for: kid) } catch {
-            throw CredentialError(.invalidKey, "jwt-kit could not use the \(keyType) key")
+        try await VitaCredentials.jwtKitAlgorithm(keyType, failure: .invalidKey) { keys, kid in
+            switch storage {
+            case .rsa(let key): await keys.add(rsa: key, digestAlgorithm: .sha256, kid: kid)
+            case .p256(let key): await keys.add(ecdsa: key, kid: kid)
+            case .ed25519(let key): await keys.add(eddsa: key, kid: kid)
+            }
         }
     }
 
@@ -430,15 +427,12 @@ public struct VCJWTSigningKey: Sendable, CustomStringConvertible {
 
     /// jwt-kit's signer for this key.
     func jwtKitAlgorithm() async throws(CredentialError) -> any JWTAlgorithm {
-        let keys = JWTKeyCollection()
-        let kid = JWKIdentifier(string: "k")
-        switch storage {
-        case .rsa(let key): await keys.add(rsa: key, digestAlgorithm: .sha256, kid: kid)
-        case .p256(let key): await keys.add(ecdsa: key, kid: kid)
-        case .ed25519(let key): await keys.add(eddsa: key, kid: kid)
-        }
-        do { return try await keys.getKey(for: kid) } catch {
-            throw CredentialError(.signingFailed, "jwt-kit could not use the \(keyType) key")
+        try await VitaCredentials.jwtKitAlgorithm(keyType, failure: .signingFailed) { keys, kid in
+            switch storage {
+            case .rsa(let key): await keys.add(rsa: key, digestAlgorithm: .sha256, kid: kid)
+            case .p256(let key): await keys.add(ecdsa: key, kid: kid)
+            case .ed25519(let key): await keys.add(eddsa: key, kid: kid)
+            }
         }
     }
 }
@@ -492,5 +486,19 @@ extension VCJWTPublicKey {
     public func verifiesSignature(of jws: CompactJWS) async -> Bool {
         guard let algorithm = try? await jwtKitAlgorithm() else { return false }
         return (try? algorithm.verify(jws.signature, signs: jws.signingInput)) == true
+    }
+}
+
+/// jwt-kit's algorithm for one key: `add` puts the key into a fresh collection under a fixed kid, which is read back.
+/// A key jwt-kit cannot use is a `failure` error.
+private func jwtKitAlgorithm(
+    _ keyType: VCJWTKeyType, failure: CredentialError.Code,
+    add: (JWTKeyCollection, JWKIdentifier) async -> Void
+) async throws(CredentialError) -> any JWTAlgorithm {
+    let keys = JWTKeyCollection()
+    let kid = JWKIdentifier(string: "k")
+    await add(keys, kid)
+    do { return try await keys.getKey(for: kid) } catch {
+        throw CredentialError(failure, "jwt-kit could not use the \(keyType) key")
     }
 }
