@@ -205,7 +205,7 @@ public struct CredentialIssuer: Sendable {
                                                        purpose: purpose.rawValue)
                 if list == nil { list = try await createList(tx, identity: identity, purpose: purpose, now: now) }
                 guard var list else { continue }
-                let permutation = try StatusIndexPermutation(count: list.size, key: try Self.bytes(hex: list.permutationKey))
+                let permutation = try StatusIndexPermutation(count: list.size, key: try Self.permutationKey(list.permutationKey))
                 let take = min(credentialIds.count - next, list.size - list.allocated)
                 var rows: [StoredStatusEntry] = []
                 rows.reserveCapacity(take)
@@ -275,7 +275,7 @@ public struct CredentialIssuer: Sendable {
         let credential = try signedList(id: url, identity: identity, purpose: purpose, bits: bits, now: now)
         let list = StoredStatusList(
             id: id, organizationId: identity.organizationId, issuer: identity.issuer, purpose: purpose.rawValue,
-            url: url, size: statusListSize, permutationKey: Self.hex(StatusIndexPermutation.generateKey()),
+            url: url, size: statusListSize, permutationKey: Data(StatusIndexPermutation.generateKey()).base64EncodedString(),
             allocated: 0, encodedList: try bits.encodedList(), credential: credential.serializedString(), isOpen: true,
             createdAt: now, updatedAt: now)
         try await tx.insert(list)
@@ -289,19 +289,11 @@ public struct CredentialIssuer: Sendable {
         return try sign(unsigned, as: identity)
     }
 
-    static func hex(_ bytes: [UInt8]) -> String { bytes.map { String(format: "%02x", $0) }.joined() }
-
-    static func bytes(hex: String) throws(IssuanceError) -> [UInt8] {
-        let digits = Array(hex.utf8)
-        guard digits.count % 2 == 0 else { throw IssuanceError(.configuration, "a stored permutation key is corrupt") }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(digits.count / 2)
-        for pair in stride(from: 0, to: digits.count, by: 2) {
-            guard let byte = UInt8(String(decoding: digits[pair ..< pair + 2], as: UTF8.self), radix: 16) else {
-                throw IssuanceError(.configuration, "a stored permutation key is corrupt")
-            }
-            bytes.append(byte)
+    /// The stored permutation key (base64), decoded.
+    static func permutationKey(_ stored: String) throws(IssuanceError) -> [UInt8] {
+        guard let data = Data(base64Encoded: stored) else {
+            throw IssuanceError(.configuration, "a stored permutation key is corrupt")
         }
-        return bytes
+        return Array(data)
     }
 }

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import VitaCore
 
 /// Secrets the authorization server hands out: authorization codes, access and refresh tokens, client secrets and
 /// the CSRF tokens of consent pages.
@@ -28,7 +29,7 @@ public enum OAuthSecret {
 
     /// The stored form of a secret: lowercase hex SHA-256 of its whole text.
     public static func hash(_ value: String) -> String {
-        SHA256.hash(data: Array(value.utf8)).map { String(format: "%02x", $0) }.joined()
+        ContentDigest.hex(SHA256.hash(data: Array(value.utf8)))
     }
 
     /// The kind of a presented value when it is shaped like one of Vita's secrets (prefix and 43 base64url

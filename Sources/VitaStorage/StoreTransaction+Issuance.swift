@@ -15,7 +15,7 @@ public struct StoredStatusList: Sendable, Equatable {
     public var url: String
     /// The number of entries.
     public var size: Int
-    /// The key of the index permutation (hex).
+    /// The key of the index permutation (base64).
     public var permutationKey: String
     /// How many indexes have been handed out; they are never handed out again.
     public var allocated: Int
