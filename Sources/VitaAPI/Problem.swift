@@ -69,7 +69,7 @@ public struct Problem: Error, Codable, Sendable, Equatable {
 
     static func validation(_ failures: ValidationFailures) -> Problem {
         Problem(status: 422, title: "Unprocessable Content",
-                detail: failures.failures.map(\.description).joined(separator: "; "),
+                detail: failures.description,
                 errors: failures.failures.map { .init(field: $0.field ?? "body", reason: $0.reason) })
     }
 

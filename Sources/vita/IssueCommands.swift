@@ -116,7 +116,7 @@ struct Issue: AsyncParsableCommand {
                 case .success(let source):
                     sources[source.record.organizationId, default: []].append((position, source))
                 case .failure(let failures):
-                    results[position] = .failure(BatchFailure(reason: failures.failures.map(\.description).joined(separator: "; ")))
+                    results[position] = .failure(BatchFailure(reason: failures.description))
                 }
             }
             var credentials: [JSONValue] = []

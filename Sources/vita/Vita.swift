@@ -91,7 +91,7 @@ struct CommandFailure: Error, CustomStringConvertible {
         case let error as StorageError: error.description
         case let error as CommandFailure: error.description
         case let error as VitaCoreError: error.description
-        case let error as ValidationFailures: error.failures.map(\.description).joined(separator: "; ")
+        case let error as ValidationFailures: error.description
         case let error as IssuanceError: error.description
         default: "the database refused the operation or could not be reached"
         }
