@@ -183,6 +183,19 @@ public enum Migrations {
             """,
             "CREATE INDEX oauth_approvals_learner ON oauth_approvals (learner_id, client_id)",
         ]),
+        Migration(version: 7, name: "credentials learners hold", statements: [
+            // Credentials a learner holds that Vita did not issue: pushed by a client through the 1EdTech APIs
+            // (upsertCredential), received in a transfer, or imported. One row per credential identity (issuer id and
+            // credential id, compared as the 1EdTech equality rule says); a newer version replaces the row.
+            """
+            CREATE TABLE held_credentials (
+              id TEXT PRIMARY KEY, learner_id TEXT NOT NULL REFERENCES learners(id), service TEXT NOT NULL,
+              format TEXT NOT NULL, issuer_key TEXT NOT NULL, credential_key TEXT NOT NULL, valid_from TEXT,
+              document TEXT NOT NULL, digest TEXT NOT NULL, source_kind TEXT NOT NULL, source_id TEXT NOT NULL,
+              received_at BIGINT NOT NULL, updated_at BIGINT NOT NULL)
+            """,
+            "CREATE UNIQUE INDEX held_credentials_identity ON held_credentials (learner_id, service, issuer_key, credential_key)",
+        ]),
     ]
 
     /// The newest schema version this build knows.
