@@ -78,7 +78,26 @@ struct AccessGate: Sendable {
     private func decide(_ tx: StoreTransaction, _ principal: Principal, learnerId: String, categories: [RecordCategory],
                         permission: Permission, action: String, recordOrganizationId: String?, anyCategory: Bool,
                         now: Date) async throws -> Grant {
-        guard case .system(let system) = principal else { return Grant(providers: nil, agreementId: nil) }
+        let system: ConnectedSystem
+        switch principal {
+        case .admin:
+            return Grant(providers: nil, agreementId: nil)
+        case .learner(let ownId, _):
+            // A learner reads their own data, whoever provided it; records come from connected systems, with
+            // provenance, so a learner's application never writes them.
+            let denial: (rule: String, reason: String)? = ownId != learnerId
+                ? ("other-learner", "a learner's access token reaches only that learner's own data")
+                : permission == .write ? ("learner-read-only", "records are written by connected systems; a learner's access token only reads them") : nil
+            if let denial {
+                let entry = AuditEntry(occurredAt: now, actor: principal.actor, action: action, learnerId: learnerId,
+                                       categories: categories, agreementId: nil, outcome: .denied,
+                                       reason: "\(denial.rule): \(denial.reason)")
+                throw Denied(entry: entry, problem: Problem(status: 403, title: "Forbidden", detail: denial.reason, rule: denial.rule))
+            }
+            return Grant(providers: nil, agreementId: nil)
+        case .system(let caller):
+            system = caller
+        }
         let agreements = try await tx.agreements(consumer: system.id)
         let consents = try await tx.consents(learnerId: learnerId)
         var providers = Set<String>()

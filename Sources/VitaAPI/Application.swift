@@ -24,17 +24,26 @@ public struct ServerOptions: Sendable {
     /// Fetches other issuers' status lists for `POST /credentials/verify`, after this server's own (default `nil`:
     /// only this server's lists are checked).
     public var statusListResolver: (any StatusListResolver)?
+    /// The terms of service the 1EdTech Service Description Documents name (`info.termsOfService`, required there);
+    /// the API documentation page when not given.
+    public var termsOfServiceURL: String
+    /// The privacy policy the Service Description Documents name (`info.x-imssf-privacyPolicyUrl`, required there);
+    /// the API documentation page when not given.
+    public var privacyPolicyURL: String
 
     /// Creates options.
     public init(host: String = "127.0.0.1", port: Int = 8080, maxBodySize: Int = 1 << 20, publicBaseURL: String? = nil,
                 verificationMethodResolver: any VerificationMethodResolver = DIDKeyResolver(),
-                statusListResolver: (any StatusListResolver)? = nil) {
+                statusListResolver: (any StatusListResolver)? = nil, termsOfServiceURL: String? = nil,
+                privacyPolicyURL: String? = nil) {
         self.host = host
         self.port = port
         self.maxBodySize = maxBodySize
         self.publicBaseURL = publicBaseURL ?? "http://\(host):\(port)"
         self.verificationMethodResolver = verificationMethodResolver
         self.statusListResolver = statusListResolver
+        self.termsOfServiceURL = termsOfServiceURL ?? self.publicBaseURL + "/docs"
+        self.privacyPolicyURL = privacyPolicyURL ?? self.publicBaseURL + "/docs"
     }
 }
 
@@ -57,9 +66,12 @@ public struct LearnerAPI {
         AdminRoutes(database: database, gate: gate, reader: reader).register(in: catalog)
         LearnerRoutes(database: database, gate: gate, reader: reader).register(in: catalog)
         let issuer = CredentialIssuer(database: database, vault: vault, publicBaseURL: options.publicBaseURL, clock: clock)
-        CredentialRoutes(database: database, gate: gate, reader: reader, issuer: issuer,
-                         remoteResolver: options.verificationMethodResolver, remoteStatusResolver: options.statusListResolver)
-            .register(in: catalog)
+        let credentialRoutes = CredentialRoutes(database: database, gate: gate, reader: reader, issuer: issuer,
+                                                remoteResolver: options.verificationMethodResolver,
+                                                remoteStatusResolver: options.statusListResolver)
+        credentialRoutes.register(in: catalog)
+        OneEdTechRoutes(database: database, gate: gate, reader: reader, options: options,
+                        verifier: credentialRoutes.verifier).register(in: catalog)
         OAuthRoutes(database: database, gate: gate, reader: reader, issuer: options.publicBaseURL).register(in: catalog)
 
         catalog.add(Operation(method: .get, path: "/health", operationId: "health", summary: "Liveness",

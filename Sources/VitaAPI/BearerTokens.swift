@@ -18,7 +18,7 @@ public struct TokenGrant: Sendable {
 ///
 /// A token is looked up by the SHA-256 of its value and refused (401) when unknown, expired, revoked, or issued to a
 /// revoked client. A connected system's token (client-credentials grant) sets the system as the principal, so that
-/// agreements and the audit apply exactly as for its API key; a learner's token sets only `context.token`.
+/// agreements and the audit apply exactly as for its API key; a learner's token sets the learner as the principal.
 struct BearerTokens: Sendable {
     let database: VitaDatabase
     let clock: @Sendable () -> Date
@@ -49,6 +49,8 @@ struct BearerTokens: Sendable {
                               rule: AgreementPolicy.Rule.systemRevoked.rawValue)
             }
             context.principal = .system(system)
+        } else if let learnerId = found.token.learnerId {
+            context.principal = .learner(learnerId: learnerId, clientId: found.token.clientId)
         }
         return context
     }
@@ -59,9 +61,22 @@ extension Operation {
     ///
     /// Learner data under `/api/v1/learners/{learnerId}` maps to `vita:<category>:read` (GET) or `:write` (others)
     /// for a category's records and versions, `vita:profile:read` for the profile, and any read or write scope for
-    /// the learner resource itself. Everything else (administration, issuing, audit) is closed to tokens: a new
-    /// operation is refused to tokens until it is given a scope here.
+    /// the learner resource itself; the 1EdTech service APIs under `/ims/` map to their 1EdTech scopes. Everything else
+    /// (administration, issuing, audit) is closed to tokens: a new operation is refused to tokens until it is given a
+    /// scope here.
     var tokenScopes: [OAuthScope]? {
+        if path.hasPrefix("/ims/") {
+            // The 1EdTech service APIs: each operation has its scope (Open Badges 3.0 / CLR 2.0 "Scopes").
+            guard access == .learner,
+                  let service = OAuthScope.Service.allCases.first(where: { path.hasPrefix("/ims/\($0.rawValue)/") }) else { return nil }
+            switch (path.split(separator: "/").last, method) {
+            case ("credentials", .get): return [.oneEdTech(service, .credentialReadOnly)]
+            case ("credentials", .post): return [.oneEdTech(service, .credentialUpsert)]
+            case ("profile", .get): return [.oneEdTech(service, .profileReadOnly)]
+            case ("profile", .put): return [.oneEdTech(service, .profileUpdate)]
+            default: return nil
+            }
+        }
         if access == .learner { return [.manageApprovals] }
         let base = "/api/v1/learners"
         let permission: Permission = method == .get ? .read : .write

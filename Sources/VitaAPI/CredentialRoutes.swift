@@ -348,6 +348,8 @@ struct CredentialRoutes: Sendable {
                 throw Problem.forbidden("a system issues only for its own organization")
             }
             return system.organizationId
+        case .learner:
+            throw Problem.forbidden("a learner's access token cannot issue credentials")
         }
     }
 

@@ -44,9 +44,31 @@ enum OpenAPIDocument {
                 success["content"] = ["application/json": ["schema": ["type": "object"]]]
             }
             responses[String(operation.success.0)] = success
-            // The OAuth endpoints answer errors as RFC 6749 §5.2 / RFC 7591 §3.2.2 JSON, not as problems.
+            // The OAuth endpoints answer errors as RFC 6749 §5.2 / RFC 7591 §3.2.2 JSON, the 1EdTech service APIs as
+            // Imsx_StatusInfo, everything else as problems.
             let oauthErrors = operation.path.hasPrefix("/oauth/")
+            let oneEdTech = operation.path.hasPrefix("/ims/")
+            if oneEdTech, operation.method == .post, let schema = operation.success.1 {
+                // upsertCredential: 201 created, 200 replaced, either echoing the request in its format.
+                responses["200"] = ["description": "Replaced the version held", "content": OneEdTechMedia.credential(schema)]
+                responses["201"] = ["description": "Added to the learner's record", "content": OneEdTechMedia.credential(schema)]
+            }
+            if oneEdTech, operation.method == .get, operation.path.hasSuffix("/credentials") {
+                success["headers"] = [
+                    "X-Total-Count": ["description": "How many credentials match", "schema": ["type": "integer"]],
+                    "Link": ["description": "first, last, next and prev pages (RFC 8288), when this page is not everything",
+                             "schema": ["type": "string"]],
+                ]
+                responses["200"] = success
+            }
             for status in operation.errors {
+                if oneEdTech {
+                    responses[String(status)] = status == 304 ? ["description": "A newer version is held; nothing changed"] : [
+                        "description": problemStatuses[status] ?? "Error",
+                        "content": ["application/json": ["schema": ["$ref": "#/components/schemas/Imsx_StatusInfo"]]],
+                    ]
+                    continue
+                }
                 responses[String(status)] = oauthErrors ? [
                     "description": status == 401 ? "Client authentication failed (invalid_client)" : "An OAuth error",
                     "content": ["application/json": ["schema": ["$ref": "#/components/schemas/OAuthError"]]],
@@ -60,7 +82,9 @@ enum OpenAPIDocument {
                 "responses": responses,
             ]
             if !parameters.isEmpty { entry["parameters"] = parameters }
-            if let schema = operation.requestSchema {
+            if let schema = operation.requestSchema, operation.path.hasPrefix("/ims/"), operation.method == .post {
+                entry["requestBody"] = ["required": true, "content": OneEdTechMedia.credential(schema)]
+            } else if let schema = operation.requestSchema {
                 let mediaType = schema.hasSuffix("Form") ? "application/x-www-form-urlencoded" : "application/json"
                 entry["requestBody"] = ["required": true, "content": [
                     mediaType: ["schema": ["$ref": "#/components/schemas/\(schema)"]],
@@ -125,5 +149,15 @@ enum OpenAPIDocument {
             <table><thead><tr><th>Area</th><th>Method</th><th>Path</th><th>What it does</th><th>Who</th></tr></thead>
             <tbody>\(rows)</tbody></table></body></html>
             """
+    }
+}
+
+/// The media types a 1EdTech credential travels in (Open Badges 3.0 "upsertCredential"): JSON with an embedded proof,
+/// or a VC-JWT as a Compact JWS in `text/plain`.
+enum OneEdTechMedia {
+    static func credential(_ schema: String) -> [String: Any] {
+        let json: [String: Any] = ["schema": ["$ref": "#/components/schemas/\(schema)"]]
+        return ["application/json": json, "application/vc+ld+json": json,
+                "text/plain": ["schema": ["$ref": "#/components/schemas/CompactJws"]]]
     }
 }

@@ -3,6 +3,7 @@ import Hummingbird
 import NIOCore
 import VitaCore
 import VitaIssuance
+import VitaJSON
 import VitaOAuth
 import VitaStorage
 
@@ -204,7 +205,48 @@ public struct Problem: Error, Codable, Sendable, Equatable {
     }
 }
 
-/// Turns every error thrown below it into an `application/problem+json` response.
+extension Problem {
+    /// The `imsx_codeMinorFieldValue` for this problem's status (1EdTech Imsx_CodeMinorFieldValue vocabulary).
+    var imsxCodeMinor: String {
+        switch status {
+        case 304: "not_modified"
+        case 400 where errors?.first?.field.hasPrefix("query.") == true: "invalid_query_parameter"
+        case 400, 413, 415, 422: "invalid_data"
+        case 401: "unauthorizedrequest"
+        case 403: "forbidden"
+        case 404: "not_found"
+        case 405: "not_allowed"
+        case 406: "not_acceptable"
+        case 421: "misdirected_request"
+        case 429, 503: "server_busy"
+        case 500...: "internal_server_error"
+        default: "unknown"
+        }
+    }
+
+    /// The problem as the 1EdTech service APIs answer errors: an `Imsx_StatusInfo` JSON body (Open Badges 3.0 and
+    /// CLR 2.0, "Imsx_StatusInfo"), with the same status and `WWW-Authenticate` challenge. The failing field (or
+    /// `request`) is the code minor field's name; an agreement rule is named in the description.
+    func imsxResponse() -> Response {
+        var description = detail
+        if let rule { description += " (rule: \(rule))" }
+        let field: JSONValue = .object([
+            "imsx_codeMinorFieldName": .string(errors?.first?.field ?? "request"),
+            "imsx_codeMinorFieldValue": .string(imsxCodeMinor),
+        ])
+        let body: JSONValue = .object([
+            "imsx_codeMajor": "failure", "imsx_severity": "error", "imsx_description": .string(description),
+            "imsx_codeMinor": .object(["imsx_codeMinorField": .array([field])]),
+        ])
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json"
+        if let challenge = authenticationChallenge { headers[.wwwAuthenticate] = challenge }
+        return Response(status: .init(code: status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body.serialized())))
+    }
+}
+
+/// Turns every error thrown below it into an `application/problem+json` response, or an `Imsx_StatusInfo` one under
+/// the 1EdTech service APIs (`/ims/`).
 struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
@@ -215,7 +257,7 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
                 // Driver errors describe the failing statement, not bind values, so they are safe to log.
                 context.logger.error("request failed", metadata: ["error": "\(error)"])
             }
-            return problem.response()
+            return request.uri.path.hasPrefix("/ims/") ? problem.imsxResponse() : problem.response()
         }
     }
 }

@@ -4,22 +4,27 @@ import NIOCore
 import VitaCore
 import VitaOAuth
 
-/// Who is calling: an administrator or a connected system.
+/// Who is calling: an administrator, a connected system, or a learner through an application they approved.
 public enum Principal: Sendable {
     /// An administrator key (`vita admin bootstrap`).
     case admin(keyId: String)
     /// A connected system.
     case system(ConnectedSystem)
+    /// A learner's OAuth access token (authorization-code grant): the learner, through the client they approved.
+    /// It reaches only that learner's own data, read-only, as far as the token's scopes go.
+    case learner(learnerId: String, clientId: String)
 
     /// The audit actor for this principal.
     var actor: AuditEntry.Actor {
         switch self {
         case .admin(let keyId): .init(kind: .admin, id: keyId)
         case .system(let system): .init(kind: .system, id: system.id)
+        case .learner(let learnerId, _): .init(kind: .learner, id: learnerId)
         }
     }
 
-    /// The organization a connected system belongs to; nil for an administrator (who acts for any organization).
+    /// The organization a connected system belongs to; nil for an administrator (who acts for any organization) and
+    /// for a learner (whose token reaches no organization-scoped operation: `Operation.tokenScopes` closes them).
     var organizationId: String? {
         if case .system(let system) = self { return system.organizationId }
         return nil
@@ -30,6 +35,7 @@ public enum Principal: Sendable {
         switch self {
         case .admin(let keyId): keyId
         case .system(let system): system.id
+        case .learner(let learnerId, let clientId): "\(clientId):\(learnerId)"
         }
     }
 }
@@ -38,7 +44,7 @@ public enum Principal: Sendable {
 public struct VitaRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// The authenticated caller, set by `AuthenticationMiddleware`. A connected system's OAuth access token sets it
-    /// as the system's API key does; a learner's token leaves it nil.
+    /// as the system's API key does; a learner's token sets `.learner`.
     public var principal: Principal?
     /// Set when the caller presented an OAuth access token: what the token grants.
     public var token: TokenGrant?

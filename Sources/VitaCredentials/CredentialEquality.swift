@@ -83,6 +83,23 @@ public struct CredentialIdentity: Sendable, Hashable {
         return (trimmed.removingPercentEncoding ?? trimmed).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
+    /// What two credentials share exactly when they are the same credential: the normalized issuer and credential ids.
+    public struct Key: Sendable, Hashable {
+        /// The normalized issuer id.
+        public var issuer: String
+        /// The normalized credential id.
+        public var id: String
+
+        /// Creates a key from normalized ids.
+        public init(issuer: String, id: String) {
+            self.issuer = issuer
+            self.id = id
+        }
+    }
+
+    /// The identity's key.
+    public var key: Key { Key(issuer: issuer, id: id) }
+
     /// `validFrom` as a date, when present and well-formed.
     public var validFrom: Date? { validFromText.flatMap(XSDDateTime.parse) }
 

@@ -195,6 +195,12 @@ public enum Migrations {
               received_at BIGINT NOT NULL, updated_at BIGINT NOT NULL)
             """,
             "CREATE UNIQUE INDEX held_credentials_identity ON held_credentials (learner_id, service, issuer_key, credential_key)",
+            // The learner's profile as a 1EdTech client last put it (putProfile), per service.
+            """
+            CREATE TABLE learner_service_profiles (
+              learner_id TEXT NOT NULL REFERENCES learners(id), service TEXT NOT NULL, document TEXT NOT NULL,
+              updated_at BIGINT NOT NULL, PRIMARY KEY (learner_id, service))
+            """,
         ]),
     ]
 

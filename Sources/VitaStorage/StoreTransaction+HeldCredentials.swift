@@ -148,4 +148,20 @@ extension StoreTransaction {
         held.digest = try row.decode(column: "digest", as: String.self)
         return held
     }
+
+    /// The profile a 1EdTech client last put for the learner on `service` (JSON), if any.
+    public func serviceProfile(learnerId: String, service: HeldCredential.Service) async throws -> String? {
+        try await db.raw("""
+            SELECT document FROM learner_service_profiles WHERE learner_id = \(bind: learnerId) AND service = \(bind: service.rawValue)
+            """).first()?.decode(column: "document", as: String.self)
+    }
+
+    /// Stores the learner's profile on `service`, replacing the previous one.
+    public func setServiceProfile(learnerId: String, service: HeldCredential.Service, document: String, at time: Date) async throws {
+        try await db.raw("""
+            INSERT INTO learner_service_profiles (learner_id, service, document, updated_at)
+            VALUES (\(bind: learnerId), \(bind: service.rawValue), \(bind: document), \(bind: Self.ms(time)))
+            ON CONFLICT (learner_id, service) DO UPDATE SET document = excluded.document, updated_at = excluded.updated_at
+            """).run()
+    }
 }

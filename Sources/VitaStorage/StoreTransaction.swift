@@ -330,6 +330,9 @@ public struct StoreTransaction: Sendable {
         try await db.raw("""
             UPDATE records SET body = NULL, deletion = \(bind: try json(tombstone)) WHERE learner_id = \(bind: learnerId)
             """).run()
+        // What the learner's applications put here is the learner's own data: it goes entirely.
+        try await db.raw("DELETE FROM held_credentials WHERE learner_id = \(bind: learnerId)").run()
+        try await db.raw("DELETE FROM learner_service_profiles WHERE learner_id = \(bind: learnerId)").run()
     }
 
     private func learner(from row: any SQLRow) throws -> Learner {
