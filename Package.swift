@@ -114,6 +114,11 @@ let package = Package(
         ),
         // Edge: the Learner API over HTTP.
         .target(
+            name: "VitaExchange",
+            dependencies: ["VitaJSON", "VitaOAuth", "VitaResolution"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "VitaAPI",
             dependencies: [
                 "VitaCore",
@@ -123,6 +128,8 @@ let package = Package(
                 "VitaIssuance",
                 "VitaOAuth",
                 "VitaSchema",
+                "VitaExchange",
+                "VitaResolution",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -222,6 +229,8 @@ let package = Package(
                 "VitaCredentials",
                 "VitaOAuth",
                 "VitaSchema",
+                "VitaResolution",
+                "VitaExchange",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -3,6 +3,7 @@ import Hummingbird
 import Logging
 import VitaCore
 import VitaCredentials
+import VitaExchange
 import VitaIssuance
 import VitaStorage
 
@@ -30,12 +31,18 @@ public struct ServerOptions: Sendable {
     /// The privacy policy the Service Description Documents name (`info.x-imssf-privacyPolicyUrl`, required there);
     /// the API documentation page when not given.
     public var privacyPolicyURL: String
+    /// Talks to other platforms' 1EdTech APIs for learners' connections (`vita serve` passes one built on VitaResolution's
+    /// outbound policy); nil: connections answer 503 and Vita makes no outbound requests for them.
+    public var platformClient: OneEdTechClient?
+    /// Accepts dynamic registrations whose URIs are plain http on a loopback host (RFC 8252 §7.3): development and tests
+    /// only; production registrations need https.
+    public var allowsLoopbackClients: Bool
 
     /// Creates options.
     public init(host: String = "127.0.0.1", port: Int = 8080, maxBodySize: Int = 1 << 20, publicBaseURL: String? = nil,
                 verificationMethodResolver: any VerificationMethodResolver = DIDKeyResolver(),
                 statusListResolver: (any StatusListResolver)? = nil, termsOfServiceURL: String? = nil,
-                privacyPolicyURL: String? = nil) {
+                privacyPolicyURL: String? = nil, platformClient: OneEdTechClient? = nil, allowsLoopbackClients: Bool = false) {
         self.host = host
         self.port = port
         self.maxBodySize = maxBodySize
@@ -44,6 +51,8 @@ public struct ServerOptions: Sendable {
         self.statusListResolver = statusListResolver
         self.termsOfServiceURL = termsOfServiceURL ?? self.publicBaseURL + "/docs"
         self.privacyPolicyURL = privacyPolicyURL ?? self.publicBaseURL + "/docs"
+        self.platformClient = platformClient
+        self.allowsLoopbackClients = allowsLoopbackClients
     }
 }
 
@@ -72,7 +81,10 @@ public struct LearnerAPI {
         credentialRoutes.register(in: catalog)
         OneEdTechRoutes(database: database, gate: gate, reader: reader, options: options,
                         verifier: credentialRoutes.verifier).register(in: catalog)
-        OAuthRoutes(database: database, gate: gate, reader: reader, issuer: options.publicBaseURL).register(in: catalog)
+        ConnectionRoutes(database: database, gate: gate, reader: reader, vault: vault, options: options,
+                         verifier: credentialRoutes.verifier).register(in: catalog)
+        OAuthRoutes(database: database, gate: gate, reader: reader, issuer: options.publicBaseURL,
+                    allowsLoopbackClients: options.allowsLoopbackClients).register(in: catalog)
 
         catalog.add(Operation(method: .get, path: "/health", operationId: "health", summary: "Liveness",
                               tag: "Service", access: .open, query: [], headers: [], requestSchema: nil,
@@ -88,6 +100,12 @@ public struct LearnerAPI {
                 throw Problem(status: 503, title: "Service Unavailable", detail: "the database does not answer")
             }
             return try APIJSON.response(DTO.Health(status: "ready"))
+        }
+        catalog.add(Operation(method: .get, path: "/logo.svg", operationId: "logo",
+                              summary: "Vita's logo (named in its registrations at other platforms)", tag: "Service",
+                              access: .open, query: [], headers: [], requestSchema: nil, success: (200, nil), errors: [])) { _, _ in
+            Response(status: .ok, headers: [.contentType: "image/svg+xml", .cacheControl: "public, max-age=86400"],
+                     body: .init(byteBuffer: ByteBuffer(string: Self.logo)))
         }
         // The document lists itself and /docs too, so it is built after those two are added.
         let documentBox = DocumentBox()
@@ -108,6 +126,15 @@ public struct LearnerAPI {
         self.router = router
         self.openAPIDocument = document
     }
+}
+
+extension LearnerAPI {
+    /// A plain mark: a rounded square with a "V".
+    static let logo = """
+        <svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64" role="img" aria-label="Vita">\
+        <rect width="64" height="64" rx="12" fill="#1f5f8b"/>\
+        <path d="M16 16 L32 50 L48 16" fill="none" stroke="#fff" stroke-width="7" stroke-linejoin="round"/></svg>
+        """
 }
 
 /// Builds the Vita server application.

@@ -17,6 +17,8 @@ struct OAuthRoutes: Sendable {
     let reader: RequestReader
     /// The issuer identifier and base of every endpoint URL (RFC 8414 §2).
     let issuer: String
+    /// Accepts plain-http loopback URIs in registrations (``ServerOptions/allowsLoopbackClients``).
+    var allowsLoopbackClients = false
     let lifetimes = OAuthLifetimes.standard
     let lockout = LockoutPolicy.standard
     let hasher = PasswordHasher.standard
@@ -142,7 +144,7 @@ struct OAuthRoutes: Sendable {
         } catch {
             throw OAuthError(.invalidClientMetadata, "the registration must be a JSON object")
         }
-        let validated = try metadata.validatedForRegistration()
+        let validated = try metadata.validatedForRegistration(allowingLoopbackHTTP: allowsLoopbackClients)
         let created = now
         let (secret, secretHash) = OAuthSecret.make(.clientSecret)
         let client = StoredOAuthClient(id: EntityID.make("cli", now: created), metadata: try encodeMetadata(validated),

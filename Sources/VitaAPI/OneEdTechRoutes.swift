@@ -82,7 +82,7 @@ struct OneEdTechRoutes: Sendable {
         catalog.add(Operation(method: .post, path: "\(base)/credentials", operationId: "\(names.prefix)UpsertCredential",
                               summary: "Add a credential to the learner's record or replace the version held (1EdTech equality: same issuer and credential id); it must verify. 201 created, 200 replaced, 304 when a newer version is held",
                               tag: tag, access: .learner, query: [], headers: [], requestSchema: names.credential,
-                              success: (201, names.credential), errors: [304, 400, 401, 403, 404, 413])) { request, context in
+                              success: (201, names.credential), errors: [304, 400, 401, 403, 404, 413, 415])) { request, context in
             try await upsertCredential(request, context, service: service)
         }
         catalog.add(Operation(method: .get, path: "\(base)/profile", operationId: "\(names.prefix)GetProfile",
@@ -281,20 +281,11 @@ struct OneEdTechRoutes: Sendable {
                                   sourceId: clientId, receivedAt: now, updatedAt: now)
         let status = try await withLearner(context, learnerId: learnerId, categories: [.credentials],
                                            action: "ims.\(names.prefix).credentials.upsert") { tx in
-            guard let existing = try await tx.heldCredential(learnerId: learnerId, service: names.heldService,
-                                                             issuerKey: identity.issuer, credentialKey: identity.id) else {
-                try await tx.insert(held)
-                return HTTPResponse.Status.created
+            switch try await HeldCredentialStore.keep(held, in: tx) {
+            case .created: return HTTPResponse.Status.created
+            case .replaced, .unchanged: return .ok
+            case .newerHeld: return .notModified
             }
-            if existing.digest == held.digest { return .ok }
-            var existingIdentity = identity
-            existingIdentity.validFromText = existing.validFrom
-            if existingIdentity.isNewer(than: identity) { return .notModified }
-            var replacement = held
-            replacement.id = existing.id
-            replacement.receivedAt = existing.receivedAt
-            try await tx.replace(replacement)
-            return .ok
         }
         if status == .notModified { return Response(status: .notModified) }
         let contentType = format == .jwt ? "text/plain" : (mediaType == "application/vc+ld+json" ? mediaType : "application/json")

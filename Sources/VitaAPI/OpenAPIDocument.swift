@@ -8,7 +8,8 @@ enum OpenAPIDocument {
         401: "No valid API key", 403: "Denied: not an administrator, or an agreement rule (see `rule`)",
         404: "No such resource", 409: "Conflicts with an existing record", 412: "If-Match does not match the current version",
         413: "The body is larger than the server accepts", 422: "Well-formed but invalid; `errors` names each field",
-        428: "If-Match is required", 503: "The database does not answer",
+        415: "The body is not of a media type the operation takes", 428: "If-Match is required",
+        502: "Another platform failed or refused (its words are in `detail`)", 503: "The database does not answer, or the feature is off",
     ]
 
     static func components() -> [String: Any] {

@@ -147,7 +147,11 @@ public struct ClientMetadata: Codable, Sendable, Equatable {
     /// on the host of `client_uri`; redirect URIs have no fragment (RFC 6749 §3.1.2); the authentication method is
     /// `client_secret_basic`; grant types are `authorization_code` and optionally `refresh_token`, with the
     /// response type `code` (RFC 7591 §2.1).
-    public func validatedForRegistration() throws -> ClientMetadata {
+    ///
+    /// `allowingLoopbackHTTP` also accepts `http` URIs on a loopback host (`127.0.0.1`, `[::1]`, `localhost`), as
+    /// RFC 8252 §7.3 does for native clients: for development and for tests that run two servers on one machine.
+    public func validatedForRegistration(allowingLoopbackHTTP: Bool = false) throws -> ClientMetadata {
+        let httpsHost = { (text: String) in Self.httpsHost(text, allowingLoopbackHTTP: allowingLoopbackHTTP) }
         func require(_ value: String?, _ name: String) throws -> String {
             guard let value, !value.trimmingCharacters(in: .whitespaces).isEmpty else {
                 throw OAuthError(.invalidClientMetadata, "\(name) is required")
@@ -158,12 +162,12 @@ public struct ClientMetadata: Codable, Sendable, Equatable {
         _ = try require(softwareId, "software_id")
         _ = try require(softwareVersion, "software_version")
         let home = try require(clientURI, "client_uri")
-        guard let host = Self.httpsHost(home) else {
+        guard let host = httpsHost(home) else {
             throw OAuthError(.invalidClientMetadata, "client_uri must be an absolute https URL")
         }
         for (value, name) in [(logoURI, "logo_uri"), (tosURI, "tos_uri"), (policyURI, "policy_uri")] {
             let uri = try require(value, name)
-            guard let uriHost = Self.httpsHost(uri) else {
+            guard let uriHost = httpsHost(uri) else {
                 throw OAuthError(.invalidClientMetadata, "\(name) must be an absolute https URL")
             }
             guard uriHost == host else {
@@ -172,7 +176,7 @@ public struct ClientMetadata: Codable, Sendable, Equatable {
         }
         guard !redirectURIs.isEmpty else { throw OAuthError(.invalidRedirectURI, "redirect_uris must name at least one URI") }
         for uri in redirectURIs {
-            guard let uriHost = Self.httpsHost(uri), URLComponents(string: uri)?.fragment == nil else {
+            guard let uriHost = httpsHost(uri), URLComponents(string: uri)?.fragment == nil else {
                 throw OAuthError(.invalidRedirectURI, "every redirect URI must be an absolute https URL without a fragment")
             }
             guard uriHost == host else {
@@ -195,12 +199,15 @@ public struct ClientMetadata: Codable, Sendable, Equatable {
         return validated
     }
 
-    /// The lowercased host of an absolute https URL with no user info; nil for anything else.
-    static func httpsHost(_ text: String) -> String? {
-        guard let components = URLComponents(string: text), components.scheme?.lowercased() == "https",
+    /// The lowercased host of an absolute https URL with no user info (or, when allowed, an http URL on a loopback
+    /// host); nil for anything else.
+    static func httpsHost(_ text: String, allowingLoopbackHTTP: Bool = false) -> String? {
+        guard let components = URLComponents(string: text), let scheme = components.scheme?.lowercased(),
               components.user == nil, components.password == nil,
               let host = components.host?.lowercased(), !host.isEmpty else { return nil }
-        return host
+        if scheme == "https" { return host }
+        let loopback = ["127.0.0.1", "::1", "[::1]", "localhost"].contains(host)
+        return scheme == "http" && allowingLoopbackHTTP && loopback ? host : nil
     }
 
     /// Whether `uri` is one of the registered redirect URIs, compared as exact strings (RFC 6749 §3.1.2.3 with

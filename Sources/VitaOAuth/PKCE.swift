@@ -19,6 +19,13 @@ public enum PKCE {
     }
 
     /// RFC 7636 §4.2: `code_challenge = BASE64URL-ENCODE(SHA256(ASCII(code_verifier)))`.
+    /// A new code verifier for a client (RFC 7636 §4.1: 32 random octets, base64url, 43 characters); also a fine
+    /// `state` value (RFC 6749 §10.12).
+    public static func makeVerifier() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return base64URL((0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) })
+    }
+
     public static func challenge(for verifier: String) -> String {
         base64URL(Array(SHA256.hash(data: Array(verifier.utf8))))
     }

@@ -166,17 +166,23 @@ public final class ResolutionHTTPClient: Sendable {
 
     /// The fetch, bounded by ``ResolutionConfiguration/timeout`` from first connect to last byte.
     func fetchWithDeadline(_ url: URL, accept: String, http: HTTPClient) async throws(ResolutionError) -> FetchedDocument {
+        try await withDeadline(url) { try await self.fetchFollowingRedirects(url, accept: accept, http: http) }
+    }
+
+    /// Runs `operation` on `url` bounded by ``ResolutionConfiguration/timeout`` from first connect to last byte, and
+    /// turns its failures into ``ResolutionError``s (`timeout`, `network`, or the operation's own).
+    func withDeadline<T: Sendable>(_ url: URL, _ operation: @escaping @Sendable () async throws -> T) async throws(ResolutionError) -> T {
         let limit = configuration.timeout
         do {
-            return try await withThrowingTaskGroup(of: FetchedDocument.self) { group in
-                group.addTask { try await self.fetchFollowingRedirects(url, accept: accept, http: http) }
+            return try await withThrowingTaskGroup(of: T.self) { group in
+                group.addTask { try await operation() }
                 group.addTask {
                     try await Task.sleep(for: limit)
                     throw ResolutionError(.timeout, "\(url.absoluteString) did not answer within \(limit)")
                 }
                 defer { group.cancelAll() }
                 guard let first = try await group.next() else {
-                    throw ResolutionError(.network, "cannot fetch \(url.absoluteString)")
+                    throw ResolutionError(.network, "cannot reach \(url.absoluteString)")
                 }
                 return first
             }
@@ -187,11 +193,27 @@ public final class ResolutionHTTPClient: Sendable {
             case .connectTimeout, .readTimeout, .deadlineExceeded, .getConnectionFromPoolTimeout, .tlsHandshakeTimeout:
                 throw ResolutionError(.timeout, "\(url.absoluteString) did not answer within \(limit)")
             default:
-                throw ResolutionError(.network, "cannot fetch \(url.absoluteString): \(error)")
+                throw ResolutionError(.network, "cannot reach \(url.absoluteString): \(error)")
             }
         } catch {
-            throw ResolutionError(.network, "cannot fetch \(url.absoluteString): \(error)")
+            throw ResolutionError(.network, "cannot reach \(url.absoluteString): \(error)")
         }
+    }
+
+    /// Reads a response body up to the size cap (refusing early when `Content-Length` already exceeds it).
+    func collectBody(_ response: HTTPClientResponse, from url: URL) async throws -> [UInt8] {
+        let cap = configuration.maxResponseBytes
+        if let declared = response.headers.first(name: "content-length").flatMap(Int.init), declared > cap {
+            throw ResolutionError(.tooLarge, "\(url.absoluteString) sends \(declared) bytes; the limit is \(cap)")
+        }
+        var body: [UInt8] = []
+        for try await chunk in response.body {
+            guard body.count + chunk.readableBytes <= cap else {
+                throw ResolutionError(.tooLarge, "\(url.absoluteString) sends more than \(cap) bytes")
+            }
+            body.append(contentsOf: chunk.readableBytesView)
+        }
+        return body
     }
 
     /// GET with manual redirects; the body is read up to the size cap.
@@ -220,17 +242,7 @@ public final class ResolutionHTTPClient: Sendable {
             guard (200..<300).contains(status) else {
                 throw ResolutionError(.httpStatus, "\(url.absoluteString) answered HTTP \(status)")
             }
-            let cap = configuration.maxResponseBytes
-            if let declared = response.headers.first(name: "content-length").flatMap(Int.init), declared > cap {
-                throw ResolutionError(.tooLarge, "\(url.absoluteString) sends \(declared) bytes; the limit is \(cap)")
-            }
-            var body: [UInt8] = []
-            for try await chunk in response.body {
-                guard body.count + chunk.readableBytes <= cap else {
-                    throw ResolutionError(.tooLarge, "\(url.absoluteString) sends more than \(cap) bytes")
-                }
-                body.append(contentsOf: chunk.readableBytesView)
-            }
+            let body = try await collectBody(response, from: url)
             let cacheControl = Self.cacheControl(response.headers[canonicalForm: "cache-control"].map(String.init))
             return FetchedDocument(url: url.absoluteString, mediaType: Self.mediaType(response.headers.first(name: "content-type")),
                                    body: body, maxAge: cacheControl.maxAge, noStore: cacheControl.noStore)

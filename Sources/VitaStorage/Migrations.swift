@@ -202,7 +202,30 @@ public enum Migrations {
               updated_at BIGINT NOT NULL, PRIMARY KEY (learner_id, service))
             """,
         ]),
+        Migration(version: 10, name: "connections to other platforms", statements: [
+            // Vita as a client of other platforms' 1EdTech APIs: one registration per platform (its discovery URL),
+            // and per learner a connection holding the learner's authorization. Secrets and tokens are sealed.
+            """
+            CREATE TABLE platform_registrations (
+              id TEXT PRIMARY KEY, discovery_url TEXT NOT NULL UNIQUE, service TEXT NOT NULL, api_base TEXT NOT NULL,
+              authorization_url TEXT NOT NULL, token_url TEXT NOT NULL, client_id TEXT NOT NULL,
+              sealed_secret TEXT NOT NULL, created_at BIGINT NOT NULL)
+            """,
+            """
+            CREATE TABLE platform_connections (
+              id TEXT PRIMARY KEY, learner_id TEXT NOT NULL REFERENCES learners(id),
+              registration_id TEXT NOT NULL REFERENCES platform_registrations(id), status TEXT NOT NULL,
+              state_hash TEXT, sealed_verifier TEXT, sealed_access TEXT, sealed_refresh TEXT, access_expires_at BIGINT,
+              scope TEXT NOT NULL, reason TEXT, created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL)
+            """,
+            "CREATE INDEX platform_connections_learner ON platform_connections (learner_id, id)",
+            "CREATE UNIQUE INDEX platform_connections_state ON platform_connections (state_hash)",
+        ]),
     ]
+
+    /// Every schema version this build knows, oldest first (numbers may skip: a version is taken when a branch
+    /// starts a migration, and one given up is never reused).
+    public static var versions: [Int] { all.map(\.version) }
 
     /// The newest schema version this build knows.
     public static var latestVersion: Int { all.last?.version ?? 0 }

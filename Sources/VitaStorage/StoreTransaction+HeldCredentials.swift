@@ -29,6 +29,8 @@ public struct HeldCredential: Sendable, Equatable {
         case peer
         /// The learner, importing a file.
         case learner
+        /// A platform the learner connected Vita to (pulled from its 1EdTech API).
+        case platform
     }
 
     /// Vita's identifier (`hcr_…`).
@@ -51,7 +53,7 @@ public struct HeldCredential: Sendable, Equatable {
     public var digest: String
     /// Who put it here.
     public var sourceKind: SourceKind
-    /// The client id, peer system id or learner id it came from.
+    /// The client id, peer system id, learner id or connection id it came from.
     public var sourceId: String
     /// When Vita first received this credential.
     public var receivedAt: Date

@@ -333,6 +333,7 @@ public struct StoreTransaction: Sendable {
         // What the learner's applications put here is the learner's own data: it goes entirely.
         try await db.raw("DELETE FROM held_credentials WHERE learner_id = \(bind: learnerId)").run()
         try await db.raw("DELETE FROM learner_service_profiles WHERE learner_id = \(bind: learnerId)").run()
+        try await db.raw("DELETE FROM platform_connections WHERE learner_id = \(bind: learnerId)").run()
     }
 
     private func learner(from row: any SQLRow) throws -> Learner {

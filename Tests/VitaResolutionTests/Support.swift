@@ -109,7 +109,7 @@ final class TestClock: Sendable {
 
 extension ResolutionConfiguration {
     /// The test policy: plain http to the loopback server.
-    static func loopback(timeout: Duration = .seconds(5), maxResponseBytes: Int = 1 << 20, offline: Bool = false) -> Self {
+    static func loopback(timeout: Duration = .seconds(20), maxResponseBytes: Int = 1 << 20, offline: Bool = false) -> Self {
         ResolutionConfiguration(offline: offline, allowInsecureHTTPForHosts: ["127.0.0.1"], timeout: timeout,
                                 maxResponseBytes: maxResponseBytes)
     }

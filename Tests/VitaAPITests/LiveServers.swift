@@ -1,0 +1,131 @@
+import Foundation
+import Hummingbird
+import Testing
+import VitaAPI
+import VitaCore
+import VitaExchange
+import VitaResolution
+import VitaStorage
+import VitaTestSupport
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A real Vita server on a loopback port with its own database, for tests where two Vitas talk to each other.
+struct LiveVita: Sendable {
+    let baseURL: String
+    let adminKey: String
+    let database: VitaDatabase
+    let http: ResolutionHTTPClient
+
+    /// The outbound policy of the tests: plain http to loopback only.
+    static let loopbackPolicy = ResolutionConfiguration(allowInsecureHTTPForHosts: ["127.0.0.1"], timeout: .seconds(20))
+
+    /// Runs `body` with a fresh server on `engine`. The server talks to other loopback servers (connections) and
+    /// accepts loopback registrations.
+    static func run(_ engine: TestEngine, _ body: @escaping @Sendable (LiveVita) async throws -> Void) async throws {
+        let port = try freePort()
+        let baseURL = "http://127.0.0.1:\(port)"
+        let http = ResolutionHTTPClient(configuration: loopbackPolicy)
+        do {
+            try await TestDatabase.with(engine) { test in
+                let id = EntityID.make("adm")
+                let (key, hash) = APIKeys.make(ownerId: id)
+                try await test.database.transaction { try await $0.insertAdminKey(id: id, keyHash: hash, at: Date()) }
+                let options = ServerOptions(host: "127.0.0.1", port: port, publicBaseURL: baseURL,
+                                            platformClient: OneEdTechClient(http: http), allowsLoopbackClients: true)
+                let api = LearnerAPI(database: test.database, vault: try KeyVault(base64: KeyVault.generateMasterKey()),
+                                     options: options)
+                let (started, signal) = AsyncStream<Void>.makeStream()
+                let app = Application(router: api.router, configuration: .init(address: .hostname("127.0.0.1", port: port)),
+                                      onServerRunning: { _ in signal.yield() })
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask { try await app.runService(gracefulShutdownSignals: []) }
+                    for await _ in started { break }
+                    defer { group.cancelAll() }
+                    try await body(LiveVita(baseURL: baseURL, adminKey: key, database: test.database, http: http))
+                }
+            }
+        } catch {
+            try await http.shutdown()
+            throw error
+        }
+        try await http.shutdown()
+    }
+
+    /// A port nothing listens on now (bound to port 0, read, released).
+    static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = 0
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+        }
+        try #require(bound, "no free loopback port")
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    /// Sends a request; `url` is absolute or a path on this server.
+    @discardableResult
+    func send(_ method: String, _ url: String, key: String? = nil, json: Any? = nil, form: [String: String]? = nil,
+              headers extra: [(String, String)] = []) async throws -> LiveReply {
+        var headers = extra
+        var body: [UInt8]?
+        if let key { headers.append(("Authorization", key.hasPrefix("Basic ") ? key : "Bearer \(key)")) }
+        if let json {
+            headers.append(("Content-Type", "application/json"))
+            body = Array(try JSONSerialization.data(withJSONObject: json, options: [.sortedKeys]))
+        } else if let form {
+            headers.append(("Content-Type", "application/x-www-form-urlencoded"))
+            body = Array(form.sorted { $0.key < $1.key }
+                .map { "\($0.key)=\($0.value.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }
+                .joined(separator: "&").utf8)
+        }
+        let response = try await http.send(OutboundRequest(method: method, url: url.hasPrefix("http") ? url : baseURL + url,
+                                                           headers: headers, body: body))
+        return LiveReply(status: response.status, headers: response.headers, body: Data(response.body))
+    }
+
+    func admin(_ method: String, _ path: String, json: Any? = nil) async throws -> LiveReply {
+        try await send(method, path, key: adminKey, json: json)
+    }
+}
+
+/// A response from a live server.
+struct LiveReply: Sendable {
+    let status: Int
+    let headers: [(name: String, value: String)]
+    let body: Data
+
+    var json: [String: Any] { (try? JSONSerialization.jsonObject(with: body)) as? [String: Any] ?? [:] }
+    subscript(_ key: String) -> Any? { json[key] }
+    var string: String { String(decoding: body, as: UTF8.self) }
+    var items: [[String: Any]] { json["items"] as? [[String: Any]] ?? [] }
+    func header(_ name: String) -> String? { headers.first { $0.name.lowercased() == name.lowercased() }?.value }
+}
+
+/// A learner's browser at a Vita's consent page: reads the form, signs in, approves or denies.
+enum LiveBrowser {
+    /// Opens `authorizationURL`, signs in as `login` and answers; returns where the server redirects the browser.
+    static func authorize(_ server: LiveVita, _ authorizationURL: String, login: String, password: String,
+                          decision: String = "approve") async throws -> String {
+        let page = try await server.send("GET", authorizationURL)
+        #expect(page.status == 200, "\(page.string.prefix(300))")
+        func field(_ name: String) throws -> String {
+            let marker = "name=\"\(name)\" value=\""
+            let range = try #require(page.string.range(of: marker))
+            return String(page.string[range.upperBound...].prefix { $0 != "\"" })
+        }
+        let cookie = String(try #require(page.header("Set-Cookie")).prefix { $0 != ";" })
+        let answer = try await server.send("POST", "/oauth/authorize", form: [
+            "pending": try field("pending"), "csrf_token": try field("csrf_token"), "login": login, "password": password,
+            "decision": decision,
+        ], headers: [("Cookie", cookie)])
+        #expect(answer.status == 303, "\(answer.string.prefix(300))")
+        return try #require(answer.header("Location"))
+    }
+}
