@@ -36,61 +36,61 @@ enum DataMasking {
     /// - N4 = 10: 10 points for each full 5 % by which the proportion of dark modules deviates from 50 %.
     static func penalty(_ matrix: ModuleMatrix) -> Int {
         let size = matrix.size
-        var score = 0
-        var line = [Bool](repeating: false, count: size)
-        for direction in 0..<2 {
-            for fixed in 0..<size {
-                for moving in 0..<size {
-                    line[moving] = direction == 0 ? matrix[fixed, moving] : matrix[moving, fixed]
-                }
-                score += runPenalty(line) + finderLikePenalty(line)
+        return matrix.dark.withUnsafeBufferPointer { modules in
+            var score = 0
+            for index in 0..<size {
+                score += linePenalty(modules, start: index * size, stride: 1, count: size)  // row
+                score += linePenalty(modules, start: index, stride: size, count: size)  // column
             }
-        }
-        for row in 0..<(size - 1) {
-            for column in 0..<(size - 1) {
-                let colour = matrix[row, column]
-                if matrix[row, column + 1] == colour, matrix[row + 1, column] == colour,
-                    matrix[row + 1, column + 1] == colour
-                {
-                    score += 3
+            var darkCount = 0
+            for row in 0..<size {
+                for column in 0..<size {
+                    let here = row * size + column
+                    if modules[here] { darkCount += 1 }
+                    if row + 1 < size, column + 1 < size {
+                        let colour = modules[here]
+                        if modules[here + 1] == colour, modules[here + size] == colour,
+                            modules[here + size + 1] == colour
+                        {
+                            score += 3  // N2
+                        }
+                    }
                 }
             }
+            let total = size * size
+            return score + 10 * (abs(20 * darkCount - 10 * total) / total)  // N4
         }
-        let darkCount = matrix.dark.reduce(0) { $0 + ($1 ? 1 : 0) }
-        let total = size * size
-        score += 10 * (abs(20 * darkCount - 10 * total) / total)
-        return score
     }
 
-    /// N1 for one row or column.
-    private static func runPenalty(_ line: [Bool]) -> Int {
-        var score = 0
-        var runLength = 1
-        for index in 1...line.count {
-            if index < line.count, line[index] == line[index - 1] {
-                runLength += 1
-            } else {
-                if runLength >= 5 {
-                    score += 3 + runLength - 5
-                }
-                runLength = 1
-            }
-        }
-        return score
-    }
-
-    /// N3 for one row or column: occurrences of 0000 1011101 and 1011101 0000 in an 11-module window sliding
-    /// along the line, with four light modules added at each end because the area outside the symbol is light.
-    private static func finderLikePenalty(_ line: [Bool]) -> Int {
+    /// N1 and N3 for one row or column, the modules at start, start + stride, … (count of them).
+    ///
+    /// N3 slides an 11-module window along the line with four light modules added at each end (the area outside
+    /// the symbol is light) and counts the windows 0000 1011101 and 1011101 0000.
+    private static func linePenalty(
+        _ modules: UnsafeBufferPointer<Bool>, start: Int, stride: Int, count: Int
+    ) -> Int {
         let lightBefore = 0b000_0101_1101
         let lightAfter = 0b101_1101_0000
-        var window = 0
         var score = 0
-        for index in 0..<(line.count + 4) {
-            window = (window << 1 | (index < line.count && line[index] ? 1 : 0)) & 0x7FF
-            // The window covers modules index − 10 … index; it is complete from index 6 on (four padding
-            // modules before the line).
-            if index >= 6, window == lightBefore || window == lightAfter {
+        var runLength = 0
+        var previous = false
+        var window = 0
+        for index in 0..<(count + 4) {
+            let isDark = index < count && modules[start + index * stride]
+            if index < count {
+                if index > 0, isDark == previous {
+                    runLength += 1
+                } else {
+                    if runLength >= 5 { score += 3 + runLength - 5 }
+                    runLength = 1
+                }
+                previous = isDark
+            } else if index == count, runLength >= 5 {
+                score += 3 + runLength - 5
+            }
+            // The window covers modules index − 10 … index; before the line there are only light modules.
+            window = (window << 1 | (isDark ? 1 : 0)) & 0x7FF
+            if window == lightBefore || window == lightAfter {
                 score += 40
             }
         }
