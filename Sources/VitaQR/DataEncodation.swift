@@ -37,6 +37,15 @@ public enum DataMode: Sendable, CaseIterable, Hashable {
     }
 }
 
+/// How the content is divided into segments (ISO/IEC 18004:2015, 7.2 and 7.4.7).
+public enum ModeSelection: Sendable, Hashable {
+    /// Numeric, alphanumeric and byte segments mixed wherever that takes fewer bits (the default).
+    case mixed
+    /// One segment in the most compact single mode that holds all the content, for readers that mishandle
+    /// mode changes, or to compare with encoders that do not mix modes.
+    case single
+}
+
 /// The alphanumeric mode character set and its values (7.4.4, Table 5): 0–9, A–Z, space, $ % * + - . / :.
 enum AlphanumericTable {
     static func value(of byte: UInt8) -> Int? {
@@ -63,20 +72,13 @@ struct Segment: Sendable {
     let characterCount: Int
     let data: BitStream
 
-    /// Data analysis (7.2): the single most compact mode whose character set covers every byte — numeric, else
-    /// alphanumeric, else byte. Each narrower set is a subset of the next and encodes more densely, so the
-    /// narrowest covering mode is the most compact single mode. Empty content is an empty byte segment.
-    static func mostCompact(for bytes: [UInt8]) -> Segment {
-        if bytes.isEmpty {
-            return byte(bytes)
+    /// The segment of `bytes` in `mode`; the caller guarantees the mode's character set covers them.
+    static func encoding(_ bytes: ArraySlice<UInt8>, in mode: DataMode) -> Segment {
+        switch mode {
+        case .numeric: numeric(Array(bytes))
+        case .alphanumeric: alphanumeric(Array(bytes))
+        case .byte: byte(Array(bytes))
         }
-        if bytes.allSatisfy({ DataMode.numeric.contains($0) }) {
-            return numeric(bytes)
-        }
-        if bytes.allSatisfy({ DataMode.alphanumeric.contains($0) }) {
-            return alphanumeric(bytes)
-        }
-        return byte(bytes)
     }
 
     /// Numeric mode (7.4.3): groups of three digits as 10-bit numbers, a final two as 7 bits, a final one as 4.
@@ -122,10 +124,13 @@ struct Segment: Sendable {
     }
 
     /// The number of bits this segment takes in a symbol of `version`: mode indicator, character count
-    /// indicator and data; nil when the count does not fit the version's character count indicator.
-    func bitLength(version: Int) -> Int? {
-        let countBits = mode.characterCountBits(version: version)
-        guard characterCount < 1 << countBits else { return nil }
-        return 4 + countBits + data.count
+    /// indicator and data.
+    func bitLength(version: Int) -> Int {
+        4 + mode.characterCountBits(version: version) + data.count
+    }
+
+    /// Whether the character count fits the character count indicator of `version`.
+    func countFits(version: Int) -> Bool {
+        characterCount < 1 << mode.characterCountBits(version: version)
     }
 }

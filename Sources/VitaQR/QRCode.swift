@@ -15,40 +15,44 @@ public struct QRCode: Sendable, Equatable {
     public let errorCorrectionLevel: ErrorCorrectionLevel
     /// The data mask pattern reference, 0…7.
     public let mask: Int
-    /// The data mode the content was encoded in.
-    public let mode: DataMode
+    /// The data modes of the content's segments, in order (one mode unless mixing modes saves bits).
+    public let modes: [DataMode]
     /// The number of modules on each side, without the quiet zone.
     public let size: Int
     private let modules: [Bool]
 
-    /// Encodes text as its UTF-8 bytes, in numeric, alphanumeric or byte mode, whichever is the most compact.
+    /// Encodes text as its UTF-8 bytes in numeric, alphanumeric and byte mode segments, mixed wherever that takes
+    /// fewer bits (or in one segment with `segmentation: .single`).
     ///
     /// - Parameters:
     ///   - text: The content.
     ///   - level: The error correction level; M by default.
     ///   - version: A version to use instead of the smallest that fits.
     ///   - mask: A data mask pattern reference to use instead of the one with the lowest penalty.
+    ///   - segmentation: Mixed segments (the default) or one segment in the most compact single mode.
     /// - Throws: ``QRCodeError/dataTooLong(bitsNeeded:bitsAvailable:version:level:)`` when the text does not fit
     ///   (version 40, or the requested version), ``QRCodeError/versionOutOfRange(_:)``,
     ///   ``QRCodeError/maskOutOfRange(_:)``.
     public init(
-        text: String, level: ErrorCorrectionLevel = .medium, version: Int? = nil, mask: Int? = nil
+        text: String, level: ErrorCorrectionLevel = .medium, version: Int? = nil, mask: Int? = nil,
+        segmentation: ModeSelection = .mixed
     ) throws(QRCodeError) {
-        try self.init(bytes: Array(text.utf8), level: level, version: version, mask: mask)
+        try self.init(bytes: Array(text.utf8), level: level, version: version, mask: mask, segmentation: segmentation)
     }
 
-    /// Encodes bytes, in numeric, alphanumeric or byte mode, whichever is the most compact.
-    /// Parameters and errors are those of ``init(text:level:version:mask:)``.
+    /// Encodes bytes as ``init(text:level:version:mask:segmentation:)`` encodes text's UTF-8 bytes; parameters and
+    /// errors are the same.
     public init(
-        bytes: [UInt8], level: ErrorCorrectionLevel = .medium, version: Int? = nil, mask: Int? = nil
+        bytes: [UInt8], level: ErrorCorrectionLevel = .medium, version: Int? = nil, mask: Int? = nil,
+        segmentation selection: ModeSelection = .mixed
     ) throws(QRCodeError) {
         if let version, !(1...40).contains(version) { throw .versionOutOfRange(version) }
         if let mask, !(0...7).contains(mask) { throw .maskOutOfRange(mask) }
-        let segment = Segment.mostCompact(for: bytes)
-        let chosenVersion = try Self.version(for: segment, level: level, requested: version)
+        let (chosenVersion, segments) = try Self.version(
+            for: bytes, level: level, requested: version, selection: selection)
         let characteristics = ErrorCorrectionCharacteristics(version: chosenVersion, level: level)
         let data = FinalMessage.dataCodewords(
-            segments: [segment], version: chosenVersion, capacity: characteristics.dataCodewords)
+            segments: segments, version: chosenVersion, capacity: characteristics.dataCodewords)
         let codewords = FinalMessage.interleaved(data: data, characteristics: characteristics)
 
         var matrix = ModuleMatrix(size: SymbolGeometry.size(version: chosenVersion))
@@ -72,7 +76,7 @@ public struct QRCode: Sendable, Equatable {
         self.version = chosenVersion
         self.errorCorrectionLevel = level
         self.mask = chosen.mask
-        self.mode = segment.mode
+        self.modes = segments.map(\.mode)
         self.size = chosen.matrix.size
         self.modules = chosen.matrix.dark
     }
@@ -84,22 +88,30 @@ public struct QRCode: Sendable, Equatable {
         return modules[row * size + column]
     }
 
-    /// The requested version if the segment fits it, else the smallest version that holds the segment at the
-    /// level (7.4.10, Table 7, computed from Table 9).
+    /// The requested version if the content fits it, else the smallest version that holds it at the level
+    /// (7.4.10, Table 7, computed from Table 9), with the content's fewest-bit segments for that version's
+    /// character count indicator lengths (Table 3).
     private static func version(
-        for segment: Segment, level: ErrorCorrectionLevel, requested: Int?
-    ) throws(QRCodeError) -> Int {
+        for bytes: [UInt8], level: ErrorCorrectionLevel, requested: Int?, selection: ModeSelection
+    ) throws(QRCodeError) -> (Int, [Segment]) {
         let candidates = requested.map { $0...$0 } ?? 1...40
-        for version in candidates {
-            let available = ErrorCorrectionCharacteristics(version: version, level: level).dataCodewords * 8
-            if let needed = segment.bitLength(version: version), needed <= available {
-                return version
+        var needed = 0
+        for range in [1...9, 10...26, 27...40] {
+            let versions = range.clamped(to: candidates)
+            guard let first = versions.first else { continue }
+            let segments = Segmentation.segments(for: bytes, version: first, selection: selection)
+            // Every version of a range has the same indicator lengths, so the same segments and bit count.
+            needed = segments.reduce(0) { $0 + $1.bitLength(version: first) }
+            // A count too large for the range's indicators means content beyond the range's capacity anyway.
+            guard segments.allSatisfy({ $0.countFits(version: first) }) else { continue }
+            for version in versions {
+                if needed <= ErrorCorrectionCharacteristics(version: version, level: level).dataCodewords * 8 {
+                    return (version, segments)
+                }
             }
         }
         let last = candidates.upperBound
         let available = ErrorCorrectionCharacteristics(version: last, level: level).dataCodewords * 8
-        let countBits = segment.mode.characterCountBits(version: last)
-        throw .dataTooLong(
-            bitsNeeded: 4 + countBits + segment.data.count, bitsAvailable: available, version: last, level: level)
+        throw .dataTooLong(bitsNeeded: needed, bitsAvailable: available, version: last, level: level)
     }
 }

@@ -2,7 +2,8 @@
 //
 //   vita-qr-check matrices   reads lines "LEVEL VERSION MASK HEX" from standard input (VERSION and MASK may be
 //                            "-" for automatic; HEX is the content's UTF-8 bytes) and writes, per line, a header
-//                            "version level mask size" and then `size` rows of 0/1 — the input of scripts/check-qr.
+//                            "version level mask size modes" (modes: the segments' modes, comma-separated) and then
+//                            `size` rows of 0/1 — the input of scripts/check-qr.
 //   vita-qr-check bench      prints encode figures for share-link-shaped URLs.
 #if canImport(Glibc)
 import Glibc
@@ -44,7 +45,8 @@ func writeMatrices() -> Int32 {
         do {
             let code = try QRCode(
                 bytes: content, level: level, version: Int(fields[1]), mask: Int(fields[2]))
-            var output = "\(code.version) \(code.errorCorrectionLevel.letter) \(code.mask) \(code.size)\n"
+            let modes = code.modes.map { "\($0)" }.joined(separator: ",")
+            var output = "\(code.version) \(code.errorCorrectionLevel.letter) \(code.mask) \(code.size) \(modes)\n"
             for row in 0..<code.size {
                 for column in 0..<code.size {
                     output += code[row, column] ? "1" : "0"

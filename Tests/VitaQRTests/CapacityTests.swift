@@ -30,7 +30,7 @@ struct CapacityTests {
         let (version, level, mode, characters) = Self.boundaries[index]
         let fitting = try QRCode(text: Self.content(mode, count: characters), level: level)
         #expect(fitting.version == version)
-        #expect(fitting.mode == mode)
+        #expect(fitting.modes == [mode])
         let larger = try QRCode(text: Self.content(mode, count: characters + 1), level: level)
         #expect(larger.version == version + 1)
     }
@@ -92,7 +92,7 @@ struct DataAnalysisTests {
         ("https://vita.example/s/abc", .byte), ("Müller", .byte), ("", .byte),
     ])
     func modeChoice(_ text: String, _ mode: DataMode) throws {
-        #expect(try QRCode(text: text).mode == mode)
+        #expect(try QRCode(text: text).modes == [mode])
     }
 
     @Test("numeric and alphanumeric segments encode as 7.4.3 and 7.4.4 describe")
