@@ -31,8 +31,7 @@ enum DataMasking {
     /// - N1 = 3: each run of five or more same-coloured modules in a row or column scores 3 + (run − 5).
     /// - N2 = 3: each 2 × 2 block of one colour scores 3 (overlapping blocks counted separately).
     /// - N3 = 40: each 1:1:3:1:1 (dark:light:dark:light:dark) pattern in a row or column with four light modules
-    ///   before or after it scores 40; the area outside the symbol counts as light, and a pattern with light on
-    ///   both sides counts twice.
+    ///   before or after it scores 40, once; the area outside the symbol counts as light.
     /// - N4 = 10: 10 points for each full 5 % by which the proportion of dark modules deviates from 50 %.
     static func penalty(_ matrix: ModuleMatrix) -> Int {
         let size = matrix.size
@@ -64,13 +63,12 @@ enum DataMasking {
 
     /// N1 and N3 for one row or column, the modules at start, start + stride, … (count of them).
     ///
-    /// N3 slides an 11-module window along the line with four light modules added at each end (the area outside
-    /// the symbol is light) and counts the windows 0000 1011101 and 1011101 0000.
+    /// N3 slides a 15-module window along the line, four light modules added at each end (the area outside the
+    /// symbol is light), and counts each 1011101 in the middle of the window with four light modules before it or
+    /// after it, once.
     private static func linePenalty(
         _ modules: UnsafeBufferPointer<Bool>, start: Int, stride: Int, count: Int
     ) -> Int {
-        let lightBefore = 0b000_0101_1101
-        let lightAfter = 0b101_1101_0000
         var score = 0
         var runLength = 0
         var previous = false
@@ -88,9 +86,10 @@ enum DataMasking {
             } else if index == count, runLength >= 5 {
                 score += 3 + runLength - 5
             }
-            // The window covers modules index − 10 … index; before the line there are only light modules.
-            window = (window << 1 | (isDark ? 1 : 0)) & 0x7FF
-            if window == lightBefore || window == lightAfter {
+            // The window holds modules index − 14 … index (before the line, only light modules): four before,
+            // the seven of the pattern, four after.
+            window = (window << 1 | (isDark ? 1 : 0)) & 0x7FFF
+            if (window >> 4) & 0x7F == 0b101_1101, window >> 11 == 0 || window & 0xF == 0 {
                 score += 40
             }
         }

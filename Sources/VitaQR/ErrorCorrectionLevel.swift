@@ -1,4 +1,5 @@
-/// The four error correction levels of a QR Code symbol (ISO/IEC 18004:2015, 5.3.8 and 7.5.1, Table 12).
+/// The four error correction levels of a QR Code symbol (ISO/IEC 18004:2015, 7.5.1; their indicators in the format
+/// information, 7.9.1, Table 12).
 ///
 /// Each level trades capacity for the share of codewords that can be restored: about 7 % (L), 15 % (M), 25 % (Q)
 /// and 30 % (H).

@@ -61,6 +61,11 @@ func writeMatrices() -> Int32 {
     return 0
 }
 
+func microseconds(_ duration: Duration) -> Int64 {
+    let (seconds, attoseconds) = duration.components
+    return seconds * 1_000_000 + attoseconds / 1_000_000_000_000
+}
+
 func bench() -> Int32 {
     let clock = ContinuousClock()
     let base = "https://wallet.vita.example/share/"
@@ -85,10 +90,9 @@ func bench() -> Int32 {
                 svgBytes = code?.svg(title: "QR code").utf8.count ?? 0
             }
         }
-        let perEncode = elapsed / iterations
-        let perSVG = svgElapsed / iterations
         print("\(length)-char URL, level \(level.letter): version \(code?.version ?? 0), "
-            + "encode \(perEncode), SVG \(perSVG) (\(svgBytes) bytes), \(iterations) iterations")
+            + "encode \(microseconds(elapsed / iterations)) µs, SVG \(microseconds(svgElapsed / iterations)) µs "
+            + "(\(svgBytes) bytes), mean of \(iterations)")
     }
     return 0
 }

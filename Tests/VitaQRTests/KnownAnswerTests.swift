@@ -74,6 +74,29 @@ struct KnownAnswerTests {
         #expect(code.modes == [testCase.mode])
     }
 
+    static let automaticCases: [(file: String, level: ErrorCorrectionLevel, content: String)] = [
+        ("automatic-share-link-M", .medium, "https://wallet.vita.example/wallet/share/eQv8IB8hdY88yTdTxBIUFm"),
+        ("automatic-alphanumeric-Q", .quartile, "VITA SHARE: HTTPS://WALLET.VITA.EXAMPLE/S/3F9AK2"),
+        ("automatic-numeric-H", .high, "20261123190000123456789"),
+        ("automatic-long-link-L", .low,
+         "https://vita.riverside.edu/wallet/share/Q2xSJ9vT0aB7?expires=2027-01-31T23:59:59Z"
+            + "&passcode=required&collection=nursing-application&ref=" + String(repeating: "x", count: 120)),
+    ]
+
+    /// zxing-cpp's writer chose version, segments and mask itself; so does Vita here (7.8.3 mask evaluation).
+    @Test("with everything automatic, the symbol equals the one zxing-cpp's writer makes",
+        arguments: automaticCases.indices)
+    func automaticChoicesMatchIndependentEncoder(_ index: Int) throws {
+        let (file, level, content) = Self.automaticCases[index]
+        let code = try QRCode(text: content, level: level)
+        let expected = try Self.expectedRows(file)
+        #expect(code.size == expected.count)
+        let rows = (0..<code.size).map { row in
+            String((0..<code.size).map { code[row, $0] ? "1" : "0" })
+        }
+        #expect(rows == expected, "\(file): version \(code.version), mask \(code.mask), modes \(code.modes)")
+    }
+
     /// ISO/IEC 18004:2015, Annex I: "01234567" at 1-M.
     @Test("data and Reed–Solomon codewords of the Annex I example (01234567, 1-M)")
     func annexIExampleCodewords() {
