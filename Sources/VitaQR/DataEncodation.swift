@@ -3,8 +3,11 @@
 /// Numeric holds the digits 0–9 at 10 bits per three digits, alphanumeric the 45 characters of Table 5 at
 /// 11 bits per two, and byte mode any octets (here the UTF-8 encoding of the text) at 8 bits each.
 public enum DataMode: Sendable, CaseIterable, Hashable {
+    /// Digits 0–9.
     case numeric
+    /// 0–9, A–Z, space and $ % * + - . / : (Table 5).
     case alphanumeric
+    /// Any octets; here the text's UTF-8 encoding.
     case byte
 
     /// The 4-bit mode indicator (Table 2).

@@ -59,26 +59,31 @@ public struct QRCode: Sendable, Equatable {
         FunctionPatterns.draw(into: &matrix, version: chosenVersion)
         CodewordPlacement.place(codewords, into: &matrix)
 
-        var best: (mask: Int, matrix: ModuleMatrix)?
-        var bestPenalty = Int.max
-        for candidate in mask.map({ [$0] }) ?? Array(0...7) {
-            var masked = matrix
-            DataMasking.apply(mask: candidate, to: &masked)
-            FormatInformation.draw(FormatInformation.bits(level: level, mask: candidate), into: &masked)
-            // With one candidate there is nothing to compare, so the evaluation (7.8.3) is skipped.
-            let penalty = mask == nil ? DataMasking.penalty(masked) : 0
-            if penalty < bestPenalty {
-                best = (candidate, masked)
-                bestPenalty = penalty
+        func masked(_ mask: Int) -> ModuleMatrix {
+            var result = matrix
+            DataMasking.apply(mask: mask, to: &result)
+            FormatInformation.draw(FormatInformation.bits(level: level, mask: mask), into: &result)
+            return result
+        }
+        // The requested mask, or the one whose symbol has the lowest penalty (7.8.3), the first on a tie.
+        var chosenMask = mask ?? 0
+        var chosen = masked(chosenMask)
+        if mask == nil {
+            var lowest = DataMasking.penalty(chosen)
+            for candidate in 1...7 {
+                let symbol = masked(candidate)
+                let penalty = DataMasking.penalty(symbol)
+                if penalty < lowest {
+                    (chosenMask, chosen, lowest) = (candidate, symbol, penalty)
+                }
             }
         }
-        let chosen = best ?? (0, matrix)  // the candidate list is never empty
         self.version = chosenVersion
         self.errorCorrectionLevel = level
-        self.mask = chosen.mask
+        self.mask = chosenMask
         self.modes = segments.map(\.mode)
-        self.size = chosen.matrix.size
-        self.modules = chosen.matrix.dark
+        self.size = chosen.size
+        self.modules = chosen.dark
     }
 
     /// Whether the module at `row`, `column` (0-based, from the upper left) is dark. Positions outside the
@@ -95,6 +100,15 @@ public struct QRCode: Sendable, Equatable {
         for bytes: [UInt8], level: ErrorCorrectionLevel, requested: Int?, selection: ModeSelection
     ) throws(QRCodeError) -> (Int, [Segment]) {
         let candidates = requested.map { $0...$0 } ?? 1...40
+        // No symbol holds more than 7089 characters (digits, version 40-L): longer content is refused before any
+        // segmentation work, with the bits its cheapest possible encoding (all digits) would need.
+        guard bytes.count <= 7089 else {
+            throw .dataTooLong(
+                bitsNeeded: 4 + 14 + (10 * bytes.count + 2) / 3,
+                bitsAvailable: ErrorCorrectionCharacteristics(version: candidates.upperBound, level: level)
+                    .dataCodewords * 8,
+                version: candidates.upperBound, level: level)
+        }
         var needed = 0
         for range in [1...9, 10...26, 27...40] {
             let versions = range.clamped(to: candidates)

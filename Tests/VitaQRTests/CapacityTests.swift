@@ -61,9 +61,26 @@ struct CapacityTests {
             Issue.record("3000 bytes at level M should not fit")
         } catch {
             #expect(error == .dataTooLong(bitsNeeded: 24020, bitsAvailable: 18672, version: 40, level: .medium))
-            #expect(error.description.contains("24020 bits"))
+            #expect(error.description.contains("at least 24020 bits"))
             #expect(error.description.contains("level M"))
             #expect(!error.description.contains("sss"))
+        }
+    }
+
+    @Test("content far beyond any symbol is refused at once, with the bits its cheapest encoding would need")
+    func hugeContentRefused() {
+        let huge = [UInt8](repeating: 0x61, count: 4_000_000)
+        #expect(
+            throws: QRCodeError.dataTooLong(
+                bitsNeeded: 4 + 14 + 13_333_334, bitsAvailable: 10_208, version: 40, level: .high)
+        ) {
+            try QRCode(bytes: huge, level: .high)
+        }
+        // 7089 bytes is still segmented and measured exactly.
+        #expect(
+            throws: QRCodeError.dataTooLong(bitsNeeded: 4 + 16 + 7089 * 8, bitsAvailable: 23_648, version: 40, level: .low)
+        ) {
+            try QRCode(bytes: [UInt8](repeating: 0x61, count: 7089), level: .low)
         }
     }
 
