@@ -31,12 +31,18 @@ func nibble(_ character: UInt8) -> UInt8? {
     }
 }
 
+/// "-" → .some(nil) (automatic), a number → .some(number), anything else → nil (malformed).
+func optionalNumber(_ field: Substring) -> Int?? {
+    field == "-" ? .some(nil) : Int(field).map { .some($0) }
+}
+
 func writeMatrices() -> Int32 {
     var lineNumber = 0
     while let line = readLine() {
         lineNumber += 1
         let fields = line.split(separator: " ", omittingEmptySubsequences: false)
         guard fields.count == 4, let level = ErrorCorrectionLevel(letter: String(fields[0])),
+            let version = optionalNumber(fields[1]), let mask = optionalNumber(fields[2]),
             let content = bytes(fromHex: fields[3])
         else {
             print("error: line \(lineNumber) is not \"LEVEL VERSION MASK HEX\"")
@@ -44,7 +50,7 @@ func writeMatrices() -> Int32 {
         }
         do {
             let code = try QRCode(
-                bytes: content, level: level, version: Int(fields[1]), mask: Int(fields[2]))
+                bytes: content, level: level, version: version, mask: mask)
             let modes = code.modes.map { "\($0)" }.joined(separator: ",")
             var output = "\(code.version) \(code.errorCorrectionLevel.letter) \(code.mask) \(code.size) \(modes)\n"
             for row in 0..<code.size {
@@ -100,8 +106,8 @@ func bench() -> Int32 {
             }
         }
         print("\(length)-char URL, level \(level.letter): version \(code?.version ?? 0), "
-            + "encode \(microseconds(elapsed / iterations)) µs (CPU \(cpuPerEncode) µs), SVG \(microseconds(svgElapsed / iterations)) µs "
-            + "(\(svgBytes) bytes), mean of \(iterations)")
+            + "encode \(microseconds(elapsed / iterations)) µs (CPU \(cpuPerEncode) µs), "
+            + "SVG \(microseconds(svgElapsed / iterations)) µs (\(svgBytes) bytes), mean of \(iterations)")
     }
     return 0
 }
