@@ -113,6 +113,10 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         // Edge: the Learner API over HTTP.
+        // Pure: QR Code Model 2 encoder (ISO/IEC 18004:2015) and SVG renderer, no dependencies.
+        .target(name: "VitaQR", swiftSettings: swiftSettings),
+        // Prints QR matrices for scripts/check-qr (zxing-cpp decoding) and encoder timings.
+        .executableTarget(name: "vita-qr-check", dependencies: ["VitaQR"], swiftSettings: swiftSettings),
         .target(
             name: "VitaExchange",
             dependencies: ["VitaJSON", "VitaOAuth", "VitaResolution"],
@@ -199,6 +203,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "VitaQRTests", dependencies: ["VitaQR"], resources: [.copy("Resources")], swiftSettings: swiftSettings),
         .testTarget(name: "VitaOAuthTests", dependencies: ["VitaCore", "VitaOAuth"], swiftSettings: swiftSettings),
         // Test support: temporary SQLite and PostgreSQL databases for the storage and API suites.
         .target(
