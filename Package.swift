@@ -151,6 +151,7 @@ let package = Package(
                 "VitaCredentials",
                 "VitaIssuance",
                 "VitaResolution",
+                "VitaExchange",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

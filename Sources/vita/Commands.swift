@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import VitaAPI
 import VitaCore
+import VitaExchange
 import VitaResolution
 import VitaStorage
 
@@ -14,10 +15,22 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Largest accepted request body in bytes.") var maxBodySize = 1 << 20
     @OptionGroup var publicURL: PublicURLOption
     @OptionGroup var storage: StorageOptions
+    @Option(help: "Terms of service URL named in the 1EdTech service descriptions (or VITA_TERMS_URL; default: /docs).")
+    var termsURL: String?
+    @Option(help: "Privacy policy URL named in the 1EdTech service descriptions (or VITA_PRIVACY_URL; default: /docs).")
+    var privacyURL: String?
 
     func run() async throws {
         try await reportingFailures {
             guard (1...65535).contains(port) else { throw CommandFailure("--port must be from 1 to 65535") }
+            let environment = ProcessInfo.processInfo.environment
+            let terms = termsURL ?? environment["VITA_TERMS_URL"]
+            let privacy = privacyURL ?? environment["VITA_PRIVACY_URL"]
+            for (name, value) in [("--terms-url", terms), ("--privacy-url", privacy)] {
+                if let value, !URLCheck.isAbsolute(value) { throw CommandFailure("\(name) must be an absolute URL") }
+            }
+            // Development only: accept plain-http loopback URIs in dynamic client registrations (RFC 8252 §7.3).
+            let loopbackClients = ["1", "true", "yes", "on"].contains(environment["VITA_ALLOW_LOOPBACK_CLIENTS"]?.lowercased() ?? "")
             let base = try publicURL.resolve(default: "http://\(host):\(port)")
             guard maxBodySize > 0 else { throw CommandFailure("--max-body-size must be positive") }
             let logger = makeLogger("vita")
@@ -32,7 +45,11 @@ struct Serve: AsyncParsableCommand {
                                        options: ServerOptions(host: host, port: port, maxBodySize: maxBodySize,
                                                               publicBaseURL: base,
                                                               verificationMethodResolver: resolution.verificationMethodResolver,
-                                                              statusListResolver: resolution.statusListResolver),
+                                                              statusListResolver: resolution.statusListResolver,
+                                                              termsOfServiceURL: terms, privacyPolicyURL: privacy,
+                                                              platformClient: resolution.configuration.offline
+                                                                  ? nil : OneEdTechClient(http: resolution),
+                                                              allowsLoopbackClients: loopbackClients),
                                        logger: logger)
             do {
                 try await app.runService()
