@@ -134,6 +134,7 @@ let package = Package(
                 "VitaSchema",
                 "VitaExchange",
                 "VitaResolution",
+                "VitaQR",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],

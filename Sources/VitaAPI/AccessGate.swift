@@ -69,6 +69,25 @@ struct AccessGate: Sendable {
         }
     }
 
+    /// Runs `body` in a write transaction on a learner's own data that is not a record (their wallet, their
+    /// credentials held, their 1EdTech profiles) for that learner's token, with the audit entry in the same
+    /// transaction. The learner must exist and not be erased (404).
+    func withOwnData<T: Sendable>(_ principal: Principal, action: String, categories: [RecordCategory] = [],
+                                  _ body: @escaping @Sendable (StoreTransaction, _ learnerId: String) async throws -> T) async throws -> T {
+        guard case .learner(let learnerId, _) = principal else {
+            throw Problem.forbidden("only the learner's own access token reaches this")
+        }
+        return try await database.transaction { tx in
+            guard let learner = try await tx.learner(id: learnerId), learner.erasure == nil else {
+                throw Problem.notFound("learner")
+            }
+            let result = try await body(tx, learnerId)
+            try await tx.appendAudit(AuditEntry(occurredAt: clock(), actor: principal.actor, action: action, learnerId: learnerId,
+                                                categories: categories, agreementId: nil, outcome: .allowed, reason: nil))
+            return result
+        }
+    }
+
     /// Audits an operation that concerns no learner (administration), in the caller's transaction.
     func audit(_ tx: StoreTransaction, _ principal: Principal, action: String, learnerId: String? = nil) async throws {
         try await tx.appendAudit(AuditEntry(occurredAt: clock(), actor: principal.actor, action: action, learnerId: learnerId,

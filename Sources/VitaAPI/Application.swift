@@ -83,6 +83,8 @@ public struct LearnerAPI {
                         verifier: credentialRoutes.verifier).register(in: catalog)
         ConnectionRoutes(database: database, gate: gate, reader: reader, vault: vault, options: options,
                          verifier: credentialRoutes.verifier).register(in: catalog)
+        WalletRoutes(database: database, gate: gate, reader: reader, options: options,
+                     verifier: credentialRoutes.verifier).register(in: catalog)
         OAuthRoutes(database: database, gate: gate, reader: reader, issuer: options.publicBaseURL,
                     allowsLoopbackClients: options.allowsLoopbackClients).register(in: catalog)
 

@@ -77,7 +77,7 @@ extension Operation {
             default: return nil
             }
         }
-        if access == .learner { return [.manageApprovals] }
+        if access == .learner { return path.hasPrefix("/api/v1/me/approvals") ? [.manageApprovals] : [.wallet] }
         let base = "/api/v1/learners"
         let permission: Permission = method == .get ? .read : .write
         if path == base, method == .post {

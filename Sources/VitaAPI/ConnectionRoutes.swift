@@ -104,7 +104,7 @@ struct ConnectionRoutes: Sendable {
                                                  permission: .read, action: "held-credentials.list") { tx, _ in
                 try await tx.heldCredentials(learnerId: learnerId, service: nil)
             }
-            return json(.object(["items": .array(held.map(describe))]), status: .ok)
+            return json(.object(["items": .array(held.map(Self.describe))]), status: .ok)
         }
     }
 
@@ -483,7 +483,7 @@ struct ConnectionRoutes: Sendable {
         return .object(object)
     }
 
-    private func describe(_ held: HeldCredential) -> JSONValue {
+    static func describe(_ held: HeldCredential) -> JSONValue {
         var object: JSONObject = [
             "id": .string(held.id), "service": .string(held.service.rawValue), "format": .string(held.format.rawValue),
             "issuer": .string(held.issuerKey), "credentialId": .string(held.credentialKey),

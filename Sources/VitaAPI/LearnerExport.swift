@@ -1,5 +1,6 @@
 import Foundation
 import VitaCore
+import VitaStorage
 
 /// A learner's full record as one JSON document, in the same shapes the Learner API returns.
 public struct ExportDocument: Encodable {
@@ -26,5 +27,17 @@ public struct ExportDocument: Encodable {
     /// The document as JSON.
     public func encoded() throws -> Data {
         try APIJSON.encoder.encode(self)
+    }
+
+    /// The export of a learner as `tx` sees it: every version of every record (deleted ones included) and the
+    /// profile of the current records on `now`'s date; nil when there is no such learner.
+    public static func load(_ tx: StoreTransaction, learnerId: String, now: Date) async throws -> ExportDocument? {
+        guard let learner = try await tx.learner(id: learnerId) else { return nil }
+        let current = try await tx.records(learnerId: learnerId, categories: RecordCategory.stored, organizations: nil,
+                                           includeDeleted: true).items
+        var history: [LearnerRecord] = []
+        for record in current { history += try await tx.versions(ofRecord: record.id) }
+        let profile = ProfileRules.profile(learnerId: learnerId, records: current, referenceDate: CalendarDate(now))
+        return ExportDocument(learner: learner, records: history, profile: profile)
     }
 }

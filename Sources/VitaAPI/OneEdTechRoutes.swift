@@ -100,7 +100,6 @@ struct OneEdTechRoutes: Sendable {
                               summary: "Replace the learner's profile on this service with the entire Profile object sent (validated against the 1EdTech Profile schema)",
                               tag: tag, access: .learner, query: [], headers: [], requestSchema: names.profile,
                               success: (200, names.profile), errors: [400, 401, 403, 404, 413])) { request, context in
-            let learnerId = context.token!.learnerId!
             let body = try await readBody(request)
             let document = try parseJSON(body)
             let result = try OneEdTechSchemas.shared.schema(names.profileSchema).validate(document)
@@ -111,8 +110,8 @@ struct OneEdTechRoutes: Sendable {
                 throw Problem(status: 400, title: "Bad Request", detail: "the profile does not match the 1EdTech Profile schema",
                               errors: Array(errors))
             }
-            try await withLearner(context, learnerId: learnerId, categories: [.profile],
-                                  action: "ims.\(names.prefix).profile.update") { tx in
+            try await gate.withOwnData(context.principal!, action: "ims.\(names.prefix).profile.update",
+                                       categories: [.profile]) { tx, learnerId in
                 try await tx.setServiceProfile(learnerId: learnerId, service: names.heldService,
                                                document: String(decoding: document.serialized(), as: UTF8.self), at: gate.clock())
             }
@@ -279,8 +278,8 @@ struct OneEdTechRoutes: Sendable {
                                   format: format, issuerKey: identity.issuer, credentialKey: identity.id,
                                   validFrom: identity.validFromText, document: document, sourceKind: .client,
                                   sourceId: clientId, receivedAt: now, updatedAt: now)
-        let status = try await withLearner(context, learnerId: learnerId, categories: [.credentials],
-                                           action: "ims.\(names.prefix).credentials.upsert") { tx in
+        let status = try await gate.withOwnData(context.principal!, action: "ims.\(names.prefix).credentials.upsert",
+                                                categories: [.credentials]) { tx, _ in
             switch try await HeldCredentialStore.keep(held, in: tx) {
             case .created: return HTTPResponse.Status.created
             case .replaced, .unchanged: return .ok
@@ -316,24 +315,6 @@ struct OneEdTechRoutes: Sendable {
     }
 
     // MARK: Helpers
-
-    /// Runs `body` in a write transaction for the learner's own data (the learner must exist and not be erased) and
-    /// audits it as the learner, in the same transaction.
-    private func withLearner<T: Sendable>(_ context: VitaRequestContext, learnerId: String, categories: [RecordCategory],
-                                          action: String,
-                                          _ body: @escaping @Sendable (StoreTransaction) async throws -> T) async throws -> T {
-        let principal = context.principal!
-        return try await database.transaction { tx in
-            guard let learner = try await tx.learner(id: learnerId), learner.erasure == nil else {
-                throw Problem.notFound("learner")
-            }
-            let result = try await body(tx)
-            try await tx.appendAudit(AuditEntry(occurredAt: gate.clock(), actor: principal.actor, action: action,
-                                                learnerId: learnerId, categories: categories, agreementId: nil,
-                                                outcome: .allowed, reason: nil))
-            return result
-        }
-    }
 
     private func readBody(_ request: Request) async throws -> [UInt8] {
         var request = request

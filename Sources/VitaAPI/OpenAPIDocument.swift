@@ -37,10 +37,12 @@ enum OpenAPIDocument {
             var success: [String: Any] = ["description": operation.summary]
             if let schema = operation.success.1 {
                 success["content"] = ["application/json": ["schema": ["$ref": "#/components/schemas/\(schema)"]]]
-            } else if operation.success.0 == 303 || operation.path == "/oauth/revoke" {
+            } else if [204, 303].contains(operation.success.0) || operation.path == "/oauth/revoke" {
                 // A redirect, or an empty body.
-            } else if operation.path == "/docs" || operation.path == "/oauth/authorize" {
+            } else if ["/docs", "/oauth/authorize", "/connections/callback"].contains(operation.path) {
                 success["content"] = ["text/html": ["schema": ["type": "string"]]]
+            } else if operation.path == "/logo.svg" {
+                success["content"] = ["image/svg+xml": ["schema": ["type": "string"]]]
             } else {
                 success["content"] = ["application/json": ["schema": ["type": "object"]]]
             }
@@ -85,6 +87,12 @@ enum OpenAPIDocument {
             if !parameters.isEmpty { entry["parameters"] = parameters }
             if let schema = operation.requestSchema, operation.path.hasPrefix("/ims/"), operation.method == .post {
                 entry["requestBody"] = ["required": true, "content": OneEdTechMedia.credential(schema)]
+            } else if let schema = operation.requestSchema, operation.path == "/api/v1/me/credentials" {
+                var content = OneEdTechMedia.credential(schema)
+                for image in ["image/png", "image/svg+xml"] {
+                    content[image] = ["schema": ["type": "string", "format": "binary", "description": "A baked badge"]]
+                }
+                entry["requestBody"] = ["required": true, "content": content]
             } else if let schema = operation.requestSchema {
                 let mediaType = schema.hasSuffix("Form") ? "application/x-www-form-urlencoded" : "application/json"
                 entry["requestBody"] = ["required": true, "content": [

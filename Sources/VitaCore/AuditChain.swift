@@ -6,10 +6,14 @@ public struct AuditEntry: Codable, Sendable, Equatable {
     /// Who acted.
     public struct Actor: Codable, Sendable, Equatable, Hashable {
         /// The kinds of actor.
-        public enum Kind: String, Codable, Sendable { case system, admin, learner, cli }
+        public enum Kind: String, Codable, Sendable {
+            case system, admin, learner, cli
+            /// Someone who opened a learner's share link (the id is the link's).
+            case viewer
+        }
         /// The kind.
         public var kind: Kind
-        /// The actor's identifier (a system id, an admin key id, a learner id, `cli`).
+        /// The actor's identifier (a system id, an admin key id, a learner id, `cli`, a share link id).
         public var id: String
 
         /// Creates an actor.

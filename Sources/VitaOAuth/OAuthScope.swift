@@ -30,6 +30,8 @@ public enum OAuthScope: Hashable, Sendable, Comparable, CustomStringConvertible 
     case vita(RecordCategory, Permission)
     /// `vita:approvals`: list and revoke the learner's approvals.
     case manageApprovals
+    /// `vita:wallet`: the learner's wallet — collections, share links, imports, export, consents, the access log.
+    case wallet
     /// `offline_access`.
     case offlineAccess
 
@@ -44,7 +46,7 @@ public enum OAuthScope: Hashable, Sendable, Comparable, CustomStringConvertible 
                 all.append(.vita(category, permission))
             }
         }
-        return all + [.manageApprovals, .offlineAccess]
+        return all + [.manageApprovals, .wallet, .offlineAccess]
     }()
 
     /// Parses one scope token; nil when Vita does not know it.
@@ -55,6 +57,10 @@ public enum OAuthScope: Hashable, Sendable, Comparable, CustomStringConvertible 
         }
         if text == "vita:approvals" {
             self = .manageApprovals
+            return
+        }
+        if text == "vita:wallet" {
+            self = .wallet
             return
         }
         let prefix = "https://purl.imsglobal.org/spec/"
@@ -81,6 +87,7 @@ public enum OAuthScope: Hashable, Sendable, Comparable, CustomStringConvertible 
         case .oneEdTech(let service, let action): "https://purl.imsglobal.org/spec/\(service.rawValue)/scope/\(action.rawValue)"
         case .vita(let category, let permission): "vita:\(category.rawValue):\(permission.rawValue)"
         case .manageApprovals: "vita:approvals"
+        case .wallet: "vita:wallet"
         case .offlineAccess: "offline_access"
         }
     }
@@ -96,6 +103,7 @@ public enum OAuthScope: Hashable, Sendable, Comparable, CustomStringConvertible 
         case .vita(let category, .read): "Read your \(category.rawValue) records"
         case .vita(let category, .write): "Add or change your \(category.rawValue) records"
         case .manageApprovals: "See and revoke the applications you have approved"
+        case .wallet: "Use your wallet: collections, share links, importing and exporting your credentials, your consents and who accessed your records"
         case .offlineAccess: "Keep this access while you are not signed in (until you revoke it)"
         }
     }

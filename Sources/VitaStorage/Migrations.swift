@@ -221,6 +221,33 @@ public enum Migrations {
             "CREATE INDEX platform_connections_learner ON platform_connections (learner_id, id)",
             "CREATE UNIQUE INDEX platform_connections_state ON platform_connections (state_hash)",
         ]),
+        Migration(version: 12, name: "wallet: collections, share links, erasure requests", statements: [
+            """
+            CREATE TABLE collections (
+              id TEXT PRIMARY KEY, learner_id TEXT NOT NULL REFERENCES learners(id), name TEXT NOT NULL, statement TEXT,
+              items TEXT NOT NULL, created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL)
+            """,
+            "CREATE INDEX collections_learner ON collections (learner_id, id)",
+            // A share link's token is stored as SHA-256, its passcode as a scrypt hash; openings are kept for the learner.
+            """
+            CREATE TABLE share_links (
+              id TEXT PRIMARY KEY, learner_id TEXT NOT NULL REFERENCES learners(id), target TEXT NOT NULL,
+              token_hash TEXT NOT NULL UNIQUE, passcode_hash TEXT, failed_attempts INTEGER NOT NULL, expires_at BIGINT NOT NULL,
+              revoked_at BIGINT, created_at BIGINT NOT NULL)
+            """,
+            "CREATE INDEX share_links_learner ON share_links (learner_id, id)",
+            """
+            CREATE TABLE share_openings (
+              id TEXT PRIMARY KEY, share_id TEXT NOT NULL REFERENCES share_links(id), outcome TEXT NOT NULL,
+              opened_at BIGINT NOT NULL)
+            """,
+            "CREATE INDEX share_openings_share ON share_openings (share_id, id)",
+            """
+            CREATE TABLE erasure_requests (
+              id TEXT PRIMARY KEY, learner_id TEXT NOT NULL REFERENCES learners(id), reason TEXT, status TEXT NOT NULL,
+              requested_at BIGINT NOT NULL, handled_at BIGINT)
+            """,
+        ]),
     ]
 
     /// Every schema version this build knows, oldest first (numbers may skip: a version is taken when a branch

@@ -334,6 +334,12 @@ public struct StoreTransaction: Sendable {
         try await db.raw("DELETE FROM held_credentials WHERE learner_id = \(bind: learnerId)").run()
         try await db.raw("DELETE FROM learner_service_profiles WHERE learner_id = \(bind: learnerId)").run()
         try await db.raw("DELETE FROM platform_connections WHERE learner_id = \(bind: learnerId)").run()
+        try await db.raw("""
+            DELETE FROM share_openings WHERE share_id IN (SELECT id FROM share_links WHERE learner_id = \(bind: learnerId))
+            """).run()
+        try await db.raw("DELETE FROM share_links WHERE learner_id = \(bind: learnerId)").run()
+        try await db.raw("DELETE FROM collections WHERE learner_id = \(bind: learnerId)").run()
+        try await completeErasureRequests(learnerId: learnerId, at: tombstone.at)
     }
 
     private func learner(from row: any SQLRow) throws -> Learner {

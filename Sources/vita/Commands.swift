@@ -160,18 +160,12 @@ struct Export: AsyncParsableCommand {
             let output: Data?
             do {
                 output = try await database.transaction { tx -> Data? in
-                    guard let learner = try await tx.learner(id: learnerId) else { return nil }
-                    let current = try await tx.records(learnerId: learnerId, categories: RecordCategory.stored,
-                                                       organizations: nil, includeDeleted: true).items
-                    var history: [LearnerRecord] = []
-                    for record in current { history += try await tx.versions(ofRecord: record.id) }
-                    let profile = ProfileRules.profile(learnerId: learnerId, records: current,
-                                                       referenceDate: CalendarDate(Date()))
+                    guard let export = try await ExportDocument.load(tx, learnerId: learnerId, now: Date()) else { return nil }
                     try await tx.appendAudit(AuditEntry(occurredAt: Date(), actor: .init(kind: .cli, id: "cli"),
                                                         action: "learner.export", learnerId: learnerId,
                                                         categories: RecordCategory.allCases, agreementId: nil,
                                                         outcome: .allowed, reason: nil))
-                    return try ExportDocument(learner: learner, records: history, profile: profile).encoded()
+                    return try export.encoded()
                 }
             } catch {
                 try? await database.shutdown()

@@ -27,9 +27,9 @@ struct OneEdTechAPITests {
         return try #require(tokens["access_token"] as? String)
     }
 
-    /// A learner `ada` with an email identifier and an account, registered by the world's system.
-    static func learner(_ api: APIHarness, _ world: APIHarness.World) async throws -> String {
-        let learner = try await api.send(.post, "/api/v1/learners", key: world.systemKey, json: [
+    /// A learner `ada` with an email identifier and an account, registered by the world's system (or `key`).
+    static func learner(_ api: APIHarness, _ world: APIHarness.World, key: String? = nil) async throws -> String {
+        let learner = try await api.send(.post, "/api/v1/learners", key: key ?? world.systemKey, json: [
             "name": ["given": "Ada", "family": "Lovelace", "display": "Ada Lovelace"],
             "identifiers": [["scheme": "email", "value": "ada@example.edu"]],
         ])
