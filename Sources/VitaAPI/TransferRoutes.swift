@@ -146,7 +146,8 @@ struct TransferRoutes: Sendable {
         }
         let secret = String(decoding: try vault.open(found.sealedSecret, id: found.peer.id), as: UTF8.self)
         return Plan(peer: found.peer, secret: secret, sourceLearnerId: input.sourceLearnerId,
-                    categories: input.categories.map { Array(Set($0)).sorted { $0.rawValue < $1.rawValue } }, client: client)
+                    categories: input.categories.map { wanted in RecordCategory.stored.filter(wanted.contains) },
+                    client: client)
     }
 
     /// Runs `body`; a failure is audited at this Vita (`transfer.receive`, denied, with the reason) and rethrown.
@@ -157,7 +158,8 @@ struct TransferRoutes: Sendable {
         } catch {
             let problem = Problem.from(error)
             let reason = "peer \(plan.peer.id): " + (problem.rule.map { "\($0): " } ?? "") + problem.detail
-            try? await database.transaction { tx in
+            // The attempt is audited at best effort: the peer's answer, not a failing audit write, is what the caller sees.
+            _ = try? await database.transaction { tx in
                 try await tx.appendAudit(AuditEntry(occurredAt: gate.clock(), actor: principal.actor, action: "transfer.receive",
                                                     learnerId: nil, categories: plan.categories ?? [], agreementId: nil,
                                                     outcome: .denied, reason: String(reason.prefix(1000))))
@@ -197,8 +199,9 @@ struct TransferRoutes: Sendable {
             let fetched: [ReceivedRecord]
             do {
                 fetched = try await session.records(learnerPath, category, organizationId: plan.peer.organizationId)
-            } catch let refusal as PeerSession.Refusal where plan.categories == nil {
+            } catch let refusal as PeerSession.Refusal {
                 // Without an explicit list, a category the peer does not let this Vita read is left out.
+                guard plan.categories == nil else { throw refusal.problem }
                 try await progress(DTO.TransferStep(step: "category", category: category, skipped: refusal.problem.detail))
                 continue
             }
@@ -224,7 +227,7 @@ struct TransferRoutes: Sendable {
                     do { identity = try CredentialIdentity(credential: credential.value) } catch {
                         throw Problem(status: 502, title: "Bad Gateway",
                                       detail: "the peer sent a \(kind) credential without an issuer id or an id: \(credential.sourceId)",
-                                      errors: [.init(field: "credentials.\(credential.sourceId)", reason: error.description)])
+                                      errors: [.init(field: "credentials.\(credential.sourceId)", reason: "\(error)")])
                     }
                     credentials.append(ReceivedCredential(sourceId: credential.sourceId, service: service, identity: identity,
                                                           document: credential.value.serializedString()))

@@ -126,10 +126,13 @@ public final class PeerHTTPClient: Sendable {
     /// the size cap the whole body).
     public func stream(_ method: PeerMethod, _ url: String, headers: [(String, String)] = [], body: [UInt8]? = nil,
                        head: (Head) async throws -> Void, chunk: ([UInt8]) async throws -> Void) async throws(PeerError) {
-        guard let components = URLComponents(string: url), let host = components.host else {
+        guard let components = URLComponents(string: url), let scheme = components.scheme?.lowercased(),
+              let host = components.host, !host.isEmpty else {
             throw PeerError(.insecureURL, "\(url) is not an absolute URL with a host")
         }
-        _ = try Self.checkedBaseURL("\(components.scheme ?? "")://\(host)\(components.port.map { ":\($0)" } ?? "")")
+        guard scheme == "https" || (scheme == "http" && Self.isLoopback(host)) else {
+            throw PeerError(.insecureURL, "\(url) must be https (plain http only on 127.0.0.1, ::1 or localhost)")
+        }
         var request = HTTPClientRequest(url: url)
         request.method = method == .get ? .GET : .POST
         for (name, value) in headers { request.headers.add(name: name, value: value) }

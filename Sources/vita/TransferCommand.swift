@@ -28,7 +28,9 @@ struct Transfer: AsyncParsableCommand {
             guard learner.hasPrefix("lrn_") else { throw CommandFailure("--learner must be a learner id (lrn_…)") }
             guard peer.hasPrefix("per_") else { throw CommandFailure("--peer must be a peer id (per_…)") }
             let base: String
-            do { base = try PeerHTTPClient.checkedBaseURL(to) } catch { throw CommandFailure("--to: \(error.message)") }
+            do { base = try PeerHTTPClient.checkedBaseURL(to) } catch {
+                throw CommandFailure("--to: \((error as? PeerError)?.message ?? "\(error)")")
+            }
             guard let key = apiKey ?? ProcessInfo.processInfo.environment["VITA_API_KEY"], !key.isEmpty else {
                 throw CommandFailure("an administrator API key is needed: --api-key or VITA_API_KEY")
             }
@@ -60,7 +62,7 @@ struct Transfer: AsyncParsableCommand {
             } catch {
                 status.clear()
                 try? await client.shutdown()
-                throw CommandFailure("cannot reach \(base): \(error.message)")
+                throw CommandFailure("cannot reach \(base): \((error as? PeerError)?.message ?? "\(error)")")
             }
             status.clear()
             try await client.shutdown()

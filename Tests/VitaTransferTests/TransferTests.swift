@@ -35,7 +35,8 @@ struct TransferTests {
         let agreementId = try #require(agreement["id"] as? String)
         let learner = try await a.send(.post, "/api/v1/learners", json: [
             "name": ["given": "Ada", "family": "Lovelace", "display": "Ada Lovelace"],
-            "identifiers": [["scheme": "institutional", "value": "S-1001"]], "birthDate": "2001-12-10",
+            "identifiers": [["scheme": "institutional", "value": "S-1001"], ["scheme": "email", "value": "ada@example.edu"]],
+            "birthDate": "2001-12-10",
         ])
         let learnerId = try #require(learner["id"] as? String)
         let consent = try await a.send(.post, "/api/v1/learners/\(learnerId)/consents", json: ["agreementId": agreementId])
@@ -231,11 +232,11 @@ struct TransferTests {
         #expect(try await Self.counts(b) == stable)
 
         // Each refusal at A denies the next transfer with A's rule, and B keeps what it had.
-        func denied(_ rule: String, _ what: Comment) async throws {
+        func denied(_ rule: String, _ what: String) async throws {
             let reply = try await b.send(.post, "/api/v1/transfers", json: transfer)
-            #expect(reply.status == 409, what)
+            #expect(reply.status == 409, "\(what): \(reply.string)")
             #expect(reply["rule"] as? String == rule, "\(what): \(reply.string)")
-            #expect(try await Self.counts(b) == stable, what)
+            #expect(try await Self.counts(b) == stable, "\(what)")
         }
         func patchAgreement(_ body: [String: Any]) async throws {
             let current = try await a.send(.get, "/api/v1/agreements/\(source.agreementId)")
