@@ -247,6 +247,7 @@ struct TransferRoutes: Sendable {
         let systemId = plan.peer.systemId
         let marker = Identifier(scheme: .other, value: "\(systemId):\(plan.sourceLearnerId)", issuer: "vita-peer")
         return try await database.transaction { tx in
+            guard try await tx.lockPeer(id: plan.peer.id) else { throw Problem.notFound("peer") }
             var summary = DTO.TransferSummary(peerId: plan.peer.id, sourceLearnerId: plan.sourceLearnerId, learnerId: "",
                                               categories: categories)
             let identifiers = (received.identifiers ?? []).filter { $0 != marker } + [marker]

@@ -82,6 +82,12 @@ extension StoreTransaction {
         return Page(items: items, nextCursor: more ? items.last.map { Self.cursor(for: $0.id) } : nil)
     }
 
+    /// Locks the peer's row until the transaction ends, so that two transfers from one peer write one after the
+    /// other (the second then finds the learner and records the first created); false when there is no such peer.
+    public func lockPeer(id: String) async throws -> Bool {
+        try await !db.raw("UPDATE peers SET id = id WHERE id = \(bind: id) RETURNING id").all().isEmpty
+    }
+
     /// Revokes a peer and its connected system; returns false when there is no such peer.
     public func revokePeer(id: String, at: Date) async throws -> Bool {
         guard let found = try await peer(id: id) else { return false }

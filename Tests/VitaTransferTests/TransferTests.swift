@@ -129,9 +129,16 @@ struct TransferTests {
             expected += try await a.send(.get, "/api/v1/learners/\(source.learnerId)/\(category)").items.count
         }
 
-        // The first transfer creates the learner, every record and the verified badge.
-        let first = try await b.send(.post, "/api/v1/transfers", json: transfer)
-        #expect(first.status == 200, "\(first.string)")
+        // The first transfer creates the learner, every record and the verified badge. Two at once write one after
+        // the other: the second finds everything the first created.
+        async let one = b.send(.post, "/api/v1/transfers", json: transfer)
+        async let two = b.send(.post, "/api/v1/transfers", json: transfer)
+        let pair = try await [one, two]
+        #expect(pair.allSatisfy { $0.status == 200 }, "\(pair.map(\.string))")
+        let first = try #require(pair.first { ($0["created"] as? Int ?? 0) > 0 }, "\(pair.map(\.string))")
+        let second = try #require(pair.first { ($0["created"] as? Int) == 0 }, "\(pair.map(\.string))")
+        #expect(second["unchanged"] as? Int == expected && second["learnerId"] as? String == first["learnerId"] as? String)
+        #expect(try await b.send(.get, "/api/v1/learners").items.count == 1)
         #expect(first["created"] as? Int == expected)
         #expect(first["credentials"] as? Int == 1)
         #expect(first["credentialsStored"] as? Int == 1)
@@ -232,10 +239,11 @@ struct TransferTests {
         #expect(try await Self.counts(b) == stable)
 
         // Each refusal at A denies the next transfer with A's rule, and B keeps what it had.
-        func denied(_ rule: String, _ what: String) async throws {
+        func denied(_ rule: String, _ what: String, detail: String? = nil) async throws {
             let reply = try await b.send(.post, "/api/v1/transfers", json: transfer)
             #expect(reply.status == 409, "\(what): \(reply.string)")
             #expect(reply["rule"] as? String == rule, "\(what): \(reply.string)")
+            if let detail { #expect((reply["detail"] as? String)?.contains(detail) == true, "\(what): \(reply.string)") }
             #expect(try await Self.counts(b) == stable, "\(what)")
         }
         func patchAgreement(_ body: [String: Any]) async throws {
@@ -261,7 +269,10 @@ struct TransferTests {
         #expect(try await b.send(.post, "/api/v1/transfers", json: transfer).status == 200, "consent given again")
 
         #expect(try await a.send(.post, "/api/v1/systems/\(source.systemId)/revoke").status == 200)
-        try await denied("oauth:invalid_client", "a revoked client")
+        try await denied("oauth:invalid_client", "a revoked system", detail: "the connected system was revoked")
+        // A has no administration endpoint for a system's client yet: revoked in its storage.
+        #expect(try await a.database.transaction { try await $0.revokeOAuthClient(id: source.clientId, at: clockA.now) })
+        try await denied("oauth:invalid_client", "a revoked client", detail: "this client was revoked")
 
         // A's denials are in A's audit; B's failed attempts in B's.
         let deniedAtA = try await a.send(.get, "/api/v1/learners/\(source.learnerId)/access-log?limit=200").items
@@ -271,7 +282,7 @@ struct TransferTests {
         }
         let deniedAtB = try await b.send(.get, "/api/v1/audit?limit=200").items
             .filter { $0["action"] as? String == "transfer.receive" && $0["outcome"] as? String == "denied" }
-        #expect(deniedAtB.count == 5, "the tampered credential and four refusals")
+        #expect(deniedAtB.count == 6, "the tampered credential and five refusals")
     }
 
     @Test("peers: https only (http on loopback), a known organization, listed without their secret, revoked peers refuse transfers",
