@@ -179,7 +179,6 @@ struct TransferRoutes: Sendable {
 
     /// One credential as received and verified, with its identity (1EdTech credential equality).
     struct ReceivedCredential: Sendable {
-        let sourceId: String
         let service: HeldCredential.Service
         let identity: CredentialIdentity
         let document: String
@@ -229,7 +228,7 @@ struct TransferRoutes: Sendable {
                                       detail: "the peer sent a \(kind) credential without an issuer id or an id: \(credential.sourceId)",
                                       errors: [.init(field: "credentials.\(credential.sourceId)", reason: "\(error)")])
                     }
-                    credentials.append(ReceivedCredential(sourceId: credential.sourceId, service: service, identity: identity,
+                    credentials.append(ReceivedCredential(service: service, identity: identity,
                                                           document: credential.value.serializedString()))
                 }
             }
