@@ -112,6 +112,12 @@ let package = Package(
             dependencies: ["VitaCore", "VitaStorage", "VitaJSON", "VitaCredentials"],
             swiftSettings: swiftSettings
         ),
+        // Edge: outgoing HTTP to other Vitas (record transfer) and, from the command line, to a Vita's API.
+        .target(
+            name: "VitaPeer",
+            dependencies: [.product(name: "AsyncHTTPClient", package: "async-http-client")],
+            swiftSettings: swiftSettings
+        ),
         // Edge: the Learner API over HTTP.
         // Pure: QR Code Model 2 encoder (ISO/IEC 18004:2015) and SVG renderer, no dependencies.
         .target(name: "VitaQR", swiftSettings: swiftSettings),
@@ -126,6 +132,7 @@ let package = Package(
             name: "VitaAPI",
             dependencies: [
                 "VitaCore",
+                "VitaPeer",
                 "VitaStorage",
                 "VitaJSON",
                 "VitaCredentials",
@@ -153,6 +160,7 @@ let package = Package(
                 "VitaIssuance",
                 "VitaResolution",
                 "VitaExchange",
+                "VitaPeer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -238,6 +246,22 @@ let package = Package(
                 "VitaSchema",
                 "VitaResolution",
                 "VitaExchange",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Two real Vita servers on loopback ports with separate databases: record transfer between them.
+        .testTarget(
+            name: "VitaTransferTests",
+            dependencies: [
+                "VitaCore",
+                "VitaStorage",
+                "VitaAPI",
+                "VitaPeer",
+                "VitaTestSupport",
+                "VitaJSON",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],

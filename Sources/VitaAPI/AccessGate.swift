@@ -121,7 +121,7 @@ struct AccessGate: Sendable {
         let consents = try await tx.consents(learnerId: learnerId)
         var providers = Set<String>()
         var agreementIds: [String] = []
-        var firstDenial: (AgreementPolicy.Rule, String, String?)?
+        var denials: [(AgreementPolicy.Rule, String, String?)] = []
         for category in categories {
             let decision = policy.decide(.init(system: system, learnerId: learnerId, category: category,
                                                permission: permission, recordOrganizationId: recordOrganizationId),
@@ -131,11 +131,14 @@ struct AccessGate: Sendable {
                 providers.formUnion(granted)
                 agreementIds.append(contentsOf: ids)
             case .denied(let rule, let reason, let agreementId):
-                if firstDenial == nil { firstDenial = (rule, reason, agreementId) }
+                denials.append((rule, reason, agreementId))
             }
         }
-        // Every category asked for must be allowed, or with `anyCategory`, at least one.
-        if let (rule, reason, agreementId) = firstDenial, !anyCategory || agreementIds.isEmpty {
+        // Every category asked for must be allowed, or with `anyCategory`, at least one. When any category would do
+        // and none is allowed, the denial that says most is reported: an agreement that covers a category but is
+        // suspended, expired or without consent explains more than the categories no agreement covers.
+        let reported = anyCategory ? denials.max { Self.specificity($0.0) < Self.specificity($1.0) } : denials.first
+        if let (rule, reason, agreementId) = reported, !anyCategory || agreementIds.isEmpty {
             let entry = AuditEntry(occurredAt: now, actor: principal.actor, action: action, learnerId: learnerId,
                                    categories: categories, agreementId: agreementId, outcome: .denied,
                                    reason: "\(rule.rawValue): \(reason)")
@@ -143,5 +146,16 @@ struct AccessGate: Sendable {
                                                         rule: rule.rawValue, agreementId: agreementId))
         }
         return Grant(providers: providers, agreementId: agreementIds.sorted().first)
+    }
+
+    /// How much a denial rule says about the access: no agreement, then an agreement for other categories, then one
+    /// for other permissions or providers, then an agreement that applies but is not in force for this learner.
+    private static func specificity(_ rule: AgreementPolicy.Rule) -> Int {
+        switch rule {
+        case .noAgreement: 0
+        case .category: 1
+        case .permission, .provider: 2
+        case .status, .validity, .consent, .systemRevoked: 3
+        }
     }
 }

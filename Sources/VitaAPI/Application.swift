@@ -5,6 +5,7 @@ import VitaCore
 import VitaCredentials
 import VitaExchange
 import VitaIssuance
+import VitaPeer
 import VitaStorage
 
 /// Options of the Learner API server.
@@ -37,12 +38,16 @@ public struct ServerOptions: Sendable {
     /// Accepts dynamic registrations whose URIs are plain http on a loopback host (RFC 8252 §7.3): development and tests
     /// only; production registrations need https.
     public var allowsLoopbackClients: Bool
+    /// Contacts peer Vitas for record transfers (`POST /api/v1/transfers`); nil answers transfers with 503. The
+    /// caller owns the client and shuts it down.
+    public var peerClient: PeerHTTPClient?
 
     /// Creates options.
     public init(host: String = "127.0.0.1", port: Int = 8080, maxBodySize: Int = 1 << 20, publicBaseURL: String? = nil,
                 verificationMethodResolver: any VerificationMethodResolver = DIDKeyResolver(),
                 statusListResolver: (any StatusListResolver)? = nil, termsOfServiceURL: String? = nil,
-                privacyPolicyURL: String? = nil, platformClient: OneEdTechClient? = nil, allowsLoopbackClients: Bool = false) {
+                privacyPolicyURL: String? = nil, platformClient: OneEdTechClient? = nil, allowsLoopbackClients: Bool = false,
+                peerClient: PeerHTTPClient? = nil) {
         self.host = host
         self.port = port
         self.maxBodySize = maxBodySize
@@ -53,6 +58,7 @@ public struct ServerOptions: Sendable {
         self.privacyPolicyURL = privacyPolicyURL ?? self.publicBaseURL + "/docs"
         self.platformClient = platformClient
         self.allowsLoopbackClients = allowsLoopbackClients
+        self.peerClient = peerClient
     }
 }
 
@@ -87,6 +93,8 @@ public struct LearnerAPI {
                      verifier: credentialRoutes.verifier).register(in: catalog)
         OAuthRoutes(database: database, gate: gate, reader: reader, issuer: options.publicBaseURL,
                     allowsLoopbackClients: options.allowsLoopbackClients).register(in: catalog)
+        TransferRoutes(database: database, gate: gate, reader: reader, vault: vault, client: options.peerClient,
+                       verifier: credentialRoutes.verifier).register(in: catalog)
 
         catalog.add(Operation(method: .get, path: "/health", operationId: "health", summary: "Liveness",
                               tag: "Service", access: .open, query: [], headers: [], requestSchema: nil,

@@ -61,9 +61,9 @@ extension Operation {
     ///
     /// Learner data under `/api/v1/learners/{learnerId}` maps to `vita:<category>:read` (GET) or `:write` (others)
     /// for a category's records and versions, `vita:profile:read` for the profile, and any read or write scope for
-    /// the learner resource itself; the 1EdTech service APIs under `/ims/` map to their 1EdTech scopes. Everything else
-    /// (administration, issuing, audit) is closed to tokens: a new operation is refused to tokens until it is given a
-    /// scope here.
+    /// the learner resource itself, `vita:credentials:read` for the lists of issued badges and CLRs; the 1EdTech
+    /// service APIs under `/ims/` map to their 1EdTech scopes. Everything else (administration, issuing, audit) is
+    /// closed to tokens: a new operation is refused to tokens until it is given a scope here.
     var tokenScopes: [OAuthScope]? {
         if path.hasPrefix("/ims/") {
             // The 1EdTech service APIs: each operation has its scope (Open Badges 3.0 / CLR 2.0 "Scopes").
@@ -90,6 +90,10 @@ extension Operation {
             guard method == .get || method == .put else { return nil }
             let categories = permission == .read ? RecordCategory.allCases : RecordCategory.stored
             return categories.map { .vita($0, permission) }
+        }
+        // The credentials issued to the learner (a peer Vita's transfer reads them): credentials, read.
+        if parts.count == 5, method == .get, parts[4] == "badges" || parts[4] == "clrs" {
+            return [.vita(.credentials, .read)]
         }
         guard let category = RecordCategory(rawValue: parts[4]) else { return nil }
         if category == .profile { return parts.count == 5 && method == .get ? [.vita(.profile, .read)] : nil }

@@ -202,6 +202,17 @@ public enum Migrations {
               updated_at BIGINT NOT NULL, PRIMARY KEY (learner_id, service))
             """,
         ]),
+        Migration(version: 8, name: "peer vitas", statements: [
+            // Other organizations' Vitas this Vita pulls learner records from (docs/TRANSFER.md); the client secret
+            // is sealed with the KeyVault, because it must be presented to the peer.
+            """
+            CREATE TABLE peers (
+              id TEXT PRIMARY KEY, system_id TEXT NOT NULL UNIQUE REFERENCES connected_systems(id),
+              organization_id TEXT NOT NULL REFERENCES organizations(id), name TEXT NOT NULL, base_url TEXT NOT NULL,
+              client_id TEXT NOT NULL, sealed_secret TEXT NOT NULL, scope TEXT, created_at BIGINT NOT NULL,
+              revoked_at BIGINT)
+            """,
+        ]),
         Migration(version: 10, name: "connections to other platforms", statements: [
             // Vita as a client of other platforms' 1EdTech APIs: one registration per platform (its discovery URL),
             // and per learner a connection holding the learner's authorization. Secrets and tokens are sealed.

@@ -4,6 +4,7 @@ import Hummingbird
 import VitaAPI
 import VitaCore
 import VitaExchange
+import VitaPeer
 import VitaResolution
 import VitaStorage
 
@@ -39,6 +40,7 @@ struct Serve: AsyncParsableCommand {
             let resolutionConfiguration = try Resolution.configuration(offline: false)
             let database = try await storage.open(logger: logger)
             let resolution = ResolutionHTTPClient(configuration: resolutionConfiguration)
+            let peers = PeerHTTPClient()
             logger.info("Vita serving on http://\(host):\(port) with \(location)")
             logger.info("Network resolution of did:web, https keys and status lists is \(resolution.configuration.offline ? "off (VITA_OFFLINE_RESOLUTION)" : "on")")
             let app = buildApplication(database: database, vault: vault,
@@ -49,16 +51,19 @@ struct Serve: AsyncParsableCommand {
                                                               termsOfServiceURL: terms, privacyPolicyURL: privacy,
                                                               platformClient: resolution.configuration.offline
                                                                   ? nil : OneEdTechClient(http: resolution),
-                                                              allowsLoopbackClients: loopbackClients),
+                                                              allowsLoopbackClients: loopbackClients,
+                                                              peerClient: peers),
                                        logger: logger)
             do {
                 try await app.runService()
             } catch {
                 try? await resolution.shutdown()
+                try? await peers.shutdown()
                 try? await database.shutdown()
                 throw CommandFailure("the server stopped: \(error)")
             }
             try? await resolution.shutdown()
+            try? await peers.shutdown()
             try await database.shutdown()
         }
     }
