@@ -11,8 +11,8 @@ struct HTTPPolicyTests {
         try await TestServer.with { server in
             // 2 MiB, then the server stalls for longer than the client's time limit: a client
             // that read everything before checking would report a timeout, not the size.
-            server.serve("/big", Served(body: .stream(chunks: 32, stall: .seconds(10), declaredLength: nil)))
-            try await withClient(.loopback(timeout: .seconds(8))) { client in
+            server.serve("/big", Served(body: .stream(chunks: 32, stall: .seconds(25), declaredLength: nil)))
+            try await withClient(.loopback(timeout: .seconds(20))) { client in
                 let error = await resolutionError {
                     try await client.fetch("\(server.origin)/big", accept: "*/*", purpose: .statusList)
                 }
