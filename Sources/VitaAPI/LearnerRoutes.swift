@@ -124,15 +124,23 @@ struct LearnerRoutes: Sendable {
             let id = try reader.id(context, "learnerId", prefix: "lrn", what: "learner")
             let asOf = try reader.asOf(request)
             let now = gate.clock()
-            let profile = try await gate.withAccess(context.principal!, learnerId: id, categories: [.profile],
-                                                    permission: .read, action: "profile.read") { tx, grant -> LearnerProfile? in
-                guard try await tx.learner(id: id) != nil else { return nil }
-                let records = try await tx.records(learnerId: id, categories: RecordCategory.stored,
-                                                   organizations: grant.providers, asOf: asOf).items
-                return ProfileRules.profile(learnerId: id, records: records, referenceDate: CalendarDate(asOf ?? now), asOf: asOf)
+            let read = try await gate.withAccess(context.principal!, learnerId: id, categories: [.profile],
+                                                 permission: .read, action: "profile.read") { tx, grant -> ProfileRead? in
+                try await ProfileRead.read(tx, learnerId: id, providers: grant.providers, asOf: asOf, now: now)
             }
-            guard let profile else { throw Problem.notFound("learner") }
-            return try APIJSON.response(profile)
+            guard let read else { throw Problem.notFound("learner") }
+            if let keep = read.keep {
+                // A cache: failing to keep the profile must not fail the read.
+                do {
+                    try await database.transaction { tx in
+                        try await tx.keep(keep.profile, learnerId: id, scope: keep.scope, generation: keep.generation)
+                    }
+                } catch {
+                    context.logger.debug("a computed profile was not kept", metadata: ["error": "\(error)"])
+                }
+            }
+            return Response(status: .ok, headers: [.contentType: "application/json"],
+                            body: .init(byteBuffer: ByteBuffer(string: read.body)))
         }
 
         catalog.add(Operation(method: .get, path: "\(learnerPath)/consents", operationId: "listConsents",
@@ -401,5 +409,46 @@ struct LearnerRoutes: Sendable {
             throw Problem.notFound("record")
         }
         return record
+    }
+}
+
+/// One profile read: the profile's JSON, kept from an earlier read when the learner's records have not changed since
+/// (same generation) and it was computed for the same providers and date, else computed now from the records.
+struct ProfileRead: Sendable {
+    /// What to keep after the read: the computed profile, its provider scope and the generation it was read at.
+    struct Keep: Sendable {
+        var profile: KeptProfile
+        var scope: String
+        var generation: Int64
+    }
+
+    /// The profile's JSON.
+    var body: String
+    /// Set when the profile was computed for the current records and may be kept.
+    var keep: Keep?
+
+    /// Reads the profile of `learnerId` over the records of `providers` (all when nil) as of `asOf` (now when nil);
+    /// nil when the learner is unknown. A profile as of a past time is always computed and never kept.
+    static func read(_ tx: StoreTransaction, learnerId: String, providers: Set<String>?, asOf: Date?,
+                     now: Date) async throws -> ProfileRead? {
+        let referenceDate = CalendarDate(asOf ?? now)
+        func compute() async throws -> String {
+            let records = try await tx.records(learnerId: learnerId, categories: RecordCategory.stored,
+                                               organizations: providers, asOf: asOf).items
+            let profile = ProfileRules.profile(learnerId: learnerId, records: records, referenceDate: referenceDate, asOf: asOf)
+            return String(decoding: try APIJSON.encoder.encode(profile), as: UTF8.self)
+        }
+        if asOf != nil {
+            guard try await tx.learner(id: learnerId) != nil else { return nil }
+            return ProfileRead(body: try await compute(), keep: nil)
+        }
+        let scope = providers.map { $0.sorted().joined(separator: ",") } ?? "*"
+        guard let state = try await tx.keptProfile(learnerId: learnerId, scope: scope) else { return nil }
+        if let kept = state.kept, kept.referenceDate == referenceDate.description {
+            return ProfileRead(body: kept.body, keep: nil)
+        }
+        let body = try await compute()
+        return ProfileRead(body: body, keep: Keep(profile: KeptProfile(referenceDate: referenceDate.description, body: body),
+                                                  scope: scope, generation: state.generation))
     }
 }

@@ -259,6 +259,20 @@ public enum Migrations {
               requested_at BIGINT NOT NULL, handled_at BIGINT)
             """,
         ]),
+        Migration(version: 13, name: "computed profiles kept for reads", statements: [
+            // Every record write moves a learner's generation on and drops the kept profiles; a read that computes a
+            // profile keeps it only if the generation it read from is still current (docs/PERFORMANCE.md).
+            """
+            CREATE TABLE profile_generations (
+              learner_id TEXT PRIMARY KEY REFERENCES learners(id), generation BIGINT NOT NULL)
+            """,
+            "INSERT INTO profile_generations (learner_id, generation) SELECT id, 0 FROM learners",
+            """
+            CREATE TABLE learner_profiles (
+              learner_id TEXT NOT NULL REFERENCES learners(id), scope TEXT NOT NULL, generation BIGINT NOT NULL,
+              reference_date TEXT NOT NULL, body TEXT NOT NULL, PRIMARY KEY (learner_id, scope))
+            """,
+        ]),
     ]
 
     /// Every schema version this build knows, oldest first (numbers may skip: a version is taken when a branch

@@ -303,6 +303,7 @@ public struct StoreTransaction: Sendable {
             INSERT INTO learner_versions (learner_id, version, body, recorded_at) VALUES
             (\(bind: learner.id), \(bind: learner.version), \(bind: body), \(bind: Self.ms(learner.updatedAt)))
             """).run()
+        try await db.raw("INSERT INTO profile_generations (learner_id, generation) VALUES (\(bind: learner.id), 0)").run()
     }
 
     /// Stores a new version of a learner if the stored version is `expectedVersion`.
@@ -330,6 +331,7 @@ public struct StoreTransaction: Sendable {
         try await db.raw("""
             UPDATE records SET body = NULL, deletion = \(bind: try json(tombstone)) WHERE learner_id = \(bind: learnerId)
             """).run()
+        try await invalidateProfiles(learnerId: learnerId)
         // What the learner's applications put here is the learner's own data: it goes entirely.
         try await db.raw("DELETE FROM held_credentials WHERE learner_id = \(bind: learnerId)").run()
         try await db.raw("DELETE FROM learner_service_profiles WHERE learner_id = \(bind: learnerId)").run()
@@ -459,6 +461,7 @@ public struct StoreTransaction: Sendable {
              \(bind: p.rawDataURI), \(bind: p.rawDigest), \(bind: Self.ms(p.assertedAt)), \(bind: Self.ms(p.recordedAt)),
              \(bind: try record.deletion.map { try json($0) }), 1)
             """).run()
+        try await invalidateProfiles(learnerId: record.learnerId)
     }
 
     /// The learner a system's own learner id maps to, if it was imported before.

@@ -1,0 +1,92 @@
+import Foundation
+import Testing
+import VitaStorage
+import VitaTestSupport
+
+/// Profiles kept from earlier reads must never show anything the records do not: a write, a date change, a different
+/// scope of providers and a past `asOf` each get the profile the records give.
+struct ProfileKeepingTests {
+    @Test("a kept profile is served until a record changes, is per provider scope and per date, and never for asOf",
+          arguments: TestEngine.available)
+    func keptProfilesFollowTheRecords(_ engine: TestEngine) async throws {
+        let clock = TestClock(start: try #require(ISO8601DateFormatter().date(from: "2026-06-29T12:00:00Z")))
+        try await APIHarness.run(engine, clock: { clock.now }) { api in
+            let world = try await api.world()
+            let learner = try await api.learner(key: world.systemKey)
+            let affiliation = try await api.send(.post, "/api/v1/learners/\(learner)/affiliations", key: world.systemKey, json: [
+                "record": ["organizationId": world.organizationId, "role": "student", "startDate": "2023-09-01",
+                           "endDate": "2026-06-30"],
+                "provenance": ["sourceRecordId": "aff-1"],
+            ])
+            #expect(affiliation.status == 201)
+
+            func profile(_ key: String, _ query: String = "") async throws -> Reply {
+                try await api.send(.get, "/api/v1/learners/\(learner)/profile\(query)", key: key)
+            }
+            let first = try await profile(world.systemKey)
+            let kept = try await api.database.read { try await $0.keptProfile(learnerId: learner, scope: world.organizationId) }
+            #expect(kept?.kept?.body == first.string, "the first read keeps what it answered")
+            #expect(try await profile(world.systemKey).body == first.body, "the second read answers the kept profile")
+            #expect(((first["timeline"] as? [[String: Any]])?.first?["value"] as? [String: Any])?["current"] as? Bool == true)
+
+            // A write (a minute later): the next read shows it.
+            clock.advance(60)
+            let written = try await api.send(.post, "/api/v1/learners/\(learner)/experiences", key: world.systemKey,
+                                             json: APIHarness.experience(world.organizationId, source: "enr-1", credits: 6))
+            #expect(written.status == 201)
+            let afterWrite = try await profile(world.systemKey)
+            #expect((afterWrite["totalCredits"] as? [String: Any])?["value"] as? Double == 6)
+
+            // Another scope: an organization the system may not read gets nothing of this one's records.
+            let other = try await api.admin(.post, "/api/v1/organizations", json: ["name": "Harbour College", "kind": "school"])
+            let otherId = try #require(other["id"] as? String)
+            let system = try await api.admin(.post, "/api/v1/systems",
+                                             json: ["organizationId": otherId, "name": "Advising", "kind": "other"])
+            let otherKey = try #require(system["apiKey"] as? String)
+            let otherSystemId = try #require((system["system"] as? [String: Any])?["id"] as? String)
+            _ = try await api.admin(.post, "/api/v1/agreements", json: [
+                "providerOrganizationId": otherId, "consumerSystemId": otherSystemId,
+                "categories": ["profile"], "permissions": ["read"], "purpose": "Advising", "consentRequired": false,
+                "status": "active",
+            ])
+            let otherView = try await profile(otherKey)
+            #expect(otherView.status == 200, "\(otherView.string)")
+            #expect((otherView["totalCredits"] as? [String: Any])?["value"] as? Double == 0)
+            #expect(try await profile(world.systemKey).body == afterWrite.body, "each scope keeps its own profile")
+            let admin = try await api.admin(.get, "/api/v1/learners/\(learner)/profile")
+            #expect((admin["totalCredits"] as? [String: Any])?["value"] as? Double == 6)
+
+            // The next day the affiliation has ended: the kept profile of yesterday is not served.
+            clock.advance(2 * 86_400)
+            let tomorrow = try await profile(world.systemKey)
+            #expect(((tomorrow["timeline"] as? [[String: Any]])?.first?["value"] as? [String: Any])?["current"] as? Bool == false)
+
+            // asOf: the records as they were, computed, and nothing kept for it.
+            let past = try await profile(world.systemKey, "?asOf=2026-06-29T12:00:30Z")
+            #expect((past["totalCredits"] as? [String: Any])?["value"] as? Double == 0)
+            #expect(try await profile(world.systemKey).body == tomorrow.body)
+        }
+    }
+
+    @Test("a profile computed before a write is not kept after it", arguments: TestEngine.available)
+    func staleGenerationIsNotKept(_ engine: TestEngine) async throws {
+        try await TestDatabase.with(engine) { test in
+            let api = try await test.database.read { try await $0.keptProfile(learnerId: "lrn_missing", scope: "*") }
+            #expect(api == nil, "an unknown learner has no generation")
+        }
+        try await APIHarness.run(engine) { api in
+            let world = try await api.world()
+            let learner = try await api.learner(key: world.systemKey)
+            let before = try #require(try await api.database.read { try await $0.keptProfile(learnerId: learner, scope: "*") })
+            _ = try await api.send(.post, "/api/v1/learners/\(learner)/experiences", key: world.systemKey,
+                                   json: APIHarness.experience(world.organizationId, source: "enr-1"))
+            try await api.database.transaction {
+                try await $0.keep(KeptProfile(referenceDate: "2026-01-01", body: "{}"), learnerId: learner, scope: "*",
+                                  generation: before.generation)
+            }
+            let after = try #require(try await api.database.read { try await $0.keptProfile(learnerId: learner, scope: "*") })
+            #expect(after.generation == before.generation + 1)
+            #expect(after.kept == nil, "the profile read before the write was not kept")
+        }
+    }
+}
