@@ -41,13 +41,24 @@ public struct ServerOptions: Sendable {
     /// Contacts peer Vitas for record transfers (`POST /api/v1/transfers`); nil answers transfers with 503. The
     /// caller owns the client and shuts it down.
     public var peerClient: PeerHTTPClient?
+    /// Requests per caller (API key owner, OAuth client, else remote address); `.off` disables. Per node: with N
+    /// nodes a caller gets up to N times this (docs/SECURITY.md).
+    public var rateLimit: RateLimit
+    /// Learner sign-in (`POST /oauth/authorize`) and `POST /oauth/token` per remote address; `.off` disables.
+    public var signInRateLimit: RateLimit
+    /// The most token buckets each limit keeps in memory (least recently used are evicted beyond it).
+    public var rateLimitBuckets: Int
+    /// Take the remote address from the last `X-Forwarded-For` entry: only behind a proxy that sets it.
+    public var trustForwardedFor: Bool
 
     /// Creates options.
     public init(host: String = "127.0.0.1", port: Int = 8080, maxBodySize: Int = 1 << 20, publicBaseURL: String? = nil,
                 verificationMethodResolver: any VerificationMethodResolver = DIDKeyResolver(),
                 statusListResolver: (any StatusListResolver)? = nil, termsOfServiceURL: String? = nil,
                 privacyPolicyURL: String? = nil, platformClient: OneEdTechClient? = nil, allowsLoopbackClients: Bool = false,
-                peerClient: PeerHTTPClient? = nil) {
+                peerClient: PeerHTTPClient? = nil, rateLimit: RateLimit = .standardPerCaller,
+                signInRateLimit: RateLimit = .standardSignIn, rateLimitBuckets: Int = 100_000,
+                trustForwardedFor: Bool = false) {
         self.host = host
         self.port = port
         self.maxBodySize = maxBodySize
@@ -59,6 +70,10 @@ public struct ServerOptions: Sendable {
         self.platformClient = platformClient
         self.allowsLoopbackClients = allowsLoopbackClients
         self.peerClient = peerClient
+        self.rateLimit = rateLimit
+        self.signInRateLimit = signInRateLimit
+        self.rateLimitBuckets = rateLimitBuckets
+        self.trustForwardedFor = trustForwardedFor
     }
 }
 
@@ -73,10 +88,14 @@ public struct LearnerAPI {
     public init(database: VitaDatabase, vault: KeyVault, options: ServerOptions = .init(),
                 clock: @escaping @Sendable () -> Date = { Date() }) {
         let router = Router(context: VitaRequestContext.self)
+        let limits = RateLimiting(options: options, clock: clock)
+        router.add(middleware: ResponseHeadersMiddleware())
         router.add(middleware: ProblemMiddleware())
-        router.add(middleware: AuthenticationMiddleware(database: database, tokens: BearerTokens(database: database, clock: clock)))
-        let catalog = RouteCatalog(router: router)
+        router.add(middleware: AuthenticationMiddleware(database: database, tokens: BearerTokens(database: database, clock: clock),
+                                                        limits: limits))
+        router.add(middleware: RateLimitMiddleware(limits: limits))
         let gate = AccessGate(database: database, clock: clock)
+        let catalog = RouteCatalog(router: router, audits: gate.audits, clock: clock)
         let reader = RequestReader(maxBodySize: options.maxBodySize)
         AdminRoutes(database: database, gate: gate, reader: reader).register(in: catalog)
         LearnerRoutes(database: database, gate: gate, reader: reader).register(in: catalog)
@@ -128,7 +147,8 @@ public struct LearnerAPI {
         catalog.add(Operation(method: .get, path: "/docs", operationId: "apiDocs", summary: "Interactive API documentation",
                               tag: "Service", access: .open, query: [], headers: [], requestSchema: nil,
                               success: (200, nil), errors: [])) { _, _ in
-            Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"],
+            Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8",
+                                            .contentSecurityPolicy: OpenAPIDocument.docsPolicy],
                      body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.docsPage(catalog.operations))))
         }
         let document = OpenAPIDocument.build(catalog.operations)

@@ -5,18 +5,31 @@ import VitaStorage
 
 /// Reads `Authorization: Bearer <key>` and sets the context's principal when the key is valid and unrevoked.
 /// Routes decide whether a principal is required; a presented but invalid key is always refused.
-/// OAuth access tokens (`vat_…`) are resolved by `BearerTokens`.
+/// OAuth access tokens (`vat_…`) are resolved by `BearerTokens`. A refused credential is charged to the remote
+/// address's rate limit, so that a flood of bad keys is answered 429 before it costs a lookup each.
 struct AuthenticationMiddleware: RouterMiddleware {
     let database: VitaDatabase
     let tokens: BearerTokens
+    let limits: RateLimiting
 
     func handle(_ request: Request, context: VitaRequestContext,
                 next: (Request, VitaRequestContext) async throws -> Response) async throws -> Response {
-        guard let header = request.headers[.authorization] else { return try await next(request, context) }
+        let identified: VitaRequestContext
+        do {
+            identified = try await identify(request, context)
+        } catch let problem as Problem where problem.status == 401 {
+            if let tooMany = limits.chargeRefused(request, context) { return tooMany }
+            throw problem
+        }
+        return try await next(request, identified)
+    }
+
+    private func identify(_ request: Request, _ context: VitaRequestContext) async throws -> VitaRequestContext {
+        guard let header = request.headers[.authorization] else { return context }
         // HTTP Basic is OAuth client authentication, checked by the token and revocation endpoints themselves.
-        if header.hasPrefix("Basic ") { return try await next(request, context) }
+        if header.hasPrefix("Basic ") { return context }
         if header.hasPrefix("Bearer "), OAuthSecret.kind(of: String(header.dropFirst(7))) == .accessToken {
-            return try await next(request, try await tokens.authenticate(String(header.dropFirst(7)), context))
+            return try await tokens.authenticate(String(header.dropFirst(7)), context)
         }
         guard header.hasPrefix("Bearer "), let (ownerId, secret) = APIKeys.parse(String(header.dropFirst(7))) else {
             throw Problem.unauthorized
@@ -35,6 +48,6 @@ struct AuthenticationMiddleware: RouterMiddleware {
             }
             context.principal = .system(found.system)
         }
-        return try await next(request, context)
+        return context
     }
 }

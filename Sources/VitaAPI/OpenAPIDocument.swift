@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import VitaOAuth
 
@@ -80,6 +81,12 @@ enum OpenAPIDocument {
                     "content": ["application/problem+json": ["schema": ["$ref": "#/components/schemas/Problem"]]],
                 ]
             }
+            // Every operation is rate limited (RateLimitMiddleware), the OAuth endpoints included, with a problem.
+            responses["429"] = [
+                "description": "Too many requests from this caller; retry after the seconds in Retry-After",
+                "headers": ["Retry-After": ["description": "Seconds to wait", "schema": ["type": "integer"]]],
+                "content": ["application/problem+json": ["schema": ["$ref": "#/components/schemas/Problem"]]],
+            ]
             var entry: [String: Any] = [
                 "operationId": operation.operationId, "summary": operation.summary, "tags": [operation.tag],
                 "responses": responses,
@@ -138,6 +145,14 @@ enum OpenAPIDocument {
         return (try? JSONSerialization.data(withJSONObject: document, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
     }
 
+    static let docsStyle = "body{font-family:system-ui,sans-serif;margin:2rem;color:#1a1a1a}"
+        + "table{border-collapse:collapse}td,th{border-bottom:1px solid #ccc;padding:.3rem .6rem;text-align:left}"
+
+    /// The policy of the documentation page: its one stylesheet (by hash), nothing else; no framing.
+    static let docsPolicy = "default-src 'none'; style-src 'sha256-"
+        + Data(SHA256.hash(data: Array(docsStyle.utf8))).base64EncodedString()
+        + "'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+
     /// A self-contained HTML page listing every operation (no scripts, no external assets).
     static func docsPage(_ operations: [Operation]) -> String {
         func escape(_ text: String) -> String {
@@ -152,8 +167,7 @@ enum OpenAPIDocument {
         }
         return """
             <!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
-            <title>Vita Learner API</title><style>body{font-family:system-ui,sans-serif;margin:2rem;color:#1a1a1a}
-            table{border-collapse:collapse}td,th{border-bottom:1px solid #ccc;padding:.3rem .6rem;text-align:left}</style>
+            <title>Vita Learner API</title><style>\(docsStyle)</style>
             </head><body><h1>Vita Learner API</h1><p>The machine-readable document is at <a href="/openapi.json">/openapi.json</a>.</p>
             <table><thead><tr><th>Area</th><th>Method</th><th>Path</th><th>What it does</th><th>Who</th></tr></thead>
             <tbody>\(rows)</tbody></table></body></html>

@@ -41,16 +41,19 @@ public enum Principal: Sendable {
 }
 
 /// The request context of Vita's routes.
-public struct VitaRequestContext: RequestContext {
+public struct VitaRequestContext: RequestContext, RemoteAddressRequestContext {
     public var coreContext: CoreRequestContextStorage
     /// The authenticated caller, set by `AuthenticationMiddleware`. A connected system's OAuth access token sets it
     /// as the system's API key does; a learner's token sets `.learner`.
     public var principal: Principal?
     /// Set when the caller presented an OAuth access token: what the token grants.
     public var token: TokenGrant?
+    /// The peer's address (nil when the transport has none, as in router tests).
+    public let remoteAddress: SocketAddress?
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
+        self.remoteAddress = source.channel.remoteAddress
         self.principal = nil
         self.token = nil
     }

@@ -1,5 +1,8 @@
+import Foundation
 import Hummingbird
+import VitaCore
 import VitaOAuth
+import VitaStorage
 
 /// Who may call an operation.
 enum Access: String, Sendable {
@@ -51,9 +54,27 @@ struct Operation: Sendable {
 final class RouteCatalog: @unchecked Sendable {
     private(set) var operations: [Operation] = []
     let router: Router<VitaRequestContext>
+    /// Where denials for want of scope are audited.
+    let audits: AuditBatcher
+    let clock: @Sendable () -> Date
 
-    init(router: Router<VitaRequestContext>) {
+    init(router: Router<VitaRequestContext>, audits: AuditBatcher, clock: @escaping @Sendable () -> Date) {
         self.router = router
+        self.audits = audits
+        self.clock = clock
+    }
+
+    /// Audits that `token` lacked the scope for `operation` and returns the 403 to answer: actor the OAuth client,
+    /// learner the one the path names (or the token's learner), reason naming the scopes needed.
+    private static func scopeDenial(_ operation: Operation, _ needed: [OAuthScope], token: TokenGrant,
+                                    context: VitaRequestContext, audits: AuditBatcher, at: Date) async throws -> Problem {
+        let pathLearner = context.parameters.get("learnerId").flatMap { EntityID.isWellFormed($0, prefix: "lrn") ? $0 : nil }
+        let reason = needed.isEmpty ? "insufficient_scope: tokens cannot call this operation"
+            : "insufficient_scope: needs one of " + needed.map(\.description).joined(separator: " ")
+        try await audits.append(AuditEntry(occurredAt: at, actor: .init(kind: .client, id: token.clientId),
+                                           action: operation.operationId, learnerId: pathLearner ?? token.learnerId,
+                                           categories: [], agreementId: nil, outcome: .denied, reason: reason))
+        return Problem.insufficientScope(needed)
     }
 
     func add(_ operation: Operation,
@@ -61,11 +82,14 @@ final class RouteCatalog: @unchecked Sendable {
         operations.append(operation)
         let access = operation.access
         let tokenScopes = operation.tokenScopes
+        let audits = self.audits
+        let clock = self.clock
         router.on(RouterPath(operation.routerPath), method: operation.method) { request, context in
             if access != .open, let token = context.token {
-                // An OAuth access token reaches only what its scopes cover.
+                // An OAuth access token reaches only what its scopes cover; a refusal is audited.
                 guard let needed = tokenScopes, needed.contains(where: token.scopes.contains) else {
-                    throw Problem.insufficientScope(tokenScopes ?? [])
+                    throw try await Self.scopeDenial(operation, tokenScopes ?? [], token: token, context: context,
+                                                     audits: audits, at: clock())
                 }
             }
             switch access {
@@ -74,7 +98,10 @@ final class RouteCatalog: @unchecked Sendable {
                 guard context.token?.learnerId != nil else { throw Problem.unauthorized }
             case .principal:
                 guard context.principal != nil else {
-                    if context.token != nil { throw Problem.insufficientScope([]) }
+                    if let token = context.token {
+                        throw try await Self.scopeDenial(operation, [], token: token, context: context, audits: audits,
+                                                         at: clock())
+                    }
                     throw Problem.unauthorized
                 }
             case .admin:

@@ -10,10 +10,12 @@ public struct AuditEntry: Codable, Sendable, Equatable {
             case system, admin, learner, cli
             /// Someone who opened a learner's share link (the id is the link's).
             case viewer
+            /// An OAuth client acting with a token (for denials of scope, before any principal is established).
+            case client
         }
         /// The kind.
         public var kind: Kind
-        /// The actor's identifier (a system id, an admin key id, a learner id, `cli`, a share link id).
+        /// The actor's identifier (a system id, an admin key id, a learner id, `cli`, a share link id, an OAuth client id).
         public var id: String
 
         /// Creates an actor.

@@ -29,7 +29,7 @@ struct APIHarness: Sendable {
     let database: VitaDatabase
 
     /// Runs `body` against the real router on a fresh database on `engine`; `clock` and `options` are injectable
-    /// (`options` replaces `maxBodySize` when given).
+    /// (`options` replaces `maxBodySize` when given; without it rate limiting is off, since tests call in bursts).
     static func run(_ engine: TestEngine, maxBodySize: Int = 1 << 20,
                     clock: @escaping @Sendable () -> Date = { Date() }, options: ServerOptions? = nil,
                     _ body: @escaping @Sendable (APIHarness) async throws -> Void) async throws {
@@ -38,7 +38,9 @@ struct APIHarness: Sendable {
             let (key, hash) = APIKeys.make(ownerId: id)
             try await test.database.transaction { try await $0.insertAdminKey(id: id, keyHash: hash, at: Date()) }
             let api = LearnerAPI(database: test.database, vault: try KeyVault(base64: KeyVault.generateMasterKey()),
-                                 options: options ?? .init(maxBodySize: maxBodySize), clock: clock)
+                                 options: options ?? .init(maxBodySize: maxBodySize, rateLimit: .off,
+                                                                          signInRateLimit: .off),
+                                 clock: clock)
             let app = Application(router: api.router)
             try await app.test(.router) { client in
                 try await body(APIHarness(client: client, adminKey: key, database: test.database))

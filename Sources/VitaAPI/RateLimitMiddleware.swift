@@ -1,0 +1,80 @@
+import Foundation
+import Hummingbird
+import NIOCore
+import VitaCore
+
+/// The rate limits of one server: per caller, and the stricter one for sign-in and the token endpoint per address.
+struct RateLimiting: Sendable {
+    let perCaller: RateLimiter
+    let signIn: RateLimiter
+    /// Take the caller's address from the last `X-Forwarded-For` entry (set by a trusted proxy in front).
+    let trustForwardedFor: Bool
+    let clock: @Sendable () -> Date
+
+    init(options: ServerOptions, clock: @escaping @Sendable () -> Date) {
+        self.perCaller = RateLimiter(limit: options.rateLimit, capacity: options.rateLimitBuckets)
+        self.signIn = RateLimiter(limit: options.signInRateLimit, capacity: options.rateLimitBuckets)
+        self.trustForwardedFor = options.trustForwardedFor
+        self.clock = clock
+    }
+
+    /// The remote address the request came from (`unknown` when the transport has none, as in tests).
+    func address(_ request: Request, _ context: VitaRequestContext) -> String {
+        if trustForwardedFor, let forwarded = request.headers[values: .init("X-Forwarded-For")!].last,
+           let last = forwarded.split(separator: ",").last?.trimmingCharacters(in: .whitespaces), !last.isEmpty {
+            return last
+        }
+        return context.remoteAddress?.ipAddress ?? "unknown"
+    }
+
+    /// Who is calling, as far as limits go: the OAuth client of a bearer token, the owner of an API key, the client
+    /// named by HTTP Basic at the OAuth endpoints, else the remote address.
+    func caller(_ request: Request, _ context: VitaRequestContext) -> String {
+        if let token = context.token { return "client:" + token.clientId }
+        switch context.principal {
+        case .admin(let keyId): return "key:" + keyId
+        case .system(let system): return "key:" + system.id
+        case .learner(_, let clientId): return "client:" + clientId
+        case nil: break
+        }
+        if request.uri.path.hasPrefix("/oauth/"), let header = request.headers[.authorization], header.hasPrefix("Basic "),
+           let decoded = Data(base64Encoded: String(header.dropFirst(6))),
+           let id = String(data: decoded, encoding: .utf8)?.split(separator: ":", maxSplits: 1).first,
+           let clientId = FormParameters.decode(id), EntityID.isWellFormed(clientId, prefix: "cli") {
+            return "client:" + clientId
+        }
+        return "address:" + address(request, context)
+    }
+
+    /// Charges a request whose credentials were refused to its address; the 429 to answer instead, if over the limit.
+    func chargeRefused(_ request: Request, _ context: VitaRequestContext) -> Response? {
+        perCaller.take("address:" + address(request, context), now: clock().timeIntervalSince1970).map(Self.tooMany)
+    }
+
+    /// 429 with `Retry-After` in whole seconds (RFC 6585 §4, RFC 9110 §10.2.3).
+    static func tooMany(retryAfter seconds: Int) -> Response {
+        var response = Problem(status: 429, title: "Too Many Requests",
+                               detail: "too many requests; retry after \(seconds) s").response()
+        response.headers[.retryAfter] = String(seconds)
+        return response
+    }
+}
+
+/// Limits requests per caller (after `AuthenticationMiddleware` has said who it is), and learner sign-in
+/// (`POST /oauth/authorize`) and the token endpoint per remote address as well.
+struct RateLimitMiddleware: RouterMiddleware {
+    let limits: RateLimiting
+
+    func handle(_ request: Request, context: VitaRequestContext,
+                next: (Request, VitaRequestContext) async throws -> Response) async throws -> Response {
+        let now = limits.clock().timeIntervalSince1970
+        if request.method == .post, request.uri.path == "/oauth/authorize" || request.uri.path == "/oauth/token",
+           let wait = limits.signIn.take("address:" + limits.address(request, context), now: now) {
+            return RateLimiting.tooMany(retryAfter: wait)
+        }
+        if let wait = limits.perCaller.take(limits.caller(request, context), now: now) {
+            return RateLimiting.tooMany(retryAfter: wait)
+        }
+        return try await next(request, context)
+    }
+}
