@@ -109,4 +109,29 @@ extension DTO {
             self.revokedAt = approval.revokedAt
         }
     }
+
+    /// A client as an administrator sees it: its metadata summary, never its secret or the secret's hash.
+    struct OAuthClientSummary: Encodable {
+        var id: String
+        var clientName: String?
+        var clientUri: String?
+        var redirectUris: [String]
+        var grantTypes: [String]
+        var scopes: [String]
+        var systemId: String?
+        var createdAt: Date
+        var revokedAt: Date?
+
+        init(_ client: StoredOAuthClient, metadata: ClientMetadata?) {
+            self.id = client.id
+            self.clientName = metadata?.clientName
+            self.clientUri = metadata?.clientURI
+            self.redirectUris = metadata?.redirectURIs ?? []
+            self.grantTypes = metadata?.grantTypes.map(\.rawValue) ?? []
+            self.scopes = metadata?.scope.description.split(separator: " ").map(String.init) ?? []
+            self.systemId = client.systemId
+            self.createdAt = client.createdAt
+            self.revokedAt = client.revokedAt
+        }
+    }
 }

@@ -86,6 +86,29 @@ struct OAuthRoutes: Sendable {
                               success: (201, "RegisteredClient"), errors: [400, 401, 403, 404, 413, 422])) { request, context in
             try await createSystemClient(request, context)
         }
+        catalog.add(Operation(method: .get, path: "/api/v1/oauth-clients", operationId: "listOAuthClients",
+                              summary: "List OAuth clients (registered applications and connected systems' clients); never secrets",
+                              tag: "OAuth", access: .admin, query: AdminRoutes.pagingQuery, headers: [], requestSchema: nil,
+                              success: (200, "OAuthClientList"), errors: [400, 401, 403])) { request, _ in
+            let (cursor, limit) = try reader.paging(request)
+            let page = try await database.read { try await $0.oauthClients(after: cursor, limit: limit) }
+            let items = page.items.map { DTO.OAuthClientSummary($0, metadata: try? decodeMetadata($0.metadata)) }
+            return try APIJSON.response(DTO.List(items: items, nextCursor: page.nextCursor))
+        }
+        catalog.add(Operation(method: .post, path: "/api/v1/oauth-clients/{clientId}/revoke", operationId: "revokeOAuthClient",
+                              summary: "Revoke an OAuth client and every token issued to it", tag: "OAuth", access: .admin,
+                              query: [], headers: [], requestSchema: nil, success: (200, "OAuthClient"),
+                              errors: [401, 403, 404])) { _, context in
+            let id = try reader.id(context, "clientId", prefix: "cli", what: "client")
+            let client = try await database.transaction { tx -> StoredOAuthClient in
+                guard try await tx.revokeOAuthClient(id: id, at: now), let client = try await tx.oauthClient(id: id) else {
+                    throw Problem.notFound("client")
+                }
+                try await gate.audit(tx, context.principal!, action: "oauth.client.revoke")
+                return client
+            }
+            return try APIJSON.response(DTO.OAuthClientSummary(client, metadata: try? decodeMetadata(client.metadata)))
+        }
         catalog.add(Operation(method: .get, path: "/api/v1/me/approvals", operationId: "listMyApprovals",
                               summary: "The applications the signed-in learner has approved (learner token, vita:approvals)",
                               tag: "OAuth", access: .learner, query: [], headers: [], requestSchema: nil,

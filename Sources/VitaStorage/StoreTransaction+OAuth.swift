@@ -274,16 +274,29 @@ extension StoreTransaction {
             """).run()
     }
 
-    /// The client with `id`, if any.
-    public func oauthClient(id: String) async throws -> StoredOAuthClient? {
-        guard let row = try await db.raw("SELECT * FROM oauth_clients WHERE id = \(bind: id)").first() else { return nil }
-        return StoredOAuthClient(
+    private func client(from row: any SQLRow) throws -> StoredOAuthClient {
+        StoredOAuthClient(
             id: try row.decode(column: "id", as: String.self),
             metadata: try row.decode(column: "metadata", as: String.self),
             secretHash: try row.decode(column: "secret_hash", as: String.self),
             systemId: try row.decode(column: "system_id", as: String?.self),
             createdAt: Self.date(try row.decode(column: "created_at", as: Int64.self)),
             revokedAt: try row.decode(column: "revoked_at", as: Int64?.self).map(Self.date))
+    }
+
+    /// The client with `id`, if any.
+    public func oauthClient(id: String) async throws -> StoredOAuthClient? {
+        try await db.raw("SELECT * FROM oauth_clients WHERE id = \(bind: id)").first().map(client(from:))
+    }
+
+    /// One page of clients in id order (registered and connected systems', revoked ones too), after `cursor`.
+    public func oauthClients(after cursor: String?, limit: Int) async throws -> Page<StoredOAuthClient> {
+        let after = try Self.cursorKey(cursor) ?? ""
+        let rows = try await db.raw("""
+            SELECT * FROM oauth_clients WHERE id > \(bind: after) ORDER BY id LIMIT \(bind: limit + 1)
+            """).all().map(client(from:))
+        guard rows.count > limit, let last = rows.prefix(limit).last else { return Page(items: rows, nextCursor: nil) }
+        return Page(items: Array(rows.prefix(limit)), nextCursor: Self.cursor(for: last.id))
     }
 
     /// Revokes a client and every token issued to it; returns false when there is no such client.
@@ -296,6 +309,50 @@ extension StoreTransaction {
             UPDATE oauth_tokens SET revoked_at = \(bind: Self.ms(at)) WHERE client_id = \(bind: id) AND revoked_at IS NULL
             """).run()
         return true
+    }
+
+    // MARK: Clean-up
+
+    /// What `purgeExpiredOAuthArtefacts` deleted.
+    public struct OAuthPurgeCounts: Sendable, Equatable {
+        /// Authorization codes.
+        public var codes: Int
+        /// Pending authorizations (consent pages never answered).
+        public var pendingAuthorizations: Int
+        /// Access and refresh tokens.
+        public var tokens: Int
+
+        /// Creates counts.
+        public init(codes: Int, pendingAuthorizations: Int, tokens: Int) {
+            self.codes = codes
+            self.pendingAuthorizations = pendingAuthorizations
+            self.tokens = tokens
+        }
+    }
+
+    /// Deletes pending authorizations that expired before `now`, and codes and tokens that expired more than `grace`
+    /// before `now`, but never a code or token whose token family still has a live token (unrevoked, unexpired):
+    /// presenting a used code or a rotated refresh token again must still revoke that family. Idempotent, so several
+    /// nodes may run it at once.
+    public func purgeExpiredOAuthArtefacts(now: Date, grace: TimeInterval) async throws -> OAuthPurgeCounts {
+        let cutoff = Self.ms(now - max(0, grace))
+        let nowMs = Self.ms(now)
+        let pending = try await db.raw("""
+            DELETE FROM oauth_pending_authorizations WHERE expires_at < \(bind: nowMs) RETURNING id
+            """).all().count
+        let codes = try await db.raw("""
+            DELETE FROM oauth_codes WHERE expires_at < \(bind: cutoff) AND (family_id IS NULL OR NOT EXISTS (
+              SELECT 1 FROM oauth_tokens live WHERE live.family_id = oauth_codes.family_id AND live.revoked_at IS NULL
+              AND live.expires_at >= \(bind: nowMs)))
+            RETURNING code_hash
+            """).all().count
+        let tokens = try await db.raw("""
+            DELETE FROM oauth_tokens WHERE expires_at < \(bind: cutoff) AND NOT EXISTS (
+              SELECT 1 FROM oauth_tokens live WHERE live.family_id = oauth_tokens.family_id AND live.revoked_at IS NULL
+              AND live.expires_at >= \(bind: nowMs))
+            RETURNING token_hash
+            """).all().count
+        return OAuthPurgeCounts(codes: codes, pendingAuthorizations: pending, tokens: tokens)
     }
 
     // MARK: Pending authorizations

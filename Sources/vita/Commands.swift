@@ -20,6 +20,33 @@ struct Serve: AsyncParsableCommand {
     var termsURL: String?
     @Option(help: "Privacy policy URL named in the 1EdTech service descriptions (or VITA_PRIVACY_URL; default: /docs).")
     var privacyURL: String?
+    @Option(help: "Requests per second per caller (API key owner, OAuth client, else address); 0 disables (default: $VITA_RATE_LIMIT, else 50).")
+    var rateLimit: Double?
+    @Option(help: "Requests a caller may send at once (default: $VITA_RATE_BURST, else 100).")
+    var rateBurst: Int?
+    @Option(help: "Sign-in and token requests per second per address; 0 disables (default: $VITA_SIGNIN_RATE_LIMIT, else 1).")
+    var signInRateLimit: Double?
+    @Option(help: "Sign-in and token requests an address may send at once (default: $VITA_SIGNIN_RATE_BURST, else 20).")
+    var signInRateBurst: Int?
+    @Flag(help: "Take the client address from the last X-Forwarded-For entry (only behind a proxy that sets it; also $VITA_TRUST_FORWARDED_FOR=true).")
+    var trustForwardedFor = false
+    @Option(help: "Seconds between purges of expired OAuth codes and tokens; 0 disables (default: $VITA_OAUTH_PURGE_INTERVAL, else 3600).")
+    var oauthPurgeInterval: Int?
+
+    /// A limit from the option, else the environment, else the default; refuses negative or malformed values.
+    static func limit(rate: Double?, burst: Int?, rateName: String, burstName: String, default standard: RateLimit,
+                      environment: [String: String] = ProcessInfo.processInfo.environment) throws -> RateLimit {
+        func number<T: LosslessStringConvertible>(_ given: T?, _ name: String, _ fallback: T) throws -> T {
+            if let given { return given }
+            guard let text = environment[name], !text.isEmpty else { return fallback }
+            guard let value = T(text) else { throw CommandFailure("\(name) must be a number") }
+            return value
+        }
+        let rate = try number(rate, rateName, standard.rate)
+        let burst = try number(burst, burstName, standard.burst)
+        guard rate >= 0, rate.isFinite, burst >= 0 else { throw CommandFailure("rate limits must be 0 or more") }
+        return rate == 0 ? .off : RateLimit(rate: rate, burst: max(1, burst))
+    }
 
     func run() async throws {
         try await reportingFailures {
@@ -34,6 +61,18 @@ struct Serve: AsyncParsableCommand {
             let loopbackClients = ["1", "true", "yes", "on"].contains(environment["VITA_ALLOW_LOOPBACK_CLIENTS"]?.lowercased() ?? "")
             let base = try publicURL.resolve(default: "http://\(host):\(port)")
             guard maxBodySize > 0 else { throw CommandFailure("--max-body-size must be positive") }
+            let rateLimits = (caller: try Self.limit(rate: rateLimit, burst: rateBurst, rateName: "VITA_RATE_LIMIT",
+                                                     burstName: "VITA_RATE_BURST", default: .standardPerCaller),
+                              signIn: try Self.limit(rate: signInRateLimit, burst: signInRateBurst,
+                                                     rateName: "VITA_SIGNIN_RATE_LIMIT", burstName: "VITA_SIGNIN_RATE_BURST",
+                                                     default: .standardSignIn))
+            let trustsForwarding = trustForwardedFor
+                || ["true", "1", "yes", "on"].contains(environment["VITA_TRUST_FORWARDED_FOR"]?.lowercased() ?? "")
+            let purgeInterval = try oauthPurgeInterval ?? environment["VITA_OAUTH_PURGE_INTERVAL"].map {
+                guard let value = Int($0) else { throw CommandFailure("VITA_OAUTH_PURGE_INTERVAL must be whole seconds") }
+                return value
+            } ?? 3600
+            guard purgeInterval >= 0 else { throw CommandFailure("--oauth-purge-interval must be 0 or more") }
             let logger = makeLogger("vita")
             let location = try storage.location()
             let vault = try storage.keyVault()
@@ -43,29 +82,41 @@ struct Serve: AsyncParsableCommand {
             let peers = PeerHTTPClient()
             logger.info("Vita serving on http://\(host):\(port) with \(location)")
             logger.info("Network resolution of did:web, https keys and status lists is \(resolution.configuration.offline ? "off (VITA_OFFLINE_RESOLUTION)" : "on")")
-            let app = buildApplication(database: database, vault: vault,
-                                       options: ServerOptions(host: host, port: port, maxBodySize: maxBodySize,
-                                                              publicBaseURL: base,
-                                                              verificationMethodResolver: resolution.verificationMethodResolver,
-                                                              statusListResolver: resolution.statusListResolver,
-                                                              termsOfServiceURL: terms, privacyPolicyURL: privacy,
-                                                              platformClient: resolution.configuration.offline
-                                                                  ? nil : OneEdTechClient(http: resolution),
-                                                              allowsLoopbackClients: loopbackClients,
-                                                              peerClient: peers),
-                                       logger: logger)
+            let options = ServerOptions(host: host, port: port, maxBodySize: maxBodySize, publicBaseURL: base,
+                                        verificationMethodResolver: resolution.verificationMethodResolver,
+                                        statusListResolver: resolution.statusListResolver,
+                                        termsOfServiceURL: terms, privacyPolicyURL: privacy,
+                                        platformClient: resolution.configuration.offline ? nil : OneEdTechClient(http: resolution),
+                                        allowsLoopbackClients: loopbackClients, peerClient: peers, rateLimit: rateLimits.caller,
+                                        signInRateLimit: rateLimits.signIn, trustForwardedFor: trustsForwarding)
+            logger.info("Rate limits: \(Self.describe(options.rateLimit)) per caller, \(Self.describe(options.signInRateLimit)) for sign-in and tokens per address")
+            let app = buildApplication(database: database, vault: vault, options: options, logger: logger)
+            // Expired OAuth codes and tokens are deleted now and then; every node may do it (the deletes are idempotent).
+            let purging = purgeInterval == 0 ? nil : Task {
+                await OAuthPurge.repeatedly(database, every: purgeInterval, grace: OAuthPurge.standardGrace, logger: logger)
+            }
             do {
                 try await app.runService()
             } catch {
+                purging?.cancel()
+                _ = await purging?.value
                 try? await resolution.shutdown()
                 try? await peers.shutdown()
                 try? await database.shutdown()
                 throw CommandFailure("the server stopped: \(error)")
             }
+            purging?.cancel()
+            _ = await purging?.value
             try? await resolution.shutdown()
             try? await peers.shutdown()
             try await database.shutdown()
         }
+    }
+}
+
+extension Serve {
+    static func describe(_ limit: RateLimit) -> String {
+        limit.isEnabled ? "\(limit.rate)/s (burst \(limit.burst))" : "off"
     }
 }
 
