@@ -94,7 +94,7 @@ public final class VitaDatabase: Sendable {
             return VitaDatabase(engine: .postgres, logger: logger, session: { body in
                 try await pool.withConnection(logger: logger) { connection in
                     connection.eventLoop.makeFutureWithTask {
-                        try await body(connection.sql(queryLogLevel: .trace))
+                        try await body(StatementLoggingDatabase(base: connection.sql(queryLogLevel: nil)))
                     }
                 }.get()
             }, close: { try await pool.shutdownAsync() })

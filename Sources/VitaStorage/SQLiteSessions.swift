@@ -302,9 +302,9 @@ struct DirectSQLiteDatabase: SQLDatabase {
         let (sql, binds) = serialize(query)
         let encoder = SQLiteDataEncoder()
         let values = try binds.map { try encoder.encode($0) }
-        // Like SQLiteNIO: every statement with its binds at trace level (never enabled in production by default).
+        // Every statement at trace level, with the number of binds but never their values (personal data, hashes).
         if logger.logLevel <= .trace {
-            logger.trace("\(sql)", metadata: ["sqlite.binds": .array(values.map { .string("\($0)") })])
+            logger.trace("\(sql)", metadata: ["sql.binds": "\(values.count)"])
         }
         try connection.execute(sql, values) { names, values in
             onRow(DirectSQLiteRow(names: names, values: values))

@@ -22,9 +22,9 @@ public struct TestDatabase: Sendable {
     public let openAnother: @Sendable () throws -> VitaDatabase
     private let cleanup: @Sendable () async throws -> Void
 
-    /// Creates and migrates a database on `engine`.
-    public static func make(_ engine: TestEngine) async throws -> TestDatabase {
-        let logger = {
+    /// Creates and migrates a database on `engine`; the database logs to `logger` (default: warnings only).
+    public static func make(_ engine: TestEngine, logger given: Logger? = nil) async throws -> TestDatabase {
+        let logger = given ?? {
             var logger = Logger(label: "vita.test")
             logger.logLevel = .warning
             return logger
@@ -60,9 +60,10 @@ public struct TestDatabase: Sendable {
         try await cleanup()
     }
 
-    /// Runs `body` with a fresh database on `engine`, dropping it afterwards even when `body` throws.
-    public static func with<T: Sendable>(_ engine: TestEngine, _ body: (TestDatabase) async throws -> T) async throws -> T {
-        let test = try await make(engine)
+    /// Runs `body` with a fresh database on `engine` (logging to `logger`), dropping it afterwards even when `body` throws.
+    public static func with<T: Sendable>(_ engine: TestEngine, logger: Logger? = nil,
+                                         _ body: (TestDatabase) async throws -> T) async throws -> T {
+        let test = try await make(engine, logger: logger)
         do {
             let result = try await body(test)
             try await test.drop()
