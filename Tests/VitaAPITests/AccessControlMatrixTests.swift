@@ -3,7 +3,9 @@ import HTTPTypes
 import Testing
 import VitaAPI
 import VitaCore
+import VitaExchange
 import VitaOAuth
+import VitaResolution
 import VitaStorage
 import VitaTestSupport
 
@@ -153,13 +155,25 @@ struct MatrixFixture: Sendable {
         return try #require(created["id"] as? String)
     }
 
-    /// A freshly issued Open Badge for a fresh credential record; its credential id.
-    func freshCredential() async throws -> String {
+    /// A freshly issued Open Badge for a fresh credential record.
+    func freshBadge() async throws -> [String: Any] {
         let record = try await freshRecord(.credentials)
         let issued = try await api.send(.post, "/api/v1/learners/\(learner)/credentials/\(record)/badges",
                                         key: credentials[.rightSystem], json: ["achievementId": achievementId])
         #expect(issued.status == 201, "\(issued.string)")
-        return try #require((issued["verifiableCredential"] as? [String: Any])?["id"] as? String)
+        return try #require(issued["verifiableCredential"] as? [String: Any])
+    }
+
+    /// A freshly issued Open Badge's credential id.
+    func freshCredential() async throws -> String {
+        try #require(try await freshBadge()["id"] as? String)
+    }
+
+    /// A freshly issued CLR of the learner.
+    func freshClr() async throws -> [String: Any] {
+        let issued = try await api.send(.post, "/api/v1/learners/\(learner)/clr", key: credentials[.rightSystem], json: [String: Any]())
+        #expect(issued.status == 201, "\(issued.string)")
+        return try #require(issued["verifiableCredential"] as? [String: Any])
     }
 }
 
@@ -204,18 +218,23 @@ struct AccessControlMatrixTests {
 
     static let allVitaScopes = (RecordCategory.stored.flatMap { ["vita:\($0.rawValue):read", "vita:\($0.rawValue):write"] }
         + ["vita:profile:read"]).joined(separator: " ")
+    /// The 1EdTech scopes of both services.
+    static let oneEdTechScopes = ["ob/v3p0", "clr/v2p0"].flatMap { service in
+        ["credential.readonly", "credential.upsert", "profile.readonly", "profile.update"]
+            .map { "https://purl.imsglobal.org/spec/\(service)/scope/\($0)" }
+    }.joined(separator: " ")
 
     static func walletRegistration(_ name: String) -> [String: Any] {
         var registration = OAuthClientSteps.registration
         registration["client_name"] = name
-        registration["scope"] = "vita:approvals offline_access " + allVitaScopes
+        registration["scope"] = "vita:approvals offline_access " + allVitaScopes + " " + oneEdTechScopes
         return registration
     }
 
     /// The learner's access token from a wallet client (sign-in, consent, code, PKCE exchange).
     static func learnerToken(_ wallet: OAuthClientSteps) async throws -> String {
         let verifier = OAuthAPITests.verifier
-        let page = try await wallet.page(verifier: verifier, scope: "vita:approvals " + allVitaScopes)
+        let page = try await wallet.page(verifier: verifier, scope: "vita:approvals " + allVitaScopes + " " + oneEdTechScopes)
         let answered = try await wallet.answer(page, login: "ada", password: password)
         let code = try #require(try OAuthClientSteps.query(answered)["code"])
         let tokens = try await wallet.exchange(code, verifier: verifier)
@@ -314,7 +333,21 @@ struct AccessControlMatrixTests {
           arguments: TestEngine.available)
     func matrix(_ engine: TestEngine) async throws {
         let clock = TestClock(start: Date())
-        try await APIHarness.run(engine, clock: { clock.now }) { api in
+        // Outbound requests for connections go to loopback only, where no platform listens: connecting fails (502)
+        // after the access check, and nothing leaves the machine.
+        let http = ResolutionHTTPClient(configuration: LiveVita.loopbackPolicy)
+        let options = ServerOptions(platformClient: OneEdTechClient(http: http), rateLimit: .off, signInRateLimit: .off)
+        do {
+            try await Self.run(engine, clock: clock, options: options)
+        } catch {
+            try? await http.shutdown()
+            throw error
+        }
+        try await http.shutdown()
+    }
+
+    static func run(_ engine: TestEngine, clock: TestClock, options: ServerOptions) async throws {
+        try await APIHarness.run(engine, clock: { clock.now }, options: options) { api in
             let fixture = try await Self.makeFixture(api, clock: clock)
             let rows = AccessControlTable.rows
             let byId = Dictionary(rows.map { ($0.operationId, $0) }, uniquingKeysWith: { first, _ in first })
@@ -367,10 +400,11 @@ enum AccessControlTable {
 
     /// Learner data under agreements: the right system and the administrator get `ok`; every agreement situation is
     /// denied (403, naming the rule); tokens need the scope (wrong scope 403); the learner's own token is not a
-    /// principal of the Learner API (403).
-    static func learnerData(_ ok: Int, other: Int) -> Expect {
+    /// principal of the Learner API for writes (403); `learner` is what the learner's own token gets (reads of their
+    /// own record: 200).
+    static func learnerData(_ ok: Int, other: Int, learner: Int = 403) -> Expect {
         all(403).with([.noCredentials: 401, .expiredToken: 401, .revokedToken: 401, .otherOrganization: other,
-                       .admin: ok, .rightSystem: ok])
+                       .admin: ok, .rightSystem: ok, .learnerToken: learner])
     }
 
     /// An operation a principal performs for its own organization, concerning no learner: agreements are not
@@ -400,16 +434,16 @@ enum AccessControlTable {
         @Sendable func collection(_ f: MatrixFixture) -> String { "/api/v1/learners/\(f.learner)/\(category.rawValue)" }
         @Sendable func item(_ f: MatrixFixture) -> String { collection(f) + "/\(f.records[category]!)" }
         return [
-            MatrixRow(operationId: "list\(singular)Records", body: .none, expected: learnerData(200, other: 200)) { f, _ in
+            MatrixRow(operationId: "list\(singular)Records", body: .none, expected: learnerData(200, other: 200, learner: 200)) { f, _ in
                 Probe(.get, collection(f))
             },
             MatrixRow(operationId: "create\(singular)Record", body: .minimal, expected: learnerData(201, other: 403)) { f, _ in
                 Probe(.post, collection(f), json: f.recordBody(category, source: "m-\(UUID().uuidString)"))
             },
-            MatrixRow(operationId: "get\(singular)Record", body: .none, expected: learnerData(200, other: 404)) { f, _ in
+            MatrixRow(operationId: "get\(singular)Record", body: .none, expected: learnerData(200, other: 404, learner: 200)) { f, _ in
                 Probe(.get, item(f))
             },
-            MatrixRow(operationId: "list\(singular)RecordVersions", body: .none, expected: learnerData(200, other: 404)) { f, _ in
+            MatrixRow(operationId: "list\(singular)RecordVersions", body: .none, expected: learnerData(200, other: 404, learner: 200)) { f, _ in
                 Probe(.get, item(f) + "/versions")
             },
             MatrixRow(operationId: "update\(singular)Record", body: .minimal, expected: learnerData(200, other: 403)) { f, _ in
@@ -418,6 +452,64 @@ enum AccessControlTable {
             MatrixRow(operationId: "delete\(singular)Record", body: .none, expected: learnerData(200, other: 404)) { f, _ in
                 let path = collection(f) + "/\(try await f.freshRecord(category))"
                 return Probe(.delete, path + "?reason=entered-in-error", headers: ["If-Match": try await f.etag(path)])
+            },
+        ]
+    }
+
+    /// The 1EdTech service API of one service: discovery is open; the rest is the learner's own token's, with the
+    /// service's scopes (every other credential: 401, a system's token without those scopes: 403).
+    static func oneEdTechRows(_ prefix: String, _ service: String) -> [MatrixRow] {
+        let base = "/ims/\(service)"
+        return [
+            MatrixRow(operationId: "\(prefix)GetServiceDescription", body: .none, expected: open(200)) { _, _ in
+                Probe(.get, base + "/discovery")
+            },
+            MatrixRow(operationId: "\(prefix)GetCredentials", body: .none, expected: learnerOnly(200)) { _, _ in
+                Probe(.get, base + "/credentials")
+            },
+            // A credential Vita issued the learner, verified on arrival: new to the learner's held credentials (201).
+            MatrixRow(operationId: "\(prefix)UpsertCredential", body: .minimal, expected: learnerOnly(201)) { f, _ in
+                Probe(.post, base + "/credentials", json: prefix == "ob" ? try await f.freshBadge() : try await f.freshClr())
+            },
+            MatrixRow(operationId: "\(prefix)GetProfile", body: .none, expected: learnerOnly(200)) { _, _ in
+                Probe(.get, base + "/profile")
+            },
+            // The profile the learner's token reads, put back whole.
+            MatrixRow(operationId: "\(prefix)PutProfile", body: .minimal, expected: learnerOnly(200)) { f, _ in
+                let current = try await f.api.send(.get, base + "/profile", key: f.credentials[.learnerToken])
+                #expect(current.status == 200, "\(current.string)")
+                return Probe(.put, base + "/profile", json: current.json)
+            },
+        ]
+    }
+
+    /// Connections to other platforms. The server's outbound client reaches loopback only, where no platform listens,
+    /// so no connection can be made: creating one fails after the access check (502), and pull, push and delete name
+    /// a well-formed connection id that does not exist (404 once access is granted).
+    static var connectionRows: [MatrixRow] {
+        let unknown = "con_00000000000000000000000000000000"
+        return [
+            MatrixRow(operationId: "createConnection", body: .minimal, expected: learnerData(502, other: 502)) { f, _ in
+                Probe(.post, "/api/v1/learners/\(f.learner)/connections",
+                      json: ["discoveryURL": "http://127.0.0.1:9/ims/ob/v3p0/discovery"])
+            },
+            MatrixRow(operationId: "listConnections", body: .none, expected: learnerData(200, other: 200)) { f, _ in
+                Probe(.get, "/api/v1/learners/\(f.learner)/connections")
+            },
+            MatrixRow(operationId: "connectionCallback", body: .none, expected: open(400)) { _, _ in
+                Probe(.get, "/connections/callback")
+            },
+            MatrixRow(operationId: "pullFromConnection", body: .none, expected: learnerData(404, other: 404)) { f, _ in
+                Probe(.post, "/api/v1/learners/\(f.learner)/connections/\(unknown)/pull")
+            },
+            MatrixRow(operationId: "pushToConnection", body: .none, expected: learnerData(404, other: 404)) { f, _ in
+                Probe(.post, "/api/v1/learners/\(f.learner)/connections/\(unknown)/push")
+            },
+            MatrixRow(operationId: "deleteConnection", body: .none, expected: learnerData(404, other: 404)) { f, _ in
+                Probe(.delete, "/api/v1/learners/\(f.learner)/connections/\(unknown)")
+            },
+            MatrixRow(operationId: "listHeldCredentials", body: .none, expected: learnerData(200, other: 200)) { f, _ in
+                Probe(.get, "/api/v1/learners/\(f.learner)/held-credentials")
             },
         ]
     }
@@ -480,7 +572,7 @@ enum AccessControlTable {
                 Probe(.post, "/api/v1/learners", json: ["name": ["display": "Alan Turing"]])
             },
             MatrixRow(operationId: "listLearners", body: .none, expected: adminOnly(200)) { _, _ in Probe(.get, "/api/v1/learners") },
-            MatrixRow(operationId: "getLearner", body: .none, expected: learnerData(200, other: 200)) { f, _ in
+            MatrixRow(operationId: "getLearner", body: .none, expected: learnerData(200, other: 200, learner: 200)) { f, _ in
                 Probe(.get, "/api/v1/learners/\(f.learner)")
             },
             MatrixRow(operationId: "updateLearner", body: .minimal, expected: learnerData(200, other: 200)) { f, _ in
@@ -490,7 +582,7 @@ enum AccessControlTable {
             MatrixRow(operationId: "eraseLearner", body: .minimal, expected: adminOnly(200)) { f, _ in
                 Probe(.delete, "/api/v1/learners/\(try await f.freshLearner())", json: ["reason": "the learner asked"])
             },
-            MatrixRow(operationId: "getProfile", body: .none, expected: learnerData(200, other: 200)) { f, _ in
+            MatrixRow(operationId: "getProfile", body: .none, expected: learnerData(200, other: 200, learner: 200)) { f, _ in
                 Probe(.get, "/api/v1/learners/\(f.learner)/profile")
             },
             MatrixRow(operationId: "listConsents", body: .none, expected: adminOnly(200)) { f, _ in
@@ -618,6 +710,8 @@ enum AccessControlTable {
             },
         ]
         for category in RecordCategory.stored { rows += recordRows(category) }
+        rows += oneEdTechRows("ob", "ob/v3p0") + oneEdTechRows("clr", "clr/v2p0") + connectionRows
+        rows.append(MatrixRow(operationId: "logo", body: .none, expected: open(200)) { _, _ in Probe(.get, "/logo.svg") })
         return rows
     }
 }
