@@ -83,8 +83,7 @@ struct MatrixFixture: Sendable {
     let api: APIHarness
     let organizationA: String
     let organizationB: String
-    /// The right system, and a throwaway system of A (consumer of agreements made by rows).
-    let rightSystem: String
+    /// A throwaway system of A (consumer of agreements made by rows).
     let throwawaySystem: String
     let rightAgreement: String
     let learner: String
@@ -288,7 +287,8 @@ struct AccessControlMatrixTests {
             "criteriaNarrative": "Complete 180 credits", "achievementType": "BachelorDegree"])
         #expect(achievement.status == 201, "\(achievement.string)")
 
-        try await api.admin(.post, "/api/v1/learners/\(learner)/account", json: ["login": "ada", "password": password])
+        let account = try await api.admin(.post, "/api/v1/learners/\(learner)/account", json: ["login": "ada", "password": password])
+        #expect(account.status == 201, "\(account.string)")
         let wallet = try await OAuthClientSteps.register(api, walletRegistration("Wallet"))
         let learnerToken = try await learnerToken(wallet)
 
@@ -302,7 +302,7 @@ struct AccessControlMatrixTests {
         }
 
         var fixture = MatrixFixture(
-            api: api, organizationA: organizationA, organizationB: organizationB, rightSystem: right.id,
+            api: api, organizationA: organizationA, organizationB: organizationB,
             throwawaySystem: throwaway.id, rightAgreement: right.agreement, learner: learner, records: [:],
             competencyId: competency["id"] as! String, achievementId: achievement["id"] as! String, statusListPath: "",
             credentials: [.expiredToken: expired, .revokedToken: revokedGrant.token, .otherOrganization: other.key,
@@ -320,7 +320,7 @@ struct AccessControlMatrixTests {
         let entry = (status as? [[String: Any]])?.first ?? (status as? [String: Any]) ?? [:]
         let listURL = try #require(entry["statusListCredential"] as? String)
         fixture = MatrixFixture(
-            api: api, organizationA: organizationA, organizationB: organizationB, rightSystem: right.id,
+            api: api, organizationA: organizationA, organizationB: organizationB,
             throwawaySystem: throwaway.id, rightAgreement: right.agreement, learner: learner, records: records,
             competencyId: fixture.competencyId, achievementId: fixture.achievementId,
             statusListPath: String(listURL[try #require(listURL.range(of: "/status/")).lowerBound...]),
