@@ -5,6 +5,7 @@ import VitaAPI
 import VitaCore
 import VitaExchange
 import VitaOAuth
+import VitaPeer
 import VitaResolution
 import VitaStorage
 import VitaTestSupport
@@ -168,6 +169,33 @@ struct MatrixFixture: Sendable {
         try #require(try await freshBadge()["id"] as? String)
     }
 
+    /// Sends as the learner's own token.
+    func asLearner(_ method: HTTPRequest.Method, _ path: String, json: Any? = nil) async throws -> Reply {
+        try await api.send(method, path, key: credentials[.learnerToken], json: json)
+    }
+
+    /// A fresh collection of the learner holding one record.
+    func freshCollection() async throws -> String {
+        let created = try await asLearner(.post, "/api/v1/me/collections", json: [
+            "name": "Portfolio", "items": [["kind": "record", "id": records[.experiences]!]]])
+        #expect(created.status == 201, "\(created.string)")
+        return try #require(created["id"] as? String)
+    }
+
+    /// A fresh share link of a fresh collection: its id and its token.
+    func freshShareLink() async throws -> (id: String, token: String) {
+        let created = try await asLearner(.post, "/api/v1/me/shares", json: ["collectionId": try await freshCollection()])
+        #expect(created.status == 201, "\(created.string)")
+        return (try #require(created["id"] as? String), try #require(created["token"] as? String))
+    }
+
+    /// A fresh peer (a Vita at a loopback address where none listens).
+    func freshPeer() async throws -> String {
+        let created = try await api.admin(.post, "/api/v1/peers", json: AccessControlTable.peerBody(organizationB))
+        #expect(created.status == 201, "\(created.string)")
+        return try #require(created["id"] as? String)
+    }
+
     /// A freshly issued CLR of the learner.
     func freshClr() async throws -> [String: Any] {
         let issued = try await api.send(.post, "/api/v1/learners/\(learner)/clr", key: credentials[.rightSystem], json: [String: Any]())
@@ -226,14 +254,14 @@ struct AccessControlMatrixTests {
     static func walletRegistration(_ name: String) -> [String: Any] {
         var registration = OAuthClientSteps.registration
         registration["client_name"] = name
-        registration["scope"] = "vita:approvals offline_access " + allVitaScopes + " " + oneEdTechScopes
+        registration["scope"] = "vita:approvals vita:wallet offline_access " + allVitaScopes + " " + oneEdTechScopes
         return registration
     }
 
     /// The learner's access token from a wallet client (sign-in, consent, code, PKCE exchange).
     static func learnerToken(_ wallet: OAuthClientSteps) async throws -> String {
         let verifier = OAuthAPITests.verifier
-        let page = try await wallet.page(verifier: verifier, scope: "vita:approvals " + allVitaScopes + " " + oneEdTechScopes)
+        let page = try await wallet.page(verifier: verifier, scope: "vita:approvals vita:wallet " + allVitaScopes + " " + oneEdTechScopes)
         let answered = try await wallet.answer(page, login: "ada", password: password)
         let code = try #require(try OAuthClientSteps.query(answered)["code"])
         let tokens = try await wallet.exchange(code, verifier: verifier)
@@ -336,14 +364,18 @@ struct AccessControlMatrixTests {
         // Outbound requests for connections go to loopback only, where no platform listens: connecting fails (502)
         // after the access check, and nothing leaves the machine.
         let http = ResolutionHTTPClient(configuration: LiveVita.loopbackPolicy)
-        let options = ServerOptions(platformClient: OneEdTechClient(http: http), rateLimit: .off, signInRateLimit: .off)
+        let peers = PeerHTTPClient()
+        let options = ServerOptions(platformClient: OneEdTechClient(http: http), peerClient: peers, rateLimit: .off,
+                                    signInRateLimit: .off)
         do {
             try await Self.run(engine, clock: clock, options: options)
         } catch {
             try? await http.shutdown()
+            try? await peers.shutdown()
             throw error
         }
         try await http.shutdown()
+        try await peers.shutdown()
     }
 
     static func run(_ engine: TestEngine, clock: TestClock, options: ServerOptions) async throws {
@@ -514,6 +546,81 @@ enum AccessControlTable {
         ]
     }
 
+    static func peerBody(_ organization: String) -> [String: Any] {
+        ["name": "Hillside Vita", "baseURL": "http://127.0.0.1:9", "organizationId": organization,
+         "clientId": "cli_00000000000000000000000000000001", "clientSecret": "vcs_peer-secret"]
+    }
+
+    /// The learner's wallet (`vita:wallet`): the learner's own token only; fresh collections, share links and
+    /// consents are made for the operations that consume them.
+    static var walletRows: [MatrixRow] {
+        let me = "/api/v1/me"
+        return [
+            MatrixRow(operationId: "getMe", body: .none, expected: learnerOnly(200)) { _, _ in Probe(.get, me) },
+            MatrixRow(operationId: "listMyAccessLog", body: .none, expected: learnerOnly(200)) { _, _ in Probe(.get, me + "/access-log") },
+            MatrixRow(operationId: "listMyConsents", body: .none, expected: learnerOnly(200)) { _, _ in Probe(.get, me + "/consents") },
+            MatrixRow(operationId: "withdrawMyConsent", body: .none, expected: learnerOnly(200)) { f, _ in
+                let consent = try await f.api.admin(.post, "/api/v1/learners/\(f.learner)/consents", json: ["agreementId": f.rightAgreement])
+                return Probe(.delete, me + "/consents/\(consent["id"] as! String)")
+            },
+            MatrixRow(operationId: "importMyCredential", body: .minimal, expected: learnerOnly(201)) { f, _ in
+                Probe(.post, me + "/credentials", json: try await f.freshBadge())
+            },
+            MatrixRow(operationId: "exportMe", body: .none, expected: learnerOnly(200)) { _, _ in Probe(.get, me + "/export") },
+            MatrixRow(operationId: "requestMyErasure", body: .minimal, expected: learnerOnly(202)) { _, _ in
+                Probe(.post, me + "/erasure-requests", json: ["reason": "I am leaving"])
+            },
+            MatrixRow(operationId: "listMyCollections", body: .none, expected: learnerOnly(200)) { _, _ in Probe(.get, me + "/collections") },
+            MatrixRow(operationId: "createMyCollection", body: .minimal, expected: learnerOnly(201)) { _, _ in
+                Probe(.post, me + "/collections", json: ["name": "Applications", "items": [Any]()])
+            },
+            MatrixRow(operationId: "getMyCollection", body: .none, expected: learnerOnly(200)) { f, _ in
+                Probe(.get, me + "/collections/\(try await f.freshCollection())")
+            },
+            MatrixRow(operationId: "updateMyCollection", body: .minimal, expected: learnerOnly(200)) { f, _ in
+                Probe(.put, me + "/collections/\(try await f.freshCollection())", json: ["name": "Renamed", "items": [Any]()])
+            },
+            MatrixRow(operationId: "deleteMyCollection", body: .none, expected: learnerOnly(204)) { f, _ in
+                Probe(.delete, me + "/collections/\(try await f.freshCollection())")
+            },
+            MatrixRow(operationId: "createMyShareLink", body: .minimal, expected: learnerOnly(201)) { f, _ in
+                Probe(.post, me + "/shares", json: ["collectionId": try await f.freshCollection()])
+            },
+            MatrixRow(operationId: "listMyShareLinks", body: .none, expected: learnerOnly(200)) { _, _ in Probe(.get, me + "/shares") },
+            MatrixRow(operationId: "listMyShareLinkOpenings", body: .none, expected: learnerOnly(200)) { f, _ in
+                Probe(.get, me + "/shares/\(try await f.freshShareLink().id)/openings")
+            },
+            MatrixRow(operationId: "revokeMyShareLink", body: .none, expected: learnerOnly(200)) { f, _ in
+                Probe(.delete, me + "/shares/\(try await f.freshShareLink().id)")
+            },
+            // The public side of a share link: the link's token is the credential.
+            MatrixRow(operationId: "openShareLink", body: .minimal, expected: open(200)) { f, _ in
+                Probe(.post, "/api/v1/shared/\(try await f.freshShareLink().token)", json: [String: Any]())
+            },
+            MatrixRow(operationId: "listErasureRequests", body: .none, expected: adminOnly(200)) { _, _ in
+                Probe(.get, "/api/v1/erasure-requests")
+            },
+        ]
+    }
+
+    /// Peers and transfers (administration). The peer is at a loopback address where no Vita listens, so an allowed
+    /// transfer fails when it calls the peer (502).
+    static var transferRows: [MatrixRow] {
+        [
+            MatrixRow(operationId: "createPeer", body: .minimal, expected: adminOnly(201)) { f, _ in
+                Probe(.post, "/api/v1/peers", json: peerBody(f.organizationB))
+            },
+            MatrixRow(operationId: "listPeers", body: .none, expected: adminOnly(200)) { _, _ in Probe(.get, "/api/v1/peers") },
+            MatrixRow(operationId: "revokePeer", body: .none, expected: adminOnly(200)) { f, _ in
+                Probe(.post, "/api/v1/peers/\(try await f.freshPeer())/revoke")
+            },
+            MatrixRow(operationId: "createTransfer", body: .minimal, expected: adminOnly(502)) { f, _ in
+                Probe(.post, "/api/v1/transfers", json: ["peerId": try await f.freshPeer(),
+                                                         "sourceLearnerId": "lrn_00000000000000000000000000000001"])
+            },
+        ]
+    }
+
     static var rows: [MatrixRow] {
         var rows: [MatrixRow] = [
             // Service
@@ -660,10 +767,10 @@ enum AccessControlTable {
                 Probe(.post, "/api/v1/learners/\(f.learner)/clr",
                       json: situation == .admin ? ["organizationId": f.organizationA] : [String: Any]())
             },
-            MatrixRow(operationId: "listIssuedClrs", body: .none, expected: learnerData(200, other: 200)) { f, _ in
+            MatrixRow(operationId: "listIssuedClrs", body: .none, expected: learnerData(200, other: 200, learner: 200)) { f, _ in
                 Probe(.get, "/api/v1/learners/\(f.learner)/clrs")
             },
-            MatrixRow(operationId: "listIssuedBadges", body: .none, expected: learnerData(200, other: 200)) { f, _ in
+            MatrixRow(operationId: "listIssuedBadges", body: .none, expected: learnerData(200, other: 200, learner: 200)) { f, _ in
                 Probe(.get, "/api/v1/learners/\(f.learner)/badges")
             },
 
@@ -712,6 +819,7 @@ enum AccessControlTable {
         for category in RecordCategory.stored { rows += recordRows(category) }
         rows += oneEdTechRows("ob", "ob/v3p0") + oneEdTechRows("clr", "clr/v2p0") + connectionRows
         rows.append(MatrixRow(operationId: "logo", body: .none, expected: open(200)) { _, _ in Probe(.get, "/logo.svg") })
+        rows += walletRows + transferRows
         return rows
     }
 }
