@@ -270,8 +270,7 @@ struct TransferTests {
 
         #expect(try await a.send(.post, "/api/v1/systems/\(source.systemId)/revoke").status == 200)
         try await denied("oauth:invalid_client", "a revoked system", detail: "the connected system was revoked")
-        // A has no administration endpoint for a system's client yet: revoked in its storage.
-        #expect(try await a.database.transaction { try await $0.revokeOAuthClient(id: source.clientId, at: clockA.now) })
+        #expect(try await a.send(.post, "/api/v1/oauth-clients/\(source.clientId)/revoke").status == 200)
         try await denied("oauth:invalid_client", "a revoked client", detail: "this client was revoked")
 
         // A's denials are in A's audit; B's failed attempts in B's.
