@@ -28,6 +28,8 @@ let package = Package(
         .package(url: "https://github.com/vapor/postgres-kit.git", from: "2.14.0"),
         .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
+        .package(url: "https://github.com/vapor/multipart-kit.git", from: "4.7.1"),
     ],
     targets: [
         // Pure: JSON value type, strict parser, serializer, RFC 8785 canonical form.
@@ -148,12 +150,30 @@ let package = Package(
             resources: [.copy("Resources/openapi-components.json")],
             swiftSettings: swiftSettings
         ),
+        // Edge: the web interface (server-rendered Mustache pages, one stylesheet, CSRF), a client of VitaAPI.
+        .target(
+            name: "VitaWeb",
+            dependencies: [
+                "VitaAPI",
+                "VitaCore",
+                "VitaCredentials",
+                "VitaJSON",
+                "VitaStorage",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "MultipartKit", package: "multipart-kit"),
+            ],
+            resources: [.copy("Resources/templates"), .copy("Resources/strings"), .copy("Resources/static")],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "vita",
             dependencies: [
                 "VitaCore",
                 "VitaStorage",
                 "VitaAPI",
+                "VitaWeb",
                 "VitaJSON",
                 "VitaJSONLD",
                 "VitaCredentials",
@@ -264,6 +284,20 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "VitaWebTests",
+            dependencies: [
+                "VitaAPI",
+                "VitaCore",
+                "VitaJSON",
+                "VitaCredentials",
+                "VitaStorage",
+                "VitaTestSupport",
+                "VitaWeb",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -83,6 +83,8 @@ public struct LearnerAPI {
     public let router: Router<VitaRequestContext>
     /// The OpenAPI 3.1 document (JSON) describing exactly the routes of `router`.
     public let openAPIDocument: Data
+    /// The verification behind `POST /credentials/verify`, for the web verifier page.
+    public let verification: CredentialVerification
 
     /// Builds the routes on `database`; `vault` seals the organizations' signing keys. `clock` is injectable for tests.
     public init(database: VitaDatabase, vault: KeyVault, options: ServerOptions = .init(),
@@ -104,6 +106,7 @@ public struct LearnerAPI {
                                                 remoteResolver: options.verificationMethodResolver,
                                                 remoteStatusResolver: options.statusListResolver)
         credentialRoutes.register(in: catalog)
+        self.verification = credentialRoutes.verification
         OneEdTechRoutes(database: database, gate: gate, reader: reader, options: options,
                         verifier: credentialRoutes.verifier).register(in: catalog)
         ConnectionRoutes(database: database, gate: gate, reader: reader, vault: vault, options: options,

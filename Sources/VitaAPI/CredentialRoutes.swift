@@ -36,15 +36,14 @@ struct CredentialRoutes: Sendable {
                               requestSchema: "VerifyRequest", success: (200, "VerifyResponse"),
                               errors: [400, 413])) { request, _ in
             let body = try await readJSON(request)
-            let report: VerificationReport
+            let submission: CredentialVerification.Submission
             switch body["verifiableCredential"] {
-            case .object?:
-                report = await verifier.verify(body["verifiableCredential"]!)
-            case .string(let jwt)?:
-                report = await verifier.verify(jwt: jwt)
+            case .object(let credential)?: submission = .credential(.object(credential))
+            case .string(let jwt)?: submission = .jwt(jwt)
             default:
                 throw Problem.badRequest("verifiableCredential", "must be a credential object or a VC-JWT string")
             }
+            let report = await verification.verify(submission)
             var response = JSONObject()
             response["verified"] = .bool(report.verdict == .valid)
             response["report"] = report.json
@@ -122,6 +121,9 @@ struct CredentialRoutes: Sendable {
 
     /// The verifier the API uses: this server's own did:web issuers and status lists resolve from the database,
     /// `did:key` offline; other issuers' methods and lists through the remote resolvers (VitaResolution in `vita serve`).
+    /// The shared verification function of `POST /credentials/verify` and the web verifier page.
+    var verification: CredentialVerification { CredentialVerification(verifier: verifier) }
+
     var verifier: CredentialVerifier {
         CredentialVerifier(resolver: ChainedVerificationMethodResolver([issuer.localResolver, remoteResolver]), clock: gate.clock,
                            statusResolver: LocalFirstStatusListResolver(local: issuer.localStatusResolver, remote: remoteStatusResolver))

@@ -7,6 +7,7 @@ import VitaExchange
 import VitaPeer
 import VitaResolution
 import VitaStorage
+import VitaWeb
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run the Learner API server (migrates the database first).")
@@ -90,12 +91,13 @@ struct Serve: AsyncParsableCommand {
                                         allowsLoopbackClients: loopbackClients, peerClient: peers, rateLimit: rateLimits.caller,
                                         signInRateLimit: rateLimits.signIn, trustForwardedFor: trustsForwarding)
             logger.info("Rate limits: \(Self.describe(options.rateLimit)) per caller, \(Self.describe(options.signInRateLimit)) for sign-in and tokens per address")
-            let app = buildApplication(database: database, vault: vault, options: options, logger: logger)
             // Expired OAuth codes and tokens are deleted now and then; every node may do it (the deletes are idempotent).
             let purging = purgeInterval == 0 ? nil : Task {
                 await OAuthPurge.repeatedly(database, every: purgeInterval, grace: OAuthPurge.standardGrace, logger: logger)
             }
             do {
+                // The Learner API and the web interface (VitaWeb) on one router.
+                let app = try await buildWebApplication(database: database, vault: vault, options: options, logger: logger)
                 try await app.runService()
             } catch {
                 purging?.cancel()

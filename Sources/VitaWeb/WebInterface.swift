@@ -1,0 +1,49 @@
+import Foundation
+import Hummingbird
+import Logging
+import VitaAPI
+import VitaCore
+import VitaStorage
+
+/// Vita's web interface: server-rendered pages on the same router as the Learner API, getting their data only
+/// through the API layer (``LearnerAPI``), never from storage. For now the verifier page (`/verify`); the wallet and
+/// the issuer console build on the same renderer, strings table, CSRF protection and headers.
+public struct WebInterface: Sendable {
+    let renderer: PageRenderer
+    let verifyPage: VerifyPage
+
+    /// Loads the templates, strings and stylesheet. `vault` signs CSRF tokens (any node with the same master key
+    /// checks them); `secureCookies` adds `Secure` to cookies (behind https); `maxUploadSize` bounds uploads.
+    public init(api: LearnerAPI, vault: KeyVault, secureCookies: Bool, maxUploadSize: Int = 1 << 20,
+                clock: @escaping @Sendable () -> Date = { Date() }) async throws {
+        let renderer = try await PageRenderer.load()
+        self.renderer = renderer
+        self.verifyPage = VerifyPage(renderer: renderer,
+                                     csrf: CSRFProtection(vault: vault, secureCookies: secureCookies, clock: clock),
+                                     verification: api.verification, maxUploadSize: maxUploadSize)
+    }
+
+    /// Adds the pages and the stylesheet to `router`.
+    public func register(on router: Router<VitaRequestContext>) {
+        let verifyPage = verifyPage
+        let renderer = renderer
+        router.get("/") { _, _ in
+            Response(status: .seeOther, headers: [.location: "/verify"])
+        }
+        router.get("/verify") { request, _ in verifyPage.show(request) }
+        router.post("/verify") { request, _ in await verifyPage.submit(request) }
+        router.get("/static/vita.css") { _, _ in renderer.stylesheetResponse() }
+    }
+}
+
+/// Builds the Vita server: the Learner API and the web interface on one router.
+public func buildWebApplication(database: VitaDatabase, vault: KeyVault, options: ServerOptions, logger: Logger)
+    async throws -> some ApplicationProtocol {
+    let api = LearnerAPI(database: database, vault: vault, options: options)
+    let web = try await WebInterface(api: api, vault: vault, secureCookies: options.publicBaseURL.hasPrefix("https:"),
+                                     maxUploadSize: options.maxBodySize)
+    web.register(on: api.router)
+    return Application(router: api.router,
+                       configuration: .init(address: .hostname(options.host, port: options.port), serverName: "Vita"),
+                       logger: logger)
+}

@@ -1,0 +1,159 @@
+import Foundation
+import Testing
+@testable import VitaWeb
+
+@Suite("The verifier page /verify, through the real router")
+struct VerifyPageTests {
+    /// A valid 1×1 PNG with no credential baked in.
+    static let plainPNG = Array(Data(base64Encoded:
+        "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==")!)
+
+    @Test("the form renders with a CSRF token and cookie, the security headers and the stylesheet link")
+    func rendersForm() async throws {
+        try await WebHarness.run { web in
+            let page = try await web.get("/verify")
+            #expect(page.status == 200)
+            #expect(page.header("Content-Type") == "text/html; charset=utf-8")
+            #expect(page.header("Content-Security-Policy") == PageRenderer.contentSecurityPolicy)
+            #expect(page.header("Content-Security-Policy")?.contains("script-src") == false)
+            #expect(page.header("X-Content-Type-Options") == "nosniff")
+            #expect(page.header("X-Frame-Options") == "DENY")
+            #expect(page.header("Referrer-Policy") == "no-referrer")
+            #expect(page.csrfToken != nil)
+            let cookie = try #require(page.headers[.setCookie])
+            #expect(cookie.hasPrefix("vita_csrf=") && cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"))
+            #expect(page.html.contains(##"<a class="skip" href="#main">"##) && page.html.contains(#"<main id="main""#))
+            #expect(page.html.contains(#"<label for="credential">"#) && page.html.contains(#"<label for="file">"#))
+            #expect(!page.html.contains("<script") && !page.html.contains("<style") && !page.html.contains("style="))
+            let again = try await web.get("/verify", cookie: page.csrfCookie)
+            #expect(again.headers[.setCookie] == nil, "an existing nonce is kept")
+
+            let css = try await web.get("/static/vita.css")
+            #expect(css.status == 200 && css.header("Content-Type") == "text/css; charset=utf-8")
+            #expect(css.html.contains(":focus-visible"))
+        }
+    }
+
+    @Test("a POST without a valid CSRF token is refused with a 403 page, not an error")
+    func refusesForgedForms() async throws {
+        try await WebHarness.run { web in
+            let form = try await web.get("/verify")
+            let token = try #require(form.csrfToken)
+            let credential = FormPart.field("credential", "{}")
+            for (parts, cookie) in [
+                ([credential], form.csrfCookie),                                    // no token
+                ([FormPart.field("csrf_token", token), credential], nil),          // no cookie
+                ([FormPart.field("csrf_token", token), credential], "vita_csrf=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"),
+                ([FormPart.field("csrf_token", "forged"), credential], form.csrfCookie),
+            ] {
+                let refused = try await web.post("/verify", parts: parts, cookie: cookie)
+                #expect(refused.status == 403)
+                #expect(refused.header("Content-Type") == "text/html; charset=utf-8")
+                #expect(refused.html.contains("The form has expired"))
+                #expect(refused.header("Content-Security-Policy") != nil)
+            }
+        }
+    }
+
+    @Test("a token sealed under another master key is refused")
+    func refusesOtherNodesKeys() throws {
+        let clock: @Sendable () -> Date = { Date() }
+        let ours = CSRFProtection(vault: try .init(base64: KeyVaultKeys.one), secureCookies: false, clock: clock)
+        let theirs = CSRFProtection(vault: try .init(base64: KeyVaultKeys.two), secureCookies: false, clock: clock)
+        let (token, cookie) = try theirs.issue(cookieHeader: nil)
+        let header = try #require(cookie?.split(separator: ";").first.map(String.init))
+        #expect(theirs.isValid(token: token, cookieHeader: header))
+        #expect(!ours.isValid(token: token, cookieHeader: header))
+        let sameKey = CSRFProtection(vault: try .init(base64: KeyVaultKeys.two), secureCookies: true, clock: clock)
+        #expect(sameKey.isValid(token: token, cookieHeader: header), "another node with the same master key accepts it")
+        let later = CSRFProtection(vault: try .init(base64: KeyVaultKeys.two), secureCookies: false,
+                                   clock: { Date().addingTimeInterval(CSRFProtection.maxAge + 60) })
+        #expect(!later.isValid(token: token, cookieHeader: header), "an old token expires")
+    }
+
+    @Test("a credential issued by Vita is genuine; changed after signing it is tampered, with the proof check failed")
+    func genuineAndTampered() async throws {
+        try await WebHarness.run { web in
+            let signed = try await web.issue()
+            let genuine = try await web.submitVerify([.field("credential", signed)])
+            #expect(genuine.status == 200)
+            #expect(genuine.html.contains(#"data-verdict="genuine""#), "\(genuine.html)")
+            #expect(genuine.html.contains("This credential is genuine and current."))
+            #expect(genuine.html.contains(#"data-check="proof" data-outcome="pass""#))
+            #expect(genuine.html.contains("Completed the course") && genuine.html.contains("Riverside University"))
+
+            let tampered = try await web.submitVerify([.field("credential",
+                signed.replacingOccurrences(of: "\"name\":\"Algorithms\"", with: "\"name\":\"Advanced Algorithms\""))])
+            #expect(tampered.html.contains(#"data-verdict="tampered""#), "\(tampered.html)")
+            #expect(tampered.html.contains("This credential has been tampered with"))
+            #expect(tampered.html.contains(#"data-check="proof" data-outcome="fail""#))
+
+            let asFile = try await web.submitVerify([.file("file", filename: "badge.json", contentType: "application/json",
+                                                           bytes: Array(signed.utf8))])
+            #expect(asFile.html.contains(#"data-verdict="genuine""#))
+        }
+    }
+
+    @Test("hostile credential content is escaped")
+    func escapesContent() async throws {
+        try await WebHarness.run { web in
+            let signed = try await web.issue(name: "<script>alert(1)</script>")
+            let page = try await web.submitVerify([.field("credential", signed)])
+            #expect(page.html.contains(#"data-verdict="genuine""#))
+            #expect(page.html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"))
+            #expect(!page.html.contains("<script>"))
+        }
+    }
+
+    @Test("bad input gets a helpful message on the page, never an error page")
+    func badInput() async throws {
+        try await WebHarness.run(maxUploadSize: 64 * 1024) { web in
+            let cases: [([FormPart], Int, String)] = [
+                ([.field("credential", "  ")], 422, "Nothing was submitted"),
+                ([.field("credential", "hello, is this a badge?")], 422, "This is not a credential we can read"),
+                ([.field("credential", "{\"name\": ")], 422, "not valid JSON"),
+                ([.file("file", filename: "photo.png", contentType: "image/png", bytes: Self.plainPNG)], 422,
+                 "This image has no credential baked into it"),
+                ([.file("file", filename: "data.bin", contentType: "application/octet-stream", bytes: [0xff, 0xfe, 0x00, 0x81])],
+                 422, "neither a badge image"),
+                ([.field("credential", "{}"), .file("file", filename: "b.json", contentType: "application/json", bytes: Array("{}".utf8))],
+                 422, "not both"),
+                ([.file("file", filename: "huge.json", contentType: "application/json", bytes: Array(repeating: 0x20, count: 200_000))],
+                 413, "The file is too large"),
+            ]
+            for (parts, status, message) in cases {
+                let page = try await web.submitVerify(parts)
+                #expect(page.status == status, "\(message)")
+                #expect(page.html.contains(#"id="problem""#) && page.html.contains(message), "\(page.html)")
+                #expect(page.html.contains(#"<form class="verify-form""#), "the form is shown again")
+            }
+            let notAForm = try await web.client.execute(uri: "/verify", method: .post, headers: [.contentType: "text/plain"],
+                                                        body: .init(string: "x")) { Int($0.status.code) }
+            #expect(notAForm == 400)
+        }
+    }
+
+    @Test("every message id the code and templates use is in the strings table")
+    func stringsAreComplete() throws {
+        let strings = try WebStrings()
+        for verdict in VerdictSummary.allCases { #expect(strings.table[verdict.messageId] != nil, "\(verdict.messageId)") }
+        for check in ["format", "context", "type", "schema", "proof", "jsonld", "issuer", "validity", "status", "endorsements", "nested"] {
+            #expect(strings.table["check.\(check)"] != nil, "check.\(check)")
+        }
+        for outcome in ["pass", "fail", "warning", "not_checked"] { #expect(strings.table["outcome.\(outcome)"] != nil) }
+        let templates = try #require(WebStrings.templatesURL)
+        let values = strings.templateValues
+        for name in try FileManager.default.contentsOfDirectory(atPath: templates.path) {
+            let text = try String(contentsOfFile: templates.appendingPathComponent(name).path, encoding: .utf8)
+            for match in text.matches(of: /\{\{t\.([a-z_]+)\}\}/) {
+                #expect(values[String(match.1)] != nil, "\(name) uses t.\(match.1)")
+            }
+            #expect(!text.contains("{{{") && !text.contains("{{&"), "\(name) renders nothing unescaped")
+        }
+    }
+}
+
+enum KeyVaultKeys {
+    static let one = Data(repeating: 1, count: 32).base64EncodedString()
+    static let two = Data(repeating: 2, count: 32).base64EncodedString()
+}
