@@ -47,11 +47,11 @@ struct WebStrings: Sendable {
         Dictionary(uniqueKeysWithValues: table.map { ($0.key.replacingOccurrences(of: ".", with: "_"), $0.value) })
     }
 
-    /// A byte count for people: "850 bytes", "1 MB", "10.5 MB".
+    /// A byte count for people: "850 bytes", "12 KB", "1 MB", "10.5 MB" (one decimal, dropped when it is 0).
     static func size(_ bytes: Int) -> String {
         if bytes < 1024 { return "\(bytes) bytes" }
         if bytes < 1 << 20 { return "\(bytes / 1024) KB" }
-        let megabytes = Double(bytes) / Double(1 << 20)
-        return megabytes.rounded() == megabytes ? "\(Int(megabytes)) MB" : String(format: "%.1f MB", megabytes)
+        let text = String(format: "%.1f", Double(bytes) / Double(1 << 20))
+        return (text.hasSuffix(".0") ? String(text.dropLast(2)) : text) + " MB"
     }
 }

@@ -157,3 +157,10 @@ enum KeyVaultKeys {
     static let one = Data(repeating: 1, count: 32).base64EncodedString()
     static let two = Data(repeating: 2, count: 32).base64EncodedString()
 }
+
+@Test("sizes are written for people", arguments: [
+    (850, "850 bytes"), (12 * 1024, "12 KB"), (1 << 20, "1 MB"), (10 * 1024 * 1024 + 300, "10 MB"), (11 * 1024 * 1024 / 2, "5.5 MB"),
+])
+func sizesForPeople(_ bytes: Int, _ text: String) {
+    #expect(WebStrings.size(bytes) == text)
+}
