@@ -79,6 +79,7 @@ def main():
         _, page, ttfb = request("POST", "/verify", body, {"Cookie": cookie, "Content-Type": content_type})
         assert b'data-verdict="genuine"' in page
         posts.append(ttfb * 1000)
+    print(f"page weight of the result page (POST /verify, genuine): {len(page) + len(css) + len(logo)} bytes (HTML {len(page)})")
     for label, values in (("GET /verify", gets), (f"POST /verify ({len(text)} B credential)", posts)):
         print(f"time to first byte, {label}: median {statistics.median(values):.1f} ms, "
               f"p95 {percentile(values, 0.95):.1f} ms over {rounds} requests")
