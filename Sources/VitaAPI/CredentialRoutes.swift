@@ -31,17 +31,26 @@ struct CredentialRoutes: Sendable {
         registerAchievements(in: catalog)
 
         catalog.add(Operation(method: .post, path: "/credentials/verify", operationId: "verifyCredential",
-                              summary: "Verify a credential (JSON or a VC-JWT string) and report every check (VC-API); no credentials needed",
+                              summary: "Verify a credential (JSON or a VC-JWT string; or as the raw body a baked PNG/SVG badge or a compact VC-JWT) and report every check (VC-API); no credentials needed",
                               tag: "Credentials", access: .open, query: [], headers: [],
                               requestSchema: "VerifyRequest", success: (200, "VerifyResponse"),
-                              errors: [400, 413])) { request, _ in
-            let body = try await readJSON(request)
+                              errors: [400, 413], rawBodyMediaTypes: CredentialVerification.uploadMediaTypes)) { request, _ in
             let submission: CredentialVerification.Submission
-            switch body["verifiableCredential"] {
-            case .object(let credential)?: submission = .credential(.object(credential))
-            case .string(let jwt)?: submission = .jwt(jwt)
-            default:
-                throw Problem.badRequest("verifiableCredential", "must be a credential object or a VC-JWT string")
+            let mediaType = request.headers[.contentType]?.split(separator: ";").first?
+                .trimmingCharacters(in: .whitespaces).lowercased()
+            if let mediaType, CredentialVerification.uploadMediaTypes.contains(mediaType) {
+                var request = request
+                let buffer = try await request.collectBody(upTo: reader.maxBodySize)
+                guard buffer.readableBytes > 0 else { throw Problem.badRequest("body", "is empty") }
+                submission = .upload(Array(buffer.readableBytesView))
+            } else {
+                let body = try await readJSON(request)
+                switch body["verifiableCredential"] {
+                case .object(let credential)?: submission = .credential(.object(credential))
+                case .string(let jwt)?: submission = .jwt(jwt)
+                default:
+                    throw Problem.badRequest("verifiableCredential", "must be a credential object or a VC-JWT string")
+                }
             }
             let report = await verification.verify(submission)
             var response = JSONObject()

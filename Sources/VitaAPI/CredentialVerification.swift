@@ -18,6 +18,9 @@ public struct CredentialVerification: Sendable {
         case upload([UInt8])
     }
 
+    /// The media types `POST /credentials/verify` also takes as a raw body (verified as ``Submission/upload(_:)``).
+    public static let uploadMediaTypes = ["image/png", "image/svg+xml", "application/jwt"]
+
     let verifier: CredentialVerifier
 
     /// Verifies `submission`. Never throws: unusable input is a report whose `format` check failed.

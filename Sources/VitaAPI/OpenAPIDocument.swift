@@ -102,9 +102,11 @@ enum OpenAPIDocument {
                 entry["requestBody"] = ["required": true, "content": content]
             } else if let schema = operation.requestSchema {
                 let mediaType = schema.hasSuffix("Form") ? "application/x-www-form-urlencoded" : "application/json"
-                entry["requestBody"] = ["required": true, "content": [
-                    mediaType: ["schema": ["$ref": "#/components/schemas/\(schema)"]],
-                ]]
+                var content: [String: Any] = [mediaType: ["schema": ["$ref": "#/components/schemas/\(schema)"]]]
+                for raw in operation.rawBodyMediaTypes {
+                    content[raw] = ["schema": ["type": "string", "contentMediaType": raw]]
+                }
+                entry["requestBody"] = ["required": true, "content": content]
             }
             switch operation.access {
             case .open: entry["security"] = [[String: Any]]()

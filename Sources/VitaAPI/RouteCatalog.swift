@@ -36,6 +36,8 @@ struct Operation: Sendable {
     let success: (Int, String?)
     /// Error statuses the operation can answer with.
     let errors: [Int]
+    /// Media types the operation also accepts as a raw request body besides its JSON schema (e.g. a baked badge image).
+    var rawBodyMediaTypes: [String] = []
 
     /// The path in Hummingbird's form, `:learnerId` instead of `{learnerId}`.
     var routerPath: String {
