@@ -36,7 +36,7 @@ struct AccessGate: Sendable {
     /// audited the same way and answered with 403 naming the rule.
     func withAccess<T: Sendable>(
         _ principal: Principal, learnerId: String, categories: [RecordCategory], permission: Permission,
-        action: String, recordOrganizationId: String? = nil, anyCategory: Bool = false,
+        action: String, recordOrganizationId: String? = nil, anyCategory: Bool = false, requiresHolder: Bool = true,
         _ body: @escaping @Sendable (StoreTransaction, Grant) async throws -> T
     ) async throws -> T {
         let now = clock()
@@ -49,7 +49,8 @@ struct AccessGate: Sendable {
                 return try await database.transaction { tx in
                     let grant = try await decide(tx, principal, learnerId: learnerId, categories: categories,
                                                  permission: permission, action: action,
-                                                 recordOrganizationId: recordOrganizationId, anyCategory: anyCategory, now: now)
+                                                 recordOrganizationId: recordOrganizationId, anyCategory: anyCategory,
+                                                 requiresHolder: requiresHolder, now: now)
                     let result = try await body(tx, grant)
                     try await tx.appendAudit(entry(grant))
                     return result
@@ -58,7 +59,8 @@ struct AccessGate: Sendable {
             let (result, grant) = try await database.readTransaction { tx in
                 let grant = try await decide(tx, principal, learnerId: learnerId, categories: categories,
                                              permission: permission, action: action,
-                                             recordOrganizationId: recordOrganizationId, anyCategory: anyCategory, now: now)
+                                             recordOrganizationId: recordOrganizationId, anyCategory: anyCategory,
+                                             requiresHolder: requiresHolder, now: now)
                 return (try await body(tx, grant), grant)
             }
             try await audits.append(entry(grant))
@@ -96,7 +98,7 @@ struct AccessGate: Sendable {
 
     private func decide(_ tx: StoreTransaction, _ principal: Principal, learnerId: String, categories: [RecordCategory],
                         permission: Permission, action: String, recordOrganizationId: String?, anyCategory: Bool,
-                        now: Date) async throws -> Grant {
+                        requiresHolder: Bool, now: Date) async throws -> Grant {
         let system: ConnectedSystem
         switch principal {
         case .admin:
@@ -144,6 +146,20 @@ struct AccessGate: Sendable {
                                    reason: "\(rule.rawValue): \(reason)")
             throw Denied(entry: entry, problem: Problem(status: 403, title: "Forbidden", detail: reason,
                                                         rule: rule.rawValue, agreementId: agreementId))
+        }
+        // An access that names no record's organization concerns the learner as a whole (the learner's details, the
+        // lists of their records, the profile): it needs an agreement whose provider holds the learner — has asserted
+        // a record about them or registered them. Otherwise any system with any agreement could reach any learner.
+        if recordOrganizationId == nil, requiresHolder {
+            let holders = try await tx.holders(learnerId: learnerId)
+            if holders.isDisjoint(with: providers) {
+                let reason = "no agreement of this system covers an organization that holds this learner's records"
+                let entry = AuditEntry(occurredAt: now, actor: principal.actor, action: action, learnerId: learnerId,
+                                       categories: categories, agreementId: nil, outcome: .denied,
+                                       reason: "\(AgreementPolicy.Rule.provider.rawValue): \(reason)")
+                throw Denied(entry: entry, problem: Problem(status: 403, title: "Forbidden", detail: reason,
+                                                            rule: AgreementPolicy.Rule.provider.rawValue))
+            }
         }
         return Grant(providers: providers, agreementId: agreementIds.sorted().first)
     }

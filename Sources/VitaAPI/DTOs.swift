@@ -48,6 +48,9 @@ enum DTO {
         var name: Learner.Name
         var identifiers: [Identifier]?
         var birthDate: CalendarDate?
+        /// On registration by an administrator: the organization that holds the learner (a system registers for its
+        /// own organization). Ignored on updates.
+        var organizationId: String?
     }
 
     struct Erase: Decodable {

@@ -36,11 +36,18 @@ struct LearnerRoutes: Sendable {
             let digest = Idempotency.digest(request, body: raw)
             // Creating a learner needs an agreement that lets the system write some category.
             let (outcome, replayed) = try await gate.withAccess(principal, learnerId: learner.id, categories: RecordCategory.stored,
-                                                  permission: .write, action: "learner.create", anyCategory: true) { tx, _ in
+                                                  permission: .write, action: "learner.create", anyCategory: true,
+                                                  requiresHolder: false) { tx, _ in
                 if let stored = try await Idempotency.replay(tx, principal: principal, key: key, digest: digest) {
                     return (stored, true)
                 }
                 try await tx.insert(learner)
+                if let organizationId = principal.organizationId ?? input.organizationId {
+                    guard try await tx.organization(id: organizationId) != nil else {
+                        throw ValidationFailures([.invalidField("organizationId", "no such organization")])
+                    }
+                    try await tx.addHolder(learnerId: learner.id, organizationId: organizationId)
+                }
                 let outcome = Idempotency.Outcome(status: 201, location: "\(base)/\(learner.id)", body: try Idempotency.encode(learner))
                 try await Idempotency.store(tx, outcome, principal: principal, key: key, digest: digest, now: now)
                 return (outcome, false)

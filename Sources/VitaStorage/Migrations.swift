@@ -273,6 +273,16 @@ public enum Migrations {
               reference_date TEXT NOT NULL, body TEXT NOT NULL, PRIMARY KEY (learner_id, scope))
             """,
         ]),
+        Migration(version: 14, name: "organizations holding learners", statements: [
+            // Which organizations hold a learner: those that asserted a record about them or whose system registered
+            // them. A system reaches a learner as a whole only through an agreement with one of these providers.
+            """
+            CREATE TABLE learner_holders (
+              learner_id TEXT NOT NULL REFERENCES learners(id), organization_id TEXT NOT NULL,
+              PRIMARY KEY (learner_id, organization_id))
+            """,
+            "INSERT INTO learner_holders (learner_id, organization_id) SELECT DISTINCT learner_id, organization_id FROM records",
+        ]),
     ]
 
     /// Every schema version this build knows, oldest first (numbers may skip: a version is taken when a branch

@@ -462,6 +462,21 @@ public struct StoreTransaction: Sendable {
              \(bind: try record.deletion.map { try json($0) }), 1)
             """).run()
         try await invalidateProfiles(learnerId: record.learnerId)
+        try await addHolder(learnerId: record.learnerId, organizationId: record.organizationId)
+    }
+
+    /// Records that an organization holds a learner (asserted a record about them, or registered them).
+    public func addHolder(learnerId: String, organizationId: String) async throws {
+        try await db.raw("""
+            INSERT INTO learner_holders (learner_id, organization_id) VALUES (\(bind: learnerId), \(bind: organizationId))
+            ON CONFLICT DO NOTHING
+            """).run()
+    }
+
+    /// The organizations that hold a learner.
+    public func holders(learnerId: String) async throws -> Set<String> {
+        Set(try await db.raw("SELECT organization_id FROM learner_holders WHERE learner_id = \(bind: learnerId)").all()
+            .map { try $0.decode(column: "organization_id", as: String.self) })
     }
 
     /// The learner a system's own learner id maps to, if it was imported before.
@@ -469,11 +484,17 @@ public struct StoreTransaction: Sendable {
         try await recordId(system: systemId, sourceRecordId: "learner:" + sourceId)
     }
 
-    /// Remembers which learner a system's own learner id stands for.
+    /// Remembers which learner a system's own learner id stands for; the system's organization then holds the learner.
     public func mapLearner(system systemId: String, sourceId: String, learnerId: String) async throws {
         try await db.raw("""
             INSERT INTO record_sources (system_id, source_record_id, record_id) VALUES
             (\(bind: systemId), \(bind: "learner:" + sourceId), \(bind: learnerId))
+            """).run()
+        // The system's organization registered the learner: it holds them.
+        try await db.raw("""
+            INSERT INTO learner_holders (learner_id, organization_id)
+            SELECT \(bind: learnerId), organization_id FROM connected_systems WHERE id = \(bind: systemId)
+            ON CONFLICT DO NOTHING
             """).run()
     }
 

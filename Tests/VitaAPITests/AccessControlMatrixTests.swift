@@ -466,22 +466,22 @@ enum AccessControlTable {
         @Sendable func collection(_ f: MatrixFixture) -> String { "/api/v1/learners/\(f.learner)/\(category.rawValue)" }
         @Sendable func item(_ f: MatrixFixture) -> String { collection(f) + "/\(f.records[category]!)" }
         return [
-            MatrixRow(operationId: "list\(singular)Records", body: .none, expected: learnerData(200, other: 200, learner: 200)) { f, _ in
+            MatrixRow(operationId: "list\(singular)Records", body: .none, expected: learnerData(200, other: 403, learner: 200)) { f, _ in
                 Probe(.get, collection(f))
             },
             MatrixRow(operationId: "create\(singular)Record", body: .minimal, expected: learnerData(201, other: 403)) { f, _ in
                 Probe(.post, collection(f), json: f.recordBody(category, source: "m-\(UUID().uuidString)"))
             },
-            MatrixRow(operationId: "get\(singular)Record", body: .none, expected: learnerData(200, other: 404, learner: 200)) { f, _ in
+            MatrixRow(operationId: "get\(singular)Record", body: .none, expected: learnerData(200, other: 403, learner: 200)) { f, _ in
                 Probe(.get, item(f))
             },
-            MatrixRow(operationId: "list\(singular)RecordVersions", body: .none, expected: learnerData(200, other: 404, learner: 200)) { f, _ in
+            MatrixRow(operationId: "list\(singular)RecordVersions", body: .none, expected: learnerData(200, other: 403, learner: 200)) { f, _ in
                 Probe(.get, item(f) + "/versions")
             },
             MatrixRow(operationId: "update\(singular)Record", body: .minimal, expected: learnerData(200, other: 403)) { f, _ in
                 Probe(.put, item(f), json: f.recordBody(category, source: "update"), headers: ["If-Match": try await f.etag(item(f))])
             },
-            MatrixRow(operationId: "delete\(singular)Record", body: .none, expected: learnerData(200, other: 404)) { f, _ in
+            MatrixRow(operationId: "delete\(singular)Record", body: .none, expected: learnerData(200, other: 403)) { f, _ in
                 let path = collection(f) + "/\(try await f.freshRecord(category))"
                 return Probe(.delete, path + "?reason=entered-in-error", headers: ["If-Match": try await f.etag(path)])
             },
@@ -521,26 +521,26 @@ enum AccessControlTable {
     static var connectionRows: [MatrixRow] {
         let unknown = "con_00000000000000000000000000000000"
         return [
-            MatrixRow(operationId: "createConnection", body: .minimal, expected: learnerData(502, other: 502)) { f, _ in
+            MatrixRow(operationId: "createConnection", body: .minimal, expected: learnerData(502, other: 403)) { f, _ in
                 Probe(.post, "/api/v1/learners/\(f.learner)/connections",
                       json: ["discoveryURL": "http://127.0.0.1:9/ims/ob/v3p0/discovery"])
             },
-            MatrixRow(operationId: "listConnections", body: .none, expected: learnerData(200, other: 200)) { f, _ in
+            MatrixRow(operationId: "listConnections", body: .none, expected: learnerData(200, other: 403)) { f, _ in
                 Probe(.get, "/api/v1/learners/\(f.learner)/connections")
             },
             MatrixRow(operationId: "connectionCallback", body: .none, expected: open(400)) { _, _ in
                 Probe(.get, "/connections/callback")
             },
-            MatrixRow(operationId: "pullFromConnection", body: .none, expected: learnerData(404, other: 404)) { f, _ in
+            MatrixRow(operationId: "pullFromConnection", body: .none, expected: learnerData(404, other: 403)) { f, _ in
                 Probe(.post, "/api/v1/learners/\(f.learner)/connections/\(unknown)/pull")
             },
-            MatrixRow(operationId: "pushToConnection", body: .none, expected: learnerData(404, other: 404)) { f, _ in
+            MatrixRow(operationId: "pushToConnection", body: .none, expected: learnerData(404, other: 403)) { f, _ in
                 Probe(.post, "/api/v1/learners/\(f.learner)/connections/\(unknown)/push")
             },
-            MatrixRow(operationId: "deleteConnection", body: .none, expected: learnerData(404, other: 404)) { f, _ in
+            MatrixRow(operationId: "deleteConnection", body: .none, expected: learnerData(404, other: 403)) { f, _ in
                 Probe(.delete, "/api/v1/learners/\(f.learner)/connections/\(unknown)")
             },
-            MatrixRow(operationId: "listHeldCredentials", body: .none, expected: learnerData(200, other: 200)) { f, _ in
+            MatrixRow(operationId: "listHeldCredentials", body: .none, expected: learnerData(200, other: 403)) { f, _ in
                 Probe(.get, "/api/v1/learners/\(f.learner)/held-credentials")
             },
         ]
@@ -679,17 +679,17 @@ enum AccessControlTable {
                 Probe(.post, "/api/v1/learners", json: ["name": ["display": "Alan Turing"]])
             },
             MatrixRow(operationId: "listLearners", body: .none, expected: adminOnly(200)) { _, _ in Probe(.get, "/api/v1/learners") },
-            MatrixRow(operationId: "getLearner", body: .none, expected: learnerData(200, other: 200, learner: 200)) { f, _ in
+            MatrixRow(operationId: "getLearner", body: .none, expected: learnerData(200, other: 403, learner: 200)) { f, _ in
                 Probe(.get, "/api/v1/learners/\(f.learner)")
             },
-            MatrixRow(operationId: "updateLearner", body: .minimal, expected: learnerData(200, other: 200)) { f, _ in
+            MatrixRow(operationId: "updateLearner", body: .minimal, expected: learnerData(200, other: 403)) { f, _ in
                 let path = "/api/v1/learners/\(f.learner)"
                 return Probe(.put, path, json: learnerBody, headers: ["If-Match": try await f.etag(path)])
             },
             MatrixRow(operationId: "eraseLearner", body: .minimal, expected: adminOnly(200)) { f, _ in
                 Probe(.delete, "/api/v1/learners/\(try await f.freshLearner())", json: ["reason": "the learner asked"])
             },
-            MatrixRow(operationId: "getProfile", body: .none, expected: learnerData(200, other: 200, learner: 200)) { f, _ in
+            MatrixRow(operationId: "getProfile", body: .none, expected: learnerData(200, other: 403, learner: 200)) { f, _ in
                 Probe(.get, "/api/v1/learners/\(f.learner)/profile")
             },
             MatrixRow(operationId: "listConsents", body: .none, expected: adminOnly(200)) { f, _ in
@@ -751,26 +751,26 @@ enum AccessControlTable {
             MatrixRow(operationId: "getAchievement", body: .none,
                       expected: all(200).with([.noCredentials: 401, .expiredToken: 401, .revokedToken: 401, .wrongScope: 403,
                                                .learnerToken: 403])) { f, _ in Probe(.get, "/api/v1/achievements/\(f.achievementId)") },
-            MatrixRow(operationId: "issueOpenBadge", body: .minimal, expected: learnerData(201, other: 404)) { f, _ in
+            MatrixRow(operationId: "issueOpenBadge", body: .minimal, expected: learnerData(201, other: 403)) { f, _ in
                 Probe(.post, "/api/v1/learners/\(f.learner)/credentials/\(f.records[.credentials]!)/badges",
                       json: ["achievementId": f.achievementId])
             },
-            MatrixRow(operationId: "issueCompetencyBadge", body: .minimal, expected: learnerData(201, other: 404)) { f, _ in
+            MatrixRow(operationId: "issueCompetencyBadge", body: .minimal, expected: learnerData(201, other: 403)) { f, _ in
                 Probe(.post, "/api/v1/learners/\(f.learner)/competencies/\(f.records[.competencies]!)/badges", json: [String: Any]())
             },
-            MatrixRow(operationId: "issueExperienceBadge", body: .minimal, expected: learnerData(201, other: 404)) { f, _ in
+            MatrixRow(operationId: "issueExperienceBadge", body: .minimal, expected: learnerData(201, other: 403)) { f, _ in
                 Probe(.post, "/api/v1/learners/\(f.learner)/experiences/\(f.records[.experiences]!)/badges", json: [String: Any]())
             },
             // A CLR is issued by the caller's organization from what it holds: B holds nothing of the learner (422).
-            MatrixRow(operationId: "issueClr", body: .minimal, expected: learnerData(201, other: 422)) { f, situation in
+            MatrixRow(operationId: "issueClr", body: .minimal, expected: learnerData(201, other: 403)) { f, situation in
                 // An administrator names the issuing organization; a system issues as its own.
                 Probe(.post, "/api/v1/learners/\(f.learner)/clr",
                       json: situation == .admin ? ["organizationId": f.organizationA] : [String: Any]())
             },
-            MatrixRow(operationId: "listIssuedClrs", body: .none, expected: learnerData(200, other: 200, learner: 200)) { f, _ in
+            MatrixRow(operationId: "listIssuedClrs", body: .none, expected: learnerData(200, other: 403, learner: 200)) { f, _ in
                 Probe(.get, "/api/v1/learners/\(f.learner)/clrs")
             },
-            MatrixRow(operationId: "listIssuedBadges", body: .none, expected: learnerData(200, other: 200, learner: 200)) { f, _ in
+            MatrixRow(operationId: "listIssuedBadges", body: .none, expected: learnerData(200, other: 403, learner: 200)) { f, _ in
                 Probe(.get, "/api/v1/learners/\(f.learner)/badges")
             },
 

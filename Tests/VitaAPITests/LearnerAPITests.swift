@@ -183,7 +183,8 @@ struct LearnerAPITests {
             #expect(refused.status == 403)
             #expect(refused["rule"] as? String == "consent")
             // The administrator registers the learner and records consent.
-            let created = try await api.admin(.post, "/api/v1/learners", json: ["name": ["display": "Ada"]])
+            let created = try await api.admin(.post, "/api/v1/learners",
+                                              json: ["name": ["display": "Ada"], "organizationId": world.organizationId])
             let learner = created["id"] as! String
             let consent = try await api.admin(.post, "/api/v1/learners/\(learner)/consents", json: ["agreementId": world.agreementId])
             #expect(consent.status == 201)

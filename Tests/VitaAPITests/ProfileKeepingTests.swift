@@ -50,11 +50,21 @@ struct ProfileKeepingTests {
                 "status": "active",
             ])
             let otherView = try await profile(otherKey)
-            #expect(otherView.status == 200, "\(otherView.string)")
-            #expect((otherView["totalCredits"] as? [String: Any])?["value"] as? Double == 0)
+            #expect(otherView.status == 403, "the other organization holds nothing of this learner: \(otherView.string)")
+            #expect(otherView["rule"] as? String == "provider")
+            // Once it asserts a record, its system sees a profile made of its own records only.
+            _ = try await api.admin(.post, "/api/v1/agreements", json: [
+                "providerOrganizationId": otherId, "consumerSystemId": otherSystemId, "categories": ["experiences"],
+                "permissions": ["write"], "purpose": "Records", "consentRequired": false, "status": "active",
+            ])
+            let ownRecord = try await api.send(.post, "/api/v1/learners/\(learner)/experiences", key: otherKey,
+                                               json: APIHarness.experience(otherId, source: "h-1", credits: 2))
+            #expect(ownRecord.status == 201, "\(ownRecord.string)")
+            let ownView = try await profile(otherKey)
+            #expect((ownView["totalCredits"] as? [String: Any])?["value"] as? Double == 2)
             #expect(try await profile(world.systemKey).body == afterWrite.body, "each scope keeps its own profile")
             let admin = try await api.admin(.get, "/api/v1/learners/\(learner)/profile")
-            #expect((admin["totalCredits"] as? [String: Any])?["value"] as? Double == 6)
+            #expect((admin["totalCredits"] as? [String: Any])?["value"] as? Double == 8)
 
             // The next day the affiliation has ended: the kept profile of yesterday is not served.
             clock.advance(2 * 86_400)

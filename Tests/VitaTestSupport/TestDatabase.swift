@@ -34,7 +34,10 @@ public struct TestDatabase: Sendable {
             let folder = FileManager.default.temporaryDirectory.appendingPathComponent("vita-test-\(UUID().uuidString)")
             let location = DatabaseLocation.sqlite(path: folder.appendingPathComponent("vita.sqlite").path)
             let database = try VitaDatabase.open(location, logger: logger)
-            try await Migrations.run(on: database)
+            do { try await Migrations.run(on: database) } catch {
+                try? await database.shutdown()
+                throw error
+            }
             return TestDatabase(database: database, openAnother: { try VitaDatabase.open(location, logger: logger) }) {
                 try await database.shutdown()
                 try? FileManager.default.removeItem(at: folder)
@@ -42,10 +45,22 @@ public struct TestDatabase: Sendable {
         case .postgres:
             let url = ProcessInfo.processInfo.environment["VITA_TEST_POSTGRES_URL"]!
             let schema = "t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+            // A pool must be shut down before it is released, also when setting up fails (the error then reaches the
+            // test instead of a crash in the pool's deinit).
             let admin = try VitaDatabase.open(.postgres(url: url), logger: logger, maxConnections: 2)
-            try await admin.withConnection { try await $0.raw("CREATE SCHEMA \(ident: schema)").run() }
-            let database = try VitaDatabase.open(.postgres(url: url), logger: logger, schema: schema)
-            try await Migrations.run(on: database)
+            let database: VitaDatabase
+            do {
+                try await admin.withConnection { try await $0.raw("CREATE SCHEMA \(ident: schema)").run() }
+                database = try VitaDatabase.open(.postgres(url: url), logger: logger, schema: schema)
+            } catch {
+                try? await admin.shutdown()
+                throw error
+            }
+            do { try await Migrations.run(on: database) } catch {
+                try? await database.shutdown()
+                try? await admin.shutdown()
+                throw error
+            }
             return TestDatabase(database: database,
                                 openAnother: { try VitaDatabase.open(.postgres(url: url), logger: logger, schema: schema) }) {
                 try await database.shutdown()
