@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import NIOCore
+import VitaJSON
 
 /// JSON coding shared by every endpoint: ISO 8601 timestamps with milliseconds, sorted keys.
 enum APIJSON {
@@ -31,6 +32,14 @@ enum APIJSON {
 
     static func parseTimestamp(_ text: String) -> Date? {
         (try? timestampStyle.parse(text)) ?? (try? plainTimestampStyle.parse(text))
+    }
+
+    /// A response carrying a JSON value as written (member order kept), with the given status and headers.
+    static func response(json value: JSONValue, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:],
+                         contentType: String = "application/json") -> Response {
+        var headers = headers
+        headers[.contentType] = contentType
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: value.serialized())))
     }
 
     /// A JSON response with the given status and headers.

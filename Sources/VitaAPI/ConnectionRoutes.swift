@@ -52,7 +52,7 @@ struct ConnectionRoutes: Sendable {
                 }
                 return items
             }
-            return json(.object(["items": .array(items)]), status: .ok)
+            return APIJSON.response(json: .object(["items": .array(items)]), status: .ok)
         }
         catalog.add(Operation(method: .get, path: "/connections/callback", operationId: "connectionCallback",
                               summary: "Where a platform sends the learner back after the authorization (HTML)",
@@ -93,7 +93,7 @@ struct ConnectionRoutes: Sendable {
                 try await tx.update(connection)
                 return describe(connection, try await tx.platformRegistration(id: connection.registrationId), authorizationURL: nil)
             }
-            return json(ended, status: .ok)
+            return APIJSON.response(json: ended, status: .ok)
         }
         catalog.add(Operation(method: .get, path: "/api/v1/learners/{learnerId}/held-credentials", operationId: "listHeldCredentials",
                               summary: "The credentials the learner holds that Vita did not issue (upserted by the learner's applications, pulled from connected platforms, received in transfers), with where each came from",
@@ -104,7 +104,7 @@ struct ConnectionRoutes: Sendable {
                                                  permission: .read, action: "held-credentials.list") { tx, _ in
                 try await tx.heldCredentials(learnerId: learnerId, service: nil)
             }
-            return json(.object(["items": .array(held.map(Self.describe))]), status: .ok)
+            return APIJSON.response(json: .object(["items": .array(held.map(Self.describe))]), status: .ok)
         }
     }
 
@@ -112,11 +112,7 @@ struct ConnectionRoutes: Sendable {
 
     private func create(_ request: Request, _ context: VitaRequestContext) async throws -> Response {
         let learnerId = try reader.id(context, "learnerId", prefix: "lrn", what: "learner")
-        var request = request
-        let bytes = Array(try await request.collectBody(upTo: reader.maxBodySize).readableBytesView)
-        guard case .object? = try? JSONValue(parsing: bytes), let body = try? JSONValue(parsing: bytes) else {
-            throw Problem.badRequest("body", "must be a JSON object")
-        }
+        let body = try await reader.object(request)
         guard let discoveryURL = body["discoveryURL"]?.stringValue, URLCheck.isAbsolute(discoveryURL) else {
             throw Problem.badRequest("discoveryURL", "must be the absolute URL of the platform's Service Description Document")
         }
@@ -155,7 +151,7 @@ struct ConnectionRoutes: Sendable {
                                   action: "connection.create") { tx, _ in
             try await tx.insert(connection)
         }
-        return json(describe(connection, registration, authorizationURL: authorizationURL), status: .created)
+        return APIJSON.response(json: describe(connection, registration, authorizationURL: authorizationURL), status: .created)
     }
 
     /// The registration at a platform: the stored one, or a new one (discovery, then dynamic client registration).
@@ -293,7 +289,9 @@ struct ConnectionRoutes: Sendable {
                               + (connection.reason.map { " (\($0))" } ?? "") + "; connect again",
                               errors: [.init(field: "connectionId", reason: "not active")])
             }
-            return (connection, registration, pulling ? [] : try await issuedCredentials(tx, learnerId: learnerId, service: registration.service))
+            return (connection, registration, pulling ? [] : try await CurrentIssuedCredentials.load(
+                tx, learnerId: learnerId, service: registration.service == HeldCredential.Service.clr.rawValue ? .clr : .openBadges)
+                .map { OneEdTechClient.Credential.json($0.credential) })
         }
         var summary = JSONObject()
         if pulling {
@@ -342,24 +340,7 @@ struct ConnectionRoutes: Sendable {
             summary["replaced"] = .number(JSONNumber(counts[.replaced] ?? 0))
             summary["notModified"] = .number(JSONNumber(counts[.notModified] ?? 0))
         }
-        return json(.object(summary), status: .ok)
-    }
-
-    /// The unrevoked credentials Vita issued the learner for a service: badges for Open Badges, CLRs for CLR.
-    private func issuedCredentials(_ tx: StoreTransaction, learnerId: String,
-                                   service: String) async throws -> [OneEdTechClient.Credential] {
-        let bodies: [(credentialId: String, body: String)] = service == HeldCredential.Service.clr.rawValue
-            ? try await tx.issuedClrs(learnerId: learnerId, organizations: nil).map { ($0.credentialId, $0.body) }
-            : try await tx.issuedCredentials(learnerId: learnerId, organizations: nil).compactMap { item in
-                (try? JSONValue(parsing: Array(item.body.utf8)))?["id"]?.stringValue.map { ($0, item.body) }
-            }
-        var credentials: [OneEdTechClient.Credential] = []
-        for (credentialId, body) in bodies {
-            guard try await !tx.statusEntries(credentialId: credentialId).contains(where: \.isSet),
-                  let json = try? JSONValue(parsing: Array(body.utf8)) else { continue }
-            credentials.append(.json(json))
-        }
-        return credentials
+        return APIJSON.response(json: .object(summary), status: .ok)
     }
 
     /// A received credential checked: of the connection's service, with an identity, and verifying.
@@ -497,11 +478,6 @@ struct ConnectionRoutes: Sendable {
         case .jwt: object["credential"] = .string(held.document)
         }
         return .object(object)
-    }
-
-    private func json(_ value: JSONValue, status: HTTPResponse.Status) -> Response {
-        Response(status: status, headers: [.contentType: "application/json"],
-                 body: .init(byteBuffer: ByteBuffer(bytes: value.serialized())))
     }
 }
 

@@ -44,7 +44,7 @@ struct CredentialRoutes: Sendable {
                 guard buffer.readableBytes > 0 else { throw Problem.badRequest("body", "is empty") }
                 submission = .upload(Array(buffer.readableBytesView))
             } else {
-                let body = try await readJSON(request)
+                let body = try await reader.object(request)
                 switch body["verifiableCredential"] {
                 case .object(let credential)?: submission = .credential(.object(credential))
                 case .string(let jwt)?: submission = .jwt(jwt)
@@ -56,14 +56,14 @@ struct CredentialRoutes: Sendable {
             var response = JSONObject()
             response["verified"] = .bool(report.verdict == .valid)
             response["report"] = report.json
-            return jsonResponse(.object(response), status: .ok)
+            return APIJSON.response(json: .object(response), status: .ok)
         }
         catalog.add(Operation(method: .post, path: "/presentations/verify", operationId: "verifyPresentation",
                               summary: "Verify a verifiable presentation (JSON or a JWT): the holder's proof with the expected challenge and domain, and every credential in it (VC-API); no credentials needed",
                               tag: "Credentials", access: .open, query: [], headers: [],
                               requestSchema: "VerifyPresentationRequest", success: (200, "VerifyResponse"),
                               errors: [400, 413])) { request, _ in
-            let body = try await readJSON(request)
+            let body = try await reader.object(request)
             let options = body["options"]?.objectValue ?? JSONObject()
             for name in ["challenge", "domain"] where options[name] != nil && options[name]?.stringValue == nil {
                 throw Problem.badRequest("options.\(name)", "must be a string")
@@ -83,7 +83,7 @@ struct CredentialRoutes: Sendable {
             var response = JSONObject()
             response["verified"] = .bool(report.verdict == .valid)
             response["report"] = report.json
-            return jsonResponse(.object(response), status: .ok)
+            return APIJSON.response(json: .object(response), status: .ok)
         }
         catalog.add(Operation(method: .post, path: "/api/v1/organizations/{organizationId}/endorsements",
                               operationId: "issueEndorsement",
@@ -96,7 +96,7 @@ struct CredentialRoutes: Sendable {
             if let own = principal.organizationId, own != organizationId {
                 throw Problem.forbidden("a system endorses only for its own organization")
             }
-            let body = try await readJSON(request)
+            let body = try await reader.object(request)
             guard let endorsed = body["endorsedId"]?.stringValue, URLCheck.isAbsolute(endorsed) else {
                 throw Problem.badRequest("endorsedId", "must be the absolute URI of the endorsed achievement, profile or credential")
             }
@@ -124,7 +124,7 @@ struct CredentialRoutes: Sendable {
             }
             var response = JSONObject()
             response["verifiableCredential"] = signed
-            return jsonResponse(.object(response), status: .created)
+            return APIJSON.response(json: .object(response), status: .created)
         }
     }
 
@@ -145,19 +145,10 @@ struct CredentialRoutes: Sendable {
                               tag: "Credentials", access: .admin, query: [], headers: [], requestSchema: "CreateIssuerKey",
                               success: (201, "IssuerKey"), errors: [400, 401, 403, 404])) { request, context in
             let organizationId = try reader.id(context, "organizationId", prefix: "org", what: "organization")
-            var request = request
-            let buffer = try await request.collectBody(upTo: reader.maxBodySize)
-            var type = VCJWTKeyType.ed25519
-            if buffer.readableBytes > 0 {
-                let body = try parseObject(Array(buffer.readableBytesView))
-                if let name = body["type"] {
-                    guard let parsed = name.stringValue.flatMap(VCJWTKeyType.init(name:)) else {
-                        throw Problem.badRequest("type", "must be ed25519, p256 or rsa")
-                    }
-                    type = parsed
-                }
+            let requested = try await reader.object(request, allowEmpty: true)["type"]
+            guard let keyType = requested.map({ $0.stringValue.flatMap(VCJWTKeyType.init(name:)) }) ?? .ed25519 else {
+                throw Problem.badRequest("type", "must be ed25519, p256 or rsa")
             }
-            let keyType = type
             let key = try await database.transaction { tx in
                 let key = try await issuer.createKey(tx, organizationId: organizationId, type: keyType)
                 try await gate.audit(tx, context.principal!, action: "issuer-key.rotate")
@@ -185,14 +176,14 @@ struct CredentialRoutes: Sendable {
             guard let document = try await database.read({ try await issuer.didDocument($0, organizationId: organizationId) }) else {
                 throw Problem.notFound("organization")
             }
-            var response = jsonResponse(document, status: .ok, contentType: "application/did+json")
+            var response = APIJSON.response(json: document, status: .ok, contentType: "application/did+json")
             response.headers[.cacheControl] = "max-age=300"
             return response
         }
     }
 
     private func issue(_ request: Request, principal: Principal) async throws -> Response {
-        let body = try await readJSON(request)
+        let body = try await reader.object(request)
         guard case .object(var credential)? = body["credential"] else {
             throw Problem.badRequest("credential", "must be a credential object")
         }
@@ -270,7 +261,7 @@ struct CredentialRoutes: Sendable {
         }
         var response = JSONObject()
         response["verifiableCredential"] = issued
-        return jsonResponse(.object(response), status: .created)
+        return APIJSON.response(json: .object(response), status: .created)
     }
 
     private func registerStatus(in catalog: RouteCatalog) {
@@ -279,7 +270,7 @@ struct CredentialRoutes: Sendable {
                               tag: "Credentials", access: .principal, query: [], headers: [],
                               requestSchema: "UpdateStatusRequest", success: (200, "CredentialStatus"),
                               errors: [400, 401, 403, 404, 409, 413])) { request, context in
-            let body = try await readJSON(request)
+            let body = try await reader.object(request)
             guard let credentialId = body["credentialId"]?.stringValue, !credentialId.isEmpty else {
                 throw Problem.badRequest("credentialId", "is required")
             }
@@ -299,7 +290,7 @@ struct CredentialRoutes: Sendable {
                 try await gate.audit(tx, principal, action: "credential.\(body["action"]!.stringValue!)")
                 return try await tx.statusEntries(credentialId: credentialId)
             }
-            return jsonResponse(statusJSON(credentialId, entries), status: .ok)
+            return APIJSON.response(json: statusJSON(credentialId, entries), status: .ok)
         }
         catalog.add(Operation(method: .get, path: "/credentials/status", operationId: "getCredentialStatus",
                               summary: "The revocation and suspension status of a credential Vita issued",
@@ -315,7 +306,7 @@ struct CredentialRoutes: Sendable {
             guard !entries.isEmpty else {
                 throw IssuanceError(.unknownCredential, "no status is kept for this credential")
             }
-            return jsonResponse(statusJSON(credentialId, entries), status: .ok)
+            return APIJSON.response(json: statusJSON(credentialId, entries), status: .ok)
         }
         catalog.add(Operation(method: .get, path: "/status/{listId}", operationId: "getStatusList",
                               summary: "A signed BitstringStatusListCredential, at the stable URL credentials name",
@@ -460,7 +451,7 @@ struct CredentialRoutes: Sendable {
                 var response = JSONObject()
                 response["id"] = .string(issued.issued.id)
                 response["verifiableCredential"] = issued.credential
-                return jsonResponse(.object(response), status: .created)
+                return APIJSON.response(json: .object(response), status: .created)
             }
         }
         catalog.add(Operation(method: .post, path: "/api/v1/learners/{learnerId}/clr", operationId: "issueClr",
@@ -470,9 +461,7 @@ struct CredentialRoutes: Sendable {
                               errors: [400, 401, 403, 404, 413, 422])) { request, context in
             let learnerId = try reader.id(context, "learnerId", prefix: "lrn", what: "learner")
             let principal = context.principal!
-            var request = request
-            let buffer = try await request.collectBody(upTo: reader.maxBodySize)
-            let body = buffer.readableBytes > 0 ? try parseObject(Array(buffer.readableBytesView)) : JSONObject()
+            let body = try await reader.object(request, allowEmpty: true)
             let organizationId = try issuingOrganization(body["organizationId"], principal: principal, field: "organizationId")
             let identifier = try option(body, "issuerIdentifier", CredentialIssuer.IssuerIdentifier.init(rawValue:),
                                         default: .didKey, "must be did:key or did:web", prefix: "")
@@ -500,7 +489,7 @@ struct CredentialRoutes: Sendable {
             response["included"] = .number(JSONNumber(issued.included))
             response["newlyIssued"] = .number(JSONNumber(issued.newlyIssued))
             response["verifiableCredential"] = issued.credential
-            return jsonResponse(.object(response), status: .created)
+            return APIJSON.response(json: .object(response), status: .created)
         }
         catalog.add(Operation(method: .get, path: "/api/v1/learners/{learnerId}/clrs", operationId: "listIssuedClrs",
                               summary: "The CLRs Vita issued about the learner", tag: "Credentials",
@@ -519,7 +508,7 @@ struct CredentialRoutes: Sendable {
                 object["verifiableCredential"] = (try? JSONValue(parsing: clr.body)) ?? .null
                 return .object(object)
             }
-            return jsonResponse(.object(["items": .array(items)]), status: .ok)
+            return APIJSON.response(json: .object(["items": .array(items)]), status: .ok)
         }
         catalog.add(Operation(method: .get, path: "/api/v1/learners/{learnerId}/badges", operationId: "listIssuedBadges",
                               summary: "The signed credentials Vita issued to the learner", tag: "Credentials",
@@ -546,32 +535,8 @@ struct CredentialRoutes: Sendable {
                 object["provenance"] = .object(provenance)
                 return .object(object)
             }
-            return jsonResponse(.object(["items": .array(items)]), status: .ok)
+            return APIJSON.response(json: .object(["items": .array(items)]), status: .ok)
         }
-    }
-
-    /// The body as a JSON object, parsed strictly (duplicate keys, bad UTF-8 and deep nesting are refused).
-    private func readJSON(_ request: Request) async throws -> JSONObject {
-        var request = request
-        let buffer = try await request.collectBody(upTo: reader.maxBodySize)
-        return try parseObject(Array(buffer.readableBytesView))
-    }
-
-    private func parseObject(_ bytes: [UInt8]) throws -> JSONObject {
-        let value: JSONValue
-        do {
-            value = try JSONValue(parsing: bytes)
-        } catch {
-            throw Problem.badRequest("body", "is not valid JSON (\(error))")
-        }
-        guard case .object(let object) = value else { throw Problem.badRequest("body", "must be a JSON object") }
-        return object
-    }
-
-    private func jsonResponse(_ value: JSONValue, status: HTTPResponse.Status,
-                              contentType: String = "application/json") -> Response {
-        Response(status: status, headers: [.contentType: contentType],
-                 body: .init(byteBuffer: ByteBuffer(bytes: value.serialized())))
     }
 }
 

@@ -94,14 +94,13 @@ struct OneEdTechRoutes: Sendable {
                                                      permission: .read, action: "ims.\(names.prefix).profile.read") { tx, _ in
                 try await profile(tx, learnerId: learnerId, service: names.heldService)
             }
-            return json(document, status: .ok)
+            return APIJSON.response(json: document, status: .ok)
         }
         catalog.add(Operation(method: .put, path: "\(base)/profile", operationId: "\(names.prefix)PutProfile",
                               summary: "Replace the learner's profile on this service with the entire Profile object sent (validated against the 1EdTech Profile schema)",
                               tag: tag, access: .learner, query: [], headers: [], requestSchema: names.profile,
                               success: (200, names.profile), errors: [400, 401, 403, 404, 413])) { request, context in
-            let body = try await readBody(request)
-            let document = try parseJSON(body)
+            let document = JSONValue.object(try await reader.object(request))
             let result = try OneEdTechSchemas.shared.schema(names.profileSchema).validate(document)
             guard result.isValid else {
                 let errors = result.errors.prefix(10).map {
@@ -115,7 +114,7 @@ struct OneEdTechRoutes: Sendable {
                 try await tx.setServiceProfile(learnerId: learnerId, service: names.heldService,
                                                document: String(decoding: document.serialized(), as: UTF8.self), at: gate.clock())
             }
-            return json(document, status: .ok)
+            return APIJSON.response(json: document, status: .ok)
         }
     }
 
@@ -161,7 +160,7 @@ struct OneEdTechRoutes: Sendable {
         let tokens = page.compactMap(\.jws).map(JSONValue.string)
         if !documents.isEmpty { body["credential"] = .array(documents) }
         if !tokens.isEmpty { body["compactJwsString"] = .array(tokens) }
-        var response = json(.object(body), status: .ok)
+        var response = APIJSON.response(json: .object(body), status: .ok)
         response.headers[.init("X-Total-Count")!] = String(matching.count)
         if let link = Self.pagingLinks(url: options.publicBaseURL + base + "/credentials", total: matching.count,
                                        limit: limit, offset: offset, since: query["since"].map(String.init)) {
@@ -177,24 +176,9 @@ struct OneEdTechRoutes: Sendable {
         guard let learner = try await tx.learner(id: learnerId), learner.erasure == nil else { throw Problem.notFound("learner") }
         var listed: [Listed] = []
         var issuedIdentities = Set<CredentialIdentity.Key>()
-        let issued: [(id: String, credentialId: String, body: String, createdAt: Date)]
-        switch names.heldService {
-        case .openBadges:
-            issued = try await tx.issuedCredentials(learnerId: learnerId, organizations: nil).compactMap { item in
-                guard case .object(let object)? = try? JSONValue(parsing: Array(item.body.utf8)),
-                      let credentialId = object["id"]?.stringValue else { return nil }
-                return (item.id, credentialId, item.body, item.createdAt)
-            }
-        case .clr:
-            issued = try await tx.issuedClrs(learnerId: learnerId, organizations: nil).map {
-                ($0.id, $0.credentialId, $0.body, $0.createdAt)
-            }
-        }
-        for item in issued {
-            let statuses = try await tx.statusEntries(credentialId: item.credentialId)
-            guard !statuses.contains(where: \.isSet), let json = try? JSONValue(parsing: Array(item.body.utf8)) else { continue }
-            if let identity = try? CredentialIdentity(credential: json) { issuedIdentities.insert(identity.key) }
-            listed.append(Listed(date: item.createdAt, order: item.id, json: json))
+        for item in try await CurrentIssuedCredentials.load(tx, learnerId: learnerId, service: names.heldService) {
+            if let identity = try? CredentialIdentity(credential: item.credential) { issuedIdentities.insert(identity.key) }
+            listed.append(Listed(date: item.createdAt, order: item.id, json: item.credential))
         }
         for held in try await tx.heldCredentials(learnerId: learnerId, service: names.heldService) {
             guard !issuedIdentities.contains(.init(issuer: held.issuerKey, id: held.credentialKey)) else { continue }
@@ -237,7 +221,8 @@ struct OneEdTechRoutes: Sendable {
         let mediaType = request.headers[.contentType]?.split(separator: ";").first.map {
             $0.trimmingCharacters(in: .whitespaces).lowercased()
         } ?? ""
-        let body = try await readBody(request)
+        let body = try await reader.bytes(request)
+        guard !body.isEmpty else { throw Problem.badRequest("body", "is required") }
         let format: HeldCredential.Format
         let identity: CredentialIdentity
         let report: VerificationReport
@@ -254,7 +239,7 @@ struct OneEdTechRoutes: Sendable {
             report = await verifier.verify(jwt: document)
         case "application/json", "application/vc+ld+json", "application/ld+json":
             format = .json
-            let credential = try parseJSON(body)
+            let credential = JSONValue.object(try reader.object(body))
             do { identity = try CredentialIdentity(credential: credential) } catch {
                 throw Problem.badRequest("body", error.reason)
             }
@@ -315,28 +300,4 @@ struct OneEdTechRoutes: Sendable {
     }
 
     // MARK: Helpers
-
-    private func readBody(_ request: Request) async throws -> [UInt8] {
-        var request = request
-        let buffer = try await request.collectBody(upTo: reader.maxBodySize)
-        guard buffer.readableBytes > 0 else { throw Problem.badRequest("body", "is required") }
-        return Array(buffer.readableBytesView)
-    }
-
-    private func parseJSON(_ bytes: [UInt8]) throws -> JSONValue {
-        do {
-            let value = try JSONValue(parsing: bytes)
-            guard case .object = value else { throw Problem.badRequest("body", "must be a JSON object") }
-            return value
-        } catch let problem as Problem {
-            throw problem
-        } catch {
-            throw Problem.badRequest("body", "is not valid JSON")
-        }
-    }
-
-    private func json(_ value: JSONValue, status: HTTPResponse.Status) -> Response {
-        Response(status: status, headers: [.contentType: "application/json"],
-                 body: .init(byteBuffer: ByteBuffer(bytes: value.serialized())))
-    }
 }

@@ -4,6 +4,7 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 import VitaCore
+import VitaJSON
 import VitaStorage
 
 /// Reading requests: bodies with a size limit, query parameters, preconditions.
@@ -18,6 +19,35 @@ struct RequestReader: Sendable {
         guard buffer.readableBytes > 0 else { throw Problem.badRequest("body", "a JSON body is required") }
         let value = try APIJSON.decoder.decode(T.self, from: Data(buffer.readableBytesView))
         return (value, buffer)
+    }
+
+    /// Collects the body (at most `maxBodySize` bytes; 413 above).
+    func bytes(_ request: Request) async throws -> [UInt8] {
+        var request = request
+        return Array(try await request.collectBody(upTo: maxBodySize).readableBytesView)
+    }
+
+    /// The body as a JSON object, parsed strictly (duplicate keys, bad UTF-8 and deep nesting are refused); an empty
+    /// body is an empty object when `allowEmpty`, otherwise refused.
+    func object(_ request: Request, allowEmpty: Bool = false) async throws -> JSONObject {
+        let bytes = try await bytes(request)
+        if bytes.isEmpty {
+            guard allowEmpty else { throw Problem.badRequest("body", "a JSON object is required") }
+            return JSONObject()
+        }
+        return try object(bytes)
+    }
+
+    /// `bytes` as a JSON object, parsed strictly.
+    func object(_ bytes: [UInt8]) throws -> JSONObject {
+        let value: JSONValue
+        do {
+            value = try JSONValue(parsing: bytes)
+        } catch {
+            throw Problem.badRequest("body", "is not valid JSON (\(error))")
+        }
+        guard case .object(let object) = value else { throw Problem.badRequest("body", "must be a JSON object") }
+        return object
     }
 
     /// The paging parameters: `limit` (1...200, default 50) and `cursor`.

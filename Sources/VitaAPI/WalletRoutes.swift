@@ -64,7 +64,7 @@ struct WalletRoutes: Sendable {
                 }
                 return items
             }
-            return json(.object(["items": .array(items)]), status: .ok)
+            return APIJSON.response(json: .object(["items": .array(items)]), status: .ok)
         }
         add(.delete, "\(me)/consents/{consentId}", "withdrawMyConsent",
             "Withdraw a consent: the next access that needs it is denied", success: (200, "Consent"),
@@ -90,26 +90,26 @@ struct WalletRoutes: Sendable {
                                                      permission: .read, action: "learner.export") { tx, _ in
                 try await exportDocument(tx, learnerId: learnerId)
             }
-            return json(document, status: .ok, headers: [.contentDisposition: "attachment; filename=\"vita-export.json\""])
+            return APIJSON.response(json: document, status: .ok, headers: [.contentDisposition: "attachment; filename=\"vita-export.json\""])
         }
         add(.post, "\(me)/erasure-requests", "requestMyErasure",
             "Ask for my data to be erased; an administrator carries it out (personal fields removed, the audit trail kept)",
             request: "ErasureRequestInput", success: (202, "ErasureRequest"), errors: [400, 401, 403, 413]) { request, context, learnerId in
-            let body = try await readObject(request, allowEmpty: true)
+            let body = try await reader.object(request, allowEmpty: true)
             let reason = body["reason"]?.stringValue
             if let reason, reason.count > 2000 { throw Problem.badRequest("reason", "must be at most 2000 characters") }
             let now = Timestamp.truncated(gate.clock())
             let erasure = ErasureRequest(id: EntityID.make("era", now: now), learnerId: learnerId, reason: reason,
                                          status: "received", requestedAt: now, handledAt: nil)
             try await gate.withOwnData(context.principal!, action: "erasure.request") { tx, _ in try await tx.insert(erasure) }
-            return json(Self.describe(erasure), status: .accepted)
+            return APIJSON.response(json: Self.describe(erasure), status: .accepted)
         }
         catalog.add(Operation(method: .get, path: "/api/v1/erasure-requests", operationId: "listErasureRequests",
                               summary: "Learners' erasure requests not carried out yet (carry one out with DELETE /api/v1/learners/{id})",
                               tag: "Learners", access: .admin, query: [], headers: [], requestSchema: nil,
                               success: (200, "ErasureRequestList"), errors: [401, 403])) { _, _ in
             let requests = try await database.read { try await $0.openErasureRequests() }
-            return json(.object(["items": .array(requests.map(Self.describe))]), status: .ok)
+            return APIJSON.response(json: .object(["items": .array(requests.map(Self.describe))]), status: .ok)
         }
     }
 
@@ -122,7 +122,7 @@ struct WalletRoutes: Sendable {
     ) {
         add(.get, "\(me)/collections", "listMyCollections", "My collections", nil, (200, "CollectionList"), [401, 403], []) { _, _, learnerId in
             let collections = try await database.read { try await $0.collections(learnerId: learnerId) }
-            return json(.object(["items": .array(collections.map(Self.describe))]), status: .ok)
+            return APIJSON.response(json: .object(["items": .array(collections.map(Self.describe))]), status: .ok)
         }
         add(.post, "\(me)/collections", "createMyCollection",
             "Create a collection of my credentials and records with a short statement", "CollectionInput",
@@ -135,14 +135,14 @@ struct WalletRoutes: Sendable {
                 try await checkItems(tx, input.items, learnerId: learnerId)
                 try await tx.insert(collection)
             }
-            return json(Self.describe(collection), status: .created)
+            return APIJSON.response(json: Self.describe(collection), status: .created)
         }
         add(.get, "\(me)/collections/{collectionId}", "getMyCollection", "One of my collections", nil,
             (200, "Collection"), [401, 403, 404], []) { _, context, learnerId in
             let id = try reader.id(context, "collectionId", prefix: "col", what: "collection")
             let collection = try await database.read { try await $0.collection(id: id) }
             guard let collection, collection.learnerId == learnerId else { throw Problem.notFound("collection") }
-            return json(Self.describe(collection), status: .ok)
+            return APIJSON.response(json: Self.describe(collection), status: .ok)
         }
         add(.put, "\(me)/collections/{collectionId}", "updateMyCollection",
             "Replace a collection's name, statement and items (share links to it show the new content)", "CollectionInput",
@@ -161,7 +161,7 @@ struct WalletRoutes: Sendable {
                 try await tx.update(collection)
                 return collection
             }
-            return json(Self.describe(updated), status: .ok)
+            return APIJSON.response(json: Self.describe(updated), status: .ok)
         }
         add(.delete, "\(me)/collections/{collectionId}", "deleteMyCollection",
             "Delete a collection; its share links stop working", nil, (204, nil), [401, 403, 404], []) { _, context, learnerId in
@@ -183,7 +183,7 @@ struct WalletRoutes: Sendable {
     }
 
     private func collectionInput(_ request: Request) async throws -> CollectionInput {
-        let body = try await readObject(request)
+        let body = try await reader.object(request)
         guard let name = body["name"]?.stringValue?.trimmingCharacters(in: .whitespacesAndNewlines), (1...200).contains(name.count) else {
             throw Problem.badRequest("name", "is required, 1 to 200 characters")
         }
@@ -238,7 +238,7 @@ struct WalletRoutes: Sendable {
         add(.post, "\(me)/shares", "createMyShareLink",
             "Share a collection or one item: a link (also as a QR code) with an expiry and an optional passcode; the token is shown once",
             "ShareLinkInput", (201, "CreatedShareLink"), [400, 401, 403, 404, 413, 422], []) { request, context, learnerId in
-            let body = try await readObject(request)
+            let body = try await reader.object(request)
             let target: ShareLink.Target
             switch (body["collectionId"], body["item"]) {
             case (.string(let id)?, nil):
@@ -286,7 +286,7 @@ struct WalletRoutes: Sendable {
             view["token"] = .string(token)
             view["url"] = .string(url)
             view["qrCodeSVG"] = (try? QRCode(text: url).svg(title: "QR code of the share link")).map(JSONValue.string) ?? .null
-            return json(.object(view), status: .created, headers: [.cacheControl: "no-store"])
+            return APIJSON.response(json: .object(view), status: .created, headers: [.cacheControl: "no-store"])
         }
         add(.get, "\(me)/shares", "listMyShareLinks", "My share links with how often each was opened (never their tokens)",
             nil, (200, "ShareLinkList"), [401, 403], []) { _, _, learnerId in
@@ -297,7 +297,7 @@ struct WalletRoutes: Sendable {
                 }
                 return items
             }
-            return json(.object(["items": .array(items)]), status: .ok)
+            return APIJSON.response(json: .object(["items": .array(items)]), status: .ok)
         }
         add(.get, "\(me)/shares/{shareId}/openings", "listMyShareLinkOpenings",
             "Each opening of one of my share links: when, and whether the content was shown", nil,
@@ -308,7 +308,7 @@ struct WalletRoutes: Sendable {
                 return try await tx.shareOpenings(shareId: id)
             }
             guard let openings else { throw Problem.notFound("share link") }
-            return json(.object(["items": .array(openings.map(Self.describe))]), status: .ok)
+            return APIJSON.response(json: .object(["items": .array(openings.map(Self.describe))]), status: .ok)
         }
         add(.delete, "\(me)/shares/{shareId}", "revokeMyShareLink", "Revoke a share link: it stops working at once", nil,
             (200, "ShareLink"), [401, 403, 404], []) { _, context, learnerId in
@@ -323,7 +323,7 @@ struct WalletRoutes: Sendable {
                 }
                 return share
             }
-            return json(Self.describe(revoked, openings: nil), status: .ok)
+            return APIJSON.response(json: Self.describe(revoked, openings: nil), status: .ok)
         }
         catalog.add(Operation(method: .post, path: "/api/v1/shared/{token}", operationId: "openShareLink",
                               summary: "Open a share link (no sign-in; the passcode in the body when the link has one): what was shared, each credential verified now, each record with its provenance",
@@ -339,7 +339,7 @@ struct WalletRoutes: Sendable {
     }
 
     private func open(_ request: Request, token: String) async throws -> Response {
-        let body = try await readObject(request, allowEmpty: true)
+        let body = try await reader.object(request, allowEmpty: true)
         let now = Timestamp.truncated(gate.clock())
         guard token.hasPrefix("vsh_"), token.count < 100,
               let share = try await database.read({ try await $0.shareLink(tokenHash: OAuthSecret.hash(token)) }) else {
@@ -398,14 +398,13 @@ struct WalletRoutes: Sendable {
             view["name"] = .string(collection.name)
             if let statement = collection.statement { view["statement"] = .string(statement) }
         }
-        return json(.object(view), status: .ok, headers: [.cacheControl: "no-store"])
+        return APIJSON.response(json: .object(view), status: .ok, headers: [.cacheControl: "no-store"])
     }
 
     // MARK: Import
 
     private func importCredential(_ request: Request, _ context: VitaRequestContext, learnerId: String) async throws -> Response {
-        var request = request
-        let bytes = Array(try await request.collectBody(upTo: reader.maxBodySize).readableBytesView)
+        let bytes = try await reader.bytes(request)
         guard !bytes.isEmpty else { throw Problem.badRequest("body", "is required") }
         let mediaType = request.headers[.contentType]?.split(separator: ";").first
             .map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
@@ -469,7 +468,7 @@ struct WalletRoutes: Sendable {
         var view = ConnectionRoutes.describe(stored).objectValue ?? JSONObject()
         view["outcome"] = .string("\(outcome)")
         view["verification"] = report.json
-        return json(.object(view), status: outcome == .created ? .created : .ok)
+        return APIJSON.response(json: .object(view), status: outcome == .created ? .created : .ok)
     }
 
     // MARK: Export
@@ -553,25 +552,6 @@ struct WalletRoutes: Sendable {
     }
 
     // MARK: Helpers
-
-    private func readObject(_ request: Request, allowEmpty: Bool = false) async throws -> JSONObject {
-        var request = request
-        let bytes = Array(try await request.collectBody(upTo: reader.maxBodySize).readableBytesView)
-        if bytes.isEmpty {
-            guard allowEmpty else { throw Problem.badRequest("body", "a JSON object is required") }
-            return JSONObject()
-        }
-        guard case .object(let object)? = try? JSONValue(parsing: bytes) else {
-            throw Problem.badRequest("body", "must be a JSON object")
-        }
-        return object
-    }
-
-    private func json(_ value: JSONValue, status: HTTPResponse.Status, headers: HTTPFields = [:]) -> Response {
-        var headers = headers
-        headers[.contentType] = "application/json"
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: value.serialized())))
-    }
 }
 
 /// What a learner's wallet holds, loaded once: the credentials Vita issued them, those they hold, their current records.
