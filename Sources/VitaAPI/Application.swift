@@ -85,6 +85,8 @@ public struct LearnerAPI {
     public let openAPIDocument: Data
     /// The verification behind `POST /credentials/verify`, for the web verifier page.
     public let verification: CredentialVerification
+    /// The API's routes alone (built before any page is added), for pages' in-process calls.
+    public let inProcess: InProcessAPI
 
     /// Builds the routes on `database`; `vault` seals the organizations' signing keys. `clock` is injectable for tests.
     public init(database: VitaDatabase, vault: KeyVault, options: ServerOptions = .init(),
@@ -158,6 +160,7 @@ public struct LearnerAPI {
         documentBox.bytes = document
         self.router = router
         self.openAPIDocument = document
+        self.inProcess = InProcessAPI(responder: router.buildResponder())
     }
 }
 

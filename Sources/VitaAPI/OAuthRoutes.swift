@@ -20,11 +20,8 @@ struct OAuthRoutes: Sendable {
     /// Accepts plain-http loopback URIs in registrations (``ServerOptions/allowsLoopbackClients``).
     var allowsLoopbackClients = false
     let lifetimes = OAuthLifetimes.standard
-    let lockout = LockoutPolicy.standard
     let hasher = PasswordHasher.standard
-
-    /// Checked against when the login name is unknown, so that an unknown name takes as long as a wrong password.
-    static let unknownLoginHash: String? = try? PasswordHasher.standard.hash("vita: no such account, never a password")
+    var signIn: LearnerSignIn { LearnerSignIn(database: database, clock: { Timestamp.truncated(gate.clock()) }) }
 
     var now: Date { Timestamp.truncated(gate.clock()) }
 
@@ -312,50 +309,29 @@ struct OAuthRoutes: Sendable {
         }
         let wrong = "The login name or password is wrong."
         let locked = "Too many failed sign-ins: this account is locked for a while. Try again later."
-        guard let account = try await database.read({ try await $0.learnerAccount(login: login) }) else {
-            if let hash = Self.unknownLoginHash { _ = try? PasswordHasher.verify(form["password"] ?? "", against: hash) }
-            return again(wrong, .unauthorized)
-        }
-        if lockout.isLocked(lockedUntil: account.lockedUntil, now: started) { return again(locked, .tooManyRequests) }
-        let matches = (try? PasswordHasher.verify(form["password"] ?? "", against: account.passwordHash)) ?? false
-        let rehash = matches && hasher.needsRehash(account.passwordHash) ? try? hasher.hash(form["password"] ?? "") : nil
-        let at = now
         let (code, codeHash) = OAuthSecret.make(.authorizationCode)
-        enum Outcome: Sendable { case wrong, locked, expired, issued }
-        let outcome = try await database.transaction { tx -> Outcome in
-            // Re-read under lock: concurrent failures all count, and a lock set meanwhile holds.
-            guard let current = try await tx.learnerAccount(login: login, forUpdate: true) else { return .wrong }
-            if lockout.isLocked(lockedUntil: current.lockedUntil, now: at) { return .locked }
-            guard matches else {
-                let next = lockout.afterFailure(previousFailures: current.failedAttempts, now: at)
-                try await tx.updateSignIn(accountId: current.id, failedAttempts: next.failures, lockedUntil: next.lockedUntil,
-                                          at: at)
-                try await tx.appendAudit(AuditEntry(occurredAt: at, actor: .init(kind: .learner, id: current.learnerId),
-                                                    action: "oauth.signin", learnerId: current.learnerId, categories: [],
-                                                    agreementId: nil, outcome: .denied,
-                                                    reason: next.lockedUntil == nil ? "wrong password" : "wrong password; locked"))
-                return next.lockedUntil == nil ? .wrong : .locked
-            }
-            try await tx.updateSignIn(accountId: current.id, failedAttempts: 0, lockedUntil: nil, passwordHash: rehash, at: at)
+        let lifetimes = lifetimes
+        let outcome = try await signIn.attempt(login: login, password: form["password"] ?? "", action: "oauth.signin") {
+            tx, account, at -> Bool in
             // The pending authorization is answered once.
-            guard try await tx.pendingAuthorization(id: pending.id) != nil else { return .expired }
+            guard try await tx.pendingAuthorization(id: pending.id) != nil else { return false }
             try await tx.deletePendingAuthorization(id: pending.id, now: at)
-            try await tx.insert(StoredAuthorizationCode(codeHash: codeHash, clientId: client.id, learnerId: current.learnerId,
+            try await tx.insert(StoredAuthorizationCode(codeHash: codeHash, clientId: client.id, learnerId: account.learnerId,
                                                         redirectURI: pending.redirectURI, scope: pending.scope,
                                                         codeChallenge: pending.codeChallenge,
                                                         expiresAt: at + lifetimes.authorizationCode, createdAt: at))
-            try await tx.approve(OAuthApproval(id: EntityID.make("apr", now: at), learnerId: current.learnerId,
+            try await tx.approve(OAuthApproval(id: EntityID.make("apr", now: at), learnerId: account.learnerId,
                                                clientId: client.id, scope: pending.scope, grantedAt: at))
-            try await tx.appendAudit(AuditEntry(occurredAt: at, actor: .init(kind: .learner, id: current.learnerId),
-                                                action: "oauth.authorize", learnerId: current.learnerId, categories: [],
+            try await tx.appendAudit(AuditEntry(occurredAt: at, actor: .init(kind: .learner, id: account.learnerId),
+                                                action: "oauth.authorize", learnerId: account.learnerId, categories: [],
                                                 agreementId: nil, outcome: .allowed, reason: nil))
-            return .issued
+            return true
         }
         switch outcome {
         case .wrong: return again(wrong, .unauthorized)
         case .locked: return again(locked, .tooManyRequests)
-        case .expired: return ConsentPage.error("This sign-in page has expired.")
-        case .issued: return Self.redirect(pending.redirectURI, [("code", code), ("state", state)])
+        case .signedIn(_, false): return ConsentPage.error("This sign-in page has expired.")
+        case .signedIn(_, true): return Self.redirect(pending.redirectURI, [("code", code), ("state", state)])
         }
     }
 

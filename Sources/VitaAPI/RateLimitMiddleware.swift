@@ -60,15 +60,20 @@ struct RateLimiting: Sendable {
     }
 }
 
-/// Limits requests per caller (after `AuthenticationMiddleware` has said who it is), and learner sign-in
-/// (`POST /oauth/authorize`) and the token endpoint per remote address as well.
+/// Limits requests per caller (after `AuthenticationMiddleware` has said who it is), and sign-in (the OAuth consent
+/// page, the web sign-in pages) and the token endpoint per remote address as well.
 struct RateLimitMiddleware: RouterMiddleware {
     let limits: RateLimiting
+
+    /// The POST paths that check a password or a client secret.
+    static let signInPaths: Set<String> = ["/oauth/authorize", "/oauth/token", "/wallet/sign-in", "/admin/sign-in"]
 
     func handle(_ request: Request, context: VitaRequestContext,
                 next: (Request, VitaRequestContext) async throws -> Response) async throws -> Response {
         let now = limits.clock().timeIntervalSince1970
-        if request.method == .post, request.uri.path == "/oauth/authorize" || request.uri.path == "/oauth/token",
+        // A page's in-process calls were charged as the page.
+        if context.isInProcessCall { return try await next(request, context) }
+        if request.method == .post, Self.signInPaths.contains(request.uri.path),
            let wait = limits.signIn.take("address:" + limits.address(request, context), now: now) {
             return RateLimiting.tooMany(retryAfter: wait)
         }

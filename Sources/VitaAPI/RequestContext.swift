@@ -50,6 +50,9 @@ public struct VitaRequestContext: RequestContext, RemoteAddressRequestContext {
     public var token: TokenGrant?
     /// The peer's address (nil when the transport has none, as in router tests).
     public let remoteAddress: SocketAddress?
+    /// Set on a web page's in-process call to the API (``InProcessAPI/call(_:_:body:contentType:headers:as:context:)``):
+    /// the page itself was authenticated and rate-limited already.
+    public internal(set) var isInProcessCall = false
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)

@@ -283,6 +283,17 @@ public enum Migrations {
             """,
             "INSERT INTO learner_holders (learner_id, organization_id) SELECT DISTINCT learner_id, organization_id FROM records",
         ]),
+        Migration(version: 15, name: "web sessions", statements: [
+            // A signed-in browser: the SHA-256 of its cookie's secret, who it is (a learner, or staff added later),
+            // and its two deadlines (idle and absolute, the earlier of which is `expires_at`). Any node answers any
+            // session, and signing out everywhere deletes the subject's rows.
+            """
+            CREATE TABLE web_sessions (
+              id_hash TEXT PRIMARY KEY, subject_kind TEXT NOT NULL, subject_id TEXT NOT NULL, created_at BIGINT NOT NULL,
+              last_seen_at BIGINT NOT NULL, expires_at BIGINT NOT NULL)
+            """,
+            "CREATE INDEX web_sessions_subject ON web_sessions (subject_kind, subject_id)",
+        ]),
     ]
 
     /// Every schema version this build knows, oldest first (numbers may skip: a version is taken when a branch

@@ -321,12 +321,15 @@ extension StoreTransaction {
         public var pendingAuthorizations: Int
         /// Access and refresh tokens.
         public var tokens: Int
+        /// Ended web sessions (signed-in browsers).
+        public var webSessions: Int
 
         /// Creates counts.
-        public init(codes: Int, pendingAuthorizations: Int, tokens: Int) {
+        public init(codes: Int, pendingAuthorizations: Int, tokens: Int, webSessions: Int) {
             self.codes = codes
             self.pendingAuthorizations = pendingAuthorizations
             self.tokens = tokens
+            self.webSessions = webSessions
         }
     }
 
@@ -352,7 +355,8 @@ extension StoreTransaction {
               AND live.expires_at >= \(bind: nowMs))
             RETURNING token_hash
             """).all().count
-        return OAuthPurgeCounts(codes: codes, pendingAuthorizations: pending, tokens: tokens)
+        let sessions = try await purgeExpiredWebSessions(now: now)
+        return OAuthPurgeCounts(codes: codes, pendingAuthorizations: pending, tokens: tokens, webSessions: sessions)
     }
 
     // MARK: Pending authorizations

@@ -341,6 +341,7 @@ public struct StoreTransaction: Sendable {
             """).run()
         try await db.raw("DELETE FROM share_links WHERE learner_id = \(bind: learnerId)").run()
         try await db.raw("DELETE FROM collections WHERE learner_id = \(bind: learnerId)").run()
+        try await endWebSessions(kind: "learner", subjectId: learnerId)
         try await completeErasureRequests(learnerId: learnerId, at: tombstone.at)
     }
 

@@ -48,13 +48,13 @@ struct PageRenderer: Sendable {
         return headers
     }
 
-    /// Renders `template` with `values` (plus the strings as `t`) into a page response.
+    /// Renders `template` with `values` (plus the strings as `t`) into a page response that sets `cookies`.
     func page(_ template: String, _ values: [String: Any], status: HTTPResponse.Status = .ok,
-              setCookie: String? = nil) -> Response {
+              cookies: [String] = []) -> Response {
         var context = values
         context["t"] = stringValues
         var headers = Self.pageHeaders()
-        if let setCookie { headers[.setCookie] = setCookie }
+        for cookie in cookies { headers.append(HTTPField(name: .setCookie, value: cookie)) }
         guard let html = library.render(context, withTemplate: template) else {
             return Response(status: .internalServerError, headers: headers,
                             body: .init(byteBuffer: ByteBuffer(string: "<!doctype html><title>Vita</title><p>\(strings["error.generic"])")))
@@ -74,5 +74,15 @@ struct PageRenderer: Sendable {
         headers[.cacheControl] = "public, max-age=3600"
         headers[HTTPField.Name("X-Content-Type-Options")!] = "nosniff"
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: stylesheet))
+    }
+}
+
+extension PageRenderer {
+    /// A `303 See Other` to `location` (after a form, or to the sign-in page), setting `cookies`.
+    static func redirect(_ location: String, cookies: [String] = []) -> Response {
+        var headers = pageHeaders()
+        headers[.location] = location
+        for cookie in cookies { headers.append(HTTPField(name: .setCookie, value: cookie)) }
+        return Response(status: .seeOther, headers: headers)
     }
 }

@@ -158,6 +158,6 @@ struct VerifyPage: Sendable {
         values["navVerify"] = true
         values["csrf"] = token
         values["fileHint"] = strings.format("verify.file_hint", ["limit": limitText])
-        return renderer.page("verify", values, status: status, setCookie: setCookie)
+        return renderer.page("verify", values, status: status, cookies: setCookie.map { [$0] } ?? [])
     }
 }

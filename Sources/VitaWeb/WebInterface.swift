@@ -6,21 +6,28 @@ import VitaCore
 import VitaStorage
 
 /// Vita's web interface: server-rendered pages on the same router as the Learner API, getting their data only
-/// through the API layer (``LearnerAPI``), never from storage. For now the verifier page (`/verify`); the wallet and
-/// the issuer console build on the same renderer, strings table, CSRF protection and headers.
+/// through the API layer (``LearnerAPI``, called in process as the signed-in person), never from storage; the one
+/// thing pages keep in the database themselves is who is signed in (``WebSessions``). The verifier page (`/verify`)
+/// and the learner's wallet (`/wallet`) share one renderer, strings table, CSRF protection and set of headers.
 public struct WebInterface: Sendable {
     let renderer: PageRenderer
     let verifyPage: VerifyPage
+    let walletPages: WalletPages
 
-    /// Loads the templates, strings and stylesheet. `vault` signs CSRF tokens (any node with the same master key
-    /// checks them); `secureCookies` adds `Secure` to cookies (behind https); `maxUploadSize` bounds uploads.
-    public init(api: LearnerAPI, vault: KeyVault, secureCookies: Bool, maxUploadSize: Int = 1 << 20,
+    /// Loads the templates, strings and stylesheet. `database` keeps the sign-in sessions; `vault` signs CSRF tokens
+    /// (any node with the same master key checks them); `secureCookies` adds `Secure` to cookies (behind https);
+    /// `maxUploadSize` bounds uploads.
+    public init(api: LearnerAPI, database: VitaDatabase, vault: KeyVault, secureCookies: Bool, maxUploadSize: Int = 1 << 20,
                 clock: @escaping @Sendable () -> Date = { Date() }) async throws {
         let renderer = try await PageRenderer.load()
+        let csrf = CSRFProtection(vault: vault, secureCookies: secureCookies, clock: clock)
         self.renderer = renderer
-        self.verifyPage = VerifyPage(renderer: renderer,
-                                     csrf: CSRFProtection(vault: vault, secureCookies: secureCookies, clock: clock),
-                                     verification: api.verification, maxUploadSize: maxUploadSize)
+        self.verifyPage = VerifyPage(renderer: renderer, csrf: csrf, verification: api.verification,
+                                     maxUploadSize: maxUploadSize)
+        self.walletPages = WalletPages(renderer: renderer, csrf: csrf,
+                                       sessions: WebSessions(database: database, secureCookies: secureCookies, clock: clock),
+                                       signIn: LearnerSignIn(database: database, clock: { Timestamp.truncated(clock()) }),
+                                       api: api.inProcess)
     }
 
     /// Adds the pages and the stylesheet to `router`.
@@ -32,6 +39,7 @@ public struct WebInterface: Sendable {
         }
         router.get("/verify") { request, _ in verifyPage.show(request) }
         router.post("/verify") { request, _ in await verifyPage.submit(request) }
+        walletPages.register(on: router)
         router.get("/static/vita.css") { _, _ in renderer.stylesheetResponse() }
     }
 }
@@ -40,7 +48,8 @@ public struct WebInterface: Sendable {
 public func buildWebApplication(database: VitaDatabase, vault: KeyVault, options: ServerOptions, logger: Logger)
     async throws -> some ApplicationProtocol {
     let api = LearnerAPI(database: database, vault: vault, options: options)
-    let web = try await WebInterface(api: api, vault: vault, secureCookies: options.publicBaseURL.hasPrefix("https:"),
+    let web = try await WebInterface(api: api, database: database, vault: vault,
+                                     secureCookies: options.publicBaseURL.hasPrefix("https:"),
                                      maxUploadSize: options.maxBodySize)
     web.register(on: api.router)
     return Application(router: api.router,

@@ -20,7 +20,7 @@ enum OAuthPurge {
                 let counts = try await once(database, grace: grace)
                 logger.info("purged expired OAuth artefacts", metadata: [
                     "codes": "\(counts.codes)", "pendingAuthorizations": "\(counts.pendingAuthorizations)",
-                    "tokens": "\(counts.tokens)",
+                    "tokens": "\(counts.tokens)", "webSessions": "\(counts.webSessions)",
                 ])
             } catch {
                 logger.warning("purging expired OAuth artefacts failed", metadata: ["error": "\(error)"])
@@ -36,7 +36,7 @@ struct OAuthCommand: AsyncParsableCommand {
 
     struct Purge: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Delete expired authorization codes, pending authorizations and tokens (vita serve also does this hourly).")
+            abstract: "Delete expired authorization codes, pending authorizations, tokens and web sessions (vita serve also does this hourly).")
         @Option(help: "Keep codes and tokens this many seconds past their expiry.") var grace = Int(OAuthPurge.standardGrace)
         @OptionGroup var storage: StorageOptions
 
@@ -52,7 +52,7 @@ struct OAuthCommand: AsyncParsableCommand {
                     throw error
                 }
                 try await database.shutdown()
-                print("Deleted \(counts.codes) authorization codes, \(counts.pendingAuthorizations) pending authorizations and \(counts.tokens) tokens.")
+                print("Deleted \(counts.codes) authorization codes, \(counts.pendingAuthorizations) pending authorizations, \(counts.tokens) tokens and \(counts.webSessions) ended web sessions.")
             }
         }
     }

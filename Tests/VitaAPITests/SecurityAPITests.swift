@@ -268,7 +268,7 @@ struct SecurityAPITests {
             let early = try await api.database.transaction {
                 try await $0.purgeExpiredOAuthArtefacts(now: start + 2 * day, grace: day)
             }
-            #expect(early == .init(codes: 1, pendingAuthorizations: 1, tokens: 0),
+            #expect(early == .init(codes: 1, pendingAuthorizations: 1, tokens: 0, webSessions: 0),
                     "the unexchanged code and the page go; the family still has a live refresh token, so all of it stays")
             let replay = try await client.refresh(firstRefresh)
             #expect(replay["error"] as? String == "invalid_grant")
@@ -277,11 +277,11 @@ struct SecurityAPITests {
             let late = try await api.database.transaction {
                 try await $0.purgeExpiredOAuthArtefacts(now: start + 40 * day, grace: day)
             }
-            #expect(late == .init(codes: 1, pendingAuthorizations: 0, tokens: 4), "a dead family goes with its code")
+            #expect(late == .init(codes: 1, pendingAuthorizations: 0, tokens: 4, webSessions: 0), "a dead family goes with its code")
             let again = try await api.database.transaction {
                 try await $0.purgeExpiredOAuthArtefacts(now: start + 40 * day, grace: day)
             }
-            #expect(again == .init(codes: 0, pendingAuthorizations: 0, tokens: 0))
+            #expect(again == .init(codes: 0, pendingAuthorizations: 0, tokens: 0, webSessions: 0))
         }
     }
 }

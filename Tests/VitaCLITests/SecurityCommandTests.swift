@@ -6,7 +6,7 @@ extension CommandLineTests {
     func oauthPurgeAndRateLimitOptions() throws {
         let purge = try VitaProcess.run(["oauth", "purge", "--data-dir", "data"], in: folder)
         #expect(purge.status == 0, "\(purge.error)")
-        #expect(purge.output == "Deleted 0 authorization codes, 0 pending authorizations and 0 tokens.\n")
+        #expect(purge.output == "Deleted 0 authorization codes, 0 pending authorizations, 0 tokens and 0 ended web sessions.\n")
         let negative = try VitaProcess.run(["serve", "--rate-limit=-1", "--data-dir", "data"], in: folder)
         #expect(negative.status == 1)
         #expect(negative.error.contains("rate limits must be 0 or more"))

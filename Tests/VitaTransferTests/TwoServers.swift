@@ -3,7 +3,6 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
-import Synchronization
 import Testing
 import VitaAPI
 import VitaCore
@@ -46,13 +45,6 @@ struct Server: Sendable {
             Reply(status: Int(response.status.code), headers: response.headers, body: Data(buffer: response.body))
         }
     }
-}
-
-/// A clock a test can move forward.
-final class TestClock: Sendable {
-    private let offset = Mutex<TimeInterval>(0)
-    var now: Date { Date().addingTimeInterval(offset.withLock { $0 }) }
-    func advance(_ seconds: TimeInterval) { offset.withLock { $0 += seconds } }
 }
 
 enum Servers {

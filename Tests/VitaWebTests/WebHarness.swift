@@ -27,8 +27,17 @@ struct Page: Sendable {
     }
 
     /// The `name=value` of the CSRF cookie the page sets.
-    var csrfCookie: String? {
-        headers[.setCookie]?.split(separator: ";").first.map(String.init)
+    var csrfCookie: String? { cookie("vita_csrf") }
+
+    /// The `name=value` of cookie `name` among those the response sets.
+    func cookie(_ name: String) -> String? {
+        headers[values: .setCookie].lazy.compactMap { $0.split(separator: ";").first.map(String.init) }
+            .first { $0.hasPrefix(name + "=") }
+    }
+
+    /// The whole `Set-Cookie` value for cookie `name`.
+    func setCookie(_ name: String) -> String? {
+        headers[values: .setCookie].first { $0.hasPrefix(name + "=") }
     }
 }
 
@@ -38,23 +47,28 @@ enum FormPart {
     case file(String, filename: String, contentType: String, bytes: [UInt8])
 }
 
-/// Drives the real router (Learner API + web interface) on a fresh SQLite database.
+/// Drives the real router (Learner API + web interface) on a fresh database (SQLite unless `engine` says otherwise).
 struct WebHarness: Sendable {
     let client: any TestClientProtocol
     let adminKey: String
+    let database: VitaDatabase
 
-    static func run(maxUploadSize: Int = 1 << 20, _ body: @escaping @Sendable (WebHarness) async throws -> Void) async throws {
-        try await TestDatabase.with(.sqlite) { test in
+    static func run(_ engine: TestEngine = .sqlite, maxUploadSize: Int = 1 << 20,
+                    clock: @escaping @Sendable () -> Date = { Date() },
+                    _ body: @escaping @Sendable (WebHarness) async throws -> Void) async throws {
+        try await TestDatabase.with(engine) { test in
             let id = EntityID.make("adm")
             let (key, hash) = APIKeys.make(ownerId: id)
             try await test.database.transaction { try await $0.insertAdminKey(id: id, keyHash: hash, at: Date()) }
             let vault = try KeyVault(base64: KeyVault.generateMasterKey())
-            let api = LearnerAPI(database: test.database, vault: vault, options: .init(maxBodySize: maxUploadSize))
-            let web = try await WebInterface(api: api, vault: vault, secureCookies: false, maxUploadSize: maxUploadSize)
+            let api = LearnerAPI(database: test.database, vault: vault, options: .init(maxBodySize: maxUploadSize),
+                                 clock: clock)
+            let web = try await WebInterface(api: api, database: test.database, vault: vault, secureCookies: false,
+                                             maxUploadSize: maxUploadSize, clock: clock)
             web.register(on: api.router)
             let app = Application(router: api.router)
             try await app.test(.router) { client in
-                try await body(WebHarness(client: client, adminKey: key))
+                try await body(WebHarness(client: client, adminKey: key, database: test.database))
             }
         }
     }
@@ -63,6 +77,20 @@ struct WebHarness: Sendable {
         var headers = HTTPFields()
         if let cookie { headers[.cookie] = cookie }
         return try await client.execute(uri: uri, method: .get, headers: headers, body: nil) { response in
+            Page(status: Int(response.status.code), headers: response.headers, body: Data(buffer: response.body))
+        }
+    }
+
+    /// Submits a URL-encoded form, as a browser does for forms without files.
+    func post(_ uri: String, form: [(String, String)], cookie: String?) async throws -> Page {
+        let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-._~"))
+        let text = form.map { name, value in
+            "\(name)=\(value.addingPercentEncoding(withAllowedCharacters: allowed) ?? "")"
+        }.joined(separator: "&")
+        var headers = HTTPFields()
+        headers[.contentType] = "application/x-www-form-urlencoded"
+        if let cookie { headers[.cookie] = cookie }
+        return try await client.execute(uri: uri, method: .post, headers: headers, body: ByteBuffer(string: text)) { response in
             Page(status: Int(response.status.code), headers: response.headers, body: Data(buffer: response.body))
         }
     }
