@@ -101,6 +101,7 @@ let package = Package(
             name: "VitaStorage",
             dependencies: [
                 "VitaCore",
+                "VitaJSON",
                 .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "SQLiteKit", package: "sqlite-kit"),
                 .product(name: "PostgresKit", package: "postgres-kit"),

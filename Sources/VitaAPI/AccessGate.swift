@@ -119,8 +119,45 @@ struct AccessGate: Sendable {
         case .system(let caller):
             system = caller
         }
-        let agreements = try await tx.agreements(consumer: system.id)
-        let consents = try await tx.consents(learnerId: learnerId)
+        return try decide(system, principal, learnerId: learnerId, categories: categories, permission: permission,
+                          action: action, recordOrganizationId: recordOrganizationId, anyCategory: anyCategory,
+                          requiresHolder: requiresHolder, now: now,
+                          agreements: try await tx.agreements(consumer: system.id),
+                          consents: try await tx.consents(learnerId: learnerId),
+                          holders: requiresHolder && recordOrganizationId == nil ? try await tx.holders(learnerId: learnerId) : [])
+    }
+
+    /// Checks a connected system's read of a learner as a whole on a snapshot read in one statement
+    /// (``AccessSnapshot``), auditing a denial as ``withAccess(_:learnerId:categories:permission:action:recordOrganizationId:anyCategory:requiresHolder:_:)``
+    /// does. Returns the grant, the snapshot, and the audit entry to append once the read is answered; nil for any
+    /// other principal (whose reads take the general path).
+    func readSnapshot(_ principal: Principal, learnerId: String, categories: [RecordCategory], action: String)
+        async throws -> (grant: Grant, snapshot: AccessSnapshot, entry: AuditEntry)? {
+        guard case .system(let system) = principal else { return nil }
+        let now = clock()
+        // One statement on PostgreSQL needs no transaction; SQLite's separate statements share one.
+        let snapshot = database.engine == .postgres
+            ? try await database.read { try await $0.accessSnapshot(systemId: system.id, learnerId: learnerId) }
+            : try await database.readTransaction { try await $0.accessSnapshot(systemId: system.id, learnerId: learnerId) }
+        do {
+            let grant = try decide(system, principal, learnerId: learnerId, categories: categories, permission: .read,
+                                   action: action, recordOrganizationId: nil, anyCategory: false, requiresHolder: true,
+                                   now: now, agreements: snapshot.agreements, consents: snapshot.consents,
+                                   holders: snapshot.holders)
+            return (grant, snapshot, AuditEntry(occurredAt: now, actor: principal.actor, action: action, learnerId: learnerId,
+                                                categories: categories, agreementId: grant.agreementId, outcome: .allowed,
+                                                reason: nil))
+        } catch let denied as Denied {
+            try await audits.append(denied.entry)
+            throw denied.problem
+        }
+    }
+
+    /// The decision for a connected system, on the agreements, consents and holders read for it.
+    private func decide(_ system: ConnectedSystem, _ principal: Principal, learnerId: String, categories: [RecordCategory],
+                        permission: Permission, action: String, recordOrganizationId: String?, anyCategory: Bool,
+                        requiresHolder: Bool, now: Date, agreements: [Agreement], consents: [Consent],
+                        holders: Set<String>) throws -> Grant {
         var providers = Set<String>()
         var agreementIds: [String] = []
         var denials: [(AgreementPolicy.Rule, String, String?)] = []
@@ -151,7 +188,6 @@ struct AccessGate: Sendable {
         // lists of their records, the profile): it needs an agreement whose provider holds the learner — has asserted
         // a record about them or registered them. Otherwise any system with any agreement could reach any learner.
         if recordOrganizationId == nil, requiresHolder {
-            let holders = try await tx.holders(learnerId: learnerId)
             if holders.isDisjoint(with: providers) {
                 let reason = "no agreement of this system covers an organization that holds this learner's records"
                 let entry = AuditEntry(occurredAt: now, actor: principal.actor, action: action, learnerId: learnerId,

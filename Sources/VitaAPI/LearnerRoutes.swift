@@ -131,11 +131,36 @@ struct LearnerRoutes: Sendable {
             let id = try reader.id(context, "learnerId", prefix: "lrn", what: "learner")
             let asOf = try reader.asOf(request)
             let now = gate.clock()
-            let read = try await gate.withAccess(context.principal!, learnerId: id, categories: [.profile],
-                                                 permission: .read, action: "profile.read") { tx, grant -> ProfileRead? in
-                try await ProfileRead.read(tx, learnerId: id, providers: grant.providers, asOf: asOf, now: now)
+            // A connected system's read of the current profile: access is decided, and a kept profile found, on one
+            // snapshot statement (``AccessSnapshot``); only when none is kept for the caller's scope today are the
+            // records read and the profile computed (and kept if no write came in between).
+            let read: ProfileRead
+            if asOf == nil, let (grant, snapshot, entry) = try await gate.readSnapshot(
+                context.principal!, learnerId: id, categories: [.profile], action: "profile.read") {
+                guard let generation = snapshot.generation else { throw Problem.notFound("learner") }
+                let scope = ProfileRead.scope(grant.providers)
+                let referenceDate = CalendarDate(now)
+                if let kept = snapshot.keptProfiles[scope], kept.referenceDate == referenceDate.description {
+                    read = ProfileRead(body: kept.body, keep: nil)
+                } else {
+                    let records = try await database.read {
+                        try await $0.records(learnerId: id, categories: RecordCategory.stored, organizations: grant.providers,
+                                             asOf: nil).items
+                    }
+                    let body = try ProfileRead.compute(learnerId: id, records: records, referenceDate: referenceDate, asOf: nil)
+                    read = ProfileRead(body: body, keep: .init(profile: KeptProfile(referenceDate: referenceDate.description,
+                                                                                    body: body),
+                                                               scope: scope, generation: generation))
+                }
+                try await gate.audits.append(entry)
+            } else {
+                let general = try await gate.withAccess(context.principal!, learnerId: id, categories: [.profile],
+                                                        permission: .read, action: "profile.read") { tx, grant -> ProfileRead? in
+                    try await ProfileRead.read(tx, learnerId: id, providers: grant.providers, asOf: asOf, now: now)
+                }
+                guard let general else { throw Problem.notFound("learner") }
+                read = general
             }
-            guard let read else { throw Problem.notFound("learner") }
             if let keep = read.keep {
                 // A cache: failing to keep the profile must not fail the read.
                 do {
@@ -434,6 +459,17 @@ struct ProfileRead: Sendable {
     /// Set when the profile was computed for the current records and may be kept.
     var keep: Keep?
 
+    /// The profile's JSON as the API answers it, computed from `records`.
+    static func compute(learnerId: String, records: [LearnerRecord], referenceDate: CalendarDate, asOf: Date?) throws -> String {
+        let profile = ProfileRules.profile(learnerId: learnerId, records: records, referenceDate: referenceDate, asOf: asOf)
+        return String(decoding: try APIJSON.encoder.encode(profile), as: UTF8.self)
+    }
+
+    /// The scope a profile is kept under: `*` for every provider, else the sorted provider organization ids.
+    static func scope(_ providers: Set<String>?) -> String {
+        providers.map { $0.sorted().joined(separator: ",") } ?? "*"
+    }
+
     /// Reads the profile of `learnerId` over the records of `providers` (all when nil) as of `asOf` (now when nil);
     /// nil when the learner is unknown. A profile as of a past time is always computed and never kept.
     static func read(_ tx: StoreTransaction, learnerId: String, providers: Set<String>?, asOf: Date?,
@@ -442,14 +478,13 @@ struct ProfileRead: Sendable {
         func compute() async throws -> String {
             let records = try await tx.records(learnerId: learnerId, categories: RecordCategory.stored,
                                                organizations: providers, asOf: asOf).items
-            let profile = ProfileRules.profile(learnerId: learnerId, records: records, referenceDate: referenceDate, asOf: asOf)
-            return String(decoding: try APIJSON.encoder.encode(profile), as: UTF8.self)
+            return try Self.compute(learnerId: learnerId, records: records, referenceDate: referenceDate, asOf: asOf)
         }
         if asOf != nil {
             guard try await tx.learner(id: learnerId) != nil else { return nil }
             return ProfileRead(body: try await compute(), keep: nil)
         }
-        let scope = providers.map { $0.sorted().joined(separator: ",") } ?? "*"
+        let scope = Self.scope(providers)
         guard let state = try await tx.keptProfile(learnerId: learnerId, scope: scope) else { return nil }
         if let kept = state.kept, kept.referenceDate == referenceDate.description {
             return ProfileRead(body: kept.body, keep: nil)

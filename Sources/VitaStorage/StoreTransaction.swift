@@ -213,7 +213,7 @@ public struct StoreTransaction: Sendable {
         if rows.isEmpty { throw StorageError(.versionConflict, "the agreement was changed by someone else") }
     }
 
-    private func agreement(from row: any SQLRow) throws -> Agreement {
+    func agreement(from row: any SQLRow) throws -> Agreement {
         Agreement(
             id: try row.decode(column: "id", as: String.self),
             providerOrganizationId: try row.decode(column: "provider_organization_id", as: String.self),
@@ -259,7 +259,7 @@ public struct StoreTransaction: Sendable {
             """).run()
     }
 
-    private func consent(from row: any SQLRow) throws -> Consent {
+    func consent(from row: any SQLRow) throws -> Consent {
         Consent(
             id: try row.decode(column: "id", as: String.self),
             learnerId: try row.decode(column: "learner_id", as: String.self),

@@ -99,4 +99,46 @@ struct ProfileKeepingTests {
             #expect(after.kept == nil, "the profile read before the write was not kept")
         }
     }
+
+    @Test("the one-statement access snapshot holds exactly what the separate reads give, and only profiles kept at the current generation",
+          arguments: TestEngine.available)
+    func accessSnapshotMatchesTheSeparateReads(_ engine: TestEngine) async throws {
+        try await APIHarness.run(engine) { api in
+            let world = try await api.world(consentRequired: true)
+            let learner = try await api.learner(key: api.adminKey)
+            for agreement in try await api.admin(.get, "/api/v1/agreements").items {
+                let granted = try await api.admin(.post, "/api/v1/learners/\(learner)/consents",
+                                                  json: ["agreementId": agreement["id"] as! String])
+                #expect(granted.status == 201, "\(granted.string)")
+            }
+            _ = try await api.send(.post, "/api/v1/learners/\(learner)/experiences", key: world.systemKey,
+                                   json: APIHarness.experience(world.organizationId, source: "enr-1", credits: 3))
+            let read = try await api.send(.get, "/api/v1/learners/\(learner)/profile", key: world.systemKey)
+            #expect(read.status == 200, "\(read.string)")
+
+            let (snapshot, agreements, consents, holders, kept) = try await api.database.read { tx in
+                (try await tx.accessSnapshot(systemId: world.systemId, learnerId: learner),
+                 try await tx.agreements(consumer: world.systemId), try await tx.consents(learnerId: learner),
+                 try await tx.holders(learnerId: learner),
+                 try await tx.keptProfile(learnerId: learner, scope: world.organizationId))
+            }
+            #expect(!snapshot.agreements.isEmpty && snapshot.agreements == agreements)
+            #expect(!snapshot.consents.isEmpty && snapshot.consents == consents)
+            #expect(snapshot.holders == holders && holders.contains(world.organizationId))
+            #expect(snapshot.generation == kept?.generation)
+            #expect(snapshot.keptProfiles[world.organizationId] == kept?.kept)
+            #expect(snapshot.keptProfiles[world.organizationId]?.body == read.string, "the read kept what it answered")
+            #expect(try await api.send(.get, "/api/v1/learners/\(learner)/profile", key: world.systemKey).body == read.body,
+                    "the next read answers the kept profile from the snapshot")
+
+            _ = try await api.send(.post, "/api/v1/learners/\(learner)/experiences", key: world.systemKey,
+                                   json: APIHarness.experience(world.organizationId, source: "enr-2", credits: 2))
+            let afterWrite = try await api.database.read { try await $0.accessSnapshot(systemId: world.systemId, learnerId: learner) }
+            #expect(afterWrite.keptProfiles.isEmpty, "a write leaves no profile kept at the new generation")
+            #expect(afterWrite.generation == snapshot.generation.map { $0 + 1 })
+
+            let unknown = try await api.database.read { try await $0.accessSnapshot(systemId: "sys_none", learnerId: "lrn_none") }
+            #expect(unknown == AccessSnapshot(agreements: [], consents: [], holders: [], generation: nil, keptProfiles: [:]))
+        }
+    }
 }
