@@ -1,6 +1,7 @@
 import Foundation
 import SQLKit
 import VitaCore
+import VitaJSON
 
 /// A page of a list, with the cursor to the next page when there is one.
 public struct Page<Item: Sendable>: Sendable {
@@ -59,6 +60,20 @@ public struct StoreTransaction: Sendable {
             return try Self.decoder.decode(type, from: Data(text.utf8))
         } catch {
             throw StorageError(.corrupt, "a stored \(T.self) could not be decoded")
+        }
+    }
+
+    /// A stored JSON array of names (an agreement's categories or permissions), parsed by VitaJSON: every access
+    /// decision reads these, and Foundation's `JSONDecoder` cost more than the rest of reading an agreement.
+    func decodeNames<T: RawRepresentable>(_ type: T.Type, _ text: String) throws -> [T] where T.RawValue == String {
+        guard case .array(let items)? = try? JSONValue(parsing: text) else {
+            throw StorageError(.corrupt, "a stored list of \(T.self) is not a JSON array")
+        }
+        return try items.map { item in
+            guard let name = item.stringValue, let value = T(rawValue: name) else {
+                throw StorageError(.corrupt, "a stored \(T.self) is unknown")
+            }
+            return value
         }
     }
 
@@ -218,8 +233,8 @@ public struct StoreTransaction: Sendable {
             id: try row.decode(column: "id", as: String.self),
             providerOrganizationId: try row.decode(column: "provider_organization_id", as: String.self),
             consumerSystemId: try row.decode(column: "consumer_system_id", as: String.self),
-            categories: try decodeJSON([RecordCategory].self, try row.decode(column: "categories", as: String.self)),
-            permissions: try decodeJSON([Permission].self, try row.decode(column: "permissions", as: String.self)),
+            categories: try decodeNames(RecordCategory.self, try row.decode(column: "categories", as: String.self)),
+            permissions: try decodeNames(Permission.self, try row.decode(column: "permissions", as: String.self)),
             purpose: try row.decode(column: "purpose", as: String.self),
             validFrom: Self.date(try row.decode(column: "valid_from", as: Int64.self)),
             validUntil: try row.decode(column: "valid_until", as: Int64?.self).map(Self.date),
