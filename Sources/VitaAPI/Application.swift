@@ -6,6 +6,7 @@ import VitaCredentials
 import VitaExchange
 import VitaIssuance
 import VitaPeer
+import VitaResolution
 import VitaStorage
 
 /// Options of the Learner API server.
@@ -50,6 +51,10 @@ public struct ServerOptions: Sendable {
     public var rateLimitBuckets: Int
     /// Take the remote address from the last `X-Forwarded-For` entry: only behind a proxy that sets it.
     public var trustForwardedFor: Bool
+    /// Fetches a record's raw data from where its system said it lives, for the wallet's digest check
+    /// (`GET /api/v1/me/records/{recordId}/raw-data-check`), under VitaResolution's outbound policy; nil: the check
+    /// answers "could not be checked" and Vita makes no request.
+    public var rawDataClient: ResolutionHTTPClient?
 
     /// Creates options.
     public init(host: String = "127.0.0.1", port: Int = 8080, maxBodySize: Int = 1 << 20, publicBaseURL: String? = nil,
@@ -58,7 +63,7 @@ public struct ServerOptions: Sendable {
                 privacyPolicyURL: String? = nil, platformClient: OneEdTechClient? = nil, allowsLoopbackClients: Bool = false,
                 peerClient: PeerHTTPClient? = nil, rateLimit: RateLimit = .standardPerCaller,
                 signInRateLimit: RateLimit = .standardSignIn, rateLimitBuckets: Int = 100_000,
-                trustForwardedFor: Bool = false) {
+                trustForwardedFor: Bool = false, rawDataClient: ResolutionHTTPClient? = nil) {
         self.host = host
         self.port = port
         self.maxBodySize = maxBodySize
@@ -74,6 +79,7 @@ public struct ServerOptions: Sendable {
         self.signInRateLimit = signInRateLimit
         self.rateLimitBuckets = rateLimitBuckets
         self.trustForwardedFor = trustForwardedFor
+        self.rawDataClient = rawDataClient
     }
 }
 
@@ -115,6 +121,8 @@ public struct LearnerAPI {
                          verifier: credentialRoutes.verifier).register(in: catalog)
         WalletRoutes(database: database, gate: gate, reader: reader, options: options,
                      verifier: credentialRoutes.verifier).register(in: catalog)
+        WalletProvenanceRoutes(database: database, reader: reader, client: options.rawDataClient, clock: clock).register(in: catalog)
+        WalletDownloadRoutes(database: database, reader: reader).register(in: catalog)
         OAuthRoutes(database: database, gate: gate, reader: reader, issuer: options.publicBaseURL,
                     allowsLoopbackClients: options.allowsLoopbackClients).register(in: catalog)
         TransferRoutes(database: database, gate: gate, reader: reader, vault: vault, client: options.peerClient,

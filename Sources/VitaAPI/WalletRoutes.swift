@@ -331,6 +331,27 @@ struct WalletRoutes: Sendable {
                               success: (200, "SharedView"), errors: [400, 403, 404, 410, 413])) { request, context in
             try await open(request, token: context.parameters.get("token") ?? "")
         }
+        registerShareState(catalog)
+    }
+
+    /// `GET /api/v1/shared/{token}`: whether a share link needs its passcode and whether it still works, without
+    /// opening it (no content, no opening recorded, no passcode attempt counted), so that a page can ask for the
+    /// passcode before trying it.
+    private func registerShareState(_ catalog: RouteCatalog) {
+        catalog.add(Operation(method: .get, path: "/api/v1/shared/{token}", operationId: "getShareLinkState",
+                              summary: "Whether a share link needs a passcode and still works (active, expired or revoked), without opening it",
+                              tag: "Wallet", access: .open, query: [], headers: [], requestSchema: nil,
+                              success: (200, "ShareLinkState"), errors: [404])) { _, context in
+            let token = context.parameters.get("token") ?? ""
+            guard token.hasPrefix("vsh_"), token.count < 100,
+                  let share = try await database.read({ try await $0.shareLink(tokenHash: OAuthSecret.hash(token)) }) else {
+                throw Problem.notFound("share link")
+            }
+            let state = share.revokedAt != nil ? "revoked" : share.expiresAt <= gate.clock() ? "expired" : "active"
+            return APIJSON.response(json: ["state": .string(state), "needsPasscode": .bool(share.passcodeHash != nil),
+                                           "expiresAt": .string(XSDDateTime.format(share.expiresAt))],
+                                    status: .ok, headers: [.cacheControl: "no-store"])
+        }
     }
 
     static func makeToken() -> (token: String, hash: String) {

@@ -5,14 +5,17 @@ import VitaCore
 import VitaJSON
 
 /// The learner's wallet (`/wallet`): sign-in with the learner's account, sign-out (here or everywhere), and the
-/// pages, which get every value through the API in process as the signed-in learner (``InProcessAPI``), so that
-/// they show exactly what the learner's own token would reach.
+/// pages (``WalletScreens``, routed by ``WalletRouting``), which get every value through the API in process as the
+/// signed-in learner (``InProcessAPI``), so that they show exactly what the learner's own token would reach; and the
+/// public share page (``SharePage``).
 struct WalletPages: Sendable {
     let renderer: PageRenderer
     let csrf: CSRFProtection
     let sessions: WebSessions
     let signIn: LearnerSignIn
     let api: InProcessAPI
+    let screens: WalletScreens
+    let share: SharePage
 
     var strings: WebStrings { renderer.strings }
 
@@ -22,6 +25,7 @@ struct WalletPages: Sendable {
         router.post("/wallet/sign-in") { request, _ in try await pages.submitSignIn(request) }
         router.post("/wallet/sign-out") { request, _ in try await pages.signOut(request) }
         router.get("/wallet") { request, context in try await pages.home(request, context) }
+        WalletRouting(screens: screens, share: share, sessions: sessions).register(on: router)
     }
 
     // MARK: Signing in and out
@@ -92,13 +96,12 @@ struct WalletPages: Sendable {
     func home(_ request: Request, _ context: VitaRequestContext) async throws -> Response {
         guard let session = try await sessions.current(request, .learner) else { return toSignIn }
         let me = await api.call(.get, "/api/v1/me", as: .learner(learnerId: session.subjectId), context: context)
-        guard me.succeeded, let name = me.json?.objectValue?["name"]?.objectValue?["display"]?.stringValue else {
+        guard me.succeeded, let learner = me.json else {
             // The learner's record is gone (erased): the session goes too.
             let cookie = try await sessions.end(session, everywhere: true)
             return PageRenderer.redirect("/wallet/sign-in", cookies: [cookie])
         }
-        return withForm(request, "wallet_home", ["title": strings["wallet.home_title"], "navWallet": true, "signedIn": true,
-                                                 "greeting": strings.format("wallet.greeting", ["name": name])])
+        return await screens.bound(to: context).home(request, learnerId: session.subjectId, me: learner)
     }
 
     /// Renders a page that holds forms: with a CSRF token (and the cookie it pairs with, when the browser has none).

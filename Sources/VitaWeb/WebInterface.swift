@@ -27,7 +27,12 @@ public struct WebInterface: Sendable {
         self.walletPages = WalletPages(renderer: renderer, csrf: csrf,
                                        sessions: WebSessions(database: database, secureCookies: secureCookies, clock: clock),
                                        signIn: LearnerSignIn(database: database, clock: { Timestamp.truncated(clock()) }),
-                                       api: api.inProcess)
+                                       api: api.inProcess,
+                                       screens: WalletScreens(renderer: renderer, csrf: csrf,
+                                                              api: WalletAPIClient(inProcess: api.inProcess),
+                                                              verification: api.verification, maxUploadSize: maxUploadSize),
+                                       share: SharePage(renderer: renderer, csrf: csrf, api: WalletAPIClient(inProcess: api.inProcess),
+                                                        verification: api.verification))
     }
 
     /// Adds the pages and the stylesheet to `router`.

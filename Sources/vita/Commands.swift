@@ -89,7 +89,8 @@ struct Serve: AsyncParsableCommand {
                                         termsOfServiceURL: terms, privacyPolicyURL: privacy,
                                         platformClient: resolution.configuration.offline ? nil : OneEdTechClient(http: resolution),
                                         allowsLoopbackClients: loopbackClients, peerClient: peers, rateLimit: rateLimits.caller,
-                                        signInRateLimit: rateLimits.signIn, trustForwardedFor: trustsForwarding)
+                                        signInRateLimit: rateLimits.signIn, trustForwardedFor: trustsForwarding,
+                                        rawDataClient: resolution)
             logger.info("Rate limits: \(Self.describe(options.rateLimit)) per caller, \(Self.describe(options.signInRateLimit)) for sign-in and tokens per address")
             // Expired OAuth codes and tokens are deleted now and then; every node may do it (the deletes are idempotent).
             let purging = purgeInterval == 0 ? nil : Task {

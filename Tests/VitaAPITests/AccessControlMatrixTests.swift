@@ -164,6 +164,15 @@ struct MatrixFixture: Sendable {
         return try #require(issued["verifiableCredential"] as? [String: Any])
     }
 
+    /// The id (`vcr_…`) of a freshly issued Open Badge.
+    func freshIssuedId() async throws -> String {
+        let record = try await freshRecord(.credentials)
+        let issued = try await api.send(.post, "/api/v1/learners/\(learner)/credentials/\(record)/badges",
+                                        key: credentials[.rightSystem], json: ["achievementId": achievementId])
+        #expect(issued.status == 201, "\(issued.string)")
+        return try #require(issued["id"] as? String)
+    }
+
     /// A freshly issued Open Badge's credential id.
     func freshCredential() async throws -> String {
         try #require(try await freshBadge()["id"] as? String)
@@ -599,6 +608,16 @@ enum AccessControlTable {
             },
             MatrixRow(operationId: "listErasureRequests", body: .none, expected: adminOnly(200)) { _, _ in
                 Probe(.get, "/api/v1/erasure-requests")
+            },
+            MatrixRow(operationId: "getShareLinkState", body: .none, expected: open(200)) { f, _ in
+                Probe(.get, "/api/v1/shared/\(try await f.freshShareLink().token)")
+            },
+            MatrixRow(operationId: "listMySources", body: .none, expected: learnerOnly(200)) { _, _ in Probe(.get, me + "/sources") },
+            MatrixRow(operationId: "checkMyRecordRawData", body: .none, expected: learnerOnly(200)) { f, _ in
+                Probe(.get, me + "/records/\(f.records[.experiences]!)/raw-data-check")
+            },
+            MatrixRow(operationId: "downloadMyCredential", body: .none, expected: learnerOnly(200)) { f, _ in
+                Probe(.get, me + "/credentials/\(try await f.freshIssuedId())/download?format=svg")
             },
         ]
     }

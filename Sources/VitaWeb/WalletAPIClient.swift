@@ -1,0 +1,77 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import VitaAPI
+import VitaJSON
+
+/// What one API operation answered, as the wallet pages read it.
+struct APIReply: Sendable {
+    var status: Int
+    var headers: HTTPFields
+    var body: [UInt8]
+
+    var isSuccess: Bool { (200..<300).contains(status) }
+    /// The body as JSON, if it is.
+    var json: JSONValue? { try? JSONValue(parsing: body) }
+
+    /// A problem+json answer in one sentence for the page: its detail, then the reasons of its fields.
+    var problemText: String? {
+        guard !isSuccess, let json else { return nil }
+        var parts: [String] = []
+        if let detail = json["detail"]?.stringValue { parts.append(detail) }
+        for error in json["errors"]?.arrayValue ?? [] {
+            guard let reason = error["reason"]?.stringValue else { continue }
+            let field = error["field"]?.stringValue.map { "\($0): " } ?? ""
+            let text = field + reason
+            if !parts.contains(where: { $0.contains(reason) }) { parts.append(text) }
+        }
+        return parts.isEmpty ? nil : parts.joined(separator: " — ")
+    }
+}
+
+/// The wallet pages' one way to the data: an API operation called in process (``InProcessAPI``) as the signed-in
+/// learner (or, for a share link, as nobody), through the API's own middleware and rules. Pages never reach storage.
+struct WalletAPIClient: Sendable {
+    let inProcess: InProcessAPI
+    /// The page request's context (its remote address and logger carry over); set per request by ``bound(to:)``.
+    var context: VitaRequestContext?
+
+    func bound(to context: VitaRequestContext) -> WalletAPIClient {
+        WalletAPIClient(inProcess: inProcess, context: context)
+    }
+
+    /// Calls `method path` with `body` (of `contentType`) as the learner `learnerId` (nil: no identity).
+    func call(_ learnerId: String?, _ method: HTTPRequest.Method, _ path: String, _ body: [UInt8]?,
+              _ contentType: String?) async -> APIReply {
+        guard let context else { return APIReply(status: 500, headers: [:], body: []) }
+        let response = await inProcess.call(method, path, body: body, contentType: contentType,
+                                            as: learnerId.map { .learner(learnerId: $0) }, context: context)
+        return APIReply(status: Int(response.status.code), headers: response.headers, body: response.body)
+    }
+
+    func get(_ learnerId: String?, _ path: String) async -> APIReply {
+        await call(learnerId, .get, path, nil, nil)
+    }
+
+    func send(_ learnerId: String?, _ method: HTTPRequest.Method, _ path: String, json: JSONValue) async -> APIReply {
+        await call(learnerId, method, path, json.serialized(), "application/json")
+    }
+
+    /// Every item of a paged list (`items`, `nextCursor`), up to `maxPages` pages of 200.
+    func all(_ learnerId: String, _ path: String, maxPages: Int = 25) async -> (items: [JSONValue], complete: Bool)? {
+        var items: [JSONValue] = []
+        var cursor: String?
+        for _ in 0..<maxPages {
+            var uri = path + (path.contains("?") ? "&" : "?") + "limit=200"
+            if let cursor, let escaped = cursor.addingPercentEncoding(withAllowedCharacters: .alphanumerics) {
+                uri += "&cursor=" + escaped
+            }
+            let reply = await get(learnerId, uri)
+            guard reply.isSuccess, let json = reply.json else { return nil }
+            items += json["items"]?.arrayValue ?? []
+            guard let next = json["nextCursor"]?.stringValue else { return (items, true) }
+            cursor = next
+        }
+        return (items, false)
+    }
+}
