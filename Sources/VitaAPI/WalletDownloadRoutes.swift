@@ -19,6 +19,24 @@ struct WalletDownloadRoutes: Sendable {
     }
 
     func register(in catalog: RouteCatalog) {
+        catalog.add(Operation(method: .get, path: "/api/v1/me/credentials", operationId: "listMyCredentials",
+                              summary: "My credentials: those Vita issued me (Open Badges and CLRs) and those I hold (imported, received, pulled), each with its id for collections and shares",
+                              tag: "Wallet", access: .learner, query: [], headers: [], requestSchema: nil,
+                              success: (200, "WalletCredentialList"), errors: [401, 403])) { _, context in
+            let learnerId = context.token!.learnerId!
+            let contents = try await database.read { tx in try await WalletContents.load(tx, learnerId: learnerId) }
+            var items: [JSONValue] = contents.issued.map { issued in
+                ["id": .string(issued.id), "kind": "issued", "format": "json", "credential": issued.credential]
+            }
+            for held in contents.held {
+                let credential: JSONValue = held.format == .jwt ? .string(held.document)
+                    : (try? JSONValue(parsing: Array(held.document.utf8))) ?? .null
+                items.append(["id": .string(held.id), "kind": "held", "format": .string(held.format.rawValue),
+                              "credential": credential, "receivedAt": .string(XSDDateTime.format(held.receivedAt)),
+                              "source": .string(held.sourceKind.rawValue)])
+            }
+            return APIJSON.response(json: .object(["items": .array(items)]), status: .ok)
+        }
         catalog.add(Operation(method: .get, path: "/api/v1/me/credentials/{credentialId}/download", operationId: "downloadMyCredential",
                               summary: "One of my credentials as a file: JSON, a baked SVG or PNG badge, or the VC-JWT it was received as",
                               tag: "Wallet", access: .learner,

@@ -20,7 +20,7 @@ struct WalletProvenanceRoutes: Sendable {
 
     func register(in catalog: RouteCatalog) {
         catalog.add(Operation(method: .get, path: "/api/v1/me/sources", operationId: "listMySources",
-                              summary: "The organizations and systems my records, credentials and consents come from, with their names",
+                              summary: "The organizations and systems my records, credentials and consents come from, and the competencies my records name, with their names",
                               tag: "Wallet", access: .learner, query: [], headers: [], requestSchema: nil,
                               success: (200, "WalletSources"), errors: [401, 403])) { _, context in
             let learnerId = context.token!.learnerId!
@@ -86,14 +86,17 @@ struct WalletProvenanceRoutes: Sendable {
     }
 
     /// The organizations and systems named by the learner's records (their organization and asserting system),
+    /// the competencies the records assert,
     /// issued credentials and consents' agreements.
     static func sources(_ tx: StoreTransaction, learnerId: String) async throws -> JSONValue {
         var organizationIds = Set<String>()
         var systemIds = Set<String>()
+        var competencyIds = Set<String>()
         let records = try await tx.records(learnerId: learnerId, categories: RecordCategory.stored, organizations: nil, asOf: nil).items
         for record in records {
             organizationIds.insert(record.organizationId)
             systemIds.insert(record.provenance.systemId)
+            if case .competency(let assertion)? = record.body { competencyIds.insert(assertion.competencyId) }
         }
         for issued in try await tx.issuedCredentials(learnerId: learnerId, organizations: nil) {
             organizationIds.insert(issued.organizationId)
@@ -119,6 +122,13 @@ struct WalletProvenanceRoutes: Sendable {
             organizations.append(["id": .string(organization.id), "name": .string(organization.name),
                                   "kind": .string(organization.kind.rawValue)])
         }
-        return ["organizations": .array(organizations), "systems": .array(systems)]
+        var competencies: [JSONValue] = []
+        for id in competencyIds.sorted() {
+            guard let competency = try await tx.competency(id: id) else { continue }
+            var item: JSONObject = ["id": .string(competency.id), "name": .string(competency.name)]
+            if let framework = competency.framework { item["framework"] = .string(framework) }
+            competencies.append(.object(item))
+        }
+        return ["organizations": .array(organizations), "systems": .array(systems), "competencies": .array(competencies)]
     }
 }

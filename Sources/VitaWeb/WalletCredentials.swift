@@ -27,27 +27,20 @@ struct WalletCredential: Sendable {
 }
 
 extension WalletScreens {
-    /// Every credential of the learner: issued Open Badges and CLRs, and held ones; nil when the API refuses.
+    /// Every credential of the learner: issued Open Badges and CLRs, and held ones; nil (with the answer) when the API
+    /// refuses.
     func credentials(learnerId: String) async -> [WalletCredential]? {
-        async let badgesReply = api.get(learnerId, "/api/v1/learners/\(learnerId)/badges")
-        async let clrsReply = api.get(learnerId, "/api/v1/learners/\(learnerId)/clrs")
-        async let heldReply = api.get(learnerId, "/api/v1/learners/\(learnerId)/held-credentials")
-        let (badges, clrs, held) = await (badgesReply, clrsReply, heldReply)
-        guard badges.isSuccess, clrs.isSuccess, held.isSuccess else { return nil }
-        var found: [WalletCredential] = []
-        for item in (badges.json?["items"]?.arrayValue ?? []) + (clrs.json?["items"]?.arrayValue ?? []) {
-            guard let id = item["id"]?.stringValue, let credential = item["verifiableCredential"], credential.objectValue != nil else { continue }
-            found.append(WalletCredential(id: id, kind: "issued", format: "json", bytes: credential.serialized()))
-        }
-        for item in held.json?["items"]?.arrayValue ?? [] {
-            guard let id = item["id"]?.stringValue, let credential = item["credential"] else { continue }
-            if let jwt = credential.stringValue {
-                found.append(WalletCredential(id: id, kind: "held", format: "jwt", bytes: Array(jwt.utf8)))
-            } else {
-                found.append(WalletCredential(id: id, kind: "held", format: "json", bytes: credential.serialized()))
+        let reply = await api.get(learnerId, "/api/v1/me/credentials")
+        guard reply.isSuccess else { return nil }
+        return (reply.json?["items"]?.arrayValue ?? []).compactMap { item in
+            guard let id = item["id"]?.stringValue, let kind = item["kind"]?.stringValue, let credential = item["credential"] else {
+                return nil
             }
+            if let jwt = credential.stringValue {
+                return WalletCredential(id: id, kind: kind, format: "jwt", bytes: Array(jwt.utf8))
+            }
+            return WalletCredential(id: id, kind: kind, format: "json", bytes: credential.serialized())
         }
-        return found
     }
 
     /// The card values of a credential in a list: title, issuer, date, the verdict checked now, a link.

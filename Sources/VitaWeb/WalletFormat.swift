@@ -33,10 +33,15 @@ enum WalletFormat {
     struct Names: Sendable {
         var organizations: [String: String] = [:]
         var systems: [String: (name: String, organizationId: String)] = [:]
+        var competencies: [String: String] = [:]
 
         init(_ json: JSONValue?) {
             for item in json?["organizations"]?.arrayValue ?? [] {
                 if let id = item["id"]?.stringValue, let name = item["name"]?.stringValue { organizations[id] = name }
+            }
+            for item in json?["competencies"]?.arrayValue ?? [] {
+                guard let id = item["id"]?.stringValue, let name = item["name"]?.stringValue else { continue }
+                competencies[id] = item["framework"]?.stringValue.map { "\(name) (\($0))" } ?? name
             }
             for item in json?["systems"]?.arrayValue ?? [] {
                 if let id = item["id"]?.stringValue, let name = item["name"]?.stringValue {

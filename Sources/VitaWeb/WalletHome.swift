@@ -93,6 +93,7 @@ struct WalletScreens: Sendable {
         let name = me["name"]?["display"]?.stringValue
             ?? [me["name"]?["given"]?.stringValue, me["name"]?["family"]?.stringValue].compactMap { $0 }.joined(separator: " ")
         var values: [String: Any] = [:]
+        if !name.isEmpty { values["greeting"] = strings.format("wallet.greeting", ["name": name]) }
         values["heading"] = name.isEmpty ? strings["wallet.home_title"] : strings.format("wallet.home_heading", ["name": name])
 
         let timeline = (json["timeline"]?.arrayValue ?? []).map { entry -> [String: Any] in
@@ -133,7 +134,8 @@ struct WalletScreens: Sendable {
 
         let competencies = (json["competencies"]?.arrayValue ?? []).map { entry -> [String: Any] in
             let value = entry["value"]
-            let id = value?["competencyId"]?.stringValue ?? ""
+            let competencyId = value?["competencyId"]?.stringValue ?? ""
+            let id = names.competencies[competencyId] ?? competencyId
             var level = WalletFormat.number(value?["bestLevel"]) ?? "?"
             if let maximum = WalletFormat.number(value?["levelMaximum"]) { level = strings.format("wallet.level_of", ["level": level, "maximum": maximum]) }
             if let label = value?["levelLabel"]?.stringValue { level += " (\(label))" }

@@ -612,6 +612,7 @@ enum AccessControlTable {
             MatrixRow(operationId: "getShareLinkState", body: .none, expected: open(200)) { f, _ in
                 Probe(.get, "/api/v1/shared/\(try await f.freshShareLink().token)")
             },
+            MatrixRow(operationId: "listMyCredentials", body: .none, expected: learnerOnly(200)) { _, _ in Probe(.get, me + "/credentials") },
             MatrixRow(operationId: "listMySources", body: .none, expected: learnerOnly(200)) { _, _ in Probe(.get, me + "/sources") },
             MatrixRow(operationId: "checkMyRecordRawData", body: .none, expected: learnerOnly(200)) { f, _ in
                 Probe(.get, me + "/records/\(f.records[.experiences]!)/raw-data-check")

@@ -1,0 +1,333 @@
+import Foundation
+import HTTPTypes
+import NIOCore
+import Testing
+import VitaCredentials
+import VitaJSON
+import VitaTestSupport
+
+/// A learner with records asserted by a connected system, an issued Open Badge, a consent and a wallet account,
+/// set up through the admin and system APIs, and signed in.
+struct WalletWorld: Sendable {
+    let learnerId: String
+    let systemKey: String
+    let records: [String: String]
+    let issuedId: String
+    let consentId: String
+    /// The browser's cookies after signing in (CSRF nonce and wallet session).
+    let cookies: String
+
+    static let password = "correct horse battery staple"
+
+    static func setUp(_ web: WebHarness, login: String = "ada", name: String = "Ada Lovelace") async throws -> WalletWorld {
+        let organization = try await web.api(.post, "/api/v1/organizations", json: ["name": "Riverside University", "kind": "university"])
+        let organizationId = try #require(organization.json["id"] as? String)
+        #expect(try await web.api(.post, "/api/v1/organizations/\(organizationId)/keys").status == 201)
+        let system = try await web.api(.post, "/api/v1/systems", json: ["organizationId": organizationId, "name": "Registrar SIS", "kind": "sis"])
+        let systemId = try #require((system.json["system"] as? [String: Any])?["id"] as? String)
+        let systemKey = try #require(system.json["apiKey"] as? String)
+        let agreement = try await web.api(.post, "/api/v1/agreements", json: [
+            "providerOrganizationId": organizationId, "consumerSystemId": systemId,
+            "categories": ["affiliations", "experiences", "competencies", "credentials", "employment"],
+            "permissions": ["read", "write"], "purpose": "Registrar sync", "consentRequired": true, "status": "active",
+        ])
+        let agreementId = try #require(agreement.json["id"] as? String, "\(agreement.html)")
+        let learner = try await web.api(.post, "/api/v1/learners", json: [
+            "name": ["display": name], "organizationId": organizationId,
+            "identifiers": [["scheme": "email", "value": "\(login)@example.edu"]],
+        ])
+        let learnerId = try #require(learner.json["id"] as? String, "\(learner.html)")
+        let consent = try await web.api(.post, "/api/v1/learners/\(learnerId)/consents", json: ["agreementId": agreementId])
+        let consentId = try #require(consent.json["id"] as? String, "\(consent.html)")
+
+        let competency = try await web.api(.post, "/api/v1/competencies", json: [
+            "name": "Algorithm design", "organizationId": organizationId, "framework": "Riverside Core Skills"])
+        let competencyId = try #require(competency.json["id"] as? String, "\(competency.html)")
+        var records: [String: String] = [:]
+        let bodies: [(String, [String: Any], String?)] = [
+            ("affiliations", ["organizationId": organizationId, "role": "student", "title": "BSc Computing student",
+                              "startDate": "2023-09-01"], nil),
+            ("competencies", ["competencyId": competencyId, "organizationId": organizationId,
+                              "level": 4, "levelMaximum": 5, "evidence": [["url": "https://portfolio.example/sorting"]]],
+             "https://registrar.invalid/raw/competency-1"),
+            ("credentials", ["organizationId": organizationId, "kind": "degree", "title": "BSc Computer Science",
+                             "awardedDate": "2026-06-30"], nil),
+            ("employment", ["organizationId": organizationId, "title": "Teaching assistant", "startDate": "2025-09-01"], nil),
+        ]
+        for (category, record, raw) in bodies {
+            var provenance: [String: Any] = ["sourceRecordId": "\(category)-1"]
+            if let raw { provenance["rawDataURI"] = raw }
+            let created = try await web.send(.post, "/api/v1/learners/\(learnerId)/\(category)", key: systemKey,
+                                             json: ["record": record, "provenance": provenance])
+            records[category] = try #require(created.json["id"] as? String, "\(created.html)")
+        }
+        let achievement = try await web.api(.post, "/api/v1/achievements", json: [
+            "organizationId": organizationId, "name": "BSc Computer Science", "description": "Bachelor of Science",
+            "criteriaNarrative": "Complete 180 credits", "achievementType": "BachelorDegree"])
+        let achievementId = try #require(achievement.json["id"] as? String, "\(achievement.html)")
+        let issued = try await web.send(.post, "/api/v1/learners/\(learnerId)/credentials/\(records["credentials"]!)/badges",
+                                        key: systemKey, json: ["achievementId": achievementId])
+        let issuedId = try #require(issued.json["id"] as? String, "\(issued.html)")
+        let account = try await web.api(.post, "/api/v1/learners/\(learnerId)/account", json: ["login": login, "password": password])
+        #expect(account.status == 201, "\(account.html)")
+        let (answer, cookies) = try await WalletSessionTests.signIn(web, login: login, password: password)
+        #expect(answer.status == 303)
+        return WalletWorld(learnerId: learnerId, systemKey: systemKey, records: records, issuedId: issuedId,
+                           consentId: consentId, cookies: cookies)
+    }
+}
+
+extension WebHarness {
+    /// A call with another API key (a connected system's).
+    func send(_ method: HTTPRequest.Method, _ uri: String, key: String, json: Any? = nil) async throws -> Page {
+        var headers = HTTPFields()
+        headers[.authorization] = "Bearer \(key)"
+        var body: ByteBuffer?
+        if let json {
+            headers[.contentType] = "application/json"
+            body = ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: json))
+        }
+        return try await client.execute(uri: uri, method: method, headers: headers, body: body) { response in
+            Page(status: Int(response.status.code), headers: response.headers, body: Data(buffer: response.body))
+        }
+    }
+
+    /// Opens `page` and submits its form (the first with `action`) with `fields`, as a browser does.
+    func submit(_ page: String, action: String, _ fields: [(String, String)], cookies: String) async throws -> Page {
+        let form = try await get(page, cookie: cookies)
+        #expect(form.status == 200, "\(form.html)")
+        let token = try #require(form.csrfToken)
+        #expect(form.html.contains(#"action="\#(action)""#), "the page has the form")
+        return try await post(action, form: [("csrf_token", token)] + fields, cookie: cookies)
+    }
+}
+
+extension Page {
+    /// The first capture of `pattern` in the page.
+    func first(_ pattern: String) -> String? {
+        guard let regex = try? NSRegularExpression(pattern: pattern),
+              let match = regex.firstMatch(in: html, range: NSRange(html.startIndex..., in: html)), match.numberOfRanges > 1,
+              let range = Range(match.range(at: 1), in: html) else { return nil }
+        return String(html[range])
+    }
+}
+
+@Suite("The wallet's pages, through the real router")
+struct WalletPagesTests {
+    @Test("the home page shows the profile — timeline, credentials, competencies, employment — with organization names and links to each value's records",
+          arguments: TestEngine.available)
+    func homeShowsTheProfile(_ engine: TestEngine) async throws {
+        try await WebHarness.run(engine) { web in
+            let world = try await WalletWorld.setUp(web)
+            let home = try await web.get("/wallet", cookie: world.cookies)
+            #expect(home.status == 200)
+            #expect(home.html.contains("Ada Lovelace&#39;s profile") || home.html.contains("Ada Lovelace's profile"), "\(home.html)")
+            #expect(home.html.contains("Signed in as Ada Lovelace."))
+            #expect(home.html.contains("BSc Computing student") && home.html.contains("Riverside University"))
+            #expect(home.html.contains("since 1 September 2023"))
+            #expect(home.html.contains("BSc Computer Science") && home.html.contains("awarded 30 June 2026"))
+            #expect(home.html.contains("Algorithm design (Riverside Core Skills)") && home.html.contains("4 of 5"))
+            #expect(home.html.contains("1 piece of evidence"))
+            #expect(home.html.contains("Teaching assistant"))
+            for (_, record) in world.records {
+                #expect(home.html.contains(#"href="/wallet/records/\#(record)""#), "a link to \(record)")
+            }
+            #expect(!home.html.contains("<script"))
+        }
+    }
+
+    @Test("a record's page shows who asserted it and when, and says why its raw data could not be checked",
+          arguments: TestEngine.available)
+    func recordShowsProvenance(_ engine: TestEngine) async throws {
+        try await WebHarness.run(engine) { web in
+            let world = try await WalletWorld.setUp(web)
+            let affiliation = try await web.get("/wallet/records/\(world.records["affiliations"]!)", cookie: world.cookies)
+            #expect(affiliation.status == 200)
+            #expect(affiliation.html.contains("Registrar SIS (Riverside University)"))
+            #expect(affiliation.html.contains("affiliations-1"))
+            #expect(affiliation.html.contains(#"data-outcome="not-checked""#))
+            #expect(affiliation.html.contains("named no place where its raw data lives"))
+            #expect(affiliation.html.contains("BSc Computing student"), "the record's content")
+            // A raw-data location, but this Vita (as the tests build it) makes no outbound request.
+            let competency = try await web.get("/wallet/records/\(world.records["competencies"]!)", cookie: world.cookies)
+            #expect(competency.html.contains("https://registrar.invalid/raw/competency-1"))
+            #expect(competency.html.contains("makes no outbound requests"))
+            let unknown = try await web.get("/wallet/records/rec_00000000000000000000000000", cookie: world.cookies)
+            #expect(unknown.status == 404 && unknown.html.contains("not yours"))
+        }
+    }
+
+    @Test("credentials are verified now, laid out for reading, and downloadable as JSON and as a baked SVG badge",
+          arguments: TestEngine.available)
+    func credentialsVerifiedAndDownloadable(_ engine: TestEngine) async throws {
+        try await WebHarness.run(engine) { web in
+            let world = try await WalletWorld.setUp(web)
+            let list = try await web.get("/wallet/credentials", cookie: world.cookies)
+            #expect(list.status == 200)
+            #expect(list.html.contains(#"data-credential="\#(world.issuedId)""#))
+            #expect(list.html.contains(#"data-verdict="genuine""#), "\(list.html)")
+            let page = try await web.get("/wallet/credentials/\(world.issuedId)", cookie: world.cookies)
+            #expect(page.status == 200)
+            #expect(page.html.contains(#"data-verdict="genuine""#) && page.html.contains(#"data-check="proof""#))
+            #expect(page.html.contains("Bachelor of Science") && page.html.contains("Complete 180 credits"))
+            #expect(page.html.contains("/download/json") && page.html.contains("/download/svg"))
+            #expect(!page.html.contains("/download/jwt"), "no VC-JWT for a credential with an embedded proof")
+
+            let json = try await web.get("/wallet/credentials/\(world.issuedId)/download/json", cookie: world.cookies)
+            #expect(json.status == 200 && json.header("Content-Disposition")?.contains("attachment") == true)
+            let credential = try JSONValue(parsing: Array(json.body))
+            let svg = try await web.get("/wallet/credentials/\(world.issuedId)/download/svg", cookie: world.cookies)
+            #expect(svg.status == 200 && svg.header("Content-Type") == "image/svg+xml")
+            let baked = try BadgeBaking.unbake(Array(svg.body))
+            #expect(baked.credential == .json(credential), "the SVG carries the credential")
+            let png = try await web.get("/wallet/credentials/\(world.issuedId)/download/png", cookie: world.cookies)
+            #expect(png.status == 422 && png.html.contains("no PNG image"), "explained on the page")
+        }
+    }
+
+    @Test("a collection made from the form is shared with a passcode; the link verifies without signing in, each opening is listed, and revoking ends it",
+          arguments: TestEngine.available)
+    func collectionSharedAndRevoked(_ engine: TestEngine) async throws {
+        try await WebHarness.run(engine) { web in
+            let world = try await WalletWorld.setUp(web)
+            let made = try await web.submit("/wallet/collections", action: "/wallet/collections", [
+                ("name", "For my nursing application"), ("statement", "My degree and my work"),
+                ("item.issued.\(world.issuedId)", "on"), ("item.record.\(world.records["employment"]!)", "on"),
+            ], cookies: world.cookies)
+            #expect(made.status == 303, "\(made.html)")
+            let location = try #require(made.header("Location"))
+            #expect(location.hasPrefix("/wallet/collections/col_"))
+            let collectionPath = String(location.split(separator: "?")[0])
+            let collection = try await web.get(location, cookie: world.cookies)
+            #expect(collection.html.contains("The collection was made.") && collection.html.contains("My degree and my work"))
+            #expect(collection.html.contains("BSc Computer Science"))
+
+            let shared = try await web.submit(collectionPath, action: "/wallet/shares", [
+                ("collectionId", String(collectionPath.dropFirst("/wallet/collections/".count))),
+                ("expiresInDays", "7"), ("passcode", "tulip-42"),
+            ], cookies: world.cookies)
+            #expect(shared.status == 200, "\(shared.html)")
+            let url = try #require(shared.first(#"id="share-url" href="([^"]+)""#))
+            #expect(shared.html.contains(#"src="data:image/svg+xml;base64,"#), "the QR code")
+            let path = try #require(URL(string: url)?.path)
+            #expect(path.hasPrefix("/s/vsh_"))
+
+            // A stranger: no cookies.
+            let ask = try await web.get(path)
+            #expect(ask.status == 200 && ask.html.contains(#"name="passcode""#))
+            let token = try #require(ask.csrfToken)
+            let wrong = try await web.post(path, form: [("csrf_token", token), ("passcode", "nope")], cookie: ask.csrfCookie)
+            #expect(wrong.status == 403 && wrong.html.contains("That passcode is not right."))
+            let right = try await web.post(path, form: [("csrf_token", token), ("passcode", "tulip-42")], cookie: ask.csrfCookie)
+            #expect(right.status == 200, "\(right.html)")
+            #expect(right.html.contains("Ada Lovelace shared these records with you"))
+            #expect(right.html.contains("For my nursing application") && right.html.contains(#"data-verdict="genuine""#))
+            #expect(right.html.contains("Teaching assistant"), "the shared record")
+            let forged = try await web.post(path, form: [("passcode", "tulip-42")], cookie: ask.csrfCookie)
+            #expect(forged.status == 403 && forged.html.contains("The form has expired"))
+
+            let again = try await web.get(collectionPath, cookie: world.cookies)
+            #expect(again.html.contains("shown") && again.html.contains("refused: wrong or missing passcode"))
+            let shareId = try #require(again.first(#"data-share="([^"]+)""#))
+            let revoked = try await web.submit(collectionPath, action: "/wallet/shares/\(shareId)/revoke",
+                                               [("back", collectionPath)], cookies: world.cookies)
+            #expect(revoked.status == 303 && revoked.header("Location") == collectionPath + "?done=share_revoked")
+            let gone = try await web.get(path)
+            #expect(gone.status == 410 && gone.html.contains("revoked"))
+            let missing = try await web.get("/s/vsh_doesnotexist")
+            #expect(missing.status == 404)
+        }
+    }
+
+    @Test("forms without the page's CSRF token are refused with a page, and errors are shown on the form",
+          arguments: TestEngine.available)
+    func formsNeedTheirToken(_ engine: TestEngine) async throws {
+        try await WebHarness.run(engine) { web in
+            let world = try await WalletWorld.setUp(web)
+            for action in ["/wallet/collections", "/wallet/shares", "/wallet/consents/\(world.consentId)/withdraw", "/wallet/erasure"] {
+                let refused = try await web.post(action, form: [("name", "x")], cookie: world.cookies)
+                #expect(refused.status == 403 && refused.html.contains("The form has expired"), "\(action)")
+            }
+            let unnamed = try await web.submit("/wallet/collections", action: "/wallet/collections", [("name", " ")], cookies: world.cookies)
+            #expect(unnamed.status == 422 && unnamed.html.contains("Give the collection a name."))
+            let unconfirmed = try await web.submit("/wallet/data", action: "/wallet/erasure", [("reason", "")], cookies: world.cookies)
+            #expect(unconfirmed.status == 422 && unconfirmed.html.contains("Tick the box"))
+            let garbage = try await web.submit("/wallet/data", action: "/wallet/import", [("credential", "not a credential")],
+                                               cookies: world.cookies)
+            #expect(garbage.status == 422 && garbage.html.contains("The credential was not imported."))
+            let asked = try await web.submit("/wallet/data", action: "/wallet/erasure", [("confirm", "yes")], cookies: world.cookies)
+            #expect(asked.status == 303 && asked.header("Location") == "/wallet/data?done=erasure_requested")
+        }
+    }
+
+    @Test("a learner reaches only their own records, credentials and collections", arguments: TestEngine.available)
+    func anotherLearnersDataIsRefused(_ engine: TestEngine) async throws {
+        try await WebHarness.run(engine) { web in
+            let ada = try await WalletWorld.setUp(web)
+            let grace = try await WalletWorld.setUp(web, login: "grace", name: "Grace Hopper")
+            #expect(try await web.get("/wallet/records/\(ada.records["employment"]!)", cookie: grace.cookies).status == 404)
+            #expect(try await web.get("/wallet/credentials/\(ada.issuedId)", cookie: grace.cookies).status == 404)
+            #expect(try await web.get("/wallet/credentials/\(ada.issuedId)/download/json", cookie: grace.cookies).status == 404)
+            let share = try await web.submit("/wallet/credentials/\(grace.issuedId)", action: "/wallet/shares", [
+                ("credentialId", ada.issuedId), ("kind", "issued"), ("expiresInDays", "7"),
+            ], cookies: grace.cookies)
+            #expect(share.status == 404, "another learner's credential cannot be shared")
+            let collection = try await web.submit("/wallet/collections", action: "/wallet/collections", [
+                ("name", "Borrowed"), ("item.issued.\(ada.issuedId)", "on"),
+            ], cookies: grace.cookies)
+            #expect(collection.status == 422 && collection.html.contains("is none of your issued items"), "\(collection.html)")
+            let home = try await web.get("/wallet", cookie: grace.cookies)
+            #expect(home.html.contains("Grace Hopper") && !home.html.contains("Ada Lovelace"))
+        }
+    }
+
+    @Test("withdrawing a consent on the access page denies the system's next read, which the page then lists as denied",
+          arguments: TestEngine.available)
+    func consentWithdrawalDeniesTheSystem(_ engine: TestEngine) async throws {
+        try await WebHarness.run(engine) { web in
+            let world = try await WalletWorld.setUp(web)
+            let path = "/api/v1/learners/\(world.learnerId)/employment"
+            #expect(try await web.send(.get, path, key: world.systemKey).status == 200)
+            let access = try await web.get("/wallet/access", cookie: world.cookies)
+            #expect(access.html.contains("Registrar SIS (Riverside University)") && access.html.contains("Registrar sync"))
+            #expect(access.html.contains(#"data-consent="\#(world.consentId)""#))
+            let withdrawn = try await web.submit("/wallet/access", action: "/wallet/consents/\(world.consentId)/withdraw", [],
+                                                 cookies: world.cookies)
+            #expect(withdrawn.status == 303 && withdrawn.header("Location") == "/wallet/access?done=consent_withdrawn")
+            let denied = try await web.send(.get, path, key: world.systemKey)
+            #expect(denied.status == 403, "\(denied.html)")
+            let after = try await web.get("/wallet/access?done=consent_withdrawn", cookie: world.cookies)
+            #expect(after.html.contains("The consent was withdrawn"))
+            #expect(after.html.contains("Denied") && after.html.contains("read records"))
+            #expect(!after.html.contains("Withdraw this consent"), "a withdrawn consent has no button")
+        }
+    }
+
+    @Test("a credential received elsewhere is imported from a pasted JSON and shown with the wallet's credentials; the export is a JSON download",
+          arguments: TestEngine.available)
+    func importAndExport(_ engine: TestEngine) async throws {
+        try await WebHarness.run(engine) { web in
+            let world = try await WalletWorld.setUp(web)
+            let received = try await web.issue(name: "Data Visualisation")
+            let imported = try await web.submit("/wallet/data", action: "/wallet/import", [("credential", received)], cookies: world.cookies)
+            #expect(imported.status == 200, "\(imported.html)")
+            #expect(imported.html.contains("Imported “Data Visualisation”."))
+            let list = try await web.get("/wallet/credentials", cookie: world.cookies)
+            #expect(list.html.contains("Data Visualisation"))
+            let export = try await web.get("/wallet/export", cookie: world.cookies)
+            #expect(export.status == 200 && export.header("Content-Disposition")?.contains("vita-export.json") == true)
+            #expect((try? JSONValue(parsing: Array(export.body)))?["heldCredentials"]?.arrayValue?.count == 1)
+        }
+    }
+
+    @Test("each wallet page needs a session", arguments: TestEngine.available)
+    func pagesNeedASession(_ engine: TestEngine) async throws {
+        try await WebHarness.run(engine) { web in
+            for path in ["/wallet/credentials", "/wallet/collections", "/wallet/access", "/wallet/data", "/wallet/export",
+                         "/wallet/records/rec_00000000000000000000000000"] {
+                let page = try await web.get(path)
+                #expect(page.status == 303 && page.header("Location") == "/wallet/sign-in", "\(path)")
+            }
+        }
+    }
+}
