@@ -126,7 +126,7 @@ struct WalletScreens: Sendable {
             }
             return ["title": title, "kind": value?["kind"]?.stringValue.map(CredentialView.words) ?? "",
                     "organization": names.organization(value?["organizationId"]?.stringValue) ?? "",
-                    "facts": facts.joined(separator: "; "), "expired": value?["expired"]?.boolValue == true,
+                    "facts": facts.joined(separator: "; ").capitalizedFirst, "expired": value?["expired"]?.boolValue == true,
                     "sources": sourceLinks(entry, title: title)]
         }
         values["credentials"] = credentials

@@ -125,7 +125,7 @@ struct WalletPagesTests {
             #expect(home.html.contains("Signed in as Ada Lovelace."))
             #expect(home.html.contains("BSc Computing student") && home.html.contains("Riverside University"))
             #expect(home.html.contains("since 1 September 2023"))
-            #expect(home.html.contains("BSc Computer Science") && home.html.contains("awarded 30 June 2026"))
+            #expect(home.html.contains("BSc Computer Science") && home.html.contains("Awarded 30 June 2026"))
             #expect(home.html.contains("Algorithm design (Riverside Core Skills)") && home.html.contains("4 of 5"))
             #expect(home.html.contains("1 piece of evidence"))
             #expect(home.html.contains("Teaching assistant"))
