@@ -7,19 +7,19 @@ enum WalletFormat {
     /// when it does not parse.
     static func date(_ text: String?) -> String? {
         guard let text, !text.isEmpty else { return nil }
-        if text.count == 10 {
-            let parser = DateFormatter()
-            parser.locale = Locale(identifier: "en_US_POSIX")
-            parser.timeZone = TimeZone(identifier: "UTC")
-            parser.dateFormat = "yyyy-MM-dd"
-            guard let date = parser.date(from: text) else { return text }
-            let formatter = DateFormatter()
-            formatter.locale = Locale(identifier: "en_GB")
-            formatter.timeZone = TimeZone(identifier: "UTC")
-            formatter.dateFormat = "d MMMM yyyy"
-            return formatter.string(from: date)
-        }
+        if text.count == 10 { return calendarDate(text) ?? text }
         return CredentialView.date(text)
+    }
+
+    static let months = ["January", "February", "March", "April", "May", "June", "July", "August", "September",
+                         "October", "November", "December"]
+
+    /// "2024-09-01" as "1 September 2024" (a profile page shows hundreds: no formatter is built for each).
+    static func calendarDate(_ text: String) -> String? {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0].count == 4, let year = Int(parts[0]), let month = Int(parts[1]),
+              let day = Int(parts[2]), (1...12).contains(month), (1...31).contains(day) else { return nil }
+        return "\(day) \(months[month - 1]) \(year)"
     }
 
     /// A number without a needless ".0".
