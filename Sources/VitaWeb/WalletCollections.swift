@@ -93,11 +93,19 @@ extension WalletScreens {
         }
         let credentialTitles = Dictionary((await credentials(learnerId: learnerId) ?? []).map { ($0.id, $0.title) },
                                           uniquingKeysWith: { first, _ in first })
+        let listed = collection["items"]?.arrayValue ?? []
+        var recordLabels: [String: String] = [:]
+        if listed.contains(where: { $0["kind"]?.stringValue == "record" }) {
+            for choice in await recordChoices(learnerId: learnerId) {
+                if let id = choice["id"] as? String, let label = choice["label"] as? String { recordLabels[id] = label }
+            }
+        }
         var items: [[String: String]] = []
-        for item in collection["items"]?.arrayValue ?? [] {
+        for item in listed {
             guard let itemId = item["id"]?.stringValue else { continue }
             if item["kind"]?.stringValue == "record" {
-                items.append(["label": strings.format("wallet.item_record", ["id": itemId]), "href": "/wallet/records/\(itemId)"])
+                items.append(["label": recordLabels[itemId] ?? strings.format("wallet.item_record", ["id": itemId]),
+                              "href": "/wallet/records/\(itemId)"])
             } else {
                 items.append(["label": credentialTitles[itemId] ?? itemId, "href": "/wallet/credentials/\(itemId)"])
             }

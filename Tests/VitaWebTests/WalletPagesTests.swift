@@ -200,7 +200,7 @@ struct WalletPagesTests {
             let collectionPath = String(location.split(separator: "?")[0])
             let collection = try await web.get(location, cookie: world.cookies)
             #expect(collection.html.contains("The collection was made.") && collection.html.contains("My degree and my work"))
-            #expect(collection.html.contains("BSc Computer Science"))
+            #expect(collection.html.contains("BSc Computer Science") && collection.html.contains("Employment: Teaching assistant"))
 
             let shared = try await web.submit(collectionPath, action: "/wallet/shares", [
                 ("collectionId", String(collectionPath.dropFirst("/wallet/collections/".count))),

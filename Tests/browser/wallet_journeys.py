@@ -20,7 +20,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
-from verify_journeys import axe_summary, browser, check_accessibility, screenshot
+from verify_journeys import DESKTOP, PHONE, axe_summary, browser, check_accessibility, screenshot
 
 BASE = os.environ["VITA_BASE_URL"]
 ADMIN_KEY = os.environ["VITA_ADMIN_KEY"]
@@ -225,6 +225,23 @@ def journey_consent(driver, world, state):
     assert "Denied" in log, log
 
 
+def journey_phone(driver, world, state):
+    """on a 390 px phone the wallet's pages need no horizontal scrolling, and pass axe"""
+    driver.set_window_size(*PHONE)
+    try:
+        for path in ("/wallet", "/wallet/access", f"/wallet/credentials/{world['badge']}", state["collection"].removeprefix(BASE)):
+            driver.get(BASE + path)
+            wait_for(driver, "nav.wallet-nav")
+            assert driver.execute_script("return document.documentElement.scrollWidth <= window.innerWidth + 1"), \
+                f"{path} scrolls sideways on a phone"
+        check_accessibility(driver, "/wallet (phone)")
+        driver.get(BASE + "/wallet")
+        wait_for(driver, "nav.wallet-nav")
+        screenshot(driver, "wallet-phone.png")
+    finally:
+        driver.set_window_size(*DESKTOP)
+
+
 def journey_data(driver, world, state):
     """the data page: a bad import is explained on the page; signing out ends the session"""
     driver.get(BASE + "/wallet/data")
@@ -239,7 +256,8 @@ def journey_data(driver, world, state):
     assert driver.current_url.endswith("/wallet/sign-in"), driver.current_url
 
 
-JOURNEYS = [journey_sign_in, journey_provenance, journey_credential, journey_collection_share, journey_consent, journey_data]
+JOURNEYS = [journey_sign_in, journey_provenance, journey_credential, journey_collection_share, journey_consent, journey_phone,
+            journey_data]
 
 
 def main():
