@@ -89,7 +89,8 @@ extension WalletScreens {
     /// `GET /wallet/data`: import, export, erasure.
     func data(_ request: Request, learnerId: String, problem: String? = nil, pasted: String = "",
               imported: [String: Any]? = nil, status: HTTPResponse.Status = .ok) -> Response {
-        var values: [String: Any] = ["fileHint": strings.format("wallet.import_file_hint", ["limit": WebStrings.size(maxUploadSize)])]
+        let hint = strings.format("wallet.import_file_hint", ["limit": WebStrings.size(maxUploadSize)])
+        var values: [String: Any] = ["fileHint": hint]
         if let problem { values["problem"] = problem }
         if !pasted.isEmpty { values["pasted"] = String(pasted.prefix(200_000)) }
         if let imported { values["imported"] = imported }
@@ -103,7 +104,9 @@ extension WalletScreens {
         guard let form else { return refusal! }
         let pasted = (form.fields["credential"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         let file = form.files["file"].flatMap { $0.bytes.isEmpty ? nil : $0 }
-        if !pasted.isEmpty, file != nil { return data(request, learnerId: learnerId, problem: strings["input.both"], pasted: pasted, status: .unprocessableContent) }
+        if !pasted.isEmpty, file != nil {
+            return data(request, learnerId: learnerId, problem: strings["input.both"], pasted: pasted, status: .unprocessableContent)
+        }
         guard let bytes = file?.bytes ?? (pasted.isEmpty ? nil : Array(pasted.utf8)) else {
             return data(request, learnerId: learnerId, problem: strings["input.empty"], status: .unprocessableContent)
         }
@@ -126,9 +129,11 @@ extension WalletScreens {
                         status: .unprocessableContent)
         }
         let id = json["id"]?.stringValue ?? ""
+        let credential = json["credential"] ?? .null
         let title = WalletCredential(id: id, kind: "held", format: json["format"]?.stringValue ?? "json",
-                                     bytes: json["credential"]?.stringValue.map { Array($0.utf8) } ?? (json["credential"] ?? .null).serialized()).title
-        let message = strings.format(json["outcome"]?.stringValue == "created" ? "wallet.imported" : "wallet.import_known", ["title": title])
+                                     bytes: credential.stringValue.map { Array($0.utf8) } ?? credential.serialized()).title
+        let messageId = json["outcome"]?.stringValue == "created" ? "wallet.imported" : "wallet.import_known"
+        let message = strings.format(messageId, ["title": title])
         return data(request, learnerId: learnerId, imported: ["message": message, "id": id])
     }
 
@@ -147,14 +152,16 @@ extension WalletScreens {
         let (form, refusal) = await form(request)
         guard let form else { return refusal! }
         guard form.fields["confirm"] == "yes" else {
-            return data(request, learnerId: learnerId, problem: strings["wallet.erasure_unconfirmed"], status: .unprocessableContent)
+            return data(request, learnerId: learnerId, problem: strings["wallet.erasure_unconfirmed"],
+                        status: .unprocessableContent)
         }
         var body = JSONObject()
         let reason = (form.fields["reason"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         if !reason.isEmpty { body["reason"] = .string(reason) }
         let reply = await api.send(learnerId, .post, "/api/v1/me/erasure-requests", json: .object(body))
         guard reply.isSuccess else {
-            return data(request, learnerId: learnerId, problem: reply.problemText ?? strings["wallet.unavailable"], status: .unprocessableContent)
+            return data(request, learnerId: learnerId, problem: reply.problemText ?? strings["wallet.unavailable"],
+                        status: .unprocessableContent)
         }
         return redirect("/wallet/data?done=erasure_requested")
     }

@@ -46,7 +46,11 @@ extension WalletScreens {
         }
         var records = await recordChoices(learnerId: learnerId)
         if let form {
-            records = records.map { var choice = $0; choice["checked"] = form.fields[choice["field"] as? String ?? ""] != nil; return choice }
+            records = records.map { choice in
+                var choice = choice
+                choice["checked"] = form.fields[choice["field"] as? String ?? ""] != nil
+                return choice
+            }
         }
         var values: [String: Any] = [
             "collections": list, "hasCollections": !list.isEmpty,
@@ -71,7 +75,9 @@ extension WalletScreens {
             items.append(["kind": .string(parts[1]), "id": .string(parts[2])])
         }
         let name = (form.fields["name"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
-        if name.isEmpty { return await collections(request, learnerId: learnerId, problem: strings["wallet.collection_name_missing"], form: form) }
+        if name.isEmpty {
+            return await collections(request, learnerId: learnerId, problem: strings["wallet.collection_name_missing"], form: form)
+        }
         var body: JSONObject = ["name": .string(name), "items": .array(items)]
         let statement = (form.fields["statement"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         if !statement.isEmpty { body["statement"] = .string(statement) }
@@ -89,7 +95,8 @@ extension WalletScreens {
         guard Self.isSafeId(id) else { return notFound(request, nav: "collections") }
         let reply = await api.get(learnerId, "/api/v1/me/collections/\(id)")
         guard reply.isSuccess, let collection = reply.json else {
-            return reply.status == 404 ? notFound(request, nav: "collections") : unavailable(request, nav: "collections", reply: reply)
+            return reply.status == 404 ? notFound(request, nav: "collections")
+                : unavailable(request, nav: "collections", reply: reply)
         }
         let credentialTitles = Dictionary((await credentials(learnerId: learnerId) ?? []).map { ($0.id, $0.title) },
                                           uniquingKeysWith: { first, _ in first })
@@ -167,7 +174,8 @@ extension WalletScreens {
         if let svg = json["qrCodeSVG"]?.stringValue {
             created["qr"] = "data:image/svg+xml;base64," + Data(svg.utf8).base64EncodedString()
         }
-        return await afterShare(request, learnerId: learnerId, collectionId: collectionId, credentialId: credentialId, created: created)
+        return await afterShare(request, learnerId: learnerId, collectionId: collectionId, credentialId: credentialId,
+                                created: created)
     }
 
     private func afterShare(_ request: Request, learnerId: String, collectionId: String?, credentialId: String?,

@@ -45,8 +45,9 @@ struct WalletScreens: Sendable {
     func unavailable(_ request: Request, nav: String, reply: APIReply?) -> Response {
         var message = strings["wallet.unavailable"]
         if let text = reply?.problemText { message += " " + strings.format("input.reason", ["reason": text]) }
+        let code = reply?.status ?? 503
         return render(request, "wallet_message", title: strings["wallet.unavailable_title"], nav: nav,
-                      values: ["message": message], status: .ok)
+                      values: ["message": message], status: HTTPResponse.Status(code: code >= 400 ? code : 503))
     }
 
     func redirect(_ location: String) -> Response {

@@ -26,38 +26,60 @@ struct WalletRouting: Sendable {
             context.parameters.get(name) ?? ""
         }
         router.get("/wallet/records/:recordId") { request, context in
-            try await signedIn(request, context) { screens, learnerId in await screens.record(request, learnerId: learnerId, recordId: parameter(context, "recordId")) }
+            try await signedIn(request, context) { screens, learnerId in
+                await screens.record(request, learnerId: learnerId, recordId: parameter(context, "recordId"))
+            }
         }
         router.get("/wallet/credentials") { request, context in
-            try await signedIn(request, context) { screens, learnerId in await screens.credentialList(request, learnerId: learnerId) }
+            try await signedIn(request, context) { screens, learnerId in
+                await screens.credentialList(request, learnerId: learnerId)
+            }
         }
         router.get("/wallet/credentials/:credentialId") { request, context in
-            try await signedIn(request, context) { screens, learnerId in await screens.credential(request, learnerId: learnerId, id: parameter(context, "credentialId")) }
+            try await signedIn(request, context) { screens, learnerId in
+                await screens.credential(request, learnerId: learnerId, id: parameter(context, "credentialId"))
+            }
         }
         router.get("/wallet/credentials/:credentialId/download/:format") { request, context in
-            try await signedIn(request, context) { screens, learnerId in await screens.download(request, learnerId: learnerId, id: parameter(context, "credentialId"), format: parameter(context, "format"))
+            try await signedIn(request, context) { screens, learnerId in
+                await screens.download(request, learnerId: learnerId, id: parameter(context, "credentialId"),
+                                       format: parameter(context, "format"))
             }
         }
         router.get("/wallet/collections") { request, context in
-            try await signedIn(request, context) { screens, learnerId in await screens.collections(request, learnerId: learnerId) }
+            try await signedIn(request, context) { screens, learnerId in
+                await screens.collections(request, learnerId: learnerId)
+            }
         }
         router.post("/wallet/collections") { request, context in
-            try await signedIn(request, context) { screens, learnerId in await screens.createCollection(request, learnerId: learnerId) }
+            try await signedIn(request, context) { screens, learnerId in
+                await screens.createCollection(request, learnerId: learnerId)
+            }
         }
         router.get("/wallet/collections/:collectionId") { request, context in
-            try await signedIn(request, context) { screens, learnerId in await screens.collection(request, learnerId: learnerId, id: parameter(context, "collectionId")) }
+            try await signedIn(request, context) { screens, learnerId in
+                await screens.collection(request, learnerId: learnerId, id: parameter(context, "collectionId"))
+            }
         }
         router.post("/wallet/collections/:collectionId/delete") { request, context in
-            try await signedIn(request, context) { screens, learnerId in await screens.deleteCollection(request, learnerId: learnerId, id: parameter(context, "collectionId")) }
+            try await signedIn(request, context) { screens, learnerId in
+                await screens.deleteCollection(request, learnerId: learnerId, id: parameter(context, "collectionId"))
+            }
         }
         router.post("/wallet/shares") { request, context in
-            try await signedIn(request, context) { screens, learnerId in await screens.createShare(request, learnerId: learnerId) }
+            try await signedIn(request, context) { screens, learnerId in
+                await screens.createShare(request, learnerId: learnerId)
+            }
         }
         router.post("/wallet/shares/:shareId/revoke") { request, context in
-            try await signedIn(request, context) { screens, learnerId in await screens.revokeShare(request, learnerId: learnerId, id: parameter(context, "shareId")) }
+            try await signedIn(request, context) { screens, learnerId in
+                await screens.revokeShare(request, learnerId: learnerId, id: parameter(context, "shareId"))
+            }
         }
         router.get("/wallet/access") { request, context in
-            try await signedIn(request, context) { screens, learnerId in await screens.access(request, learnerId: learnerId) }
+            try await signedIn(request, context) { screens, learnerId in
+                await screens.access(request, learnerId: learnerId)
+            }
         }
         router.post("/wallet/consents/:consentId/withdraw") { request, context in
             try await signedIn(request, context) { screens, learnerId in await screens.withdraw(request, learnerId: learnerId, path: "/api/v1/me/consents", id: parameter(context, "consentId"),
@@ -70,16 +92,24 @@ struct WalletRouting: Sendable {
             }
         }
         router.get("/wallet/data") { request, context in
-            try await signedIn(request, context) { screens, learnerId in screens.data(request, learnerId: learnerId) }
+            try await signedIn(request, context) { screens, learnerId in
+                screens.data(request, learnerId: learnerId)
+            }
         }
         router.post("/wallet/import") { request, context in
-            try await signedIn(request, context) { screens, learnerId in await screens.importCredential(request, learnerId: learnerId) }
+            try await signedIn(request, context) { screens, learnerId in
+                await screens.importCredential(request, learnerId: learnerId)
+            }
         }
         router.get("/wallet/export") { request, context in
-            try await signedIn(request, context) { screens, learnerId in await screens.export(request, learnerId: learnerId) }
+            try await signedIn(request, context) { screens, learnerId in
+                await screens.export(request, learnerId: learnerId)
+            }
         }
         router.post("/wallet/erasure") { request, context in
-            try await signedIn(request, context) { screens, learnerId in await screens.requestErasure(request, learnerId: learnerId) }
+            try await signedIn(request, context) { screens, learnerId in
+                await screens.requestErasure(request, learnerId: learnerId)
+            }
         }
         router.get("/s/:token") { request, context in
             await sharePage.bound(to: context).show(request, token: parameter(context, "token"))
