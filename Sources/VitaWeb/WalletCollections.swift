@@ -28,6 +28,33 @@ extension WalletScreens {
         return "\(kind): \(name)"
     }
 
+    /// The values of the collection form: name, statement, and every credential and record to tick, those of
+    /// `selected` (form field names, `item.<kind>.<id>`) ticked.
+    func collectionForm(learnerId: String, name: String, statement: String, selected: Set<String>) async -> [String: Any] {
+        var credentialChoices: [[String: Any]] = []
+        for credential in await credentials(learnerId: learnerId) ?? [] {
+            let field = "item.\(credential.kind).\(credential.id)"
+            credentialChoices.append(["id": credential.id, "field": field, "label": credential.title,
+                                      "checked": selected.contains(field)])
+        }
+        let records = await recordChoices(learnerId: learnerId).map { choice in
+            var choice = choice
+            choice["checked"] = selected.contains(choice["field"] as? String ?? "")
+            return choice
+        }
+        return ["credentialChoices": credentialChoices, "hasCredentialChoices": !credentialChoices.isEmpty,
+                "recordChoices": records, "hasRecordChoices": !records.isEmpty, "name": name, "statement": statement]
+    }
+
+    /// The ticked items of a submitted collection form.
+    static func selectedItems(_ form: FormInput) -> [JSONValue] {
+        form.fields.keys.sorted().compactMap { key -> JSONValue? in
+            let parts = key.split(separator: ".", maxSplits: 2).map(String.init)
+            guard parts.count == 3, parts[0] == "item" else { return nil }
+            return ["kind": .string(parts[1]), "id": .string(parts[2])]
+        }
+    }
+
     /// `GET /wallet/collections`: the collections, and the form to make one.
     func collections(_ request: Request, learnerId: String, problem: String? = nil, form: FormInput? = nil) async -> Response {
         let reply = await api.get(learnerId, "/api/v1/me/collections")
@@ -38,55 +65,86 @@ extension WalletScreens {
                     "statement": item["statement"]?.stringValue ?? "",
                     "count": strings.format(count == 1 ? "wallet.items_one" : "wallet.items_many", ["count": String(count)])]
         }
-        var credentialChoices: [[String: Any]] = []
-        for credential in await credentials(learnerId: learnerId) ?? [] {
-            let field = "item.\(credential.kind).\(credential.id)"
-            credentialChoices.append(["id": credential.id, "field": field, "label": credential.title,
-                                      "checked": form?.fields[field] != nil])
-        }
-        var records = await recordChoices(learnerId: learnerId)
-        if let form {
-            records = records.map { choice in
-                var choice = choice
-                choice["checked"] = form.fields[choice["field"] as? String ?? ""] != nil
-                return choice
-            }
-        }
-        var values: [String: Any] = [
-            "collections": list, "hasCollections": !list.isEmpty,
-            "credentialChoices": credentialChoices, "hasCredentialChoices": !credentialChoices.isEmpty,
-            "recordChoices": records, "hasRecordChoices": !records.isEmpty,
-            "name": form?.fields["name"] ?? "", "statement": form?.fields["statement"] ?? "",
-        ]
+        var values = await collectionForm(learnerId: learnerId, name: form?.fields["name"] ?? "",
+                                          statement: form?.fields["statement"] ?? "",
+                                          selected: Set(form?.fields.keys.filter { $0.hasPrefix("item.") } ?? []))
+        values["collections"] = list
+        values["hasCollections"] = !list.isEmpty
+        values["formAction"] = "/wallet/collections"
+        values["formHeading"] = "new-collection"
+        values["submitLabel"] = strings["wallet.collection_create"]
         if let problem { values["problem"] = problem }
         return render(request, "wallet_collections", title: strings["wallet.collections_title"], nav: "collections",
-                      values: values,
-                      status: problem == nil ? .ok : .unprocessableContent)
+                      values: values, status: problem == nil ? .ok : .unprocessableContent)
+    }
+
+    /// The body of a collection from a submitted form; nil with the problem when it has no name.
+    func collectionBody(_ form: FormInput) -> (JSONValue?, String?) {
+        let name = (form.fields["name"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        if name.isEmpty { return (nil, strings["wallet.collection_name_missing"]) }
+        var body: JSONObject = ["name": .string(name), "items": .array(Self.selectedItems(form))]
+        let statement = (form.fields["statement"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        if !statement.isEmpty { body["statement"] = .string(statement) }
+        return (.object(body), nil)
     }
 
     /// `POST /wallet/collections`: makes a collection from the form.
     func createCollection(_ request: Request, learnerId: String) async -> Response {
         let (form, refusal) = await form(request)
         guard let form else { return refusal! }
-        var items: [JSONValue] = []
-        for key in form.fields.keys.sorted() where key.hasPrefix("item.") {
-            let parts = key.split(separator: ".", maxSplits: 2).map(String.init)
-            guard parts.count == 3 else { continue }
-            items.append(["kind": .string(parts[1]), "id": .string(parts[2])])
-        }
-        let name = (form.fields["name"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
-        if name.isEmpty {
-            return await collections(request, learnerId: learnerId, problem: strings["wallet.collection_name_missing"], form: form)
-        }
-        var body: JSONObject = ["name": .string(name), "items": .array(items)]
-        let statement = (form.fields["statement"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
-        if !statement.isEmpty { body["statement"] = .string(statement) }
-        let reply = await api.send(learnerId, .post, "/api/v1/me/collections", json: .object(body))
+        let (body, problem) = collectionBody(form)
+        guard let body else { return await collections(request, learnerId: learnerId, problem: problem, form: form) }
+        let reply = await api.send(learnerId, .post, "/api/v1/me/collections", json: body)
         guard reply.isSuccess, let id = reply.json?["id"]?.stringValue else {
             return await collections(request, learnerId: learnerId,
                                      problem: reply.problemText ?? strings["wallet.unavailable"], form: form)
         }
         return redirect("/wallet/collections/\(id)?done=collection_created")
+    }
+
+    /// `GET /wallet/collections/{id}/edit`: the collection's form, filled in (after a refused change, as submitted).
+    func editCollection(_ request: Request, learnerId: String, id: String, problem: String? = nil,
+                        form: FormInput? = nil) async -> Response {
+        guard Self.isSafeId(id) else { return notFound(request, nav: "collections") }
+        let reply = await api.get(learnerId, "/api/v1/me/collections/\(id)")
+        guard reply.isSuccess, let collection = reply.json else {
+            return reply.status == 404 ? notFound(request, nav: "collections")
+                : unavailable(request, nav: "collections", reply: reply)
+        }
+        let name = collection["name"]?.stringValue ?? ""
+        let current = Set((collection["items"]?.arrayValue ?? []).compactMap { item -> String? in
+            guard let kind = item["kind"]?.stringValue, let itemId = item["id"]?.stringValue else { return nil }
+            return "item.\(kind).\(itemId)"
+        })
+        var values = await collectionForm(
+            learnerId: learnerId, name: form?.fields["name"] ?? name,
+            statement: form?.fields["statement"] ?? collection["statement"]?.stringValue ?? "",
+            selected: form.map { Set($0.fields.keys.filter { $0.hasPrefix("item.") }) } ?? current)
+        values["id"] = id
+        values["heading"] = strings.format("wallet.collection_edit_heading", ["name": name])
+        values["formAction"] = "/wallet/collections/\(id)"
+        values["formHeading"] = "edit-collection"
+        values["submitLabel"] = strings["wallet.collection_save"]
+        if let problem { values["problem"] = problem }
+        return render(request, "wallet_collection_edit", title: strings.format("wallet.collection_edit_heading", ["name": name]),
+                      nav: "collections", values: values, status: problem == nil ? .ok : .unprocessableContent)
+    }
+
+    /// `POST /wallet/collections/{id}`: replaces the collection's name, statement and items (its share links show
+    /// the new content).
+    func updateCollection(_ request: Request, learnerId: String, id: String) async -> Response {
+        let (form, refusal) = await form(request)
+        guard let form else { return refusal! }
+        guard Self.isSafeId(id) else { return notFound(request, nav: "collections") }
+        let (body, problem) = collectionBody(form)
+        guard let body else { return await editCollection(request, learnerId: learnerId, id: id, problem: problem, form: form) }
+        let reply = await api.send(learnerId, .put, "/api/v1/me/collections/\(id)", json: body)
+        guard reply.isSuccess else {
+            if reply.status == 404 { return notFound(request, nav: "collections") }
+            return await editCollection(request, learnerId: learnerId, id: id,
+                                        problem: reply.problemText ?? strings["wallet.unavailable"], form: form)
+        }
+        return redirect("/wallet/collections/\(id)?done=collection_updated")
     }
 
     /// `GET /wallet/collections/{id}`: what it holds, the form to share it, its share links and their openings.

@@ -61,6 +61,16 @@ struct WalletRouting: Sendable {
                 await screens.collection(request, learnerId: learnerId, id: parameter(context, "collectionId"))
             }
         }
+        router.get("/wallet/collections/:collectionId/edit") { request, context in
+            try await signedIn(request, context) { screens, learnerId in
+                await screens.editCollection(request, learnerId: learnerId, id: parameter(context, "collectionId"))
+            }
+        }
+        router.post("/wallet/collections/:collectionId") { request, context in
+            try await signedIn(request, context) { screens, learnerId in
+                await screens.updateCollection(request, learnerId: learnerId, id: parameter(context, "collectionId"))
+            }
+        }
         router.post("/wallet/collections/:collectionId/delete") { request, context in
             try await signedIn(request, context) { screens, learnerId in
                 await screens.deleteCollection(request, learnerId: learnerId, id: parameter(context, "collectionId"))

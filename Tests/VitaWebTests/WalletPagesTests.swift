@@ -202,6 +202,22 @@ struct WalletPagesTests {
             #expect(collection.html.contains("The collection was made.") && collection.html.contains("My degree and my work"))
             #expect(collection.html.contains("BSc Computer Science") && collection.html.contains("Employment: Teaching assistant"))
 
+            let edit = try await web.get(collectionPath + "/edit", cookie: world.cookies)
+            #expect(edit.html.contains(#"value="For my nursing application""#) && edit.html.contains("checked"))
+            let changed = try await web.submit(collectionPath + "/edit", action: collectionPath, [
+                ("name", "For my nursing application (2026)"), ("statement", "My degree and my work"),
+                ("item.issued.\(world.issuedId)", "on"),
+            ], cookies: world.cookies)
+            #expect(changed.status == 303 && changed.header("Location") == collectionPath + "?done=collection_updated")
+            let renamed = try await web.get(collectionPath, cookie: world.cookies)
+            #expect(renamed.html.contains("For my nursing application (2026)") && !renamed.html.contains("Employment: Teaching assistant"))
+            let emptied = try await web.submit(collectionPath + "/edit", action: collectionPath, [("name", "")], cookies: world.cookies)
+            #expect(emptied.status == 422 && emptied.html.contains("Give the collection a name."))
+            _ = try await web.submit(collectionPath + "/edit", action: collectionPath, [
+                ("name", "For my nursing application"), ("statement", "My degree and my work"),
+                ("item.issued.\(world.issuedId)", "on"), ("item.record.\(world.records["employment"]!)", "on"),
+            ], cookies: world.cookies)
+
             let shared = try await web.submit(collectionPath, action: "/wallet/shares", [
                 ("collectionId", String(collectionPath.dropFirst("/wallet/collections/".count))),
                 ("expiresInDays", "7"), ("passcode", "tulip-42"),
