@@ -81,6 +81,11 @@ struct WalletScreens: Sendable {
 
     // MARK: Home
 
+    /// How many entries of each list the home page shows before "show all".
+    static let homeListLimit = 50
+    /// How many source links one value shows before "show all".
+    static let homeSourceLimit = 10
+
     /// `GET /wallet`: the profile — the path through organizations, credentials held, competencies, employment —
     /// each value linking to the records it came from.
     func home(_ request: Request, learnerId: String, me: JSONValue) async -> Response {
@@ -97,7 +102,23 @@ struct WalletScreens: Sendable {
         if !name.isEmpty { values["greeting"] = strings.format("wallet.greeting", ["name": name]) }
         values["heading"] = name.isEmpty ? strings["wallet.home_title"] : strings.format("wallet.home_heading", ["name": name])
 
-        let timeline = (json["timeline"]?.arrayValue ?? []).map { entry -> [String: Any] in
+        // Long lists show their most recent entries; "show all" (`?all=1`) lists every one.
+        let showAll = request.uri.queryParameters.get("all") == "1"
+        var shortened = false
+        let sourceLimit: Int? = showAll ? nil : Self.homeSourceLimit
+        func recent(_ items: [JSONValue], newestLast: Bool) -> [JSONValue] {
+            guard !showAll, items.count > Self.homeListLimit else { return items }
+            shortened = true
+            return newestLast ? Array(items.suffix(Self.homeListLimit)) : Array(items.prefix(Self.homeListLimit))
+        }
+        let timelineItems = json["timeline"]?.arrayValue ?? []
+        let credentialItems = json["credentials"]?.arrayValue ?? []
+        let competencyItems = json["competencies"]?.arrayValue ?? []
+        let aggregates = competencyItems + [json["employment"], json["totalCredits"], json["totalHours"]].compactMap { $0 }
+        if !showAll, aggregates.contains(where: { ($0["derivation"]?["sources"]?.arrayValue?.count ?? 0) > Self.homeSourceLimit }) {
+            shortened = true
+        }
+        let timeline = recent(timelineItems, newestLast: true).map { entry -> [String: Any] in
             let value = entry["value"]
             let role = value?["role"]?.stringValue.map(CredentialView.words) ?? ""
             let start = WalletFormat.date(value?["startDate"]?.stringValue)
@@ -112,12 +133,12 @@ struct WalletScreens: Sendable {
             return ["period": period, "what": what, "role": role,
                     "organization": names.organization(value?["organizationId"]?.stringValue) ?? "",
                     "current": value?["current"]?.boolValue == true,
-                    "sources": sourceLinks(entry, title: what)]
+                    "sources": sourceLinks(entry, title: what, limit: sourceLimit)]
         }
         values["timeline"] = timeline
         values["hasTimeline"] = !timeline.isEmpty
 
-        let credentials = (json["credentials"]?.arrayValue ?? []).map { entry -> [String: Any] in
+        let credentials = recent(credentialItems, newestLast: false).map { entry -> [String: Any] in
             let value = entry["value"]
             let title = value?["title"]?.stringValue ?? strings["content.unnamed"]
             var facts = [strings.format("wallet.awarded_on", ["date": WalletFormat.date(value?["awardedDate"]?.stringValue) ?? "?"])]
@@ -128,12 +149,12 @@ struct WalletScreens: Sendable {
             return ["title": title, "kind": value?["kind"]?.stringValue.map(CredentialView.words) ?? "",
                     "organization": names.organization(value?["organizationId"]?.stringValue) ?? "",
                     "facts": facts.joined(separator: "; ").capitalizedFirst, "expired": value?["expired"]?.boolValue == true,
-                    "sources": sourceLinks(entry, title: title)]
+                    "sources": sourceLinks(entry, title: title, limit: sourceLimit)]
         }
         values["credentials"] = credentials
         values["hasCredentials"] = !credentials.isEmpty
 
-        let competencies = (json["competencies"]?.arrayValue ?? []).map { entry -> [String: Any] in
+        let competencies = recent(competencyItems, newestLast: false).map { entry -> [String: Any] in
             let value = entry["value"]
             let competencyId = value?["competencyId"]?.stringValue ?? ""
             let id = names.competencies[competencyId] ?? competencyId
@@ -145,7 +166,7 @@ struct WalletScreens: Sendable {
             return ["competency": id, "level": level,
                     "evidence": strings.format(evidence == 1 ? "wallet.evidence_one" : "wallet.evidence_many", ["count": String(evidence)]),
                     "assertions": strings.format(assertions == 1 ? "wallet.assertions_one" : "wallet.assertions_many", ["count": String(assertions)]),
-                    "sources": sourceLinks(entry, title: id)]
+                    "sources": sourceLinks(entry, title: id, limit: sourceLimit)]
         }
         values["competencies"] = competencies
         values["hasCompetencies"] = !competencies.isEmpty
@@ -159,28 +180,37 @@ struct WalletScreens: Sendable {
         values["hasPositions"] = !positions.isEmpty
         let months = WalletFormat.number(employment?["value"]?["totalMonths"]) ?? "0"
         values["employmentTotal"] = strings.format("wallet.employment_total", ["months": months])
-        values["employmentSources"] = sourceLinks(employment ?? .null, title: strings["wallet.employment_heading"])
+        values["employmentSources"] = sourceLinks(employment ?? .null, title: strings["wallet.employment_heading"], limit: sourceLimit)
         var totals: [[String: Any]] = []
         for (key, id) in [("totalCredits", "wallet.total_credits"), ("totalHours", "wallet.total_hours")] {
             guard let total = json[key], let number = WalletFormat.number(total["value"]), number != "0" else { continue }
             let text = strings.format(id, ["value": number])
-            totals.append(["text": text, "sources": sourceLinks(total, title: text)])
+            totals.append(["text": text, "sources": sourceLinks(total, title: text, limit: sourceLimit)])
         }
         values["totals"] = totals
         values["hasTotals"] = !totals.isEmpty
         values["intro"] = strings["wallet.home_intro"]
+        if shortened {
+            values["shortened"] = strings.format("wallet.home_shortened", [
+                "limit": String(Self.homeListLimit), "timeline": String(timelineItems.count),
+                "credentials": String(credentialItems.count), "competencies": String(competencyItems.count)])
+        }
         return render(request, "wallet_home", title: strings["wallet.home_title"], nav: "home", values: values)
     }
 
-    /// The links from a derived value to the records it came from.
-    func sourceLinks(_ derived: JSONValue, title: String) -> [[String: String]] {
+    /// The links from a derived value to the records it came from: at most `limit` (nil: all), then how many more.
+    func sourceLinks(_ derived: JSONValue, title: String, limit: Int?) -> [[String: String]] {
         let sources = derived["derivation"]?["sources"]?.arrayValue?.compactMap(\.stringValue) ?? []
-        return sources.enumerated().map { index, id in
+        var links = sources.prefix(limit ?? sources.count).enumerated().map { index, id in
             let label = sources.count == 1 ? strings.format("wallet.source_one", ["title": title])
                 : strings.format("wallet.source_many", ["number": String(index + 1), "title": title])
-            return ["id": id, "label": label, "text": sources.count == 1 ? strings["wallet.source"]
+            return ["recordId": id, "label": label, "text": sources.count == 1 ? strings["wallet.source"]
                         : strings.format("wallet.source_number", ["number": String(index + 1)])]
         }
+        if links.count < sources.count {
+            links.append(["more": strings.format("wallet.sources_more", ["count": String(sources.count - links.count)])])
+        }
+        return links
     }
 
     // MARK: A record and its provenance

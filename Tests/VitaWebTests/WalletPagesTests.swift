@@ -336,6 +336,30 @@ struct WalletPagesTests {
         }
     }
 
+    @Test("a value derived from many records links to its first ten and says how many more; 'show every entry' lists them all",
+          arguments: TestEngine.available)
+    func longSourceListsAreShortened(_ engine: TestEngine) async throws {
+        try await WebHarness.run(engine) { web in
+            let world = try await WalletWorld.setUp(web)
+            let organizationId = try #require(
+                (try await web.send(.get, "/api/v1/learners/\(world.learnerId)/employment", key: world.systemKey).json["items"]
+                    as? [[String: Any]])?.first?["organizationId"] as? String)
+            for n in 1...11 {
+                let created = try await web.send(.post, "/api/v1/learners/\(world.learnerId)/employment", key: world.systemKey, json: [
+                    "record": ["organizationId": organizationId, "title": "Tutor \(n)", "startDate": "2024-0\(n % 9 + 1)-01",
+                               "endDate": "2024-12-31"],
+                    "provenance": ["sourceRecordId": "job-\(n)"]])
+                #expect(created.status == 201, "\(created.html)")
+            }
+            let home = try await web.get("/wallet", cookie: world.cookies)
+            #expect(home.html.contains("and 2 more records"), "12 employment records, 10 linked")
+            #expect(home.html.contains(#"id="shortened""#) && home.html.contains(#"href="/wallet?all=1""#))
+            let all = try await web.get("/wallet?all=1", cookie: world.cookies)
+            #expect(!all.html.contains("more records") && !all.html.contains(#"id="shortened""#))
+            #expect(all.html.components(separatedBy: "class=\"source\"").count > home.html.components(separatedBy: "class=\"source\"").count)
+        }
+    }
+
     @Test("each wallet page needs a session", arguments: TestEngine.available)
     func pagesNeedASession(_ engine: TestEngine) async throws {
         try await WebHarness.run(engine) { web in

@@ -103,15 +103,15 @@ def main():
         times.append(ttfb * 1000)
     print(f"for comparison, the profile API alone (GET /api/v1/learners/{{id}}/profile, {len(profile)} bytes of JSON): "
           f"median {statistics.median(times):.1f} ms, p95 {percentile(times, 0.95):.1f} ms")
-    for path in ("/wallet", "/wallet/credentials", "/wallet/collections", "/wallet/access"):
+    for path in ("/wallet", "/wallet?all=1", "/wallet/credentials", "/wallet/collections", "/wallet/access"):
         times = []
         for _ in range(rounds):
             response, page, ttfb = request("GET", path, headers={"Cookie": cookies})
             assert response.status == 200, (path, response.status)
             times.append(ttfb * 1000)
-        if path == "/wallet":
+        if path.startswith("/wallet") and path.count("/") == 1:
             links = page.count(b'class="source"')
-            print(f"page weight of /wallet with {count} records: {len(page) + len(css) + len(logo)} bytes "
+            print(f"page weight of {path} with {count} records: {len(page) + len(css) + len(logo)} bytes "
                   f"(HTML {len(page)}, {links} source links; stylesheet {len(css)}, logo {len(logo)}; no scripts)")
         print(f"time to first byte, GET {path} ({count} records): median {statistics.median(times):.1f} ms, "
               f"p95 {percentile(times, 0.95):.1f} ms over {rounds} requests (HTML {len(page)} bytes)")
