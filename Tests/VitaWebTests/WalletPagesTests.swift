@@ -182,6 +182,16 @@ struct WalletPagesTests {
             #expect(baked.credential == .json(credential), "the SVG carries the credential")
             let png = try await web.get("/wallet/credentials/\(world.issuedId)/download/png", cookie: world.cookies)
             #expect(png.status == 422 && png.html.contains("no PNG image"), "explained on the page")
+
+            // A CLR: listed as one, its achievements laid out as cards.
+            let clr = try await web.send(.post, "/api/v1/learners/\(world.learnerId)/clr", key: world.systemKey, json: [String: Any]())
+            #expect(clr.status == 201, "\(clr.html)")
+            let clrId = try #require(clr.json["id"] as? String)
+            let listed = try await web.get("/wallet/credentials", cookie: world.cookies)
+            #expect(listed.html.contains(#"data-credential="\#(clrId)""#) && listed.html.contains("Comprehensive Learner Record"))
+            let clrPage = try await web.get("/wallet/credentials/\(clrId)", cookie: world.cookies)
+            #expect(clrPage.status == 200 && clrPage.html.contains(#"data-verdict="genuine""#), "\(clrPage.html)")
+            #expect(clrPage.html.contains("Achievements in this record") && clrPage.html.contains("BSc Computer Science"))
         }
     }
 
