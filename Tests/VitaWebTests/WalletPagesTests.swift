@@ -340,9 +340,19 @@ struct WalletPagesTests {
             #expect(imported.html.contains("Imported “Data Visualisation”."))
             let list = try await web.get("/wallet/credentials", cookie: world.cookies)
             #expect(list.html.contains("Data Visualisation"))
+            // A baked SVG badge uploaded as a file (multipart): another learner's download, imported here.
+            let grace = try await WalletWorld.setUp(web, login: "grace", name: "Grace Hopper")
+            let svg = try await web.get("/wallet/credentials/\(grace.issuedId)/download/svg", cookie: grace.cookies)
+            let form = try await web.get("/wallet/data", cookie: world.cookies)
+            let uploaded = try await web.post("/wallet/import", parts: [
+                .field("csrf_token", try #require(form.csrfToken)),
+                .file("file", filename: "badge.svg", contentType: "image/svg+xml", bytes: Array(svg.body)),
+            ], cookie: world.cookies)
+            #expect(uploaded.status == 200 && uploaded.html.contains("Imported “BSc Computer Science”."), "\(uploaded.html)")
+
             let export = try await web.get("/wallet/export", cookie: world.cookies)
             #expect(export.status == 200 && export.header("Content-Disposition")?.contains("vita-export.json") == true)
-            #expect((try? JSONValue(parsing: Array(export.body)))?["heldCredentials"]?.arrayValue?.count == 1)
+            #expect((try? JSONValue(parsing: Array(export.body)))?["heldCredentials"]?.arrayValue?.count == 2)
         }
     }
 
