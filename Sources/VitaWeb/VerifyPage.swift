@@ -42,6 +42,8 @@ struct VerifyPage: Sendable {
         let pasted = (form.fields["credential"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         let file = form.files["file"].flatMap { $0.bytes.isEmpty ? nil : $0 }
         if !pasted.isEmpty, file != nil { return problem(request, strings["input.both"], pasted: pasted) }
+        // A share link someone sent (this Vita's `…/s/vsh_…`): to the share page, which verifies what was shared.
+        if file == nil, let token = Self.shareToken(in: pasted) { return PageRenderer.redirect("/s/\(token)") }
         let bytes: [UInt8]
         if let file {
             bytes = file.bytes
@@ -92,6 +94,18 @@ struct VerifyPage: Sendable {
             result["content"] = content
         }
         return render(request, values: ["result": result])
+    }
+
+    /// The token of a pasted share link (`https://host/s/vsh_…` or `/s/vsh_…`); only the token is used, so the page
+    /// sends the browser to this Vita's own share page and nowhere else.
+    static func shareToken(in text: String) -> String? {
+        guard text.count < 300, !text.contains(where: \.isWhitespace),
+              let range = text.range(of: "/s/vsh_", options: .backwards) else { return nil }
+        let before = text[..<range.lowerBound]
+        guard before.isEmpty || before.hasPrefix("http://") || before.hasPrefix("https://"),
+              !before.dropFirst(8).contains("/") else { return nil }
+        let token = String(text[text.index(range.lowerBound, offsetBy: 3)...])
+        return SharePage.isToken(token) ? token : nil
     }
 
     /// A helpful message for input that cannot hold a credential, before verifying it.

@@ -238,6 +238,12 @@ struct WalletPagesTests {
             let path = try #require(URL(string: url)?.path)
             #expect(path.hasPrefix("/s/vsh_"))
 
+            // A verifier pastes the link on /verify: to the share page.
+            let pastedLink = try await web.submitVerify([.field("credential", url)])
+            #expect(pastedLink.status == 303 && pastedLink.header("Location") == path)
+            let foreignLink = try await web.submitVerify([.field("credential", "https://evil.example/x/s/" + path.dropFirst(3))])
+            #expect(foreignLink.status != 303, "only a link of the form https://host/s/vsh_… is followed")
+
             // A stranger: no cookies.
             let ask = try await web.get(path)
             #expect(ask.status == 200 && ask.html.contains(#"name="passcode""#))
