@@ -155,7 +155,7 @@ def journey_credential(driver, world, state):
 
 
 def journey_collection_share(driver, world, state):
-    """a collection is made and shared with a passcode; the link verifies in a second browser without cookies"""
+    """a collection is made and shared with a passcode; the link, pasted on /verify, verifies in a second browser"""
     driver.get(BASE + "/wallet/collections")
     wait_for(driver, "form.collection-form")
     check_accessibility(driver, "/wallet/collections")
@@ -180,8 +180,12 @@ def journey_collection_share(driver, world, state):
 
     stranger = browser()  # a second browser context: no cookies, no session
     try:
-        stranger.get(url)
+        # The verifier pastes the link on /verify, which sends them to the share page.
+        stranger.get(BASE + "/verify")
+        wait_for(stranger, "#credential").send_keys(url)
+        stranger.find_element(By.CSS_SELECTOR, "form.verify-form button[type=submit]").click()
         wait_for(stranger, "form.passcode-form")
+        assert "/s/vsh_" in stranger.current_url, stranger.current_url
         check_accessibility(stranger, "/s/{token} (passcode)")
         stranger.find_element(By.ID, "passcode").send_keys("wrong")
         stranger.find_element(By.CSS_SELECTOR, "form.passcode-form button[type=submit]").click()
