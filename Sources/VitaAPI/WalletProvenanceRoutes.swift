@@ -92,10 +92,11 @@ struct WalletProvenanceRoutes: Sendable {
         var organizationIds = Set<String>()
         var systemIds = Set<String>()
         var competencyIds = Set<String>()
-        let records = try await tx.records(learnerId: learnerId, categories: RecordCategory.stored, organizations: nil, asOf: nil).items
-        for record in records {
-            organizationIds.insert(record.organizationId)
-            systemIds.insert(record.provenance.systemId)
+        // Only competency assertions are decoded (for the competencies they name); the rest need only two columns.
+        let recordSources = try await tx.recordSources(learnerId: learnerId)
+        organizationIds.formUnion(recordSources.organizationIds)
+        systemIds.formUnion(recordSources.systemIds)
+        for record in try await tx.records(learnerId: learnerId, categories: [.competencies], organizations: nil, asOf: nil).items {
             if case .competency(let assertion)? = record.body { competencyIds.insert(assertion.competencyId) }
         }
         for issued in try await tx.issuedCredentials(learnerId: learnerId, organizations: nil) {

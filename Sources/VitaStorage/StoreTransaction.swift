@@ -610,6 +610,21 @@ public struct StoreTransaction: Sendable {
         return page(rows, limit: limit, key: \.id)
     }
 
+    /// The organizations and asserting systems of a learner's current, undeleted records, without reading the
+    /// records' bodies.
+    public func recordSources(learnerId: String) async throws -> (organizationIds: Set<String>, systemIds: Set<String>) {
+        let rows = try await db.raw("""
+            SELECT DISTINCT organization_id, system_id FROM records
+            WHERE learner_id = \(bind: learnerId) AND is_current = 1 AND deletion IS NULL
+            """).all()
+        var organizations = Set<String>(), systems = Set<String>()
+        for row in rows {
+            organizations.insert(try row.decode(column: "organization_id", as: String.self))
+            systems.insert(try row.decode(column: "system_id", as: String.self))
+        }
+        return (organizations, systems)
+    }
+
     // MARK: Issuer keys
 
     /// Stores a new key for its organization and retires the organization's other keys of the same algorithm.
