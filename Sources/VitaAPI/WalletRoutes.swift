@@ -49,10 +49,16 @@ struct WalletRoutes: Sendable {
             return try APIJSON.response(learner)
         }
         add(.get, "\(me)/access-log", "listMyAccessLog",
-            "Who accessed my records: every audit entry about me (reads, writes, denials, share link openings), newest last",
-            success: (200, "AuditEntryList"), errors: [400, 401, 403], query: AdminRoutes.pagingQuery) { request, _, learnerId in
+            "Who accessed my records: every audit entry about me (reads, writes, denials, share link openings), oldest first unless order=newest",
+            success: (200, "AuditEntryList"), errors: [400, 401, 403],
+            query: AdminRoutes.pagingQuery + [("order", "string", "oldest (default) or newest: which entries come first")]) {
+            request, _, learnerId in
             let (cursor, limit) = try reader.paging(request)
-            let page = try await database.read { try await $0.auditEntries(learnerId: learnerId, after: cursor, limit: limit) }
+            let order = request.uri.queryParameters.get("order") ?? "oldest"
+            guard order == "oldest" || order == "newest" else { throw Problem.badRequest("order", "must be oldest or newest") }
+            let page = try await database.read {
+                try await $0.auditEntries(learnerId: learnerId, after: cursor, limit: limit, newestFirst: order == "newest")
+            }
             return try APIJSON.response(DTO.List(items: page.items, nextCursor: page.nextCursor))
         }
         add(.get, "\(me)/consents", "listMyConsents", "The consents I gave, with the agreement each is for",

@@ -833,20 +833,18 @@ public struct StoreTransaction: Sendable {
             hash: try row.decode(column: "hash", as: String.self))
     }
 
-    /// Audit entries, oldest first, optionally only those about one learner.
-    public func auditEntries(learnerId: String?, after cursor: String?, limit: Int) async throws -> Page<AuditEntry> {
-        let after = Int64(try Self.cursorKey(cursor) ?? "0") ?? 0
-        let rows: [AuditEntry]
-        if let learnerId {
-            rows = try await db.raw("""
-                SELECT * FROM audit_entries WHERE learner_id = \(bind: learnerId) AND sequence > \(bind: after)
-                ORDER BY sequence LIMIT \(bind: limit + 1)
-                """).all().map(Self.auditEntry(from:))
-        } else {
-            rows = try await db.raw("""
-                SELECT * FROM audit_entries WHERE sequence > \(bind: after) ORDER BY sequence LIMIT \(bind: limit + 1)
-                """).all().map(Self.auditEntry(from:))
-        }
+    /// Audit entries, oldest first (or `newestFirst`), optionally only those about one learner.
+    public func auditEntries(learnerId: String?, after cursor: String?, limit: Int,
+                             newestFirst: Bool = false) async throws -> Page<AuditEntry> {
+        let key = try Self.cursorKey(cursor).flatMap { Int64($0) }
+        // Oldest first continues after the cursor's sequence; newest first, before it.
+        let bound: SQLQueryString = newestFirst
+            ? "sequence < \(bind: key ?? Int64.max)" : "sequence > \(bind: key ?? 0)"
+        let learner: SQLQueryString = learnerId.map { "learner_id = \(bind: $0) AND " } ?? ""
+        let rows = try await db.raw("""
+            SELECT * FROM audit_entries WHERE \(learner)\(bound)
+            ORDER BY sequence \(unsafeRaw: newestFirst ? "DESC" : "ASC") LIMIT \(bind: limit + 1)
+            """).all().map(Self.auditEntry(from:))
         return page(rows, limit: limit, key: { String($0.sequence) })
     }
 

@@ -12,14 +12,17 @@ extension WalletScreens {
 
     /// `GET /wallet/access`.
     func access(_ request: Request, learnerId: String, problem: String? = nil) async -> Response {
-        async let logReply = api.all(learnerId, "/api/v1/me/access-log", maxPages: 50)
+        async let logReply = api.get(learnerId, "/api/v1/me/access-log?order=newest&limit=\(Self.accessLogShown)")
         async let consentsReply = api.get(learnerId, "/api/v1/me/consents")
         async let approvalsReply = api.get(learnerId, "/api/v1/me/approvals")
         async let sourcesReply = api.get(learnerId, "/api/v1/me/sources")
         let (log, consents, approvals, sources) = await (logReply, consentsReply, approvalsReply, sourcesReply)
-        guard let log, consents.isSuccess else { return unavailable(request, nav: "access", reply: consents) }
+        guard log.isSuccess, let logJSON = log.json, consents.isSuccess else {
+            return unavailable(request, nav: "access", reply: log.isSuccess ? consents : log)
+        }
+        let newest = logJSON["items"]?.arrayValue ?? []
         let names = WalletFormat.Names(sources.json)
-        let entries = log.items.suffix(Self.accessLogShown).reversed().map { entry -> [String: Any] in
+        let entries = newest.map { entry -> [String: Any] in
             let actorKind = entry["actor"]?["kind"]?.stringValue ?? ""
             let actorId = entry["actor"]?["id"]?.stringValue
             let who: String = switch actorKind {
@@ -63,7 +66,9 @@ extension WalletScreens {
         }
         var values: [String: Any] = [
             "entries": Array(entries), "hasEntries": !entries.isEmpty,
-            "logNote": strings.format("wallet.access_shown", ["shown": String(entries.count), "total": String(log.items.count)]),
+            "logNote": logJSON["nextCursor"]?.stringValue == nil
+                ? strings.format("wallet.access_all", ["shown": String(entries.count)])
+                : strings.format("wallet.access_shown", ["shown": String(entries.count)]),
             "consents": consentRows, "hasConsents": !consentRows.isEmpty,
             "approvals": approvalRows, "hasApprovals": !approvalRows.isEmpty,
         ]

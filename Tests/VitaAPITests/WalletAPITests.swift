@@ -210,6 +210,21 @@ struct WalletAPITests {
             let denied = try await api.send(.get, "/api/v1/learners/\(s.learnerId)/experiences", key: s.world.systemKey)
             #expect(denied.status == 403)
             #expect(denied["rule"] as? String == "consent")
+
+            // The access log, newest first, pages backwards through the same entries as oldest first.
+            let oldest = try await api.send(.get, "/api/v1/me/access-log?limit=200", key: s.token).items
+            var newest: [[String: Any]] = []
+            var next: String? = "/api/v1/me/access-log?order=newest&limit=2"
+            while let uri = next {
+                let page = try await api.send(.get, uri, key: s.token)
+                newest += page.items
+                next = (page["nextCursor"] as? String).map { "/api/v1/me/access-log?order=newest&limit=2&cursor=\($0)" }
+            }
+            #expect(oldest.count > 2 && oldest.allSatisfy { $0["sequence"] is Int })
+            #expect(newest.map { $0["sequence"] as? Int } == oldest.reversed().map { $0["sequence"] as? Int })
+            #expect(newest.first?["outcome"] as? String == "denied", "the denial just now comes first")
+            let bad = try await api.send(.get, "/api/v1/me/access-log?order=sideways", key: s.token)
+            #expect(bad.status == 400)
         }
     }
 
