@@ -40,6 +40,7 @@ struct AdminRoutes: Sendable {
                               summary: "Read an organization", tag: "Administration", access: .admin, query: [], headers: [],
                               requestSchema: nil, success: (200, "Organization"), errors: [401, 403, 404])) { _, context in
             let id = try reader.id(context, "organizationId", prefix: "org", what: "organization")
+            try StaffAccess.requireOwn(context.principal!, organizationId: id)
             let found = try await database.read { try await $0.organization(id: id) }
             guard let found else { throw Problem.notFound("organization") }
             return try APIJSON.response(found)
@@ -192,12 +193,14 @@ struct AdminRoutes: Sendable {
         }
 
         catalog.add(Operation(method: .get, path: "\(base)/audit", operationId: "listAuditEntries",
-                              summary: "Read the audit log, oldest first", tag: "Audit", access: .admin,
+                              summary: "Read the audit log, oldest first (organization staff: the entries of their organization's staff and systems)", tag: "Audit", access: .admin,
                               query: Self.pagingQuery, headers: [], requestSchema: nil,
-                              success: (200, "AuditEntryList"), errors: [400, 401, 403])) { request, _ in
+                              success: (200, "AuditEntryList"), errors: [400, 401, 403])) { request, context in
             let (cursor, limit) = try reader.paging(request)
+            // Staff read the entries of their organization's actors: its staff and its connected systems.
+            let organizationId = context.principal!.organizationId
             let page = try await database.read {
-                try await $0.auditEntries(learnerId: nil, after: cursor, limit: limit)
+                try await $0.auditEntries(learnerId: nil, actorOrganizationId: organizationId, after: cursor, limit: limit)
             }
             return try APIJSON.response(DTO.List(items: page.items, nextCursor: page.nextCursor))
         }

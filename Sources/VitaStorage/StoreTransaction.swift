@@ -99,7 +99,7 @@ public struct StoreTransaction: Sendable {
             .replacingOccurrences(of: "=", with: "")
     }
 
-    private func page<T>(_ rows: [T], limit: Int, key: (T) -> String) -> Page<T> {
+    func page<T>(_ rows: [T], limit: Int, key: (T) -> String) -> Page<T> {
         if rows.count > limit {
             let items = Array(rows.prefix(limit))
             return Page(items: items, nextCursor: Self.cursor(for: key(items.last!)))
@@ -690,9 +690,17 @@ public struct StoreTransaction: Sendable {
         try await definition(Achievement.self, table: "achievements", id: id)
     }
 
-    /// Achievements in creation order.
-    public func achievements(after cursor: String?, limit: Int) async throws -> Page<Achievement> {
-        try await definitions(Achievement.self, table: "achievements", after: cursor, limit: limit, key: \.id)
+    /// Achievements in creation order: every organization's, or only `organizationId`'s when given.
+    public func achievements(organizationId: String? = nil, after cursor: String?, limit: Int) async throws -> Page<Achievement> {
+        guard let organizationId else {
+            return try await definitions(Achievement.self, table: "achievements", after: cursor, limit: limit, key: \.id)
+        }
+        let after = try Self.cursorKey(cursor) ?? ""
+        let rows = try await db.raw("""
+            SELECT body FROM achievements WHERE organization_id = \(bind: organizationId) AND id > \(bind: after)
+            ORDER BY id LIMIT \(bind: limit + 1)
+            """).all().map { try decodeJSON(Achievement.self, try $0.decode(column: "body", as: String.self)) }
+        return page(rows, limit: limit, key: \.id)
     }
 
     /// A credential Vita issued, as stored with the learner's records.
@@ -834,10 +842,19 @@ public struct StoreTransaction: Sendable {
     }
 
     /// Audit entries, oldest first, optionally only those about one learner.
-    public func auditEntries(learnerId: String?, after cursor: String?, limit: Int) async throws -> Page<AuditEntry> {
+    public func auditEntries(learnerId: String?, actorOrganizationId: String? = nil, after cursor: String?,
+                             limit: Int) async throws -> Page<AuditEntry> {
         let after = Int64(try Self.cursorKey(cursor) ?? "0") ?? 0
         let rows: [AuditEntry]
-        if let learnerId {
+        if let actorOrganizationId {
+            // The entries whose actor is one of the organization's staff accounts or connected systems.
+            rows = try await db.raw("""
+                SELECT * FROM audit_entries WHERE sequence > \(bind: after) AND (
+                  (actor_kind = 'staff' AND actor_id IN (SELECT id FROM staff_accounts WHERE organization_id = \(bind: actorOrganizationId)))
+                  OR (actor_kind = 'system' AND actor_id IN (SELECT id FROM connected_systems WHERE organization_id = \(bind: actorOrganizationId))))
+                ORDER BY sequence LIMIT \(bind: limit + 1)
+                """).all().map(Self.auditEntry(from:))
+        } else if let learnerId {
             rows = try await db.raw("""
                 SELECT * FROM audit_entries WHERE learner_id = \(bind: learnerId) AND sequence > \(bind: after)
                 ORDER BY sequence LIMIT \(bind: limit + 1)
