@@ -214,10 +214,13 @@ extension StoreTransaction {
             """
         if let before { query += " AND c.id < \(bind: before)" }
         if let search, !search.isEmpty {
-            let pattern = "%" + search.replacingOccurrences(of: "%", with: "").replacingOccurrences(of: "_", with: "") + "%"
+            // Matched literally: LIKE's wildcards in the search are escaped.
+            let literal = search.replacingOccurrences(of: "!", with: "!!").replacingOccurrences(of: "%", with: "!%")
+                .replacingOccurrences(of: "_", with: "!_")
+            let pattern = "%" + literal + "%"
             query += """
-                 AND (c.credential_id LIKE \(bind: pattern) OR c.learner_id LIKE \(bind: pattern)
-                  OR c.record_id LIKE \(bind: pattern) OR c.achievement_id LIKE \(bind: pattern))
+                 AND (c.credential_id LIKE \(bind: pattern) ESCAPE '!' OR c.learner_id LIKE \(bind: pattern) ESCAPE '!'
+                  OR c.record_id LIKE \(bind: pattern) ESCAPE '!' OR c.achievement_id LIKE \(bind: pattern) ESCAPE '!')
                 """
         }
         query += " ORDER BY c.id DESC LIMIT \(bind: limit + 1)"

@@ -428,9 +428,11 @@ struct ConsolePages: Sendable {
 
     // MARK: Issued credentials
 
-    func credentials(_ request: Request, _ context: VitaRequestContext, _ member: Member, notice: String? = nil,
-                     problem: String? = nil, status: HTTPResponse.Status = .ok) async throws -> Response {
-        let search = (request.uri.queryParameters["search"].map(String.init) ?? "").trimmingCharacters(in: .whitespaces)
+    /// The organization's issued credentials; `searching` replaces the query's search (after a status change, the
+    /// form's).
+    func credentials(_ request: Request, _ context: VitaRequestContext, _ member: Member, searching: String? = nil,
+                     notice: String? = nil, problem: String? = nil, status: HTTPResponse.Status = .ok) async throws -> Response {
+        let search = (searching ?? request.uri.queryParameters["search"].map(String.init) ?? "").trimmingCharacters(in: .whitespaces)
         let cursor = request.uri.queryParameters["cursor"].map(String.init)
         var query = "limit=50"
         let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-._~"))
@@ -462,8 +464,10 @@ struct ConsolePages: Sendable {
                       _ form: FormInput) async throws -> Response {
         let credentialId = form.fields["credentialId"] ?? ""
         let action = form.fields["action"] ?? ""
+        let search = form.fields["search"] ?? ""
         guard ["revoke", "suspend", "unsuspend"].contains(action), !credentialId.isEmpty else {
-            return try await credentials(request, context, member, problem: strings["input.bad_form"], status: .badRequest)
+            return try await credentials(request, context, member, searching: search, problem: strings["input.bad_form"],
+                                         status: .badRequest)
         }
         var body = JSONObject()
         body["credentialId"] = .string(credentialId)
@@ -473,9 +477,10 @@ struct ConsolePages: Sendable {
         let changed = await api.call(.post, "/credentials/status", body: JSONValue.object(body).serialized(),
                                      contentType: "application/json", as: member.identity, context: context)
         guard changed.succeeded else {
-            return try await credentials(request, context, member, problem: apiProblem(changed), status: changed.status)
+            return try await credentials(request, context, member, searching: search, problem: apiProblem(changed),
+                                         status: changed.status)
         }
-        return try await credentials(request, context, member,
+        return try await credentials(request, context, member, searching: search,
                                      notice: strings.format("console.status_changed_\(action)", ["id": credentialId]))
     }
 

@@ -244,6 +244,10 @@ struct ConsoleTests {
             let credentialId = try #require(issued.html.firstMatch(of: /The credential (urn:uuid:[0-9a-f-]+) was issued/)?.1)
             let found = try await web.get("/admin/credentials?search=\(String(credentialId.suffix(12)))", cookie: cookies)
             #expect(found.html.contains(String(credentialId)) && found.html.contains("Active"))
+            let byLearner = try await web.get("/admin/credentials?search=\(learner)", cookie: cookies)
+            #expect(byLearner.html.contains(String(credentialId)), "a learner id, underscore and all, is matched literally")
+            let wildcard = try await web.get("/admin/credentials?search=lrn%25", cookie: cookies)
+            #expect(!wildcard.html.contains(String(credentialId)), "% in a search is not a wildcard")
             let revoked = try await web.post("/admin/credentials/status", form: [
                 ("csrf_token", token), ("credentialId", String(credentialId)), ("action", "revoke")], cookie: cookies)
             #expect(revoked.status == 200, "\(revoked.html)")

@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 import traceback
+import urllib.error
 import urllib.request
 
 from selenium.webdriver.common.by import By
@@ -33,16 +34,24 @@ BAD_ROWS = {  # line in the file -> what is wrong with it
 
 
 def call(method, path, body=None, key=ADMIN_KEY):
+    """An API call; a 429 (the server's per-caller rate limit, met while seeding) is retried after its Retry-After."""
     data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(BASE + path, data=data, method=method,
-                                     headers={"Authorization": "Bearer " + key, "Content-Type": "application/json"})
-    with urllib.request.urlopen(request) as response:
-        return json.load(response)
+    for _ in range(20):
+        request = urllib.request.Request(BASE + path, data=data, method=method,
+                                         headers={"Authorization": "Bearer " + key, "Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(request) as response:
+                return json.load(response)
+        except urllib.error.HTTPError as error:
+            if error.code != 429:
+                raise AssertionError(f"{method} {path}: {error.code} {error.read().decode()[:300]}") from None
+            time.sleep(float(error.headers.get("Retry-After", "1")))
+    raise AssertionError(f"{method} {path}: still rate limited")
 
 
 def seed():
     """The organization, its achievement and GOOD_ROWS learners with a credential record each; an issuer from the CLI."""
-    organization = call("POST", "/api/v1/organizations", {"name": "Lakeside College", "kind": "college"})
+    organization = call("POST", "/api/v1/organizations", {"name": "Lakeside College", "kind": "university"})
     org = organization["id"]
     call("POST", f"/api/v1/organizations/{org}/keys")
     achievement = call("POST", "/api/v1/achievements", {
