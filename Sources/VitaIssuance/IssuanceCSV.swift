@@ -108,7 +108,7 @@ public enum IssuanceCSV {
     }
 
     /// The report of a batch: one line per row of the file, `line,status,credential_id_or_reason`, with RFC 4180
-    /// quoting, and a leading `'` on text that a spreadsheet would take for a formula.
+    /// quoting where a field needs it, and a leading `'` on text that a spreadsheet would take for a formula.
     public static func report(_ outcomes: [(line: Int, issuedCredentialId: String?, reason: String?)]) -> String {
         var text = "line,status,credential_id_or_reason\n"
         for outcome in outcomes.sorted(by: { $0.line < $1.line }) {
@@ -124,6 +124,7 @@ public enum IssuanceCSV {
     private static func quoted(_ value: String) -> String {
         var value = value
         if let first = value.first, "=+-@\t\r".contains(first) { value = "'" + value }
+        guard value.contains(where: { ",\"\n\r".contains($0) }) else { return value }
         return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 }

@@ -88,6 +88,15 @@ struct ConsolePages: Sendable {
         router.post("/admin/keys") { request, context in
             try await pages.signedInForm(request, context) { try await pages.rotateKey($0, $1, $2, $3) }
         }
+        router.get("/admin/staff") { request, context in
+            try await pages.signedIn(request, context) { try await pages.staff($0, $1, $2) }
+        }
+        router.post("/admin/staff") { request, context in
+            try await pages.signedInForm(request, context) { try await pages.createStaff($0, $1, $2, $3) }
+        }
+        router.post("/admin/staff/disable") { request, context in
+            try await pages.signedInForm(request, context) { try await pages.disableStaff($0, $1, $2, $3) }
+        }
         router.get("/static/console.js") { _, _ in pages.scriptResponse() }
     }
 
@@ -227,6 +236,7 @@ struct ConsolePages: Sendable {
             ("/admin/credentials", "console.nav_credentials", true),
             ("/admin/keys", "console.nav_keys", true),
             ("/admin/audit", "console.nav_audit", member.canAudit),
+            ("/admin/staff", "console.nav_staff", true),
         ]
         return [
             "title": title, "navConsole": true, "signedIn": true,
@@ -554,6 +564,56 @@ struct ConsolePages: Sendable {
             return try await keys(request, context, member, notice: nil, problem: apiProblem(created), status: created.status)
         }
         return try await keys(request, context, member, notice: strings["console.key_rotated"], status: .created)
+    }
+
+    // MARK: Staff
+
+    func staff(_ request: Request, _ context: VitaRequestContext, _ member: Member, notice: String? = nil,
+               problem: String? = nil, status: HTTPResponse.Status = .ok) async throws -> Response {
+        var values = frame(member, title: strings["console.staff_title"], current: "/admin/staff")
+        let listed = await api.call(.get, "/api/v1/organizations/\(member.organizationId)/staff?limit=200", as: member.identity,
+                                    context: context)
+        values["staff"] = (listed.json?["items"]?.arrayValue ?? []).map { account -> [String: Any] in
+            let id = account["id"]?.stringValue ?? ""
+            let disabled = account["disabled"]?.boolValue ?? false
+            return ["id": id, "name": account["displayName"]?.stringValue ?? "", "login": account["login"]?.stringValue ?? "",
+                    "role": strings["console.role_\(account["role"]?.stringValue ?? "")"],
+                    "state": strings[disabled ? "console.staff_disabled" : "console.staff_active"],
+                    "canDisable": member.canAdminister && !disabled && id != member.staffId]
+        }
+        values["canCreate"] = member.canAdminister
+        if let notice { values["notice"] = notice }
+        if let problem { values["problem"] = problem }
+        return withForm(request, "console_staff", values, status: status)
+    }
+
+    func createStaff(_ request: Request, _ context: VitaRequestContext, _ member: Member, _ form: FormInput) async throws -> Response {
+        var body = JSONObject()
+        for (field, name) in [("login", "login"), ("password", "password"), ("role", "role"), ("displayName", "name")] {
+            body[field] = .string((form.fields[name] ?? "").trimmingCharacters(in: field == "password" ? [] : .whitespaces))
+        }
+        let created = await api.call(.post, "/api/v1/organizations/\(member.organizationId)/staff",
+                                     body: JSONValue.object(body).serialized(), contentType: "application/json",
+                                     as: member.identity, context: context)
+        guard created.succeeded else {
+            return try await staff(request, context, member, problem: apiProblem(created), status: created.status)
+        }
+        return try await staff(request, context, member, notice: strings.format("console.staff_created",
+                                                                                 ["login": created.json?["login"]?.stringValue ?? ""]),
+                               status: .created)
+    }
+
+    func disableStaff(_ request: Request, _ context: VitaRequestContext, _ member: Member, _ form: FormInput) async throws -> Response {
+        let id = form.fields["staffId"] ?? ""
+        guard EntityID.isWellFormed(id, prefix: "stf") else {
+            return try await staff(request, context, member, problem: strings["input.bad_form"], status: .badRequest)
+        }
+        let disabled = await api.call(.post, "/api/v1/staff/\(id)/disable", as: member.identity, context: context)
+        guard disabled.succeeded else {
+            return try await staff(request, context, member, problem: apiProblem(disabled), status: disabled.status)
+        }
+        return try await staff(request, context, member, notice: strings.format("console.staff_disabled_notice",
+                                                                                 ["login": disabled.json?["login"]?.stringValue ?? ""]))
     }
 
     // MARK: Helpers

@@ -163,6 +163,33 @@ struct ConsoleTests {
         }
     }
 
+    @Test("an organization administrator adds a staff member and disables them on the staff page; an issuer sees the list but no form",
+          arguments: TestEngine.available)
+    func staffPage(_ engine: TestEngine) async throws {
+        try await WebHarness.run(engine) { web in
+            let world = try await Self.world(web, learners: 0)
+            _ = try await Self.staff(web, world.organizationId, login: "ada", role: "admin")
+            let (_, cookies) = try await Self.signIn(web, login: "ada")
+            let page = try await web.get("/admin/staff", cookie: cookies)
+            let token = try #require(page.csrfToken)
+            let created = try await web.post("/admin/staff", form: [("csrf_token", token), ("login", "Ian"), ("name", "Ian Issuer"),
+                                                                    ("password", Self.password), ("role", "issuer")], cookie: cookies)
+            #expect(created.status == 201, "\(created.html)")
+            #expect(created.html.contains("The staff account ian was created."))
+            let weak = try await web.post("/admin/staff", form: [("csrf_token", token), ("login", "weak"), ("password", "short"),
+                                                                 ("role", "issuer")], cookie: cookies)
+            #expect(weak.status == 422 && weak.html.contains("at least 10 characters"))
+            let (_, ian) = try await Self.signIn(web, login: "ian")
+            let seen = try await web.get("/admin/staff", cookie: ian)
+            #expect(seen.status == 200 && seen.html.contains("Ian Issuer") && !seen.html.contains("action=\"/admin/staff\""))
+            let ianId = try #require(created.html.firstMatch(of: /name="staffId" value="(stf_[0-9a-z]+)"/)?.1)
+            let disabled = try await web.post("/admin/staff/disable", form: [("csrf_token", token), ("staffId", String(ianId))],
+                                              cookie: cookies)
+            #expect(disabled.status == 200 && disabled.html.contains("was disabled"), "\(disabled.html)")
+            #expect(try await web.get("/admin", cookie: ian).header("Location") == "/admin/sign-in")
+        }
+    }
+
     /// Uploads `csv` on the bulk page as a browser does.
     static func upload(_ web: WebHarness, cookies: String, csv: String) async throws -> Page {
         let page = try await web.get("/admin/bulk", cookie: cookies)
