@@ -72,9 +72,11 @@ struct AdminRoutes: Sendable {
         catalog.add(Operation(method: .get, path: "\(base)/systems", operationId: "listSystems",
                               summary: "List connected systems", tag: "Administration", access: .admin,
                               query: Self.pagingQuery, headers: [], requestSchema: nil,
-                              success: (200, "SystemList"), errors: [400, 401, 403])) { request, _ in
+                              success: (200, "SystemList"), errors: [400, 401, 403])) { request, context in
             let (cursor, limit) = try reader.paging(request)
-            let page = try await database.read { try await $0.systems(after: cursor, limit: limit) }
+            // Staff see their own organization's systems.
+            let organizationId = context.principal!.organizationId
+            let page = try await database.read { try await $0.systems(organizationId: organizationId, after: cursor, limit: limit) }
             return try APIJSON.response(DTO.List(items: page.items, nextCursor: page.nextCursor))
         }
         catalog.add(Operation(method: .post, path: "\(base)/systems/{systemId}/revoke", operationId: "revokeSystem",
@@ -119,9 +121,11 @@ struct AdminRoutes: Sendable {
         catalog.add(Operation(method: .get, path: "\(base)/agreements", operationId: "listAgreements",
                               summary: "List agreements", tag: "Agreements", access: .admin, query: Self.pagingQuery,
                               headers: [], requestSchema: nil, success: (200, "AgreementList"),
-                              errors: [400, 401, 403])) { request, _ in
+                              errors: [400, 401, 403])) { request, context in
             let (cursor, limit) = try reader.paging(request)
-            let page = try await database.read { try await $0.agreements(after: cursor, limit: limit) }
+            // Staff see their own organization's agreements (as provider, or through its systems as consumer).
+            let organizationId = context.principal!.organizationId
+            let page = try await database.read { try await $0.agreements(organizationId: organizationId, after: cursor, limit: limit) }
             return try APIJSON.response(DTO.List(items: page.items, nextCursor: page.nextCursor))
         }
         catalog.add(Operation(method: .get, path: "\(base)/agreements/{agreementId}", operationId: "getAgreement",

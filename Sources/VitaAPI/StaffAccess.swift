@@ -11,7 +11,7 @@ enum StaffAccess {
     private static let reading: Set<String> = [
         "getOrganization", "listAchievements", "getAchievement", "listCompetencies", "getCredentialStatus",
         "listOrganizationCredentials", "listIssuanceJobs", "getIssuanceJob", "getIssuanceJobReport", "listStaff",
-        "listIssuerKeys", "listIssuedBadges", "listIssuedClrs", "getMyStaffAccount",
+        "listIssuerKeys", "listIssuedBadges", "listIssuedClrs", "getMyStaffAccount", "listSystems", "listAgreements",
     ]
     /// Issuers and organization administrators: achievements, issuing, status.
     private static let issuing: Set<String> = [

@@ -169,11 +169,12 @@ public struct StoreTransaction: Sendable {
     }
 
     /// Connected systems in creation order.
-    public func systems(after cursor: String?, limit: Int) async throws -> Page<ConnectedSystem> {
+    public func systems(organizationId: String? = nil, after cursor: String?, limit: Int) async throws -> Page<ConnectedSystem> {
         let after = try Self.cursorKey(cursor) ?? ""
-        let rows = try await db.raw("""
-            SELECT * FROM connected_systems WHERE id > \(bind: after) ORDER BY id LIMIT \(bind: limit + 1)
-            """).all().map(system(from:))
+        var query: SQLQueryString = "SELECT * FROM connected_systems WHERE id > \(bind: after)"
+        if let organizationId { query += " AND organization_id = \(bind: organizationId)" }
+        query += " ORDER BY id LIMIT \(bind: limit + 1)"
+        let rows = try await db.raw(query).all().map(system(from:))
         return page(rows, limit: limit, key: \.id)
     }
 
@@ -257,11 +258,18 @@ public struct StoreTransaction: Sendable {
     }
 
     /// Agreements in creation order.
-    public func agreements(after cursor: String?, limit: Int) async throws -> Page<Agreement> {
+    public func agreements(organizationId: String? = nil, after cursor: String?, limit: Int) async throws -> Page<Agreement> {
         let after = try Self.cursorKey(cursor) ?? ""
-        let rows = try await db.raw("""
-            SELECT * FROM agreements WHERE id > \(bind: after) ORDER BY id LIMIT \(bind: limit + 1)
-            """).all().map(agreement(from:))
+        var query: SQLQueryString = "SELECT * FROM agreements WHERE id > \(bind: after)"
+        // An organization's agreements: those it provides under, and those its systems consume.
+        if let organizationId {
+            query += """
+                 AND (provider_organization_id = \(bind: organizationId)
+                  OR consumer_system_id IN (SELECT id FROM connected_systems WHERE organization_id = \(bind: organizationId)))
+                """
+        }
+        query += " ORDER BY id LIMIT \(bind: limit + 1)"
+        let rows = try await db.raw(query).all().map(agreement(from:))
         return page(rows, limit: limit, key: \.id)
     }
 

@@ -710,7 +710,7 @@ enum AccessControlTable {
             MatrixRow(operationId: "createSystem", body: .minimal, expected: adminOnly(201)) { f, _ in
                 Probe(.post, "/api/v1/systems", json: ["organizationId": f.organizationA, "name": "New LMS", "kind": "lms"])
             },
-            MatrixRow(operationId: "listSystems", body: .none, expected: adminOnly(200)) { _, _ in Probe(.get, "/api/v1/systems") },
+            MatrixRow(operationId: "listSystems", body: .none, expected: adminOnly(200).with(staff(200, 200, 200, other: 200))) { _, _ in Probe(.get, "/api/v1/systems") },
             MatrixRow(operationId: "revokeSystem", body: .none, expected: adminOnly(200)) { f, _ in
                 let created = try await f.api.admin(.post, "/api/v1/systems", json: ["organizationId": f.organizationA,
                                                                                     "name": "Doomed LMS", "kind": "lms"])
@@ -722,7 +722,7 @@ enum AccessControlTable {
                                                           "permissions": ["read"], "purpose": "Placement",
                                                           "consentRequired": false])
             },
-            MatrixRow(operationId: "listAgreements", body: .none, expected: adminOnly(200)) { _, _ in Probe(.get, "/api/v1/agreements") },
+            MatrixRow(operationId: "listAgreements", body: .none, expected: adminOnly(200).with(staff(200, 200, 200, other: 200))) { _, _ in Probe(.get, "/api/v1/agreements") },
             MatrixRow(operationId: "getAgreement", body: .none, expected: adminOnly(200)) { f, _ in
                 Probe(.get, "/api/v1/agreements/\(f.rightAgreement)")
             },

@@ -19,6 +19,8 @@ struct ConsoleTests {
         let achievementId: String
         /// (learner id, record id) per learner.
         let records: [(String, String)]
+        /// The organization's connected system.
+        let systemId: String
     }
 
     static func world(_ web: WebHarness, learners: Int = 3, name: String = "Riverside University") async throws -> World {
@@ -46,7 +48,7 @@ struct ConsoleTests {
                 "provenance": ["sourceRecordId": "deg-\(index)"]])
             records.append((learnerId, try #require(record.json["id"] as? String, "\(record.html)")))
         }
-        return World(organizationId: organizationId, achievementId: achievementId, records: records)
+        return World(organizationId: organizationId, achievementId: achievementId, records: records, systemId: systemId)
     }
 
     static func staff(_ web: WebHarness, _ organizationId: String, login: String, role: String) async throws -> String {
@@ -160,6 +162,11 @@ struct ConsoleTests {
             #expect(try await web.get(jobPath + "/report", cookie: bert).status == 404)
             let theirs = try await web.get("/admin/credentials", cookie: bert)
             #expect(theirs.status == 200 && !theirs.html.contains(learner))
+            let systems = try await web.get("/admin/systems", cookie: bert)
+            #expect(systems.status == 200 && systems.html.contains(other.systemId) && !systems.html.contains(world.systemId),
+                    "each organization's staff see their own systems only")
+            let ours = try await web.get("/admin/systems", cookie: cookies)
+            #expect(ours.html.contains(world.systemId) && ours.html.contains("Registrar sync"))
         }
     }
 
