@@ -201,7 +201,45 @@ def journey_achievements(driver, world):
     screenshot(driver, "console-achievements.png")
 
 
-JOURNEYS = [journey_sign_in, journey_bulk, journey_without_script, journey_credentials, journey_achievements]
+def journey_keys_and_systems(driver, world):
+    """the issuer reads the organization's keys and DIDs, and its systems and agreements"""
+    driver.get(BASE + "/admin/keys")
+    assert "Ed25519" in wait_for(driver, "table.checks tbody").text
+    check_accessibility(driver, "/admin/keys")
+    driver.get(BASE + "/admin/systems")
+    assert "Registry sync" in wait_for(driver, "tr[data-agreement]").text
+    check_accessibility(driver, "/admin/systems")
+    screenshot(driver, "console-systems.png")
+
+
+def journey_auditor(driver, world):
+    """the issuer signs out everywhere; an auditor reads the organization's audit log and verifies the chain
+
+    The auditor is made by `vita staff create` with the password in VITA_STAFF_PASSWORD, and is not offered issuing."""
+    org, achievement, records = world
+    created = subprocess.run([VITA, "staff", "create", "--organization", org, "--login", "otto", "--role", "auditor"],
+                             env={**os.environ, "VITA_STAFF_PASSWORD": PASSWORD}, capture_output=True, text=True)
+    assert created.returncode == 0, created.stderr
+    driver.get(BASE + "/admin")
+    driver.find_element(By.CSS_SELECTOR, "form.sign-out button[name=everywhere]").click()
+    assert "You are signed out." in wait_for(driver, ".notice").text
+    driver.find_element(By.ID, "login").send_keys("otto")
+    driver.find_element(By.ID, "password").send_keys(PASSWORD)
+    driver.find_element(By.CSS_SELECTOR, "form.sign-in button[type=submit]").click()
+    wait_for(driver, ".abilities")
+    assert not driver.find_elements(By.CSS_SELECTOR, "a[href='/admin/bulk']"), "an auditor is not offered bulk issuance"
+    driver.get(BASE + "/admin/audit")
+    wait_for(driver, "form[action='/admin/audit/verify'] button").click()
+    result = wait_for(driver, "#chain-result").text
+    assert result.startswith("The audit log is intact: all "), result
+    actors = {cell.text.split(":")[0] for cell in driver.find_elements(By.CSS_SELECTOR, "td.mono")}
+    assert actors and actors <= {"system", "staff"}, f"only the organization's systems and staff: {actors}"
+    check_accessibility(driver, "/admin/audit")
+    screenshot(driver, "console-audit.png")
+
+
+JOURNEYS = [journey_sign_in, journey_bulk, journey_without_script, journey_credentials, journey_achievements,
+            journey_keys_and_systems, journey_auditor]
 
 
 def main():
