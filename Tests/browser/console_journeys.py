@@ -242,8 +242,35 @@ JOURNEYS = [journey_sign_in, journey_bulk, journey_without_script, journey_crede
             journey_keys_and_systems, journey_auditor]
 
 
+def figures(driver):
+    """Page weight of the job page and time to first byte of console pages, signed in (printed, not asserted)."""
+    cookies = "; ".join(f"{c['name']}={c['value']}" for c in driver.get_cookies())
+
+    def fetch(path):
+        started = time.perf_counter()
+        with urllib.request.urlopen(urllib.request.Request(BASE + path, headers={"Cookie": cookies})) as response:
+            response.read(1)
+            first = time.perf_counter() - started
+            return first, 1 + len(response.read())
+
+    jobs = call("GET", f"/api/v1/organizations/{FIGURE_ORG[0]}/issuance-jobs")["items"]
+    job_page = f"/admin/bulk/{jobs[-1]['id']}"
+    weight = sum(fetch(path)[1] for path in (job_page, "/static/vita.css", "/static/console.js", "/logo.svg"))
+    print(f"figure: job page weight {weight} B (HTML {fetch(job_page)[1]} + stylesheet + console.js + logo)")
+    for path in ("/admin", "/admin/credentials", job_page + "/progress"):
+        times = sorted(fetch(path)[0] * 1000 for _ in range(30))
+        print(f"figure: time to first byte of {path.replace(jobs[-1]['id'], '{job}')}: median {times[15]:.1f} ms,"
+              f" p95 {times[28]:.1f} ms (30 requests)")
+    # Let this address's rate-limit bucket (50/s, burst 100) refill for the figures script that runs next.
+    time.sleep(3)
+
+
+FIGURE_ORG = []
+
+
 def main():
     world = seed()
+    FIGURE_ORG.append(world[0])
     driver = browser()
     passed = failed = 0
     try:
@@ -257,6 +284,8 @@ def main():
                 failed += 1
                 print(f"FAIL  {name}")
                 traceback.print_exc(file=sys.stdout)
+        if not failed:
+            figures(driver)
     finally:
         driver.quit()
     for page, (passes, minor, version) in axe_summary.items():
