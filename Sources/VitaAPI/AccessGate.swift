@@ -116,6 +116,24 @@ struct AccessGate: Sendable {
                 throw Denied(entry: entry, problem: Problem(status: 403, title: "Forbidden", detail: denial.reason, rule: denial.rule))
             }
             return Grant(providers: nil, agreementId: nil)
+        case .staff(let member):
+            // Staff act for their organization: its own records, and a learner as a whole only when the organization
+            // holds the learner (has asserted a record about them or registered them).
+            let organizationId = member.organizationId
+            var denial: (rule: String, reason: String)?
+            if let recordOrganizationId, recordOrganizationId != organizationId {
+                denial = ("staff-organization", "staff act only on their own organization's records")
+            } else if recordOrganizationId == nil, requiresHolder,
+                      !(try await tx.holders(learnerId: learnerId)).contains(organizationId) {
+                denial = (AgreementPolicy.Rule.provider.rawValue, "the staff member's organization holds no records of this learner")
+            }
+            if let denial {
+                let entry = AuditEntry(occurredAt: now, actor: principal.actor, action: action, learnerId: learnerId,
+                                       categories: categories, agreementId: nil, outcome: .denied,
+                                       reason: "\(denial.rule): \(denial.reason)")
+                throw Denied(entry: entry, problem: Problem(status: 403, title: "Forbidden", detail: denial.reason, rule: denial.rule))
+            }
+            return Grant(providers: [organizationId], agreementId: nil)
         case .system(let caller):
             system = caller
         }

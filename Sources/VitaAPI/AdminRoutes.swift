@@ -40,6 +40,7 @@ struct AdminRoutes: Sendable {
                               summary: "Read an organization", tag: "Administration", access: .admin, query: [], headers: [],
                               requestSchema: nil, success: (200, "Organization"), errors: [401, 403, 404])) { _, context in
             let id = try reader.id(context, "organizationId", prefix: "org", what: "organization")
+            try StaffAccess.requireOwn(context.principal!, organizationId: id)
             let found = try await database.read { try await $0.organization(id: id) }
             guard let found else { throw Problem.notFound("organization") }
             return try APIJSON.response(found)
@@ -71,9 +72,11 @@ struct AdminRoutes: Sendable {
         catalog.add(Operation(method: .get, path: "\(base)/systems", operationId: "listSystems",
                               summary: "List connected systems", tag: "Administration", access: .admin,
                               query: Self.pagingQuery, headers: [], requestSchema: nil,
-                              success: (200, "SystemList"), errors: [400, 401, 403])) { request, _ in
+                              success: (200, "SystemList"), errors: [400, 401, 403])) { request, context in
             let (cursor, limit) = try reader.paging(request)
-            let page = try await database.read { try await $0.systems(after: cursor, limit: limit) }
+            // Staff see their own organization's systems.
+            let organizationId = context.principal!.organizationId
+            let page = try await database.read { try await $0.systems(organizationId: organizationId, after: cursor, limit: limit) }
             return try APIJSON.response(DTO.List(items: page.items, nextCursor: page.nextCursor))
         }
         catalog.add(Operation(method: .post, path: "\(base)/systems/{systemId}/revoke", operationId: "revokeSystem",
@@ -118,9 +121,11 @@ struct AdminRoutes: Sendable {
         catalog.add(Operation(method: .get, path: "\(base)/agreements", operationId: "listAgreements",
                               summary: "List agreements", tag: "Agreements", access: .admin, query: Self.pagingQuery,
                               headers: [], requestSchema: nil, success: (200, "AgreementList"),
-                              errors: [400, 401, 403])) { request, _ in
+                              errors: [400, 401, 403])) { request, context in
             let (cursor, limit) = try reader.paging(request)
-            let page = try await database.read { try await $0.agreements(after: cursor, limit: limit) }
+            // Staff see their own organization's agreements (as provider, or through its systems as consumer).
+            let organizationId = context.principal!.organizationId
+            let page = try await database.read { try await $0.agreements(organizationId: organizationId, after: cursor, limit: limit) }
             return try APIJSON.response(DTO.List(items: page.items, nextCursor: page.nextCursor))
         }
         catalog.add(Operation(method: .get, path: "\(base)/agreements/{agreementId}", operationId: "getAgreement",
@@ -192,12 +197,14 @@ struct AdminRoutes: Sendable {
         }
 
         catalog.add(Operation(method: .get, path: "\(base)/audit", operationId: "listAuditEntries",
-                              summary: "Read the audit log, oldest first", tag: "Audit", access: .admin,
+                              summary: "Read the audit log, oldest first (organization staff: the entries of their organization's staff and systems)", tag: "Audit", access: .admin,
                               query: Self.pagingQuery, headers: [], requestSchema: nil,
-                              success: (200, "AuditEntryList"), errors: [400, 401, 403])) { request, _ in
+                              success: (200, "AuditEntryList"), errors: [400, 401, 403])) { request, context in
             let (cursor, limit) = try reader.paging(request)
+            // Staff read the entries of their organization's actors: its staff and its connected systems.
+            let organizationId = context.principal!.organizationId
             let page = try await database.read {
-                try await $0.auditEntries(learnerId: nil, after: cursor, limit: limit)
+                try await $0.auditEntries(learnerId: nil, actorOrganizationId: organizationId, after: cursor, limit: limit)
             }
             return try APIJSON.response(DTO.List(items: page.items, nextCursor: page.nextCursor))
         }

@@ -114,6 +114,8 @@ public struct LearnerAPI {
                                                 remoteResolver: options.verificationMethodResolver,
                                                 remoteStatusResolver: options.statusListResolver)
         credentialRoutes.register(in: catalog)
+        StaffRoutes(database: database, gate: gate, reader: reader).register(in: catalog)
+        IssuanceJobRoutes(database: database, gate: gate, reader: reader, issuer: issuer).register(in: catalog)
         self.verification = credentialRoutes.verification
         OneEdTechRoutes(database: database, gate: gate, reader: reader, options: options,
                         verifier: credentialRoutes.verifier).register(in: catalog)

@@ -25,6 +25,15 @@ struct AuthenticationMiddleware: RouterMiddleware {
     }
 
     private func identify(_ request: Request, _ context: VitaRequestContext) async throws -> VitaRequestContext {
+        if context.isInProcessCall, let staffId = context.inProcessStaffId {
+            let account = try await database.read { try await $0.staffAccount(id: staffId) }
+            guard let account, account.disabledAt == nil else {
+                throw Problem(status: 401, title: "Unauthorized", detail: "this staff account is disabled or gone")
+            }
+            var context = context
+            context.principal = .staff(StaffMember(id: account.id, organizationId: account.organizationId, role: account.role))
+            return context
+        }
         guard let header = request.headers[.authorization] else { return context }
         // HTTP Basic is OAuth client authentication, checked by the token and revocation endpoints themselves.
         if header.hasPrefix("Basic ") { return context }

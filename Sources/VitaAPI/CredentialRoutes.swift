@@ -145,6 +145,7 @@ struct CredentialRoutes: Sendable {
                               tag: "Credentials", access: .admin, query: [], headers: [], requestSchema: "CreateIssuerKey",
                               success: (201, "IssuerKey"), errors: [400, 401, 403, 404])) { request, context in
             let organizationId = try reader.id(context, "organizationId", prefix: "org", what: "organization")
+            try StaffAccess.requireOwn(context.principal!, organizationId: organizationId)
             let requested = try await reader.object(request, allowEmpty: true)["type"]
             guard let keyType = requested.map({ $0.stringValue.flatMap(VCJWTKeyType.init(name:)) }) ?? .ed25519 else {
                 throw Problem.badRequest("type", "must be ed25519, p256 or rsa")
@@ -161,6 +162,7 @@ struct CredentialRoutes: Sendable {
                               access: .admin, query: [], headers: [], requestSchema: nil, success: (200, "IssuerKeyList"),
                               errors: [401, 403, 404])) { _, context in
             let organizationId = try reader.id(context, "organizationId", prefix: "org", what: "organization")
+            try StaffAccess.requireOwn(context.principal!, organizationId: organizationId)
             let keys = try await database.read { tx -> [IssuerKey]? in
                 guard try await tx.organization(id: organizationId) != nil else { return nil }
                 return try await tx.issuerKeys(organizationId: organizationId)
@@ -350,6 +352,12 @@ struct CredentialRoutes: Sendable {
                 throw Problem.forbidden("a system issues only for its own organization")
             }
             return system.organizationId
+        case .staff(let member):
+            if let id = value?.stringValue, id != member.organizationId {
+                throw Problem(status: 403, title: "Forbidden", detail: "staff issue only for their own organization",
+                              rule: "staff-organization")
+            }
+            return member.organizationId
         case .learner:
             throw Problem.forbidden("a learner's access token cannot issue credentials")
         }
@@ -377,6 +385,7 @@ struct CredentialRoutes: Sendable {
                                           alignments: input.alignments ?? [],
                                           resultDescriptions: input.resultDescriptions ?? [], createdAt: now)
             try achievement.validate()
+            try StaffAccess.requireOwn(context.principal!, organizationId: achievement.organizationId)
             try await database.transaction { tx in
                 guard try await tx.organization(id: achievement.organizationId) != nil else {
                     throw ValidationFailures([.invalidField("organizationId", "no such organization")])
@@ -388,16 +397,21 @@ struct CredentialRoutes: Sendable {
         }
         catalog.add(Operation(method: .get, path: base, operationId: "listAchievements", summary: "List achievements",
                               tag: "Credentials", access: .principal, query: AdminRoutes.pagingQuery, headers: [],
-                              requestSchema: nil, success: (200, "AchievementList"), errors: [400, 401])) { request, _ in
+                              requestSchema: nil, success: (200, "AchievementList"), errors: [400, 401])) { request, context in
             let (cursor, limit) = try reader.paging(request)
-            let page = try await database.read { try await $0.achievements(after: cursor, limit: limit) }
+            // Staff see their own organization's achievements.
+            let organizationId: String? = if case .staff(let member) = context.principal { member.organizationId } else { nil }
+            let page = try await database.read {
+                try await $0.achievements(organizationId: organizationId, after: cursor, limit: limit)
+            }
             return try APIJSON.response(DTO.List(items: page.items, nextCursor: page.nextCursor))
         }
         catalog.add(Operation(method: .get, path: "\(base)/{achievementId}", operationId: "getAchievement",
                               summary: "Read an achievement", tag: "Credentials", access: .principal, query: [], headers: [],
                               requestSchema: nil, success: (200, "Achievement"), errors: [401, 404])) { _, context in
             let id = try reader.id(context, "achievementId", prefix: "ach", what: "achievement")
-            guard let achievement = try await database.read({ try await $0.achievement(id: id) }) else {
+            guard let achievement = try await database.read({ try await $0.achievement(id: id) }),
+                  !{ if case .staff(let member) = context.principal { member.organizationId != achievement.organizationId } else { false } }() else {
                 throw Problem.notFound("achievement")
             }
             return try APIJSON.response(achievement)

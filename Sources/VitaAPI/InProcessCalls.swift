@@ -11,6 +11,10 @@ public enum WebIdentity: Sendable, Equatable {
     /// A learner signed in to the wallet: acts as the learner's own access token with every scope, so it reads the
     /// learner's records and wallet and nothing else (another learner's data is refused by the same rules).
     case learner(learnerId: String)
+    /// An organization's staff member signed in to the issuer console: acts as ``Principal/staff(_:)``, so the
+    /// console reaches what the member's role allows in their own organization and nothing else. The account is
+    /// re-read on every call, so a disabled account stops at once.
+    case staff(staffId: String)
 }
 
 /// An API answer to a page: status, headers and the body's bytes.
@@ -57,6 +61,10 @@ public struct InProcessAPI: Sendable {
         case .learner(let learnerId):
             context.principal = .learner(learnerId: learnerId, clientId: webClientId)
             context.token = TokenGrant(clientId: webClientId, learnerId: learnerId, scopes: OAuthScopes(OAuthScope.all))
+        case .staff(let staffId):
+            context.principal = nil
+            context.token = nil
+            context.inProcessStaffId = staffId
         case nil:
             context.principal = nil
             context.token = nil

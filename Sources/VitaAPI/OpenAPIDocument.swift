@@ -119,6 +119,10 @@ enum OpenAPIDocument {
                 entry["security"] = [["oauth2": (operation.tokenScopes ?? []).map(\.description)]]
                 entry["description"] = "A learner's access token."
             }
+            let staffRoles = StaffAccess.roles(operation.operationId)
+            if operation.access == .admin || operation.access == .principal, !staffRoles.isEmpty {
+                entry["description"] = "\(entry["description"] as? String ?? "") Organization staff in the issuer console (roles: \(staffRoles.map(\.rawValue).joined(separator: ", "))), for their own organization only."
+            }
             paths[operation.path, default: [:]][operation.method.rawValue.lowercased()] = entry
         }
         var components = components()

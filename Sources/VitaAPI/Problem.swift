@@ -106,6 +106,9 @@ public struct Problem: Error, Codable, Sendable, Equatable {
                                errors: fields.isEmpty ? [.init(field: "credential", reason: error.reason)] : fields)
             case .configuration:
                 return Problem(status: 500, title: "Internal Server Error", detail: error.reason)
+            case .badBatchFile:
+                return Problem(status: 422, title: "Unprocessable Content", detail: "csv: \(error.reason)",
+                               errors: [.init(field: "csv", reason: error.reason)])
             }
         case let error as StorageError:
             switch error.code {

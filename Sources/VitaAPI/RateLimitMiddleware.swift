@@ -35,6 +35,7 @@ struct RateLimiting: Sendable {
         case .admin(let keyId): return "key:" + keyId
         case .system(let system): return "key:" + system.id
         case .learner(_, let clientId): return "client:" + clientId
+        case .staff(let member): return "staff:" + member.id
         case nil: break
         }
         if request.uri.path.hasPrefix("/oauth/"), let header = request.headers[.authorization], header.hasPrefix("Basic "),

@@ -79,6 +79,17 @@ final class RouteCatalog: @unchecked Sendable {
         return Problem.insufficientScope(needed)
     }
 
+    /// Audits that a staff member's role does not reach `operation` and returns the 403 to answer.
+    private static func staffDenial(_ operation: Operation, _ member: StaffMember, context: VitaRequestContext,
+                                    audits: AuditBatcher, at: Date) async throws -> Problem {
+        let pathLearner = context.parameters.get("learnerId").flatMap { EntityID.isWellFormed($0, prefix: "lrn") ? $0 : nil }
+        let reason = "a staff member in the \(member.role.rawValue) role cannot call this operation"
+        try await audits.append(AuditEntry(occurredAt: at, actor: .init(kind: .staff, id: member.id),
+                                           action: operation.operationId, learnerId: pathLearner, categories: [],
+                                           agreementId: nil, outcome: .denied, reason: "staff-role: " + reason))
+        return Problem(status: 403, title: "Forbidden", detail: reason, rule: "staff-role")
+    }
+
     func add(_ operation: Operation,
              _ handler: @escaping @Sendable (Request, VitaRequestContext) async throws -> Response) {
         operations.append(operation)
@@ -94,6 +105,10 @@ final class RouteCatalog: @unchecked Sendable {
                                                      audits: audits, at: clock())
                 }
             }
+            if access == .admin || access == .principal, case .staff(let member)? = context.principal,
+               !StaffAccess.allows(member.role, operation.operationId) {
+                throw try await Self.staffDenial(operation, member, context: context, audits: audits, at: clock())
+            }
             switch access {
             case .open: break
             case .learner:
@@ -108,8 +123,9 @@ final class RouteCatalog: @unchecked Sendable {
                 }
             case .admin:
                 guard let principal = context.principal else { throw Problem.unauthorized }
-                guard case .admin = principal else {
-                    throw Problem.forbidden("this operation needs an administrator key")
+                switch principal {
+                case .admin, .staff: break
+                case .system, .learner: throw Problem.forbidden("this operation needs an administrator key")
                 }
             }
             return try await handler(request, context)

@@ -12,10 +12,12 @@ public struct AuditEntry: Codable, Sendable, Equatable {
             case viewer
             /// An OAuth client acting with a token (for denials of scope, before any principal is established).
             case client
+            /// An organization's staff member signed in to the issuer console (the id is the staff account's).
+            case staff
         }
         /// The kind.
         public var kind: Kind
-        /// The actor's identifier (a system id, an admin key id, a learner id, `cli`, a share link id, an OAuth client id).
+        /// The actor's identifier (a system id, an admin key id, a learner id, `cli`, a share link id, an OAuth client id, a staff account id).
         public var id: String
 
         /// Creates an actor.

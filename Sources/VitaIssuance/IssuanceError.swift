@@ -14,6 +14,8 @@ public struct IssuanceError: Error, Sendable, Equatable, CustomStringConvertible
         case signingFailed = "signing failed"
         /// The server's configuration does not allow the operation (e.g. no public URL for did:web).
         case configuration = "configuration"
+        /// A batch issuance file cannot be read (not UTF-8, empty, no header naming the columns).
+        case badBatchFile = "bad batch file"
     }
 
     /// One part of the input at fault: a JSON path (`$.credentialSubject.grade`) and why.

@@ -294,6 +294,34 @@ public enum Migrations {
             """,
             "CREATE INDEX web_sessions_subject ON web_sessions (subject_kind, subject_id)",
         ]),
+        Migration(version: 16, name: "staff accounts and bulk issuance jobs", statements: [
+            // An organization's staff member of the issuer console: a login (unique across Vita), a scrypt password
+            // hash, a role (admin, issuer, auditor), the lockout counters of sign-in, and when it was disabled.
+            """
+            CREATE TABLE staff_accounts (
+              id TEXT PRIMARY KEY, organization_id TEXT NOT NULL REFERENCES organizations(id), login TEXT NOT NULL UNIQUE,
+              display_name TEXT NOT NULL, password_hash TEXT NOT NULL, role TEXT NOT NULL,
+              failed_attempts INTEGER NOT NULL, locked_until BIGINT, disabled_at BIGINT, created_at BIGINT NOT NULL,
+              updated_at BIGINT NOT NULL)
+            """,
+            "CREATE INDEX staff_accounts_organization ON staff_accounts (organization_id, id)",
+            // A bulk issuance from a CSV upload and each of its rows: any node answers its progress and report, and a
+            // row is issued in the transaction that marks it issued, so a resumed job never issues a row twice.
+            """
+            CREATE TABLE issuance_jobs (
+              id TEXT PRIMARY KEY, organization_id TEXT NOT NULL REFERENCES organizations(id), created_by TEXT NOT NULL,
+              file_name TEXT NOT NULL, total_rows INTEGER NOT NULL, created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL,
+              finished_at BIGINT)
+            """,
+            "CREATE INDEX issuance_jobs_organization ON issuance_jobs (organization_id, id)",
+            """
+            CREATE TABLE issuance_job_rows (
+              job_id TEXT NOT NULL REFERENCES issuance_jobs(id), line INTEGER NOT NULL, learner_id TEXT NOT NULL,
+              record_id TEXT NOT NULL, achievement_id TEXT NOT NULL, status TEXT NOT NULL, credential_id TEXT,
+              reason TEXT, PRIMARY KEY (job_id, line))
+            """,
+            "CREATE INDEX issuance_job_rows_status ON issuance_job_rows (job_id, status, line)",
+        ]),
     ]
 
     /// Every schema version this build knows, oldest first (numbers may skip: a version is taken when a branch

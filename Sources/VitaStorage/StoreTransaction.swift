@@ -99,7 +99,7 @@ public struct StoreTransaction: Sendable {
             .replacingOccurrences(of: "=", with: "")
     }
 
-    private func page<T>(_ rows: [T], limit: Int, key: (T) -> String) -> Page<T> {
+    func page<T>(_ rows: [T], limit: Int, key: (T) -> String) -> Page<T> {
         if rows.count > limit {
             let items = Array(rows.prefix(limit))
             return Page(items: items, nextCursor: Self.cursor(for: key(items.last!)))
@@ -169,11 +169,12 @@ public struct StoreTransaction: Sendable {
     }
 
     /// Connected systems in creation order.
-    public func systems(after cursor: String?, limit: Int) async throws -> Page<ConnectedSystem> {
+    public func systems(organizationId: String? = nil, after cursor: String?, limit: Int) async throws -> Page<ConnectedSystem> {
         let after = try Self.cursorKey(cursor) ?? ""
-        let rows = try await db.raw("""
-            SELECT * FROM connected_systems WHERE id > \(bind: after) ORDER BY id LIMIT \(bind: limit + 1)
-            """).all().map(system(from:))
+        var query: SQLQueryString = "SELECT * FROM connected_systems WHERE id > \(bind: after)"
+        if let organizationId { query += " AND organization_id = \(bind: organizationId)" }
+        query += " ORDER BY id LIMIT \(bind: limit + 1)"
+        let rows = try await db.raw(query).all().map(system(from:))
         return page(rows, limit: limit, key: \.id)
     }
 
@@ -257,11 +258,18 @@ public struct StoreTransaction: Sendable {
     }
 
     /// Agreements in creation order.
-    public func agreements(after cursor: String?, limit: Int) async throws -> Page<Agreement> {
+    public func agreements(organizationId: String? = nil, after cursor: String?, limit: Int) async throws -> Page<Agreement> {
         let after = try Self.cursorKey(cursor) ?? ""
-        let rows = try await db.raw("""
-            SELECT * FROM agreements WHERE id > \(bind: after) ORDER BY id LIMIT \(bind: limit + 1)
-            """).all().map(agreement(from:))
+        var query: SQLQueryString = "SELECT * FROM agreements WHERE id > \(bind: after)"
+        // An organization's agreements: those it provides under, and those its systems consume.
+        if let organizationId {
+            query += """
+                 AND (provider_organization_id = \(bind: organizationId)
+                  OR consumer_system_id IN (SELECT id FROM connected_systems WHERE organization_id = \(bind: organizationId)))
+                """
+        }
+        query += " ORDER BY id LIMIT \(bind: limit + 1)"
+        let rows = try await db.raw(query).all().map(agreement(from:))
         return page(rows, limit: limit, key: \.id)
     }
 
@@ -690,9 +698,17 @@ public struct StoreTransaction: Sendable {
         try await definition(Achievement.self, table: "achievements", id: id)
     }
 
-    /// Achievements in creation order.
-    public func achievements(after cursor: String?, limit: Int) async throws -> Page<Achievement> {
-        try await definitions(Achievement.self, table: "achievements", after: cursor, limit: limit, key: \.id)
+    /// Achievements in creation order: every organization's, or only `organizationId`'s when given.
+    public func achievements(organizationId: String? = nil, after cursor: String?, limit: Int) async throws -> Page<Achievement> {
+        guard let organizationId else {
+            return try await definitions(Achievement.self, table: "achievements", after: cursor, limit: limit, key: \.id)
+        }
+        let after = try Self.cursorKey(cursor) ?? ""
+        let rows = try await db.raw("""
+            SELECT body FROM achievements WHERE organization_id = \(bind: organizationId) AND id > \(bind: after)
+            ORDER BY id LIMIT \(bind: limit + 1)
+            """).all().map { try decodeJSON(Achievement.self, try $0.decode(column: "body", as: String.self)) }
+        return page(rows, limit: limit, key: \.id)
     }
 
     /// A credential Vita issued, as stored with the learner's records.
@@ -833,16 +849,22 @@ public struct StoreTransaction: Sendable {
             hash: try row.decode(column: "hash", as: String.self))
     }
 
-    /// Audit entries, oldest first (or `newestFirst`), optionally only those about one learner.
-    public func auditEntries(learnerId: String?, after cursor: String?, limit: Int,
-                             newestFirst: Bool = false) async throws -> Page<AuditEntry> {
+    /// Audit entries, oldest first (or `newestFirst`), optionally only those about one learner, or only those whose
+    /// actor is one of an organization's staff accounts or connected systems.
+    public func auditEntries(learnerId: String?, actorOrganizationId: String? = nil, after cursor: String?,
+                             limit: Int, newestFirst: Bool = false) async throws -> Page<AuditEntry> {
         let key = try Self.cursorKey(cursor).flatMap { Int64($0) }
         // Oldest first continues after the cursor's sequence; newest first, before it.
-        let bound: SQLQueryString = newestFirst
-            ? "sequence < \(bind: key ?? Int64.max)" : "sequence > \(bind: key ?? 0)"
-        let learner: SQLQueryString = learnerId.map { "learner_id = \(bind: $0) AND " } ?? ""
+        var conditions: [SQLQueryString] = [newestFirst ? "sequence < \(bind: key ?? Int64.max)" : "sequence > \(bind: key ?? 0)"]
+        if let learnerId { conditions.append("learner_id = \(bind: learnerId)") }
+        if let actorOrganizationId {
+            conditions.append("""
+                ((actor_kind = 'staff' AND actor_id IN (SELECT id FROM staff_accounts WHERE organization_id = \(bind: actorOrganizationId)))
+                 OR (actor_kind = 'system' AND actor_id IN (SELECT id FROM connected_systems WHERE organization_id = \(bind: actorOrganizationId))))
+                """)
+        }
         let rows = try await db.raw("""
-            SELECT * FROM audit_entries WHERE \(learner)\(bound)
+            SELECT * FROM audit_entries WHERE \(conditions.joined(separator: " AND "))
             ORDER BY sequence \(unsafeRaw: newestFirst ? "DESC" : "ASC") LIMIT \(bind: limit + 1)
             """).all().map(Self.auditEntry(from:))
         return page(rows, limit: limit, key: { String($0.sequence) })

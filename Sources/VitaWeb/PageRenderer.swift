@@ -36,12 +36,17 @@ struct PageRenderer: Sendable {
                             stylesheet: ByteBuffer(bytes: stylesheet))
     }
 
-    /// The headers of every page.
-    static func pageHeaders() -> HTTPFields {
+    /// The policy of a page that runs Vita's own scripts from `/static` (the console's progress bar): scripts and
+    /// their requests only to Vita, still no inline script.
+    static let scriptedContentSecurityPolicy =
+        "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+
+    /// The headers of every page; `scripts` allows Vita's own scripts (``scriptedContentSecurityPolicy``).
+    static func pageHeaders(scripts: Bool = false) -> HTTPFields {
         var headers = HTTPFields()
         headers[.contentType] = "text/html; charset=utf-8"
         headers[.cacheControl] = "no-store"
-        headers[HTTPField.Name("Content-Security-Policy")!] = contentSecurityPolicy
+        headers[HTTPField.Name("Content-Security-Policy")!] = scripts ? scriptedContentSecurityPolicy : contentSecurityPolicy
         headers[HTTPField.Name("X-Content-Type-Options")!] = "nosniff"
         headers[HTTPField.Name("X-Frame-Options")!] = "DENY"
         headers[HTTPField.Name("Referrer-Policy")!] = "no-referrer"
@@ -50,10 +55,10 @@ struct PageRenderer: Sendable {
 
     /// Renders `template` with `values` (plus the strings as `t`) into a page response that sets `cookies`.
     func page(_ template: String, _ values: [String: Any], status: HTTPResponse.Status = .ok,
-              cookies: [String] = []) -> Response {
+              cookies: [String] = [], scripts: Bool = false) -> Response {
         var context = values
         context["t"] = stringValues
-        var headers = Self.pageHeaders()
+        var headers = Self.pageHeaders(scripts: scripts)
         for cookie in cookies { headers.append(HTTPField(name: .setCookie, value: cookie)) }
         guard let html = library.render(context, withTemplate: template) else {
             return Response(status: .internalServerError, headers: headers,

@@ -13,6 +13,7 @@ public struct WebInterface: Sendable {
     let renderer: PageRenderer
     let verifyPage: VerifyPage
     let walletPages: WalletPages
+    let consolePages: ConsolePages
 
     /// Loads the templates, strings and stylesheet. `database` keeps the sign-in sessions; `vault` signs CSRF tokens
     /// (any node with the same master key checks them); `secureCookies` adds `Secure` to cookies (behind https);
@@ -33,6 +34,11 @@ public struct WebInterface: Sendable {
                                                               verification: api.verification, maxUploadSize: maxUploadSize),
                                        share: SharePage(renderer: renderer, csrf: csrf, api: WalletAPIClient(inProcess: api.inProcess),
                                                         verification: api.verification))
+        self.consolePages = ConsolePages(renderer: renderer, csrf: csrf,
+                                         sessions: WebSessions(database: database, secureCookies: secureCookies, clock: clock),
+                                         signIn: StaffSignIn(database: database, clock: { Timestamp.truncated(clock()) }),
+                                         api: api.inProcess, script: try ConsolePages.loadScript(),
+                                         maxUploadSize: maxUploadSize)
     }
 
     /// Adds the pages and the stylesheet to `router`.
@@ -45,6 +51,7 @@ public struct WebInterface: Sendable {
         router.get("/verify") { request, _ in verifyPage.show(request) }
         router.post("/verify") { request, _ in await verifyPage.submit(request) }
         walletPages.register(on: router)
+        consolePages.register(on: router)
         router.get("/static/vita.css") { _, _ in renderer.stylesheetResponse() }
     }
 }

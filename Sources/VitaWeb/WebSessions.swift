@@ -17,11 +17,14 @@ struct WebSessions: Sendable {
     enum Kind: String, Sendable {
         /// A learner, in the wallet.
         case learner
+        /// An organization's staff member, in the issuer console.
+        case staff
 
         /// The cookie that carries this kind's session.
         var cookieName: String {
             switch self {
             case .learner: "vita_wallet"
+            case .staff: "vita_admin"
             }
         }
     }
@@ -29,7 +32,7 @@ struct WebSessions: Sendable {
     /// A live session.
     struct Session: Sendable, Equatable {
         let kind: Kind
-        /// The learner id for a learner.
+        /// The learner id for a learner, the staff account id for staff.
         let subjectId: String
         /// SHA-256 of the cookie's secret.
         let idHash: String

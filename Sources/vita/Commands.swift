@@ -178,6 +178,54 @@ struct Admin: AsyncParsableCommand {
     }
 }
 
+struct Staff: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Organizations' staff accounts for the issuer console.",
+                                                    subcommands: [Create.self])
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create a staff account (role admin, issuer or auditor) of an organization, e.g. its first console user.",
+            discussion: "The password is read from VITA_STAFF_PASSWORD, else from the first line of standard input; never from an argument, which other users could see.")
+        @Option(help: "The organization's id (org_…).") var organization: String
+        @Option(help: "The login name (stored lowercased, unique across Vita).") var login: String
+        @Option(help: "admin (the organization's administrator), issuer or auditor.") var role: String
+        @Option(help: "The name shown in the console (default: the login).") var displayName: String?
+        @OptionGroup var storage: StorageOptions
+
+        func run() async throws {
+            try await reportingFailures {
+                let password: String
+                if let fromEnvironment = ProcessInfo.processInfo.environment["VITA_STAFF_PASSWORD"] {
+                    password = fromEnvironment
+                } else if let line = readLine(strippingNewline: true) {
+                    password = line
+                } else {
+                    throw CommandFailure("give the password in VITA_STAFF_PASSWORD or on standard input")
+                }
+                let account = try StaffRoutes.account(organizationId: organization, login: login, password: password,
+                                                      role: role, displayName: displayName, now: Date())
+                let database = try await storage.open(logger: makeLogger("vita"))
+                do {
+                    try await database.transaction { tx in
+                        guard try await tx.organization(id: organization) != nil else {
+                            throw CommandFailure("no organization \(organization)")
+                        }
+                        try await tx.insert(account)
+                        try await tx.appendAudit(AuditEntry(occurredAt: Date(), actor: .init(kind: .cli, id: "cli"),
+                                                            action: "staff.create", learnerId: nil, categories: [],
+                                                            agreementId: nil, outcome: .allowed, reason: nil))
+                    }
+                } catch {
+                    try? await database.shutdown()
+                    throw error
+                }
+                try await database.shutdown()
+                print(account.id)
+            }
+        }
+    }
+}
+
 struct Audit: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "The tamper-evident audit log.", subcommands: [Verify.self])
 

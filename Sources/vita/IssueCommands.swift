@@ -146,13 +146,12 @@ struct Issue: AsyncParsableCommand {
     }
 
     private func writeReport(_ outcomes: [(BatchRow, Result<String, BatchFailure>)], to path: String) throws {
-        var text = "line,status,credential_id_or_reason\n"
-        for (row, outcome) in outcomes {
+        let text = IssuanceCSV.report(outcomes.map { row, outcome in
             switch outcome {
-            case .success(let id): text += "\(row.line),issued,\(id)\n"
-            case .failure(let failure): text += "\(row.line),rejected,\"\(failure.reason.replacingOccurrences(of: "\"", with: "\"\""))\"\n"
+            case .success(let id): (row.line, id, nil)
+            case .failure(let failure): (row.line, nil, failure.reason)
             }
-        }
+        })
         guard FileManager.default.createFile(atPath: path, contents: Data(text.utf8)) else {
             throw CommandFailure("cannot write the report to \(path)")
         }
@@ -172,71 +171,18 @@ struct BatchRow: Sendable {
     let recordId: String
     let achievementId: String
 
-    /// Reads a CSV file with a header naming `learner_id`, `record_id` and `achievement_id` (any order, other
-    /// columns ignored; fields may be double-quoted).
+    /// Reads a batch file (``IssuanceCSV``); a line that is not a row stops the command, naming the line.
     static func parse(file: String) throws -> [BatchRow] {
         guard let data = FileManager.default.contents(atPath: file) else { throw CommandFailure("cannot open \(file)") }
-        guard let text = String(data: data, encoding: .utf8) else { throw CommandFailure("\(file) is not UTF-8 text") }
-        var lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated()
-            .filter { !$0.element.trimmingCharacters(in: .whitespaces).isEmpty }.makeIterator()
-        guard let header = lines.next() else { throw CommandFailure("\(file) is empty") }
-        let names = try fields(header.element, line: header.offset + 1).map { $0.lowercased() }
-        guard let learner = names.firstIndex(of: "learner_id"), let record = names.firstIndex(of: "record_id"),
-              let achievement = names.firstIndex(of: "achievement_id") else {
-            throw CommandFailure("\(file): the header must name learner_id, record_id and achievement_id")
+        let parsed: (rows: [IssuanceCSV.Row], badLines: [IssuanceCSV.BadLine])
+        do throws(IssuanceError) {
+            parsed = try IssuanceCSV.parse(Array(data))
+        } catch {
+            throw CommandFailure("\(file): \(error.reason)")
         }
-        var rows: [BatchRow] = []
-        while let (offset, line) = lines.next() {
-            let values = try fields(line, line: offset + 1)
-            guard values.count == names.count else {
-                throw CommandFailure("\(file) line \(offset + 1): \(values.count) fields where the header has \(names.count)")
-            }
-            rows.append(BatchRow(line: offset + 1, learnerId: values[learner], recordId: values[record],
-                                 achievementId: values[achievement]))
-        }
-        return rows
-    }
-
-    /// The fields of one CSV line (RFC 4180 quoting within a line).
-    private static func fields(_ line: Substring, line number: Int) throws -> [String] {
-        var fields: [String] = []
-        var current = ""
-        var quoted = false
-        var iterator = line.makeIterator()
-        var atFieldStart = true
-        while let character = iterator.next() {
-            if quoted {
-                if character == "\"" {
-                    if let next = iterator.next() {
-                        if next == "\"" { current.append("\"") } else if next == "," {
-                            quoted = false
-                            fields.append(current)
-                            current = ""
-                            atFieldStart = true
-                        } else {
-                            throw CommandFailure("line \(number): unexpected character after a closing quote")
-                        }
-                    } else {
-                        quoted = false
-                    }
-                } else {
-                    current.append(character)
-                }
-            } else if character == "\"" && atFieldStart {
-                quoted = true
-                atFieldStart = false
-            } else if character == "," {
-                fields.append(current.trimmingCharacters(in: .whitespaces))
-                current = ""
-                atFieldStart = true
-            } else {
-                current.append(character)
-                atFieldStart = false
-            }
-        }
-        guard !quoted else { throw CommandFailure("line \(number): unterminated quoted field") }
-        fields.append(atFieldStart && current.isEmpty ? "" : current.trimmingCharacters(in: .whitespaces))
-        return fields
+        if let bad = parsed.badLines.first { throw CommandFailure("\(file) line \(bad.line): \(bad.reason)") }
+        return parsed.rows.map { BatchRow(line: $0.line, learnerId: $0.learnerId, recordId: $0.recordId,
+                                          achievementId: $0.achievementId) }
     }
 }
 

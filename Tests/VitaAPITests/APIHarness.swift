@@ -41,10 +41,38 @@ struct APIHarness: Sendable {
                                  options: options ?? .init(maxBodySize: maxBodySize, rateLimit: .off,
                                                                           signInRateLimit: .off),
                                  clock: clock)
+            addStaffRoute(api)
             let app = Application(router: api.router)
             try await app.test(.router) { client in
                 try await body(APIHarness(client: client, adminKey: key, database: test.database))
             }
+        }
+    }
+
+    /// A test-only route that makes the issuer console's in-process call as a staff member: the request's method, path
+    /// and staff account travel in the headers below, its body and other headers are passed on.
+    static let staffRoute = "/test/as-staff"
+    static let staffHeader = "X-Test-Staff"
+    static let methodHeader = "X-Test-Method"
+    static let pathHeader = "X-Test-Path"
+
+    static func addStaffRoute(_ api: LearnerAPI) {
+        let inProcess = api.inProcess
+        api.router.post(RouterPath(staffRoute)) { request, context in
+            guard let staffId = request.headers[HTTPField.Name(staffHeader)!],
+                  let method = request.headers[HTTPField.Name(methodHeader)!].map(HTTPRequest.Method.init(_:)) ?? nil,
+                  let path = request.headers[HTTPField.Name(pathHeader)!] else { return Response(status: .badRequest) }
+            var request = request
+            let bytes = Array(try await request.collectBody(upTo: 1 << 24).readableBytesView)
+            var passed = HTTPFields()
+            for field in request.headers where !field.name.rawName.lowercased().hasPrefix("x-test-")
+                && ![.contentType, .contentLength].contains(field.name) {
+                passed.append(field)
+            }
+            let answer = await inProcess.call(method, path, body: bytes.isEmpty ? nil : bytes,
+                                              contentType: bytes.isEmpty ? nil : request.headers[.contentType], headers: passed,
+                                              as: .staff(staffId: staffId), context: context)
+            return Response(status: answer.status, headers: answer.headers, body: .init(byteBuffer: ByteBuffer(bytes: answer.body)))
         }
     }
 

@@ -39,6 +39,17 @@ enum Situation: String, CaseIterable, Sendable {
     case admin
     /// The API key of organization A's system under active agreements (every category, read and write).
     case rightSystem
+    /// Organization A's administrator on the staff, through the issuer console's in-process calls.
+    case staffAdmin
+    /// An issuer on organization A's staff.
+    case staffIssuer
+    /// An auditor on organization A's staff.
+    case staffAuditor
+    /// Organization B's administrator on the staff: another organization's staff reaches nothing of A.
+    case staffOtherOrganization
+
+    /// The staff situations: their calls are made in process as the console makes them, never over HTTP.
+    var isStaff: Bool { [.staffAdmin, .staffIssuer, .staffAuditor, .staffOtherOrganization].contains(self) }
 }
 
 /// What a request carries in its body.
@@ -99,6 +110,8 @@ struct MatrixFixture: Sendable {
     let affiliationsWriteToken: String
     /// The scopes `/openapi.json` lists for each operation's `oauth2` security.
     let tokenScopes: [String: [String]]
+    /// The staff account of each staff situation.
+    var staff: [Situation: String] = [:]
 
     /// The `Authorization` credential of `situation` for `operationId`.
     func credential(_ situation: Situation, operationId: String) -> String? {
@@ -109,6 +122,15 @@ struct MatrixFixture: Sendable {
 
     func send(_ probe: Probe, _ situation: Situation, operationId: String) async throws -> Reply {
         var headers = probe.headers
+        if situation.isStaff, let staffId = staff[situation] {
+            // Through the harness's route that makes the console's in-process call as this staff member.
+            headers[APIHarness.staffHeader] = staffId
+            headers[APIHarness.methodHeader] = probe.method.rawValue
+            headers[APIHarness.pathHeader] = probe.path
+            if let form = probe.form { headers["Content-Type"] = "application/x-www-form-urlencoded"
+                return try await api.send(.post, APIHarness.staffRoute, raw: form, headers: headers) }
+            return try await api.send(.post, APIHarness.staffRoute, raw: probe.json, headers: headers)
+        }
         if let form = probe.form {
             headers["Content-Type"] = "application/x-www-form-urlencoded"
             if let key = credential(situation, operationId: operationId) { headers["Authorization"] = "Bearer \(key)" }
@@ -202,6 +224,14 @@ struct MatrixFixture: Sendable {
     func freshPeer() async throws -> String {
         let created = try await api.admin(.post, "/api/v1/peers", json: AccessControlTable.peerBody(organizationB))
         #expect(created.status == 201, "\(created.string)")
+        return try #require(created["id"] as? String)
+    }
+
+    /// A fresh bulk issuance job of organization A.
+    func freshJob() async throws -> String {
+        let created = try await api.admin(.post, "/api/v1/organizations/\(organizationA)/issuance-jobs",
+                                          json: AccessControlTable.jobBody(self))
+        #expect(created.status == 202, "\(created.string)")
         return try #require(created["id"] as? String)
     }
 
@@ -324,6 +354,15 @@ struct AccessControlMatrixTests {
             "criteriaNarrative": "Complete 180 credits", "achievementType": "BachelorDegree"])
         #expect(achievement.status == 201, "\(achievement.string)")
 
+        var staff: [Situation: String] = [:]
+        for (situation, organization, role) in [(Situation.staffAdmin, organizationA, "admin"), (.staffIssuer, organizationA, "issuer"),
+                                                (.staffAuditor, organizationA, "auditor"),
+                                                (.staffOtherOrganization, organizationB, "admin")] {
+            let created = try await api.admin(.post, "/api/v1/organizations/\(organization)/staff", json: [
+                "login": "staff-\(situation.rawValue.lowercased())", "password": password, "role": role])
+            #expect(created.status == 201, "\(created.string)")
+            staff[situation] = try #require(created["id"] as? String)
+        }
         let account = try await api.admin(.post, "/api/v1/learners/\(learner)/account", json: ["login": "ada", "password": password])
         #expect(account.status == 201, "\(account.string)")
         let wallet = try await OAuthClientSteps.register(api, walletRegistration("Wallet"))
@@ -346,7 +385,7 @@ struct AccessControlMatrixTests {
                           .agreementDraft: draft.key, .agreementSuspended: suspended.key, .agreementExpired: lapsed.key,
                           .agreementTerminated: terminated.key, .consentWithdrawn: consenting.key,
                           .learnerToken: learnerToken, .admin: api.adminKey, .rightSystem: right.key],
-            employmentReadToken: employmentRead, affiliationsWriteToken: affiliationsWrite, tokenScopes: tokenScopes)
+            employmentReadToken: employmentRead, affiliationsWriteToken: affiliationsWrite, tokenScopes: tokenScopes, staff: staff)
         var records: [RecordCategory: String] = [:]
         for category in RecordCategory.stored { records[category] = try await fixture.freshRecord(category) }
         let credentialRecord = try #require(records[.credentials])
@@ -362,7 +401,7 @@ struct AccessControlMatrixTests {
             competencyId: fixture.competencyId, achievementId: fixture.achievementId,
             statusListPath: String(listURL[try #require(listURL.range(of: "/status/")).lowerBound...]),
             credentials: fixture.credentials, employmentReadToken: employmentRead, affiliationsWriteToken: affiliationsWrite,
-            tokenScopes: tokenScopes)
+            tokenScopes: tokenScopes, staff: staff)
         return fixture
     }
 
@@ -450,9 +489,14 @@ enum AccessControlTable {
 
     /// An operation a principal performs for its own organization, concerning no learner: agreements are not
     /// consulted (every system of A gets `ok`), another organization's system is refused (`other`).
-    static func ownOrganization(_ ok: Int, other: Int) -> Expect {
+    static func ownOrganization(_ ok: Int, other: Int, auditor: Int = 403) -> Expect {
         all(ok).with([.noCredentials: 401, .expiredToken: 401, .revokedToken: 401, .wrongScope: 403, .learnerToken: 403,
-                      .otherOrganization: other])
+                      .otherOrganization: other, .staffAuditor: auditor, .staffOtherOrganization: other])
+    }
+
+    /// What organization A's staff get: administrator, issuer and auditor, then organization B's administrator.
+    static func staff(_ admin: Int, _ issuer: Int, _ auditor: Int, other: Int) -> Expect {
+        [.staffAdmin: admin, .staffIssuer: issuer, .staffAuditor: auditor, .staffOtherOrganization: other]
     }
 
     /// An operation only the learner's own token may call.
@@ -462,6 +506,12 @@ enum AccessControlTable {
     }
 
     static var registration: [String: Any] { OAuthClientSteps.registration }
+
+    /// A bulk issuance of one good row (the fixture's credential record) and one unreadable row.
+    static func jobBody(_ f: MatrixFixture) -> [String: Any] {
+        ["fileName": "matrix.csv",
+         "csv": "learner_id,record_id,achievement_id\n\(f.learner),\(f.records[.credentials]!),\(f.achievementId)\nonly,two\n"]
+    }
 
     /// The learner: an email identifier, so that badges can name them.
     static var learnerBody: [String: Any] {
@@ -654,13 +704,13 @@ enum AccessControlTable {
                 Probe(.post, "/api/v1/organizations", json: ["name": "Lakeside Academy", "kind": "university"])
             },
             MatrixRow(operationId: "listOrganizations", body: .none, expected: adminOnly(200)) { _, _ in Probe(.get, "/api/v1/organizations") },
-            MatrixRow(operationId: "getOrganization", body: .none, expected: adminOnly(200)) { f, _ in
+            MatrixRow(operationId: "getOrganization", body: .none, expected: adminOnly(200).with(staff(200, 200, 200, other: 403))) { f, _ in
                 Probe(.get, "/api/v1/organizations/\(f.organizationA)")
             },
             MatrixRow(operationId: "createSystem", body: .minimal, expected: adminOnly(201)) { f, _ in
                 Probe(.post, "/api/v1/systems", json: ["organizationId": f.organizationA, "name": "New LMS", "kind": "lms"])
             },
-            MatrixRow(operationId: "listSystems", body: .none, expected: adminOnly(200)) { _, _ in Probe(.get, "/api/v1/systems") },
+            MatrixRow(operationId: "listSystems", body: .none, expected: adminOnly(200).with(staff(200, 200, 200, other: 200))) { _, _ in Probe(.get, "/api/v1/systems") },
             MatrixRow(operationId: "revokeSystem", body: .none, expected: adminOnly(200)) { f, _ in
                 let created = try await f.api.admin(.post, "/api/v1/systems", json: ["organizationId": f.organizationA,
                                                                                     "name": "Doomed LMS", "kind": "lms"])
@@ -672,7 +722,7 @@ enum AccessControlTable {
                                                           "permissions": ["read"], "purpose": "Placement",
                                                           "consentRequired": false])
             },
-            MatrixRow(operationId: "listAgreements", body: .none, expected: adminOnly(200)) { _, _ in Probe(.get, "/api/v1/agreements") },
+            MatrixRow(operationId: "listAgreements", body: .none, expected: adminOnly(200).with(staff(200, 200, 200, other: 200))) { _, _ in Probe(.get, "/api/v1/agreements") },
             MatrixRow(operationId: "getAgreement", body: .none, expected: adminOnly(200)) { f, _ in
                 Probe(.get, "/api/v1/agreements/\(f.rightAgreement)")
             },
@@ -689,8 +739,8 @@ enum AccessControlTable {
             MatrixRow(operationId: "listCompetencies", body: .none,
                       expected: all(200).with([.noCredentials: 401, .expiredToken: 401, .revokedToken: 401, .wrongScope: 403,
                                                .learnerToken: 403])) { _, _ in Probe(.get, "/api/v1/competencies") },
-            MatrixRow(operationId: "listAuditEntries", body: .none, expected: adminOnly(200)) { _, _ in Probe(.get, "/api/v1/audit") },
-            MatrixRow(operationId: "verifyAuditChain", body: .none, expected: adminOnly(200)) { _, _ in
+            MatrixRow(operationId: "listAuditEntries", body: .none, expected: adminOnly(200).with(staff(200, 403, 200, other: 200))) { _, _ in Probe(.get, "/api/v1/audit") },
+            MatrixRow(operationId: "verifyAuditChain", body: .none, expected: adminOnly(200).with(staff(200, 403, 200, other: 200))) { _, _ in
                 Probe(.get, "/api/v1/audit/verification")
             },
 
@@ -745,10 +795,10 @@ enum AccessControlTable {
                 Probe(.post, "/api/v1/organizations/\(f.organizationA)/endorsements", json: [
                     "endorsedId": "https://other.example/achievements/cs-230", "name": "Accreditation", "comment": "Meets the standards"])
             },
-            MatrixRow(operationId: "rotateIssuerKey", body: .none, expected: adminOnly(201)) { f, _ in
+            MatrixRow(operationId: "rotateIssuerKey", body: .none, expected: adminOnly(201).with(staff(403, 403, 403, other: 201))) { f, _ in
                 Probe(.post, "/api/v1/organizations/\(f.organizationB)/keys")
             },
-            MatrixRow(operationId: "listIssuerKeys", body: .none, expected: adminOnly(200)) { f, _ in
+            MatrixRow(operationId: "listIssuerKeys", body: .none, expected: adminOnly(200).with(staff(200, 200, 200, other: 403))) { f, _ in
                 Probe(.get, "/api/v1/organizations/\(f.organizationA)/keys")
             },
             MatrixRow(operationId: "getOrganizationDID", body: .none, expected: open(200)) { f, _ in
@@ -757,11 +807,11 @@ enum AccessControlTable {
             MatrixRow(operationId: "updateCredentialStatus", body: .minimal, expected: ownOrganization(200, other: 404)) { f, _ in
                 Probe(.post, "/credentials/status", json: ["credentialId": try await f.freshCredential(), "action": "revoke"])
             },
-            MatrixRow(operationId: "getCredentialStatus", body: .none, expected: ownOrganization(200, other: 404)) { f, _ in
+            MatrixRow(operationId: "getCredentialStatus", body: .none, expected: ownOrganization(200, other: 404, auditor: 200)) { f, _ in
                 Probe(.get, "/credentials/status?credentialId=\(try await f.freshCredential())")
             },
             MatrixRow(operationId: "getStatusList", body: .none, expected: open(200)) { f, _ in Probe(.get, f.statusListPath) },
-            MatrixRow(operationId: "createAchievement", body: .minimal, expected: adminOnly(201)) { f, _ in
+            MatrixRow(operationId: "createAchievement", body: .minimal, expected: adminOnly(201).with(staff(201, 201, 403, other: 403))) { f, _ in
                 Probe(.post, "/api/v1/achievements", json: ["organizationId": f.organizationA, "name": "Data Science",
                                                             "description": "Data Science", "criteriaNarrative": "Pass"])
             },
@@ -770,27 +820,64 @@ enum AccessControlTable {
                                                .learnerToken: 403])) { _, _ in Probe(.get, "/api/v1/achievements") },
             MatrixRow(operationId: "getAchievement", body: .none,
                       expected: all(200).with([.noCredentials: 401, .expiredToken: 401, .revokedToken: 401, .wrongScope: 403,
-                                               .learnerToken: 403])) { f, _ in Probe(.get, "/api/v1/achievements/\(f.achievementId)") },
-            MatrixRow(operationId: "issueOpenBadge", body: .minimal, expected: learnerData(201, other: 403)) { f, _ in
+                                               .learnerToken: 403, .staffOtherOrganization: 404])) { f, _ in Probe(.get, "/api/v1/achievements/\(f.achievementId)") },
+
+            // Staff accounts and the issuer console's bulk issuance
+            MatrixRow(operationId: "createStaff", body: .minimal, expected: adminOnly(201).with(staff(201, 403, 403, other: 403))) { f, _ in
+                Probe(.post, "/api/v1/organizations/\(f.organizationA)/staff",
+                      json: ["login": "s-\(UUID().uuidString.prefix(8).lowercased())", "password": AccessControlMatrixTests.password,
+                             "role": "issuer"])
+            },
+            MatrixRow(operationId: "listStaff", body: .none, expected: adminOnly(200).with(staff(200, 200, 200, other: 403))) { f, _ in
+                Probe(.get, "/api/v1/organizations/\(f.organizationA)/staff")
+            },
+            MatrixRow(operationId: "getMyStaffAccount", body: .none, expected: adminOnly(404).with(staff(200, 200, 200, other: 200))) { _, _ in
+                Probe(.get, "/api/v1/staff/me")
+            },
+            MatrixRow(operationId: "disableStaff", body: .none, expected: adminOnly(200).with(staff(200, 403, 403, other: 404))) { f, _ in
+                let created = try await f.api.admin(.post, "/api/v1/organizations/\(f.organizationA)/staff", json: [
+                    "login": "d-\(UUID().uuidString.prefix(8).lowercased())", "password": AccessControlMatrixTests.password, "role": "auditor"])
+                return Probe(.post, "/api/v1/staff/\(try #require(created["id"] as? String))/disable")
+            },
+            MatrixRow(operationId: "createIssuanceJob", body: .minimal, expected: adminOnly(202).with(staff(202, 202, 403, other: 403))) { f, _ in
+                Probe(.post, "/api/v1/organizations/\(f.organizationA)/issuance-jobs", json: AccessControlTable.jobBody(f))
+            },
+            MatrixRow(operationId: "listIssuanceJobs", body: .none, expected: adminOnly(200).with(staff(200, 200, 200, other: 403))) { f, _ in
+                Probe(.get, "/api/v1/organizations/\(f.organizationA)/issuance-jobs")
+            },
+            MatrixRow(operationId: "getIssuanceJob", body: .none, expected: adminOnly(200).with(staff(200, 200, 200, other: 404))) { f, _ in
+                Probe(.get, "/api/v1/issuance-jobs/\(try await f.freshJob())")
+            },
+            MatrixRow(operationId: "getIssuanceJobReport", body: .none, expected: adminOnly(200).with(staff(200, 200, 200, other: 404))) { f, _ in
+                Probe(.get, "/api/v1/issuance-jobs/\(try await f.freshJob())/report")
+            },
+            MatrixRow(operationId: "resumeIssuanceJob", body: .none, expected: adminOnly(202).with(staff(202, 202, 403, other: 404))) { f, _ in
+                Probe(.post, "/api/v1/issuance-jobs/\(try await f.freshJob())/resume")
+            },
+            MatrixRow(operationId: "listOrganizationCredentials", body: .none,
+                      expected: adminOnly(200).with(staff(200, 200, 200, other: 403))) { f, _ in
+                Probe(.get, "/api/v1/organizations/\(f.organizationA)/credentials?search=urn")
+            },
+            MatrixRow(operationId: "issueOpenBadge", body: .minimal, expected: learnerData(201, other: 403).with(staff(201, 201, 403, other: 403))) { f, _ in
                 Probe(.post, "/api/v1/learners/\(f.learner)/credentials/\(f.records[.credentials]!)/badges",
                       json: ["achievementId": f.achievementId])
             },
-            MatrixRow(operationId: "issueCompetencyBadge", body: .minimal, expected: learnerData(201, other: 403)) { f, _ in
+            MatrixRow(operationId: "issueCompetencyBadge", body: .minimal, expected: learnerData(201, other: 403).with(staff(201, 201, 403, other: 403))) { f, _ in
                 Probe(.post, "/api/v1/learners/\(f.learner)/competencies/\(f.records[.competencies]!)/badges", json: [String: Any]())
             },
-            MatrixRow(operationId: "issueExperienceBadge", body: .minimal, expected: learnerData(201, other: 403)) { f, _ in
+            MatrixRow(operationId: "issueExperienceBadge", body: .minimal, expected: learnerData(201, other: 403).with(staff(201, 201, 403, other: 403))) { f, _ in
                 Probe(.post, "/api/v1/learners/\(f.learner)/experiences/\(f.records[.experiences]!)/badges", json: [String: Any]())
             },
             // A CLR is issued by the caller's organization from what it holds: B holds nothing of the learner (422).
-            MatrixRow(operationId: "issueClr", body: .minimal, expected: learnerData(201, other: 403)) { f, situation in
+            MatrixRow(operationId: "issueClr", body: .minimal, expected: learnerData(201, other: 403).with(staff(201, 201, 403, other: 403))) { f, situation in
                 // An administrator names the issuing organization; a system issues as its own.
                 Probe(.post, "/api/v1/learners/\(f.learner)/clr",
                       json: situation == .admin ? ["organizationId": f.organizationA] : [String: Any]())
             },
-            MatrixRow(operationId: "listIssuedClrs", body: .none, expected: learnerData(200, other: 403, learner: 200)) { f, _ in
+            MatrixRow(operationId: "listIssuedClrs", body: .none, expected: learnerData(200, other: 403, learner: 200).with(staff(200, 200, 200, other: 403))) { f, _ in
                 Probe(.get, "/api/v1/learners/\(f.learner)/clrs")
             },
-            MatrixRow(operationId: "listIssuedBadges", body: .none, expected: learnerData(200, other: 403, learner: 200)) { f, _ in
+            MatrixRow(operationId: "listIssuedBadges", body: .none, expected: learnerData(200, other: 403, learner: 200).with(staff(200, 200, 200, other: 403))) { f, _ in
                 Probe(.get, "/api/v1/learners/\(f.learner)/badges")
             },
 

@@ -15,3 +15,22 @@ extension CommandLineTests {
         #expect(grace.error.contains("--grace must be 0 or more"))
     }
 }
+
+extension CommandLineTests {
+    @Test("vita staff create reads the password from stdin, never an argument, and refuses a weak password, a bad role and an unknown organization")
+    func staffCreateChecksItsInput() throws {
+        let weak = try VitaProcess.run(["staff", "create", "--organization", "org_nope", "--login", "nora", "--role", "issuer",
+                                        "--data-dir", "data"], input: "short\n", in: folder)
+        #expect(weak.status == 1)
+        #expect(weak.error.contains("password: a password needs at least 10 characters"), "\(weak.error)")
+        let role = try VitaProcess.run(["staff", "create", "--organization", "org_nope", "--login", "nora", "--role", "owner",
+                                        "--data-dir", "data"], input: "correct horse battery staple\n", in: folder)
+        #expect(role.status == 1 && role.error.contains("role: must be admin, issuer or auditor"), "\(role.error)")
+        let unknown = try VitaProcess.run(["staff", "create", "--organization", "org_nope", "--login", "nora", "--role", "admin",
+                                           "--data-dir", "data"], input: "correct horse battery staple\n", in: folder)
+        #expect(unknown.status == 1 && unknown.error.contains("no organization org_nope"), "\(unknown.error)")
+        let noPassword = try VitaProcess.run(["staff", "create", "--organization", "org_nope", "--login", "nora", "--role", "admin",
+                                              "--data-dir", "data"], in: folder)
+        #expect(noPassword.status == 1 && noPassword.error.contains("VITA_STAFF_PASSWORD"), "\(noPassword.error)")
+    }
+}

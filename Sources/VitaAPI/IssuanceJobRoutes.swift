@@ -1,0 +1,291 @@
+import Foundation
+import Hummingbird
+import NIOCore
+import VitaCore
+import VitaIssuance
+import VitaJSON
+import VitaStorage
+
+/// Bulk issuance from a CSV file (the issuer console's upload): the job and each row live in the database, so any
+/// node answers the job's progress and report, and a job left unfinished by a stopped node is resumed by any other.
+/// A row is issued in the transaction that marks it issued (taking only rows still pending, locked), so a resumed or
+/// doubly-run job never issues a row twice. Also the organization's issued credentials, listed and searched.
+struct IssuanceJobRoutes: Sendable {
+    let database: VitaDatabase
+    let gate: AccessGate
+    let reader: RequestReader
+    let issuer: CredentialIssuer
+    /// Rows per transaction: small enough that progress moves visibly, large enough to batch the signing.
+    static let chunkSize = 20
+
+    struct Create: Decodable {
+        var fileName: String?
+        var csv: String
+    }
+
+    /// A job as the API shows it.
+    struct View: Encodable {
+        var id: String
+        var organizationId: String
+        var fileName: String
+        var createdBy: String
+        var totalRows: Int
+        var issued: Int
+        var rejected: Int
+        var pending: Int
+        var finished: Bool
+        var createdAt: Date
+        var finishedAt: Date?
+
+        init(_ job: IssuanceJob, _ progress: IssuanceJobProgress) {
+            id = job.id
+            organizationId = job.organizationId
+            fileName = job.fileName
+            createdBy = job.createdBy
+            totalRows = job.totalRows
+            issued = progress.issued
+            rejected = progress.rejected
+            pending = progress.pending
+            finished = progress.pending == 0
+            createdAt = job.createdAt
+            finishedAt = job.finishedAt
+        }
+    }
+
+    /// An issued credential in the organization's list.
+    struct CredentialView: Encodable {
+        var id: String
+        var credentialId: String
+        var learnerId: String
+        var recordId: String
+        var achievementId: String
+        var issuedAt: Date
+        var issuedBy: String
+        var status: String
+
+        init(_ summary: IssuedCredentialSummary) {
+            id = summary.id
+            credentialId = summary.credentialId
+            learnerId = summary.learnerId
+            recordId = summary.recordId
+            achievementId = summary.achievementId
+            issuedAt = summary.createdAt
+            issuedBy = summary.issuedBy
+            status = summary.revoked ? "revoked" : summary.suspended ? "suspended" : "active"
+        }
+    }
+
+    func register(in catalog: RouteCatalog) {
+        let organizationJobs = "/api/v1/organizations/{organizationId}/issuance-jobs"
+        catalog.add(Operation(method: .post, path: organizationJobs, operationId: "createIssuanceJob",
+                              summary: "Issue Open Badges in bulk from a CSV file (header learner_id, record_id, achievement_id): answers at once with the job, whose rows are issued in the background; poll the job for progress",
+                              tag: "Credentials", access: .admin, query: [], headers: [], requestSchema: "CreateIssuanceJob",
+                              success: (202, "IssuanceJob"), errors: [400, 401, 403, 404, 413, 422])) { request, context in
+            let organizationId = try reader.id(context, "organizationId", prefix: "org", what: "organization")
+            let principal = context.principal!
+            try StaffAccess.requireOwn(principal, organizationId: organizationId)
+            let (input, _) = try await reader.decode(Create.self, from: request)
+            let parsed: (rows: [IssuanceCSV.Row], badLines: [IssuanceCSV.BadLine])
+            do throws(IssuanceError) {
+                parsed = try IssuanceCSV.parse(Array(input.csv.utf8))
+            } catch {
+                throw ValidationFailures([.invalidField("csv", error.reason)])
+            }
+            guard !parsed.rows.isEmpty || !parsed.badLines.isEmpty else {
+                throw ValidationFailures([.invalidField("csv", "has no rows under its header")])
+            }
+            let fileName = String((input.fileName ?? "upload.csv").prefix(200))
+            let now = Timestamp.truncated(gate.clock())
+            let actor = principal.actor
+            let job = IssuanceJob(id: EntityID.make("job", now: now), organizationId: organizationId,
+                                  createdBy: "\(actor.kind.rawValue):\(actor.id)", fileName: fileName,
+                                  totalRows: parsed.rows.count + parsed.badLines.count, createdAt: now, updatedAt: now)
+            let rows = parsed.rows.map { IssuanceJobRow(line: $0.line, learnerId: $0.learnerId, recordId: $0.recordId,
+                                                        achievementId: $0.achievementId) }
+                + parsed.badLines.map { IssuanceJobRow(line: $0.line, learnerId: "", recordId: "", achievementId: "",
+                                                       status: .rejected, reason: $0.reason) }
+            let progress = try await database.transaction { tx -> IssuanceJobProgress in
+                guard try await tx.organization(id: organizationId) != nil else { throw Problem.notFound("organization") }
+                try await tx.insert(job, rows: rows)
+                try await tx.touchIssuanceJob(id: job.id, at: now)
+                try await gate.audit(tx, principal, action: "issuance-job.create")
+                return try await tx.issuanceJobProgress(id: job.id)
+            }
+            start(job.id)
+            return try APIJSON.response(View(job, progress), status: .accepted,
+                                        headers: [.location: "/api/v1/issuance-jobs/\(job.id)"])
+        }
+        catalog.add(Operation(method: .get, path: organizationJobs, operationId: "listIssuanceJobs",
+                              summary: "The organization's bulk issuance jobs, newest first (at most 50)",
+                              tag: "Credentials", access: .admin, query: [], headers: [], requestSchema: nil,
+                              success: (200, "IssuanceJobList"), errors: [401, 403])) { _, context in
+            let organizationId = try reader.id(context, "organizationId", prefix: "org", what: "organization")
+            try StaffAccess.requireOwn(context.principal!, organizationId: organizationId)
+            let views = try await database.read { tx -> [View] in
+                var views: [View] = []
+                for job in try await tx.issuanceJobs(organizationId: organizationId, limit: 50) {
+                    views.append(View(job, try await tx.issuanceJobProgress(id: job.id)))
+                }
+                return views
+            }
+            return try APIJSON.response(DTO.List(items: views, nextCursor: nil))
+        }
+        let job = "/api/v1/issuance-jobs/{jobId}"
+        catalog.add(Operation(method: .get, path: job, operationId: "getIssuanceJob",
+                              summary: "A bulk issuance job's progress: rows issued, rejected and pending",
+                              tag: "Credentials", access: .admin, query: [], headers: [], requestSchema: nil,
+                              success: (200, "IssuanceJob"), errors: [401, 403, 404])) { _, context in
+            let view = try await database.read { tx -> View in
+                let found = try await ownJob(tx, context)
+                return View(found, try await tx.issuanceJobProgress(id: found.id))
+            }
+            return try APIJSON.response(view)
+        }
+        catalog.add(Operation(method: .get, path: "\(job)/report", operationId: "getIssuanceJobReport",
+                              summary: "A bulk issuance job's report as CSV: each line of the file, issued (with the credential id) or rejected (with the reason)",
+                              tag: "Credentials", access: .admin, query: [], headers: [], requestSchema: nil,
+                              success: (200, nil), errors: [401, 403, 404])) { _, context in
+            let (found, rows) = try await database.read { tx -> (IssuanceJob, [IssuanceJobRow]) in
+                let found = try await ownJob(tx, context)
+                return (found, try await tx.issuanceJobRows(jobId: found.id))
+            }
+            let text = IssuanceCSV.report(rows.map { ($0.line, $0.status == .issued ? $0.credentialId : nil, $0.reason) })
+            var headers = HTTPFields()
+            headers[.contentType] = "text/csv; charset=utf-8"
+            headers[.contentDisposition] = "attachment; filename=\"\(found.id)-report.csv\""
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
+        }
+        catalog.add(Operation(method: .post, path: "\(job)/resume", operationId: "resumeIssuanceJob",
+                              summary: "Resume a bulk issuance job whose node stopped: its pending rows are issued in the background (rows done are never issued again)",
+                              tag: "Credentials", access: .admin, query: [], headers: [], requestSchema: nil,
+                              success: (202, "IssuanceJob"), errors: [401, 403, 404])) { _, context in
+            let principal = context.principal!
+            let view = try await database.transaction { tx -> View in
+                let found = try await ownJob(tx, context)
+                try await gate.audit(tx, principal, action: "issuance-job.resume")
+                return View(found, try await tx.issuanceJobProgress(id: found.id))
+            }
+            if !view.finished { start(view.id) }
+            return try APIJSON.response(view, status: .accepted)
+        }
+        catalog.add(Operation(method: .get, path: "/api/v1/organizations/{organizationId}/credentials",
+                              operationId: "listOrganizationCredentials",
+                              summary: "The credentials the organization issued, newest first, with their status; search matches part of a credential, learner, record or achievement id",
+                              tag: "Credentials", access: .admin,
+                              query: AdminRoutes.pagingQuery + [("search", "string", "Part of a credential, learner, record or achievement id")],
+                              headers: [], requestSchema: nil, success: (200, "OrganizationCredentialList"),
+                              errors: [400, 401, 403])) { request, context in
+            let organizationId = try reader.id(context, "organizationId", prefix: "org", what: "organization")
+            try StaffAccess.requireOwn(context.principal!, organizationId: organizationId)
+            let (cursor, limit) = try reader.paging(request)
+            let search = request.uri.queryParameters.get("search").map { String($0.prefix(200)) }
+            let page = try await database.read {
+                try await $0.issuedCredentials(organizationId: organizationId, search: search, after: cursor, limit: limit)
+            }
+            return try APIJSON.response(DTO.List(items: page.items.map(CredentialView.init), nextCursor: page.nextCursor))
+        }
+    }
+
+    /// The job the path names, when the caller may see it (staff: their organization's only; others are not found).
+    private func ownJob(_ tx: StoreTransaction, _ context: VitaRequestContext) async throws -> IssuanceJob {
+        let id = try reader.id(context, "jobId", prefix: "job", what: "issuance job")
+        guard let found = try await tx.issuanceJob(id: id),
+              context.principal?.organizationId.map({ $0 == found.organizationId }) ?? true else {
+            throw Problem.notFound("issuance job")
+        }
+        return found
+    }
+
+    /// Works through the job's pending rows in the background.
+    private func start(_ jobId: String) {
+        let worker = self
+        Task.detached { await worker.run(jobId) }
+    }
+
+    /// Issues the job's pending rows, a chunk per transaction, until none is pending.
+    func run(_ jobId: String) async {
+        while true {
+            do {
+                guard try await issueChunk(jobId) else { return }
+            } catch {
+                // The chunk failed as a whole (not a row's checks): its rows are rejected rather than retried forever.
+                let failed = try? await database.transaction { tx -> Bool in
+                    let rows = try await tx.pendingIssuanceRows(jobId: jobId, limit: Self.chunkSize)
+                    for row in rows {
+                        try await tx.finishIssuanceRow(jobId: jobId, line: row.line, status: .rejected, credentialId: nil,
+                                                       reason: "could not be issued: \(Self.reason(error))")
+                    }
+                    try await tx.touchIssuanceJob(id: jobId, at: Timestamp.truncated(gate.clock()))
+                    return !rows.isEmpty
+                }
+                if failed != true { return }
+            }
+        }
+    }
+
+    private static func reason(_ error: any Error) -> String {
+        switch error {
+        case let failures as ValidationFailures: failures.description
+        case let error as IssuanceError: error.description
+        default: "an unexpected error"
+        }
+    }
+
+    /// Issues one chunk of pending rows in one transaction; false when none was pending.
+    private func issueChunk(_ jobId: String) async throws -> Bool {
+        try await database.transaction { tx -> Bool in
+            guard let job = try await tx.issuanceJob(id: jobId) else { return false }
+            let rows = try await tx.pendingIssuanceRows(jobId: jobId, limit: Self.chunkSize)
+            guard !rows.isEmpty else {
+                try await tx.touchIssuanceJob(id: jobId, at: Timestamp.truncated(gate.clock()))
+                return false
+            }
+            let actor = Self.actor(job.createdBy)
+            var outcomes: [Int: (String?, String?)] = [:]
+            var sources: [(IssuanceJobRow, CredentialIssuer.BadgeSource)] = []
+            let requests = rows.map { CredentialIssuer.BadgeRequest(learnerId: $0.learnerId, recordId: $0.recordId,
+                                                                     achievementId: $0.achievementId) }
+            for (row, result) in zip(rows, try await issuer.badgeSources(tx, requests)) {
+                switch result {
+                case .success(let source) where source.record.organizationId != job.organizationId:
+                    outcomes[row.line] = (nil, "recordId: the record belongs to another organization")
+                case .success(let source):
+                    sources.append((row, source))
+                case .failure(let failures):
+                    outcomes[row.line] = (nil, failures.description)
+                }
+            }
+            var audit: [AuditEntry] = []
+            if !sources.isEmpty {
+                do {
+                    let identity = try await issuer.signingIdentity(tx, organizationId: job.organizationId, identifier: .didKey)
+                    let issued = try await issuer.issueBadges(tx, sources.map(\.1), identity: identity, issuedBy: actor)
+                    let now = gate.clock()
+                    for ((row, source), badge) in zip(sources, issued) {
+                        outcomes[row.line] = (badge.credentialId, nil)
+                        audit.append(AuditEntry(occurredAt: now, actor: actor, action: "credential.issue",
+                                                learnerId: source.learner.id, categories: [.credentials], agreementId: nil,
+                                                outcome: .allowed, reason: "issuance job \(job.id) line \(row.line)"))
+                    }
+                } catch let error as IssuanceError {
+                    for (row, _) in sources { outcomes[row.line] = (nil, error.description) }
+                }
+            }
+            for row in rows {
+                let (credentialId, reason) = outcomes[row.line] ?? (nil, "not issued")
+                try await tx.finishIssuanceRow(jobId: jobId, line: row.line, status: credentialId == nil ? .rejected : .issued,
+                                               credentialId: credentialId, reason: reason)
+            }
+            if !audit.isEmpty { try await tx.appendAudit(audit) }
+            try await tx.touchIssuanceJob(id: jobId, at: Timestamp.truncated(gate.clock()))
+            return true
+        }
+    }
+
+    /// The audit actor a job's `createdBy` names.
+    static func actor(_ createdBy: String) -> AuditEntry.Actor {
+        let parts = createdBy.split(separator: ":", maxSplits: 1).map(String.init)
+        guard parts.count == 2, let kind = AuditEntry.Actor.Kind(rawValue: parts[0]) else { return .init(kind: .cli, id: createdBy) }
+        return .init(kind: kind, id: parts[1])
+    }
+}

@@ -1,0 +1,49 @@
+import Foundation
+import VitaCore
+
+/// Which API operations an organization's staff member may call, by role. Staff act only through the issuer
+/// console's in-process calls (``WebIdentity/staff(staffId:)``); each operation listed here then limits them to their
+/// own organization (its handler compares the organization it touches with ``Principal/organizationId``, or
+/// ``AccessGate`` grants only their organization's records). Any other operation refuses staff with a 403 naming the
+/// rule `staff-role`, audited.
+enum StaffAccess {
+    /// Everyone on the staff: reads of their organization.
+    private static let reading: Set<String> = [
+        "getOrganization", "listAchievements", "getAchievement", "listCompetencies", "getCredentialStatus",
+        "listOrganizationCredentials", "listIssuanceJobs", "getIssuanceJob", "getIssuanceJobReport", "listStaff",
+        "listIssuerKeys", "listIssuedBadges", "listIssuedClrs", "getMyStaffAccount", "listSystems", "listAgreements",
+    ]
+    /// Issuers and organization administrators: achievements, issuing, status.
+    private static let issuing: Set<String> = [
+        "createAchievement", "issueCredential", "issueEndorsement", "updateCredentialStatus", "issueOpenBadge",
+        "issueCompetencyBadge", "issueExperienceBadge", "issueClr", "createIssuanceJob", "resumeIssuanceJob",
+    ]
+    /// Auditors and organization administrators: the audit log.
+    private static let auditing: Set<String> = ["listAuditEntries", "verifyAuditChain"]
+    /// Organization administrators only: their staff and keys.
+    private static let administering: Set<String> = ["createStaff", "disableStaff", "rotateIssuerKey"]
+
+    /// Whether `role` may call `operationId`.
+    static func allows(_ role: StaffRole, _ operationId: String) -> Bool {
+        switch role {
+        case .admin:
+            reading.contains(operationId) || issuing.contains(operationId) || auditing.contains(operationId)
+                || administering.contains(operationId)
+        case .issuer: reading.contains(operationId) || issuing.contains(operationId)
+        case .auditor: reading.contains(operationId) || auditing.contains(operationId)
+        }
+    }
+
+    /// The roles that may call `operationId` (for the OpenAPI document).
+    static func roles(_ operationId: String) -> [StaffRole] {
+        StaffRole.allCases.filter { allows($0, operationId) }
+    }
+
+    /// Refuses a staff member acting for another organization than `organizationId` (403, rule `staff-organization`).
+    static func requireOwn(_ principal: Principal, organizationId: String) throws {
+        if case .staff(let member) = principal, member.organizationId != organizationId {
+            throw Problem(status: 403, title: "Forbidden", detail: "staff act only for their own organization",
+                          rule: "staff-organization")
+        }
+    }
+}

@@ -1,0 +1,127 @@
+import Foundation
+import Hummingbird
+import VitaCore
+import VitaOAuth
+import VitaStorage
+
+/// Organizations' staff accounts for the issuer console: an administrator key, or the organization's own
+/// administrator (staff role `admin`), creates, lists and disables them.
+public struct StaffRoutes: Sendable {
+    let database: VitaDatabase
+    let gate: AccessGate
+    let reader: RequestReader
+
+    /// A staff account as the API shows it (never its password hash or lockout counters).
+    struct View: Encodable {
+        var id: String
+        var organizationId: String
+        var login: String
+        var displayName: String
+        var role: String
+        var disabled: Bool
+        var createdAt: Date
+
+        init(_ account: StaffAccount) {
+            id = account.id
+            organizationId = account.organizationId
+            login = account.login
+            displayName = account.displayName
+            role = account.role.rawValue
+            disabled = account.disabledAt != nil
+            createdAt = account.createdAt
+        }
+    }
+
+    struct Create: Decodable {
+        var login: String
+        var password: String
+        var role: String
+        var displayName: String?
+    }
+
+    /// Checks a new account's fields and hashes its password; shared with `vita staff create`. Throws
+    /// `ValidationFailures` naming each bad field.
+    public static func account(organizationId: String, login rawLogin: String, password: String, role rawRole: String,
+                               displayName: String?, now: Date) throws -> StaffAccount {
+        let login = rawLogin.trimmingCharacters(in: .whitespaces).lowercased()
+        var failures = ValidationFailures()
+        failures.require(!login.isEmpty && login.count <= 320 && !login.contains(where: \.isWhitespace), "login",
+                         "must be 1 to 320 characters without spaces")
+        let role = StaffRole(rawValue: rawRole)
+        failures.require(role != nil, "role", "must be admin, issuer or auditor")
+        let name = (displayName ?? login).trimmingCharacters(in: .whitespaces)
+        failures.require(!name.isEmpty && name.count <= 200, "displayName", "must be 1 to 200 characters")
+        do {
+            try PasswordHasher.check(newPassword: password)
+        } catch {
+            failures.require(false, "password", (error as? OAuthError)?.reason ?? "is not acceptable")
+        }
+        try failures.throwIfAny()
+        let hash = try PasswordHasher.standard.hash(password)
+        let at = Timestamp.truncated(now)
+        return StaffAccount(id: EntityID.make("stf", now: at), organizationId: organizationId, login: login,
+                            displayName: name, passwordHash: hash, role: role!, createdAt: at, updatedAt: at)
+    }
+
+    func register(in catalog: RouteCatalog) {
+        let base = "/api/v1/organizations/{organizationId}/staff"
+        catalog.add(Operation(method: .post, path: base, operationId: "createStaff",
+                              summary: "Create a staff account of the organization for the issuer console (role admin, issuer or auditor)",
+                              tag: "Administration", access: .admin, query: [], headers: [], requestSchema: "CreateStaff",
+                              success: (201, "StaffAccount"), errors: [400, 401, 403, 404, 413, 422])) { request, context in
+            let organizationId = try reader.id(context, "organizationId", prefix: "org", what: "organization")
+            let principal = context.principal!
+            try StaffAccess.requireOwn(principal, organizationId: organizationId)
+            let (input, _) = try await reader.decode(Create.self, from: request)
+            let account = try Self.account(organizationId: organizationId, login: input.login, password: input.password,
+                                           role: input.role, displayName: input.displayName, now: gate.clock())
+            try await database.transaction { tx in
+                guard try await tx.organization(id: organizationId) != nil else { throw Problem.notFound("organization") }
+                try await tx.insert(account)
+                try await gate.audit(tx, principal, action: "staff.create")
+            }
+            return try APIJSON.response(View(account), status: .created)
+        }
+        catalog.add(Operation(method: .get, path: base, operationId: "listStaff",
+                              summary: "The organization's staff accounts", tag: "Administration", access: .admin,
+                              query: AdminRoutes.pagingQuery, headers: [], requestSchema: nil,
+                              success: (200, "StaffAccountList"), errors: [400, 401, 403])) { request, context in
+            let organizationId = try reader.id(context, "organizationId", prefix: "org", what: "organization")
+            try StaffAccess.requireOwn(context.principal!, organizationId: organizationId)
+            let (cursor, limit) = try reader.paging(request)
+            let page = try await database.read {
+                try await $0.staffAccounts(organizationId: organizationId, after: cursor, limit: limit)
+            }
+            return try APIJSON.response(DTO.List(items: page.items.map(View.init), nextCursor: page.nextCursor))
+        }
+        catalog.add(Operation(method: .get, path: "/api/v1/staff/me", operationId: "getMyStaffAccount",
+                              summary: "The calling staff member's own account (the issuer console's signed-in user)",
+                              tag: "Administration", access: .admin, query: [], headers: [], requestSchema: nil,
+                              success: (200, "StaffAccount"), errors: [401, 403, 404])) { _, context in
+            guard case .staff(let member) = context.principal else {
+                throw Problem.notFound("staff account of this caller")
+            }
+            guard let account = try await database.read({ try await $0.staffAccount(id: member.id) }) else {
+                throw Problem.notFound("staff account")
+            }
+            return try APIJSON.response(View(account))
+        }
+        catalog.add(Operation(method: .post, path: "/api/v1/staff/{staffId}/disable", operationId: "disableStaff",
+                              summary: "Disable a staff account: it signs in no more and its console sessions end at once",
+                              tag: "Administration", access: .admin, query: [], headers: [], requestSchema: nil,
+                              success: (200, "StaffAccount"), errors: [401, 403, 404])) { _, context in
+            let id = try reader.id(context, "staffId", prefix: "stf", what: "staff account")
+            let principal = context.principal!
+            let account = try await database.transaction { tx -> StaffAccount in
+                // Another organization's account is not found, so its existence is not revealed.
+                guard let found = try await tx.staffAccount(id: id),
+                      principal.organizationId == nil || principal.organizationId == found.organizationId,
+                      try await tx.disableStaffAccount(id: id, at: Timestamp.truncated(gate.clock())),
+                      let disabled = try await tx.staffAccount(id: id) else { throw Problem.notFound("staff account") }
+                try await gate.audit(tx, principal, action: "staff.disable")
+                return disabled
+            }
+            return try APIJSON.response(View(account))
+        }
+    }
+}

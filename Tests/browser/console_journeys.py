@@ -1,0 +1,298 @@
+"""Browser journeys of the issuer console (/admin) in headless Chromium, with axe-core checks.
+
+Run by scripts/browser-tests after the verifier journeys, with the same environment (VITA_BASE_URL, VITA_ADMIN_KEY,
+VITA_BIN, VITA_WORK_DIR, VITA_SCREENSHOTS, and the server's storage settings so that `vita staff create` reaches the
+same database). Seeds through the API and the CLI: an organization with a key and an achievement, a system that
+registers learners with credential records, and an issuer created with `vita staff create` (password on stdin).
+Prints one line per journey and "N passed, N failed"; exits 1 if any journey failed.
+"""
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+import time
+import traceback
+import urllib.error
+import urllib.request
+
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import WebDriverWait
+
+from verify_journeys import BASE, VITA, WORK, axe_summary, browser, check_accessibility, screenshot, write
+
+ADMIN_KEY = os.environ["VITA_ADMIN_KEY"]
+PASSWORD = "correct horse battery staple"
+GOOD_ROWS = 190
+BAD_ROWS = {  # line in the file -> what is wrong with it
+    12: "unknown learner", 40: "wrong field count", 77: "unknown achievement", 101: "unknown record",
+    130: "unknown learner", 150: "wrong field count", 160: "unknown achievement", 175: "unknown record",
+    190: "unknown learner", 201: "wrong field count",
+}
+
+
+def call(method, path, body=None, key=ADMIN_KEY):
+    """An API call; a 429 (the server's per-caller rate limit, met while seeding) is retried after its Retry-After."""
+    data = json.dumps(body).encode() if body is not None else None
+    for _ in range(20):
+        request = urllib.request.Request(BASE + path, data=data, method=method,
+                                         headers={"Authorization": "Bearer " + key, "Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(request) as response:
+                return json.load(response)
+        except urllib.error.HTTPError as error:
+            if error.code != 429:
+                raise AssertionError(f"{method} {path}: {error.code} {error.read().decode()[:300]}") from None
+            time.sleep(float(error.headers.get("Retry-After", "1")))
+    raise AssertionError(f"{method} {path}: still rate limited")
+
+
+def seed():
+    """The organization, its achievement and GOOD_ROWS learners with a credential record each; an issuer from the CLI."""
+    organization = call("POST", "/api/v1/organizations", {"name": "Lakeside College", "kind": "university"})
+    org = organization["id"]
+    call("POST", f"/api/v1/organizations/{org}/keys")
+    achievement = call("POST", "/api/v1/achievements", {
+        "organizationId": org, "name": "Diploma in Nursing", "description": "Two-year nursing diploma",
+        "criteriaNarrative": "Complete the clinical placements and pass the final examination.",
+        "achievementType": "Diploma"})
+    system = call("POST", "/api/v1/systems", {"organizationId": org, "name": "Registry", "kind": "sis"})
+    key = system["apiKey"]
+    call("POST", "/api/v1/agreements", {
+        "providerOrganizationId": org, "consumerSystemId": system["system"]["id"], "categories": ["credentials"],
+        "permissions": ["read", "write"], "purpose": "Registry sync", "consentRequired": False, "status": "active"})
+    records = []
+    for index in range(GOOD_ROWS):
+        learner = call("POST", "/api/v1/learners", {
+            "name": {"display": f"Graduate {index}"}, "identifiers": [{"scheme": "email", "value": f"g{index}@lakeside.example"}]},
+            key=key)
+        record = call("POST", f"/api/v1/learners/{learner['id']}/credentials", {
+            "record": {"organizationId": org, "kind": "diploma", "title": "Diploma in Nursing", "awardedDate": "2026-06-30"},
+            "provenance": {"sourceRecordId": f"dip-{index}"}}, key=key)
+        records.append((learner["id"], record["id"]))
+    created = subprocess.run([VITA, "staff", "create", "--organization", org, "--login", "nora", "--role", "issuer",
+                              "--display-name", "Nora Issuer"], input=PASSWORD + "\n", capture_output=True, text=True)
+    assert created.returncode == 0, created.stderr
+    return org, achievement["id"], records
+
+
+def batch_file(achievement, records):
+    """A 200-row CSV: GOOD_ROWS good rows with the bad ones at the lines BAD_ROWS names."""
+    out = io.StringIO()
+    out.write("learner_id,record_id,achievement_id\n")
+    good = iter(records)
+    for line in range(2, GOOD_ROWS + len(BAD_ROWS) + 2):
+        problem = BAD_ROWS.get(line)
+        learner, record = records[line % len(records)]
+        if problem == "unknown learner":
+            out.write(f"lrn_00000000000000000000000000,{record},{achievement}\n")
+        elif problem == "wrong field count":
+            out.write(f"{learner},{record}\n")
+        elif problem == "unknown achievement":
+            out.write(f"{learner},{record},ach_00000000000000000000000000\n")
+        elif problem == "unknown record":
+            out.write(f"{learner},rec_00000000000000000000000000,{achievement}\n")
+        else:
+            learner, record = next(good)
+            out.write(f"{learner},{record},{achievement}\n")
+    return write("graduates.csv", out.getvalue().encode())
+
+
+def wait_for(driver, selector, seconds=20):
+    return WebDriverWait(driver, seconds).until(EC.presence_of_element_located((By.CSS_SELECTOR, selector)))
+
+
+def journey_sign_in(driver, world):
+    """a staff issuer created by `vita staff create` signs in and sees what an issuer may do"""
+    driver.get(BASE + "/admin")
+    wait_for(driver, "#login")
+    assert driver.current_url.endswith("/admin/sign-in"), driver.current_url
+    check_accessibility(driver, "/admin/sign-in")
+    screenshot(driver, "console-sign-in.png")
+    driver.find_element(By.ID, "login").send_keys("nora")
+    driver.find_element(By.ID, "password").send_keys("not the password")
+    driver.find_element(By.CSS_SELECTOR, "form.sign-in button[type=submit]").click()
+    assert "wrong" in wait_for(driver, "#problem").text
+    driver.find_element(By.ID, "password").send_keys(PASSWORD)
+    driver.find_element(By.CSS_SELECTOR, "form.sign-in button[type=submit]").click()
+    wait_for(driver, ".abilities")
+    assert "Signed in as Nora Issuer, issuer at Lakeside College." in driver.page_source
+    check_accessibility(driver, "/admin")
+    screenshot(driver, "console-home.png")
+
+
+def journey_bulk(driver, world):
+    """an issuer uploads 200 rows with 10 bad ones, watches the progress bar finish and downloads the report"""
+    org, achievement, records = world
+    driver.get(BASE + "/admin/bulk")
+    wait_for(driver, "#b-file")
+    check_accessibility(driver, "/admin/bulk")
+    driver.find_element(By.ID, "b-file").send_keys(batch_file(achievement, records))
+    driver.find_element(By.CSS_SELECTOR, "form[action='/admin/bulk'] button[type=submit]").click()
+    bar = wait_for(driver, "#job-progress")
+    started = time.monotonic()
+    seen = set()
+    while time.monotonic() - started < 120:
+        seen.add(int(float(bar.get_attribute("value") or 0)))
+        if driver.find_element(By.ID, "job").get_attribute("data-finished") == "true":
+            break
+        time.sleep(0.1)
+    elapsed = time.monotonic() - started
+    summary = driver.find_element(By.ID, "job-summary").text
+    assert summary == f"Finished: {GOOD_ROWS} issued and {len(BAD_ROWS)} rejected of {GOOD_ROWS + len(BAD_ROWS)} rows.", summary
+    assert bar.get_attribute("max") == str(GOOD_ROWS + len(BAD_ROWS))
+    assert driver.find_element(By.ID, "job-refresh").get_attribute("hidden") is not None, "the no-script link hides"
+    print(f"      bulk issuance of {GOOD_ROWS + len(BAD_ROWS)} rows finished in the browser after {elapsed:.1f} s;"
+          f" progress values seen: {len(seen)}")
+    check_accessibility(driver, "/admin/bulk/{job}")
+    screenshot(driver, "console-bulk-progress.png")
+    link = driver.find_element(By.CSS_SELECTOR, "#job-report a").get_attribute("href")
+    cookies = "; ".join(f"{c['name']}={c['value']}" for c in driver.get_cookies())
+    with urllib.request.urlopen(urllib.request.Request(link, headers={"Cookie": cookies})) as response:
+        assert response.headers["Content-Type"].startswith("text/csv")
+        rows = list(csv.reader(io.StringIO(response.read().decode())))
+    assert rows[0] == ["line", "status", "credential_id_or_reason"], rows[0]
+    rejected = {int(row[0]): row[2] for row in rows[1:] if row[1] == "rejected"}
+    assert set(rejected) == set(BAD_ROWS), sorted(rejected)
+    for line, problem in BAD_ROWS.items():
+        expected = {"unknown learner": "no such learner", "wrong field count": "fields where the header has 3",
+                    "unknown achievement": "no such achievement", "unknown record": "no such record"}[problem]
+        assert expected in rejected[line], (line, rejected[line])
+    assert sum(1 for row in rows[1:] if row[1] == "issued") == GOOD_ROWS
+
+
+def journey_without_script(driver, world):
+    """the job page works without JavaScript: the numbers and a refresh link are in the HTML"""
+    org, achievement, records = world
+    jobs = call("GET", f"/api/v1/organizations/{org}/issuance-jobs")["items"]
+    page = urllib.request.urlopen(urllib.request.Request(
+        BASE + f"/admin/bulk/{jobs[0]['id']}",
+        headers={"Cookie": "; ".join(f"{c['name']}={c['value']}" for c in driver.get_cookies())})).read().decode()
+    assert "<progress id=\"job-progress\"" in page and "Finished:" in page and "<script>" not in page
+
+
+def journey_credentials(driver, world):
+    """the issuer finds an issued credential by search and revokes it"""
+    org, achievement, records = world
+    learner = records[3][0]
+    driver.get(BASE + "/admin/credentials?search=" + learner)
+    row = wait_for(driver, "tr[data-credential]")
+    check_accessibility(driver, "/admin/credentials")
+    screenshot(driver, "console-credentials.png")
+    row.find_element(By.CSS_SELECTOR, "button[value=revoke]").click()
+    assert "was revoked" in wait_for(driver, "#notice").text
+    assert driver.find_elements(By.CSS_SELECTOR, ".status-revoked")
+
+
+def journey_achievements(driver, world):
+    """the issuer defines an achievement with a PNG image"""
+    from verify_journeys import png
+    driver.get(BASE + "/admin/achievements")
+    wait_for(driver, "#a-name").send_keys("First Aid Certificate")
+    driver.find_element(By.ID, "a-description").send_keys("Emergency first aid at work")
+    driver.find_element(By.ID, "a-criteria").send_keys("Pass the practical assessment")
+    driver.find_element(By.ID, "a-image").send_keys(write("badge.png", png(64, 64, (31, 95, 139))))
+    driver.find_element(By.CSS_SELECTOR, "form[action='/admin/achievements'] button[type=submit]").click()
+    assert "was created" in wait_for(driver, "#notice").text
+    assert driver.find_elements(By.CSS_SELECTOR, ".achievement img[src^='data:image/png']")
+    check_accessibility(driver, "/admin/achievements")
+    screenshot(driver, "console-achievements.png")
+
+
+def journey_keys_and_systems(driver, world):
+    """the issuer reads the organization's keys and DIDs, and its systems and agreements"""
+    driver.get(BASE + "/admin/keys")
+    assert "Ed25519" in wait_for(driver, "table.checks tbody").text
+    check_accessibility(driver, "/admin/keys")
+    driver.get(BASE + "/admin/systems")
+    assert "Registry sync" in wait_for(driver, "tr[data-agreement]").text
+    check_accessibility(driver, "/admin/systems")
+    screenshot(driver, "console-systems.png")
+
+
+def journey_auditor(driver, world):
+    """the issuer signs out everywhere; an auditor reads the organization's audit log and verifies the chain
+
+    The auditor is made by `vita staff create` with the password in VITA_STAFF_PASSWORD, and is not offered issuing."""
+    org, achievement, records = world
+    created = subprocess.run([VITA, "staff", "create", "--organization", org, "--login", "otto", "--role", "auditor"],
+                             env={**os.environ, "VITA_STAFF_PASSWORD": PASSWORD}, capture_output=True, text=True)
+    assert created.returncode == 0, created.stderr
+    driver.get(BASE + "/admin")
+    driver.find_element(By.CSS_SELECTOR, "form.sign-out button[name=everywhere]").click()
+    assert "You are signed out." in wait_for(driver, ".notice").text
+    driver.find_element(By.ID, "login").send_keys("otto")
+    driver.find_element(By.ID, "password").send_keys(PASSWORD)
+    driver.find_element(By.CSS_SELECTOR, "form.sign-in button[type=submit]").click()
+    wait_for(driver, ".abilities")
+    assert not driver.find_elements(By.CSS_SELECTOR, "a[href='/admin/bulk']"), "an auditor is not offered bulk issuance"
+    driver.get(BASE + "/admin/audit")
+    wait_for(driver, "form[action='/admin/audit/verify'] button").click()
+    result = wait_for(driver, "#chain-result").text
+    assert result.startswith("The audit log is intact: all "), result
+    actors = {cell.text.split(":")[0] for cell in driver.find_elements(By.CSS_SELECTOR, "td.mono")}
+    assert actors and actors <= {"system", "staff"}, f"only the organization's systems and staff: {actors}"
+    check_accessibility(driver, "/admin/audit")
+    screenshot(driver, "console-audit.png")
+
+
+JOURNEYS = [journey_sign_in, journey_bulk, journey_without_script, journey_credentials, journey_achievements,
+            journey_keys_and_systems, journey_auditor]
+
+
+def figures(driver):
+    """Page weight of the job page and time to first byte of console pages, signed in (printed, not asserted)."""
+    cookies = "; ".join(f"{c['name']}={c['value']}" for c in driver.get_cookies())
+
+    def fetch(path):
+        started = time.perf_counter()
+        with urllib.request.urlopen(urllib.request.Request(BASE + path, headers={"Cookie": cookies})) as response:
+            response.read(1)
+            first = time.perf_counter() - started
+            return first, 1 + len(response.read())
+
+    jobs = call("GET", f"/api/v1/organizations/{FIGURE_ORG[0]}/issuance-jobs")["items"]
+    job_page = f"/admin/bulk/{jobs[-1]['id']}"
+    weight = sum(fetch(path)[1] for path in (job_page, "/static/vita.css", "/static/console.js", "/logo.svg"))
+    print(f"figure: job page weight {weight} B (HTML {fetch(job_page)[1]} + stylesheet + console.js + logo)")
+    for path in ("/admin", "/admin/credentials", job_page + "/progress"):
+        times = sorted(fetch(path)[0] * 1000 for _ in range(30))
+        print(f"figure: time to first byte of {path.replace(jobs[-1]['id'], '{job}')}: median {times[15]:.1f} ms,"
+              f" p95 {times[28]:.1f} ms (30 requests)")
+    # Let this address's rate-limit bucket (50/s, burst 100) refill for the figures script that runs next.
+    time.sleep(3)
+
+
+FIGURE_ORG = []
+
+
+def main():
+    world = seed()
+    FIGURE_ORG.append(world[0])
+    driver = browser()
+    passed = failed = 0
+    try:
+        for journey in JOURNEYS:
+            name = journey.__name__.removeprefix("journey_")
+            try:
+                journey(driver, world)
+                passed += 1
+                print(f"ok    {name}: {journey.__doc__.splitlines()[0]}")
+            except Exception:  # report and go on with the next journey
+                failed += 1
+                print(f"FAIL  {name}")
+                traceback.print_exc(file=sys.stdout)
+        if not failed:
+            figures(driver)
+    finally:
+        driver.quit()
+    for page, (passes, minor, version) in axe_summary.items():
+        print(f"axe-core {version} on {page}: {passes} rules pass; other violations: {', '.join(minor) or 'none'}")
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
