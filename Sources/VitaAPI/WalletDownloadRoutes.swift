@@ -106,14 +106,9 @@ struct WalletDownloadRoutes: Sendable {
         Problem(status: 422, title: "Unprocessable Content", detail: reason, errors: [.init(field: "format", reason: reason)])
     }
 
+    /// The credential a VC-JWT carries (``CompactJWS/credential``), unverified; nil when the token does not parse.
     static func payload(ofJWS jws: String) -> JSONValue? {
-        let parts = jws.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 3 else { return nil }
-        var base64 = parts[1].replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        while base64.count % 4 != 0 { base64 += "=" }
-        guard let data = Data(base64Encoded: base64), let payload = try? JSONValue(parsing: Array(data)) else { return nil }
-        if case .object? = payload["vc"] { return payload["vc"] }
-        return payload
+        (try? CompactJWS(parsing: jws))?.credential
     }
 
     static func json(of credential: BakedCredential) -> JSONValue? {

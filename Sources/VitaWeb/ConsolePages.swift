@@ -39,9 +39,7 @@ struct ConsolePages: Sendable {
 
     func register(on router: Router<VitaRequestContext>) {
         let pages = self
-        router.get("/admin/sign-in") { request, _ in try await pages.showSignIn(request) }
-        router.post("/admin/sign-in") { request, _ in try await pages.submitSignIn(request) }
-        router.post("/admin/sign-out") { request, _ in try await pages.signOut(request) }
+        signInPages.register(on: router)
         router.get("/admin") { request, context in try await pages.signedIn(request, context, pages.home) }
         router.get("/admin/achievements") { request, context in
             try await pages.signedIn(request, context) { try await pages.achievements($0, $1, $2) }
@@ -105,60 +103,24 @@ struct ConsolePages: Sendable {
 
     // MARK: Signing in and out
 
-    func showSignIn(_ request: Request) async throws -> Response {
-        if try await sessions.current(request, .staff) != nil { return PageRenderer.redirect("/admin") }
-        let notice = request.uri.queryParameters["signed-out"] != nil ? strings["console.signed_out"] : nil
-        return renderSignIn(request, login: "", problem: nil, notice: notice)
-    }
-
-    func submitSignIn(_ request: Request) async throws -> Response {
-        guard let form = try? await FormInput.read(request, limit: 16 * 1024), form.oversizedBytes == nil else {
-            return renderSignIn(request, login: "", problem: strings["input.bad_form"], status: .badRequest)
-        }
-        guard csrf.isValid(token: form.fields[CSRFProtection.fieldName], cookieHeader: request.headers[.cookie]) else {
-            return renderer.message(title: strings["error.csrf_title"], message: strings["error.csrf"], status: .forbidden)
-        }
-        let login = (form.fields["login"] ?? "").trimmingCharacters(in: .whitespaces)
-        let password = form.fields["password"] ?? ""
-        guard !login.isEmpty, !password.isEmpty else {
-            return renderSignIn(request, login: login, problem: strings["console.sign_in_missing"], status: .unprocessableContent)
-        }
-        let secret = WebSessions.newSecret()
+    /// The sign-in and sign-out pages for staff, checked against the staff accounts.
+    var signInPages: SignInPages {
         let sessions = sessions
-        let outcome = try await signIn.attempt(login: login, password: password, action: "console.signin") { tx, member, at in
-            try await tx.insert(sessions.record(.staff, secret: secret, subjectId: member.id, at: at))
-            try await tx.appendAudit(AuditEntry(occurredAt: at, actor: .init(kind: .staff, id: member.id),
-                                                action: "console.signin", learnerId: nil, categories: [],
-                                                agreementId: nil, outcome: .allowed, reason: nil))
+        let signIn = signIn
+        return SignInPages(kind: .staff, home: "/admin", stringPrefix: "console", navKey: "navConsole", renderer: renderer,
+                           csrf: csrf, sessions: sessions) { login, password, secret in
+            let outcome = try await signIn.attempt(login: login, password: password, action: "console.signin") { tx, member, at in
+                try await tx.insert(sessions.record(.staff, secret: secret, subjectId: member.id, at: at))
+                try await tx.appendAudit(AuditEntry(occurredAt: at, actor: .init(kind: .staff, id: member.id),
+                                                    action: "console.signin", learnerId: nil, categories: [],
+                                                    agreementId: nil, outcome: .allowed, reason: nil))
+            }
+            switch outcome {
+            case .signedIn: return .signedIn
+            case .wrong: return .wrong
+            case .locked: return .locked
+            }
         }
-        switch outcome {
-        case .signedIn:
-            return PageRenderer.redirect("/admin", cookies: [sessions.setCookie(.staff, secret: secret)])
-        case .wrong:
-            return renderSignIn(request, login: login, problem: strings["console.sign_in_wrong"], status: .unauthorized)
-        case .locked:
-            return renderSignIn(request, login: login, problem: strings["console.sign_in_locked"], status: .tooManyRequests)
-        }
-    }
-
-    func signOut(_ request: Request) async throws -> Response {
-        guard let form = try? await FormInput.read(request, limit: 16 * 1024), form.oversizedBytes == nil,
-              csrf.isValid(token: form.fields[CSRFProtection.fieldName], cookieHeader: request.headers[.cookie]) else {
-            return renderer.message(title: strings["error.csrf_title"], message: strings["error.csrf"], status: .forbidden)
-        }
-        guard let session = try await sessions.current(request, .staff) else {
-            return PageRenderer.redirect("/admin/sign-in?signed-out=1", cookies: [sessions.clearingCookie(.staff)])
-        }
-        let cookie = try await sessions.end(session, everywhere: form.fields["everywhere"] == "yes")
-        return PageRenderer.redirect("/admin/sign-in?signed-out=1", cookies: [cookie])
-    }
-
-    func renderSignIn(_ request: Request, login: String, problem: String?, notice: String? = nil,
-                      status: HTTPResponse.Status = .ok) -> Response {
-        var values: [String: Any] = ["title": strings["console.sign_in_title"], "login": login, "navConsole": true]
-        if let problem { values["problem"] = problem }
-        if let notice { values["notice"] = notice }
-        return withForm(request, "console_sign_in", values, status: status)
     }
 
     // MARK: The signed-in member
@@ -178,9 +140,7 @@ struct ConsolePages: Sendable {
     }
 
     /// The answer to a console request without a live session: to the sign-in page, dropping a stale cookie.
-    var toSignIn: Response {
-        PageRenderer.redirect("/admin/sign-in", cookies: [sessions.clearingCookie(.staff)])
-    }
+    var toSignIn: Response { signInPages.toSignIn }
 
     /// The signed-in member, or nil (and the session ended) when the API no longer knows them (disabled, gone).
     func member(_ request: Request, _ context: VitaRequestContext) async throws -> (WebSessions.Session, Member)? {
@@ -661,11 +621,6 @@ struct ConsolePages: Sendable {
     /// Renders a page that holds forms: with a CSRF token (and the cookie it pairs with, when the browser has none).
     func withForm(_ request: Request, _ template: String, _ values: [String: Any],
                   status: HTTPResponse.Status = .ok, scripts: Bool = false) -> Response {
-        guard let (token, setCookie) = try? csrf.issue(cookieHeader: request.headers[.cookie]) else {
-            return renderer.message(title: strings["error.title"], message: strings["error.generic"], status: .internalServerError)
-        }
-        var values = values
-        values["csrf"] = token
-        return renderer.page(template, values, status: status, cookies: setCookie.map { [$0] } ?? [], scripts: scripts)
+        renderer.formPage(template, values, request: request, csrf: csrf, status: status, scripts: scripts)
     }
 }

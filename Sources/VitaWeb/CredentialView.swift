@@ -26,15 +26,10 @@ struct CredentialView {
         return payload(ofJWT: text)
     }
 
-    /// The payload of a compact JWS as JSON (not verified here: the report says whether the signature holds).
+    /// The credential a compact JWS carries (``CompactJWS/credential``: the `vc` claim of a VC 1.1 JWT, else the
+    /// payload without the registered JWT claims), not verified here: the report says whether the signature holds.
     static func payload(ofJWT jwt: String) -> JSONValue? {
-        let parts = jwt.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 3 else { return nil }
-        var base64 = parts[1].replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        while base64.count % 4 != 0 { base64 += "=" }
-        guard let data = Data(base64Encoded: base64), let payload = try? JSONValue(parsing: Array(data)) else { return nil }
-        if case .object? = payload["vc"] { return payload["vc"] }
-        return payload
+        (try? CompactJWS(parsing: jwt))?.credential
     }
 
     /// The template values of the content section.

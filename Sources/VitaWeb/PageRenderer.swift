@@ -91,3 +91,17 @@ extension PageRenderer {
         return Response(status: .seeOther, headers: headers)
     }
 }
+
+extension PageRenderer {
+    /// Renders a page that holds forms: with a CSRF token for them (`csrf`) and, when the browser has no CSRF cookie
+    /// yet, the cookie it pairs with.
+    func formPage(_ template: String, _ values: [String: Any], request: Request, csrf: CSRFProtection,
+                  status: HTTPResponse.Status = .ok, scripts: Bool = false) -> Response {
+        guard let (token, setCookie) = try? csrf.issue(cookieHeader: request.headers[.cookie]) else {
+            return message(title: strings["error.title"], message: strings["error.generic"], status: .internalServerError)
+        }
+        var values = values
+        values["csrf"] = token
+        return page(template, values, status: status, cookies: setCookie.map { [$0] } ?? [], scripts: scripts)
+    }
+}

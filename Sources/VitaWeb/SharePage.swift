@@ -99,17 +99,8 @@ struct SharePage: Sendable {
     func credentialValues(_ credential: JSONValue, index: Int) async -> [String: Any] {
         let bytes = credential.stringValue.map { Array($0.utf8) } ?? credential.serialized()
         let report = await verification.verify(.upload(bytes))
-        let summary = VerdictSummary(report)
-        var values: [String: Any] = [
-            "number": String(index + 1), "verdict": summary.rawValue, "tone": summary.tone, "headline": strings[summary.messageId],
-            "caption": strings["checks.caption"],
-            "checks": report.checks.map { check -> [String: String] in
-                let outcomeId = check.outcome == .notChecked ? "not_checked" : check.outcome.rawValue
-                return ["name": check.name, "label": strings.table["check.\(check.name)"] ?? check.name,
-                        "outcome": strings["outcome.\(outcomeId)"], "outcomeClass": outcomeId.replacingOccurrences(of: "_", with: ""),
-                        "message": check.message]
-            },
-        ]
+        var values = VerdictSummary.values(for: report, strings: strings)
+        values["number"] = String(index + 1)
         if let json = CredentialView.credential(in: bytes) { values["content"] = CredentialView(strings: strings).values(for: json) }
         return values
     }
@@ -149,16 +140,8 @@ struct SharePage: Sendable {
     }
 
     func render(_ request: Request, _ template: String, values: [String: Any], status: HTTPResponse.Status = .ok) -> Response {
-        let token: String
-        let setCookie: String?
-        do {
-            (token, setCookie) = try csrf.issue(cookieHeader: request.headers[.cookie])
-        } catch {
-            return renderer.message(title: strings["error.title"], message: strings["error.generic"], status: .internalServerError)
-        }
         var values = values
         values["title"] = strings["share.title"]
-        values["csrf"] = token
-        return renderer.page(template, values, status: status, cookies: setCookie.map { [$0] } ?? [])
+        return renderer.formPage(template, values, request: request, csrf: csrf, status: status)
     }
 }

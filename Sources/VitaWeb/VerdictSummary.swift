@@ -73,3 +73,29 @@ enum VerdictSummary: String, Sendable, CaseIterable {
         }
     }
 }
+
+extension VerdictSummary {
+    /// What every page that shows a verification reads: the verdict line (`verdict`, `tone`, `headline`), each check
+    /// (`caption`, `checks`) and each nested credential's checks (`nested`, `hasNested`).
+    static func values(for report: VerificationReport, strings: WebStrings) -> [String: Any] {
+        let summary = VerdictSummary(report)
+        let nested = report.nested.enumerated().map { index, nested -> [String: Any] in
+            let heading = strings.format("nested.item", ["number": String(index + 1),
+                                                          "name": nested.credentialID ?? strings["content.unnamed"]])
+            return ["heading": heading, "caption": heading, "checks": checkRows(nested, strings: strings)]
+        }
+        return ["verdict": summary.rawValue, "tone": summary.tone, "headline": strings[summary.messageId],
+                "caption": strings["checks.caption"], "checks": checkRows(report, strings: strings),
+                "nested": nested, "hasNested": !nested.isEmpty]
+    }
+
+    /// One row per check: its name, label, outcome in words and the reason.
+    static func checkRows(_ report: VerificationReport, strings: WebStrings) -> [[String: String]] {
+        report.checks.map { check in
+            let outcomeId = check.outcome == .notChecked ? "not_checked" : check.outcome.rawValue
+            return ["name": check.name, "label": strings.table["check.\(check.name)"] ?? check.name,
+                    "outcome": strings["outcome.\(outcomeId)"], "outcomeClass": outcomeId.replacingOccurrences(of: "_", with: ""),
+                    "message": check.message]
+        }
+    }
+}

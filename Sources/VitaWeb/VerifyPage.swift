@@ -64,21 +64,7 @@ struct VerifyPage: Sendable {
             let reason = report.checks(named: "format").first { $0.outcome == .fail }?.message ?? ""
             return problem(request, strings["verdict.unreadable"], reason: reason, pasted: pasted)
         }
-        var result: [String: Any] = [
-            "verdict": summary.rawValue,
-            "tone": summary.tone,
-            "headline": strings[summary.messageId],
-            "caption": strings["checks.caption"],
-            "checks": checkRows(report),
-        ]
-        let nested = report.nested.enumerated().map { index, nested -> [String: Any] in
-            let name = nested.credentialID ?? strings["content.unnamed"]
-            return ["heading": strings.format("nested.item", ["number": String(index + 1), "name": name]),
-                    "caption": strings.format("nested.item", ["number": String(index + 1), "name": name]),
-                    "checks": checkRows(nested)]
-        }
-        result["nested"] = nested
-        result["hasNested"] = !nested.isEmpty
+        var result = VerdictSummary.values(for: report, strings: strings)
         if let credential = CredentialView.credential(in: bytes), credential.objectValue != nil {
             var content = CredentialView(strings: strings).values(for: credential)
             // A baked badge is itself the picture of the achievement: show the uploaded image when the credential
@@ -139,15 +125,6 @@ struct VerifyPage: Sendable {
         return parts.count == 3 && base64URL ? nil : strings["input.not_credential"]
     }
 
-    func checkRows(_ report: VerificationReport) -> [[String: String]] {
-        report.checks.map { check in
-            let outcomeId = check.outcome == .notChecked ? "not_checked" : check.outcome.rawValue
-            return ["name": check.name, "label": strings.table["check.\(check.name)"] ?? check.name,
-                    "outcome": strings["outcome.\(outcomeId)"], "outcomeClass": outcomeId.replacingOccurrences(of: "_", with: ""),
-                    "message": check.message]
-        }
-    }
-
     var limitText: String { WebStrings.size(maxUploadSize) }
 
     func problem(_ request: Request, _ message: String, reason: String? = nil, pasted: String = "",
@@ -160,18 +137,10 @@ struct VerifyPage: Sendable {
     }
 
     func render(_ request: Request, values: [String: Any], status: HTTPResponse.Status = .ok) -> Response {
-        let token: String
-        let setCookie: String?
-        do {
-            (token, setCookie) = try csrf.issue(cookieHeader: request.headers[.cookie])
-        } catch {
-            return renderer.message(title: strings["error.title"], message: strings["error.generic"], status: .internalServerError)
-        }
         var values = values
         values["title"] = strings["verify.title"]
         values["navVerify"] = true
-        values["csrf"] = token
         values["fileHint"] = strings.format("verify.file_hint", ["limit": limitText])
-        return renderer.page("verify", values, status: status, cookies: setCookie.map { [$0] } ?? [])
+        return renderer.formPage("verify", values, request: request, csrf: csrf, status: status)
     }
 }

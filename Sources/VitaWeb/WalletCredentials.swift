@@ -76,19 +76,9 @@ extension WalletScreens {
         guard let found = await credentials(learnerId: learnerId) else { return unavailable(request, nav: "credentials", reply: nil) }
         guard let credential = found.first(where: { $0.id == id }) else { return notFound(request, nav: "credentials") }
         let report = await verification.verify(.upload(credential.bytes))
-        let summary = VerdictSummary(report)
-        var values: [String: Any] = [
-            "id": credential.id, "kind": credential.kind, "credentialId": credential.id,
-            "back": "/wallet/credentials/\(credential.id)", "verdict": summary.rawValue, "tone": summary.tone,
-            "headline": strings[summary.messageId], "caption": strings["checks.caption"], "checks": checkRows(report),
-        ]
-        let nested = report.nested.enumerated().map { index, nested -> [String: Any] in
-            let name = nested.credentialID ?? strings["content.unnamed"]
-            let heading = strings.format("nested.item", ["number": String(index + 1), "name": name])
-            return ["heading": heading, "caption": heading, "checks": checkRows(nested)]
-        }
-        values["nested"] = nested
-        values["hasNested"] = !nested.isEmpty
+        var values = VerdictSummary.values(for: report, strings: strings)
+        values.merge(["id": credential.id, "kind": credential.kind, "credentialId": credential.id,
+                      "back": "/wallet/credentials/\(credential.id)"]) { _, new in new }
         if let json = credential.json { values["content"] = CredentialView(strings: strings).values(for: json) }
         var downloads: [[String: String]] = [["format": "json", "label": strings["wallet.download_json"]],
                                              ["format": "svg", "label": strings["wallet.download_svg"]]]
@@ -107,14 +97,6 @@ extension WalletScreens {
                       status: problem == nil ? .ok : .unprocessableContent)
     }
 
-    func checkRows(_ report: VerificationReport) -> [[String: String]] {
-        report.checks.map { check in
-            let outcomeId = check.outcome == .notChecked ? "not_checked" : check.outcome.rawValue
-            return ["name": check.name, "label": strings.table["check.\(check.name)"] ?? check.name,
-                    "outcome": strings["outcome.\(outcomeId)"], "outcomeClass": outcomeId.replacingOccurrences(of: "_", with: ""),
-                    "message": check.message]
-        }
-    }
 
     /// `GET /wallet/credentials/{id}/download/{format}`: the file from the API, or the credential page with the
     /// reason it cannot be made.

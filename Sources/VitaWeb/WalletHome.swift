@@ -20,17 +20,9 @@ struct WalletScreens: Sendable {
     /// Renders a wallet page: the layout, the wallet's navigation (with the sign-out form) and a fresh CSRF token.
     func render(_ request: Request, _ template: String, title: String, nav: String, values: [String: Any],
                 status: HTTPResponse.Status = .ok) -> Response {
-        let token: String
-        let setCookie: String?
-        do {
-            (token, setCookie) = try csrf.issue(cookieHeader: request.headers[.cookie])
-        } catch {
-            return renderer.message(title: strings["error.title"], message: strings["error.generic"], status: .internalServerError)
-        }
         var values = values
         values["title"] = title
         values["heading"] = values["heading"] ?? title
-        values["csrf"] = token
         values["navWallet"] = true
         values["wallet"] = true
         values["nav_\(nav)"] = true
@@ -38,7 +30,7 @@ struct WalletScreens: Sendable {
            let text = strings.table["wallet.done.\(done)"] {
             values["notice"] = text
         }
-        return renderer.page(template, values, status: status, cookies: setCookie.map { [$0] } ?? [])
+        return renderer.formPage(template, values, request: request, csrf: csrf, status: status)
     }
 
     /// A page saying the API could not give what the page needs (never an error page with a stack).

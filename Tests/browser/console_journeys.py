@@ -13,7 +13,6 @@ import os
 import subprocess
 import sys
 import time
-import traceback
 import urllib.error
 import urllib.request
 
@@ -21,7 +20,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
-from verify_journeys import BASE, VITA, WORK, axe_summary, browser, check_accessibility, screenshot, write
+from verify_journeys import BASE, VITA, WORK, check_accessibility, run_journeys, screenshot, write
 
 ADMIN_KEY = os.environ["VITA_ADMIN_KEY"]
 PASSWORD = "correct horse battery staple"
@@ -271,28 +270,7 @@ FIGURE_ORG = []
 def main():
     world = seed()
     FIGURE_ORG.append(world[0])
-    driver = browser()
-    passed = failed = 0
-    try:
-        for journey in JOURNEYS:
-            name = journey.__name__.removeprefix("journey_")
-            try:
-                journey(driver, world)
-                passed += 1
-                print(f"ok    {name}: {journey.__doc__.splitlines()[0]}")
-            except Exception:  # report and go on with the next journey
-                failed += 1
-                print(f"FAIL  {name}")
-                traceback.print_exc(file=sys.stdout)
-        if not failed:
-            figures(driver)
-    finally:
-        driver.quit()
-    for page, (passes, minor, version) in axe_summary.items():
-        print(f"axe-core {version} on {page}: {passes} rules pass; other violations: {', '.join(minor) or 'none'}")
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
-
+    return run_journeys(JOURNEYS, world, after=figures)
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -253,21 +253,24 @@ def journey_garbage(driver, _):
 JOURNEYS = [journey_form, journey_genuine, journey_tampered, journey_baked_png, journey_garbage]
 
 
-def main():
-    signed = issue_credential()
+def run_journeys(journeys, *arguments, after=None):
+    """Runs each journey in one browser (reporting a failure and going on), then `after(driver)` if all passed;
+    prints the accessibility summary and the count; returns the exit status."""
     driver = browser()
     passed = failed = 0
     try:
-        for journey in JOURNEYS:
+        for journey in journeys:
             name = journey.__name__.removeprefix("journey_")
             try:
-                journey(driver, signed)
+                journey(driver, *arguments)
                 passed += 1
                 print(f"ok    {name}: {journey.__doc__.splitlines()[0]}")
             except Exception:  # report and go on with the next journey
                 failed += 1
                 print(f"FAIL  {name}")
                 traceback.print_exc(file=sys.stdout)
+        if after and not failed:
+            after(driver)
     finally:
         driver.quit()
     for page, (passes, minor, version) in axe_summary.items():
@@ -275,6 +278,9 @@ def main():
     print(f"{passed} passed, {failed} failed")
     return 1 if failed else 0
 
+
+def main():
+    return run_journeys(JOURNEYS, issue_credential())
 
 if __name__ == "__main__":
     sys.exit(main())

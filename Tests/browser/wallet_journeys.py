@@ -12,7 +12,6 @@ Prints one line per journey and "N passed, N failed"; exits 1 if any journey fai
 import json
 import os
 import sys
-import traceback
 import urllib.error
 import urllib.request
 
@@ -20,7 +19,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
-from verify_journeys import DESKTOP, PHONE, axe_summary, browser, check_accessibility, screenshot
+from verify_journeys import DESKTOP, PHONE, browser, check_accessibility, run_journeys, screenshot
 
 BASE = os.environ["VITA_BASE_URL"]
 ADMIN_KEY = os.environ["VITA_ADMIN_KEY"]
@@ -265,28 +264,7 @@ JOURNEYS = [journey_sign_in, journey_provenance, journey_credential, journey_col
 
 
 def main():
-    world = seed()
-    state = {}
-    driver = browser()
-    passed = failed = 0
-    try:
-        for journey in JOURNEYS:
-            name = journey.__name__.removeprefix("journey_")
-            try:
-                journey(driver, world, state)
-                passed += 1
-                print(f"ok    {name}: {journey.__doc__.splitlines()[0]}")
-            except Exception:  # report and go on with the next journey
-                failed += 1
-                print(f"FAIL  {name}")
-                traceback.print_exc(file=sys.stdout)
-    finally:
-        driver.quit()
-    for page, (passes, minor, version) in axe_summary.items():
-        print(f"axe-core {version} on {page}: {passes} rules pass; other violations: {', '.join(minor) or 'none'}")
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
-
+    return run_journeys(JOURNEYS, seed(), {})
 
 if __name__ == "__main__":
     sys.exit(main())

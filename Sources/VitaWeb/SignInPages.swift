@@ -1,0 +1,99 @@
+import Foundation
+import Hummingbird
+import VitaAPI
+
+/// The sign-in and sign-out pages of one kind of account — the wallet's learners (`/wallet/sign-in`) and the
+/// console's staff (`/admin/sign-in`): the form with its CSRF token, both fields required, the password check with
+/// lockout, a new session (never an old one reused), and signing out here or on every device. Each kind keeps its own
+/// cookie, strings (`<prefix>.sign_in_title`, …) and audit action.
+struct SignInPages: Sendable {
+    /// How a password check ended.
+    enum Outcome: Sendable {
+        case signedIn, wrong, locked
+    }
+
+    let kind: WebSessions.Kind
+    /// Where the signed-in pages start (`/wallet`, `/admin`); the pages here are below it.
+    let home: String
+    /// The prefix of the pages' strings (`wallet`, `console`).
+    let stringPrefix: String
+    /// The layout's value that marks the site navigation's current entry (`navWallet`, `navConsole`).
+    let navKey: String
+    let renderer: PageRenderer
+    let csrf: CSRFProtection
+    let sessions: WebSessions
+    /// Checks a login and password; on success stores the session for `secret` (``WebSessions/record(_:secret:subjectId:at:)``)
+    /// and audits the sign-in, in the password check's transaction.
+    let check: @Sendable (_ login: String, _ password: String, _ secret: String) async throws -> Outcome
+
+    var strings: WebStrings { renderer.strings }
+    var signInPath: String { home + "/sign-in" }
+
+    func register(on router: Router<VitaRequestContext>) {
+        let pages = self
+        router.get(RouterPath(signInPath)) { request, _ in try await pages.show(request) }
+        router.post(RouterPath(signInPath)) { request, _ in try await pages.submit(request) }
+        router.post(RouterPath(home + "/sign-out")) { request, _ in try await pages.signOut(request) }
+    }
+
+    /// The answer to a page request without a live session: to the sign-in page, dropping a stale cookie.
+    var toSignIn: Response {
+        PageRenderer.redirect(signInPath, cookies: [sessions.clearingCookie(kind)])
+    }
+
+    func show(_ request: Request) async throws -> Response {
+        if try await sessions.current(request, kind) != nil { return PageRenderer.redirect(home) }
+        let notice = request.uri.queryParameters["signed-out"] != nil ? text("signed_out") : nil
+        return render(request, login: "", problem: nil, notice: notice)
+    }
+
+    func submit(_ request: Request) async throws -> Response {
+        guard let form = try? await FormInput.read(request, limit: 16 * 1024), form.oversizedBytes == nil else {
+            return render(request, login: "", problem: strings["input.bad_form"], status: .badRequest)
+        }
+        guard csrf.isValid(token: form.fields[CSRFProtection.fieldName], cookieHeader: request.headers[.cookie]) else {
+            return renderer.message(title: strings["error.csrf_title"], message: strings["error.csrf"], status: .forbidden)
+        }
+        let login = (form.fields["login"] ?? "").trimmingCharacters(in: .whitespaces)
+        let password = form.fields["password"] ?? ""
+        guard !login.isEmpty, !password.isEmpty else {
+            return render(request, login: login, problem: text("sign_in_missing"), status: .unprocessableContent)
+        }
+        let secret = WebSessions.newSecret()
+        switch try await check(login, password, secret) {
+        case .signedIn:
+            return PageRenderer.redirect(home, cookies: [sessions.setCookie(kind, secret: secret)])
+        case .wrong:
+            return render(request, login: login, problem: text("sign_in_wrong"), status: .unauthorized)
+        case .locked:
+            return render(request, login: login, problem: text("sign_in_locked"), status: .tooManyRequests)
+        }
+    }
+
+    func signOut(_ request: Request) async throws -> Response {
+        guard let form = try? await FormInput.read(request, limit: 16 * 1024), form.oversizedBytes == nil,
+              csrf.isValid(token: form.fields[CSRFProtection.fieldName], cookieHeader: request.headers[.cookie]) else {
+            return renderer.message(title: strings["error.csrf_title"], message: strings["error.csrf"], status: .forbidden)
+        }
+        let signedOut = signInPath + "?signed-out=1"
+        guard let session = try await sessions.current(request, kind) else {
+            return PageRenderer.redirect(signedOut, cookies: [sessions.clearingCookie(kind)])
+        }
+        let cookie = try await sessions.end(session, everywhere: form.fields["everywhere"] == "yes")
+        return PageRenderer.redirect(signedOut, cookies: [cookie])
+    }
+
+    func render(_ request: Request, login: String, problem: String?, notice: String? = nil,
+                status: HTTPResponse.Status = .ok) -> Response {
+        var values: [String: Any] = [
+            "title": text("sign_in_title"), "intro": text("sign_in_intro"), "action": signInPath,
+            "loginLabel": text("login_label"), "passwordLabel": text("password_label"), "submit": text("sign_in_submit"),
+            "login": login, navKey: true,
+        ]
+        if let problem { values["problem"] = problem }
+        if let notice { values["notice"] = notice }
+        return renderer.formPage("sign_in", values, request: request, csrf: csrf, status: status)
+    }
+
+    private func text(_ id: String) -> String { strings["\(stringPrefix).\(id)"] }
+}
