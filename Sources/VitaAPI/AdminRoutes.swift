@@ -52,6 +52,7 @@ struct AdminRoutes: Sendable {
                               headers: [("Idempotency-Key", false, "Replays the first response for a repeated key")],
                               requestSchema: "CreateSystem", success: (201, "CreatedSystem"), errors: errors)) { request, context in
             let (input, raw) = try await reader.decode(DTO.CreateSystem.self, from: request)
+            try StaffAccess.requireOwn(context.principal!, organizationId: input.organizationId)
             var failures = ValidationFailures()
             failures.require(!input.name.trimmingCharacters(in: .whitespaces).isEmpty, "name", "must not be empty")
             try failures.throwIfAny()
@@ -85,6 +86,8 @@ struct AdminRoutes: Sendable {
                               errors: [401, 403, 404])) { _, context in
             let id = try reader.id(context, "systemId", prefix: "sys", what: "system")
             let system = try await database.transaction { tx -> ConnectedSystem in
+                guard let existing = try await tx.system(id: id) else { throw Problem.notFound("system") }
+                try StaffAccess.requireOwn(context.principal!, organizationId: existing.system.organizationId)
                 guard try await tx.revokeSystem(id: id, at: Timestamp.truncated(gate.clock())),
                       let found = try await tx.system(id: id) else { throw Problem.notFound("system") }
                 try await gate.audit(tx, context.principal!, action: "system.revoke")
@@ -98,6 +101,8 @@ struct AdminRoutes: Sendable {
                               query: [], headers: [("Idempotency-Key", false, "Replays the first response for a repeated key")],
                               requestSchema: "CreateAgreement", success: (201, "Agreement"), errors: errors)) { request, context in
             let (input, raw) = try await reader.decode(DTO.CreateAgreement.self, from: request)
+            // An organization's staff grant access to their own organization's records only.
+            try StaffAccess.requireOwn(context.principal!, organizationId: input.providerOrganizationId)
             let now = Timestamp.truncated(gate.clock())
             let agreement = Agreement(
                 id: EntityID.make("agr", now: now), providerOrganizationId: input.providerOrganizationId,
@@ -132,8 +137,15 @@ struct AdminRoutes: Sendable {
                               summary: "Read an agreement", tag: "Agreements", access: .admin, query: [], headers: [],
                               requestSchema: nil, success: (200, "Agreement"), errors: [401, 403, 404])) { _, context in
             let id = try reader.id(context, "agreementId", prefix: "agr", what: "agreement")
-            let found = try await database.read { try await $0.agreement(id: id) }
+            let (found, consumerOrganizationId) = try await database.read { tx -> (Agreement?, String?) in
+                guard let agreement = try await tx.agreement(id: id) else { return (nil, nil) }
+                return (agreement, try await tx.system(id: agreement.consumerSystemId)?.system.organizationId)
+            }
             guard let found else { throw Problem.notFound("agreement") }
+            // Staff read the agreements their organization provides or consumes.
+            if consumerOrganizationId != context.principal!.organizationId {
+                try StaffAccess.requireOwn(context.principal!, organizationId: found.providerOrganizationId)
+            }
             return try APIJSON.response(found, headers: [.eTag: found.entityTag])
         }
         catalog.add(Operation(method: .patch, path: "\(base)/agreements/{agreementId}", operationId: "updateAgreement",
@@ -146,6 +158,7 @@ struct AdminRoutes: Sendable {
             let (input, _) = try await reader.decode(DTO.UpdateAgreement.self, from: request)
             let updated = try await database.transaction { tx -> Agreement in
                 guard var agreement = try await tx.agreement(id: id) else { throw Problem.notFound("agreement") }
+                try StaffAccess.requireOwn(context.principal!, organizationId: agreement.providerOrganizationId)
                 try reader.requireMatch(request, entityTag: agreement.entityTag)
                 let previous = agreement.version
                 if let status = input.status, status != agreement.status {

@@ -12,6 +12,7 @@ enum StaffAccess {
         "getOrganization", "listAchievements", "getAchievement", "listCompetencies", "getCredentialStatus",
         "listOrganizationCredentials", "listIssuanceJobs", "getIssuanceJob", "getIssuanceJobReport", "listStaff",
         "listIssuerKeys", "listIssuedBadges", "listIssuedClrs", "getMyStaffAccount", "listSystems", "listAgreements",
+        "getAgreement",
     ]
     /// Issuers and organization administrators: achievements, issuing, status.
     private static let issuing: Set<String> = [
@@ -20,8 +21,11 @@ enum StaffAccess {
     ]
     /// Auditors and organization administrators: the audit log.
     private static let auditing: Set<String> = ["listAuditEntries", "verifyAuditChain"]
-    /// Organization administrators only: their staff and keys.
-    private static let administering: Set<String> = ["createStaff", "disableStaff", "rotateIssuerKey"]
+    /// Organization administrators only: their staff, keys, connected systems and the agreements their organization
+    /// provides.
+    private static let administering: Set<String> = [
+        "createStaff", "disableStaff", "rotateIssuerKey", "createSystem", "revokeSystem", "createAgreement", "updateAgreement",
+    ]
 
     /// Whether `role` may call `operationId`.
     static func allows(_ role: StaffRole, _ operationId: String) -> Bool {

@@ -707,26 +707,26 @@ enum AccessControlTable {
             MatrixRow(operationId: "getOrganization", body: .none, expected: adminOnly(200).with(staff(200, 200, 200, other: 403))) { f, _ in
                 Probe(.get, "/api/v1/organizations/\(f.organizationA)")
             },
-            MatrixRow(operationId: "createSystem", body: .minimal, expected: adminOnly(201)) { f, _ in
+            MatrixRow(operationId: "createSystem", body: .minimal, expected: adminOnly(201).with(staff(201, 403, 403, other: 403))) { f, _ in
                 Probe(.post, "/api/v1/systems", json: ["organizationId": f.organizationA, "name": "New LMS", "kind": "lms"])
             },
             MatrixRow(operationId: "listSystems", body: .none, expected: adminOnly(200).with(staff(200, 200, 200, other: 200))) { _, _ in Probe(.get, "/api/v1/systems") },
-            MatrixRow(operationId: "revokeSystem", body: .none, expected: adminOnly(200)) { f, _ in
+            MatrixRow(operationId: "revokeSystem", body: .none, expected: adminOnly(200).with(staff(200, 403, 403, other: 403))) { f, _ in
                 let created = try await f.api.admin(.post, "/api/v1/systems", json: ["organizationId": f.organizationA,
                                                                                     "name": "Doomed LMS", "kind": "lms"])
                 return Probe(.post, "/api/v1/systems/\((created["system"] as! [String: Any])["id"] as! String)/revoke")
             },
-            MatrixRow(operationId: "createAgreement", body: .minimal, expected: adminOnly(201)) { f, _ in
+            MatrixRow(operationId: "createAgreement", body: .minimal, expected: adminOnly(201).with(staff(201, 403, 403, other: 403))) { f, _ in
                 Probe(.post, "/api/v1/agreements", json: ["providerOrganizationId": f.organizationA,
                                                           "consumerSystemId": f.throwawaySystem, "categories": ["employment"],
                                                           "permissions": ["read"], "purpose": "Placement",
                                                           "consentRequired": false])
             },
             MatrixRow(operationId: "listAgreements", body: .none, expected: adminOnly(200).with(staff(200, 200, 200, other: 200))) { _, _ in Probe(.get, "/api/v1/agreements") },
-            MatrixRow(operationId: "getAgreement", body: .none, expected: adminOnly(200)) { f, _ in
+            MatrixRow(operationId: "getAgreement", body: .none, expected: adminOnly(200).with(staff(200, 200, 200, other: 403))) { f, _ in
                 Probe(.get, "/api/v1/agreements/\(f.rightAgreement)")
             },
-            MatrixRow(operationId: "updateAgreement", body: .minimal, expected: adminOnly(200)) { f, _ in
+            MatrixRow(operationId: "updateAgreement", body: .minimal, expected: adminOnly(200).with(staff(200, 403, 403, other: 403))) { f, _ in
                 let created = try await f.api.admin(.post, "/api/v1/agreements", json: [
                     "providerOrganizationId": f.organizationA, "consumerSystemId": f.throwawaySystem,
                     "categories": ["employment"], "permissions": ["read"], "purpose": "Placement", "consentRequired": false])
