@@ -56,22 +56,4 @@ struct WalletAPIClient: Sendable {
     func send(_ learnerId: String?, _ method: HTTPRequest.Method, _ path: String, json: JSONValue) async -> APIReply {
         await call(learnerId, method, path, json.serialized(), "application/json")
     }
-
-    /// Every item of a paged list (`items`, `nextCursor`), up to `maxPages` pages of 200.
-    func all(_ learnerId: String, _ path: String, maxPages: Int = 25) async -> (items: [JSONValue], complete: Bool)? {
-        var items: [JSONValue] = []
-        var cursor: String?
-        for _ in 0..<maxPages {
-            var uri = path + (path.contains("?") ? "&" : "?") + "limit=200"
-            if let cursor, let escaped = cursor.addingPercentEncoding(withAllowedCharacters: .alphanumerics) {
-                uri += "&cursor=" + escaped
-            }
-            let reply = await get(learnerId, uri)
-            guard reply.isSuccess, let json = reply.json else { return nil }
-            items += json["items"]?.arrayValue ?? []
-            guard let next = json["nextCursor"]?.stringValue else { return (items, true) }
-            cursor = next
-        }
-        return (items, false)
-    }
 }
