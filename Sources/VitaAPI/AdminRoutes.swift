@@ -148,6 +148,25 @@ struct AdminRoutes: Sendable {
             }
             return try APIJSON.response(found, headers: [.eTag: found.entityTag])
         }
+        catalog.add(Operation(method: .get, path: "\(base)/agreements/{agreementId}/consents",
+                              operationId: "listAgreementConsents",
+                              summary: "The learners' consents to an agreement, in force or withdrawn, oldest first",
+                              tag: "Consents", access: .admin, query: Self.pagingQuery, headers: [], requestSchema: nil,
+                              success: (200, "ConsentList"), errors: [400, 401, 403, 404])) { request, context in
+            let id = try reader.id(context, "agreementId", prefix: "agr", what: "agreement")
+            let (cursor, limit) = try reader.paging(request)
+            let page = try await database.read { tx -> Page<Consent>? in
+                guard let agreement = try await tx.agreement(id: id) else { return nil }
+                // Staff read the consents to the agreements their organization provides.
+                try StaffAccess.requireOwn(context.principal!, organizationId: agreement.providerOrganizationId)
+                return try await tx.consents(agreementId: id, after: cursor, limit: limit)
+            }
+            guard let page else { throw Problem.notFound("agreement") }
+            try await gate.audits.append(AuditEntry(occurredAt: gate.clock(), actor: context.principal!.actor,
+                                                    action: "agreement.consents.list", learnerId: nil, categories: [],
+                                                    agreementId: id, outcome: .allowed, reason: nil))
+            return try APIJSON.response(DTO.List(items: page.items, nextCursor: page.nextCursor))
+        }
         catalog.add(Operation(method: .patch, path: "\(base)/agreements/{agreementId}", operationId: "updateAgreement",
                               summary: "Change an agreement's status, purpose or end (If-Match required)",
                               tag: "Agreements", access: .admin, query: [],

@@ -353,10 +353,7 @@ struct CredentialRoutes: Sendable {
             }
             return system.organizationId
         case .staff(let member):
-            if let id = value?.stringValue, id != member.organizationId {
-                throw Problem(status: 403, title: "Forbidden", detail: "staff issue only for their own organization",
-                              rule: "staff-organization")
-            }
+            if let id = value?.stringValue { try StaffAccess.requireOwn(principal, organizationId: id) }
             return member.organizationId
         case .learner:
             throw Problem.forbidden("a learner's access token cannot issue credentials")

@@ -181,9 +181,19 @@ struct LearnerRoutes: Sendable {
                               success: (200, "ConsentList"), errors: [401, 403, 404])) { _, context in
             let id = try reader.id(context, "learnerId", prefix: "lrn", what: "learner")
             let consents = try await gate.withAccess(context.principal!, learnerId: id, categories: [],
-                                                     permission: .read, action: "consent.list") { tx, _ -> [Consent]? in
+                                                     permission: .read, action: "consent.list") { tx, grant -> [Consent]? in
                 guard try await tx.learner(id: id) != nil else { return nil }
-                return try await tx.consents(learnerId: id)
+                let consents = try await tx.consents(learnerId: id)
+                guard let providers = grant.providers else { return consents }
+                // Staff see the consents to the agreements their organization provides.
+                var visible: [Consent] = []
+                for consent in consents {
+                    if let agreement = try await tx.agreement(id: consent.agreementId),
+                       providers.contains(agreement.providerOrganizationId) {
+                        visible.append(consent)
+                    }
+                }
+                return visible
             }
             guard let consents else { throw Problem.notFound("learner") }
             return try APIJSON.response(DTO.List(items: consents, nextCursor: nil))
@@ -196,11 +206,13 @@ struct LearnerRoutes: Sendable {
             let (input, _) = try await reader.decode(DTO.GrantConsent.self, from: request)
             let now = Timestamp.truncated(gate.clock())
             let consent = try await gate.withAccess(context.principal!, learnerId: id, categories: [],
-                                                    permission: .write, action: "consent.grant") { tx, _ -> Consent in
+                                                    permission: .write, action: "consent.grant") { tx, grant -> Consent in
                 guard try await tx.learner(id: id) != nil else { throw Problem.notFound("learner") }
-                guard try await tx.agreement(id: input.agreementId) != nil else {
+                guard let agreement = try await tx.agreement(id: input.agreementId) else {
                     throw ValidationFailures([.invalidField("agreementId", "no such agreement")])
                 }
+                // Staff record consents to the agreements their organization provides.
+                try StaffAccess.requireOwn(context.principal!, organizationId: agreement.providerOrganizationId)
                 let consent = Consent(id: EntityID.make("cns", now: now), learnerId: id, agreementId: input.agreementId, grantedAt: now)
                 try await tx.insert(consent)
                 return consent
@@ -215,8 +227,13 @@ struct LearnerRoutes: Sendable {
             let id = try reader.id(context, "learnerId", prefix: "lrn", what: "learner")
             let consentId = try reader.id(context, "consentId", prefix: "cns", what: "consent")
             let consent = try await gate.withAccess(context.principal!, learnerId: id, categories: [],
-                                                    permission: .write, action: "consent.withdraw") { tx, _ in
-                try await tx.withdrawConsent(id: consentId, learnerId: id, at: Timestamp.truncated(gate.clock()))
+                                                    permission: .write, action: "consent.withdraw") { tx, _ -> Consent? in
+                guard let consent = try await tx.consent(id: consentId, learnerId: id) else { return nil }
+                // Staff withdraw consents to the agreements their organization provides.
+                if let agreement = try await tx.agreement(id: consent.agreementId) {
+                    try StaffAccess.requireOwn(context.principal!, organizationId: agreement.providerOrganizationId)
+                }
+                return try await tx.withdrawConsent(id: consentId, learnerId: id, at: Timestamp.truncated(gate.clock()))
             }
             guard let consent else { throw Problem.notFound("consent") }
             return try APIJSON.response(consent)

@@ -81,6 +81,8 @@ public struct Problem: Error, Codable, Sendable, Equatable {
             return problem
         case let failures as ValidationFailures:
             return validation(failures)
+        case let denial as StaffAccess.OrganizationDenial:
+            return denial.problem
         case let error as VitaCoreError:
             return validation(ValidationFailures([error]))
         case let error as DecodingError:

@@ -82,12 +82,18 @@ final class RouteCatalog: @unchecked Sendable {
     /// Audits that a staff member's role does not reach `operation` and returns the 403 to answer.
     private static func staffDenial(_ operation: Operation, _ member: StaffMember, context: VitaRequestContext,
                                     audits: AuditBatcher, at: Date) async throws -> Problem {
-        let pathLearner = context.parameters.get("learnerId").flatMap { EntityID.isWellFormed($0, prefix: "lrn") ? $0 : nil }
         let reason = "a staff member in the \(member.role.rawValue) role cannot call this operation"
+        try await auditStaffDenial(operation, member, rule: "staff-role", reason: reason, context: context, audits: audits, at: at)
+        return Problem(status: 403, title: "Forbidden", detail: reason, rule: "staff-role")
+    }
+
+    /// Audits a staff member's refused call of `operation` (about the path's learner, if any).
+    private static func auditStaffDenial(_ operation: Operation, _ member: StaffMember, rule: String, reason: String,
+                                         context: VitaRequestContext, audits: AuditBatcher, at: Date) async throws {
+        let pathLearner = context.parameters.get("learnerId").flatMap { EntityID.isWellFormed($0, prefix: "lrn") ? $0 : nil }
         try await audits.append(AuditEntry(occurredAt: at, actor: .init(kind: .staff, id: member.id),
                                            action: operation.operationId, learnerId: pathLearner, categories: [],
-                                           agreementId: nil, outcome: .denied, reason: "staff-role: " + reason))
-        return Problem(status: 403, title: "Forbidden", detail: reason, rule: "staff-role")
+                                           agreementId: nil, outcome: .denied, reason: "\(rule): \(reason)"))
     }
 
     func add(_ operation: Operation,
@@ -128,7 +134,16 @@ final class RouteCatalog: @unchecked Sendable {
                 case .system, .learner: throw Problem.forbidden("this operation needs an administrator key")
                 }
             }
-            return try await handler(request, context)
+            do {
+                return try await handler(request, context)
+            } catch let denial as StaffAccess.OrganizationDenial {
+                if case .staff(let member)? = context.principal {
+                    try await Self.auditStaffDenial(operation, member, rule: "staff-organization",
+                                                    reason: StaffAccess.OrganizationDenial.reason, context: context,
+                                                    audits: audits, at: clock())
+                }
+                throw denial.problem
+            }
         }
     }
 }

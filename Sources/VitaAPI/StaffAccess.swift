@@ -12,7 +12,7 @@ enum StaffAccess {
         "getOrganization", "listAchievements", "getAchievement", "listCompetencies", "getCredentialStatus",
         "listOrganizationCredentials", "listIssuanceJobs", "getIssuanceJob", "getIssuanceJobReport", "listStaff",
         "listIssuerKeys", "listIssuedBadges", "listIssuedClrs", "getMyStaffAccount", "listSystems", "listAgreements",
-        "getAgreement",
+        "getAgreement", "listConsents", "listAgreementConsents",
     ]
     /// Issuers and organization administrators: achievements, issuing, status.
     private static let issuing: Set<String> = [
@@ -21,10 +21,11 @@ enum StaffAccess {
     ]
     /// Auditors and organization administrators: the audit log.
     private static let auditing: Set<String> = ["listAuditEntries", "verifyAuditChain"]
-    /// Organization administrators only: their staff, keys, connected systems and the agreements their organization
-    /// provides.
+    /// Organization administrators only: their staff, keys, connected systems, the agreements their organization
+    /// provides and learners' consents to them.
     private static let administering: Set<String> = [
         "createStaff", "disableStaff", "rotateIssuerKey", "createSystem", "revokeSystem", "createAgreement", "updateAgreement",
+        "grantConsent", "withdrawConsent",
     ]
 
     /// Whether `role` may call `operationId`.
@@ -43,11 +44,21 @@ enum StaffAccess {
         StaffRole.allCases.filter { allows($0, operationId) }
     }
 
-    /// Refuses a staff member acting for another organization than `organizationId` (403, rule `staff-organization`).
+    /// Refuses a staff member acting for another organization than `organizationId` (403, rule `staff-organization`;
+    /// the route catalog audits the denial).
     static func requireOwn(_ principal: Principal, organizationId: String) throws {
         if case .staff(let member) = principal, member.organizationId != organizationId {
-            throw Problem(status: 403, title: "Forbidden", detail: "staff act only for their own organization",
-                          rule: "staff-organization")
+            throw OrganizationDenial()
+        }
+    }
+
+    /// A staff member reached for another organization's data. ``RouteCatalog`` audits it as a denial and answers
+    /// ``problem``.
+    struct OrganizationDenial: Error {
+        static let reason = "staff act only for their own organization"
+
+        var problem: Problem {
+            Problem(status: 403, title: "Forbidden", detail: Self.reason, rule: "staff-organization")
         }
     }
 }

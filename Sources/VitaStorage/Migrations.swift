@@ -322,6 +322,10 @@ public enum Migrations {
             """,
             "CREATE INDEX issuance_job_rows_status ON issuance_job_rows (job_id, status, line)",
         ]),
+        Migration(version: 17, name: "consents by agreement", statements: [
+            // The consents given to one agreement, in the order they were given (the console's agreement page).
+            "CREATE INDEX consents_agreement ON consents (agreement_id, id)",
+        ]),
     ]
 
     /// Every schema version this build knows, oldest first (numbers may skip: a version is taken when a branch

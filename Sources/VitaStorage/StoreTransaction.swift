@@ -296,14 +296,29 @@ public struct StoreTransaction: Sendable {
         try await db.raw("SELECT * FROM consents WHERE learner_id = \(bind: learnerId) ORDER BY id").all().map(consent(from:))
     }
 
+    /// The consents given to an agreement, in force or withdrawn, oldest first, a page at a time.
+    public func consents(agreementId: String, after cursor: String?, limit: Int) async throws -> Page<Consent> {
+        let after = try Self.cursorKey(cursor) ?? ""
+        let rows = try await db.raw("""
+            SELECT * FROM consents WHERE agreement_id = \(bind: agreementId) AND id > \(bind: after)
+            ORDER BY id LIMIT \(bind: limit + 1)
+            """).all().map(consent(from:))
+        return page(rows, limit: limit, key: \.id)
+    }
+
+    /// One consent of a learner, or nil.
+    public func consent(id: String, learnerId: String) async throws -> Consent? {
+        try await db.raw("SELECT * FROM consents WHERE id = \(bind: id) AND learner_id = \(bind: learnerId)")
+            .first().map(consent(from:))
+    }
+
     /// Withdraws a consent; returns the consent as it now stands, or nil when there is none with `id` for the learner.
     public func withdrawConsent(id: String, learnerId: String, at: Date) async throws -> Consent? {
         try await db.raw("""
             UPDATE consents SET withdrawn_at = \(bind: Self.ms(at))
             WHERE id = \(bind: id) AND learner_id = \(bind: learnerId) AND withdrawn_at IS NULL
             """).run()
-        return try await db.raw("SELECT * FROM consents WHERE id = \(bind: id) AND learner_id = \(bind: learnerId)")
-            .first().map(consent(from:))
+        return try await consent(id: id, learnerId: learnerId)
     }
 
     // MARK: Learners

@@ -8,7 +8,8 @@ import VitaJSON
 /// The issuer console (`/admin`) for an organization's staff: sign-in and sign-out (here or everywhere), a home page
 /// listing what the member's role may do, achievements (with images), issuing one credential, bulk issuance from a
 /// CSV upload with a live progress bar and a downloadable report, the organization's issued credentials (search,
-/// revoke, suspend, unsuspend), signing keys, staff and the audit log with "verify the chain".
+/// revoke, suspend, unsuspend), signing keys, connected systems, agreements and consents (``registerAgreements(on:)``),
+/// staff and the audit log with "verify the chain".
 ///
 /// Every value comes from the API, called in process as the signed-in staff member (``WebIdentity/staff(staffId:)``):
 /// the API's staff roles and organization limits decide what a page may show or do, and a refusal shows the API's
@@ -86,9 +87,6 @@ struct ConsolePages: Sendable {
         router.post("/admin/keys") { request, context in
             try await pages.signedInForm(request, context) { try await pages.rotateKey($0, $1, $2, $3) }
         }
-        router.get("/admin/systems") { request, context in
-            try await pages.signedIn(request, context) { try await pages.systems($0, $1, $2) }
-        }
         router.get("/admin/staff") { request, context in
             try await pages.signedIn(request, context) { try await pages.staff($0, $1, $2) }
         }
@@ -98,6 +96,7 @@ struct ConsolePages: Sendable {
         router.post("/admin/staff/disable") { request, context in
             try await pages.signedInForm(request, context) { try await pages.disableStaff($0, $1, $2, $3) }
         }
+        registerAgreements(on: router)
         router.get("/static/console.js") { _, _ in pages.scriptResponse() }
     }
 
@@ -528,32 +527,6 @@ struct ConsolePages: Sendable {
             return try await keys(request, context, member, notice: nil, problem: apiProblem(created), status: created.status)
         }
         return try await keys(request, context, member, notice: strings["console.key_rotated"], status: .created)
-    }
-
-    // MARK: Systems and agreements
-
-    func systems(_ request: Request, _ context: VitaRequestContext, _ member: Member) async throws -> Response {
-        var values = frame(member, title: strings["console.systems_title"], current: "/admin/systems")
-        let systems = await api.call(.get, "/api/v1/systems?limit=200", as: member.identity, context: context)
-        var names: [String: String] = [:]
-        values["systems"] = (systems.json?["items"]?.arrayValue ?? []).map { system -> [String: Any] in
-            let id = system["id"]?.stringValue ?? ""
-            names[id] = system["name"]?.stringValue ?? id
-            return ["id": id, "name": system["name"]?.stringValue ?? "", "kind": system["kind"]?.stringValue ?? "",
-                    "state": strings[system["revokedAt"]?.stringValue == nil ? "console.system_active" : "console.system_revoked"]]
-        }
-        let agreements = await api.call(.get, "/api/v1/agreements?limit=200", as: member.identity, context: context)
-        values["agreements"] = (agreements.json?["items"]?.arrayValue ?? []).map { agreement -> [String: Any] in
-            let consumer = agreement["consumerSystemId"]?.stringValue ?? ""
-            let list = { (name: String) in (agreement[name]?.arrayValue ?? []).compactMap(\.stringValue).joined(separator: ", ") }
-            return ["id": agreement["id"]?.stringValue ?? "", "purpose": agreement["purpose"]?.stringValue ?? "",
-                    "consumer": names[consumer] ?? consumer, "provider": agreement["providerOrganizationId"]?.stringValue ?? "",
-                    "categories": list("categories"), "permissions": list("permissions"),
-                    "status": agreement["status"]?.stringValue ?? "",
-                    "consent": strings[agreement["consentRequired"]?.boolValue == true ? "console.consent_required" : "console.consent_not_required"],
-                    "until": agreement["validUntil"]?.stringValue ?? strings["console.no_end"]]
-        }
-        return withForm(request, "console_systems", values)
     }
 
     // MARK: Staff

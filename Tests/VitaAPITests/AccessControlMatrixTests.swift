@@ -726,6 +726,10 @@ enum AccessControlTable {
             MatrixRow(operationId: "getAgreement", body: .none, expected: adminOnly(200).with(staff(200, 200, 200, other: 403))) { f, _ in
                 Probe(.get, "/api/v1/agreements/\(f.rightAgreement)")
             },
+            MatrixRow(operationId: "listAgreementConsents", body: .none,
+                      expected: adminOnly(200).with(staff(200, 200, 200, other: 403))) { f, _ in
+                Probe(.get, "/api/v1/agreements/\(f.rightAgreement)/consents")
+            },
             MatrixRow(operationId: "updateAgreement", body: .minimal, expected: adminOnly(200).with(staff(200, 403, 403, other: 403))) { f, _ in
                 let created = try await f.api.admin(.post, "/api/v1/agreements", json: [
                     "providerOrganizationId": f.organizationA, "consumerSystemId": f.throwawaySystem,
@@ -762,13 +766,13 @@ enum AccessControlTable {
             MatrixRow(operationId: "getProfile", body: .none, expected: learnerData(200, other: 403, learner: 200)) { f, _ in
                 Probe(.get, "/api/v1/learners/\(f.learner)/profile")
             },
-            MatrixRow(operationId: "listConsents", body: .none, expected: adminOnly(200)) { f, _ in
+            MatrixRow(operationId: "listConsents", body: .none, expected: adminOnly(200).with(staff(200, 200, 200, other: 403))) { f, _ in
                 Probe(.get, "/api/v1/learners/\(f.learner)/consents")
             },
-            MatrixRow(operationId: "grantConsent", body: .minimal, expected: adminOnly(201)) { f, _ in
+            MatrixRow(operationId: "grantConsent", body: .minimal, expected: adminOnly(201).with(staff(201, 403, 403, other: 403))) { f, _ in
                 Probe(.post, "/api/v1/learners/\(f.learner)/consents", json: ["agreementId": f.rightAgreement])
             },
-            MatrixRow(operationId: "withdrawConsent", body: .none, expected: adminOnly(200)) { f, _ in
+            MatrixRow(operationId: "withdrawConsent", body: .none, expected: adminOnly(200).with(staff(200, 403, 403, other: 403))) { f, _ in
                 let consent = try await f.api.admin(.post, "/api/v1/learners/\(f.learner)/consents", json: ["agreementId": f.rightAgreement])
                 return Probe(.delete, "/api/v1/learners/\(f.learner)/consents/\(consent["id"] as! String)")
             },

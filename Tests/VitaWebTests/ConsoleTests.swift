@@ -289,16 +289,3 @@ struct ConsoleTests {
         }
     }
 }
-
-extension WebHarness {
-    /// An API call with a connected system's key.
-    func send(_ method: HTTPRequest.Method, _ uri: String, key: String, json: Any) async throws -> Page {
-        var headers = HTTPFields()
-        headers[.authorization] = "Bearer \(key)"
-        headers[.contentType] = "application/json"
-        return try await client.execute(uri: uri, method: method, headers: headers,
-                                        body: .init(bytes: try JSONSerialization.data(withJSONObject: json))) { response in
-            Page(status: Int(response.status.code), headers: response.headers, body: Data(buffer: response.body))
-        }
-    }
-}

@@ -18,7 +18,7 @@ import urllib.request
 
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
-from selenium.webdriver.support.ui import WebDriverWait
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from verify_journeys import BASE, VITA, WORK, check_accessibility, run_journeys, screenshot, write
 
@@ -211,8 +211,65 @@ def journey_keys_and_systems(driver, world):
     screenshot(driver, "console-systems.png")
 
 
+def status(method, path, key):
+    """The HTTP status of an API call made with `key`."""
+    request = urllib.request.Request(BASE + path, method=method, headers={"Authorization": "Bearer " + key})
+    try:
+        with urllib.request.urlopen(request) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def journey_agreements(driver, world):
+    """an organization administrator registers a system (its key shown once), creates an agreement that needs each
+    learner's consent and activates it, records a learner's consent (the system then reads) and withdraws it (the
+    system's next read is denied)"""
+    org, achievement, records = world
+    created = subprocess.run([VITA, "staff", "create", "--organization", org, "--login", "ada", "--role", "admin",
+                              "--display-name", "Ada Admin"], input=PASSWORD + "\n", capture_output=True, text=True)
+    assert created.returncode == 0, created.stderr
+    driver.get(BASE + "/admin")
+    driver.find_element(By.CSS_SELECTOR, "form.sign-out button:not([name])").click()
+    wait_for(driver, "#login").send_keys("ada")
+    driver.find_element(By.ID, "password").send_keys(PASSWORD)
+    driver.find_element(By.CSS_SELECTOR, "form.sign-in button[type=submit]").click()
+    wait_for(driver, ".abilities")
+    driver.get(BASE + "/admin/systems")
+    wait_for(driver, "#sys-name").send_keys("Placement Portal")
+    Select(driver.find_element(By.ID, "sys-kind")).select_by_value("lms")
+    driver.find_element(By.CSS_SELECTOR, "form[action='/admin/systems'] button[type=submit]").click()
+    key = wait_for(driver, "#created-key").get_attribute("value")
+    system = next(row.get_attribute("data-system") for row in driver.find_elements(By.CSS_SELECTOR, "tr[data-system]")
+                  if "Placement Portal" in row.text)
+    check_accessibility(driver, "/admin/systems (key shown)")
+    driver.find_element(By.ID, "agr-purpose").send_keys("Clinical placement matching")
+    driver.find_element(By.ID, "agr-consumer").send_keys(system)
+    for box in ("category_credentials", "permission_read", "agr-consent"):
+        driver.find_element(By.ID, box).click()
+    driver.find_element(By.CSS_SELECTOR, "form[action='/admin/agreements'] button[type=submit]").click()
+    assert "The agreement was created." in wait_for(driver, "#notice").text
+    assert driver.find_element(By.ID, "agreement-status").text == "Draft"
+    Select(driver.find_element(By.ID, "agr-next")).select_by_value("active")
+    driver.find_element(By.CSS_SELECTOR, "form:has(input[name=version]) button[type=submit]").click()
+    assert "The agreement was changed." in wait_for(driver, "#notice").text
+    assert driver.find_element(By.ID, "agreement-status").text == "Active"
+    learner = records[0][0]
+    read = f"/api/v1/learners/{learner}/credentials"
+    assert status("GET", read, key) == 403, "no consent yet"
+    driver.find_element(By.ID, "consent-learner").send_keys(learner)
+    driver.find_element(By.CSS_SELECTOR, "form[action$='/consents'] button[type=submit]").click()
+    assert "was recorded" in wait_for(driver, "#notice").text
+    assert status("GET", read, key) == 200, "the recorded consent lets the system read"
+    check_accessibility(driver, "/admin/agreements/{id}")
+    screenshot(driver, "console-agreement.png")
+    driver.find_element(By.CSS_SELECTOR, "tr[data-consent] form button[type=submit]").click()
+    assert "was withdrawn" in wait_for(driver, "#notice").text
+    assert status("GET", read, key) == 403, "the withdrawn consent denies the next read"
+
+
 def journey_auditor(driver, world):
-    """the issuer signs out everywhere; an auditor reads the organization's audit log and verifies the chain
+    """the administrator signs out everywhere; an auditor reads the organization's audit log and verifies the chain
 
     The auditor is made by `vita staff create` with the password in VITA_STAFF_PASSWORD, and is not offered issuing."""
     org, achievement, records = world
@@ -238,7 +295,7 @@ def journey_auditor(driver, world):
 
 
 JOURNEYS = [journey_sign_in, journey_bulk, journey_without_script, journey_credentials, journey_achievements,
-            journey_keys_and_systems, journey_auditor]
+            journey_keys_and_systems, journey_agreements, journey_auditor]
 
 
 def figures(driver):
