@@ -283,7 +283,8 @@ extension ConsolePages {
                 "status": strings["console.agreement_status_\(state)"], "statusClass": state,
                 "consent": strings[agreement["consentRequired"]?.boolValue == true ? "console.consent_required" : "console.consent_not_required"],
                 "from": agreement["validFrom"]?.stringValue ?? "",
-                "until": agreement["validUntil"]?.stringValue ?? strings["console.no_end"]]
+                "until": agreement["validUntil"]?.stringValue ?? strings["console.no_end"],
+                "ends": agreement["validUntil"]?.stringValue.map { strings.format("console.ends", ["at": $0]) } ?? strings["console.no_end"]]
     }
 
     /// A form's date field that is not a calendar date.

@@ -221,6 +221,13 @@ def status(method, path, key):
         return error.code
 
 
+def submit(driver, button):
+    """Clicks the submit button `button` (a CSS selector) and waits for the next page to replace this one."""
+    page = driver.find_element(By.TAG_NAME, "html")
+    driver.find_element(By.CSS_SELECTOR, button).click()
+    WebDriverWait(driver, 20).until(EC.staleness_of(page))
+
+
 def journey_agreements(driver, world):
     """an organization administrator registers a system (its key shown once), creates an agreement that needs each
     learner's consent and activates it, records a learner's consent (the system then reads) and withdraws it (the
@@ -238,7 +245,7 @@ def journey_agreements(driver, world):
     driver.get(BASE + "/admin/systems")
     wait_for(driver, "#sys-name").send_keys("Placement Portal")
     Select(driver.find_element(By.ID, "sys-kind")).select_by_value("lms")
-    driver.find_element(By.CSS_SELECTOR, "form[action='/admin/systems'] button[type=submit]").click()
+    submit(driver, "form[action='/admin/systems'] button[type=submit]")
     key = wait_for(driver, "#created-key").get_attribute("value")
     system = next(row.get_attribute("data-system") for row in driver.find_elements(By.CSS_SELECTOR, "tr[data-system]")
                   if "Placement Portal" in row.text)
@@ -247,23 +254,23 @@ def journey_agreements(driver, world):
     driver.find_element(By.ID, "agr-consumer").send_keys(system)
     for box in ("category_credentials", "permission_read", "agr-consent"):
         driver.find_element(By.ID, box).click()
-    driver.find_element(By.CSS_SELECTOR, "form[action='/admin/agreements'] button[type=submit]").click()
+    submit(driver, "form[action='/admin/agreements'] button[type=submit]")
     assert "The agreement was created." in wait_for(driver, "#notice").text
     assert driver.find_element(By.ID, "agreement-status").text == "Draft"
     Select(driver.find_element(By.ID, "agr-next")).select_by_value("active")
-    driver.find_element(By.CSS_SELECTOR, "form:has(input[name=version]) button[type=submit]").click()
+    submit(driver, "form:has(input[name=version]) button[type=submit]")
     assert "The agreement was changed." in wait_for(driver, "#notice").text
     assert driver.find_element(By.ID, "agreement-status").text == "Active"
     learner = records[0][0]
     read = f"/api/v1/learners/{learner}/credentials"
     assert status("GET", read, key) == 403, "no consent yet"
     driver.find_element(By.ID, "consent-learner").send_keys(learner)
-    driver.find_element(By.CSS_SELECTOR, "form[action$='/consents'] button[type=submit]").click()
+    submit(driver, "form[action$='/consents'] button[type=submit]")
     assert "was recorded" in wait_for(driver, "#notice").text
     assert status("GET", read, key) == 200, "the recorded consent lets the system read"
     check_accessibility(driver, "/admin/agreements/{id}")
     screenshot(driver, "console-agreement.png")
-    driver.find_element(By.CSS_SELECTOR, "tr[data-consent] form button[type=submit]").click()
+    submit(driver, "tr[data-consent] form button[type=submit]")
     assert "was withdrawn" in wait_for(driver, "#notice").text
     assert status("GET", read, key) == 403, "the withdrawn consent denies the next read"
 
