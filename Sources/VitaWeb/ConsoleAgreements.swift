@@ -178,10 +178,9 @@ extension ConsolePages {
     /// The consents to the agreement (the page's `cursor` picks the page), with the link to the next page.
     private func consentValues(_ request: Request, _ context: VitaRequestContext, _ member: Member,
                                agreementId: String) async throws -> [String: Any] {
-        let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-._~"))
         var path = "/api/v1/agreements/\(agreementId)/consents?limit=100"
         if let cursor = request.uri.queryParameters["cursor"].map(String.init) {
-            path += "&cursor=" + (cursor.addingPercentEncoding(withAllowedCharacters: allowed) ?? "")
+            path += "&cursor=" + Self.queryValue(cursor)
         }
         let listed = await api.call(.get, path, as: member.identity, context: context)
         var values: [String: Any] = [:]
@@ -197,7 +196,7 @@ extension ConsolePages {
                     "canWithdraw": member.canAdminister && withdrawn == nil]
         }
         if let next = listed.json?["nextCursor"]?.stringValue {
-            values["next"] = "/admin/agreements/\(agreementId)?cursor=" + (next.addingPercentEncoding(withAllowedCharacters: allowed) ?? "")
+            values["next"] = "/admin/agreements/\(agreementId)?cursor=" + Self.queryValue(next)
         }
         return values
     }

@@ -408,9 +408,8 @@ struct ConsolePages: Sendable {
         let search = (searching ?? request.uri.queryParameters["search"].map(String.init) ?? "").trimmingCharacters(in: .whitespaces)
         let cursor = request.uri.queryParameters["cursor"].map(String.init)
         var query = "limit=50"
-        let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-._~"))
-        if !search.isEmpty { query += "&search=" + (search.addingPercentEncoding(withAllowedCharacters: allowed) ?? "") }
-        if let cursor { query += "&cursor=" + (cursor.addingPercentEncoding(withAllowedCharacters: allowed) ?? "") }
+        if !search.isEmpty { query += "&search=" + Self.queryValue(search) }
+        if let cursor { query += "&cursor=" + Self.queryValue(cursor) }
         let listed = await api.call(.get, "/api/v1/organizations/\(member.organizationId)/credentials?\(query)",
                                     as: member.identity, context: context)
         var values = frame(member, title: strings["console.credentials_title"], current: "/admin/credentials")
@@ -425,8 +424,8 @@ struct ConsolePages: Sendable {
                     "active": state == "active", "suspended": state == "suspended", "canChange": member.canIssue && state != "revoked"]
         }
         if let next = listed.json?["nextCursor"]?.stringValue {
-            values["next"] = "/admin/credentials?" + (search.isEmpty ? "" : "search=\(search.addingPercentEncoding(withAllowedCharacters: allowed) ?? "")&")
-                + "cursor=\(next.addingPercentEncoding(withAllowedCharacters: allowed) ?? "")"
+            values["next"] = "/admin/credentials?" + (search.isEmpty ? "" : "search=\(Self.queryValue(search))&")
+                + "cursor=\(Self.queryValue(next))"
         }
         if let notice { values["notice"] = notice }
         if let problem { values["problem"] = problem }
@@ -463,8 +462,7 @@ struct ConsolePages: Sendable {
                verification: [String: Any]?, status: HTTPResponse.Status = .ok) async throws -> Response {
         var values = frame(member, title: strings["console.audit_title"], current: "/admin/audit")
         let cursor = request.uri.queryParameters["cursor"].map(String.init)
-        let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-._~"))
-        let path = "/api/v1/audit?limit=100" + (cursor.map { "&cursor=" + ($0.addingPercentEncoding(withAllowedCharacters: allowed) ?? "") } ?? "")
+        let path = "/api/v1/audit?limit=100" + (cursor.map { "&cursor=" + Self.queryValue($0) } ?? "")
         let listed = await api.call(.get, path, as: member.identity, context: context)
         guard listed.succeeded else {
             values["problem"] = apiProblem(listed)
@@ -477,7 +475,7 @@ struct ConsolePages: Sendable {
              "reason": entry["reason"]?.stringValue ?? ""]
         }
         if let next = listed.json?["nextCursor"]?.stringValue {
-            values["next"] = "/admin/audit?cursor=" + (next.addingPercentEncoding(withAllowedCharacters: allowed) ?? "")
+            values["next"] = "/admin/audit?cursor=" + Self.queryValue(next)
         }
         if let verification { values["verification"] = verification }
         return withForm(request, "console_audit", values, status: status)
@@ -580,6 +578,13 @@ struct ConsolePages: Sendable {
     }
 
     // MARK: Helpers
+
+    /// `text` percent-encoded for a URL's query (everything but RFC 3986's unreserved characters).
+    static func queryValue(_ text: String) -> String {
+        text.addingPercentEncoding(withAllowedCharacters: unreserved) ?? ""
+    }
+
+    private static let unreserved = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-._~"))
 
     /// The API's reason for a refusal, in a sentence for the page.
     func apiProblem(_ answer: APIResponse) -> String {
