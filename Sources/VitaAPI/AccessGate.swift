@@ -153,8 +153,10 @@ struct AccessGate: Sendable {
         async throws -> (grant: Grant, snapshot: AccessSnapshot, entry: AuditEntry)? {
         guard case .system(let system) = principal else { return nil }
         let now = clock()
-        // One statement: a consistent snapshot without a transaction.
-        let snapshot = try await database.read { try await $0.accessSnapshot(systemId: system.id, learnerId: learnerId) }
+        // One statement on PostgreSQL needs no transaction; SQLite's separate statements share one.
+        let snapshot = database.engine == .postgres
+            ? try await database.read { try await $0.accessSnapshot(systemId: system.id, learnerId: learnerId) }
+            : try await database.readTransaction { try await $0.accessSnapshot(systemId: system.id, learnerId: learnerId) }
         do {
             let grant = try decide(system, principal, learnerId: learnerId, categories: categories, permission: .read,
                                    action: action, recordOrganizationId: nil, anyCategory: false, requiresHolder: true,

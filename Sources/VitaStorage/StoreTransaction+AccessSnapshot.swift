@@ -4,9 +4,9 @@ import VitaCore
 import VitaJSON
 
 /// What deciding a connected system's access to one learner takes — the system's agreements, the learner's consents,
-/// the organizations holding the learner — and the learner's profile generation with the profiles kept at it — read in
-/// **one statement** on either engine: a consistent snapshot without a transaction, one round trip (PostgreSQL) or one
-/// trip through the database's thread (SQLite) instead of seven (`BEGIN`, five reads, `COMMIT`).
+/// the organizations holding the learner — and the learner's profile generation with the profiles kept at it. On
+/// PostgreSQL it is read in **one statement**: a consistent snapshot without a transaction, one round trip instead of
+/// six (`BEGIN`, four reads, `COMMIT`).
 public struct AccessSnapshot: Sendable, Equatable {
     /// Creates a snapshot.
     public init(agreements: [Agreement], consents: [Consent], holders: Set<String>, generation: Int64?,
@@ -31,52 +31,64 @@ public struct AccessSnapshot: Sendable, Equatable {
 }
 
 extension StoreTransaction {
-    /// Reads the ``AccessSnapshot`` of `systemId` and `learnerId` in **one statement** — a consistent snapshot without
-    /// a transaction, on either engine. The agreements, consents, holders and generation (a few small rows) come as one
-    /// JSON value built by the database and parsed by VitaJSON; the kept profiles, which can be large, come as plain
-    /// columns of the statement's rows (one row per kept scope, or one row of nulls), so their bodies are never
-    /// escaped into JSON and parsed back.
+    /// Reads the ``AccessSnapshot`` of `systemId` and `learnerId`: on PostgreSQL in one statement, each part built as
+    /// JSON by the database (`json_build_object`, `json_agg`) and parsed by VitaJSON.
+    ///
+    /// On SQLite, whose statements cost no round trip, building and parsing the JSON costs more than it saves: there
+    /// the parts are read by separate statements (call it in a read transaction for one snapshot).
     public func accessSnapshot(systemId: String, learnerId: String) async throws -> AccessSnapshot {
-        // The same statement on both engines, but for the JSON functions' names and how a subquery's JSON is kept JSON:
-        // PostgreSQL's `json` type survives a subquery; SQLite's JSON subtype does not, so each part is re-read by `json()`.
-        let postgres = engine == .postgres
-        let object = postgres ? "json_build_object" : "json_object"
-        let aggregate = postgres ? "coalesce(json_agg(x), '[]'::json)" : "json_group_array(json(x))"
-        let part = postgres ? "" : "json"
-        let asText = postgres ? "::text" : ""
+        guard engine == .postgres else {
+            var kept: [String: KeptProfile] = [:]
+            let rows = try await db.raw("""
+                SELECT p.scope AS scope, p.reference_date AS reference_date, p.body AS body FROM learner_profiles p
+                JOIN profile_generations g ON g.learner_id = p.learner_id AND g.generation = p.generation
+                WHERE p.learner_id = \(bind: learnerId)
+                """).all()
+            for row in rows {
+                kept[try row.decode(column: "scope", as: String.self)] = KeptProfile(
+                    referenceDate: try row.decode(column: "reference_date", as: String.self),
+                    body: try row.decode(column: "body", as: String.self))
+            }
+            let generation = try await db.raw("SELECT generation FROM profile_generations WHERE learner_id = \(bind: learnerId)")
+                .first()?.decode(column: "generation", as: Int64.self)
+            return AccessSnapshot(agreements: try await agreements(consumer: systemId),
+                                  consents: try await consents(learnerId: learnerId),
+                                  holders: try await holders(learnerId: learnerId), generation: generation, keptProfiles: kept)
+        }
+        let object = "json_build_object"
+        let aggregate = "coalesce(json_agg(x), '[]'::json)"
         let query: SQLQueryString = """
             SELECT \(unsafeRaw: object)(
-              'agreements', \(unsafeRaw: part)((SELECT \(unsafeRaw: aggregate) FROM (
+              'agreements', (SELECT \(unsafeRaw: aggregate) FROM (
                 SELECT \(unsafeRaw: object)('id', id, 'provider_organization_id', provider_organization_id,
                   'consumer_system_id', consumer_system_id, 'categories', categories, 'permissions', permissions,
                   'purpose', purpose, 'valid_from', valid_from, 'valid_until', valid_until,
                   'consent_required', consent_required, 'status', status, 'version', version, 'created_at', created_at,
                   'updated_at', updated_at) AS x
-                FROM agreements WHERE consumer_system_id = \(bind: systemId) ORDER BY id) s)),
-              'consents', \(unsafeRaw: part)((SELECT \(unsafeRaw: aggregate) FROM (
+                FROM agreements WHERE consumer_system_id = \(bind: systemId) ORDER BY id) s),
+              'consents', (SELECT \(unsafeRaw: aggregate) FROM (
                 SELECT \(unsafeRaw: object)('id', id, 'learner_id', learner_id, 'agreement_id', agreement_id,
                   'granted_at', granted_at, 'withdrawn_at', withdrawn_at) AS x
-                FROM consents WHERE learner_id = \(bind: learnerId) ORDER BY id) s)),
-              'holders', \(unsafeRaw: part)((SELECT \(unsafeRaw: aggregate) FROM (
+                FROM consents WHERE learner_id = \(bind: learnerId) ORDER BY id) s),
+              'holders', (SELECT \(unsafeRaw: aggregate) FROM (
                 SELECT \(unsafeRaw: object)('id', organization_id) AS x FROM learner_holders
-                WHERE learner_id = \(bind: learnerId)) s)),
-              'generation', (SELECT generation FROM profile_generations WHERE learner_id = \(bind: learnerId))
-            )\(unsafeRaw: asText) AS snapshot, kept.scope AS scope, kept.reference_date AS reference_date, kept.body AS body
-            FROM (SELECT 1 AS one) single
-            LEFT JOIN (
-              SELECT p.scope AS scope, p.reference_date AS reference_date, p.body AS body FROM learner_profiles p
-              JOIN profile_generations g ON g.learner_id = p.learner_id AND g.generation = p.generation
-              WHERE p.learner_id = \(bind: learnerId)) kept ON 1 = 1
+                WHERE learner_id = \(bind: learnerId)) s),
+              'generation', (SELECT generation FROM profile_generations WHERE learner_id = \(bind: learnerId)),
+              'profiles', (SELECT \(unsafeRaw: aggregate) FROM (
+                SELECT \(unsafeRaw: object)('scope', p.scope, 'reference_date', p.reference_date, 'body', p.body) AS x
+                FROM learner_profiles p
+                JOIN profile_generations g ON g.learner_id = p.learner_id AND g.generation = p.generation
+                WHERE p.learner_id = \(bind: learnerId)) s)
+            )::text AS snapshot
             """
-        let rows = try await db.raw(query).all()
-        guard let first = rows.first else {
+        guard let row = try await db.raw(query).first() else {
             throw StorageError(.corrupt, "the access snapshot returned no row")
         }
-        let text = try first.decode(column: "snapshot", as: String.self)
+        let text = try row.decode(column: "snapshot", as: String.self)
         guard let snapshot = try? JSONValue(parsing: text).objectValue else {
             throw StorageError(.corrupt, "the access snapshot is not a JSON object")
         }
-        func parts(_ key: String) throws -> [JSONRow] {
+        func rows(_ key: String) throws -> [JSONRow] {
             guard case .array(let items)? = snapshot[key] else { return [] }
             return try items.map { item in
                 guard let object = item.objectValue else { throw StorageError(.corrupt, "the access snapshot's \(key) are not objects") }
@@ -84,15 +96,15 @@ extension StoreTransaction {
             }
         }
         var kept: [String: KeptProfile] = [:]
-        for row in rows {
-            guard let scope = try row.decode(column: "scope", as: String?.self) else { continue }
-            kept[scope] = KeptProfile(referenceDate: try row.decode(column: "reference_date", as: String.self),
-                                      body: try row.decode(column: "body", as: String.self))
+        for profile in try rows("profiles") {
+            kept[try profile.decode(column: "scope", as: String.self)] = KeptProfile(
+                referenceDate: try profile.decode(column: "reference_date", as: String.self),
+                body: try profile.decode(column: "body", as: String.self))
         }
         return AccessSnapshot(
-            agreements: try parts("agreements").map(agreement(from:)),
-            consents: try parts("consents").map(consent(from:)),
-            holders: Set(try parts("holders").map { try $0.decode(column: "id", as: String.self) }),
+            agreements: try rows("agreements").map(agreement(from:)),
+            consents: try rows("consents").map(consent(from:)),
+            holders: Set(try rows("holders").map { try $0.decode(column: "id", as: String.self) }),
             generation: snapshot["generation"].flatMap { if case .number(let number) = $0 { number.intValue.map { Int64($0) } } else { nil } },
             keptProfiles: kept)
     }
