@@ -96,10 +96,16 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The one SQLite setting Swift cannot reach (a variadic C function), wrapped.
+        .target(
+            name: "CSQLiteSettings",
+            dependencies: [.product(name: "SQLiteKit", package: "sqlite-kit")]
+        ),
         // Edge: SQL storage (SQLite default, PostgreSQL in production) and migrations.
         .target(
             name: "VitaStorage",
             dependencies: [
+                "CSQLiteSettings",
                 "VitaCore",
                 "VitaJSON",
                 .product(name: "SQLKit", package: "sql-kit"),

@@ -5,6 +5,7 @@ import NIOPosix
 import SQLKit
 import SQLiteKit
 import Synchronization
+import CSQLiteSettings
 import VaporCSQLite
 
 /// Runs whole SQLite sessions (a transaction and everything its body computes) on dedicated threads, one job each.
@@ -198,6 +199,10 @@ final class DirectSQLiteConnection: @unchecked Sendable {
             try execute("PRAGMA busy_timeout = 15000", []) { _, _ in }
             try execute("PRAGMA synchronous = NORMAL", []) { _, _ in }
             try execute("PRAGMA foreign_keys = ON", []) { _, _ in }
+            // Plans that do not depend on bound values: without this, SQLite re-prepares a cached statement on every
+            // run whose bindings changed (measured: every read of agreements, consents and kept profiles).
+            let stable = vita_sqlite_enable_qpsg(handle)
+            guard stable == SQLITE_OK else { throw failure(stable) }
         } catch {
             close()
             throw error
