@@ -130,7 +130,10 @@ struct Migrate: AsyncParsableCommand {
     func run() async throws {
         try await reportingFailures {
             let database: VitaDatabase
-            do { database = try VitaDatabase.open(try storage.location(), logger: makeLogger("vita")) } catch let error as StorageError {
+            do {
+                database = try VitaDatabase.open(try storage.location(), logger: makeLogger("vita"),
+                                                 maxConnections: try storage.connections())
+            } catch let error as StorageError {
                 throw CommandFailure(error.reason)
             }
             do {

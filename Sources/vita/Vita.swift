@@ -23,6 +23,19 @@ struct StorageOptions: ParsableArguments {
     @Option(help: "A postgres:// URL; when given, PostgreSQL is used instead of SQLite (default: $VITA_DATABASE_URL).")
     var databaseURL: String?
 
+    @Option(help: "Database connections this process keeps open, 1 to 500 (default: $VITA_DATABASE_CONNECTIONS or 8).")
+    var databaseConnections: Int?
+
+    /// The connection pool's size, from the option or the environment.
+    func connections() throws -> Int {
+        let text = databaseConnections.map(String.init) ?? ProcessInfo.processInfo.environment["VITA_DATABASE_CONNECTIONS"]
+        guard let text else { return 8 }
+        guard let count = Int(text), (1...500).contains(count) else {
+            throw CommandFailure("--database-connections (or VITA_DATABASE_CONNECTIONS) must be a whole number from 1 to 500")
+        }
+        return count
+    }
+
     func location() throws -> DatabaseLocation {
         let environment = ProcessInfo.processInfo.environment
         do {
@@ -67,7 +80,7 @@ struct StorageOptions: ParsableArguments {
     func open(logger: Logger) async throws -> VitaDatabase {
         let database: VitaDatabase
         do {
-            database = try VitaDatabase.open(try location(), logger: logger)
+            database = try VitaDatabase.open(try location(), logger: logger, maxConnections: try connections())
         } catch let error as StorageError {
             throw CommandFailure(error.reason)
         }

@@ -130,6 +130,9 @@ struct CommandLineTests {
         let serve = try VitaProcess.run(["serve", "--database-url", "mysql://nowhere"], in: folder)
         #expect(serve.status == 1)
         #expect(serve.error.contains("postgres://"))
+        let pool = try VitaProcess.run(["serve", "--data-dir", "data", "--database-connections", "0"], in: folder)
+        #expect(pool.status == 1)
+        #expect(pool.error.contains("--database-connections (or VITA_DATABASE_CONNECTIONS) must be a whole number from 1 to 500"))
         let export = try VitaProcess.run(["export", "--learner", "../../etc/passwd", "--data-dir", "data"], in: folder)
         #expect(export.status == 1)
         #expect(export.error.contains("not a learner id"))
@@ -137,7 +140,7 @@ struct CommandLineTests {
 
     @Test("audit verify reports an intact chain after bootstrap, and a broken one with exit 1")
     func auditVerify() throws {
-        let bootstrap = try VitaProcess.run(["admin", "bootstrap", "--data-dir", "data"], in: folder)
+        let bootstrap = try VitaProcess.run(["admin", "bootstrap", "--data-dir", "data", "--database-connections", "2"], in: folder)
         #expect(bootstrap.status == 0)
         #expect(bootstrap.output.hasPrefix("vk.adm_"))
         let intact = try VitaProcess.run(["audit", "verify", "--data-dir", "data"], in: folder)
