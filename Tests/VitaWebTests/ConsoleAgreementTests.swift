@@ -28,8 +28,7 @@ struct ConsoleAgreementTests {
     func registerAndRevokeSystem(_ engine: TestEngine) async throws {
         try await WebHarness.run(engine) { web in
             let world = try await Console.world(web, learners: 0)
-            _ = try await Console.staff(web, world.organizationId, login: "ada", role: "admin")
-            let (_, ada) = try await Console.signIn(web, login: "ada")
+            let ada = try await Console.member(web, world.organizationId, login: "ada", role: "admin")
             let (created, systemId, key) = try await Self.register(web, "Career LMS", cookies: ada)
             #expect(created.html.contains("The system Career LMS was registered."))
             #expect(try await web.send(.get, "/api/v1/competencies", key: key).status == 200, "the new key authenticates")
@@ -40,8 +39,7 @@ struct ConsoleAgreementTests {
                                              cookies: ada)
             #expect(empty.status == 422 && empty.html.contains("name"), "\(empty.html)")
 
-            _ = try await Console.staff(web, world.organizationId, login: "ian", role: "issuer")
-            let (_, ian) = try await Console.signIn(web, login: "ian")
+            let ian = try await Console.member(web, world.organizationId, login: "ian", role: "issuer")
             let seen = try await web.get("/admin/systems", cookie: ian)
             #expect(seen.status == 200 && seen.html.contains("Career LMS"))
             #expect(!seen.html.contains(#"action="/admin/systems""#) && !seen.html.contains(#"action="/admin/systems/revoke""#))
@@ -64,8 +62,7 @@ struct ConsoleAgreementTests {
         try await WebHarness.run(engine) { web in
             let world = try await Console.world(web, learners: 1)
             let (learnerId, _) = world.records[0]
-            _ = try await Console.staff(web, world.organizationId, login: "ada", role: "admin")
-            let (_, ada) = try await Console.signIn(web, login: "ada")
+            let ada = try await Console.member(web, world.organizationId, login: "ada", role: "admin")
             let (_, systemId, key) = try await Self.register(web, "Career LMS", cookies: ada)
             let fields = [("purpose", "Career advising"), ("consumerSystemId", systemId), ("category_credentials", "on"),
                           ("permission_read", "on"), ("consentRequired", "on"), ("status", "draft"), ("validFrom", ""),
@@ -135,15 +132,13 @@ struct ConsoleAgreementTests {
             #expect(try await web.api(.post, "/api/v1/learners/\(learnerId)/consents", json: ["agreementId": agreementId]).status == 201)
             let page = "/admin/agreements/\(agreementId)"
 
-            _ = try await Console.staff(web, world.organizationId, login: "aldo", role: "auditor")
-            let (_, aldo) = try await Console.signIn(web, login: "aldo")
+            let aldo = try await Console.member(web, world.organizationId, login: "aldo", role: "auditor")
             let seen = try await web.get(page, cookie: aldo)
             #expect(seen.status == 200 && seen.html.contains("Registrar sync") && seen.html.contains(learnerId))
             #expect(!seen.html.contains(#"name="version""#) && !seen.html.contains(#"action="\#(page)/consents"#))
 
             let other = try await Console.world(web, learners: 0, name: "Hillside College")
-            _ = try await Console.staff(web, other.organizationId, login: "bert", role: "admin")
-            let (_, bert) = try await Console.signIn(web, login: "bert")
+            let bert = try await Console.member(web, other.organizationId, login: "bert", role: "admin")
             let hidden = try await web.get(page, cookie: bert)
             #expect(hidden.status == 404 && !hidden.html.contains(learnerId))
             let token = try #require(try await web.get("/admin/systems", cookie: bert).csrfToken)

@@ -58,6 +58,12 @@ struct ConsoleTests {
         return try #require(created.json["id"] as? String)
     }
 
+    /// A staff member of `organizationId` in `role`, signed in; returns the cookies to send next.
+    static func member(_ web: WebHarness, _ organizationId: String, login: String, role: String) async throws -> String {
+        _ = try await staff(web, organizationId, login: login, role: role)
+        return try await signIn(web, login: login).1
+    }
+
     /// Signs in to the console as a browser does; returns the answer and the cookies to send next.
     static func signIn(_ web: WebHarness, login: String, password: String = password) async throws -> (Page, String) {
         let form = try await web.get("/admin/sign-in")
@@ -114,8 +120,7 @@ struct ConsoleTests {
             }
             #expect(denials.count == 5)
 
-            _ = try await Self.staff(web, world.organizationId, login: "dora", role: "issuer")
-            let (_, cookies) = try await Self.signIn(web, login: "dora")
+            let cookies = try await Self.member(web, world.organizationId, login: "dora", role: "issuer")
             #expect(try await web.get("/admin", cookie: cookies).status == 200)
             let doraId = try #require(try await web.api(.get, "/api/v1/organizations/\(world.organizationId)/staff")
                 .json["items"].flatMap { ($0 as? [[String: Any]])?.first { $0["login"] as? String == "dora" }?["id"] as? String })
@@ -132,8 +137,7 @@ struct ConsoleTests {
     func roleAndOrganizationDenials(_ engine: TestEngine) async throws {
         try await WebHarness.run(engine) { web in
             let world = try await Self.world(web, learners: 1)
-            _ = try await Self.staff(web, world.organizationId, login: "aldo", role: "auditor")
-            let (_, cookies) = try await Self.signIn(web, login: "aldo")
+            let cookies = try await Self.member(web, world.organizationId, login: "aldo", role: "auditor")
             let form = try await web.get("/admin/audit", cookie: cookies)
             #expect(form.status == 200)
             let token = try #require(form.csrfToken)
@@ -153,8 +157,7 @@ struct ConsoleTests {
             // Organization B's administrator.
             let other = try await Self.world(web, learners: 0, name: "Hillside College")
             _ = try await Self.staff(web, other.organizationId, login: "bert", role: "admin")
-            _ = try await Self.staff(web, world.organizationId, login: "ines", role: "issuer")
-            let (_, ines) = try await Self.signIn(web, login: "ines")
+            let ines = try await Self.member(web, world.organizationId, login: "ines", role: "issuer")
             let upload = try await Self.upload(web, cookies: ines, csv: "learner_id,record_id,achievement_id\n\(learner),\(record),\(world.achievementId)\n")
             let jobPath = try #require(upload.header("Location"))
             let (_, bert) = try await Self.signIn(web, login: "bert")
@@ -175,8 +178,7 @@ struct ConsoleTests {
     func staffPage(_ engine: TestEngine) async throws {
         try await WebHarness.run(engine) { web in
             let world = try await Self.world(web, learners: 0)
-            _ = try await Self.staff(web, world.organizationId, login: "ada", role: "admin")
-            let (_, cookies) = try await Self.signIn(web, login: "ada")
+            let cookies = try await Self.member(web, world.organizationId, login: "ada", role: "admin")
             let page = try await web.get("/admin/staff", cookie: cookies)
             let token = try #require(page.csrfToken)
             let created = try await web.post("/admin/staff", form: [("csrf_token", token), ("login", "Ian"), ("name", "Ian Issuer"),
@@ -212,8 +214,7 @@ struct ConsoleTests {
     func bulkIssuance(_ engine: TestEngine) async throws {
         try await WebHarness.run(engine) { web in
             let world = try await Self.world(web, learners: 30)
-            _ = try await Self.staff(web, world.organizationId, login: "ines", role: "issuer")
-            let (_, cookies) = try await Self.signIn(web, login: "ines")
+            let cookies = try await Self.member(web, world.organizationId, login: "ines", role: "issuer")
             var lines = ["learner_id,record_id,achievement_id"]
             for (learner, record) in world.records { lines.append("\(learner),\(record),\(world.achievementId)") }
             lines.insert("lrn_unknown,\(world.records[0].1),\(world.achievementId)", at: 5)       // line 6: no such learner
@@ -266,8 +267,7 @@ struct ConsoleTests {
     func issueSearchRevoke(_ engine: TestEngine) async throws {
         try await WebHarness.run(engine) { web in
             let world = try await Self.world(web, learners: 1)
-            _ = try await Self.staff(web, world.organizationId, login: "ines", role: "issuer")
-            let (_, cookies) = try await Self.signIn(web, login: "ines")
+            let cookies = try await Self.member(web, world.organizationId, login: "ines", role: "issuer")
             let form = try await web.get("/admin/issue", cookie: cookies)
             #expect(form.html.contains(world.achievementId))
             let token = try #require(form.csrfToken)
