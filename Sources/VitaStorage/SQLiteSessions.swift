@@ -1,3 +1,4 @@
+import CSQLiteSettings
 import Foundation
 import Logging
 import NIOCore
@@ -5,7 +6,6 @@ import NIOPosix
 import SQLKit
 import SQLiteKit
 import Synchronization
-import CSQLiteSettings
 import VaporCSQLite
 
 /// Runs whole SQLite sessions (a transaction and everything its body computes) on dedicated threads, one job each.
