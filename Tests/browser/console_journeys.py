@@ -16,6 +16,7 @@ import time
 import urllib.error
 import urllib.request
 
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -225,7 +226,16 @@ def submit(driver, button):
     """Clicks the submit button `button` (a CSS selector) and waits for the next page to replace this one."""
     page = driver.find_element(By.TAG_NAME, "html")
     driver.find_element(By.CSS_SELECTOR, button).click()
-    WebDriverWait(driver, 20).until(EC.staleness_of(page))
+
+    def replaced(_):
+        # Mid-navigation Chromium may answer "node does not belong to the document" instead of a stale reference:
+        # both mean the old page is gone (EC.staleness_of only knows the second).
+        try:
+            page.is_enabled()
+            return False
+        except WebDriverException:
+            return True
+    WebDriverWait(driver, 20).until(replaced)
 
 
 def journey_agreements(driver, world):
