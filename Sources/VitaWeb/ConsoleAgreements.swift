@@ -166,7 +166,7 @@ extension ConsolePages {
             values["canChange"] = current != .terminated
         }
         if provided {
-            values["consents"] = try await consentValues(request, context, member, agreementId: id)
+            values["consents"] = await consentValues(request, context, member, agreementId: id)
             values["showConsents"] = true
             values["canRecordConsent"] = member.canAdminister && current != .terminated
         }
@@ -177,7 +177,7 @@ extension ConsolePages {
 
     /// The consents to the agreement (the page's `cursor` picks the page), with the link to the next page.
     private func consentValues(_ request: Request, _ context: VitaRequestContext, _ member: Member,
-                               agreementId: String) async throws -> [String: Any] {
+                               agreementId: String) async -> [String: Any] {
         var path = "/api/v1/agreements/\(agreementId)/consents?limit=100"
         if let cursor = request.uri.queryParameters["cursor"].map(String.init) {
             path += "&cursor=" + Self.queryValue(cursor)
