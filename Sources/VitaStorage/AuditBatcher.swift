@@ -50,7 +50,7 @@ public final class AuditBatcher: Sendable {
         let result: Completion.Outcome
         do {
             let entries = batch.map(\.0)
-            try await database.transaction { tx in try await tx.appendAudit(entries) }
+            _ = try await database.transaction { tx in try await tx.appendAudit(entries) }
             result = .done
         } catch {
             result = .failed(error)

@@ -42,14 +42,15 @@ public final class VitaDatabase: Sendable {
 
     /// The engine.
     public let engine: Engine
-    private let session: @Sendable (@escaping @Sendable (any SQLDatabase) async throws -> Void) async throws -> Void
+    /// Runs a body on one connection; the flag says the body only reads.
+    private let session: @Sendable (Bool, @escaping @Sendable (any SQLDatabase) async throws -> Void) async throws -> Void
     private let close: @Sendable () async throws -> Void
     /// Serialises this process's writers on an SQLite file (see `AsyncMutex`); nil on PostgreSQL.
     private let writeLock: AsyncMutex?
     let logger: Logger
 
     private init(engine: Engine, logger: Logger, writeLock: AsyncMutex? = nil,
-                 session: @escaping @Sendable (@escaping @Sendable (any SQLDatabase) async throws -> Void) async throws -> Void,
+                 session: @escaping @Sendable (Bool, @escaping @Sendable (any SQLDatabase) async throws -> Void) async throws -> Void,
                  close: @escaping @Sendable () async throws -> Void) {
         self.engine = engine
         self.logger = logger
@@ -77,8 +78,8 @@ public final class VitaDatabase: Sendable {
             }
             let sessions = SQLiteSessions(path: path, maxConnections: maxConnections, logger: logger)
             let canonicalPath = URL(fileURLWithPath: path).standardizedFileURL.path
-            return VitaDatabase(engine: .sqlite, logger: logger, writeLock: AsyncMutex.forFile(canonicalPath), session: { body in
-                try await sessions.withSession { db in try await body(db) }
+            return VitaDatabase(engine: .sqlite, logger: logger, writeLock: AsyncMutex.forFile(canonicalPath), session: { readOnly, body in
+                try await sessions.withSession(readOnly: readOnly) { db in try await body(db) }
             }, close: { sessions.shutdown() })
         case .postgres(let url):
             var configuration: SQLPostgresConfiguration
@@ -91,7 +92,7 @@ public final class VitaDatabase: Sendable {
             let source = PostgresConnectionSource(sqlConfiguration: configuration)
             let pool = EventLoopGroupConnectionPool(source: source, maxConnectionsPerEventLoop: perLoop,
                                                     requestTimeout: .seconds(30), pruneInterval: nil, logger: logger, on: group)
-            return VitaDatabase(engine: .postgres, logger: logger, session: { body in
+            return VitaDatabase(engine: .postgres, logger: logger, session: { _, body in
                 try await pool.withConnection(logger: logger) { connection in
                     connection.eventLoop.makeFutureWithTask {
                         try await body(StatementLoggingDatabase(base: connection.sql(queryLogLevel: nil)))
@@ -108,8 +109,13 @@ public final class VitaDatabase: Sendable {
 
     /// Runs `body` on one connection, outside a transaction.
     public func withConnection<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        try await withConnection(readOnly: false, body)
+    }
+
+    private func withConnection<T: Sendable>(readOnly: Bool,
+                                             _ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         let box = ResultBox<T>()
-        try await session { db in box.value = try await body(db) }
+        try await session(readOnly) { db in box.value = try await body(db) }
         return box.value!
     }
 
@@ -126,13 +132,13 @@ public final class VitaDatabase: Sendable {
     /// Runs `body` in a read-only transaction: one consistent snapshot, without queueing behind writers
     /// (SQLite's write-ahead log; PostgreSQL's repeatable-read snapshot).
     public func readTransaction<T: Sendable>(_ body: @escaping @Sendable (StoreTransaction) async throws -> T) async throws -> T {
-        try await run(engine == .sqlite ? "BEGIN" : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", body)
+        try await run(engine == .sqlite ? "BEGIN" : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", readOnly: true, body)
     }
 
-    private func run<T: Sendable>(_ begin: SQLQueryString,
+    private func run<T: Sendable>(_ begin: SQLQueryString, readOnly: Bool = false,
                                   _ body: @escaping @Sendable (StoreTransaction) async throws -> T) async throws -> T {
         let engine = self.engine
-        return try await withConnection { db in
+        return try await withConnection(readOnly: readOnly) { db in
             try await db.raw(begin).run()
             do {
                 let result = try await body(StoreTransaction(db: db, engine: engine))
@@ -154,6 +160,6 @@ extension VitaDatabase {
     /// Runs read-only repository calls on one connection, outside a transaction.
     public func read<T: Sendable>(_ body: @escaping @Sendable (StoreTransaction) async throws -> T) async throws -> T {
         let engine = self.engine
-        return try await withConnection { db in try await body(StoreTransaction(db: db, engine: engine)) }
+        return try await withConnection(readOnly: true) { db in try await body(StoreTransaction(db: db, engine: engine)) }
     }
 }

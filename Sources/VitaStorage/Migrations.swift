@@ -326,6 +326,14 @@ public enum Migrations {
             // The consents given to one agreement, in the order they were given (the console's agreement page).
             "CREATE INDEX consents_agreement ON consents (agreement_id, id)",
         ]),
+        // Every access decision reads a system's agreements and a learner's consents in id order: indexed in that
+        // order, neither read sorts (SQLite built a temporary B-tree for each).
+        Migration(version: 18, name: "agreements and consents in id order", statements: [
+            "CREATE INDEX agreements_consumer_id ON agreements (consumer_system_id, id)",
+            "DROP INDEX agreements_consumer",
+            "CREATE INDEX consents_learner_id ON consents (learner_id, id)",
+            "DROP INDEX consents_learner",
+        ]),
     ]
 
     /// Every schema version this build knows, oldest first (numbers may skip: a version is taken when a branch

@@ -38,6 +38,43 @@ struct StorageTests {
         }
     }
 
+    @Test("an agreement's categories and permissions read back as stored, compact or spaced, and an unknown name is corrupt data",
+          arguments: TestEngine.available)
+    func storedNameLists(_ engine: TestEngine) async throws {
+        try await TestDatabase.with(engine) { test in
+            let organization = Organization(id: EntityID.make("org"), name: "Riverside University", kind: .university,
+                                            createdAt: Self.now)
+            let system = ConnectedSystem(id: EntityID.make("sys"), organizationId: organization.id, name: "SIS", kind: .sis,
+                                         createdAt: Self.now)
+            let agreement = Agreement(id: EntityID.make("agr"), providerOrganizationId: organization.id,
+                                      consumerSystemId: system.id, categories: [.profile, .credentials, .employment],
+                                      permissions: [.read, .write], purpose: "transcripts", validFrom: Self.now,
+                                      validUntil: nil, consentRequired: false, status: .active, createdAt: Self.now,
+                                      updatedAt: Self.now)
+            try await test.database.transaction { tx in
+                try await tx.insert(organization)
+                try await tx.insert(system, keyHash: "unused")
+                try await tx.insert(agreement)
+            }
+            #expect(try await test.database.read { try await $0.agreements(consumer: system.id) } == [agreement])
+
+            // Written by another tool with spaces and an escaped character: parsed as JSON, the same names.
+            try await test.database.withConnection { db in
+                try await db.raw(#"UPDATE agreements SET categories = '[ "profile" , "cr\u0065dentials", "employment" ]', permissions = '["read", "write"]'"#).run()
+            }
+            #expect(try await test.database.read { try await $0.agreements(consumer: system.id) } == [agreement])
+
+            for stored in [#"["profile","bogus"]"#, #"["profile""#, #"{"profile":1}"#, #"["profile",,"credentials"]"#] {
+                try await test.database.withConnection { db in
+                    try await db.raw("UPDATE agreements SET categories = \(bind: stored)").run()
+                }
+                await #expect(throws: StorageError(.corrupt, "")) {
+                    try await test.database.read { try await $0.agreements(consumer: system.id) }
+                }
+            }
+        }
+    }
+
     @Test("organizations and learners round-trip unchanged", arguments: TestEngine.available)
     func roundTrip(_ engine: TestEngine) async throws {
         try await TestDatabase.with(engine) { test in
