@@ -14,8 +14,10 @@ public enum EntityID {
 
     /// Whether `text` could be an identifier with `prefix` (used to reject malformed path parameters early).
     public static func isWellFormed(_ text: String, prefix: String) -> Bool {
-        guard text.hasPrefix(prefix + "_") else { return false }
-        let rest = text.dropFirst(prefix.count + 1)
-        return rest.count == 32 && rest.allSatisfy { $0.isHexDigit && !$0.isUppercase }
+        // Bytes, not characters: every request's path parameters pass through here.
+        let bytes = text.utf8, head = prefix.utf8
+        guard bytes.count == head.count + 33, bytes.starts(with: head),
+              bytes[bytes.index(bytes.startIndex, offsetBy: head.count)] == UInt8(ascii: "_") else { return false }
+        return bytes.dropFirst(head.count + 1).allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }
     }
 }

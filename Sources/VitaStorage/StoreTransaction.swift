@@ -77,21 +77,33 @@ public struct StoreTransaction: Sendable {
         return try items.map { try value($0.stringValue) }
     }
 
-    /// The names of an array in the compact form Vita writes (`["read","write"]`: no spaces, no escapes), split at its
-    /// quotes; nil for any other text, which is then parsed as JSON.
+    /// The names of an array in the compact form Vita writes (`["read","write"]`: no spaces, no escapes), read in one
+    /// pass over its bytes; nil for any other text, which is then parsed as JSON.
     static func compactNames(_ text: String) -> [String]? {
-        let quote = UInt8(ascii: "\"")
-        let bytes = text.utf8
-        if bytes.elementsEqual("[]".utf8) { return [] }
-        guard !bytes.contains(UInt8(ascii: "\\")) else { return nil }
-        // `[`, name, `,`, name, …, `]`: names at the odd places, the punctuation between them at the even ones.
-        let pieces = bytes.split(separator: quote, omittingEmptySubsequences: false)
-        guard pieces.count >= 3, pieces.count % 2 == 1, pieces[0].elementsEqual("[".utf8),
-              pieces[pieces.count - 1].elementsEqual("]".utf8),
-              stride(from: 2, to: pieces.count - 1, by: 2).allSatisfy({ pieces[$0].elementsEqual(",".utf8) }) else {
-            return nil
+        var text = text
+        return text.withUTF8 { bytes -> [String]? in
+            let quote = UInt8(ascii: "\""), end = bytes.count - 1
+            guard bytes.count >= 2, bytes[0] == UInt8(ascii: "["), bytes[end] == UInt8(ascii: "]") else { return nil }
+            var names: [String] = []
+            var index = 1
+            while index < end {
+                // `"name"`, then `,` before the next one.
+                if !names.isEmpty {
+                    guard bytes[index] == UInt8(ascii: ",") else { return nil }
+                    index += 1
+                }
+                guard index < end, bytes[index] == quote else { return nil }
+                var close = index + 1
+                while close < end, bytes[close] != quote {
+                    if bytes[close] == UInt8(ascii: "\\") { return nil }
+                    close += 1
+                }
+                guard close < end else { return nil }
+                names.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[(index + 1)..<close]), as: UTF8.self))
+                index = close + 1
+            }
+            return names
         }
-        return stride(from: 1, to: pieces.count, by: 2).map { String(decoding: pieces[$0], as: UTF8.self) }
     }
 
     static func ms(_ date: Date) -> Int64 { Timestamp.milliseconds(date) }

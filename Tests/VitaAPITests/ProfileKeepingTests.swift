@@ -9,7 +9,7 @@ struct ProfileKeepingTests {
     @Test("a kept profile is served until a record changes, is per provider scope and per date, and never for asOf",
           arguments: TestEngine.available)
     func keptProfilesFollowTheRecords(_ engine: TestEngine) async throws {
-        let clock = TestClock(start: try #require(ISO8601DateFormatter().date(from: "2026-06-29T12:00:00Z")))
+        let clock = TestClock(start: Date(timeIntervalSince1970: 1_782_734_400)) // 2026-06-29T12:00:00Z
         try await APIHarness.run(engine, clock: { clock.now }) { api in
             let world = try await api.world()
             let learner = try await api.learner(key: world.systemKey)

@@ -31,12 +31,15 @@ struct VitaProcess {
     }
 }
 
-struct CommandLineTests {
+/// Each test runs the executable in a folder of its own, removed when the test ends.
+final class CommandLineTests {
     let folder: URL = {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("vita-cli-\(UUID().uuidString)")
         try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         return url
     }()
+
+    deinit { try? FileManager.default.removeItem(at: folder) }
 
     let credential = """
         {"@context":["https://www.w3.org/ns/credentials/v2","https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"],

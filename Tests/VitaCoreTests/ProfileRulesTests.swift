@@ -136,5 +136,12 @@ struct ValidationTests {
         #expect(EntityID.isWellFormed(first, prefix: "lrn"))
         #expect(!EntityID.isWellFormed(first, prefix: "org"))
         #expect(!EntityID.isWellFormed("lrn_../../etc", prefix: "lrn"))
+        let hex = String(first.dropFirst(4))
+        #expect(!EntityID.isWellFormed("lrn_" + hex.uppercased(), prefix: "lrn"))
+        #expect(!EntityID.isWellFormed("lrn-" + hex, prefix: "lrn"))
+        #expect(!EntityID.isWellFormed("lrn_" + hex.dropLast(), prefix: "lrn"))
+        #expect(!EntityID.isWellFormed("lrn_" + hex + "0", prefix: "lrn"))
+        #expect(!EntityID.isWellFormed("lrn_" + hex.dropLast() + "g", prefix: "lrn"))
+        #expect(!EntityID.isWellFormed("lrn_" + hex.dropLast(2) + "é", prefix: "lrn"))
     }
 }
