@@ -28,6 +28,29 @@ struct AuditTamperingTests {
         }
     }
 
+    @Test("a batch larger than one statement holds lands whole, in order, with the head after its last entry",
+          arguments: TestEngine.available)
+    func largeBatch(_ engine: TestEngine) async throws {
+        try await TestDatabase.with(engine) { test in
+            try await Self.fill(test.database, count: 3)
+            let entries = (0..<400).map { index in
+                AuditEntry(occurredAt: Date(timeIntervalSince1970: 1_800_001_000 + Double(index)),
+                           actor: .init(kind: .system, id: "sys_batch"), action: "profile.read", learnerId: "lrn_\(index)",
+                           categories: [.profile], agreementId: "agr_1", outcome: .allowed, reason: nil)
+            }
+            let sealed = try await test.database.transaction { try await $0.appendAudit(entries) }
+            #expect(sealed.map(\.sequence) == Array(4...403))
+            #expect(sealed.map(\.learnerId) == entries.map(\.learnerId))
+            let (firstBreak, checked) = try await test.database.verifyAuditChain(batchSize: 64)
+            #expect(firstBreak == nil)
+            #expect(checked == 403)
+            // The next append continues from the batch's last entry.
+            try await Self.fill(test.database, count: 1)
+            #expect(try await test.database.verifyAuditChain().checked == 404)
+            #expect(try await test.database.verifyAuditChain().firstBreak == nil)
+        }
+    }
+
     @Test("editing an entry is detected at that entry", arguments: TestEngine.available)
     func edit(_ engine: TestEngine) async throws {
         try await TestDatabase.with(engine) { test in
