@@ -95,7 +95,7 @@ public final class VitaDatabase: Sendable {
             return VitaDatabase(engine: .postgres, logger: logger, session: { _, body in
                 try await pool.withConnection(logger: logger) { connection in
                     connection.eventLoop.makeFutureWithTask {
-                        try await body(StatementLoggingDatabase(base: connection.sql(queryLogLevel: nil)))
+                        try await body(PostgresSession(connection: connection))
                     }
                 }.get()
             }, close: { try await pool.shutdownAsync() })
