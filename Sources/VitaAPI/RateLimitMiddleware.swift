@@ -18,13 +18,30 @@ struct RateLimiting: Sendable {
         self.clock = clock
     }
 
-    /// The remote address the request came from (`unknown` when the transport has none, as in tests).
+    /// The remote address the request came from, as it is limited (``limitedAddress(_:)``; `unknown` when the
+    /// transport has none, as in tests).
     func address(_ request: Request, _ context: VitaRequestContext) -> String {
         if trustForwardedFor, let forwarded = request.headers[values: .init("X-Forwarded-For")!].last,
            let last = forwarded.split(separator: ",").last?.trimmingCharacters(in: .whitespaces), !last.isEmpty {
-            return last
+            return Self.limitedAddress(last)
         }
-        return context.remoteAddress?.ipAddress ?? "unknown"
+        return context.remoteAddress?.ipAddress.map(Self.limitedAddress) ?? "unknown"
+    }
+
+    /// What an address is limited as: an IPv6 address by its /64 prefix — the smallest block a network hands one
+    /// subscriber, inside which a client may take any address it likes — an IPv4-mapped IPv6 address as its IPv4
+    /// address, anything else (IPv4, text that is no address) as it is.
+    static func limitedAddress(_ text: String) -> String {
+        var address = in6_addr()
+        // A zone (`fe80::1%eth0`) names the interface, not the caller.
+        let bare = text.split(separator: "%", maxSplits: 1).first.map(String.init) ?? text
+        guard bare.contains(":"), inet_pton(AF_INET6, bare, &address) == 1 else { return text }
+        let bytes = withUnsafeBytes(of: &address) { Array($0) }
+        if bytes[0..<10].allSatisfy({ $0 == 0 }), bytes[10] == 0xff, bytes[11] == 0xff {
+            return bytes[12...].map(String.init).joined(separator: ".")
+        }
+        let groups = stride(from: 0, to: 8, by: 2).map { String(UInt16(bytes[$0]) << 8 | UInt16(bytes[$0 + 1]), radix: 16) }
+        return groups.joined(separator: ":") + "::/64"
     }
 
     /// Who is calling, as far as limits go: the OAuth client of a bearer token, the owner of an API key, the client

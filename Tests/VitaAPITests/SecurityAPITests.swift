@@ -44,6 +44,13 @@ struct SecurityAPITests {
             #expect(try await api.send(.get, "/health", headers: first).status == 429)
             #expect(try await api.send(.get, "/health", headers: ["X-Forwarded-For": "203.0.113.2"]).status == 200)
 
+            // An IPv6 caller is limited by its /64: another address in it shares the bucket, the next /64 does not.
+            for host in 1...5 {
+                #expect(try await api.send(.get, "/health", headers: ["X-Forwarded-For": "2001:db8:a:b::\(host)"]).status == 200)
+            }
+            #expect(try await api.send(.get, "/health", headers: ["X-Forwarded-For": "2001:db8:a:b:ffff:1:2:3"]).status == 429)
+            #expect(try await api.send(.get, "/health", headers: ["X-Forwarded-For": "2001:db8:a:c::1"]).status == 200)
+
             // A refused key is charged to its address, so a flood of bad keys meets 429 too.
             let forged = APIKeys.make(ownerId: EntityID.make("sys")).key
             let third = ["X-Forwarded-For": "203.0.113.3"]
@@ -52,6 +59,18 @@ struct SecurityAPITests {
             #expect(flood.status == 429)
             #expect(flood.headers[.retryAfter] == "1")
         }
+    }
+
+    @Test("IPv6 addresses are limited by their /64, IPv4-mapped ones as IPv4, anything else as it is")
+    func limitedAddresses() {
+        #expect(RateLimiting.limitedAddress("2001:db8:a:b::1") == "2001:db8:a:b::/64")
+        #expect(RateLimiting.limitedAddress("2001:DB8:A:B:ffff:1:2:3") == "2001:db8:a:b::/64")
+        #expect(RateLimiting.limitedAddress("2001:db8::") == "2001:db8:0:0::/64")
+        #expect(RateLimiting.limitedAddress("fe80::1%eth0") == "fe80:0:0:0::/64")
+        #expect(RateLimiting.limitedAddress("::ffff:198.51.100.7") == "198.51.100.7")
+        #expect(RateLimiting.limitedAddress("198.51.100.7") == "198.51.100.7")
+        #expect(RateLimiting.limitedAddress("2001:db8:::1") == "2001:db8:::1")
+        #expect(RateLimiting.limitedAddress("unknown") == "unknown")
     }
 
     @Test("sign-in and the token endpoint have a stricter limit per address", arguments: TestEngine.available)
