@@ -24,7 +24,9 @@ struct WalletDownloadRoutes: Sendable {
                               tag: "Wallet", access: .learner, query: [], headers: [], requestSchema: nil,
                               success: (200, "WalletCredentialList"), errors: [401, 403])) { _, context in
             let learnerId = context.token!.learnerId!
-            let contents = try await database.read { tx in try await WalletContents.load(tx, learnerId: learnerId) }
+            let contents = try await database.read { tx in
+                try await WalletContents.load(tx, learnerId: learnerId, withRecords: false)
+            }
             var items: [JSONValue] = contents.issued.map { issued in
                 ["id": .string(issued.id), "kind": "issued", "format": "json", "credential": issued.credential]
             }
@@ -51,7 +53,9 @@ struct WalletDownloadRoutes: Sendable {
             guard let format = Format(rawValue: formatText) else {
                 throw Problem.badRequest("format", "must be json, svg, png or jwt")
             }
-            let contents = try await database.read { tx in try await WalletContents.load(tx, learnerId: learnerId) }
+            let contents = try await database.read { tx in
+                try await WalletContents.load(tx, learnerId: learnerId, withRecords: false)
+            }
             let credential: BakedCredential
             if let issued = contents.issued.first(where: { $0.id == id }) {
                 credential = .json(issued.credential)

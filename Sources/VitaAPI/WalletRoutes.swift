@@ -227,7 +227,8 @@ struct WalletRoutes: Sendable {
     /// Every item must be the learner's (422 naming the first that is not).
     private func checkItems(_ tx: StoreTransaction, _ items: [Collection.Item], learnerId: String) async throws {
         guard !items.isEmpty else { return }
-        let contents = try await WalletContents.load(tx, learnerId: learnerId)
+        let contents = try await WalletContents.load(tx, learnerId: learnerId,
+                                                     withRecords: items.contains { $0.kind == .record })
         for (index, item) in items.enumerated() where !contents.contains(item) {
             throw ValidationFailures([.invalidField("items[\(index)].id", "is none of your \(item.kind.rawValue) items")])
         }
@@ -505,7 +506,7 @@ struct WalletRoutes: Sendable {
               export.learner.erasure == nil else { throw Problem.notFound("learner") }
         let base = try JSONValue(parsing: Array(export.encoded()))
         guard case .object(var document) = base else { return base }
-        let contents = try await WalletContents.load(tx, learnerId: learnerId)
+        let contents = try await WalletContents.load(tx, learnerId: learnerId, withRecords: false)
         document["issuedCredentials"] = .array(contents.issued.map { .object(["id": .string($0.id), "credential": $0.credential]) })
         document["heldCredentials"] = .array(contents.held.map(ConnectionRoutes.describe))
         document["collections"] = .array(try await tx.collections(learnerId: learnerId).map(Self.describe))
@@ -593,7 +594,9 @@ struct WalletContents: Sendable {
     var held: [HeldCredential]
     var records: [String: LearnerRecord]
 
-    static func load(_ tx: StoreTransaction, learnerId: String) async throws -> WalletContents {
+    /// Loads the wallet of `learnerId`; its records only when `withRecords` (reading and decoding a learner's every
+    /// record is most of the work, and a list of credentials or an export of them does not need them).
+    static func load(_ tx: StoreTransaction, learnerId: String, withRecords: Bool = true) async throws -> WalletContents {
         let learner = try await tx.learner(id: learnerId)
         var issued: [Issued] = []
         for item in try await tx.issuedCredentials(learnerId: learnerId, organizations: nil) {
@@ -602,7 +605,9 @@ struct WalletContents: Sendable {
         for clr in try await tx.issuedClrs(learnerId: learnerId, organizations: nil) {
             if let json = try? JSONValue(parsing: Array(clr.body.utf8)) { issued.append(Issued(id: clr.id, credential: json)) }
         }
-        let records = try await tx.records(learnerId: learnerId, categories: RecordCategory.stored, organizations: nil, asOf: nil).items
+        let records = withRecords
+            ? try await tx.records(learnerId: learnerId, categories: RecordCategory.stored, organizations: nil, asOf: nil).items
+            : []
         return WalletContents(learnerName: learner?.erasure == nil ? learner?.name?.display : nil, issued: issued,
                               held: try await tx.heldCredentials(learnerId: learnerId, service: nil),
                               records: Dictionary(records.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first }))
