@@ -33,8 +33,10 @@ struct PostgresSession: SQLDatabase {
     }
 
     func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> ()) -> EventLoopFuture<Void> {
-        let (sql, binds) = base.serialize(query)
-        log(sql, binds: binds.count)
+        if logger.logLevel <= .trace {
+            let (sql, binds) = base.serialize(query)
+            log(sql, binds: binds.count)
+        }
         return base.execute(sql: query, onRow)
     }
 

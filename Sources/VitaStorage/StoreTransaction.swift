@@ -860,10 +860,7 @@ public struct StoreTransaction: Sendable {
             // building and preparing a statement per batch size (measured in docs/PERFORMANCE.md).
             for row in rows {
                 try await db.raw("""
-                    INSERT INTO audit_entries (sequence, occurred_at, actor_kind, actor_id, action, learner_id, categories,
-                    agreement_id, outcome, reason, previous_hash, hash) VALUES (\(bind: row[0]), \(bind: row[1]),
-                    \(bind: row[2]), \(bind: row[3]), \(bind: row[4]), \(bind: row[5]), \(bind: row[6]), \(bind: row[7]),
-                    \(bind: row[8]), \(bind: row[9]), \(bind: row[10]), \(bind: row[11]))
+                    INSERT INTO audit_entries (\(unsafeRaw: columns.joined(separator: ", "))) VALUES (\(binds: row))
                     """).run()
             }
         } else {
