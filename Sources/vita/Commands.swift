@@ -129,13 +129,7 @@ struct Migrate: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingFailures {
-            let database: VitaDatabase
-            do {
-                database = try VitaDatabase.open(try storage.location(), logger: makeLogger("vita"),
-                                                 maxConnections: try storage.connections())
-            } catch let error as StorageError {
-                throw CommandFailure(error.reason)
-            }
+            let database = try storage.connect(logger: makeLogger("vita"))
             do {
                 let applied = try await Migrations.run(on: database)
                 print(applied.isEmpty ? "The schema is up to date (version \(Migrations.latestVersion))."

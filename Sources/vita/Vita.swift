@@ -76,14 +76,18 @@ struct StorageOptions: ParsableArguments {
         return vault
     }
 
-    /// Opens the database and applies pending migrations.
-    func open(logger: Logger) async throws -> VitaDatabase {
-        let database: VitaDatabase
+    /// Opens the database as it is, without migrating it.
+    func connect(logger: Logger) throws -> VitaDatabase {
         do {
-            database = try VitaDatabase.open(try location(), logger: logger, maxConnections: try connections())
+            return try VitaDatabase.open(try location(), logger: logger, maxConnections: try connections())
         } catch let error as StorageError {
             throw CommandFailure(error.reason)
         }
+    }
+
+    /// Opens the database and applies pending migrations.
+    func open(logger: Logger) async throws -> VitaDatabase {
+        let database = try connect(logger: logger)
         do {
             try await Migrations.run(on: database)
         } catch {
