@@ -164,7 +164,7 @@ struct LearnerRoutes: Sendable {
             if let keep = read.keep {
                 // A cache: failing to keep the profile must not fail the read.
                 do {
-                    try await database.transaction { tx in
+                    try await database.singleStatementWrite { tx in
                         try await tx.keep(keep.profile, learnerId: id, scope: keep.scope, generation: keep.generation)
                     }
                 } catch {

@@ -135,6 +135,14 @@ public final class VitaDatabase: Sendable {
         try await run(engine == .sqlite ? "BEGIN" : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", readOnly: true, body)
     }
 
+    /// Runs `body`, which writes with **one** statement: on PostgreSQL without `BEGIN` and `COMMIT` (a statement on its
+    /// own is a transaction of its own: one round trip instead of three), on SQLite as ``transaction(_:)`` does.
+    public func singleStatementWrite<T: Sendable>(_ body: @escaping @Sendable (StoreTransaction) async throws -> T) async throws -> T {
+        guard engine == .postgres else { return try await transaction(body) }
+        let engine = self.engine
+        return try await withConnection(readOnly: false) { db in try await body(StoreTransaction(db: db, engine: engine)) }
+    }
+
     private func run<T: Sendable>(_ begin: SQLQueryString, readOnly: Bool = false,
                                   _ body: @escaping @Sendable (StoreTransaction) async throws -> T) async throws -> T {
         let engine = self.engine

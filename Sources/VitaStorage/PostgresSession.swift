@@ -2,14 +2,16 @@ import Logging
 import NIOCore
 import PostgresKit
 import SQLKit
+import Synchronization
 
 /// SQLKit's view of one pooled PostgreSQL connection for a session.
 ///
 /// Statements whose bind values are of the few types Vita stores (text, integers, doubles, booleans, null) go to
 /// PostgresNIO directly, and their rows decode those types straight from the cells (`PostgresSessionRow`); PostgresKit's
 /// generic translation asks every value and column type whether it conforms to `PostgresEncodable`/`PostgresDecodable`
-/// and builds a coding path for it, which showed as 7 % of a profile read (docs/PERFORMANCE.md). Anything else goes
-/// through PostgresKit (`base`), unchanged. Each statement is logged at trace level without its bind values, which
+/// and builds a coding path for it, which showed as 7 % of a profile read (docs/PERFORMANCE.md). A statement sent a
+/// second time is a named prepared statement from then on (`PreparedStatementNames`): PostgreSQL parses and analyses
+/// it once per connection instead of on every run. Anything else goes through PostgresKit (`base`), unchanged. Each statement is logged at trace level without its bind values, which
 /// carry learners' personal data and token hashes (PostgresKit's own query log would write them; it is switched off).
 struct PostgresSession: SQLDatabase {
     let connection: PostgresConnection
@@ -47,9 +49,23 @@ struct PostgresSession: SQLDatabase {
             try await base.execute(sql: query, onRow)
             return
         }
-        let rows = try await connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger)
-        for try await row in rows {
-            onRow(PostgresSessionRow(row: row))
+        guard let name = PreparedStatementNames.shared.name(for: sql) else {
+            let rows = try await connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger)
+            for try await row in rows {
+                onRow(PostgresSessionRow(row: row))
+            }
+            return
+        }
+        do {
+            let rows = try await NamedStatement.$text.withValue(.init(name: name, sql: sql)) {
+                try await connection.execute(NamedStatement(bindings: bindings), logger: logger)
+            }
+            for try await row in rows {
+                onRow(PostgresSessionRow(row: row))
+            }
+        } catch let error as PSQLError where PreparedStatementNames.leavesNameUnusable(error) {
+            PreparedStatementNames.shared.renew(sql)
+            throw error
         }
     }
 
@@ -74,6 +90,94 @@ struct PostgresSession: SQLDatabase {
         }
         return bindings
     }
+}
+
+/// The names under which statements are prepared on PostgreSQL connections.
+///
+/// PostgreSQL parses, analyses and plans an unnamed statement on every run; for the access snapshot of a profile read
+/// that took three times as long as running it (docs/PERFORMANCE.md). A statement text seen a second time gets a
+/// name, and PostgresNIO prepares it under that name the first time each connection runs it, then only binds and
+/// executes it. Texts run once (migrations, one-off administration) stay unnamed, and at most `limit` texts are
+/// named, which bounds what each server connection holds. A name is only a handle: nothing here is state another
+/// node needs.
+final class PreparedStatementNames: Sendable {
+    static let shared = PreparedStatementNames()
+
+    /// How many statement texts get a name at most.
+    static let limit = 256
+    /// How many texts are counted at most before any more are left unnamed.
+    private static let counted = 4096
+
+    private struct Entry {
+        var uses: Int
+        var name: String?
+    }
+
+    private struct State {
+        var entries: [String: Entry] = [:]
+        var named = 0
+        var nextNumber = 0
+    }
+
+    private let state = Mutex(State())
+
+    /// The name to run `sql` under, or nil to run it unnamed (its first run, or when the limits are reached).
+    func name(for sql: String) -> String? {
+        state.withLock { state in
+            guard var entry = state.entries[sql] else {
+                if state.entries.count < Self.counted { state.entries[sql] = Entry(uses: 1, name: nil) }
+                return nil
+            }
+            if entry.name == nil {
+                guard state.named < Self.limit else { return nil }
+                state.named += 1
+                state.nextNumber += 1
+                entry.name = "vita_\(state.nextNumber)"
+            }
+            entry.uses += 1
+            state.entries[sql] = entry
+            return entry.name
+        }
+    }
+
+    /// Gives `sql` a new name: a connection on which preparing it failed keeps that failure under the old name.
+    func renew(_ sql: String) {
+        state.withLock { state in
+            guard state.entries[sql]?.name != nil else { return }
+            state.nextNumber += 1
+            state.entries[sql]?.name = "vita_\(state.nextNumber)"
+        }
+    }
+
+    /// Whether `error` may have come from preparing the statement (PostgresNIO then refuses the name on that
+    /// connection from then on) or says the prepared form no longer fits: a transaction already failed (class 25), a
+    /// missing or invalid object (42), an invalid statement name (26), a cached plan whose result changed with the
+    /// schema (0A), a bind value of another type than the statement was prepared with (22P03). Constraint violations
+    /// and the like leave the prepared statement usable.
+    static func leavesNameUnusable(_ error: PSQLError) -> Bool {
+        guard let state = error.serverInfo?[.sqlState] else { return false }
+        return state == "22P03" || ["25", "26", "42", "0A"].contains { state.hasPrefix($0) }
+    }
+}
+
+/// A statement run under a name given by `PreparedStatementNames`. PostgresNIO's prepared statements name their SQL
+/// by type (`static var sql`); the text and name of the statement being run are handed to it in a task-local value,
+/// which PostgresNIO reads when the statement is sent, in the caller's task.
+private struct NamedStatement: PostgresPreparedStatement {
+    struct Text: Sendable {
+        var name: String
+        var sql: String
+    }
+
+    @TaskLocal static var text = Text(name: "", sql: "")
+
+    static var name: String { text.name }
+    static var sql: String { text.sql }
+
+    let bindings: PostgresBindings
+
+    func makeBindings() throws -> PostgresBindings { bindings }
+    func decodeRow(_ row: PostgresRow) throws -> PostgresRow { row }
 }
 
 /// An optional of any type, to tell a bound `nil` from a value of a type not handled here.

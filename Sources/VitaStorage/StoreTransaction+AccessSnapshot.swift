@@ -1,7 +1,6 @@
 import Foundation
 import SQLKit
 import VitaCore
-import VitaJSON
 
 /// What deciding a connected system's access to one learner takes — the system's agreements, the learner's consents,
 /// the organizations holding the learner — and the learner's profile generation with the profiles kept at it. On
@@ -31,11 +30,11 @@ public struct AccessSnapshot: Sendable, Equatable {
 }
 
 extension StoreTransaction {
-    /// Reads the ``AccessSnapshot`` of `systemId` and `learnerId`: on PostgreSQL in one statement, each part built as
-    /// JSON by the database (`json_build_object`, `json_agg`) and parsed by VitaJSON.
+    /// Reads the ``AccessSnapshot`` of `systemId` and `learnerId`: on PostgreSQL in one statement, the parts as the
+    /// branches of a `UNION ALL` (a single statement sees one snapshot, so it needs no transaction).
     ///
-    /// On SQLite, whose statements cost no round trip, building and parsing the JSON costs more than it saves: there
-    /// the parts are read by separate statements (call it in a read transaction for one snapshot).
+    /// On SQLite, whose statements cost no round trip, the parts are read by separate statements (call it in a read
+    /// transaction for one snapshot).
     public func accessSnapshot(systemId: String, learnerId: String) async throws -> AccessSnapshot {
         guard engine == .postgres else {
             var kept: [String: KeptProfile] = [:]
@@ -55,97 +54,43 @@ extension StoreTransaction {
                                   consents: try await consents(learnerId: learnerId),
                                   holders: try await holders(learnerId: learnerId), generation: generation, keptProfiles: kept)
         }
-        let object = "json_build_object"
-        let aggregate = "coalesce(json_agg(x), '[]'::json)"
-        let query: SQLQueryString = """
-            SELECT \(unsafeRaw: object)(
-              'agreements', (SELECT \(unsafeRaw: aggregate) FROM (
-                SELECT \(unsafeRaw: object)('id', id, 'provider_organization_id', provider_organization_id,
-                  'consumer_system_id', consumer_system_id, 'categories', categories, 'permissions', permissions,
-                  'purpose', purpose, 'valid_from', valid_from, 'valid_until', valid_until,
-                  'consent_required', consent_required, 'status', status, 'version', version, 'created_at', created_at,
-                  'updated_at', updated_at) AS x
-                FROM agreements WHERE consumer_system_id = \(bind: systemId) ORDER BY id) s),
-              'consents', (SELECT \(unsafeRaw: aggregate) FROM (
-                SELECT \(unsafeRaw: object)('id', id, 'learner_id', learner_id, 'agreement_id', agreement_id,
-                  'granted_at', granted_at, 'withdrawn_at', withdrawn_at) AS x
-                FROM consents WHERE learner_id = \(bind: learnerId) ORDER BY id) s),
-              'holders', (SELECT \(unsafeRaw: aggregate) FROM (
-                SELECT \(unsafeRaw: object)('id', organization_id) AS x FROM learner_holders
-                WHERE learner_id = \(bind: learnerId)) s),
-              'generation', (SELECT generation FROM profile_generations WHERE learner_id = \(bind: learnerId)),
-              'profiles', (SELECT \(unsafeRaw: aggregate) FROM (
-                SELECT \(unsafeRaw: object)('scope', p.scope, 'reference_date', p.reference_date, 'body', p.body) AS x
-                FROM learner_profiles p
-                JOIN profile_generations g ON g.learner_id = p.learner_id AND g.generation = p.generation
-                WHERE p.learner_id = \(bind: learnerId)) s)
-            )::text AS snapshot
-            """
-        guard let row = try await db.raw(query).first() else {
-            throw StorageError(.corrupt, "the access snapshot returned no row")
-        }
-        let text = try row.decode(column: "snapshot", as: String.self)
-        guard let snapshot = try? JSONValue(parsing: text).objectValue else {
-            throw StorageError(.corrupt, "the access snapshot is not a JSON object")
-        }
-        func rows(_ key: String) throws -> [JSONRow] {
-            guard case .array(let items)? = snapshot[key] else { return [] }
-            return try items.map { item in
-                guard let object = item.objectValue else { throw StorageError(.corrupt, "the access snapshot's \(key) are not objects") }
-                return JSONRow(object: object)
+        // Each part is a branch of one UNION ALL, told apart by `part`; every branch has every column (null where it
+        // has nothing), named as the tables name them, so the same row mappings read them.
+        let rows = try await db.raw("""
+            SELECT 1 AS part, id, provider_organization_id, consumer_system_id, categories, permissions, purpose,
+              valid_from, valid_until, consent_required, status, version, created_at, updated_at,
+              NULL::text AS learner_id, NULL::text AS agreement_id, NULL::bigint AS granted_at, NULL::bigint AS withdrawn_at,
+              NULL::text AS scope, NULL::text AS reference_date, NULL::text AS body, NULL::bigint AS generation
+            FROM agreements WHERE consumer_system_id = \(bind: systemId)
+            UNION ALL SELECT 2, id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+              learner_id, agreement_id, granted_at, withdrawn_at, NULL, NULL, NULL, NULL
+            FROM consents WHERE learner_id = \(bind: learnerId)
+            UNION ALL SELECT 3, organization_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+              NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+            FROM learner_holders WHERE learner_id = \(bind: learnerId)
+            UNION ALL SELECT 4, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+              NULL, NULL, NULL, NULL, NULL, NULL, NULL, generation
+            FROM profile_generations WHERE learner_id = \(bind: learnerId)
+            UNION ALL SELECT 5, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+              NULL, NULL, NULL, NULL, p.scope, p.reference_date, p.body, NULL
+            FROM learner_profiles p
+            JOIN profile_generations g ON g.learner_id = p.learner_id AND g.generation = p.generation
+            WHERE p.learner_id = \(bind: learnerId)
+            ORDER BY part, id
+            """).all()
+        var snapshot = AccessSnapshot(agreements: [], consents: [], holders: [], generation: nil, keptProfiles: [:])
+        for row in rows {
+            switch try row.decode(column: "part", as: Int.self) {
+            case 1: snapshot.agreements.append(try agreement(from: row))
+            case 2: snapshot.consents.append(try consent(from: row))
+            case 3: snapshot.holders.insert(try row.decode(column: "id", as: String.self))
+            case 4: snapshot.generation = try row.decode(column: "generation", as: Int64.self)
+            default:
+                snapshot.keptProfiles[try row.decode(column: "scope", as: String.self)] = KeptProfile(
+                    referenceDate: try row.decode(column: "reference_date", as: String.self),
+                    body: try row.decode(column: "body", as: String.self))
             }
         }
-        var kept: [String: KeptProfile] = [:]
-        for profile in try rows("profiles") {
-            kept[try profile.decode(column: "scope", as: String.self)] = KeptProfile(
-                referenceDate: try profile.decode(column: "reference_date", as: String.self),
-                body: try profile.decode(column: "body", as: String.self))
-        }
-        return AccessSnapshot(
-            agreements: try rows("agreements").map(agreement(from:)),
-            consents: try rows("consents").map(consent(from:)),
-            holders: Set(try rows("holders").map { try $0.decode(column: "id", as: String.self) }),
-            generation: snapshot["generation"].flatMap { if case .number(let number) = $0 { number.intValue.map { Int64($0) } } else { nil } },
-            keptProfiles: kept)
-    }
-}
-
-/// One row of a JSON array the database built (column name → JSON value), read through `SQLRow` so that the same
-/// row mapping serves both a table's rows and an ``AccessSnapshot``'s. It decodes the types Vita's mappings use:
-/// `String`, `Int`, `Int64`, `Double`, `Bool` and their optionals.
-struct JSONRow: SQLRow {
-    let object: JSONObject
-
-    var allColumns: [String] { object.keys }
-
-    func contains(column: String) -> Bool { object.contains(column) }
-
-    func decodeNil(column: String) throws -> Bool {
-        guard let value = object[column] else { return true }
-        if case .null = value { return true }
-        return false
-    }
-
-    func decode<D: Decodable>(column: String, as type: D.Type) throws -> D {
-        let value = object[column] ?? .null
-        if case .null = value {
-            if let optional = D.self as? any ExpressibleByNilLiteral.Type, let none = optional.init(nilLiteral: ()) as? D {
-                return none
-            }
-            throw StorageError(.corrupt, "column \(column) is null")
-        }
-        let decoded: Any? = switch value {
-        case .string(let text) where D.self == String.self || D.self == String?.self: text
-        case .number(let number) where D.self == Int.self || D.self == Int?.self: number.intValue
-        case .number(let number) where D.self == Int64.self || D.self == Int64?.self: number.intValue.map { Int64($0) }
-        case .number(let number) where D.self == Double.self || D.self == Double?.self: number.doubleValue
-        case .bool(let flag) where D.self == Bool.self || D.self == Bool?.self: flag
-        case .number(let number) where D.self == Bool.self || D.self == Bool?.self: number.intValue.map { $0 != 0 }
-        default: nil
-        }
-        guard let decoded, let result = decoded as? D else {
-            throw StorageError(.corrupt, "column \(column) does not hold a \(D.self)")
-        }
-        return result
+        return snapshot
     }
 }

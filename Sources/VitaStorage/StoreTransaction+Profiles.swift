@@ -36,7 +36,8 @@ extension StoreTransaction {
     }
 
     /// Keeps a computed profile for `scope`, unless a record write moved the learner's generation on since
-    /// `generation` was read (then the profile may be out of date and is not kept).
+    /// `generation` was read (then the profile may be out of date and is not kept). One statement, so it may run on
+    /// its own (`VitaDatabase.singleStatementWrite`).
     public func keep(_ profile: KeptProfile, learnerId: String, scope: String, generation: Int64) async throws {
         try await db.raw("""
             INSERT INTO learner_profiles (learner_id, scope, generation, reference_date, body)
