@@ -1,0 +1,64 @@
+import SQLKit
+import Testing
+@testable import VitaStorage
+import VitaTestSupport
+
+/// PostgreSQL sessions run a statement sent more than once as a named prepared statement (`PreparedStatementNames`).
+struct PreparedStatementTests {
+    @Test("a statement text is named from its second run on, keeps its name, and a renewed one gets another")
+    func naming() {
+        let names = PreparedStatementNames()
+        #expect(names.name(for: "SELECT 1") == nil)
+        let name = names.name(for: "SELECT 1")
+        #expect(name != nil)
+        #expect(names.name(for: "SELECT 1") == name)
+        #expect(names.name(for: "SELECT 2") == nil)
+        #expect(names.name(for: "SELECT 2") != name)
+        names.renew("SELECT 1")
+        let renewed = names.name(for: "SELECT 1")
+        #expect(renewed != nil && renewed != name)
+    }
+
+    @Test("no more than the limit of statement texts are named; the rest run unnamed")
+    func limit() {
+        let names = PreparedStatementNames()
+        var named = Set<String>()
+        for number in 0...PreparedStatementNames.limit {
+            let sql = "SELECT \(number)"
+            _ = names.name(for: sql)
+            if let name = names.name(for: sql) { named.insert(name) }
+        }
+        #expect(named.count == PreparedStatementNames.limit)
+        #expect(names.name(for: "SELECT \(PreparedStatementNames.limit)") == nil)
+    }
+
+    @Test("a statement first prepared inside a failed transaction, or whose table changed, works again on the same connection",
+          .enabled(if: TestEngine.available.contains(.postgres)))
+    func recovery() async throws {
+        try await TestDatabase.with(.postgres) { test in
+            try await test.database.withConnection { db in
+                try await db.raw("CREATE TABLE prepared_probe (id text PRIMARY KEY)").run()
+                try await db.raw("INSERT INTO prepared_probe VALUES ('a')").run()
+                let other: SQLQueryString = "SELECT id FROM prepared_probe WHERE id <> \(bind: "b")"
+                #expect(try await db.raw(other).all().count == 1)
+                // The second run is the first under a name: PostgreSQL refuses to prepare it in a failed transaction,
+                // and PostgresNIO would keep refusing that name on this connection.
+                try await db.raw("BEGIN").run()
+                await #expect(throws: (any Error).self) {
+                    try await db.raw("SELECT id FROM prepared_probe WHERE id = \(bind: 1)::int / 0").run()
+                }
+                await #expect(throws: (any Error).self) { try await db.raw(other).all() }
+                try await db.raw("ROLLBACK").run()
+                #expect(try await db.raw(other).all().count == 1)
+
+                let every: SQLQueryString = "SELECT * FROM prepared_probe WHERE id = \(bind: "a")"
+                for _ in 0..<3 { #expect(try await db.raw(every).all().first?.allColumns == ["id"]) }
+                // `SELECT *` now has another result: the prepared form is refused once, then prepared anew.
+                try await db.raw("ALTER TABLE prepared_probe ADD COLUMN extra text").run()
+                let columns = try? await db.raw(every).all().first?.allColumns
+                let again = try await db.raw(every).all().first?.allColumns
+                #expect((columns ?? again) == ["id", "extra"] && again == ["id", "extra"])
+            }
+        }
+    }
+}
