@@ -11,6 +11,8 @@ public final class AuditBatcher: Sendable {
     private let database: VitaDatabase
     private let maxBatch: Int
     private let queue = Mutex(Queue())
+    /// PostgreSQL: the chain head after this batcher's last batch, the guess its next batch is appended after.
+    private let lastHead = Mutex<AuditHead?>(nil)
 
     private struct Queue: ~Copyable {
         var pending: [(AuditEntry, Completion)] = []
@@ -49,8 +51,7 @@ public final class AuditBatcher: Sendable {
         }
         let result: Completion.Outcome
         do {
-            let entries = batch.map(\.0)
-            _ = try await database.transaction { tx in try await tx.appendAudit(entries) }
+            try await write(batch.map(\.0))
             result = .done
         } catch {
             result = .failed(error)
@@ -64,6 +65,28 @@ public final class AuditBatcher: Sendable {
         }
         for (_, completion) in batch { completion.complete(result) }
         next?.complete(.lead)
+    }
+}
+
+extension AuditBatcher {
+    /// Writes one batch. On PostgreSQL the batch is first sealed after the head this batcher last wrote (or read) and
+    /// appended in one statement if that is still the head (`StoreTransaction.appendAudit(_:ifHeadIs:)`): one round
+    /// trip. If another writer moved the head meanwhile (a write's own entry, another node), nothing was written and
+    /// the batch goes through the locking transaction, which always succeeds. The remembered head is only a guess
+    /// checked by the database, so it is no state another node needs.
+    private func write(_ entries: [AuditEntry]) async throws {
+        guard database.engine == .postgres else {
+            _ = try await database.transaction { tx in try await tx.appendAudit(entries) }
+            return
+        }
+        let guess = lastHead.withLock { $0 }
+        let head = if let guess { guess } else { try await database.read { try await $0.auditHead() } }
+        if let moved = try await database.singleStatementWrite({ try await $0.appendAudit(entries, ifHeadIs: head) }) {
+            lastHead.withLock { $0 = moved }
+            return
+        }
+        let sealed = try await database.transaction { tx in try await tx.appendAudit(entries) }
+        lastHead.withLock { $0 = sealed.last.map { AuditHead(sequence: $0.sequence, hash: $0.hash) } }
     }
 }
 

@@ -839,17 +839,9 @@ public struct StoreTransaction: Sendable {
         guard let head = try await db.raw("SELECT sequence, hash FROM audit_head WHERE id = 1\(unsafeRaw: lock)").first() else {
             throw StorageError(.corrupt, "the audit chain head is missing")
         }
-        var previous = (sequence: try head.decode(column: "sequence", as: Int64.self),
-                        hash: try head.decode(column: "hash", as: String.self))
-        var sealedEntries: [AuditEntry] = []
-        sealedEntries.reserveCapacity(entries.count)
-        for entry in entries {
-            let sealed = AuditChain.seal(entry, after: previous.sequence, previousHash: previous.hash)
-            sealedEntries.append(sealed)
-            previous = (sealed.sequence, sealed.hash)
-        }
-        let columns = ["sequence", "occurred_at", "actor_kind", "actor_id", "action", "learner_id", "categories",
-                       "agreement_id", "outcome", "reason", "previous_hash", "hash"]
+        let sealedEntries = Self.seal(entries, after: AuditHead(sequence: try head.decode(column: "sequence", as: Int64.self),
+                                                                hash: try head.decode(column: "hash", as: String.self)))
+        let columns = Self.auditColumns
         let rows: [[any Encodable & Sendable]] = sealedEntries.map { sealed in
             [sealed.sequence, Self.ms(sealed.occurredAt), sealed.actor.kind.rawValue, sealed.actor.id, sealed.action,
              sealed.learnerId, sealed.categories.map(\.rawValue).joined(separator: ","), sealed.agreementId,
@@ -866,10 +858,72 @@ public struct StoreTransaction: Sendable {
         } else {
             try await insertRows(into: "audit_entries", columns: columns, rows: rows)
         }
+        let last = sealedEntries.last.map { AuditHead(sequence: $0.sequence, hash: $0.hash) }
+        guard let last else { return [] }
         try await db.raw("""
-            UPDATE audit_head SET sequence = \(bind: previous.sequence), hash = \(bind: previous.hash) WHERE id = 1
+            UPDATE audit_head SET sequence = \(bind: last.sequence), hash = \(bind: last.hash) WHERE id = 1
             """).run()
         return sealedEntries
+    }
+
+    private static let auditColumns = ["sequence", "occurred_at", "actor_kind", "actor_id", "action", "learner_id",
+                                       "categories", "agreement_id", "outcome", "reason", "previous_hash", "hash"]
+
+    /// The entries sealed into the chain one after another, the first after `head`.
+    private static func seal(_ entries: [AuditEntry], after head: AuditHead) -> [AuditEntry] {
+        var previous = head
+        return entries.map { entry in
+            let sealed = AuditChain.seal(entry, after: previous.sequence, previousHash: previous.hash)
+            previous = AuditHead(sequence: sealed.sequence, hash: sealed.hash)
+            return sealed
+        }
+    }
+
+    /// The audit chain's head: its last entry's sequence number and hash.
+    public func auditHead() async throws -> AuditHead {
+        guard let head = try await db.raw("SELECT sequence, hash FROM audit_head WHERE id = 1").first() else {
+            throw StorageError(.corrupt, "the audit chain head is missing")
+        }
+        return AuditHead(sequence: try head.decode(column: "sequence", as: Int64.self),
+                         hash: try head.decode(column: "hash", as: String.self))
+    }
+
+    /// PostgreSQL only: appends `entries` after `head` in **one statement**, outside any transaction, if `head` is
+    /// still the chain's head — the head is moved on only where it still is, and the entries are inserted only if it
+    /// was (a compare-and-set in a data-modifying `WITH`; one round trip instead of five for `BEGIN`, the locked head,
+    /// the entries, the new head and `COMMIT`). Returns the new head, or nil when another writer moved the head first
+    /// and nothing was written. The entries travel as one JSON array (`json_populate_recordset`), so any batch size
+    /// is the same prepared statement.
+    public func appendAudit(_ entries: [AuditEntry], ifHeadIs head: AuditHead) async throws -> AuditHead? {
+        precondition(engine == .postgres, "a compare-and-set append needs PostgreSQL's data-modifying WITH")
+        let sealed = Self.seal(entries, after: head)
+        guard let last = sealed.last.map({ AuditHead(sequence: $0.sequence, hash: $0.hash) }) else { return head }
+        let rows = JSONValue.array(sealed.map { entry in
+            func text(_ value: String?) -> JSONValue { value.map(JSONValue.string) ?? .null }
+            return .object(JSONObject([
+                ("sequence", .number(JSONNumber(Int(entry.sequence)))),
+                ("occurred_at", .number(JSONNumber(Int(Self.ms(entry.occurredAt))))),
+                ("actor_kind", .string(entry.actor.kind.rawValue)), ("actor_id", .string(entry.actor.id)),
+                ("action", .string(entry.action)), ("learner_id", text(entry.learnerId)),
+                ("categories", .string(entry.categories.map(\.rawValue).joined(separator: ","))),
+                ("agreement_id", text(entry.agreementId)), ("outcome", .string(entry.outcome.rawValue)),
+                ("reason", text(entry.reason)), ("previous_hash", .string(entry.previousHash)),
+                ("hash", .string(entry.hash)),
+            ]))
+        })
+        let columns = Self.auditColumns.joined(separator: ", ")
+        let moved = try await db.raw("""
+            WITH moved AS (
+              UPDATE audit_head SET sequence = \(bind: last.sequence), hash = \(bind: last.hash)
+              WHERE id = 1 AND sequence = \(bind: head.sequence) AND hash = \(bind: head.hash) RETURNING 1
+            ), added AS (
+              INSERT INTO audit_entries (\(unsafeRaw: columns))
+              SELECT \(unsafeRaw: columns) FROM json_populate_recordset(NULL::audit_entries, \(bind: rows.serializedString())::json)
+              WHERE EXISTS (SELECT 1 FROM moved)
+            )
+            SELECT count(*) AS moved FROM moved
+            """).first()?.decode(column: "moved", as: Int64.self)
+        return moved == 1 ? last : nil
     }
 
     /// Inserts rows with multi-row `INSERT` statements (a few hundred rows each, well under both engines' bind
@@ -944,5 +998,19 @@ public struct StoreTransaction: Sendable {
             VALUES (\(bind: principal), \(bind: key), \(bind: response.requestDigest), \(bind: response.status),
               \(bind: response.location), \(bind: response.body), \(bind: Self.ms(at)))
             """).run()
+    }
+}
+
+/// Where the audit chain ends: the last entry's sequence number and hash (the genesis values before any entry).
+public struct AuditHead: Sendable, Equatable {
+    /// The last entry's sequence number.
+    public var sequence: Int64
+    /// The last entry's hash, hex.
+    public var hash: String
+
+    /// Creates a head.
+    public init(sequence: Int64, hash: String) {
+        self.sequence = sequence
+        self.hash = hash
     }
 }

@@ -147,4 +147,66 @@ struct AuditBatcherTests {
             #expect(Set(learners).count == 300, "every caller's entry is there once")
         }
     }
+
+    @Test("batchers on two nodes, between write transactions that move the head, keep one unbroken chain",
+          arguments: TestEngine.available)
+    func batchersOnTwoNodes(_ engine: TestEngine) async throws {
+        try await TestDatabase.with(engine) { test in
+            let second = try test.openAnother()
+            do {
+                let batchers = [AuditBatcher(database: test.database, maxBatch: 8), AuditBatcher(database: second, maxBatch: 8)]
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for index in 0..<200 {
+                        group.addTask {
+                            try await batchers[index % 2].append(AuditEntry(
+                                occurredAt: Date(), actor: .init(kind: .system, id: "sys_1"), action: "profile.read",
+                                learnerId: "lrn_\(index)", categories: [.profile], agreementId: nil, outcome: .allowed, reason: nil))
+                        }
+                    }
+                    group.addTask { try await AuditTamperingTests.fill(test.database, count: 20) }
+                    group.addTask { try await AuditTamperingTests.fill(second, count: 20) }
+                    try await group.waitForAll()
+                }
+            } catch {
+                try? await second.shutdown()
+                throw error
+            }
+            try await second.shutdown()
+            let (firstBreak, checked) = try await test.database.verifyAuditChain()
+            #expect(firstBreak == nil)
+            #expect(checked == 240)
+        }
+    }
+
+    @Test("PostgreSQL: an append after a head that is no longer the head writes nothing; after the head it lands whole",
+          .enabled(if: TestEngine.available.contains(.postgres)))
+    func compareAndSetAppend() async throws {
+        try await TestDatabase.with(.postgres) { test in
+            let entries = [
+                AuditEntry(occurredAt: Date(timeIntervalSince1970: 1_700_000_000.123), actor: .init(kind: .system, id: "sys_1"),
+                           action: "profile.read", learnerId: "lrn_1", categories: [.profile, .credentials],
+                           agreementId: "agr_1", outcome: .allowed, reason: nil),
+                AuditEntry(occurredAt: Date(timeIntervalSince1970: 1_700_000_001), actor: .init(kind: .admin, id: "adm_1"),
+                           action: "learner.read", learnerId: nil, categories: [], agreementId: nil, outcome: .denied,
+                           reason: "no-agreement: \"quoted\" \\ text"),
+            ]
+            let genesis = try await test.database.read { try await $0.auditHead() }
+            _ = try await test.database.transaction { try await $0.appendAudit([entries[0]]) }
+            let stale = try await test.database.singleStatementWrite { try await $0.appendAudit(entries, ifHeadIs: genesis) }
+            #expect(stale == nil)
+            #expect(try await test.database.verifyAuditChain().checked == 1)
+
+            let head = try await test.database.read { try await $0.auditHead() }
+            let moved = try await test.database.singleStatementWrite { try await $0.appendAudit(entries, ifHeadIs: head) }
+            #expect(moved?.sequence == 3)
+            #expect(try await test.database.read { try await $0.auditHead() } == moved)
+            let (firstBreak, checked) = try await test.database.verifyAuditChain()
+            #expect(firstBreak == nil && checked == 3)
+            let stored = try await test.database.read { try await $0.auditEntries(learnerId: nil, after: nil, limit: 10).items }
+            #expect(stored.map(\.sequence) == [1, 2, 3])
+            #expect(stored[1].learnerId == "lrn_1" && stored[1].categories == [.profile, .credentials] && stored[1].agreementId == "agr_1")
+            #expect(stored[2].learnerId == nil && stored[2].agreementId == nil && stored[2].outcome == .denied)
+            #expect(stored[2].reason == entries[1].reason)
+        }
+    }
 }
