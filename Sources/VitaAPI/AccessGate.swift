@@ -147,16 +147,18 @@ struct AccessGate: Sendable {
 
     /// Checks a connected system's read of a learner as a whole on a snapshot read in one statement
     /// (``AccessSnapshot``), auditing a denial as ``withAccess(_:learnerId:categories:permission:action:recordOrganizationId:anyCategory:requiresHolder:_:)``
-    /// does. Returns the grant, the snapshot, and the audit entry to append once the read is answered; nil for any
-    /// other principal (whose reads take the general path).
-    func readSnapshot(_ principal: Principal, learnerId: String, categories: [RecordCategory], action: String)
-        async throws -> (grant: Grant, snapshot: AccessSnapshot, entry: AuditEntry)? {
+    /// does. `prefetched` is the snapshot read with the caller's key, if it was (`AuthenticationMiddleware`); it is
+    /// used when it is of this learner. Returns the grant, the snapshot, and the audit entry to append once the read
+    /// is answered; nil for any other principal (whose reads take the general path).
+    func readSnapshot(_ principal: Principal, learnerId: String, categories: [RecordCategory], action: String,
+                      prefetched: PrefetchedAccess? = nil) async throws -> (grant: Grant, snapshot: AccessSnapshot, entry: AuditEntry)? {
         guard case .system(let system) = principal else { return nil }
         let now = clock()
-        // One statement on PostgreSQL needs no transaction; SQLite's separate statements share one.
-        let snapshot = database.engine == .postgres
-            ? try await database.read { try await $0.accessSnapshot(systemId: system.id, learnerId: learnerId) }
-            : try await database.readTransaction { try await $0.accessSnapshot(systemId: system.id, learnerId: learnerId) }
+        let snapshot = if let prefetched, prefetched.learnerId == learnerId, prefetched.snapshot.system?.id == system.id {
+            prefetched.snapshot
+        } else {
+            try await database.accessSnapshot(systemId: system.id, learnerId: learnerId)
+        }
         do {
             let grant = try decide(system, principal, learnerId: learnerId, categories: categories, permission: .read,
                                    action: action, recordOrganizationId: nil, anyCategory: false, requiresHolder: true,

@@ -49,14 +49,36 @@ struct AuthenticationMiddleware: RouterMiddleware {
             guard let hash, APIKeys.matches(secret: secret, storedHash: hash) else { throw Problem.unauthorized }
             context.principal = .admin(keyId: ownerId)
         } else {
-            let found = try await database.read { try await $0.system(id: ownerId) }
+            // A profile read is the API's hottest path: the key's system is read with the access snapshot the route
+            // decides on, in one statement (PostgreSQL) or one read transaction (SQLite), not one after the other.
+            let prefetched: PrefetchedAccess?
+            let found: (system: ConnectedSystem, keyHash: String)?
+            if let learnerId = Self.profileReadLearner(request) {
+                let snapshot = try await database.accessSnapshot(systemId: ownerId, learnerId: learnerId)
+                prefetched = PrefetchedAccess(learnerId: learnerId, snapshot: snapshot)
+                found = snapshot.system.flatMap { system in snapshot.systemKeyHash.map { (system, $0) } }
+            } else {
+                prefetched = nil
+                found = try await database.read { try await $0.system(id: ownerId) }
+            }
             guard let found, APIKeys.matches(secret: secret, storedHash: found.keyHash) else { throw Problem.unauthorized }
             guard found.system.revokedAt == nil else {
                 throw Problem(status: 401, title: "Unauthorized", detail: "this system's API key was revoked",
                               errors: [.init(field: "Authorization", reason: "revoked")], rule: AgreementPolicy.Rule.systemRevoked.rawValue)
             }
             context.principal = .system(found.system)
+            context.prefetchedAccess = prefetched
         }
         return context
+    }
+
+    /// The learner of `GET /api/v1/learners/{learnerId}/profile` for the current profile (no `asOf`); nil for any
+    /// other request.
+    static func profileReadLearner(_ request: Request) -> String? {
+        guard request.method == .get, request.uri.queryParameters["asOf"] == nil else { return nil }
+        let parts = request.uri.path.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 6, parts[0].isEmpty, parts[1] == "api", parts[2] == "v1", parts[3] == "learners",
+              parts[5] == "profile", EntityID.isWellFormed(String(parts[4]), prefix: "lrn") else { return nil }
+        return String(parts[4])
     }
 }

@@ -136,7 +136,8 @@ struct LearnerRoutes: Sendable {
             // records read and the profile computed (and kept if no write came in between).
             let read: ProfileRead
             if asOf == nil, let (grant, snapshot, entry) = try await gate.readSnapshot(
-                context.principal!, learnerId: id, categories: [.profile], action: "profile.read") {
+                context.principal!, learnerId: id, categories: [.profile], action: "profile.read",
+                prefetched: context.prefetchedAccess) {
                 guard let generation = snapshot.generation else { throw Problem.notFound("learner") }
                 let scope = ProfileRead.scope(grant.providers)
                 let referenceDate = CalendarDate(now)

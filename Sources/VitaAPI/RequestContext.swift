@@ -3,6 +3,7 @@ import Logging
 import NIOCore
 import VitaCore
 import VitaOAuth
+import VitaStorage
 
 /// Who is calling: an administrator, a connected system, or a learner through an application they approved.
 public enum Principal: Sendable {
@@ -65,6 +66,12 @@ public struct StaffMember: Sendable, Equatable {
     }
 }
 
+/// An ``AccessSnapshot`` read while authenticating, and the learner it is of.
+struct PrefetchedAccess: Sendable {
+    var learnerId: String
+    var snapshot: AccessSnapshot
+}
+
 /// The request context of Vita's routes.
 public struct VitaRequestContext: RequestContext, RemoteAddressRequestContext {
     public var coreContext: CoreRequestContextStorage
@@ -81,6 +88,9 @@ public struct VitaRequestContext: RequestContext, RemoteAddressRequestContext {
     /// Set on a console page's in-process call: the staff account it acts as, resolved (and refused when disabled)
     /// by `AuthenticationMiddleware`.
     var inProcessStaffId: String?
+    /// Set by `AuthenticationMiddleware` on a connected system's read of a learner's profile: the access snapshot read
+    /// in the same statement as the system's key (``AccessSnapshot``), for the route to decide on.
+    var prefetchedAccess: PrefetchedAccess?
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)

@@ -2,14 +2,16 @@ import Foundation
 import SQLKit
 import VitaCore
 
-/// What deciding a connected system's access to one learner takes — the system's agreements, the learner's consents,
-/// the organizations holding the learner — and the learner's profile generation with the profiles kept at it. On
-/// PostgreSQL it is read in **one statement**: a consistent snapshot without a transaction, one round trip instead of
-/// six (`BEGIN`, four reads, `COMMIT`).
+/// What deciding a connected system's access to one learner takes — the system itself (to check its key), its
+/// agreements, the learner's consents, the organizations holding the learner — and the learner's profile generation
+/// with the profiles kept at it. On PostgreSQL it is read in **one statement**: a consistent snapshot without a
+/// transaction, one round trip instead of seven (the key's system, `BEGIN`, four reads, `COMMIT`).
 public struct AccessSnapshot: Sendable, Equatable {
     /// Creates a snapshot.
-    public init(agreements: [Agreement], consents: [Consent], holders: Set<String>, generation: Int64?,
-                keptProfiles: [String: KeptProfile]) {
+    public init(system: ConnectedSystem?, systemKeyHash: String?, agreements: [Agreement], consents: [Consent],
+                holders: Set<String>, generation: Int64?, keptProfiles: [String: KeptProfile]) {
+        self.system = system
+        self.systemKeyHash = systemKeyHash
         self.agreements = agreements
         self.consents = consents
         self.holders = holders
@@ -17,6 +19,10 @@ public struct AccessSnapshot: Sendable, Equatable {
         self.keptProfiles = keptProfiles
     }
 
+    /// The system; nil when there is none with the id asked for.
+    public var system: ConnectedSystem?
+    /// The hash of the system's API key secret.
+    public var systemKeyHash: String?
     /// The agreements whose consumer is the system, by id.
     public var agreements: [Agreement]
     /// Every consent the learner gave, in force or withdrawn, by id.
@@ -50,37 +56,49 @@ extension StoreTransaction {
             }
             let generation = try await db.raw("SELECT generation FROM profile_generations WHERE learner_id = \(bind: learnerId)")
                 .first()?.decode(column: "generation", as: Int64.self)
-            return AccessSnapshot(agreements: try await agreements(consumer: systemId),
+            let system = try await system(id: systemId)
+            return AccessSnapshot(system: system?.system, systemKeyHash: system?.keyHash,
+                                  agreements: try await agreements(consumer: systemId),
                                   consents: try await consents(learnerId: learnerId),
                                   holders: try await holders(learnerId: learnerId), generation: generation, keptProfiles: kept)
         }
         // Each part is a branch of one UNION ALL, told apart by `part`; every branch has every column (null where it
         // has nothing), named as the tables name them, so the same row mappings read them.
         let rows = try await db.raw("""
-            SELECT 1 AS part, id, provider_organization_id, consumer_system_id, categories, permissions, purpose,
+            SELECT 0 AS part, id, NULL::text AS provider_organization_id, NULL::text AS consumer_system_id,
+              NULL::text AS categories, NULL::text AS permissions, NULL::text AS purpose, NULL::bigint AS valid_from,
+              NULL::bigint AS valid_until, NULL::integer AS consent_required, NULL::text AS status, NULL::integer AS version,
+              created_at, NULL::bigint AS updated_at, NULL::text AS learner_id, NULL::text AS agreement_id,
+              NULL::bigint AS granted_at, NULL::bigint AS withdrawn_at, NULL::text AS scope, NULL::text AS reference_date,
+              NULL::text AS body, NULL::bigint AS generation, organization_id, name, kind, key_hash, revoked_at
+            FROM connected_systems WHERE id = \(bind: systemId)
+            UNION ALL SELECT 1, id, provider_organization_id, consumer_system_id, categories, permissions, purpose,
               valid_from, valid_until, consent_required, status, version, created_at, updated_at,
-              NULL::text AS learner_id, NULL::text AS agreement_id, NULL::bigint AS granted_at, NULL::bigint AS withdrawn_at,
-              NULL::text AS scope, NULL::text AS reference_date, NULL::text AS body, NULL::bigint AS generation
+              NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
             FROM agreements WHERE consumer_system_id = \(bind: systemId)
             UNION ALL SELECT 2, id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-              learner_id, agreement_id, granted_at, withdrawn_at, NULL, NULL, NULL, NULL
+              learner_id, agreement_id, granted_at, withdrawn_at, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
             FROM consents WHERE learner_id = \(bind: learnerId)
             UNION ALL SELECT 3, organization_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-              NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+              NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
             FROM learner_holders WHERE learner_id = \(bind: learnerId)
             UNION ALL SELECT 4, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-              NULL, NULL, NULL, NULL, NULL, NULL, NULL, generation
+              NULL, NULL, NULL, NULL, NULL, NULL, NULL, generation, NULL, NULL, NULL, NULL, NULL
             FROM profile_generations WHERE learner_id = \(bind: learnerId)
             UNION ALL SELECT 5, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-              NULL, NULL, NULL, NULL, p.scope, p.reference_date, p.body, NULL
+              NULL, NULL, NULL, NULL, p.scope, p.reference_date, p.body, NULL, NULL, NULL, NULL, NULL, NULL
             FROM learner_profiles p
             JOIN profile_generations g ON g.learner_id = p.learner_id AND g.generation = p.generation
             WHERE p.learner_id = \(bind: learnerId)
             ORDER BY part, id
             """).all()
-        var snapshot = AccessSnapshot(agreements: [], consents: [], holders: [], generation: nil, keptProfiles: [:])
+        var snapshot = AccessSnapshot(system: nil, systemKeyHash: nil, agreements: [], consents: [], holders: [],
+                                      generation: nil, keptProfiles: [:])
         for row in rows {
             switch try row.decode(column: "part", as: Int.self) {
+            case 0:
+                snapshot.system = try system(from: row)
+                snapshot.systemKeyHash = try row.decode(column: "key_hash", as: String.self)
             case 1: snapshot.agreements.append(try agreement(from: row))
             case 2: snapshot.consents.append(try consent(from: row))
             case 3: snapshot.holders.insert(try row.decode(column: "id", as: String.self))
@@ -92,5 +110,15 @@ extension StoreTransaction {
             }
         }
         return snapshot
+    }
+}
+
+extension VitaDatabase {
+    /// Reads the ``AccessSnapshot`` of `systemId` and `learnerId` consistently: one statement on PostgreSQL, a read
+    /// transaction on SQLite.
+    public func accessSnapshot(systemId: String, learnerId: String) async throws -> AccessSnapshot {
+        engine == .postgres
+            ? try await read { try await $0.accessSnapshot(systemId: systemId, learnerId: learnerId) }
+            : try await readTransaction { try await $0.accessSnapshot(systemId: systemId, learnerId: learnerId) }
     }
 }

@@ -181,7 +181,7 @@ public struct StoreTransaction: Sendable {
             """).run()
     }
 
-    private func system(from row: any SQLRow) throws -> ConnectedSystem {
+    func system(from row: any SQLRow) throws -> ConnectedSystem {
         ConnectedSystem(
             id: try row.decode(column: "id", as: String.self),
             organizationId: try row.decode(column: "organization_id", as: String.self),

@@ -116,12 +116,15 @@ struct ProfileKeepingTests {
             let read = try await api.send(.get, "/api/v1/learners/\(learner)/profile", key: world.systemKey)
             #expect(read.status == 200, "\(read.string)")
 
-            let (snapshot, agreements, consents, holders, kept) = try await api.database.read { tx in
+            let (snapshot, system, agreements, consents, holders, kept) = try await api.database.read { tx in
                 (try await tx.accessSnapshot(systemId: world.systemId, learnerId: learner),
+                 try await tx.system(id: world.systemId),
                  try await tx.agreements(consumer: world.systemId), try await tx.consents(learnerId: learner),
                  try await tx.holders(learnerId: learner),
                  try await tx.keptProfile(learnerId: learner, scope: world.organizationId))
             }
+            #expect(snapshot.system != nil && snapshot.system == system?.system)
+            #expect(snapshot.systemKeyHash != nil && snapshot.systemKeyHash == system?.keyHash)
             #expect(!snapshot.agreements.isEmpty && snapshot.agreements == agreements)
             #expect(!snapshot.consents.isEmpty && snapshot.consents == consents)
             #expect(snapshot.holders == holders && holders.contains(world.organizationId))
@@ -138,7 +141,39 @@ struct ProfileKeepingTests {
             #expect(afterWrite.generation == snapshot.generation.map { $0 + 1 })
 
             let unknown = try await api.database.read { try await $0.accessSnapshot(systemId: "sys_none", learnerId: "lrn_none") }
-            #expect(unknown == AccessSnapshot(agreements: [], consents: [], holders: [], generation: nil, keptProfiles: [:]))
+            #expect(unknown == AccessSnapshot(system: nil, systemKeyHash: nil, agreements: [], consents: [], holders: [],
+                                              generation: nil, keptProfiles: [:]))
+        }
+    }
+
+    @Test("a profile read, whose key is checked on the access snapshot, refuses a wrong secret, an unknown system and a revoked key as every route does",
+          arguments: TestEngine.available)
+    func profileReadChecksTheKey(_ engine: TestEngine) async throws {
+        try await APIHarness.run(engine) { api in
+            let world = try await api.world()
+            let learner = try await api.learner(key: api.adminKey)
+            _ = try await api.send(.post, "/api/v1/learners/\(learner)/experiences", key: world.systemKey,
+                                   json: APIHarness.experience(world.organizationId, source: "enr-1", credits: 3))
+            let path = "/api/v1/learners/\(learner)/profile"
+            #expect(try await api.send(.get, path, key: world.systemKey).status == 200)
+
+            var secret = Array(world.systemKey)
+            secret[secret.count - 1] = secret[secret.count - 1] == "A" ? "B" : "A"
+            let wrongSecret = try await api.send(.get, path, key: String(secret))
+            #expect(wrongSecret.status == 401)
+            #expect(wrongSecret.headers[.contentType] == "application/problem+json")
+            let unknown = world.systemKey.replacingOccurrences(of: world.systemId, with: "sys_00000000000000000000000000000000")
+            #expect(try await api.send(.get, path, key: unknown).status == 401)
+
+            #expect(try await api.admin(.post, "/api/v1/systems/\(world.systemId)/revoke").status == 200)
+            for read in [path, path + "?asOf=2030-01-01T00:00:00Z"] {
+                let revoked = try await api.send(.get, read, key: world.systemKey)
+                #expect(revoked.status == 401)
+                #expect(revoked["rule"] as? String == "system-revoked")
+            }
+            let log = try await api.admin(.get, "/api/v1/learners/\(learner)/access-log?limit=200")
+            #expect(log.items.filter { $0["action"] as? String == "profile.read" }.count == 1,
+                    "only the read with the right key reached the learner's data")
         }
     }
 }
