@@ -60,9 +60,11 @@ public final class VitaDatabase: Sendable {
     }
 
     /// Opens a pool of up to `maxConnections` connections to `location`. SQLite folders are created as needed.
-    /// On PostgreSQL, `schema` names the schema to work in (it must exist); the default is the server's search path.
+    /// On PostgreSQL, `schema` names the schema to work in (it must exist); the default is the server's search path;
+    /// `preparesStatements` runs statements sent more than once as named prepared statements (`PostgresSession`).
     public static func open(_ location: DatabaseLocation, logger: Logger = Logger(label: "vita.storage"),
-                            maxConnections: Int = 8, schema: String? = nil) throws -> VitaDatabase {
+                            maxConnections: Int = 8, schema: String? = nil,
+                            preparesStatements: Bool = true) throws -> VitaDatabase {
         let group = MultiThreadedEventLoopGroup.singleton
         // The pool keeps connections per event loop.
         let perLoop = max(1, maxConnections / max(1, System.coreCount))
@@ -95,7 +97,7 @@ public final class VitaDatabase: Sendable {
             return VitaDatabase(engine: .postgres, logger: logger, session: { _, body in
                 try await pool.withConnection(logger: logger) { connection in
                     connection.eventLoop.makeFutureWithTask {
-                        try await body(PostgresSession(connection: connection))
+                        try await body(PostgresSession(connection: connection, preparesStatements: preparesStatements))
                     }
                 }.get()
             }, close: { try await pool.shutdownAsync() })

@@ -11,16 +11,20 @@ import Synchronization
 /// generic translation asks every value and column type whether it conforms to `PostgresEncodable`/`PostgresDecodable`
 /// and builds a coding path for it, which showed as 7 % of a profile read (docs/PERFORMANCE.md). A statement sent a
 /// second time is a named prepared statement from then on (`PreparedStatementNames`): PostgreSQL parses and analyses
-/// it once per connection instead of on every run. Anything else goes through PostgresKit (`base`), unchanged. Each statement is logged at trace level without its bind values, which
-/// carry learners' personal data and token hashes (PostgresKit's own query log would write them; it is switched off).
+/// it once per connection instead of on every run. Anything else goes through PostgresKit (`base`), unchanged. Each
+/// statement is logged at trace level without its bind values, which carry learners' personal data and token hashes
+/// (PostgresKit's own query log would write them; it is switched off).
 struct PostgresSession: SQLDatabase {
     let connection: PostgresConnection
     /// PostgresKit's view of the same connection.
     let base: any SQLDatabase
+    /// Whether statements sent more than once run as named prepared statements.
+    let preparesStatements: Bool
 
-    init(connection: PostgresConnection) {
+    init(connection: PostgresConnection, preparesStatements: Bool = true) {
         self.connection = connection
         self.base = connection.sql(queryLogLevel: nil)
+        self.preparesStatements = preparesStatements
     }
 
     var logger: Logger { base.logger }
@@ -49,7 +53,7 @@ struct PostgresSession: SQLDatabase {
             try await base.execute(sql: query, onRow)
             return
         }
-        guard let name = PreparedStatementNames.shared.name(for: sql) else {
+        guard preparesStatements, let name = PreparedStatementNames.shared.name(for: sql) else {
             let rows = try await connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger)
             for try await row in rows {
                 onRow(PostgresSessionRow(row: row))
@@ -105,18 +109,15 @@ final class PreparedStatementNames: Sendable {
 
     /// How many statement texts get a name at most.
     static let limit = 256
-    /// How many texts are counted at most before any more are left unnamed.
-    private static let counted = 4096
-
-    private struct Entry {
-        var uses: Int
-        var name: String?
-    }
+    /// How many texts run once are remembered at most; past that, new texts stay unnamed.
+    private static let seenLimit = 4096
 
     private struct State {
-        var entries: [String: Entry] = [:]
-        var named = 0
-        var nextNumber = 0
+        /// Texts run once so far.
+        var seen: Set<String> = []
+        /// The named texts.
+        var names: [String: String] = [:]
+        var lastNumber = 0
     }
 
     private let state = Mutex(State())
@@ -124,28 +125,25 @@ final class PreparedStatementNames: Sendable {
     /// The name to run `sql` under, or nil to run it unnamed (its first run, or when the limits are reached).
     func name(for sql: String) -> String? {
         state.withLock { state in
-            guard var entry = state.entries[sql] else {
-                if state.entries.count < Self.counted { state.entries[sql] = Entry(uses: 1, name: nil) }
+            if let name = state.names[sql] { return name }
+            guard state.seen.remove(sql) != nil else {
+                if state.seen.count < Self.seenLimit { state.seen.insert(sql) }
                 return nil
             }
-            if entry.name == nil {
-                guard state.named < Self.limit else { return nil }
-                state.named += 1
-                state.nextNumber += 1
-                entry.name = "vita_\(state.nextNumber)"
-            }
-            entry.uses += 1
-            state.entries[sql] = entry
-            return entry.name
+            guard state.names.count < Self.limit else { return nil }
+            state.lastNumber += 1
+            let name = "vita_\(state.lastNumber)"
+            state.names[sql] = name
+            return name
         }
     }
 
     /// Gives `sql` a new name: a connection on which preparing it failed keeps that failure under the old name.
     func renew(_ sql: String) {
         state.withLock { state in
-            guard state.entries[sql]?.name != nil else { return }
-            state.nextNumber += 1
-            state.entries[sql]?.name = "vita_\(state.nextNumber)"
+            guard state.names[sql] != nil else { return }
+            state.lastNumber += 1
+            state.names[sql] = "vita_\(state.lastNumber)"
         }
     }
 

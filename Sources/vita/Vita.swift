@@ -26,6 +26,20 @@ struct StorageOptions: ParsableArguments {
     @Option(help: "Database connections this process keeps open, 1 to 500 (default: $VITA_DATABASE_CONNECTIONS or 8).")
     var databaseConnections: Int?
 
+    @Option(help: ArgumentHelp("PostgreSQL: run repeated statements as named prepared statements, on or off (default: $VITA_DATABASE_PREPARED_STATEMENTS or on).",
+                               discussion: "Turn it off behind a connection pooler that does not keep prepared statements (PgBouncer before 1.21 in transaction mode)."))
+    var databasePreparedStatements: String?
+
+    /// Whether PostgreSQL sessions prepare repeated statements, from the option or the environment.
+    func preparesStatements() throws -> Bool {
+        let text = databasePreparedStatements ?? ProcessInfo.processInfo.environment["VITA_DATABASE_PREPARED_STATEMENTS"]
+        switch text?.lowercased() {
+        case nil, "on": return true
+        case "off": return false
+        default: throw CommandFailure("--database-prepared-statements (or VITA_DATABASE_PREPARED_STATEMENTS) must be on or off")
+        }
+    }
+
     /// The connection pool's size, from the option or the environment.
     func connections() throws -> Int {
         let text = databaseConnections.map(String.init) ?? ProcessInfo.processInfo.environment["VITA_DATABASE_CONNECTIONS"]
@@ -79,7 +93,8 @@ struct StorageOptions: ParsableArguments {
     /// Opens the database as it is, without migrating it.
     func connect(logger: Logger) throws -> VitaDatabase {
         do {
-            return try VitaDatabase.open(try location(), logger: logger, maxConnections: try connections())
+            return try VitaDatabase.open(try location(), logger: logger, maxConnections: try connections(),
+                                         preparesStatements: try preparesStatements())
         } catch let error as StorageError {
             throw CommandFailure(error.reason)
         }

@@ -136,6 +136,9 @@ final class CommandLineTests {
         let pool = try VitaProcess.run(["serve", "--data-dir", "data", "--database-connections", "0"], in: folder)
         #expect(pool.status == 1)
         #expect(pool.error.contains("--database-connections (or VITA_DATABASE_CONNECTIONS) must be a whole number from 1 to 500"))
+        let prepared = try VitaProcess.run(["serve", "--data-dir", "data", "--database-prepared-statements", "maybe"], in: folder)
+        #expect(prepared.status == 1)
+        #expect(prepared.error.contains("--database-prepared-statements (or VITA_DATABASE_PREPARED_STATEMENTS) must be on or off"))
         let export = try VitaProcess.run(["export", "--learner", "../../etc/passwd", "--data-dir", "data"], in: folder)
         #expect(export.status == 1)
         #expect(export.error.contains("not a learner id"))
@@ -146,7 +149,8 @@ final class CommandLineTests {
         let bootstrap = try VitaProcess.run(["admin", "bootstrap", "--data-dir", "data", "--database-connections", "2"], in: folder)
         #expect(bootstrap.status == 0)
         #expect(bootstrap.output.hasPrefix("vk.adm_"))
-        let intact = try VitaProcess.run(["audit", "verify", "--data-dir", "data"], in: folder)
+        let intact = try VitaProcess.run(["audit", "verify", "--data-dir", "data", "--database-prepared-statements", "off"],
+                                         in: folder)
         #expect(intact.status == 0)
         #expect(intact.output.contains("1 entries verified"))
     }

@@ -1,3 +1,4 @@
+import Foundation
 import SQLKit
 import Testing
 @testable import VitaStorage
@@ -61,4 +62,27 @@ struct PreparedStatementTests {
             }
         }
     }
+
+    @Test("a PostgreSQL connection holds a repeated statement prepared, and none when preparing is turned off",
+          .enabled(if: TestEngine.available.contains(.postgres)), arguments: [true, false])
+    func preparedOnTheServer(_ prepares: Bool) async throws {
+        let url = try #require(ProcessInfo.processInfo.environment["VITA_TEST_POSTGRES_URL"])
+        let database = try VitaDatabase.open(.postgres(url: url), maxConnections: 2, preparesStatements: prepares)
+        let marker = "probe_\(UUID().uuidString.prefix(8).lowercased())"
+        do {
+            let held = try await database.withConnection { db in
+                for _ in 0..<3 {
+                    #expect(try await db.raw("SELECT \(bind: 1) AS \(ident: marker)").first()?.decode(column: marker, as: Int.self) == 1)
+                }
+                return try await db.raw("SELECT count(*) AS held FROM pg_prepared_statements WHERE statement LIKE \(bind: "%" + marker + "%")")
+                    .first()?.decode(column: "held", as: Int64.self)
+            }
+            #expect(held == (prepares ? 1 : 0))
+        } catch {
+            try? await database.shutdown()
+            throw error
+        }
+        try await database.shutdown()
+    }
 }
+
