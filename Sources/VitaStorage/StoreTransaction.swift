@@ -832,34 +832,37 @@ public struct StoreTransaction: Sendable {
         try await appendAudit([entry])[0]
     }
 
-    /// Appends entries to the audit chain in order, reading and moving the chain head once.
+    /// Appends entries to the audit chain in order, reading and moving the chain head once. The head stays locked
+    /// until the transaction ends (`FOR UPDATE` on PostgreSQL; SQLite's `BEGIN IMMEDIATE` already serialises writers).
     @discardableResult
     public func appendAudit(_ entries: [AuditEntry]) async throws -> [AuditEntry] {
         let lock = engine == .postgres ? " FOR UPDATE" : ""
-        guard let head = try await db.raw("SELECT sequence, hash FROM audit_head WHERE id = 1\(unsafeRaw: lock)").first() else {
+        guard let row = try await db.raw("SELECT sequence, hash FROM audit_head WHERE id = 1\(unsafeRaw: lock)").first() else {
             throw StorageError(.corrupt, "the audit chain head is missing")
         }
-        let sealedEntries = Self.seal(entries, after: AuditHead(sequence: try head.decode(column: "sequence", as: Int64.self),
-                                                                hash: try head.decode(column: "hash", as: String.self)))
-        let columns = Self.auditColumns
-        let rows: [[any Encodable & Sendable]] = sealedEntries.map { sealed in
-            [sealed.sequence, Self.ms(sealed.occurredAt), sealed.actor.kind.rawValue, sealed.actor.id, sealed.action,
-             sealed.learnerId, sealed.categories.map(\.rawValue).joined(separator: ","), sealed.agreementId,
-             sealed.outcome.rawValue, sealed.reason, sealed.previousHash, sealed.hash]
-        }
-        if engine == .sqlite {
-            // SQLite has no round trips to save: one prepared single-row statement per entry costs less than
-            // building and preparing a statement per batch size (measured in docs/PERFORMANCE.md).
-            for row in rows {
-                try await db.raw("""
-                    INSERT INTO audit_entries (\(unsafeRaw: columns.joined(separator: ", "))) VALUES (\(binds: row))
-                    """).run()
+        let head = AuditHead(sequence: try row.decode(column: "sequence", as: Int64.self),
+                             hash: try row.decode(column: "hash", as: String.self))
+        let sealedEntries = Self.seal(entries, after: head)
+        guard let last = sealedEntries.last.map({ AuditHead(sequence: $0.sequence, hash: $0.hash) }) else { return [] }
+        if engine == .postgres {
+            // Entries and new head in one statement: one round trip less while every other writer waits on the head.
+            guard try await append(sealedEntries, after: head) != nil else {
+                throw StorageError(.corrupt, "the audit chain head moved while it was locked")
             }
-        } else {
-            try await insertRows(into: "audit_entries", columns: columns, rows: rows)
+            return sealedEntries
         }
-        let last = sealedEntries.last.map { AuditHead(sequence: $0.sequence, hash: $0.hash) }
-        guard let last else { return [] }
+        // SQLite has no round trips to save: one prepared single-row statement per entry costs less than building and
+        // preparing a statement per batch size (measured in docs/PERFORMANCE.md).
+        for sealed in sealedEntries {
+            let row: [any Encodable & Sendable] = [
+                sealed.sequence, Self.ms(sealed.occurredAt), sealed.actor.kind.rawValue, sealed.actor.id, sealed.action,
+                sealed.learnerId, sealed.categories.map(\.rawValue).joined(separator: ","), sealed.agreementId,
+                sealed.outcome.rawValue, sealed.reason, sealed.previousHash, sealed.hash,
+            ]
+            try await db.raw("""
+                INSERT INTO audit_entries (\(unsafeRaw: Self.auditColumns.joined(separator: ", "))) VALUES (\(binds: row))
+                """).run()
+        }
         try await db.raw("""
             UPDATE audit_head SET sequence = \(bind: last.sequence), hash = \(bind: last.hash) WHERE id = 1
             """).run()
@@ -889,14 +892,20 @@ public struct StoreTransaction: Sendable {
     }
 
     /// PostgreSQL only: appends `entries` after `head` in **one statement**, outside any transaction, if `head` is
-    /// still the chain's head — the head is moved on only where it still is, and the entries are inserted only if it
-    /// was (a compare-and-set in a data-modifying `WITH`; one round trip instead of five for `BEGIN`, the locked head,
-    /// the entries, the new head and `COMMIT`). Returns the new head, or nil when another writer moved the head first
-    /// and nothing was written. The entries travel as one JSON array (`json_populate_recordset`), so any batch size
-    /// is the same prepared statement.
+    /// still the chain's head (a compare-and-set: one round trip instead of five for `BEGIN`, the locked head, the
+    /// entries, the new head and `COMMIT`). Returns the new head, or nil when another writer moved the head first and
+    /// nothing was written.
     public func appendAudit(_ entries: [AuditEntry], ifHeadIs head: AuditHead) async throws -> AuditHead? {
         precondition(engine == .postgres, "a compare-and-set append needs PostgreSQL's data-modifying WITH")
-        let sealed = Self.seal(entries, after: head)
+        return try await append(Self.seal(entries, after: head), after: head)
+    }
+
+    /// PostgreSQL: inserts entries sealed after `head` and moves the head past them, in one statement, only if `head`
+    /// is still the head — the head is moved on only where it still is (`WHERE sequence = … AND hash = …`), and the
+    /// entries are inserted only if it was (a data-modifying `WITH`). The entries travel as one JSON array
+    /// (`json_populate_recordset`), so any batch size is the same prepared statement. Returns the new head, or nil
+    /// when nothing was written.
+    private func append(_ sealed: [AuditEntry], after head: AuditHead) async throws -> AuditHead? {
         guard let last = sealed.last.map({ AuditHead(sequence: $0.sequence, hash: $0.hash) }) else { return head }
         let rows = JSONValue.array(sealed.map { entry in
             func text(_ value: String?) -> JSONValue { value.map(JSONValue.string) ?? .null }
