@@ -100,8 +100,7 @@ struct AuditTamperingTests {
     @Test("concurrent writers on two pools (two Vita nodes) extend one unbroken chain", arguments: TestEngine.available)
     func concurrentNodes(_ engine: TestEngine) async throws {
         try await TestDatabase.with(engine) { test in
-            let second = try test.openAnother()
-            do {
+            try await test.withAnotherNode { second in
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     for node in [test.database, second] {
                         for _ in 0..<4 {
@@ -110,11 +109,7 @@ struct AuditTamperingTests {
                     }
                     try await group.waitForAll()
                 }
-            } catch {
-                try? await second.shutdown()
-                throw error
             }
-            try await second.shutdown()
             let (firstBreak, checked) = try await test.database.verifyAuditChain()
             #expect(firstBreak == nil)
             #expect(checked == 80)
@@ -152,8 +147,7 @@ struct AuditBatcherTests {
           arguments: TestEngine.available)
     func batchersOnTwoNodes(_ engine: TestEngine) async throws {
         try await TestDatabase.with(engine) { test in
-            let second = try test.openAnother()
-            do {
+            try await test.withAnotherNode { second in
                 let batchers = [AuditBatcher(database: test.database, maxBatch: 8), AuditBatcher(database: second, maxBatch: 8)]
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     for index in 0..<200 {
@@ -167,11 +161,7 @@ struct AuditBatcherTests {
                     group.addTask { try await AuditTamperingTests.fill(second, count: 20) }
                     try await group.waitForAll()
                 }
-            } catch {
-                try? await second.shutdown()
-                throw error
             }
-            try await second.shutdown()
             let (firstBreak, checked) = try await test.database.verifyAuditChain()
             #expect(firstBreak == nil)
             #expect(checked == 240)

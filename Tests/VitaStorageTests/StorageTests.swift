@@ -222,17 +222,12 @@ extension StorageTests {
                     try await db.raw("DROP TABLE IF EXISTS \(ident: table)").run()
                 }
             }
-            let other = try test.openAnother()
-            do {
+            try await test.withAnotherNode { other in
                 async let first = Migrations.run(on: test.database)
                 async let second = Migrations.run(on: other)
                 let (a, b) = try await (first, second)
                 #expect((a + b).sorted() == Migrations.versions)
-            } catch {
-                try? await other.shutdown()
-                throw error
             }
-            try await other.shutdown()
         }
     }
 }

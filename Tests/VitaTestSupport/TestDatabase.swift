@@ -70,6 +70,20 @@ public struct TestDatabase: Sendable {
         }
     }
 
+    /// Runs `body` with another pool on the same data (a second Vita node), shut down afterwards even when `body`
+    /// throws.
+    public func withAnotherNode<T: Sendable>(_ body: (VitaDatabase) async throws -> T) async throws -> T {
+        let other = try openAnother()
+        do {
+            let result = try await body(other)
+            try await other.shutdown()
+            return result
+        } catch {
+            try? await other.shutdown()
+            throw error
+        }
+    }
+
     /// Closes the database and removes its data.
     public func drop() async throws {
         try await cleanup()
