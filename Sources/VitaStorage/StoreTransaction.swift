@@ -836,12 +836,7 @@ public struct StoreTransaction: Sendable {
     /// until the transaction ends (`FOR UPDATE` on PostgreSQL; SQLite's `BEGIN IMMEDIATE` already serialises writers).
     @discardableResult
     public func appendAudit(_ entries: [AuditEntry]) async throws -> [AuditEntry] {
-        let lock = engine == .postgres ? " FOR UPDATE" : ""
-        guard let row = try await db.raw("SELECT sequence, hash FROM audit_head WHERE id = 1\(unsafeRaw: lock)").first() else {
-            throw StorageError(.corrupt, "the audit chain head is missing")
-        }
-        let head = AuditHead(sequence: try row.decode(column: "sequence", as: Int64.self),
-                             hash: try row.decode(column: "hash", as: String.self))
+        let head = try await readAuditHead(locking: engine == .postgres)
         let sealedEntries = Self.seal(entries, after: head)
         guard let last = sealedEntries.last.map({ AuditHead(sequence: $0.sequence, hash: $0.hash) }) else { return [] }
         if engine == .postgres {
@@ -884,7 +879,13 @@ public struct StoreTransaction: Sendable {
 
     /// The audit chain's head: its last entry's sequence number and hash.
     public func auditHead() async throws -> AuditHead {
-        guard let head = try await db.raw("SELECT sequence, hash FROM audit_head WHERE id = 1").first() else {
+        try await readAuditHead(locking: false)
+    }
+
+    /// The chain head, locked until the transaction ends when `locking` (`FOR UPDATE`).
+    private func readAuditHead(locking: Bool) async throws -> AuditHead {
+        let lock = locking ? " FOR UPDATE" : ""
+        guard let head = try await db.raw("SELECT sequence, hash FROM audit_head WHERE id = 1\(unsafeRaw: lock)").first() else {
             throw StorageError(.corrupt, "the audit chain head is missing")
         }
         return AuditHead(sequence: try head.decode(column: "sequence", as: Int64.self),
