@@ -141,8 +141,14 @@ public final class VitaDatabase: Sendable {
     /// own is a transaction of its own: one round trip instead of three), on SQLite as ``transaction(_:)`` does.
     public func singleStatementWrite<T: Sendable>(_ body: @escaping @Sendable (StoreTransaction) async throws -> T) async throws -> T {
         guard engine == .postgres else { return try await transaction(body) }
+        return try await outsideTransaction(readOnly: false, body)
+    }
+
+    /// Runs repository calls on one connection, outside a transaction.
+    private func outsideTransaction<T: Sendable>(readOnly: Bool,
+                                                 _ body: @escaping @Sendable (StoreTransaction) async throws -> T) async throws -> T {
         let engine = self.engine
-        return try await withConnection(readOnly: false) { db in try await body(StoreTransaction(db: db, engine: engine)) }
+        return try await withConnection(readOnly: readOnly) { db in try await body(StoreTransaction(db: db, engine: engine)) }
     }
 
     private func run<T: Sendable>(_ begin: SQLQueryString, readOnly: Bool = false,
@@ -169,7 +175,6 @@ final class ResultBox<T>: @unchecked Sendable {
 extension VitaDatabase {
     /// Runs read-only repository calls on one connection, outside a transaction.
     public func read<T: Sendable>(_ body: @escaping @Sendable (StoreTransaction) async throws -> T) async throws -> T {
-        let engine = self.engine
-        return try await withConnection(readOnly: true) { db in try await body(StoreTransaction(db: db, engine: engine)) }
+        try await outsideTransaction(readOnly: true, body)
     }
 }

@@ -849,13 +849,9 @@ public struct StoreTransaction: Sendable {
         // SQLite has no round trips to save: one prepared single-row statement per entry costs less than building and
         // preparing a statement per batch size (measured in docs/PERFORMANCE.md).
         for sealed in sealedEntries {
-            let row: [any Encodable & Sendable] = [
-                sealed.sequence, Self.ms(sealed.occurredAt), sealed.actor.kind.rawValue, sealed.actor.id, sealed.action,
-                sealed.learnerId, sealed.categories.map(\.rawValue).joined(separator: ","), sealed.agreementId,
-                sealed.outcome.rawValue, sealed.reason, sealed.previousHash, sealed.hash,
-            ]
             try await db.raw("""
-                INSERT INTO audit_entries (\(unsafeRaw: Self.auditColumns.joined(separator: ", "))) VALUES (\(binds: row))
+                INSERT INTO audit_entries (\(unsafeRaw: Self.auditColumns.joined(separator: ", ")))
+                VALUES (\(binds: Self.auditValues(sealed)))
                 """).run()
         }
         try await db.raw("""
@@ -866,6 +862,13 @@ public struct StoreTransaction: Sendable {
 
     private static let auditColumns = ["sequence", "occurred_at", "actor_kind", "actor_id", "action", "learner_id",
                                        "categories", "agreement_id", "outcome", "reason", "previous_hash", "hash"]
+
+    /// A sealed entry's values in the order of `auditColumns`: text, integers, or nil.
+    private static func auditValues(_ entry: AuditEntry) -> [any Encodable & Sendable] {
+        [entry.sequence, ms(entry.occurredAt), entry.actor.kind.rawValue, entry.actor.id, entry.action, entry.learnerId,
+         entry.categories.map(\.rawValue).joined(separator: ","), entry.agreementId, entry.outcome.rawValue, entry.reason,
+         entry.previousHash, entry.hash]
+    }
 
     /// The entries sealed into the chain one after another, the first after `head`.
     private static func seal(_ entries: [AuditEntry], after head: AuditHead) -> [AuditEntry] {
@@ -909,17 +912,14 @@ public struct StoreTransaction: Sendable {
     private func append(_ sealed: [AuditEntry], after head: AuditHead) async throws -> AuditHead? {
         guard let last = sealed.last.map({ AuditHead(sequence: $0.sequence, hash: $0.hash) }) else { return head }
         let rows = JSONValue.array(sealed.map { entry in
-            func text(_ value: String?) -> JSONValue { value.map(JSONValue.string) ?? .null }
-            return .object(JSONObject([
-                ("sequence", .number(JSONNumber(Int(entry.sequence)))),
-                ("occurred_at", .number(JSONNumber(Int(Self.ms(entry.occurredAt))))),
-                ("actor_kind", .string(entry.actor.kind.rawValue)), ("actor_id", .string(entry.actor.id)),
-                ("action", .string(entry.action)), ("learner_id", text(entry.learnerId)),
-                ("categories", .string(entry.categories.map(\.rawValue).joined(separator: ","))),
-                ("agreement_id", text(entry.agreementId)), ("outcome", .string(entry.outcome.rawValue)),
-                ("reason", text(entry.reason)), ("previous_hash", .string(entry.previousHash)),
-                ("hash", .string(entry.hash)),
-            ]))
+            .object(JSONObject(zip(Self.auditColumns, Self.auditValues(entry)).map { column, value in
+                let json: JSONValue = switch value {
+                case let text as String: .string(text)
+                case let number as Int64: .number(JSONNumber(Int(number)))
+                default: .null // an optional column without a value
+                }
+                return (column, json)
+            }))
         })
         let columns = Self.auditColumns.joined(separator: ", ")
         let moved = try await db.raw("""
