@@ -23,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.1.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.20.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
         .package(url: "https://github.com/vapor/sql-kit.git", from: "3.32.0"),
         .package(url: "https://github.com/vapor/sqlite-kit.git", from: "4.5.0"),
         .package(url: "https://github.com/vapor/postgres-kit.git", from: "2.14.0"),
@@ -127,7 +128,6 @@ let package = Package(
             dependencies: [.product(name: "AsyncHTTPClient", package: "async-http-client")],
             swiftSettings: swiftSettings
         ),
-        // Edge: the Learner API over HTTP.
         // Pure: QR Code Model 2 encoder (ISO/IEC 18004:2015) and SVG renderer, no dependencies.
         .target(name: "VitaQR", swiftSettings: swiftSettings),
         // Prints QR matrices for scripts/check-qr (zxing-cpp decoding) and encoder timings.
@@ -137,6 +137,7 @@ let package = Package(
             dependencies: ["VitaJSON", "VitaOAuth", "VitaResolution"],
             swiftSettings: swiftSettings
         ),
+        // Edge: the Learner API over HTTP.
         .target(
             name: "VitaAPI",
             dependencies: [
@@ -153,6 +154,7 @@ let package = Package(
                 "VitaQR",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             resources: [.copy("Resources/openapi-components.json")],
             swiftSettings: swiftSettings

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import ServiceLifecycle
 import VitaCore
 import VitaCredentials
 import VitaExchange
@@ -55,6 +56,10 @@ public struct ServerOptions: Sendable {
     /// (`GET /api/v1/me/records/{recordId}/raw-data-check`), under VitaResolution's outbound policy; nil: the check
     /// answers "could not be checked" and Vita makes no request.
     public var rawDataClient: ResolutionHTTPClient?
+    /// Seconds after which an unfinished bulk issuance job that no worker moved counts as stalled (its node stopped)
+    /// and is resumed by the next node's sweep (`StalledJobSweep`, every half of it); 0 leaves stalled jobs to the
+    /// resume endpoint.
+    public var stalledJobTimeout: TimeInterval
 
     /// Creates options.
     public init(host: String = "127.0.0.1", port: Int = 8080, maxBodySize: Int = 1 << 20, publicBaseURL: String? = nil,
@@ -63,7 +68,8 @@ public struct ServerOptions: Sendable {
                 privacyPolicyURL: String? = nil, platformClient: OneEdTechClient? = nil, allowsLoopbackClients: Bool = false,
                 peerClient: PeerHTTPClient? = nil, rateLimit: RateLimit = .standardPerCaller,
                 signInRateLimit: RateLimit = .standardSignIn, rateLimitBuckets: Int = 100_000,
-                trustForwardedFor: Bool = false, rawDataClient: ResolutionHTTPClient? = nil) {
+                trustForwardedFor: Bool = false, rawDataClient: ResolutionHTTPClient? = nil,
+                stalledJobTimeout: TimeInterval = 120) {
         self.host = host
         self.port = port
         self.maxBodySize = maxBodySize
@@ -80,6 +86,7 @@ public struct ServerOptions: Sendable {
         self.rateLimitBuckets = rateLimitBuckets
         self.trustForwardedFor = trustForwardedFor
         self.rawDataClient = rawDataClient
+        self.stalledJobTimeout = stalledJobTimeout
     }
 }
 
@@ -93,6 +100,10 @@ public struct LearnerAPI {
     public let verification: CredentialVerification
     /// The API's routes alone (built before any page is added), for pages' in-process calls.
     public let inProcess: InProcessAPI
+    /// Issues bulk issuance jobs' rows in the background; resumes jobs whose node stopped.
+    public let issuanceJobWorker: IssuanceJobWorker
+    /// Seconds after which a bulk issuance job counts as stalled (0: no sweep).
+    let stalledJobTimeout: TimeInterval
 
     /// Builds the routes on `database`; `vault` seals the organizations' signing keys. `clock` is injectable for tests.
     public init(database: VitaDatabase, vault: KeyVault, options: ServerOptions = .init(),
@@ -115,7 +126,10 @@ public struct LearnerAPI {
                                                 remoteStatusResolver: options.statusListResolver)
         credentialRoutes.register(in: catalog)
         StaffRoutes(database: database, gate: gate, reader: reader).register(in: catalog)
-        IssuanceJobRoutes(database: database, gate: gate, reader: reader, issuer: issuer).register(in: catalog)
+        let worker = IssuanceJobWorker(database: database, issuer: issuer, clock: clock)
+        IssuanceJobRoutes(database: database, gate: gate, reader: reader, worker: worker).register(in: catalog)
+        self.issuanceJobWorker = worker
+        self.stalledJobTimeout = options.stalledJobTimeout
         self.verification = credentialRoutes.verification
         OneEdTechRoutes(database: database, gate: gate, reader: reader, options: options,
                         verifier: credentialRoutes.verifier).register(in: catalog)
@@ -175,6 +189,12 @@ public struct LearnerAPI {
 }
 
 extension LearnerAPI {
+    /// The background services every node runs beside the server (attach them to the `Application`), logging to
+    /// `logger`: the sweep for stalled bulk issuance jobs unless `ServerOptions.stalledJobTimeout` is 0.
+    public func services(logger: Logger) -> [any Service] {
+        stalledJobTimeout > 0 ? [StalledJobSweep(worker: issuanceJobWorker, idleFor: stalledJobTimeout, logger: logger)] : []
+    }
+
     /// A plain mark: a rounded square with a "V".
     static let logo = """
         <svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64" role="img" aria-label="Vita">\
@@ -189,7 +209,7 @@ public func buildApplication(database: VitaDatabase, vault: KeyVault, options: S
     let api = LearnerAPI(database: database, vault: vault, options: options)
     return Application(router: api.router,
                        configuration: .init(address: .hostname(options.host, port: options.port), serverName: "Vita"),
-                       logger: logger)
+                       services: api.services(logger: logger), logger: logger)
 }
 
 /// Holds the document bytes, set once before the server starts.

@@ -7,16 +7,13 @@ import VitaJSON
 import VitaStorage
 
 /// Bulk issuance from a CSV file (the issuer console's upload): the job and each row live in the database, so any
-/// node answers the job's progress and report, and a job left unfinished by a stopped node is resumed by any other.
-/// A row is issued in the transaction that marks it issued (taking only rows still pending, locked), so a resumed or
-/// doubly-run job never issues a row twice. Also the organization's issued credentials, listed and searched.
+/// node answers the job's progress and report, and `IssuanceJobWorker` issues the rows in the background. Also the
+/// organization's issued credentials, listed and searched.
 struct IssuanceJobRoutes: Sendable {
     let database: VitaDatabase
     let gate: AccessGate
     let reader: RequestReader
-    let issuer: CredentialIssuer
-    /// Rows per transaction: small enough that progress moves visibly, large enough to batch the signing.
-    static let chunkSize = 20
+    let worker: IssuanceJobWorker
 
     struct Create: Decodable {
         var fileName: String?
@@ -111,7 +108,7 @@ struct IssuanceJobRoutes: Sendable {
                 try await gate.audit(tx, principal, action: "issuance-job.create")
                 return try await tx.issuanceJobProgress(id: job.id)
             }
-            start(job.id)
+            worker.start(job.id)
             return try APIJSON.response(View(job, progress), status: .accepted,
                                         headers: [.location: "/api/v1/issuance-jobs/\(job.id)"])
         }
@@ -165,7 +162,7 @@ struct IssuanceJobRoutes: Sendable {
                 try await gate.audit(tx, principal, action: "issuance-job.resume")
                 return View(found, try await tx.issuanceJobProgress(id: found.id))
             }
-            if !view.finished { start(view.id) }
+            if !view.finished { worker.start(view.id) }
             return try APIJSON.response(view, status: .accepted)
         }
         catalog.add(Operation(method: .get, path: "/api/v1/organizations/{organizationId}/credentials",
@@ -194,98 +191,5 @@ struct IssuanceJobRoutes: Sendable {
             throw Problem.notFound("issuance job")
         }
         return found
-    }
-
-    /// Works through the job's pending rows in the background.
-    private func start(_ jobId: String) {
-        let worker = self
-        Task.detached { await worker.run(jobId) }
-    }
-
-    /// Issues the job's pending rows, a chunk per transaction, until none is pending.
-    func run(_ jobId: String) async {
-        while true {
-            do {
-                guard try await issueChunk(jobId) else { return }
-            } catch {
-                // The chunk failed as a whole (not a row's checks): its rows are rejected rather than retried forever.
-                let failed = try? await database.transaction { tx -> Bool in
-                    let rows = try await tx.pendingIssuanceRows(jobId: jobId, limit: Self.chunkSize)
-                    for row in rows {
-                        try await tx.finishIssuanceRow(jobId: jobId, line: row.line, status: .rejected, credentialId: nil,
-                                                       reason: "could not be issued: \(Self.reason(error))")
-                    }
-                    try await tx.touchIssuanceJob(id: jobId, at: Timestamp.truncated(gate.clock()))
-                    return !rows.isEmpty
-                }
-                if failed != true { return }
-            }
-        }
-    }
-
-    private static func reason(_ error: any Error) -> String {
-        switch error {
-        case let failures as ValidationFailures: failures.description
-        case let error as IssuanceError: error.description
-        default: "an unexpected error"
-        }
-    }
-
-    /// Issues one chunk of pending rows in one transaction; false when none was pending.
-    private func issueChunk(_ jobId: String) async throws -> Bool {
-        try await database.transaction { tx -> Bool in
-            guard let job = try await tx.issuanceJob(id: jobId) else { return false }
-            let rows = try await tx.pendingIssuanceRows(jobId: jobId, limit: Self.chunkSize)
-            guard !rows.isEmpty else {
-                try await tx.touchIssuanceJob(id: jobId, at: Timestamp.truncated(gate.clock()))
-                return false
-            }
-            let actor = Self.actor(job.createdBy)
-            var outcomes: [Int: (String?, String?)] = [:]
-            var sources: [(IssuanceJobRow, CredentialIssuer.BadgeSource)] = []
-            let requests = rows.map { CredentialIssuer.BadgeRequest(learnerId: $0.learnerId, recordId: $0.recordId,
-                                                                     achievementId: $0.achievementId) }
-            for (row, result) in zip(rows, try await issuer.badgeSources(tx, requests)) {
-                switch result {
-                case .success(let source) where source.record.organizationId != job.organizationId:
-                    outcomes[row.line] = (nil, "recordId: the record belongs to another organization")
-                case .success(let source):
-                    sources.append((row, source))
-                case .failure(let failures):
-                    outcomes[row.line] = (nil, failures.description)
-                }
-            }
-            var audit: [AuditEntry] = []
-            if !sources.isEmpty {
-                do {
-                    let identity = try await issuer.signingIdentity(tx, organizationId: job.organizationId, identifier: .didKey)
-                    let issued = try await issuer.issueBadges(tx, sources.map(\.1), identity: identity, issuedBy: actor)
-                    let now = gate.clock()
-                    for ((row, source), badge) in zip(sources, issued) {
-                        outcomes[row.line] = (badge.credentialId, nil)
-                        audit.append(AuditEntry(occurredAt: now, actor: actor, action: "credential.issue",
-                                                learnerId: source.learner.id, categories: [.credentials], agreementId: nil,
-                                                outcome: .allowed, reason: "issuance job \(job.id) line \(row.line)"))
-                    }
-                } catch let error as IssuanceError {
-                    for (row, _) in sources { outcomes[row.line] = (nil, error.description) }
-                }
-            }
-            for row in rows {
-                let (credentialId, reason) = outcomes[row.line] ?? (nil, "not issued")
-                try await tx.finishIssuanceRow(jobId: jobId, line: row.line, status: credentialId == nil ? .rejected : .issued,
-                                               credentialId: credentialId, reason: reason)
-            }
-            if !audit.isEmpty { try await tx.appendAudit(audit) }
-            try await tx.touchIssuanceJob(id: jobId, at: Timestamp.truncated(gate.clock()))
-            return true
-        }
-    }
-
-    /// The audit actor a job's `createdBy` names.
-    static func actor(_ createdBy: String) -> AuditEntry.Actor {
-        let parts = createdBy.split(separator: ":", maxSplits: 1).map(String.init)
-        guard parts.count == 2, let kind = AuditEntry.Actor.Kind(rawValue: parts[0]) else { return .init(kind: .cli, id: createdBy) }
-        return .init(kind: kind, id: parts[1])
     }
 }

@@ -334,6 +334,10 @@ public enum Migrations {
             "CREATE INDEX consents_learner_id ON consents (learner_id, id)",
             "DROP INDEX consents_learner",
         ]),
+        // Every node looks for stalled bulk issuance jobs now and then: only the unfinished ones are indexed.
+        Migration(version: 19, name: "unfinished issuance jobs", statements: [
+            "CREATE INDEX issuance_jobs_unfinished ON issuance_jobs (updated_at) WHERE finished_at IS NULL",
+        ]),
     ]
 
     /// Every schema version this build knows, oldest first (numbers may skip: a version is taken when a branch

@@ -174,6 +174,19 @@ extension StoreTransaction {
             """).run()
     }
 
+    /// Claims up to `limit` unfinished jobs that no worker has moved since `idleBefore` (their node stopped) by moving
+    /// them to `now`; returns their ids. A job is claimed once: a concurrent claim (another node's sweep) finds it
+    /// moved and leaves it.
+    public func claimStalledIssuanceJobs(idleBefore: Date, now: Date, limit: Int) async throws -> [String] {
+        try await db.raw("""
+            UPDATE issuance_jobs SET updated_at = \(bind: Self.ms(now))
+            WHERE id IN (SELECT id FROM issuance_jobs WHERE finished_at IS NULL AND updated_at < \(bind: Self.ms(idleBefore))
+                         ORDER BY updated_at LIMIT \(bind: limit))
+            AND finished_at IS NULL AND updated_at < \(bind: Self.ms(idleBefore))
+            RETURNING id
+            """).all().map { try $0.decode(column: "id", as: String.self) }.sorted()
+    }
+
     /// Every row of the job in line order (for its report).
     public func issuanceJobRows(jobId: String) async throws -> [IssuanceJobRow] {
         try await db.raw("""

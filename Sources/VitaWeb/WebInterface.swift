@@ -66,5 +66,5 @@ public func buildWebApplication(database: VitaDatabase, vault: KeyVault, options
     web.register(on: api.router)
     return Application(router: api.router,
                        configuration: .init(address: .hostname(options.host, port: options.port), serverName: "Vita"),
-                       logger: logger)
+                       services: api.services(logger: logger), logger: logger)
 }

@@ -33,6 +33,8 @@ struct Serve: AsyncParsableCommand {
     var trustForwardedFor = false
     @Option(help: "Seconds between purges of expired OAuth codes and tokens; 0 disables (default: $VITA_OAUTH_PURGE_INTERVAL, else 3600).")
     var oauthPurgeInterval: Int?
+    @Option(help: "Seconds after which an unfinished bulk issuance job no node is working on is resumed by this one; 0 disables (default: $VITA_STALLED_JOB_TIMEOUT, else 120).")
+    var stalledJobTimeout: Int?
 
     /// A limit from the option, else the environment, else the default; refuses negative or malformed values.
     static func limit(rate: Double?, burst: Int?, rateName: String, burstName: String, default standard: RateLimit,
@@ -74,6 +76,11 @@ struct Serve: AsyncParsableCommand {
                 return value
             } ?? 3600
             guard purgeInterval >= 0 else { throw CommandFailure("--oauth-purge-interval must be 0 or more") }
+            let stallTimeout = try stalledJobTimeout ?? environment["VITA_STALLED_JOB_TIMEOUT"].map {
+                guard let value = Int($0) else { throw CommandFailure("VITA_STALLED_JOB_TIMEOUT must be whole seconds") }
+                return value
+            } ?? 120
+            guard stallTimeout >= 0 else { throw CommandFailure("--stalled-job-timeout must be 0 or more") }
             let logger = makeLogger("vita")
             let location = try storage.location()
             let vault = try storage.keyVault()
@@ -90,7 +97,7 @@ struct Serve: AsyncParsableCommand {
                                         platformClient: resolution.configuration.offline ? nil : OneEdTechClient(http: resolution),
                                         allowsLoopbackClients: loopbackClients, peerClient: peers, rateLimit: rateLimits.caller,
                                         signInRateLimit: rateLimits.signIn, trustForwardedFor: trustsForwarding,
-                                        rawDataClient: resolution)
+                                        rawDataClient: resolution, stalledJobTimeout: TimeInterval(stallTimeout))
             logger.info("Rate limits: \(Self.describe(options.rateLimit)) per caller, \(Self.describe(options.signInRateLimit)) for sign-in and tokens per address")
             // Expired OAuth codes and tokens are deleted now and then; every node may do it (the deletes are idempotent).
             let purging = purgeInterval == 0 ? nil : Task {

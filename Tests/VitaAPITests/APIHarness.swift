@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import Logging
 import NIOCore
 import Testing
 import VitaAPI
@@ -27,11 +28,14 @@ struct APIHarness: Sendable {
     let client: any TestClientProtocol
     let adminKey: String
     let database: VitaDatabase
+    /// The background worker of the API under test (bulk issuance jobs).
+    let issuanceJobWorker: IssuanceJobWorker
 
     /// Runs `body` against the real router on a fresh database on `engine`; `clock` and `options` are injectable
     /// (`options` replaces `maxBodySize` when given; without it rate limiting is off, since tests call in bursts).
+    /// `live` serves on a loopback port with the API's background services running, as `vita serve` does.
     static func run(_ engine: TestEngine, maxBodySize: Int = 1 << 20,
-                    clock: @escaping @Sendable () -> Date = { Date() }, options: ServerOptions? = nil,
+                    clock: @escaping @Sendable () -> Date = { Date() }, options: ServerOptions? = nil, live: Bool = false,
                     _ body: @escaping @Sendable (APIHarness) async throws -> Void) async throws {
         try await TestDatabase.with(engine) { test in
             let id = EntityID.make("adm")
@@ -42,9 +46,12 @@ struct APIHarness: Sendable {
                                                                           signInRateLimit: .off),
                                  clock: clock)
             addStaffRoute(api)
-            let app = Application(router: api.router)
-            try await app.test(.router) { client in
-                try await body(APIHarness(client: client, adminKey: key, database: test.database))
+            let worker = api.issuanceJobWorker
+            var quiet = Logger(label: "vita.test")
+            quiet.logLevel = .warning
+            let app = Application(router: api.router, services: live ? api.services(logger: quiet) : [], logger: quiet)
+            try await app.test(live ? .live : .router) { client in
+                try await body(APIHarness(client: client, adminKey: key, database: test.database, issuanceJobWorker: worker))
             }
         }
     }

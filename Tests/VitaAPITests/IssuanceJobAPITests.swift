@@ -1,5 +1,7 @@
 import Foundation
 import Testing
+import VitaAPI
+import VitaCore
 import VitaStorage
 import VitaTestSupport
 
@@ -11,22 +13,12 @@ struct IssuanceJobAPITests {
     func resumedJobsIssueEachRowOnce(_ engine: TestEngine) async throws {
         try await APIHarness.run(engine) { api in
             let world = try await api.world(categories: ["credentials"])
-            #expect(try await api.admin(.post, "/api/v1/organizations/\(world.organizationId)/keys").status == 201)
-            let achievement = try await api.admin(.post, "/api/v1/achievements", json: [
-                "organizationId": world.organizationId, "name": "Diploma", "description": "Diploma",
-                "criteriaNarrative": "Pass"])
-            let achievementId = try #require(achievement["id"] as? String)
+            let diplomas = try await Self.diplomas(api, world, count: 60)
             var lines = ["achievement_id,learner_id,record_id,note"]
-            for index in 0..<60 {
-                let learner = try await api.send(.post, "/api/v1/learners", key: world.systemKey, json: [
-                    "name": ["display": "Learner \(index)"], "identifiers": [["scheme": "email", "value": "l\(index)@example.edu"]]])
-                let learnerId = try #require(learner["id"] as? String)
-                let record = try await api.send(.post, "/api/v1/learners/\(learnerId)/credentials", key: world.systemKey, json: [
-                    "record": ["organizationId": world.organizationId, "kind": "diploma", "title": "Diploma",
-                               "awardedDate": "2026-06-30"],
-                    "provenance": ["sourceRecordId": "d-\(index)"]])
-                lines.append("\(achievementId),\(learnerId),\(try #require(record["id"] as? String)),\"graduated, with merit\"")
+            for row in diplomas.rows {
+                lines.append("\(diplomas.achievementId),\(row.learnerId),\(row.recordId),\"graduated, with merit\"")
             }
+            let achievementId = diplomas.achievementId
             lines.append("\(achievementId),lrn_missing")
             let created = try await api.admin(.post, "/api/v1/organizations/\(world.organizationId)/issuance-jobs",
                                               json: ["fileName": "diplomas.csv", "csv": lines.joined(separator: "\r\n")])
@@ -68,6 +60,86 @@ struct IssuanceJobAPITests {
                 cursor = page["nextCursor"] as? String
             } while cursor != nil
             #expect(audited == 60, "one audit entry per issued row")
+        }
+    }
+
+    /// An organization signing key, a Diploma achievement and `count` learners with a diploma record each.
+    static func diplomas(_ api: APIHarness, _ world: APIHarness.World, count: Int) async throws
+        -> (achievementId: String, rows: [(learnerId: String, recordId: String)]) {
+        #expect(try await api.admin(.post, "/api/v1/organizations/\(world.organizationId)/keys").status == 201)
+        let achievement = try await api.admin(.post, "/api/v1/achievements", json: [
+            "organizationId": world.organizationId, "name": "Diploma", "description": "Diploma", "criteriaNarrative": "Pass"])
+        var rows: [(learnerId: String, recordId: String)] = []
+        for index in 0..<count {
+            let learner = try await api.send(.post, "/api/v1/learners", key: world.systemKey, json: [
+                "name": ["display": "Learner \(index)"], "identifiers": [["scheme": "email", "value": "l\(index)@example.edu"]]])
+            let learnerId = try #require(learner["id"] as? String)
+            let record = try await api.send(.post, "/api/v1/learners/\(learnerId)/credentials", key: world.systemKey, json: [
+                "record": ["organizationId": world.organizationId, "kind": "diploma", "title": "Diploma",
+                           "awardedDate": "2026-06-30"],
+                "provenance": ["sourceRecordId": "d-\(index)"]])
+            rows.append((learnerId, try #require(record["id"] as? String)))
+        }
+        return (try #require(achievement["id"] as? String), rows)
+    }
+
+    /// Stores a job as a node that stopped before working on it left it: every row pending, last moved at `movedAt`.
+    static func storeJob(_ api: APIHarness, _ world: APIHarness.World, achievementId: String,
+                         rows: [(learnerId: String, recordId: String)], movedAt: Date) async throws -> String {
+        let job = IssuanceJob(id: EntityID.make("job"), organizationId: world.organizationId, createdBy: "admin:adm_stopped",
+                              fileName: "diplomas.csv", totalRows: rows.count, createdAt: movedAt, updatedAt: movedAt)
+        try await api.database.transaction { tx in
+            try await tx.insert(job, rows: rows.enumerated().map { index, row in
+                IssuanceJobRow(line: index + 2, learnerId: row.learnerId, recordId: row.recordId, achievementId: achievementId)
+            })
+        }
+        return job.id
+    }
+
+    @Test("a job whose node stopped is claimed by one of two sweeps at once and finished, each row issued once; a job moved recently is left to its worker",
+          arguments: TestEngine.available)
+    func stalledJobsAreResumedOnce(_ engine: TestEngine) async throws {
+        try await APIHarness.run(engine) { api in
+            let world = try await api.world(categories: ["credentials"])
+            let diplomas = try await Self.diplomas(api, world, count: 25)
+            let stalled = try await Self.storeJob(api, world, achievementId: diplomas.achievementId,
+                                                  rows: Array(diplomas.rows.prefix(24)), movedAt: Date().addingTimeInterval(-600))
+            let working = try await Self.storeJob(api, world, achievementId: diplomas.achievementId,
+                                                  rows: Array(diplomas.rows.suffix(1)), movedAt: Date())
+            let worker = api.issuanceJobWorker
+            async let first = worker.resumeStalled(idleFor: 120)
+            async let second = worker.resumeStalled(idleFor: 120)
+            let claimed = try await first + second
+            #expect(claimed == [stalled], "claimed once")
+            let job = try await api.admin(.get, "/api/v1/issuance-jobs/\(stalled)")
+            #expect(job["finished"] as? Bool == true, "\(job.string)")
+            #expect(job["issued"] as? Int == 24)
+            let other = try await api.admin(.get, "/api/v1/issuance-jobs/\(working)")
+            #expect(other["pending"] as? Int == 1, "a job its worker moved recently is not taken from it")
+            #expect(try await worker.resumeStalled(idleFor: 120).isEmpty)
+            let stored = try await api.database.read { tx in
+                try await tx.issuedCredentials(organizationId: world.organizationId, search: nil, after: nil, limit: 500)
+            }
+            #expect(stored.items.count == 24, "each row issued once")
+        }
+    }
+
+    @Test("a server resumes a stalled job by itself: its sweep runs beside it (stalled-job timeout of one second)",
+          arguments: TestEngine.available)
+    func serversSweepForStalledJobs(_ engine: TestEngine) async throws {
+        let options = ServerOptions(rateLimit: .off, signInRateLimit: .off, stalledJobTimeout: 1)
+        try await APIHarness.run(engine, options: options, live: true) { api in
+            let world = try await api.world(categories: ["credentials"])
+            let diplomas = try await Self.diplomas(api, world, count: 3)
+            let stalled = try await Self.storeJob(api, world, achievementId: diplomas.achievementId, rows: diplomas.rows,
+                                                  movedAt: Date().addingTimeInterval(-60))
+            var job = try await api.admin(.get, "/api/v1/issuance-jobs/\(stalled)")
+            for _ in 0..<150 where job["finished"] as? Bool != true {
+                try await Task.sleep(for: .milliseconds(100))
+                job = try await api.admin(.get, "/api/v1/issuance-jobs/\(stalled)")
+            }
+            #expect(job["finished"] as? Bool == true, "\(job.string)")
+            #expect(job["issued"] as? Int == 3)
         }
     }
 

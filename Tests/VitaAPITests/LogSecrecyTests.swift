@@ -20,10 +20,11 @@ struct LogSecrecyTests {
             let adminId = EntityID.make("adm")
             let (adminKey, adminHash) = APIKeys.make(ownerId: adminId)
             try await test.database.transaction { try await $0.insertAdminKey(id: adminId, keyHash: adminHash, at: Date()) }
-            let api = LearnerAPI(database: test.database, vault: try KeyVault(base64: KeyVault.generateMasterKey()),
-                                 options: ServerOptions(rateLimit: .off, signInRateLimit: .off))
-            try await Application(router: api.router, logger: logger).test(.router) { client in
-                let api = APIHarness(client: client, adminKey: adminKey, database: test.database)
+            let learnerAPI = LearnerAPI(database: test.database, vault: try KeyVault(base64: KeyVault.generateMasterKey()),
+                                        options: ServerOptions(rateLimit: .off, signInRateLimit: .off))
+            let worker = learnerAPI.issuanceJobWorker
+            try await Application(router: learnerAPI.router, logger: logger).test(.router) { client in
+                let api = APIHarness(client: client, adminKey: adminKey, database: test.database, issuanceJobWorker: worker)
                 var secrets = [adminKey, String(adminKey.split(separator: ".").last!)]
 
                 // The Learner API as a connected system, with its API key and with an access token.

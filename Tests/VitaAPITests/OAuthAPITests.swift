@@ -469,9 +469,10 @@ struct OAuthAPITests {
         let adminId = EntityID.make("adm")
         let (adminKey, adminHash) = APIKeys.make(ownerId: adminId)
         try await database.transaction { try await $0.insertAdminKey(id: adminId, keyHash: adminHash, at: Date()) }
-        let router = LearnerAPI(database: database, vault: try KeyVault(base64: KeyVault.generateMasterKey())).router
-        try await Application(router: router, logger: logger).test(.router) { client in
-            let api = APIHarness(client: client, adminKey: adminKey, database: database)
+        let learnerAPI = LearnerAPI(database: database, vault: try KeyVault(base64: KeyVault.generateMasterKey()))
+        let worker = learnerAPI.issuanceJobWorker
+        try await Application(router: learnerAPI.router, logger: logger).test(.router) { client in
+            let api = APIHarness(client: client, adminKey: adminKey, database: database, issuanceJobWorker: worker)
             try await Self.learnerAccount(api)
             let client = try await OAuthClientSteps.register(api)
             let page = try await client.page(verifier: Self.verifier)
