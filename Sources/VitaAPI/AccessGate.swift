@@ -91,9 +91,10 @@ struct AccessGate: Sendable {
     }
 
     /// Audits an operation that concerns no learner (administration), in the caller's transaction.
-    func audit(_ tx: StoreTransaction, _ principal: Principal, action: String, learnerId: String? = nil) async throws {
+    func audit(_ tx: StoreTransaction, _ principal: Principal, action: String, learnerId: String? = nil,
+               reason: String? = nil) async throws {
         try await tx.appendAudit(AuditEntry(occurredAt: clock(), actor: principal.actor, action: action, learnerId: learnerId,
-                                            categories: [], agreementId: nil, outcome: .allowed, reason: nil))
+                                            categories: [], agreementId: nil, outcome: .allowed, reason: reason))
     }
 
     private func decide(_ tx: StoreTransaction, _ principal: Principal, learnerId: String, categories: [RecordCategory],

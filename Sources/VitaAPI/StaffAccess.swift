@@ -12,7 +12,7 @@ enum StaffAccess {
         "getOrganization", "listAchievements", "getAchievement", "listCompetencies", "getCredentialStatus",
         "listOrganizationCredentials", "listIssuanceJobs", "getIssuanceJob", "getIssuanceJobReport", "listStaff",
         "listIssuerKeys", "listIssuedBadges", "listIssuedClrs", "getMyStaffAccount", "listSystems", "listAgreements",
-        "getAgreement", "listConsents", "listAgreementConsents",
+        "getAgreement", "listConsents", "listAgreementConsents", "changeMyStaffPassword",
     ]
     /// Issuers and organization administrators: achievements, issuing, status.
     private static let issuing: Set<String> = [
@@ -24,7 +24,7 @@ enum StaffAccess {
     /// Organization administrators only: their staff, keys, connected systems, the agreements their organization
     /// provides and learners' consents to them.
     private static let administering: Set<String> = [
-        "createStaff", "disableStaff", "rotateIssuerKey", "createSystem", "revokeSystem", "createAgreement", "updateAgreement",
+        "createStaff", "disableStaff", "resetStaffPassword", "rotateIssuerKey", "createSystem", "revokeSystem", "createAgreement", "updateAgreement",
         "grantConsent", "withdrawConsent",
     ]
 

@@ -5,11 +5,20 @@ import VitaOAuth
 import VitaStorage
 
 /// Organizations' staff accounts for the issuer console: an administrator key, or the organization's own
-/// administrator (staff role `admin`), creates, lists and disables them.
+/// administrator (staff role `admin`), creates, lists, disables them and sets a new password for them; each member
+/// changes their own password with the current one.
 public struct StaffRoutes: Sendable {
     let database: VitaDatabase
     let gate: AccessGate
     let reader: RequestReader
+    let signIn: StaffSignIn
+
+    init(database: VitaDatabase, gate: AccessGate, reader: RequestReader) {
+        self.database = database
+        self.gate = gate
+        self.reader = reader
+        signIn = StaffSignIn(database: database, clock: gate.clock)
+    }
 
     /// A staff account as the API shows it (never its password hash or lockout counters).
     struct View: Encodable {
@@ -37,6 +46,26 @@ public struct StaffRoutes: Sendable {
         var password: String
         var role: String
         var displayName: String?
+    }
+
+    struct PasswordChange: Decodable {
+        var currentPassword: String
+        var newPassword: String
+    }
+
+    struct PasswordReset: Decodable {
+        var newPassword: String
+    }
+
+    /// Checks a new password and hashes it; shared with `vita staff password`. Throws `ValidationFailures` naming
+    /// `field`.
+    public static func passwordHash(_ password: String, field: String) throws -> String {
+        do {
+            try PasswordHasher.check(newPassword: password)
+        } catch {
+            throw ValidationFailures([.invalidField(field, (error as? OAuthError)?.reason ?? "is not acceptable")])
+        }
+        return try PasswordHasher.standard.hash(password)
     }
 
     /// Checks a new account's fields and hashes its password; shared with `vita staff create`. Throws
@@ -120,6 +149,60 @@ public struct StaffRoutes: Sendable {
                       let disabled = try await tx.staffAccount(id: id) else { throw Problem.notFound("staff account") }
                 try await gate.audit(tx, principal, action: "staff.disable")
                 return disabled
+            }
+            return try APIJSON.response(View(account))
+        }
+        catalog.add(Operation(method: .post, path: "/api/v1/staff/me/password", operationId: "changeMyStaffPassword",
+                              summary: "Change the calling staff member's password, given the current one: a wrong one counts as a failed sign-in (five lock the account for a while); on success every console session of the member ends",
+                              tag: "Administration", access: .admin, query: [], headers: [],
+                              requestSchema: "ChangeStaffPassword", success: (200, "StaffAccount"),
+                              errors: [400, 401, 403, 404, 413, 422])) { request, context in
+            guard case .staff(let member) = context.principal else {
+                throw Problem.notFound("staff account of this caller")
+            }
+            let (input, _) = try await reader.decode(PasswordChange.self, from: request)
+            let hash = try Self.passwordHash(input.newPassword, field: "newPassword")
+            guard let login = try await database.read({ try await $0.staffAccount(id: member.id) })?.login else {
+                throw Problem.notFound("staff account")
+            }
+            let outcome = try await signIn.attempt(login: login, password: input.currentPassword,
+                                                   action: "staff.password.change") { tx, member, at in
+                try await tx.setStaffPassword(accountId: member.id, passwordHash: hash, at: at)
+                try await tx.appendAudit(AuditEntry(occurredAt: at, actor: .init(kind: .staff, id: member.id),
+                                                    action: "staff.password.change", learnerId: nil, categories: [],
+                                                    agreementId: nil, outcome: .allowed, reason: nil))
+                return try await tx.staffAccount(id: member.id)
+            }
+            switch outcome {
+            case .signedIn(_, let account?): return try APIJSON.response(View(account))
+            case .signedIn(_, nil): throw Problem.notFound("staff account")
+            case .wrong: throw ValidationFailures([.invalidField("currentPassword", "is not the account's password")])
+            case .locked:
+                throw ValidationFailures([.invalidField("currentPassword",
+                                                        "cannot be checked now: too many wrong passwords; try again later")])
+            }
+        }
+        catalog.add(Operation(method: .post, path: "/api/v1/staff/{staffId}/password", operationId: "resetStaffPassword",
+                              summary: "Set a new password for a staff account (forgotten or compromised): its lock is lifted and its console sessions end; members change their own with changeMyStaffPassword",
+                              tag: "Administration", access: .admin, query: [], headers: [],
+                              requestSchema: "ResetStaffPassword", success: (200, "StaffAccount"),
+                              errors: [400, 401, 403, 404, 413, 422])) { request, context in
+            let id = try reader.id(context, "staffId", prefix: "stf", what: "staff account")
+            let principal = context.principal!
+            if case .staff(let member) = principal, member.id == id {
+                throw ValidationFailures([.invalidField("staffId", "is your own account: change your password with the current one (changeMyStaffPassword)")])
+            }
+            let (input, _) = try await reader.decode(PasswordReset.self, from: request)
+            let hash = try Self.passwordHash(input.newPassword, field: "newPassword")
+            let account = try await database.transaction { tx -> StaffAccount in
+                // Another organization's account is not found, so its existence is not revealed.
+                guard let found = try await tx.staffAccount(id: id),
+                      principal.organizationId == nil || principal.organizationId == found.organizationId else {
+                    throw Problem.notFound("staff account")
+                }
+                try await tx.setStaffPassword(accountId: id, passwordHash: hash, at: Timestamp.truncated(gate.clock()))
+                try await gate.audit(tx, principal, action: "staff.password.reset", reason: "staff account \(id)")
+                return try await tx.staffAccount(id: id) ?? found
             }
             return try APIJSON.response(View(account))
         }

@@ -111,6 +111,15 @@ extension StoreTransaction {
         return true
     }
 
+    /// Replaces a staff account's password hash, lifts its lock and ends its console sessions.
+    public func setStaffPassword(accountId: String, passwordHash: String, at: Date) async throws {
+        try await db.raw("""
+            UPDATE staff_accounts SET password_hash = \(bind: passwordHash), failed_attempts = 0, locked_until = NULL,
+              updated_at = \(bind: Self.ms(at)) WHERE id = \(bind: accountId)
+            """).run()
+        try await endWebSessions(kind: "staff", subjectId: accountId)
+    }
+
     /// Records the outcome of a staff sign-in: the failure count, the lock, and (after a re-hash) the password hash.
     public func updateStaffSignIn(accountId: String, failedAttempts: Int, lockedUntil: Date?, passwordHash: String? = nil,
                                   at: Date) async throws {

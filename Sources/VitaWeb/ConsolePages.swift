@@ -96,6 +96,12 @@ struct ConsolePages: Sendable {
         router.post("/admin/staff/disable") { request, context in
             try await pages.signedInForm(request, context) { try await pages.disableStaff($0, $1, $2, $3) }
         }
+        router.post("/admin/staff/reset-password") { request, context in
+            try await pages.signedInForm(request, context) { try await pages.resetPassword($0, $1, $2, $3) }
+        }
+        router.post("/admin/staff/my-password") { request, context in
+            try await pages.signedInForm(request, context) { try await pages.changeOwnPassword($0, $1, $2, $3) }
+        }
         registerAgreements(on: router)
         router.get("/static/console.js") { _, _ in pages.scriptResponse() }
     }
@@ -540,7 +546,8 @@ struct ConsolePages: Sendable {
             return ["id": id, "name": account["displayName"]?.stringValue ?? "", "login": account["login"]?.stringValue ?? "",
                     "role": strings["console.role_\(account["role"]?.stringValue ?? "")"],
                     "state": strings[disabled ? "console.staff_disabled" : "console.staff_active"],
-                    "canDisable": member.canAdminister && !disabled && id != member.staffId]
+                    "canDisable": member.canAdminister && !disabled && id != member.staffId,
+                    "canReset": member.canAdminister && id != member.staffId]
         }
         values["canCreate"] = member.canAdminister
         if let notice { values["notice"] = notice }
@@ -575,6 +582,40 @@ struct ConsolePages: Sendable {
         }
         return try await staff(request, context, member, notice: strings.format("console.staff_disabled_notice",
                                                                                  ["login": disabled.json?["login"]?.stringValue ?? ""]))
+    }
+
+    /// An administrator sets a new password for another member of the organization (its sessions end).
+    func resetPassword(_ request: Request, _ context: VitaRequestContext, _ member: Member, _ form: FormInput) async throws -> Response {
+        let id = form.fields["staffId"] ?? ""
+        guard EntityID.isWellFormed(id, prefix: "stf") else {
+            return try await staff(request, context, member, problem: strings["input.bad_form"], status: .badRequest)
+        }
+        let body = JSONValue.object(["newPassword": .string(form.fields["password"] ?? "")]).serialized()
+        let reset = await api.call(.post, "/api/v1/staff/\(id)/password", body: body, contentType: "application/json",
+                                   as: member.identity, context: context)
+        guard reset.succeeded else {
+            return try await staff(request, context, member, problem: apiProblem(reset), status: reset.status)
+        }
+        return try await staff(request, context, member, notice: strings.format("console.staff_password_reset",
+                                                                                 ["login": reset.json?["login"]?.stringValue ?? ""]))
+    }
+
+    /// The signed-in member changes their own password with the current one; every session of theirs ends, this one
+    /// too, so they sign in again with the new password.
+    func changeOwnPassword(_ request: Request, _ context: VitaRequestContext, _ member: Member, _ form: FormInput) async throws -> Response {
+        let new = form.fields["new_password"] ?? ""
+        guard new == form.fields["confirm_password"] ?? "" else {
+            return try await staff(request, context, member, problem: strings["console.password_mismatch"],
+                                   status: .unprocessableContent)
+        }
+        let body = JSONValue.object(["currentPassword": .string(form.fields["current_password"] ?? ""),
+                                     "newPassword": .string(new)]).serialized()
+        let changed = await api.call(.post, "/api/v1/staff/me/password", body: body, contentType: "application/json",
+                                     as: member.identity, context: context)
+        guard changed.succeeded else {
+            return try await staff(request, context, member, problem: apiProblem(changed), status: changed.status)
+        }
+        return PageRenderer.redirect("/admin/sign-in?password-changed=1", cookies: [sessions.clearingCookie(.staff)])
     }
 
     // MARK: Helpers

@@ -43,7 +43,9 @@ struct SignInPages: Sendable {
 
     func show(_ request: Request) async throws -> Response {
         if try await sessions.current(request, kind) != nil { return PageRenderer.redirect(home) }
-        let notice = request.uri.queryParameters["signed-out"] != nil ? text("signed_out") : nil
+        // A flag in the query (`?signed-out=1`, `?password-changed=1`) shows its notice, if this kind of account has one.
+        let notice = ["signed-out", "password-changed"].first { request.uri.queryParameters[$0] != nil }
+            .flatMap { strings.table["\(stringPrefix).\($0.replacingOccurrences(of: "-", with: "_"))"] }
         return render(request, login: "", problem: nil, notice: notice)
     }
 

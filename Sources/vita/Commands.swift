@@ -184,7 +184,14 @@ struct Admin: AsyncParsableCommand {
 
 struct Staff: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Organizations' staff accounts for the issuer console.",
-                                                    subcommands: [Create.self])
+                                                    subcommands: [Create.self, Password.self])
+
+    /// The password from VITA_STAFF_PASSWORD, else the first line of standard input (never an argument).
+    static func readPassword() throws -> String {
+        if let fromEnvironment = ProcessInfo.processInfo.environment["VITA_STAFF_PASSWORD"] { return fromEnvironment }
+        if let line = readLine(strippingNewline: true) { return line }
+        throw CommandFailure("give the password in VITA_STAFF_PASSWORD or on standard input")
+    }
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -198,14 +205,7 @@ struct Staff: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingFailures {
-                let password: String
-                if let fromEnvironment = ProcessInfo.processInfo.environment["VITA_STAFF_PASSWORD"] {
-                    password = fromEnvironment
-                } else if let line = readLine(strippingNewline: true) {
-                    password = line
-                } else {
-                    throw CommandFailure("give the password in VITA_STAFF_PASSWORD or on standard input")
-                }
+                let password = try Staff.readPassword()
                 let account = try StaffRoutes.account(organizationId: organization, login: login, password: password,
                                                       role: role, displayName: displayName, now: Date())
                 let database = try await storage.open(logger: makeLogger("vita"))
@@ -225,6 +225,39 @@ struct Staff: AsyncParsableCommand {
                 }
                 try await database.shutdown()
                 print(account.id)
+            }
+        }
+    }
+
+    struct Password: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "password",
+            abstract: "Set a new password for a staff account (e.g. an administrator who forgot theirs): its lock is lifted and its console sessions end.",
+            discussion: "The password is read from VITA_STAFF_PASSWORD, else from the first line of standard input; never from an argument, which other users could see.")
+        @Option(help: "The account's login name.") var login: String
+        @OptionGroup var storage: StorageOptions
+
+        func run() async throws {
+            try await reportingFailures {
+                let hash = try StaffRoutes.passwordHash(try Staff.readPassword(), field: "password")
+                let database = try await storage.open(logger: makeLogger("vita"))
+                do {
+                    try await database.transaction { tx in
+                        guard let account = try await tx.staffAccount(login: login.lowercased(), forUpdate: true) else {
+                            throw CommandFailure("no staff account with that login")
+                        }
+                        let now = Timestamp.truncated(Date())
+                        try await tx.setStaffPassword(accountId: account.id, passwordHash: hash, at: now)
+                        try await tx.appendAudit(AuditEntry(occurredAt: now, actor: .init(kind: .cli, id: "cli"),
+                                                            action: "staff.password.reset", learnerId: nil, categories: [],
+                                                            agreementId: nil, outcome: .allowed, reason: "staff account \(account.id)"))
+                    }
+                } catch {
+                    try? await database.shutdown()
+                    throw error
+                }
+                try await database.shutdown()
+                print("The password of \(login.lowercased()) was set; its sessions have ended.")
             }
         }
     }

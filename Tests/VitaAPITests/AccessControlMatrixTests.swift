@@ -843,6 +843,17 @@ enum AccessControlTable {
                     "login": "d-\(UUID().uuidString.prefix(8).lowercased())", "password": AccessControlMatrixTests.password, "role": "auditor"])
                 return Probe(.post, "/api/v1/staff/\(try #require(created["id"] as? String))/disable")
             },
+            MatrixRow(operationId: "changeMyStaffPassword", body: .minimal,
+                      expected: adminOnly(404).with(staff(200, 200, 200, other: 200))) { _, _ in
+                Probe(.post, "/api/v1/staff/me/password",
+                      json: ["currentPassword": AccessControlMatrixTests.password, "newPassword": "a new and longer passphrase"])
+            },
+            MatrixRow(operationId: "resetStaffPassword", body: .minimal, expected: adminOnly(200).with(staff(200, 403, 403, other: 404))) { f, _ in
+                let created = try await f.api.admin(.post, "/api/v1/organizations/\(f.organizationA)/staff", json: [
+                    "login": "r-\(UUID().uuidString.prefix(8).lowercased())", "password": AccessControlMatrixTests.password, "role": "issuer"])
+                return Probe(.post, "/api/v1/staff/\(try #require(created["id"] as? String))/password",
+                             json: ["newPassword": "a new and longer passphrase"])
+            },
             MatrixRow(operationId: "createIssuanceJob", body: .minimal, expected: adminOnly(202).with(staff(202, 202, 403, other: 403))) { f, _ in
                 Probe(.post, "/api/v1/organizations/\(f.organizationA)/issuance-jobs", json: AccessControlTable.jobBody(f))
             },

@@ -34,3 +34,27 @@ extension CommandLineTests {
         #expect(noPassword.status == 1 && noPassword.error.contains("VITA_STAFF_PASSWORD"), "\(noPassword.error)")
     }
 }
+
+extension CommandLineTests {
+    @Test("vita staff password sets a new password read from stdin for a login, refusing a weak one and an unknown login; the audit chain stays intact")
+    func staffPasswordResets() throws {
+        let seeded = try VitaProcess.run(["demo", "seed", "--learners", "1", "--data-dir", "data"], in: folder)
+        #expect(seeded.status == 0, "\(seeded.error)")
+        let seed = try #require(try JSONSerialization.jsonObject(with: Data(seeded.output.utf8)) as? [String: Any])
+        let organization = try #require(seed["universityId"] as? String)
+        let created = try VitaProcess.run(["staff", "create", "--organization", organization, "--login", "Nora", "--role", "admin",
+                                           "--data-dir", "data"], input: "correct horse battery staple\n", in: folder)
+        #expect(created.status == 0, "\(created.error)")
+        let weak = try VitaProcess.run(["staff", "password", "--login", "nora", "--data-dir", "data"], input: "short\n", in: folder)
+        #expect(weak.status == 1 && weak.error.contains("password: a password needs at least 10 characters"), "\(weak.error)")
+        let unknown = try VitaProcess.run(["staff", "password", "--login", "nobody", "--data-dir", "data"],
+                                          input: "another good passphrase\n", in: folder)
+        #expect(unknown.status == 1 && unknown.error.contains("no staff account with that login"), "\(unknown.error)")
+        let reset = try VitaProcess.run(["staff", "password", "--login", "NORA", "--data-dir", "data"],
+                                        input: "another good passphrase\n", in: folder)
+        #expect(reset.status == 0, "\(reset.error)")
+        #expect(reset.output.contains("The password of nora was set"))
+        let audit = try VitaProcess.run(["audit", "verify", "--data-dir", "data"], in: folder)
+        #expect(audit.status == 0, "\(audit.error)")
+    }
+}

@@ -199,6 +199,62 @@ struct ConsoleTests {
         }
     }
 
+    @Test("a member changes their password with the current one and signs in again with it (every session ended); a wrong current password is refused and counts towards the lock; an administrator sets a new one for a locked member",
+          arguments: TestEngine.available)
+    func passwords(_ engine: TestEngine) async throws {
+        try await WebHarness.run(engine) { web in
+            let world = try await Self.world(web, learners: 0)
+            let admin = try await Self.member(web, world.organizationId, login: "ada", role: "admin")
+            let ian = try await Self.member(web, world.organizationId, login: "ian", role: "issuer")
+            let (_, ianElsewhere) = try await Self.signIn(web, login: "ian")
+            let page = try await web.get("/admin/staff", cookie: ian)
+            #expect(page.status == 200 && page.html.contains("action=\"/admin/staff/my-password\""))
+            #expect(!page.html.contains("/admin/staff/reset-password"), "an issuer resets nobody's password")
+            let token = try #require(page.csrfToken)
+            func change(current: String, new: String, confirm: String) async throws -> Page {
+                try await web.post("/admin/staff/my-password", form: [("csrf_token", token), ("current_password", current),
+                                                                      ("new_password", new), ("confirm_password", confirm)],
+                                   cookie: ian)
+            }
+            let mismatch = try await change(current: Self.password, new: "a brand new passphrase", confirm: "a brand new passphrasE")
+            #expect(mismatch.status == 422 && mismatch.html.contains("differ"))
+            let wrong = try await change(current: "not my password", new: "a brand new passphrase", confirm: "a brand new passphrase")
+            #expect(wrong.status == 422 && wrong.html.contains("currentPassword"), "\(wrong.html)")
+            let weak = try await change(current: Self.password, new: "short", confirm: "short")
+            #expect(weak.status == 422 && weak.html.contains("at least 10 characters"))
+            let changed = try await change(current: Self.password, new: "a brand new passphrase", confirm: "a brand new passphrase")
+            #expect(changed.status == 303 && changed.header("Location") == "/admin/sign-in?password-changed=1")
+            #expect(changed.cookie("vita_admin") == "vita_admin=", "this browser's session cookie is cleared")
+            #expect(try await web.get("/admin", cookie: ian).header("Location") == "/admin/sign-in", "this session ended")
+            #expect(try await web.get("/admin", cookie: ianElsewhere).header("Location") == "/admin/sign-in", "and the other one")
+            let notice = try await web.get("/admin/sign-in?password-changed=1")
+            #expect(notice.html.contains("Your password was changed"))
+            #expect(try await Self.signIn(web, login: "ian").0.status == 401, "the old password no longer works")
+            #expect(try await Self.signIn(web, login: "ian", password: "a brand new passphrase").0.status == 303)
+            let audit = try await web.api(.get, "/api/v1/audit?limit=200")
+            let changes = (audit.json["items"] as? [[String: Any]] ?? []).filter { ($0["action"] as? String) == "staff.password.change" }
+            #expect(changes.map { $0["outcome"] as? String } == ["denied", "allowed"], "the wrong attempt and the change")
+
+            // Ian is locked out by wrong passwords; the administrator sets a new one, which also lifts the lock.
+            for _ in 0..<5 { _ = try await Self.signIn(web, login: "ian", password: "not the password") }
+            #expect(try await Self.signIn(web, login: "ian", password: "a brand new passphrase").0.status == 429)
+            let staffPage = try await web.get("/admin/staff", cookie: admin)
+            let ianId = try #require(staffPage.html.firstMatch(of: /data-staff="ian">.*?name="staffId" value="(stf_[0-9a-z]+)"/.dotMatchesNewlines())?.1)
+            let listed = try await web.api(.get, "/api/v1/organizations/\(world.organizationId)/staff")
+            let adaId = try #require((listed.json["items"] as? [[String: Any]])?.first { $0["login"] as? String == "ada" }?["id"] as? String)
+            #expect(staffPage.html.contains("id=\"r-\(ianId)\"") && !staffPage.html.contains("id=\"r-\(adaId)\""),
+                    "a reset form for others, none for the administrator's own account")
+            let adminToken = try #require(staffPage.csrfToken)
+            let reset = try await web.post("/admin/staff/reset-password", form: [("csrf_token", adminToken), ("staffId", String(ianId)),
+                                                                                 ("password", "set by the administrator")], cookie: admin)
+            #expect(reset.status == 200 && reset.html.contains("The staff account ian has a new password"), "\(reset.html)")
+            #expect(try await Self.signIn(web, login: "ian", password: "set by the administrator").0.status == 303)
+            let ownReset = try await web.post("/admin/staff/reset-password", form: [("csrf_token", adminToken), ("staffId", adaId),
+                                                                                    ("password", "set by the administrator")], cookie: admin)
+            #expect(ownReset.status == 422 && ownReset.html.contains("is your own account"), "\(ownReset.html)")
+        }
+    }
+
     /// Uploads `csv` on the bulk page as a browser does.
     static func upload(_ web: WebHarness, cookies: String, csv: String) async throws -> Page {
         let page = try await web.get("/admin/bulk", cookie: cookies)
