@@ -155,7 +155,7 @@ struct AccessGate: Sendable {
                       prefetched: PrefetchedAccess? = nil) async throws -> (grant: Grant, snapshot: AccessSnapshot, entry: AuditEntry)? {
         guard case .system(let system) = principal else { return nil }
         let now = clock()
-        let snapshot = if let prefetched, prefetched.learnerId == learnerId, prefetched.snapshot.system?.id == system.id {
+        let snapshot = if let prefetched, prefetched.learnerId == learnerId, prefetched.snapshot.system?.system.id == system.id {
             prefetched.snapshot
         } else {
             try await database.accessSnapshot(systemId: system.id, learnerId: learnerId)

@@ -52,11 +52,11 @@ struct AuthenticationMiddleware: RouterMiddleware {
             // A profile read is the API's hottest path: the key's system is read with the access snapshot the route
             // decides on, in one statement (PostgreSQL) or one read transaction (SQLite), not one after the other.
             let prefetched: PrefetchedAccess?
-            let found: (system: ConnectedSystem, keyHash: String)?
+            let found: KeyedSystem?
             if let learnerId = Self.profileReadLearner(request) {
                 let snapshot = try await database.accessSnapshot(systemId: ownerId, learnerId: learnerId)
                 prefetched = PrefetchedAccess(learnerId: learnerId, snapshot: snapshot)
-                found = snapshot.system.flatMap { system in snapshot.systemKeyHash.map { (system, $0) } }
+                found = snapshot.system
             } else {
                 prefetched = nil
                 found = try await database.read { try await $0.system(id: ownerId) }

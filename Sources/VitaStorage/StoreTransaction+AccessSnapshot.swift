@@ -8,10 +8,9 @@ import VitaCore
 /// transaction, one round trip instead of seven (the key's system, `BEGIN`, four reads, `COMMIT`).
 public struct AccessSnapshot: Sendable, Equatable {
     /// Creates a snapshot.
-    public init(system: ConnectedSystem?, systemKeyHash: String?, agreements: [Agreement], consents: [Consent],
-                holders: Set<String>, generation: Int64?, keptProfiles: [String: KeptProfile]) {
+    public init(system: KeyedSystem?, agreements: [Agreement], consents: [Consent], holders: Set<String>,
+                generation: Int64?, keptProfiles: [String: KeptProfile]) {
         self.system = system
-        self.systemKeyHash = systemKeyHash
         self.agreements = agreements
         self.consents = consents
         self.holders = holders
@@ -19,10 +18,8 @@ public struct AccessSnapshot: Sendable, Equatable {
         self.keptProfiles = keptProfiles
     }
 
-    /// The system; nil when there is none with the id asked for.
-    public var system: ConnectedSystem?
-    /// The hash of the system's API key secret.
-    public var systemKeyHash: String?
+    /// The system with its key hash; nil when there is none with the id asked for.
+    public var system: KeyedSystem?
     /// The agreements whose consumer is the system, by id.
     public var agreements: [Agreement]
     /// Every consent the learner gave, in force or withdrawn, by id.
@@ -56,9 +53,7 @@ extension StoreTransaction {
             }
             let generation = try await db.raw("SELECT generation FROM profile_generations WHERE learner_id = \(bind: learnerId)")
                 .first()?.decode(column: "generation", as: Int64.self)
-            let system = try await system(id: systemId)
-            return AccessSnapshot(system: system?.system, systemKeyHash: system?.keyHash,
-                                  agreements: try await agreements(consumer: systemId),
+            return AccessSnapshot(system: try await system(id: systemId), agreements: try await agreements(consumer: systemId),
                                   consents: try await consents(learnerId: learnerId),
                                   holders: try await holders(learnerId: learnerId), generation: generation, keptProfiles: kept)
         }
@@ -92,13 +87,10 @@ extension StoreTransaction {
             WHERE p.learner_id = \(bind: learnerId)
             ORDER BY part, id
             """).all()
-        var snapshot = AccessSnapshot(system: nil, systemKeyHash: nil, agreements: [], consents: [], holders: [],
-                                      generation: nil, keptProfiles: [:])
+        var snapshot = AccessSnapshot(system: nil, agreements: [], consents: [], holders: [], generation: nil, keptProfiles: [:])
         for row in rows {
             switch try row.decode(column: "part", as: Int.self) {
-            case 0:
-                snapshot.system = try system(from: row)
-                snapshot.systemKeyHash = try row.decode(column: "key_hash", as: String.self)
+            case 0: snapshot.system = try keyedSystem(from: row)
             case 1: snapshot.agreements.append(try agreement(from: row))
             case 2: snapshot.consents.append(try consent(from: row))
             case 3: snapshot.holders.insert(try row.decode(column: "id", as: String.self))

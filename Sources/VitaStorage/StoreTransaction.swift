@@ -37,6 +37,18 @@ public struct IdempotentResponse: Sendable, Equatable {
     }
 }
 
+/// A connected system with the hash of its API key secret (what checking a key takes).
+public struct KeyedSystem: Sendable, Equatable {
+    public var system: ConnectedSystem
+    public var keyHash: String
+
+    /// Creates a keyed system.
+    public init(system: ConnectedSystem, keyHash: String) {
+        self.system = system
+        self.keyHash = keyHash
+    }
+}
+
 /// The repository operations, all inside one database transaction.
 public struct StoreTransaction: Sendable {
     /// The session the transaction runs on.
@@ -192,9 +204,13 @@ public struct StoreTransaction: Sendable {
     }
 
     /// The connected system with `id` and its key hash, if any.
-    public func system(id: String) async throws -> (system: ConnectedSystem, keyHash: String)? {
+    public func system(id: String) async throws -> KeyedSystem? {
         guard let row = try await db.raw("SELECT * FROM connected_systems WHERE id = \(bind: id)").first() else { return nil }
-        return (try system(from: row), try row.decode(column: "key_hash", as: String.self))
+        return try keyedSystem(from: row)
+    }
+
+    func keyedSystem(from row: any SQLRow) throws -> KeyedSystem {
+        KeyedSystem(system: try system(from: row), keyHash: try row.decode(column: "key_hash", as: String.self))
     }
 
     /// Connected systems in creation order.

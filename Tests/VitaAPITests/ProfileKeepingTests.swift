@@ -123,8 +123,7 @@ struct ProfileKeepingTests {
                  try await tx.holders(learnerId: learner),
                  try await tx.keptProfile(learnerId: learner, scope: world.organizationId))
             }
-            #expect(snapshot.system != nil && snapshot.system == system?.system)
-            #expect(snapshot.systemKeyHash != nil && snapshot.systemKeyHash == system?.keyHash)
+            #expect(snapshot.system != nil && snapshot.system == system, "the system with its key hash")
             #expect(!snapshot.agreements.isEmpty && snapshot.agreements == agreements)
             #expect(!snapshot.consents.isEmpty && snapshot.consents == consents)
             #expect(snapshot.holders == holders && holders.contains(world.organizationId))
@@ -141,7 +140,7 @@ struct ProfileKeepingTests {
             #expect(afterWrite.generation == snapshot.generation.map { $0 + 1 })
 
             let unknown = try await api.database.read { try await $0.accessSnapshot(systemId: "sys_none", learnerId: "lrn_none") }
-            #expect(unknown == AccessSnapshot(system: nil, systemKeyHash: nil, agreements: [], consents: [], holders: [],
+            #expect(unknown == AccessSnapshot(system: nil, agreements: [], consents: [], holders: [],
                                               generation: nil, keptProfiles: [:]))
         }
     }
