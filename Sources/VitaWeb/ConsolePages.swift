@@ -572,32 +572,31 @@ struct ConsolePages: Sendable {
     }
 
     func disableStaff(_ request: Request, _ context: VitaRequestContext, _ member: Member, _ form: FormInput) async throws -> Response {
-        let id = form.fields["staffId"] ?? ""
-        guard EntityID.isWellFormed(id, prefix: "stf") else {
-            return try await staff(request, context, member, problem: strings["input.bad_form"], status: .badRequest)
-        }
-        let disabled = await api.call(.post, "/api/v1/staff/\(id)/disable", as: member.identity, context: context)
-        guard disabled.succeeded else {
-            return try await staff(request, context, member, problem: apiProblem(disabled), status: disabled.status)
-        }
-        return try await staff(request, context, member, notice: strings.format("console.staff_disabled_notice",
-                                                                                 ["login": disabled.json?["login"]?.stringValue ?? ""]))
+        try await actOnStaff(request, context, member, form, action: "disable", body: nil, notice: "console.staff_disabled_notice")
     }
 
     /// An administrator sets a new password for another member of the organization (its sessions end).
     func resetPassword(_ request: Request, _ context: VitaRequestContext, _ member: Member, _ form: FormInput) async throws -> Response {
+        let body = JSONValue.object(["newPassword": .string(form.fields["password"] ?? "")]).serialized()
+        return try await actOnStaff(request, context, member, form, action: "password", body: body,
+                                    notice: "console.staff_password_reset")
+    }
+
+    /// Posts `body` (JSON) to `/api/v1/staff/{staffId}/{action}` for the member the form names, and shows the staff
+    /// page with the notice `notice` (naming the account's login) or the API's refusal.
+    private func actOnStaff(_ request: Request, _ context: VitaRequestContext, _ member: Member, _ form: FormInput,
+                            action: String, body: [UInt8]?, notice: String) async throws -> Response {
         let id = form.fields["staffId"] ?? ""
         guard EntityID.isWellFormed(id, prefix: "stf") else {
             return try await staff(request, context, member, problem: strings["input.bad_form"], status: .badRequest)
         }
-        let body = JSONValue.object(["newPassword": .string(form.fields["password"] ?? "")]).serialized()
-        let reset = await api.call(.post, "/api/v1/staff/\(id)/password", body: body, contentType: "application/json",
-                                   as: member.identity, context: context)
-        guard reset.succeeded else {
-            return try await staff(request, context, member, problem: apiProblem(reset), status: reset.status)
+        let answer = await api.call(.post, "/api/v1/staff/\(id)/\(action)", body: body,
+                                    contentType: body == nil ? nil : "application/json", as: member.identity, context: context)
+        guard answer.succeeded else {
+            return try await staff(request, context, member, problem: apiProblem(answer), status: answer.status)
         }
-        return try await staff(request, context, member, notice: strings.format("console.staff_password_reset",
-                                                                                 ["login": reset.json?["login"]?.stringValue ?? ""]))
+        return try await staff(request, context, member,
+                               notice: strings.format(notice, ["login": answer.json?["login"]?.stringValue ?? ""]))
     }
 
     /// The signed-in member changes their own password with the current one; every session of theirs ends, this one
