@@ -57,9 +57,11 @@ public struct ServerOptions: Sendable {
     /// answers "could not be checked" and Vita makes no request.
     public var rawDataClient: ResolutionHTTPClient?
     /// Seconds after which an unfinished bulk issuance job that no worker moved counts as stalled (its node stopped)
-    /// and is resumed by the next node's sweep (`StalledJobSweep`, every half of it); 0 leaves stalled jobs to the
-    /// resume endpoint.
+    /// and is resumed by the next node's sweep (`BackgroundSweep.stalledJobs`, every half of it); 0 leaves stalled
+    /// jobs to the resume endpoint.
     public var stalledJobTimeout: TimeInterval
+    /// Seconds between purges of expired OAuth codes, tokens and web sessions (`OAuthPurge`); 0 disables.
+    public var oauthPurgeInterval: TimeInterval
 
     /// Creates options.
     public init(host: String = "127.0.0.1", port: Int = 8080, maxBodySize: Int = 1 << 20, publicBaseURL: String? = nil,
@@ -69,7 +71,7 @@ public struct ServerOptions: Sendable {
                 peerClient: PeerHTTPClient? = nil, rateLimit: RateLimit = .standardPerCaller,
                 signInRateLimit: RateLimit = .standardSignIn, rateLimitBuckets: Int = 100_000,
                 trustForwardedFor: Bool = false, rawDataClient: ResolutionHTTPClient? = nil,
-                stalledJobTimeout: TimeInterval = 120) {
+                stalledJobTimeout: TimeInterval = 120, oauthPurgeInterval: TimeInterval = 3600) {
         self.host = host
         self.port = port
         self.maxBodySize = maxBodySize
@@ -87,6 +89,7 @@ public struct ServerOptions: Sendable {
         self.trustForwardedFor = trustForwardedFor
         self.rawDataClient = rawDataClient
         self.stalledJobTimeout = stalledJobTimeout
+        self.oauthPurgeInterval = oauthPurgeInterval
     }
 }
 
@@ -102,8 +105,8 @@ public struct LearnerAPI {
     public let inProcess: InProcessAPI
     /// Issues bulk issuance jobs' rows in the background; resumes jobs whose node stopped.
     public let issuanceJobWorker: IssuanceJobWorker
-    /// Seconds after which a bulk issuance job counts as stalled (0: no sweep).
-    let stalledJobTimeout: TimeInterval
+    let database: VitaDatabase
+    let options: ServerOptions
 
     /// Builds the routes on `database`; `vault` seals the organizations' signing keys. `clock` is injectable for tests.
     public init(database: VitaDatabase, vault: KeyVault, options: ServerOptions = .init(),
@@ -129,7 +132,8 @@ public struct LearnerAPI {
         let worker = IssuanceJobWorker(database: database, issuer: issuer, clock: clock)
         IssuanceJobRoutes(database: database, gate: gate, reader: reader, worker: worker).register(in: catalog)
         self.issuanceJobWorker = worker
-        self.stalledJobTimeout = options.stalledJobTimeout
+        self.database = database
+        self.options = options
         self.verification = credentialRoutes.verification
         OneEdTechRoutes(database: database, gate: gate, reader: reader, options: options,
                         verifier: credentialRoutes.verifier).register(in: catalog)
@@ -190,9 +194,17 @@ public struct LearnerAPI {
 
 extension LearnerAPI {
     /// The background services every node runs beside the server (attach them to the `Application`), logging to
-    /// `logger`: the sweep for stalled bulk issuance jobs unless `ServerOptions.stalledJobTimeout` is 0.
+    /// `logger`: the sweep for stalled bulk issuance jobs and the purge of expired OAuth artefacts, each unless its
+    /// interval in `ServerOptions` is 0.
     public func services(logger: Logger) -> [any Service] {
-        stalledJobTimeout > 0 ? [StalledJobSweep(worker: issuanceJobWorker, idleFor: stalledJobTimeout, logger: logger)] : []
+        var services: [any Service] = []
+        if options.stalledJobTimeout > 0 {
+            services.append(BackgroundSweep.stalledJobs(issuanceJobWorker, idleFor: options.stalledJobTimeout, logger: logger))
+        }
+        if options.oauthPurgeInterval > 0 {
+            services.append(BackgroundSweep.oauthPurge(database, every: options.oauthPurgeInterval, logger: logger))
+        }
+        return services
     }
 
     /// A plain mark: a rounded square with a "V".

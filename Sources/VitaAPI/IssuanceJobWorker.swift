@@ -7,7 +7,7 @@ import VitaStorage
 /// that marks it issued, taking only rows still pending (locked on PostgreSQL), so a job worked on by several workers
 /// at once, or resumed after its node stopped, never issues a row twice. Each chunk moves the job's `updatedAt`; a job
 /// unfinished and unmoved for a while has lost its worker (its node stopped) and is claimed by the next node that
-/// sweeps (`resumeStalled(idleFor:)`, run by `StalledJobSweep`).
+/// sweeps (`resumeStalled(idleFor:)`, run by `BackgroundSweep.stalledJobs`).
 public struct IssuanceJobWorker: Sendable {
     let database: VitaDatabase
     let issuer: CredentialIssuer

@@ -97,26 +97,19 @@ struct Serve: AsyncParsableCommand {
                                         platformClient: resolution.configuration.offline ? nil : OneEdTechClient(http: resolution),
                                         allowsLoopbackClients: loopbackClients, peerClient: peers, rateLimit: rateLimits.caller,
                                         signInRateLimit: rateLimits.signIn, trustForwardedFor: trustsForwarding,
-                                        rawDataClient: resolution, stalledJobTimeout: TimeInterval(stallTimeout))
+                                        rawDataClient: resolution, stalledJobTimeout: TimeInterval(stallTimeout),
+                                        oauthPurgeInterval: TimeInterval(purgeInterval))
             logger.info("Rate limits: \(Self.describe(options.rateLimit)) per caller, \(Self.describe(options.signInRateLimit)) for sign-in and tokens per address")
-            // Expired OAuth codes and tokens are deleted now and then; every node may do it (the deletes are idempotent).
-            let purging = purgeInterval == 0 ? nil : Task {
-                await OAuthPurge.repeatedly(database, every: purgeInterval, grace: OAuthPurge.standardGrace, logger: logger)
-            }
             do {
-                // The Learner API and the web interface (VitaWeb) on one router.
+                // The Learner API and the web interface (VitaWeb) on one router, with the API's background sweeps.
                 let app = try await buildWebApplication(database: database, vault: vault, options: options, logger: logger)
                 try await app.runService()
             } catch {
-                purging?.cancel()
-                _ = await purging?.value
                 try? await resolution.shutdown()
                 try? await peers.shutdown()
                 try? await database.shutdown()
                 throw CommandFailure("the server stopped: \(error)")
             }
-            purging?.cancel()
-            _ = await purging?.value
             try? await resolution.shutdown()
             try? await peers.shutdown()
             try await database.shutdown()

@@ -1,34 +1,7 @@
 import ArgumentParser
 import Foundation
-import Logging
+import VitaAPI
 import VitaStorage
-
-/// Deleting expired OAuth artefacts: once by `vita oauth purge`, periodically inside `vita serve`.
-enum OAuthPurge {
-    /// How long after expiry codes and tokens are kept (a day: a replayed code or rotated refresh token is still
-    /// recognised for that long even when its family is dead).
-    static let standardGrace: TimeInterval = 86_400
-
-    static func once(_ database: VitaDatabase, grace: TimeInterval) async throws -> StoreTransaction.OAuthPurgeCounts {
-        try await database.transaction { try await $0.purgeExpiredOAuthArtefacts(now: Date(), grace: grace) }
-    }
-
-    /// Purges every `seconds` until cancelled; a failure is logged and the next round tried.
-    static func repeatedly(_ database: VitaDatabase, every seconds: Int, grace: TimeInterval, logger: Logger) async {
-        while !Task.isCancelled {
-            do {
-                let counts = try await once(database, grace: grace)
-                logger.info("purged expired OAuth artefacts", metadata: [
-                    "codes": "\(counts.codes)", "pendingAuthorizations": "\(counts.pendingAuthorizations)",
-                    "tokens": "\(counts.tokens)", "webSessions": "\(counts.webSessions)",
-                ])
-            } catch {
-                logger.warning("purging expired OAuth artefacts failed", metadata: ["error": "\(error)"])
-            }
-            try? await Task.sleep(for: .seconds(seconds))
-        }
-    }
-}
 
 struct OAuthCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "oauth", abstract: "OAuth authorization server upkeep.",

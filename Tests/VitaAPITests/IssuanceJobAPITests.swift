@@ -124,25 +124,6 @@ struct IssuanceJobAPITests {
         }
     }
 
-    @Test("a server resumes a stalled job by itself: its sweep runs beside it (stalled-job timeout of one second)",
-          arguments: TestEngine.available)
-    func serversSweepForStalledJobs(_ engine: TestEngine) async throws {
-        let options = ServerOptions(rateLimit: .off, signInRateLimit: .off, stalledJobTimeout: 1)
-        try await APIHarness.run(engine, options: options, live: true) { api in
-            let world = try await api.world(categories: ["credentials"])
-            let diplomas = try await Self.diplomas(api, world, count: 3)
-            let stalled = try await Self.storeJob(api, world, achievementId: diplomas.achievementId, rows: diplomas.rows,
-                                                  movedAt: Date().addingTimeInterval(-60))
-            var job = try await api.admin(.get, "/api/v1/issuance-jobs/\(stalled)")
-            for _ in 0..<150 where job["finished"] as? Bool != true {
-                try await Task.sleep(for: .milliseconds(100))
-                job = try await api.admin(.get, "/api/v1/issuance-jobs/\(stalled)")
-            }
-            #expect(job["finished"] as? Bool == true, "\(job.string)")
-            #expect(job["issued"] as? Int == 3)
-        }
-    }
-
     @Test("a file without the three columns, or with no rows, is refused (422 naming csv)", arguments: TestEngine.available)
     func unreadableFilesAreRefused(_ engine: TestEngine) async throws {
         try await APIHarness.run(engine) { api in
