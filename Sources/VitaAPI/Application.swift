@@ -62,6 +62,9 @@ public struct ServerOptions: Sendable {
     public var stalledJobTimeout: TimeInterval
     /// Seconds between purges of expired OAuth codes, tokens and web sessions (`OAuthPurge`); 0 disables.
     public var oauthPurgeInterval: TimeInterval
+    /// Serves the process's metrics at `GET /metrics` to scrapers with its token, and measures every request; nil
+    /// (the default): neither (`vita serve` sets it when `VITA_METRICS_TOKEN` is set).
+    public var metrics: MetricsExposition?
 
     /// Creates options.
     public init(host: String = "127.0.0.1", port: Int = 8080, maxBodySize: Int = 1 << 20, publicBaseURL: String? = nil,
@@ -71,7 +74,8 @@ public struct ServerOptions: Sendable {
                 peerClient: PeerHTTPClient? = nil, rateLimit: RateLimit = .standardPerCaller,
                 signInRateLimit: RateLimit = .standardSignIn, rateLimitBuckets: Int = 100_000,
                 trustForwardedFor: Bool = false, rawDataClient: ResolutionHTTPClient? = nil,
-                stalledJobTimeout: TimeInterval = 120, oauthPurgeInterval: TimeInterval = 3600) {
+                stalledJobTimeout: TimeInterval = 120, oauthPurgeInterval: TimeInterval = 3600,
+                metrics: MetricsExposition? = nil) {
         self.host = host
         self.port = port
         self.maxBodySize = maxBodySize
@@ -90,6 +94,7 @@ public struct ServerOptions: Sendable {
         self.rawDataClient = rawDataClient
         self.stalledJobTimeout = stalledJobTimeout
         self.oauthPurgeInterval = oauthPurgeInterval
+        self.metrics = metrics
     }
 }
 
@@ -113,6 +118,8 @@ public struct LearnerAPI {
                 clock: @escaping @Sendable () -> Date = { Date() }) {
         let router = Router(context: VitaRequestContext.self)
         let limits = RateLimiting(options: options, clock: clock)
+        // Outermost, so that each request's count and duration carry the status it was finally answered with.
+        if options.metrics != nil { router.add(middleware: MetricsMiddleware()) }
         router.add(middleware: ResponseHeadersMiddleware())
         router.add(middleware: ProblemMiddleware())
         router.add(middleware: AuthenticationMiddleware(database: database, tokens: BearerTokens(database: database, clock: clock),
@@ -162,6 +169,18 @@ public struct LearnerAPI {
                 throw Problem(status: 503, title: "Service Unavailable", detail: "the database does not answer")
             }
             return try APIJSON.response(DTO.Health(status: "ready"))
+        }
+        if let metrics = options.metrics {
+            catalog.add(Operation(method: .get, path: "/metrics", operationId: "metrics",
+                                  summary: "The server's metrics in the Prometheus text format, for a scraper that sends the metrics token as 'Authorization: Bearer <token>' (VITA_METRICS_TOKEN)",
+                                  tag: "Service", access: .open, query: [], headers: [], requestSchema: nil,
+                                  success: (200, nil), errors: [401])) { request, _ in
+                guard metrics.admits(request) else {
+                    throw Problem(status: 401, title: "Unauthorized", detail: "send the metrics token as 'Authorization: Bearer <token>'",
+                                  errors: [.init(field: "Authorization", reason: "missing or not the metrics token")])
+                }
+                return metrics.response()
+            }
         }
         catalog.add(Operation(method: .get, path: "/logo.svg", operationId: "logo",
                               summary: "Vita's logo (named in its registrations at other platforms)", tag: "Service",

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Metrics
 import NIOCore
 import VitaCore
 import VitaStorage
@@ -479,8 +480,13 @@ struct ProfileRead: Sendable {
 
     /// The profile's JSON as the API answers it, computed from `records`.
     static func compute(learnerId: String, records: [LearnerRecord], referenceDate: CalendarDate, asOf: Date?) throws -> String {
+        let started = ContinuousClock.now
         let profile = ProfileRules.profile(learnerId: learnerId, records: records, referenceDate: referenceDate, asOf: asOf)
-        return String(decoding: try APIJSON.encoder.encode(profile), as: UTF8.self)
+        let body = String(decoding: try APIJSON.encoder.encode(profile), as: UTF8.self)
+        // How often profiles are computed rather than found kept, and what that costs (`GET /metrics`).
+        Metrics.Timer(label: "vita_profile_computation_duration", preferredDisplayUnit: .seconds)
+            .record(duration: ContinuousClock.now - started)
+        return body
     }
 
     /// The scope a profile is kept under: `*` for every provider, else the sorted provider organization ids.

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import Hummingbird
+import Metrics
+import Prometheus
 import VitaAPI
 import VitaCore
 import VitaExchange
@@ -81,6 +83,7 @@ struct Serve: AsyncParsableCommand {
                 return value
             } ?? 120
             guard stallTimeout >= 0 else { throw CommandFailure("--stalled-job-timeout must be 0 or more") }
+            let metrics = try Self.metrics(environment["VITA_METRICS_TOKEN"])
             let logger = makeLogger("vita")
             let location = try storage.location()
             let vault = try storage.keyVault()
@@ -98,7 +101,7 @@ struct Serve: AsyncParsableCommand {
                                         allowsLoopbackClients: loopbackClients, peerClient: peers, rateLimit: rateLimits.caller,
                                         signInRateLimit: rateLimits.signIn, trustForwardedFor: trustsForwarding,
                                         rawDataClient: resolution, stalledJobTimeout: TimeInterval(stallTimeout),
-                                        oauthPurgeInterval: TimeInterval(purgeInterval))
+                                        oauthPurgeInterval: TimeInterval(purgeInterval), metrics: metrics)
             logger.info("Rate limits: \(Self.describe(options.rateLimit)) per caller, \(Self.describe(options.signInRateLimit)) for sign-in and tokens per address")
             do {
                 // The Learner API and the web interface (VitaWeb) on one router, with the API's background sweeps.
@@ -118,6 +121,21 @@ struct Serve: AsyncParsableCommand {
 }
 
 extension Serve {
+    /// With a scrape token: the process's metrics go to a Prometheus registry that `GET /metrics` shows to scrapers
+    /// with the token. Without one: no metrics are kept and the endpoint does not exist.
+    static func metrics(_ token: String?) throws -> MetricsExposition? {
+        guard let token, !token.isEmpty else { return nil }
+        let registry = PrometheusCollectorRegistry()
+        let exposition: MetricsExposition
+        do {
+            exposition = try MetricsExposition(registry: registry, token: token)
+        } catch {
+            throw CommandFailure("VITA_METRICS_TOKEN: \(error)")
+        }
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        return exposition
+    }
+
     static func describe(_ limit: RateLimit) -> String {
         limit.isEnabled ? "\(limit.rate)/s (burst \(limit.burst))" : "off"
     }

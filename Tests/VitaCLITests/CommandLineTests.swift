@@ -11,10 +11,14 @@ struct VitaProcess {
         let error: String
     }
 
-    static func run(_ arguments: [String], input: String? = nil, in folder: URL, executable: URL = executable) throws -> Result {
+    static func run(_ arguments: [String], input: String? = nil, environment: [String: String] = [:], in folder: URL,
+                    executable: URL = executable) throws -> Result {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         process.currentDirectoryURL = folder
         let output = Pipe(), error = Pipe(), stdin = Pipe()
         process.standardOutput = output
@@ -142,6 +146,9 @@ final class CommandLineTests {
         let stall = try VitaProcess.run(["serve", "--data-dir", "data", "--stalled-job-timeout=-1"], in: folder)
         #expect(stall.status == 1)
         #expect(stall.error.contains("--stalled-job-timeout must be 0 or more"), "\(stall.error)")
+        let metrics = try VitaProcess.run(["serve", "--data-dir", "data"], environment: ["VITA_METRICS_TOKEN": "short"], in: folder)
+        #expect(metrics.status == 1)
+        #expect(metrics.error.contains("VITA_METRICS_TOKEN: the metrics token needs at least 16 characters"), "\(metrics.error)")
         let export = try VitaProcess.run(["export", "--learner", "../../etc/passwd", "--data-dir", "data"], in: folder)
         #expect(export.status == 1)
         #expect(export.error.contains("not a learner id"))

@@ -1,0 +1,43 @@
+import Crypto
+import Foundation
+import Hummingbird
+import NIOCore
+import Prometheus
+
+/// The server's metrics for Prometheus at `GET /metrics`: per-route request counts and durations (Hummingbird's
+/// `MetricsMiddleware`) and Vita's own (`vita_profile_computation_duration`), from the process's swift-metrics backend
+/// (a `PrometheusMetricsFactory` writing to `registry`). A scraper sends `Authorization: Bearer <token>`; without the
+/// token the endpoint answers 401, so the figures are not public.
+public struct MetricsExposition: Sendable {
+    /// Where the process's metrics are collected.
+    public let registry: PrometheusCollectorRegistry
+    /// SHA-256 of the scrape token (compared in constant time).
+    let tokenDigest: [UInt8]
+
+    /// Shows `registry` to scrapers that present `token` (at least 16 characters).
+    public init(registry: PrometheusCollectorRegistry, token: String) throws(MetricsTokenError) {
+        guard token.count >= 16 else { throw MetricsTokenError() }
+        self.registry = registry
+        tokenDigest = Array(SHA256.hash(data: Array(token.utf8)))
+    }
+
+    /// Whether the request's `Authorization` header carries the scrape token.
+    func admits(_ request: Request) -> Bool {
+        guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else { return false }
+        let presented = Array(SHA256.hash(data: Array(header.dropFirst(7).utf8)))
+        var difference: UInt8 = 0
+        for (a, b) in zip(presented, tokenDigest) { difference |= a ^ b }
+        return difference == 0
+    }
+
+    /// The registry in the Prometheus text exposition format (0.0.4).
+    func response() -> Response {
+        Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                 body: .init(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
+    }
+}
+
+/// A metrics scrape token shorter than 16 characters.
+public struct MetricsTokenError: Error, CustomStringConvertible {
+    public var description: String { "the metrics token needs at least 16 characters" }
+}
