@@ -60,12 +60,19 @@ public struct StaffRoutes: Sendable {
     /// Checks a new password and hashes it; shared with `vita staff password`. Throws `ValidationFailures` naming
     /// `field`.
     public static func passwordHash(_ password: String, field: String) throws -> String {
+        var failures = ValidationFailures()
+        check(password, field: field, into: &failures)
+        try failures.throwIfAny()
+        return try PasswordHasher.standard.hash(password)
+    }
+
+    /// Adds to `failures` why `password` is not acceptable as a new password, if it is not.
+    private static func check(_ password: String, field: String, into failures: inout ValidationFailures) {
         do {
             try PasswordHasher.check(newPassword: password)
         } catch {
-            throw ValidationFailures([.invalidField(field, (error as? OAuthError)?.reason ?? "is not acceptable")])
+            failures.require(false, field, (error as? OAuthError)?.reason ?? "is not acceptable")
         }
-        return try PasswordHasher.standard.hash(password)
     }
 
     /// Checks a new account's fields and hashes its password; shared with `vita staff create`. Throws
@@ -80,11 +87,7 @@ public struct StaffRoutes: Sendable {
         failures.require(role != nil, "role", "must be admin, issuer or auditor")
         let name = (displayName ?? login).trimmingCharacters(in: .whitespaces)
         failures.require(!name.isEmpty && name.count <= 200, "displayName", "must be 1 to 200 characters")
-        do {
-            try PasswordHasher.check(newPassword: password)
-        } catch {
-            failures.require(false, "password", (error as? OAuthError)?.reason ?? "is not acceptable")
-        }
+        check(password, field: "password", into: &failures)
         try failures.throwIfAny()
         let hash = try PasswordHasher.standard.hash(password)
         let at = Timestamp.truncated(now)
