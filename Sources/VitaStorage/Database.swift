@@ -21,7 +21,12 @@ public enum DatabaseLocation: Sendable, Equatable, CustomStringConvertible {
             }
             return .postgres(url: databaseURL)
         }
-        return .sqlite(path: (dataDirectory as NSString).appendingPathComponent("vita.sqlite"))
+        return .sqlite(path: resolve(dataDirectory: dataDirectory))
+    }
+
+    /// The SQLite file of the data folder `dataDirectory`.
+    public static func resolve(dataDirectory: String) -> String {
+        (dataDirectory as NSString).appendingPathComponent("vita.sqlite")
     }
 
     public var description: String {

@@ -58,3 +58,26 @@ extension CommandLineTests {
         #expect(audit.status == 0, "\(audit.error)")
     }
 }
+
+extension CommandLineTests {
+    @Test("vita backup writes a new data folder (the database and its master key, owner-only) that verifies and serves as the original; it refuses a non-empty folder and PostgreSQL")
+    func backupMakesADataFolder() throws {
+        let seeded = try VitaProcess.run(["demo", "seed", "--learners", "3", "--data-dir", "data"], in: folder)
+        #expect(seeded.status == 0, "\(seeded.error)")
+        let backup = try VitaProcess.run(["backup", "copy", "--data-dir", "data"], in: folder)
+        #expect(backup.status == 0, "\(backup.error)")
+        #expect(backup.output.contains("Backed up to copy: the database (integrity checked,") && backup.output.contains("and its master key."),
+                "\(backup.output)")
+        let key = folder.appendingPathComponent("copy/master.key").path
+        #expect(FileManager.default.contents(atPath: key) == FileManager.default.contents(atPath: folder.appendingPathComponent("data/master.key").path))
+        let permissions = try FileManager.default.attributesOfItem(atPath: key)[.posixPermissions] as? Int
+        #expect(permissions == 0o600)
+        let original = try VitaProcess.run(["audit", "verify", "--data-dir", "data"], in: folder)
+        let copied = try VitaProcess.run(["audit", "verify", "--data-dir", "copy"], in: folder)
+        #expect(copied.status == 0 && copied.output == original.output, "\(copied.output) \(copied.error)")
+        let again = try VitaProcess.run(["backup", "copy", "--data-dir", "data"], in: folder)
+        #expect(again.status == 1 && again.error.contains("the backup folder must be new or empty"), "\(again.error)")
+        let postgres = try VitaProcess.run(["backup", "dump", "--database-url", "postgres://vita@127.0.0.1:1/none"], in: folder)
+        #expect(postgres.status == 1 && postgres.error.contains("use pg_dump"), "\(postgres.error)")
+    }
+}
