@@ -145,6 +145,7 @@ extension AsyncParsableCommand {
 }
 
 func makeLogger(_ label: String) -> Logger {
+    LogFormat.bootstrapped
     var logger = Logger(label: label)
     logger.logLevel = ProcessInfo.processInfo.environment["VITA_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
     return logger

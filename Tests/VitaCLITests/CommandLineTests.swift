@@ -196,6 +196,41 @@ extension CommandLineTests {
 }
 
 extension CommandLineTests {
+    @Test("with VITA_LOG_FORMAT=json every log line of vita serve is a JSON object with time, level, label, source and message")
+    func jsonLogs() async throws {
+        let port = Int.random(in: 20_000...40_000)
+        let process = Process()
+        process.executableURL = VitaProcess.executable
+        process.arguments = ["serve", "--port", String(port), "--data-dir", "data"]
+        process.currentDirectoryURL = folder
+        process.environment = ProcessInfo.processInfo.environment.merging(["VITA_LOG_FORMAT": "json", "VITA_LOG_LEVEL": "info"]) { $1 }
+        let logFile = folder.appendingPathComponent("serve.log")
+        FileManager.default.createFile(atPath: logFile.path, contents: nil)
+        let log = try FileHandle(forWritingTo: logFile)
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = log
+        try process.run()
+        defer { if process.isRunning { process.terminate() } }
+        var lines: [Substring] = []
+        for _ in 0..<100 where !lines.contains(where: { $0.contains("Server started") }) {
+            try await Task.sleep(for: .milliseconds(100))
+            lines = String(decoding: FileManager.default.contents(atPath: logFile.path) ?? Data(), as: UTF8.self)
+                .split(separator: "\n")
+        }
+        process.terminate()
+        process.waitUntilExit()
+        try log.close()
+        #expect(lines.contains { $0.contains("Vita serving on http://127.0.0.1:\(port)") })
+        for line in lines {
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], "\(line)")
+            #expect(object["level"] as? String == "info" || object["level"] as? String == "notice", "\(line)")
+            #expect((object["time"] as? String)?.hasSuffix("Z") == true && object["label"] as? String == "vita"
+                    && object["source"] is String && object["message"] is String, "\(line)")
+        }
+    }
+}
+
+extension CommandLineTests {
     @Test("vita issue --batch issues every good row of a CSV, reports the bad ones with their line, and revoke changes status")
     func batchIssuanceAndRevocation() throws {
         let seed = try VitaProcess.run(["demo", "seed", "--learners", "12", "--data-dir", "data", "--issuance-csv", "issue.csv"],
