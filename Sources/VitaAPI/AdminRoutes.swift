@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import VitaCore
+import VitaJSON
 import VitaStorage
 
 /// Organizations, connected systems, agreements, competency definitions and the audit log: administration.
@@ -94,6 +95,39 @@ struct AdminRoutes: Sendable {
                 return found.system
             }
             return try APIJSON.response(system)
+        }
+
+        catalog.add(Operation(method: .post, path: "\(base)/systems/{systemId}/key", operationId: "rotateSystemKey",
+                              summary: "Give a connected system a new API key (in the response, once); the key it replaces keeps working for previousKeyValidFor seconds (default a day, at most a week, 0: stops at once), so the system can switch without downtime",
+                              tag: "Administration", access: .admin, query: [],
+                              headers: [("Idempotency-Key", false, "Replays the first response for a repeated key")],
+                              requestSchema: "RotateSystemKey", success: (201, "RotatedSystemKey"),
+                              errors: [400, 401, 403, 404, 409, 413, 422])) { request, context in
+            let id = try reader.id(context, "systemId", prefix: "sys", what: "system")
+            let bytes = try await reader.bytes(request)
+            let body = bytes.isEmpty ? JSONObject() : try reader.object(bytes)
+            var grace = 86_400
+            if let value = body["previousKeyValidFor"] {
+                guard let seconds = value.numberValue.flatMap({ Int(exactly: $0.doubleValue) }), (0...604_800).contains(seconds) else {
+                    throw ValidationFailures([.invalidField("previousKeyValidFor", "must be whole seconds from 0 to 604800 (a week)")])
+                }
+                grace = seconds
+            }
+            let now = Timestamp.truncated(gate.clock())
+            let until = grace == 0 ? nil : now.addingTimeInterval(TimeInterval(grace))
+            let (key, hash) = APIKeys.make(ownerId: id)
+            return try await create(request, context, raw: ByteBuffer(bytes: bytes)) { tx in
+                guard let existing = try await tx.system(id: id) else { throw Problem.notFound("system") }
+                try StaffAccess.requireOwn(context.principal!, organizationId: existing.system.organizationId)
+                guard try await tx.rotateSystemKey(id: id, keyHash: hash, previousUntil: until) else {
+                    throw Problem(status: 409, title: "Conflict", detail: "the system is revoked: its key cannot be rotated",
+                                  errors: [.init(field: "systemId", reason: "revoked")])
+                }
+                try await gate.audit(tx, context.principal!, action: "system.key.rotate")
+                return (try Idempotency.encode(DTO.RotatedSystemKey(system: existing.system, apiKey: key,
+                                                                    previousKeyValidUntil: until)),
+                        "\(base)/systems/\(id)")
+            }
         }
 
         catalog.add(Operation(method: .post, path: "\(base)/agreements", operationId: "createAgreement",

@@ -63,7 +63,9 @@ struct AuthenticationMiddleware: RouterMiddleware {
                 prefetched = nil
                 found = try await database.read { try await $0.system(id: ownerId) }
             }
-            guard let found, APIKeys.matches(secret: secret, storedHash: found.keyHash) else { throw Problem.unauthorized }
+            // After a rotation the replaced key opens the system too, until its time is up.
+            guard let found, found.keyHashes(at: tokens.clock()).contains(where: { APIKeys.matches(secret: secret, storedHash: $0) })
+            else { throw Problem.unauthorized }
             guard found.system.revokedAt == nil else {
                 throw Problem(status: 401, title: "Unauthorized", detail: "this system's API key was revoked",
                               errors: [.init(field: "Authorization", reason: "revoked")], rule: AgreementPolicy.Rule.systemRevoked.rawValue)

@@ -26,6 +26,14 @@ enum DTO {
         var apiKey: String
     }
 
+    struct RotatedSystemKey: Encodable {
+        var system: ConnectedSystem
+        /// The new key, shown once; only its hash is stored.
+        var apiKey: String
+        /// Until when the replaced key still works (absent: it stopped at once).
+        var previousKeyValidUntil: Date?
+    }
+
     struct CreateAgreement: Decodable {
         var providerOrganizationId: String
         var consumerSystemId: String

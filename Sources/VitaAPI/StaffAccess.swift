@@ -24,7 +24,8 @@ enum StaffAccess {
     /// Organization administrators only: their staff, keys, connected systems, the agreements their organization
     /// provides and learners' consents to them.
     private static let administering: Set<String> = [
-        "createStaff", "disableStaff", "resetStaffPassword", "rotateIssuerKey", "createSystem", "revokeSystem", "createAgreement", "updateAgreement",
+        "createStaff", "disableStaff", "resetStaffPassword", "rotateIssuerKey", "createSystem", "revokeSystem", "rotateSystemKey",
+        "createAgreement", "updateAgreement",
         "grantConsent", "withdrawConsent",
     ]
 

@@ -338,6 +338,11 @@ public enum Migrations {
         Migration(version: 19, name: "unfinished issuance jobs", statements: [
             "CREATE INDEX issuance_jobs_unfinished ON issuance_jobs (updated_at) WHERE finished_at IS NULL",
         ]),
+        // A connected system's key rotation: the key it replaced keeps working until `previous_key_until`.
+        Migration(version: 20, name: "system key rotation", statements: [
+            "ALTER TABLE connected_systems ADD COLUMN previous_key_hash TEXT",
+            "ALTER TABLE connected_systems ADD COLUMN previous_key_until BIGINT",
+        ]),
     ]
 
     /// Every schema version this build knows, oldest first (numbers may skip: a version is taken when a branch

@@ -65,23 +65,24 @@ extension StoreTransaction {
               NULL::bigint AS valid_until, NULL::integer AS consent_required, NULL::text AS status, NULL::integer AS version,
               created_at, NULL::bigint AS updated_at, NULL::text AS learner_id, NULL::text AS agreement_id,
               NULL::bigint AS granted_at, NULL::bigint AS withdrawn_at, NULL::text AS scope, NULL::text AS reference_date,
-              NULL::text AS body, NULL::bigint AS generation, organization_id, name, kind, key_hash, revoked_at
+              NULL::text AS body, NULL::bigint AS generation, organization_id, name, kind, key_hash, revoked_at,
+              previous_key_hash, previous_key_until
             FROM connected_systems WHERE id = \(bind: systemId)
             UNION ALL SELECT 1, id, provider_organization_id, consumer_system_id, categories, permissions, purpose,
               valid_from, valid_until, consent_required, status, version, created_at, updated_at,
-              NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+              NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
             FROM agreements WHERE consumer_system_id = \(bind: systemId)
             UNION ALL SELECT 2, id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-              learner_id, agreement_id, granted_at, withdrawn_at, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+              learner_id, agreement_id, granted_at, withdrawn_at, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
             FROM consents WHERE learner_id = \(bind: learnerId)
             UNION ALL SELECT 3, organization_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-              NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+              NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
             FROM learner_holders WHERE learner_id = \(bind: learnerId)
             UNION ALL SELECT 4, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-              NULL, NULL, NULL, NULL, NULL, NULL, NULL, generation, NULL, NULL, NULL, NULL, NULL
+              NULL, NULL, NULL, NULL, NULL, NULL, NULL, generation, NULL, NULL, NULL, NULL, NULL, NULL, NULL
             FROM profile_generations WHERE learner_id = \(bind: learnerId)
             UNION ALL SELECT 5, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-              NULL, NULL, NULL, NULL, p.scope, p.reference_date, p.body, NULL, NULL, NULL, NULL, NULL, NULL
+              NULL, NULL, NULL, NULL, p.scope, p.reference_date, p.body, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
             FROM learner_profiles p
             JOIN profile_generations g ON g.learner_id = p.learner_id AND g.generation = p.generation
             WHERE p.learner_id = \(bind: learnerId)

@@ -37,15 +37,26 @@ public struct IdempotentResponse: Sendable, Equatable {
     }
 }
 
-/// A connected system with the hash of its API key secret (what checking a key takes).
+/// A connected system with the hash of its API key secret (what checking a key takes), and after a rotation the hash
+/// of the key it replaced with the time that key stops working.
 public struct KeyedSystem: Sendable, Equatable {
     public var system: ConnectedSystem
     public var keyHash: String
+    public var previousKeyHash: String?
+    public var previousKeyUntil: Date?
 
     /// Creates a keyed system.
-    public init(system: ConnectedSystem, keyHash: String) {
+    public init(system: ConnectedSystem, keyHash: String, previousKeyHash: String? = nil, previousKeyUntil: Date? = nil) {
         self.system = system
         self.keyHash = keyHash
+        self.previousKeyHash = previousKeyHash
+        self.previousKeyUntil = previousKeyUntil
+    }
+
+    /// The key hashes that open the system at `now`: the current one, and the replaced one until its time is up.
+    public func keyHashes(at now: Date) -> [String] {
+        guard let previousKeyHash, let previousKeyUntil, now < previousKeyUntil else { return [keyHash] }
+        return [keyHash, previousKeyHash]
     }
 }
 
@@ -210,7 +221,23 @@ public struct StoreTransaction: Sendable {
     }
 
     func keyedSystem(from row: any SQLRow) throws -> KeyedSystem {
-        KeyedSystem(system: try system(from: row), keyHash: try row.decode(column: "key_hash", as: String.self))
+        KeyedSystem(system: try system(from: row), keyHash: try row.decode(column: "key_hash", as: String.self),
+                    previousKeyHash: try row.decode(column: "previous_key_hash", as: String?.self),
+                    previousKeyUntil: try row.decode(column: "previous_key_until", as: Int64?.self).map(Self.date))
+    }
+
+    /// Gives an unrevoked system the key `keyHash`; the key it had keeps working until `previousUntil` (nil: it stops
+    /// now). False when there is no such unrevoked system.
+    public func rotateSystemKey(id: String, keyHash: String, previousUntil: Date?) async throws -> Bool {
+        let previous: SQLQueryString = if let previousUntil {
+            "previous_key_hash = key_hash, previous_key_until = \(bind: Self.ms(previousUntil))"
+        } else {
+            "previous_key_hash = NULL, previous_key_until = NULL"
+        }
+        return try await !db.raw("""
+            UPDATE connected_systems SET \(previous), key_hash = \(bind: keyHash)
+            WHERE id = \(bind: id) AND revoked_at IS NULL RETURNING id
+            """).all().isEmpty
     }
 
     /// Connected systems in creation order.

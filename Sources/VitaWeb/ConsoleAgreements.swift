@@ -18,6 +18,9 @@ extension ConsolePages {
         router.post("/admin/systems") { request, context in
             try await pages.signedInForm(request, context) { try await pages.createSystem($0, $1, $2, $3) }
         }
+        router.post("/admin/systems/key") { request, context in
+            try await pages.signedInForm(request, context) { try await pages.rotateSystemKey($0, $1, $2, $3) }
+        }
         router.post("/admin/systems/revoke") { request, context in
             try await pages.signedInForm(request, context) { try await pages.revokeSystem($0, $1, $2, $3) }
         }
@@ -93,6 +96,23 @@ extension ConsolePages {
         let name = created.json?["system"]?["name"]?.stringValue ?? ""
         return try await systems(request, context, member,
                                  .init(notice: strings.format("console.system_created", ["name": name]), createdKey: key,
+                                       status: .created))
+    }
+
+    /// A new key for a system, shown once; the replaced key keeps working for a day (the API's default), so the
+    /// system can switch over.
+    func rotateSystemKey(_ request: Request, _ context: VitaRequestContext, _ member: Member, _ form: FormInput) async throws -> Response {
+        let id = form.fields["systemId"] ?? ""
+        guard EntityID.isWellFormed(id, prefix: "sys") else {
+            return try await systems(request, context, member, .init(problem: strings["input.bad_form"], status: .badRequest))
+        }
+        let rotated = await api.call(.post, "/api/v1/systems/\(id)/key", as: member.identity, context: context)
+        guard rotated.succeeded, let key = rotated.json?["apiKey"]?.stringValue else {
+            return try await systems(request, context, member, .init(problem: apiProblem(rotated), status: rotated.status))
+        }
+        let name = rotated.json?["system"]?["name"]?.stringValue ?? id
+        return try await systems(request, context, member,
+                                 .init(notice: strings.format("console.system_key_rotated", ["name": name]), createdKey: key,
                                        status: .created))
     }
 

@@ -716,6 +716,12 @@ enum AccessControlTable {
                                                                                     "name": "Doomed LMS", "kind": "lms"])
                 return Probe(.post, "/api/v1/systems/\((created["system"] as! [String: Any])["id"] as! String)/revoke")
             },
+            MatrixRow(operationId: "rotateSystemKey", body: .minimal, expected: adminOnly(201).with(staff(201, 403, 403, other: 403))) { f, _ in
+                let created = try await f.api.admin(.post, "/api/v1/systems", json: ["organizationId": f.organizationA,
+                                                                                    "name": "Rotating LMS", "kind": "lms"])
+                return Probe(.post, "/api/v1/systems/\((created["system"] as! [String: Any])["id"] as! String)/key",
+                             json: ["previousKeyValidFor": 60])
+            },
             MatrixRow(operationId: "createAgreement", body: .minimal, expected: adminOnly(201).with(staff(201, 403, 403, other: 403))) { f, _ in
                 Probe(.post, "/api/v1/agreements", json: ["providerOrganizationId": f.organizationA,
                                                           "consumerSystemId": f.throwawaySystem, "categories": ["employment"],

@@ -23,7 +23,7 @@ struct ConsoleAgreementTests {
         page.first(#"name="version" value="([^"]+)""#)?.replacingOccurrences(of: "&quot;", with: "\"")
     }
 
-    @Test("an organization administrator registers a system whose key, shown once, works on the API until it is revoked on the page; an issuer sees the systems but no forms and is refused",
+    @Test("an organization administrator registers a system whose key, shown once, works on the API, gives it a new key (the old one still works for a day) and revokes it on the page; an issuer sees the systems but no forms and is refused",
           arguments: TestEngine.available)
     func registerAndRevokeSystem(_ engine: TestEngine) async throws {
         try await WebHarness.run(engine) { web in
@@ -49,10 +49,20 @@ struct ConsoleAgreementTests {
             #expect(refused.status == 403 && refused.html.contains("Your role does not allow this"))
             #expect(try await web.send(.get, "/api/v1/competencies", key: key).status == 200)
 
+            let rotated = try await web.submit("/admin/systems", action: "/admin/systems/key", [("systemId", systemId)],
+                                               cookies: ada)
+            #expect(rotated.status == 201 && rotated.html.contains("Career LMS has a new API key"), "\(rotated.html)")
+            let newKey = try #require(rotated.first(#"id="created-key" class="mono" readonly value="([^"]+)""#))
+            #expect(newKey != key)
+            #expect(try await web.send(.get, "/api/v1/competencies", key: newKey).status == 200, "the new key works")
+            #expect(try await web.send(.get, "/api/v1/competencies", key: key).status == 200, "the old one for a day")
+            #expect(!seen.html.contains(#"action="/admin/systems/key""#), "an issuer has no key form")
+
             let revoked = try await web.submit("/admin/systems", action: "/admin/systems/revoke", [("systemId", systemId)],
                                                cookies: ada)
             #expect(revoked.status == 200 && revoked.html.contains("The API key of Career LMS was revoked"), "\(revoked.html)")
             #expect(try await web.send(.get, "/api/v1/competencies", key: key).status == 401, "the revoked key fails")
+            #expect(try await web.send(.get, "/api/v1/competencies", key: newKey).status == 401, "both of them")
         }
     }
 
