@@ -167,16 +167,24 @@ final class CommandLineTests {
 }
 
 extension CommandLineTests {
-    @Test("vita serve starts on its embedded default, answers /health, keeps its master key owner-only, and stops on SIGTERM")
-    func serve() async throws {
+    /// Starts `vita serve` on a random port in the test's folder (data in `data`), with `environment` added and its
+    /// standard error to `log` (discarded without one).
+    func startServe(environment: [String: String] = [:], log: FileHandle? = nil) throws -> (Process, Int) {
         let port = Int.random(in: 20_000...40_000)
         let process = Process()
         process.executableURL = VitaProcess.executable
         process.arguments = ["serve", "--port", String(port), "--data-dir", "data"]
         process.currentDirectoryURL = folder
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
+        process.standardError = log ?? FileHandle.nullDevice
         try process.run()
+        return (process, port)
+    }
+
+    @Test("vita serve starts on its embedded default, answers /health, keeps its master key owner-only, and stops on SIGTERM")
+    func serve() async throws {
+        let (process, port) = try startServe()
         defer { if process.isRunning { process.terminate() } }
         var healthy = false
         for _ in 0..<100 where !healthy {
@@ -198,18 +206,10 @@ extension CommandLineTests {
 extension CommandLineTests {
     @Test("with VITA_LOG_FORMAT=json every log line of vita serve is a JSON object with time, level, label, source and message")
     func jsonLogs() async throws {
-        let port = Int.random(in: 20_000...40_000)
-        let process = Process()
-        process.executableURL = VitaProcess.executable
-        process.arguments = ["serve", "--port", String(port), "--data-dir", "data"]
-        process.currentDirectoryURL = folder
-        process.environment = ProcessInfo.processInfo.environment.merging(["VITA_LOG_FORMAT": "json", "VITA_LOG_LEVEL": "info"]) { $1 }
         let logFile = folder.appendingPathComponent("serve.log")
         FileManager.default.createFile(atPath: logFile.path, contents: nil)
         let log = try FileHandle(forWritingTo: logFile)
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = log
-        try process.run()
+        let (process, port) = try startServe(environment: ["VITA_LOG_FORMAT": "json", "VITA_LOG_LEVEL": "info"], log: log)
         defer { if process.isRunning { process.terminate() } }
         var lines: [Substring] = []
         for _ in 0..<100 where !lines.contains(where: { $0.contains("Server started") }) {
