@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import ServiceLifecycle
 import Testing
 import VitaAPI
 import VitaCore
@@ -39,11 +40,19 @@ struct LiveVita: Sendable {
                 let (started, signal) = AsyncStream<Void>.makeStream()
                 let app = Application(router: api.router, configuration: .init(address: .hostname("127.0.0.1", port: port)),
                                       onServerRunning: { _ in signal.yield() })
+                // Stopped by a graceful shutdown (as on SIGTERM), not by cancelling it mid-flight.
+                let services = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: app.logger))
                 try await withThrowingTaskGroup(of: Void.self) { group in
-                    group.addTask { try await app.runService(gracefulShutdownSignals: []) }
+                    group.addTask { try await services.run() }
                     for await _ in started { break }
-                    defer { group.cancelAll() }
-                    try await body(LiveVita(baseURL: baseURL, adminKey: key, database: test.database, http: http))
+                    do {
+                        try await body(LiveVita(baseURL: baseURL, adminKey: key, database: test.database, http: http))
+                    } catch {
+                        await services.triggerGracefulShutdown()
+                        throw error
+                    }
+                    await services.triggerGracefulShutdown()
+                    try await group.waitForAll()
                 }
             }
         } catch {
