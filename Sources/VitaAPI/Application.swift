@@ -122,11 +122,14 @@ public struct LearnerAPI {
         if options.metrics != nil { router.add(middleware: MetricsMiddleware()) }
         router.add(middleware: ResponseHeadersMiddleware())
         router.add(middleware: ProblemMiddleware())
+        let gate = AccessGate(database: database, clock: clock)
+        let catalog = RouteCatalog(router: router, audits: gate.audits, clock: clock)
+        // The metrics endpoint checks its own scrape token: it is added before the API's authentication (a router's
+        // middleware applies to the routes added after it).
+        options.metrics?.register(in: catalog)
         router.add(middleware: AuthenticationMiddleware(database: database, tokens: BearerTokens(database: database, clock: clock),
                                                         limits: limits))
         router.add(middleware: RateLimitMiddleware(limits: limits))
-        let gate = AccessGate(database: database, clock: clock)
-        let catalog = RouteCatalog(router: router, audits: gate.audits, clock: clock)
         let reader = RequestReader(maxBodySize: options.maxBodySize)
         AdminRoutes(database: database, gate: gate, reader: reader).register(in: catalog)
         LearnerRoutes(database: database, gate: gate, reader: reader).register(in: catalog)
@@ -169,18 +172,6 @@ public struct LearnerAPI {
                 throw Problem(status: 503, title: "Service Unavailable", detail: "the database does not answer")
             }
             return try APIJSON.response(DTO.Health(status: "ready"))
-        }
-        if let metrics = options.metrics {
-            catalog.add(Operation(method: .get, path: "/metrics", operationId: "metrics",
-                                  summary: "The server's metrics in the Prometheus text format, for a scraper that sends the metrics token as 'Authorization: Bearer <token>' (VITA_METRICS_TOKEN)",
-                                  tag: "Service", access: .open, query: [], headers: [], requestSchema: nil,
-                                  success: (200, nil), errors: [401])) { request, _ in
-                guard metrics.admits(request) else {
-                    throw Problem(status: 401, title: "Unauthorized", detail: "send the metrics token as 'Authorization: Bearer <token>'",
-                                  errors: [.init(field: "Authorization", reason: "missing or not the metrics token")])
-                }
-                return metrics.response()
-            }
         }
         catalog.add(Operation(method: .get, path: "/logo.svg", operationId: "logo",
                               summary: "Vita's logo (named in its registrations at other platforms)", tag: "Service",

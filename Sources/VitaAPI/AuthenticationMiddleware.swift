@@ -35,8 +35,6 @@ struct AuthenticationMiddleware: RouterMiddleware {
             return context
         }
         guard let header = request.headers[.authorization] else { return context }
-        // The metrics endpoint checks its own scrape token (MetricsExposition), which is no API key.
-        if request.uri.path == "/metrics" { return context }
         // HTTP Basic is OAuth client authentication, checked by the token and revocation endpoints themselves.
         if header.hasPrefix("Basic ") { return context }
         if header.hasPrefix("Bearer "), OAuthSecret.kind(of: String(header.dropFirst(7))) == .accessToken {

@@ -21,6 +21,21 @@ public struct MetricsExposition: Sendable {
         tokenDigest = Array(SHA256.hash(data: Array(token.utf8)))
     }
 
+    /// Adds `GET /metrics` to `catalog`.
+    func register(in catalog: RouteCatalog) {
+        let metrics = self
+        catalog.add(Operation(method: .get, path: "/metrics", operationId: "metrics",
+                              summary: "The server's metrics in the Prometheus text format, for a scraper that sends the metrics token as 'Authorization: Bearer <token>' (VITA_METRICS_TOKEN)",
+                              tag: "Service", access: .open, query: [], headers: [], requestSchema: nil,
+                              success: (200, nil), errors: [401])) { request, _ in
+            guard metrics.admits(request) else {
+                throw Problem(status: 401, title: "Unauthorized", detail: "send the metrics token as 'Authorization: Bearer <token>'",
+                              errors: [.init(field: "Authorization", reason: "missing or not the metrics token")])
+            }
+            return metrics.response()
+        }
+    }
+
     /// Whether the request's `Authorization` header carries the scrape token.
     func admits(_ request: Request) -> Bool {
         guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else { return false }
