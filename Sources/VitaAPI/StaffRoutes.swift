@@ -95,6 +95,16 @@ public struct StaffRoutes: Sendable {
                             displayName: name, passwordHash: hash, role: role!, createdAt: at, updatedAt: at)
     }
 
+    /// The staff account `id`, when `principal` may act on it: an administrator key on any, the organization's staff
+    /// on their own organization's only. Another organization's account is not found, so its existence is not revealed.
+    private static func account(_ tx: StoreTransaction, _ id: String, actedOnBy principal: Principal) async throws -> StaffAccount {
+        guard let found = try await tx.staffAccount(id: id),
+              principal.organizationId == nil || principal.organizationId == found.organizationId else {
+            throw Problem.notFound("staff account")
+        }
+        return found
+    }
+
     func register(in catalog: RouteCatalog) {
         let base = "/api/v1/organizations/{organizationId}/staff"
         catalog.add(Operation(method: .post, path: base, operationId: "createStaff",
@@ -145,10 +155,8 @@ public struct StaffRoutes: Sendable {
             let id = try reader.id(context, "staffId", prefix: "stf", what: "staff account")
             let principal = context.principal!
             let account = try await database.transaction { tx -> StaffAccount in
-                // Another organization's account is not found, so its existence is not revealed.
-                guard let found = try await tx.staffAccount(id: id),
-                      principal.organizationId == nil || principal.organizationId == found.organizationId,
-                      try await tx.disableStaffAccount(id: id, at: Timestamp.truncated(gate.clock())),
+                _ = try await Self.account(tx, id, actedOnBy: principal)
+                guard try await tx.disableStaffAccount(id: id, at: Timestamp.truncated(gate.clock())),
                       let disabled = try await tx.staffAccount(id: id) else { throw Problem.notFound("staff account") }
                 try await gate.audit(tx, principal, action: "staff.disable")
                 return disabled
@@ -198,11 +206,7 @@ public struct StaffRoutes: Sendable {
             let (input, _) = try await reader.decode(PasswordReset.self, from: request)
             let hash = try Self.passwordHash(input.newPassword, field: "newPassword")
             let account = try await database.transaction { tx -> StaffAccount in
-                // Another organization's account is not found, so its existence is not revealed.
-                guard let found = try await tx.staffAccount(id: id),
-                      principal.organizationId == nil || principal.organizationId == found.organizationId else {
-                    throw Problem.notFound("staff account")
-                }
+                let found = try await Self.account(tx, id, actedOnBy: principal)
                 try await tx.setStaffPassword(accountId: id, passwordHash: hash, at: Timestamp.truncated(gate.clock()))
                 try await gate.audit(tx, principal, action: "staff.password.reset", reason: "staff account \(id)")
                 return try await tx.staffAccount(id: id) ?? found
