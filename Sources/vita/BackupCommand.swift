@@ -33,12 +33,9 @@ struct Backup: AsyncParsableCommand {
                 throw CommandFailure("cannot create the backup folder")
             }
             let target = DatabaseLocation.resolve(dataDirectory: destination)
-            let database = try storage.connect(logger: makeLogger("vita"))
             do {
-                try await database.backUp(toSQLiteFile: target)
-                try await database.shutdown()
+                try await storage.withDatabase(migrating: false) { try await $0.backUp(toSQLiteFile: target) }
             } catch {
-                try? await database.shutdown()
                 throw CommandFailure("the backup failed: \(CommandFailure.describe(error))")
             }
             let keyFile = ((source as NSString).deletingLastPathComponent as NSString).appendingPathComponent("master.key")

@@ -147,16 +147,9 @@ struct Migrate: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingFailures {
-            let database = try storage.connect(logger: makeLogger("vita"))
-            do {
-                let applied = try await Migrations.run(on: database)
-                print(applied.isEmpty ? "The schema is up to date (version \(Migrations.latestVersion))."
-                                      : "Applied migrations \(applied.map(String.init).joined(separator: ", ")).")
-            } catch {
-                try? await database.shutdown()
-                throw error
-            }
-            try await database.shutdown()
+            let applied = try await storage.withDatabase(migrating: false) { try await Migrations.run(on: $0) }
+            print(applied.isEmpty ? "The schema is up to date (version \(Migrations.latestVersion))."
+                                  : "Applied migrations \(applied.map(String.init).joined(separator: ", ")).")
         }
     }
 }
@@ -171,21 +164,16 @@ struct Admin: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingFailures {
-                let database = try await storage.open(logger: makeLogger("vita"))
                 let id = EntityID.make("adm")
                 let (key, hash) = APIKeys.make(ownerId: id)
-                do {
+                try await storage.withDatabase { database in
                     try await database.transaction { tx in
                         try await tx.insertAdminKey(id: id, keyHash: hash, at: Timestamp.truncated(Date()))
                         _ = try await tx.appendAudit(AuditEntry(occurredAt: Date(), actor: .init(kind: .cli, id: "cli"),
                                                                 action: "admin.bootstrap", learnerId: nil, categories: [],
                                                                 agreementId: nil, outcome: .allowed, reason: nil))
                     }
-                } catch {
-                    try? await database.shutdown()
-                    throw error
                 }
-                try await database.shutdown()
                 print(key)
                 FileHandle.standardError.write(Data("Store this administrator key now: it is not shown again.\n".utf8))
             }
@@ -219,8 +207,7 @@ struct Staff: AsyncParsableCommand {
                 let password = try Staff.readPassword()
                 let account = try StaffRoutes.account(organizationId: organization, login: login, password: password,
                                                       role: role, displayName: displayName, now: Date())
-                let database = try await storage.open(logger: makeLogger("vita"))
-                do {
+                try await storage.withDatabase { database in
                     try await database.transaction { tx in
                         guard try await tx.organization(id: organization) != nil else {
                             throw CommandFailure("no organization \(organization)")
@@ -230,11 +217,7 @@ struct Staff: AsyncParsableCommand {
                                                             action: "staff.create", learnerId: nil, categories: [],
                                                             agreementId: nil, outcome: .allowed, reason: nil))
                     }
-                } catch {
-                    try? await database.shutdown()
-                    throw error
                 }
-                try await database.shutdown()
                 print(account.id)
             }
         }
@@ -251,8 +234,7 @@ struct Staff: AsyncParsableCommand {
         func run() async throws {
             try await reportingFailures {
                 let hash = try StaffRoutes.passwordHash(try Staff.readPassword(), field: "password")
-                let database = try await storage.open(logger: makeLogger("vita"))
-                do {
+                try await storage.withDatabase { database in
                     try await database.transaction { tx in
                         guard let account = try await tx.staffAccount(login: login.lowercased(), forUpdate: true) else {
                             throw CommandFailure("no staff account with that login")
@@ -263,11 +245,7 @@ struct Staff: AsyncParsableCommand {
                                                             action: "staff.password.reset", learnerId: nil, categories: [],
                                                             agreementId: nil, outcome: .allowed, reason: "staff account \(account.id)"))
                     }
-                } catch {
-                    try? await database.shutdown()
-                    throw error
                 }
-                try await database.shutdown()
                 print("The password of \(login.lowercased()) was set; its sessions have ended.")
             }
         }
@@ -284,13 +262,7 @@ struct Audit: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingFailures {
-                let database = try await storage.open(logger: makeLogger("vita"))
-                let result: (firstBreak: AuditChain.Break?, checked: Int64)
-                do { result = try await database.verifyAuditChain() } catch {
-                    try? await database.shutdown()
-                    throw error
-                }
-                try await database.shutdown()
+                let result = try await storage.withDatabase { try await $0.verifyAuditChain() }
                 if let broken = result.firstBreak {
                     FileHandle.standardError.write(Data("vita: audit chain broken at \(broken)\n".utf8))
                     throw ExitCode(1)
@@ -310,11 +282,9 @@ struct Export: AsyncParsableCommand {
     func run() async throws {
         try await reportingFailures {
             guard EntityID.isWellFormed(learner, prefix: "lrn") else { throw CommandFailure("--learner is not a learner id") }
-            let database = try await storage.open(logger: makeLogger("vita"))
             let learnerId = learner
-            let output: Data?
-            do {
-                output = try await database.transaction { tx -> Data? in
+            let output = try await storage.withDatabase { database in
+                try await database.transaction { tx -> Data? in
                     guard let export = try await ExportDocument.load(tx, learnerId: learnerId, now: Date()) else { return nil }
                     try await tx.appendAudit(AuditEntry(occurredAt: Date(), actor: .init(kind: .cli, id: "cli"),
                                                         action: "learner.export", learnerId: learnerId,
@@ -322,11 +292,7 @@ struct Export: AsyncParsableCommand {
                                                         outcome: .allowed, reason: nil))
                     return try export.encoded()
                 }
-            } catch {
-                try? await database.shutdown()
-                throw error
             }
-            try await database.shutdown()
             guard let output else { throw CommandFailure("no learner with this id") }
             FileHandle.standardOutput.write(output)
             FileHandle.standardOutput.write(Data("\n".utf8))

@@ -27,16 +27,10 @@ struct Demo: AsyncParsableCommand {
             try await reportingFailures {
                 guard (1...1_000_000).contains(learners) else { throw CommandFailure("--learners must be from 1 to 1000000") }
                 let vault = try storage.keyVault()
-                let database = try await storage.open(logger: makeLogger("vita"))
-                let summary: String
-                do {
-                    summary = try await DemoSeeder(database: database, vault: vault, seed: seed)
+                let summary = try await storage.withDatabase { database in
+                    try await DemoSeeder(database: database, vault: vault, seed: seed)
                         .seed(learners: learners, issuanceCSV: issuanceCsv)
-                } catch {
-                    try? await database.shutdown()
-                    throw error
                 }
-                try await database.shutdown()
                 print(summary)
             }
         }

@@ -16,15 +16,7 @@ struct OAuthCommand: AsyncParsableCommand {
         func run() async throws {
             try await reportingFailures {
                 guard grace >= 0 else { throw CommandFailure("--grace must be 0 or more") }
-                let database = try await storage.open(logger: makeLogger("vita"))
-                let counts: StoreTransaction.OAuthPurgeCounts
-                do {
-                    counts = try await OAuthPurge.once(database, grace: TimeInterval(grace))
-                } catch {
-                    try? await database.shutdown()
-                    throw error
-                }
-                try await database.shutdown()
+                let counts = try await storage.withDatabase { try await OAuthPurge.once($0, grace: TimeInterval(grace)) }
                 print("Deleted \(counts.codes) authorization codes, \(counts.pendingAuthorizations) pending authorizations, \(counts.tokens) tokens and \(counts.webSessions) ended web sessions.")
             }
         }

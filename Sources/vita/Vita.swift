@@ -100,6 +100,22 @@ struct StorageOptions: ParsableArguments {
         }
     }
 
+    /// Opens the database (migrated, unless `migrating` is false), runs `body` on it and closes it, whether `body`
+    /// succeeds or throws.
+    func withDatabase<T>(migrating: Bool = true, _ body: (VitaDatabase) async throws -> T) async throws -> T {
+        let logger = makeLogger("vita")
+        let database = migrating ? try await open(logger: logger) : try connect(logger: logger)
+        let result: T
+        do {
+            result = try await body(database)
+        } catch {
+            try? await database.shutdown()
+            throw error
+        }
+        try await database.shutdown()
+        return result
+    }
+
     /// Opens the database and applies pending migrations.
     func open(logger: Logger) async throws -> VitaDatabase {
         let database = try connect(logger: logger)
