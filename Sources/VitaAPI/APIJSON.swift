@@ -1,9 +1,10 @@
 import Foundation
 import Hummingbird
 import NIOCore
+import VitaCore
 import VitaJSON
 
-/// JSON coding shared by every endpoint: ISO 8601 timestamps with milliseconds, sorted keys.
+/// JSON coding shared by every endpoint: RFC 3339 timestamps with exactly the stored milliseconds, sorted keys.
 enum APIJSON {
     static let timestampStyle = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
     static let plainTimestampStyle = Date.ISO8601FormatStyle()
@@ -13,7 +14,7 @@ enum APIJSON {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .custom { date, encoder in
             var container = encoder.singleValueContainer()
-            try container.encode(timestampStyle.format(date))
+            try container.encode(Timestamp.rfc3339(date))
         }
         return encoder
     }()

@@ -279,9 +279,12 @@ struct AdminRoutes: Sendable {
                               tag: "Audit", access: .admin, query: [], headers: [], requestSchema: nil,
                               success: (200, "AuditVerification"), errors: [401, 403])) { _, _ in
             let (firstBreak, checked) = try await database.verifyAuditChain()
+            let archives = try await database.read { try await $0.auditArchives() }
             return try APIJSON.response(DTO.AuditVerification(intact: firstBreak == nil, checked: checked,
                                                               firstBrokenSequence: firstBreak?.sequence,
-                                                              reason: firstBreak?.reason))
+                                                              reason: firstBreak?.reason,
+                                                              archivedThrough: archives.last?.lastSequence,
+                                                              archives: archives.count))
         }
     }
 

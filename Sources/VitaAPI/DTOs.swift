@@ -139,6 +139,9 @@ enum DTO {
         var checked: Int64
         var firstBrokenSequence: Int64?
         var reason: String?
+        /// The last entry moved to an archive (`vita audit archive`), if any: entries up to it are not stored.
+        var archivedThrough: Int64?
+        var archives: Int
     }
 
     struct Health: Encodable {

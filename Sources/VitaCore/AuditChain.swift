@@ -132,6 +132,12 @@ public enum AuditChain {
         /// What is wrong there.
         public var reason: String
         public var description: String { "entry \(sequence): \(reason)" }
+
+        /// Creates a break at `sequence` for `reason`.
+        public init(sequence: Int64, reason: String) {
+            self.sequence = sequence
+            self.reason = reason
+        }
     }
 
     /// Incrementally verifies a chain read in sequence order, without holding it in memory.
@@ -145,6 +151,13 @@ public enum AuditChain {
 
         /// Creates a verifier for a chain starting at sequence 1.
         public init() {}
+
+        /// Creates a verifier for the part of a chain after the entry (`sequence`, `hash`): the entries up to it were
+        /// archived (``AuditArchive/Checkpoint``), so the first entry checked must be `sequence + 1` and link to `hash`.
+        public init(after sequence: Int64, hash: String) {
+            expectedSequence = sequence + 1
+            previousHash = hash
+        }
 
         /// Checks the next entry.
         public mutating func check(_ entry: AuditEntry) {

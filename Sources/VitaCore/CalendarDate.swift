@@ -105,4 +105,35 @@ public enum Timestamp {
     public static func date(milliseconds: Int64) -> Date {
         Date(timeIntervalSince1970: Double(milliseconds) / 1000)
     }
+
+    /// `date` as RFC 3339 in UTC with exactly the milliseconds Vita stores (`2026-01-31T09:00:00.007Z`).
+    ///
+    /// Foundation's ISO 8601 formatter truncates the binary fraction it is given, so a stored time such as .007 s
+    /// (held as 0.00699999…) would print as .006; this writes the whole milliseconds instead.
+    public static func rfc3339(_ date: Date) -> String {
+        let ms = milliseconds(date)
+        let seconds = ms >= 0 ? ms / 1000 : (ms - 999) / 1000
+        let fraction = String(ms - seconds * 1000)
+        let whole = wholeSecondStyle.format(Date(timeIntervalSince1970: Double(seconds)))
+        return whole.dropLast() + "." + String(repeating: "0", count: 3 - fraction.count) + fraction + "Z"
+    }
+
+    /// Parses an RFC 3339 time in UTC (`Z`), with or without a fraction of a second, to whole milliseconds (digits
+    /// after the third are dropped); nil for anything else.
+    public static func parseRFC3339(_ text: String) -> Date? {
+        guard text.hasSuffix("Z") else { return nil }
+        let body = text.dropLast()
+        let parts = body.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
+        guard let whole = try? wholeSecondStyle.parse(parts[0] + "Z") else { return nil }
+        var fraction: Int64 = 0
+        if parts.count == 2 {
+            let digits = parts[1]
+            guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
+            let kept = digits.prefix(3)
+            fraction = Int64(kept + String(repeating: "0", count: 3 - kept.count)) ?? 0
+        }
+        return date(milliseconds: Int64(whole.timeIntervalSince1970.rounded()) * 1000 + fraction)
+    }
+
+    private static let wholeSecondStyle = Date.ISO8601FormatStyle()
 }

@@ -343,6 +343,16 @@ public enum Migrations {
             "ALTER TABLE connected_systems ADD COLUMN previous_key_hash TEXT",
             "ALTER TABLE connected_systems ADD COLUMN previous_key_until BIGINT",
         ]),
+        // Audit archives: the oldest entries moved to a file (`vita audit archive`), each archive's checkpoint kept
+        // here so the entries still stored verify from where it ends. `first_sequence` is unique so that of two
+        // archives started at once from the same checkpoint only one commits.
+        Migration(version: 21, name: "audit archives", statements: [
+            """
+            CREATE TABLE audit_archives (
+              last_sequence BIGINT PRIMARY KEY, first_sequence BIGINT NOT NULL UNIQUE, last_hash TEXT NOT NULL,
+              digest TEXT NOT NULL, cut_off BIGINT NOT NULL, archived_at BIGINT NOT NULL)
+            """,
+        ]),
     ]
 
     /// Every schema version this build knows, oldest first (numbers may skip: a version is taken when a branch

@@ -496,7 +496,10 @@ struct ConsolePages: Sendable {
         }
         let checked = result["checked"]?.numberValue?.description ?? "0"
         let intact = result["intact"]?.boolValue ?? false
-        let message = intact ? strings.format("console.chain_intact", ["checked": checked])
+        let archived = result["archivedThrough"]?.numberValue?.description
+        let message = intact
+            ? archived.map { strings.format("console.chain_intact_archived", ["checked": checked, "archived": $0]) }
+                ?? strings.format("console.chain_intact", ["checked": checked])
             : strings.format("console.chain_broken", ["sequence": result["firstBrokenSequence"]?.numberValue?.description ?? "?",
                                                       "reason": result["reason"]?.stringValue ?? ""])
         return try await audit(request, context, member, verification: ["message": message, "tone": intact ? "good" : "bad"])

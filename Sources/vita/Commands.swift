@@ -252,27 +252,6 @@ struct Staff: AsyncParsableCommand {
     }
 }
 
-struct Audit: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "The tamper-evident audit log.", subcommands: [Verify.self])
-
-    struct Verify: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(
-            abstract: "Recompute the audit hash chain; exit 1 and name the first broken entry if it does not verify.")
-        @OptionGroup var storage: StorageOptions
-
-        func run() async throws {
-            try await reportingFailures {
-                let result = try await storage.withDatabase { try await $0.verifyAuditChain() }
-                if let broken = result.firstBreak {
-                    FileHandle.standardError.write(Data("vita: audit chain broken at \(broken)\n".utf8))
-                    throw ExitCode(1)
-                }
-                print("Audit chain intact: \(result.checked) entries verified.")
-            }
-        }
-    }
-}
-
 struct Export: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Print a learner's full record (every version) and profile as JSON.")

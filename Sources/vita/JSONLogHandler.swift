@@ -16,13 +16,12 @@ struct JSONLogHandler: LogHandler {
         set { metadata[key] = newValue }
     }
 
-    func log(level: Logger.Level, message: Logger.Message, metadata explicit: Logger.Metadata?, source: String,
-             file: String, function: String, line: UInt) {
+    func log(event: LogEvent) {
         var fields = metadata
-        if let explicit { fields.merge(explicit) { $1 } }
+        if let explicit = event.metadata { fields.merge(explicit) { $1 } }
         var object: JSONObject = [
-            "time": .string(Self.time(Date())), "level": .string(level.rawValue), "label": .string(label),
-            "source": .string(source), "message": .string(message.description),
+            "time": .string(Self.time(Date())), "level": .string(event.level.rawValue), "label": .string(label),
+            "source": .string(event.source), "message": .string(event.message.description),
         ]
         if !fields.isEmpty { object["metadata"] = Self.json(.dictionary(fields)) }
         FileHandle.standardError.write(Data(JSONValue.object(object).serialized() + [UInt8(ascii: "\n")]))

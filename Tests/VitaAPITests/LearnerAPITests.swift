@@ -41,6 +41,17 @@ struct LearnerAPITests {
             #expect(log.items.allSatisfy { ($0["actor"] as! [String: Any])["id"] as? String == world.systemId })
             let verification = try await api.admin(.get, "/api/v1/audit/verification")
             #expect(verification["intact"] as? Bool == true)
+            #expect(verification["archives"] as? Int == 0 && verification["archivedThrough"] == nil)
+
+            // Entries moved to an archive leave the access log; the chain still verifies, from the checkpoint.
+            let archived = try await api.database.archiveAudit(before: Date().addingTimeInterval(60), at: Date(),
+                                                               by: .init(kind: .cli, id: "cli"), write: { _ in },
+                                                               seal: { String(repeating: "0", count: 64) })
+            let afterArchive = try await api.admin(.get, "/api/v1/audit/verification")
+            #expect(afterArchive["intact"] as? Bool == true)
+            #expect(afterArchive["archives"] as? Int == 1)
+            #expect((afterArchive["archivedThrough"] as? NSNumber)?.int64Value == archived?.lastSequence)
+            #expect(try await api.admin(.get, "/api/v1/learners/\(learner)/access-log").items.isEmpty)
         }
     }
 

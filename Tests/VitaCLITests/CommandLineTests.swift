@@ -162,7 +162,56 @@ final class CommandLineTests {
         let intact = try VitaProcess.run(["audit", "verify", "--data-dir", "data", "--database-prepared-statements", "off"],
                                          in: folder)
         #expect(intact.status == 0)
-        #expect(intact.output.contains("1 entries verified"))
+        #expect(intact.output.contains("1 stored entries verified"), "\(intact.output)")
+    }
+
+    @Test("audit archive moves old entries to a file that verify --archive checks; a tampered archive exits 1")
+    func auditArchive() throws {
+        #expect(try VitaProcess.run(["demo", "seed", "--learners", "3", "--data-dir", "data"], in: folder).status == 0)
+        let cutOff = Date().formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+        Thread.sleep(forTimeInterval: 0.01)
+        // A file that cannot be created: the command fails and every entry stays.
+        let nowhere = try VitaProcess.run(["audit", "archive", "--before", cutOff, "--to", "missing/old.jsonl", "--data-dir", "data"],
+                                          in: folder)
+        #expect(nowhere.status == 1 && nowhere.error.contains("cannot create the archive file"), "\(nowhere.error)")
+        let untouched = try VitaProcess.run(["audit", "verify", "--data-dir", "data"], in: folder)
+        #expect(untouched.output == "Audit chain intact: 4 stored entries verified.\n", "\(untouched.output)")
+        let archive = try VitaProcess.run(["audit", "archive", "--before", cutOff, "--to", "old.jsonl", "--data-dir", "data"],
+                                          in: folder)
+        #expect(archive.status == 0, "\(archive.error)")
+        #expect(archive.output.hasPrefix("Archived audit entries 1–4 (4) to old.jsonl, SHA-256 "), "\(archive.output)")
+        let file = folder.appendingPathComponent("old.jsonl")
+        let lines = try String(contentsOf: file, encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 4)
+        #expect(lines.first?.contains("\"previousHash\":\"0000000000") == true)
+
+        let unchecked = try VitaProcess.run(["audit", "verify", "--data-dir", "data"], in: folder)
+        #expect(unchecked.status == 0)
+        #expect(unchecked.output.contains("1 stored entries verified; entries 1–4 archived in 1 archive, not checked here"),
+                "\(unchecked.output)")
+        let checked = try VitaProcess.run(["audit", "verify", "--archive", "old.jsonl", "--data-dir", "data"], in: folder)
+        #expect(checked.status == 0)
+        #expect(checked.output.contains("each verified from its file"), "\(checked.output)")
+
+        // Nothing is overwritten, nothing is archived from the future, nothing is archived twice.
+        let again = try VitaProcess.run(["audit", "archive", "--before", cutOff, "--to", "old.jsonl", "--data-dir", "data"], in: folder)
+        #expect(again.status == 1 && again.error.contains("already exists"))
+        let future = try VitaProcess.run(["audit", "archive", "--before", "2999-01-01", "--to", "f.jsonl", "--data-dir", "data"], in: folder)
+        #expect(future.status == 1 && future.error.contains("must not be in the future"))
+        let garbled = try VitaProcess.run(["audit", "archive", "--before", "last week", "--to", "f.jsonl", "--data-dir", "data"], in: folder)
+        #expect(garbled.status == 1 && garbled.error.contains("--before must be an RFC 3339 time"))
+        let nothing = try VitaProcess.run(["audit", "archive", "--before", cutOff, "--to", "f.jsonl", "--data-dir", "data"], in: folder)
+        #expect(nothing.status == 0 && nothing.output.hasPrefix("Nothing to archive"))
+        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("f.jsonl").path))
+
+        let tampered = try String(contentsOf: file, encoding: .utf8).replacingOccurrences(of: "demo.seed", with: "demo.seex")
+        try tampered.write(to: folder.appendingPathComponent("tampered.jsonl"), atomically: true, encoding: .utf8)
+        let broken = try VitaProcess.run(["audit", "verify", "--archive", "tampered.jsonl", "--data-dir", "data"], in: folder)
+        #expect(broken.status == 1)
+        #expect(broken.error.contains("archive tampered.jsonl broken at entry 1: content does not match its hash"), "\(broken.error)")
+        try Data("{}\n".utf8).write(to: folder.appendingPathComponent("other.jsonl"))
+        let foreign = try VitaProcess.run(["audit", "verify", "--archive", "other.jsonl", "--data-dir", "data"], in: folder)
+        #expect(foreign.status == 1 && foreign.error.contains("is not an audit archive"), "\(foreign.error)")
     }
 }
 

@@ -33,6 +33,7 @@ struct BackupTests {
     func postgresIsRefused(_ engine: TestEngine) async throws {
         try await TestDatabase.with(engine) { test in
             await #expect(throws: StorageError.self) { try await test.database.backUp(toSQLiteFile: "/tmp/never-\(UUID().uuidString)") }
+            return ()
         }
     }
 }

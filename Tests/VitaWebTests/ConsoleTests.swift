@@ -151,7 +151,14 @@ struct ConsoleTests {
             }, "the denial is audited with its rule")
             let verified = try await web.post("/admin/audit/verify", form: [("csrf_token", token)], cookie: cookies)
             #expect(verified.status == 200)
-            #expect(verified.html.contains("The audit log is intact"))
+            #expect(verified.html.contains("The audit log is intact: all "))
+
+            // Once the oldest entries are archived, the chain is said to continue from them.
+            let archived = try #require(try await web.database.archiveAudit(
+                before: Date().addingTimeInterval(-0.001), at: Date(), by: .init(kind: .cli, id: "cli"), write: { _ in },
+                seal: { String(repeating: "0", count: 64) }))
+            let continued = try await web.post("/admin/audit/verify", form: [("csrf_token", token)], cookie: cookies)
+            #expect(continued.html.contains("continue from the archived entries 1 to \(archived.lastSequence)."), "\(continued.html)")
 
             // Organization B's administrator.
             let other = try await Self.world(web, learners: 0, name: "Hillside College")
