@@ -55,6 +55,21 @@ struct LearnerAPITests {
         }
     }
 
+    @Test("audit entries as the API serves them recompute to their hashes: times carry their exact milliseconds")
+    func servedAuditEntriesVerify() async throws {
+        // .007 s is held as 0.00699999…: a formatter that truncates the binary fraction would print .006.
+        try await APIHarness.run(.sqlite, clock: { Date(timeIntervalSince1970: 1_800_000_000.007) }) { api in
+            _ = try await api.world()
+            let entries = try await api.admin(.get, "/api/v1/audit?limit=200").items
+            #expect(!entries.isEmpty)
+            for item in entries {
+                #expect((item["occurredAt"] as? String)?.hasSuffix(".007Z") == true, "\(item["occurredAt"] ?? "")")
+                let entry = try AuditArchive.entry(fromLine: try JSONSerialization.data(withJSONObject: item))
+                #expect(AuditChain.hash(of: entry) == entry.hash, "entry \(entry.sequence)")
+            }
+        }
+    }
+
     @Test("bad input gets application/problem+json naming the field and the reason", arguments: TestEngine.available)
     func problems(_ engine: TestEngine) async throws {
         try await APIHarness.run(engine, maxBodySize: 4096) { api in
