@@ -9,15 +9,7 @@ enum APIJSON {
     static let timestampStyle = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
     static let plainTimestampStyle = Date.ISO8601FormatStyle()
 
-    static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .custom { date, encoder in
-            var container = encoder.singleValueContainer()
-            try container.encode(Timestamp.rfc3339(date))
-        }
-        return encoder
-    }()
+    static let encoder = Timestamp.jsonEncoder()
 
     static let decoder: JSONDecoder = {
         let decoder = JSONDecoder()

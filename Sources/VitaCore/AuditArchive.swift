@@ -128,15 +128,7 @@ public enum AuditArchive {
         }
     }
 
-    private static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .custom { date, encoder in
-            var container = encoder.singleValueContainer()
-            try container.encode(Timestamp.rfc3339(date))
-        }
-        return encoder
-    }()
+    private static let encoder = Timestamp.jsonEncoder()
 
     private static let decoder: JSONDecoder = {
         let decoder = JSONDecoder()

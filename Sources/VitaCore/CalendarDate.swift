@@ -136,4 +136,15 @@ public enum Timestamp {
     }
 
     private static let wholeSecondStyle = Date.ISO8601FormatStyle()
+
+    /// A JSON encoder writing Vita's form: keys sorted, slashes unescaped, times as ``rfc3339(_:)``.
+    public static func jsonEncoder() -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(rfc3339(date))
+        }
+        return encoder
+    }
 }
