@@ -279,12 +279,13 @@ struct AdminRoutes: Sendable {
                               tag: "Audit", access: .admin, query: [], headers: [], requestSchema: nil,
                               success: (200, "AuditVerification"), errors: [401, 403])) { _, _ in
             let (firstBreak, checked) = try await database.verifyAuditChain()
-            let archives = try await database.read { try await $0.auditArchives() }
+            let (archives, head) = try await database.read { (try await $0.auditArchives(), try await $0.auditHead()) }
             return try APIJSON.response(DTO.AuditVerification(intact: firstBreak == nil, checked: checked,
                                                               firstBrokenSequence: firstBreak?.sequence,
                                                               reason: firstBreak?.reason,
                                                               archivedThrough: archives.last?.lastSequence,
-                                                              archives: archives.count))
+                                                              archives: archives.count,
+                                                              anchor: AuditChain.Anchor(sequence: head.sequence, hash: head.hash).description))
         }
     }
 

@@ -142,6 +142,8 @@ enum DTO {
         /// The last entry moved to an archive (`vita audit archive`), if any: entries up to it are not stored.
         var archivedThrough: Int64?
         var archives: Int
+        /// The chain head as an anchor, `<sequence>:<hash>`, to record outside Vita (`vita audit verify --anchor`).
+        var anchor: String
     }
 
     struct Health: Encodable {

@@ -78,10 +78,12 @@ public enum AuditArchive {
         public private(set) var firstBreak: AuditChain.Break?
 
         /// Creates a verifier of the file of `checkpoint`, whose first entry must follow `previousHash` (the last
-        /// hash of the archive before it, or ``AuditChain/genesisHash``).
-        public init(checkpoint: Checkpoint, previousHash: String) {
+        /// hash of the archive before it, or ``AuditChain/genesisHash``); entries named by `anchors` must have the
+        /// anchored hashes.
+        public init(checkpoint: Checkpoint, previousHash: String, anchors: [AuditChain.Anchor] = []) {
             self.checkpoint = checkpoint
             chain = AuditChain.Verifier(after: checkpoint.firstSequence - 1, hash: previousHash)
+            chain.anchors = Dictionary(anchors.map { ($0.sequence, $0.hash) }) { first, _ in first }
         }
 
         /// Takes the next bytes of the file.

@@ -125,6 +125,40 @@ public enum AuditChain {
         return ContentDigest.hex(hasher.finalize())
     }
 
+    /// An entry's sequence number and hash as recorded outside the database (from `vita audit verify`'s output or
+    /// the API's verification), written `<sequence>:<hash>`. Hash chaining alone does not catch someone who rewrites
+    /// the chain and recomputes every later hash; an anchor kept where they cannot write does.
+    public struct Anchor: Sendable, Equatable, CustomStringConvertible {
+        /// The entry's sequence number.
+        public var sequence: Int64
+        /// Its hash (lowercase hex).
+        public var hash: String
+
+        /// Creates an anchor.
+        public init(sequence: Int64, hash: String) {
+            self.sequence = sequence
+            self.hash = hash
+        }
+
+        /// Parses `<sequence>:<hash>`, or returns nil when the text is not that.
+        public init?(_ text: String) {
+            let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+            guard parts.count == 2, let sequence = Int64(parts[0]), sequence >= 0, parts[1].count == 64,
+                  parts[1].allSatisfy({ $0.isHexDigit && !$0.isUppercase }) else { return nil }
+            self.init(sequence: sequence, hash: String(parts[1]))
+        }
+
+        public var description: String { "\(sequence):\(hash)" }
+
+        /// The reason given when an entry differs from its anchor.
+        static let mismatch = "does not match the hash anchored for it (the chain was rewritten since the anchor was taken)"
+
+        /// The break for an anchor at `sequence` when the entry found there has `hash` (nil if it matches).
+        public func check(hash found: String) -> Break? {
+            found == hash ? nil : Break(sequence: sequence, reason: Self.mismatch)
+        }
+    }
+
     /// Why a chain does not verify.
     public struct Break: Sendable, Equatable, CustomStringConvertible {
         /// The sequence number of the first entry that does not verify (or where one is missing).
@@ -148,6 +182,9 @@ public enum AuditChain {
         public private(set) var firstBreak: Break?
         /// How many entries were checked.
         public private(set) var count: Int64 = 0
+        /// Hashes recorded outside the database for some entries (``Anchor``): an entry that verifies against the
+        /// chain but not against its anchor shows the chain was rewritten, hashes and all, since the anchor was taken.
+        public var anchors: [Int64: String] = [:]
 
         /// Creates a verifier for a chain starting at sequence 1.
         public init() {}
@@ -172,6 +209,8 @@ public enum AuditChain {
                 firstBreak = Break(sequence: entry.sequence, reason: "previous hash does not match the entry before it")
             } else if AuditChain.hash(of: entry) != entry.hash {
                 firstBreak = Break(sequence: entry.sequence, reason: "content does not match its hash (edited)")
+            } else if let anchored = anchors[entry.sequence], anchored != entry.hash {
+                firstBreak = Break(sequence: entry.sequence, reason: Anchor.mismatch)
             }
             expectedSequence = entry.sequence + 1
             previousHash = entry.hash

@@ -8,13 +8,26 @@ extension VitaDatabase {
     /// Entries moved to archives (`archiveAudit`) are not stored: the checkpoints must cover the chain from its first
     /// entry without a gap, and the stored entries must continue from the newest checkpoint's last entry. The
     /// archive files themselves are verified with ``AuditArchive/FileVerifier``.
-    public func verifyAuditChain(batchSize: Int = 5000) async throws -> (firstBreak: AuditChain.Break?, checked: Int64) {
+    ///
+    /// `anchors` are entries' hashes recorded outside the database: each stored entry, or archive's last entry, that
+    /// an anchor names must have the anchored hash, and the chain must reach every anchor. Anchors inside an
+    /// archive (other than its last entry) are left to the archive file's verification.
+    public func verifyAuditChain(batchSize: Int = 5000,
+                                 anchors: [AuditChain.Anchor] = []) async throws -> (firstBreak: AuditChain.Break?, checked: Int64) {
         try await read { tx in
             let db = tx.db
             let checkpoints = try await tx.auditArchives()
             if let gap = AuditArchive.firstGap(in: checkpoints) { return (gap, 0) }
+            let sortedAnchors = anchors.sorted { $0.sequence < $1.sequence }
+            for anchor in sortedAnchors {
+                if let checkpoint = checkpoints.first(where: { $0.lastSequence == anchor.sequence }),
+                   let broken = anchor.check(hash: checkpoint.lastHash) {
+                    return (broken, 0)
+                }
+            }
             var verifier = checkpoints.last.map { AuditChain.Verifier(after: $0.lastSequence, hash: $0.lastHash) }
                 ?? AuditChain.Verifier()
+            verifier.anchors = Dictionary(sortedAnchors.map { ($0.sequence, $0.hash) }) { first, _ in first }
             var after = checkpoints.last?.lastSequence ?? 0
             while true {
                 let rows = try await db.raw("""
@@ -35,9 +48,12 @@ extension VitaDatabase {
                    """).first()?.decode(column: "s", as: Int64?.self) {
                 return (AuditChain.Break(sequence: stray, reason: "stored although an archive holds it"), verifier.count)
             }
-            if let head = try await db.raw("SELECT sequence, hash FROM audit_head WHERE id = 1").first() {
-                verifier.finish(headSequence: try head.decode(column: "sequence", as: Int64.self),
-                                headHash: try head.decode(column: "hash", as: String.self))
+            let head = try await tx.auditHead()
+            verifier.finish(headSequence: head.sequence, headHash: head.hash)
+            if verifier.firstBreak == nil, let beyond = sortedAnchors.last, beyond.sequence > head.sequence {
+                return (AuditChain.Break(sequence: beyond.sequence,
+                                         reason: "missing (an anchor records it, but the chain ends at entry \(head.sequence))"),
+                        verifier.count)
             }
             return (verifier.firstBreak, verifier.count)
         }

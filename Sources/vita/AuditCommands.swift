@@ -13,22 +13,46 @@ struct Audit: AsyncParsableCommand {
             abstract: "Recompute the audit hash chain; exit 1 and name the first broken entry if it does not verify.",
             discussion: """
                 Entries moved out by `vita audit archive` are covered by their archives' checkpoints; give the \
-                archive files with --archive to verify them as well.
+                archive files with --archive to verify them as well. The last line printed is the chain's head as an \
+                anchor (<sequence>:<hash>): keep it where the database's administrators cannot write, and a later \
+                `vita audit verify --anchor` shows whether the chain was rewritten up to it (docs/AUDIT.md).
                 """)
         @Option(name: .customLong("archive"), help: "An archive file written by `vita audit archive` (repeatable).")
         var archives: [String] = []
+        @Option(name: .customLong("anchor"), help: "An anchor <sequence>:<hash> printed by an earlier verify (repeatable).")
+        var anchorTexts: [String] = []
         @OptionGroup var storage: StorageOptions
 
         func run() async throws {
             try await reportingFailures {
-                let (result, checkpoints) = try await storage.withDatabase { database in
-                    (try await database.verifyAuditChain(), try await database.read { try await $0.auditArchives() })
+                var anchors: [AuditChain.Anchor] = []
+                for text in anchorTexts {
+                    guard let anchor = AuditChain.Anchor(text) else {
+                        throw CommandFailure("--anchor must be <sequence>:<hash>, the hash 64 lowercase hex digits")
+                    }
+                    guard !anchors.contains(where: { $0.sequence == anchor.sequence && $0.hash != anchor.hash }) else {
+                        throw CommandFailure("two --anchor values name entry \(anchor.sequence) with different hashes")
+                    }
+                    anchors.append(anchor)
+                }
+                let (result, checkpoints, head) = try await storage.withDatabase { database in
+                    (try await database.verifyAuditChain(anchors: anchors),
+                     try await database.read { try await $0.auditArchives() },
+                     try await database.read { try await $0.auditHead() })
                 }
                 if let broken = result.firstBreak { Self.fail("audit chain broken at \(broken)") }
                 var verifiedFiles = Set<Int64>()
                 for path in archives {
-                    let checkpoint = try Self.verify(archive: path, against: checkpoints)
+                    let checkpoint = try Self.verify(archive: path, against: checkpoints, anchors: anchors)
                     verifiedFiles.insert(checkpoint.lastSequence)
+                }
+                // An anchor inside an archive (other than its last entry) is checked only against the archive's file.
+                for anchor in anchors {
+                    if let holder = checkpoints.first(where: { $0.firstSequence <= anchor.sequence && anchor.sequence < $0.lastSequence }),
+                       !verifiedFiles.contains(holder.lastSequence) {
+                        Self.fail("the anchor of entry \(anchor.sequence) lies in the archive of entries "
+                                  + "\(holder.firstSequence)–\(holder.lastSequence): give its file with --archive")
+                    }
                 }
                 var summary = "Audit chain intact: \(result.checked) stored entries verified"
                 if let newest = checkpoints.last {
@@ -41,12 +65,17 @@ struct Audit: AsyncParsableCommand {
                     }
                     summary += files
                 }
+                if !anchors.isEmpty {
+                    summary += "; \(anchors.count) " + (anchors.count == 1 ? "anchor matches" : "anchors match")
+                }
                 print(summary + ".")
+                print("Head: \(AuditChain.Anchor(sequence: head.sequence, hash: head.hash))")
             }
         }
 
         /// Verifies one archive file against the checkpoint whose entries it starts with; exits 1 on a break.
-        static func verify(archive path: String, against checkpoints: [AuditArchive.Checkpoint]) throws -> AuditArchive.Checkpoint {
+        static func verify(archive path: String, against checkpoints: [AuditArchive.Checkpoint],
+                           anchors: [AuditChain.Anchor]) throws -> AuditArchive.Checkpoint {
             guard let file = FileHandle(forReadingAtPath: path) else { throw CommandFailure("cannot read the archive file \(path)") }
             defer { try? file.close() }
             // The first line names the first entry, and so the checkpoint the file must match.
@@ -62,7 +91,8 @@ struct Audit: AsyncParsableCommand {
                 fail("\(path) is not an archive of this database (no archive starts at entry \(first.sequence))")
             }
             var verifier = AuditArchive.FileVerifier(checkpoint: checkpoints[index],
-                                                     previousHash: index == 0 ? AuditChain.genesisHash : checkpoints[index - 1].lastHash)
+                                                     previousHash: index == 0 ? AuditChain.genesisHash : checkpoints[index - 1].lastHash,
+                                                     anchors: anchors)
             verifier.update(head)
             while let chunk = try file.read(upToCount: 1 << 20), !chunk.isEmpty { verifier.update(chunk) }
             if let broken = verifier.finish() { fail("archive \(path) broken at \(broken)") }

@@ -42,6 +42,8 @@ struct LearnerAPITests {
             let verification = try await api.admin(.get, "/api/v1/audit/verification")
             #expect(verification["intact"] as? Bool == true)
             #expect(verification["archives"] as? Int == 0 && verification["archivedThrough"] == nil)
+            let anchor = try #require((verification["anchor"] as? String).flatMap(AuditChain.Anchor.init))
+            #expect(try await api.database.verifyAuditChain(anchors: [anchor]).firstBreak == nil)
 
             // Entries moved to an archive leave the access log; the chain still verifies, from the checkpoint.
             let archived = try await api.database.archiveAudit(before: Date().addingTimeInterval(60), at: Date(),

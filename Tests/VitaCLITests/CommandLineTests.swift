@@ -175,7 +175,9 @@ final class CommandLineTests {
                                           in: folder)
         #expect(nowhere.status == 1 && nowhere.error.contains("cannot create the archive file"), "\(nowhere.error)")
         let untouched = try VitaProcess.run(["audit", "verify", "--data-dir", "data"], in: folder)
-        #expect(untouched.output == "Audit chain intact: 4 stored entries verified.\n", "\(untouched.output)")
+        #expect(untouched.output.hasPrefix("Audit chain intact: 4 stored entries verified.\nHead: 4:"), "\(untouched.output)")
+        // The head printed is an anchor a later verify checks.
+        let headAnchor = String(untouched.output.split(separator: "\n")[1].dropFirst("Head: ".count))
         let archive = try VitaProcess.run(["audit", "archive", "--before", cutOff, "--to", "old.jsonl", "--data-dir", "data"],
                                           in: folder)
         #expect(archive.status == 0, "\(archive.error)")
@@ -192,6 +194,22 @@ final class CommandLineTests {
         let checked = try VitaProcess.run(["audit", "verify", "--archive", "old.jsonl", "--data-dir", "data"], in: folder)
         #expect(checked.status == 0)
         #expect(checked.output.contains("each verified from its file"), "\(checked.output)")
+
+        // Anchors: the old head (now the archive's last entry), and entry 2, inside the archive, checked from its file.
+        let second = try #require(try JSONSerialization.jsonObject(with: Data(lines[1].utf8)) as? [String: Any])
+        let inside = "2:\(second["hash"] as! String)"
+        let anchored = try VitaProcess.run(["audit", "verify", "--anchor", headAnchor, "--anchor", inside, "--archive", "old.jsonl",
+                                            "--data-dir", "data"], in: folder)
+        #expect(anchored.status == 0 && anchored.output.contains("2 anchors match"), "\(anchored.output)\(anchored.error)")
+        let withoutFile = try VitaProcess.run(["audit", "verify", "--anchor", inside, "--data-dir", "data"], in: folder)
+        #expect(withoutFile.status == 1 && withoutFile.error.contains("lies in the archive of entries 1–4: give its file"),
+                "\(withoutFile.error)")
+        let wrong = try VitaProcess.run(["audit", "verify", "--anchor", "5:" + String(repeating: "0", count: 64), "--data-dir", "data"],
+                                        in: folder)
+        #expect(wrong.status == 1 && wrong.error.contains("audit chain broken at entry 5: does not match the hash anchored"),
+                "\(wrong.error)")
+        let malformed = try VitaProcess.run(["audit", "verify", "--anchor", "5", "--data-dir", "data"], in: folder)
+        #expect(malformed.status == 1 && malformed.error.contains("--anchor must be <sequence>:<hash>"))
 
         // Nothing is overwritten, nothing is archived from the future, nothing is archived twice.
         let again = try VitaProcess.run(["audit", "archive", "--before", cutOff, "--to", "old.jsonl", "--data-dir", "data"], in: folder)

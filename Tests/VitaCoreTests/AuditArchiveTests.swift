@@ -124,4 +124,43 @@ struct AuditArchiveTests {
             #expect(Timestamp.parseRFC3339(bad) == nil, "\(bad)")
         }
     }
+
+    @Test("an anchor parses from <sequence>:<hash> and nothing else")
+    func anchorParsing() {
+        let hash = String(repeating: "ab", count: 32)
+        #expect(AuditChain.Anchor("12:\(hash)") == AuditChain.Anchor(sequence: 12, hash: hash))
+        #expect(AuditChain.Anchor("12:\(hash)")?.description == "12:\(hash)")
+        for bad in ["12", "x:\(hash)", "-1:\(hash)", "12:\(hash.uppercased())", "12:\(hash.dropLast())", "12:\(hash):1", ""] {
+            #expect(AuditChain.Anchor(bad) == nil, "\(bad)")
+        }
+    }
+
+    @Test("a chain rewritten with every later hash recomputed verifies by itself, but not against an earlier anchor")
+    func anchorsCatchRewrites() throws {
+        let original = Self.chain(10)
+        var rewritten = Array(original.prefix(3))
+        var edited = original[3]
+        edited.action = "nothing.happened"
+        for entry in [edited] + original.dropFirst(4) {
+            rewritten.append(AuditChain.seal(entry, after: rewritten.last!.sequence, previousHash: rewritten.last!.hash))
+        }
+        func verify(_ entries: [AuditEntry], anchors: [Int64: String]) -> AuditChain.Break? {
+            var verifier = AuditChain.Verifier()
+            verifier.anchors = anchors
+            entries.forEach { verifier.check($0) }
+            verifier.finish(headSequence: entries.last!.sequence, headHash: entries.last!.hash)
+            return verifier.firstBreak
+        }
+        #expect(verify(rewritten, anchors: [:]) == nil, "hash chaining alone does not see it")
+        #expect(verify(original, anchors: [3: original[2].hash, 7: original[6].hash]) == nil)
+        #expect(verify(rewritten, anchors: [3: original[2].hash]) == nil, "the rewrite is after this anchor")
+        #expect(verify(rewritten, anchors: [3: original[2].hash, 7: original[6].hash])?.sequence == 7)
+
+        // The same in an archive file.
+        let file = try Self.file(rewritten)
+        var verifier = AuditArchive.FileVerifier(checkpoint: Self.checkpoint(rewritten, file: file), previousHash: AuditChain.genesisHash,
+                                                 anchors: [AuditChain.Anchor(sequence: 10, hash: original[9].hash)])
+        verifier.update(file)
+        #expect(verifier.finish()?.sequence == 10)
+    }
 }

@@ -182,4 +182,72 @@ struct AuditArchivingTests {
             #expect(try await test.database.verifyAuditChain().firstBreak?.sequence == 2)
         }
     }
+
+    /// Rewrites the stored chain from `sequence` on as someone with write access to the database could: edits that
+    /// entry and recomputes its hash, every later one and the head.
+    static func rewrite(_ database: VitaDatabase, from sequence: Int64) async throws {
+        let entries = try await database.read { try await $0.auditEntries(learnerId: nil, after: nil, limit: 1000).items }
+        var previous = entries.first { $0.sequence == sequence - 1 }?.hash ?? AuditChain.genesisHash
+        var rewritten: [AuditEntry] = []
+        for var entry in entries where entry.sequence >= sequence {
+            if entry.sequence == sequence { entry.action = "nothing.happened" }
+            entry.previousHash = previous
+            entry.hash = AuditChain.hash(of: entry)
+            previous = entry.hash
+            rewritten.append(entry)
+        }
+        let head = previous
+        let updates = rewritten
+        try await database.withConnection { db in
+            for entry in updates {
+                try await db.raw("""
+                    UPDATE audit_entries SET action = \(bind: entry.action), previous_hash = \(bind: entry.previousHash),
+                      hash = \(bind: entry.hash) WHERE sequence = \(bind: entry.sequence)
+                    """).run()
+            }
+            try await db.raw("UPDATE audit_head SET hash = \(bind: head) WHERE id = 1").run()
+        }
+    }
+
+    @Test("a chain rewritten with its hashes recomputed verifies alone, but not against an anchor taken before",
+          arguments: TestEngine.available)
+    func anchorsCatchRewrites(_ engine: TestEngine) async throws {
+        try await TestDatabase.with(engine) { test in
+            try await AuditTamperingTests.fill(test.database, count: 12)
+            let stored = try await test.database.read { try await $0.auditEntries(learnerId: nil, after: nil, limit: 100).items }
+            let anchors = [AuditChain.Anchor(sequence: 4, hash: stored[3].hash), AuditChain.Anchor(sequence: 9, hash: stored[8].hash)]
+            #expect(try await test.database.verifyAuditChain(anchors: anchors).firstBreak == nil)
+            try await Self.rewrite(test.database, from: 6)
+            #expect(try await test.database.verifyAuditChain().firstBreak == nil, "hash chaining alone does not see it")
+            #expect(try await test.database.verifyAuditChain(anchors: [anchors[0]]).firstBreak == nil)
+            let broken = try await test.database.verifyAuditChain(anchors: anchors).firstBreak
+            #expect(broken?.sequence == 9 && broken?.reason.contains("anchored") == true)
+        }
+    }
+
+    @Test("an anchor at an archive's last entry is checked against its checkpoint; one past the end finds the chain cut short",
+          arguments: TestEngine.available)
+    func anchorsAtCheckpointsAndBeyondTheHead(_ engine: TestEngine) async throws {
+        try await TestDatabase.with(engine) { test in
+            try await AuditTamperingTests.fill(test.database, count: 10)
+            let (checkpoint, _) = try await Self.archive(test.database, before: 4)
+            let boundary = AuditChain.Anchor(sequence: 4, hash: try #require(checkpoint).lastHash)
+            #expect(try await test.database.verifyAuditChain(anchors: [boundary]).firstBreak == nil)
+            let forged = AuditChain.Anchor(sequence: 4, hash: String(repeating: "e", count: 64))
+            #expect(try await test.database.verifyAuditChain(anchors: [forged]).firstBreak?.sequence == 4)
+
+            // The newest entries removed and the head moved back to match: intact alone, cut short against the anchor.
+            let head = try await test.database.read { try await $0.auditHead() }
+            let last = AuditChain.Anchor(sequence: head.sequence, hash: head.hash)
+            let stored = try await test.database.read { try await $0.auditEntries(learnerId: nil, after: nil, limit: 100).items }
+            let kept = try #require(stored.first { $0.sequence == head.sequence - 2 })
+            try await test.database.withConnection { db in
+                try await db.raw("DELETE FROM audit_entries WHERE sequence > \(bind: kept.sequence)").run()
+                try await db.raw("UPDATE audit_head SET sequence = \(bind: kept.sequence), hash = \(bind: kept.hash) WHERE id = 1").run()
+            }
+            #expect(try await test.database.verifyAuditChain().firstBreak == nil)
+            let cut = try await test.database.verifyAuditChain(anchors: [boundary, last]).firstBreak
+            #expect(cut?.sequence == head.sequence && cut?.reason.hasPrefix("missing") == true)
+        }
+    }
 }
