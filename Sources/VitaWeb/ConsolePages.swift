@@ -497,9 +497,10 @@ struct ConsolePages: Sendable {
         let checked = result["checked"]?.numberValue?.description ?? "0"
         let intact = result["intact"]?.boolValue ?? false
         let archived = result["archivedThrough"]?.numberValue?.description
+        let anchor = result["anchor"]?.stringValue.map { " " + strings.format("console.chain_anchor", ["anchor": $0]) } ?? ""
         let message = intact
-            ? archived.map { strings.format("console.chain_intact_archived", ["checked": checked, "archived": $0]) }
-                ?? strings.format("console.chain_intact", ["checked": checked])
+            ? (archived.map { strings.format("console.chain_intact_archived", ["checked": checked, "archived": $0]) }
+                ?? strings.format("console.chain_intact", ["checked": checked])) + anchor
             : strings.format("console.chain_broken", ["sequence": result["firstBrokenSequence"]?.numberValue?.description ?? "?",
                                                       "reason": result["reason"]?.stringValue ?? ""])
         return try await audit(request, context, member, verification: ["message": message, "tone": intact ? "good" : "bad"])

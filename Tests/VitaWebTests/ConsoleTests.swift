@@ -152,6 +152,7 @@ struct ConsoleTests {
             let verified = try await web.post("/admin/audit/verify", form: [("csrf_token", token)], cookie: cookies)
             #expect(verified.status == 200)
             #expect(verified.html.contains("The audit log is intact: all "))
+            #expect(verified.html.contains("Its head is "), "the anchor to keep is shown")
 
             // Once the oldest entries are archived, the chain is said to continue from them.
             let archived = try #require(try await web.database.archiveAudit(
