@@ -32,6 +32,8 @@ extension DTO {
         var created = 0
         var updated = 0
         var unchanged = 0
+        /// Records received before that the peer has deleted since, deleted here too.
+        var deleted = 0
         /// Verified credentials received.
         var credentials = 0
         /// Of those, the ones new or changed since the last transfer.

@@ -177,6 +177,12 @@ struct TransferRoutes: Sendable {
         let assertedAt: Date
     }
 
+    /// A record the peer lists as deleted (its current version a tombstone), with the peer's reason.
+    struct DeletedRecord: Sendable {
+        let sourceId: String
+        let reason: String
+    }
+
     /// One credential as received and verified, with its identity (1EdTech credential equality).
     struct ReceivedCredential: Sendable {
         let service: HeldCredential.Service
@@ -193,9 +199,10 @@ struct TransferRoutes: Sendable {
         try await progress(DTO.TransferStep(step: "learner"))
 
         var records: [ReceivedRecord] = []
+        var deleted: [DeletedRecord] = []
         var transferred: [RecordCategory] = []
         for category in plan.categories ?? RecordCategory.stored {
-            let fetched: [ReceivedRecord]
+            let fetched: (current: [ReceivedRecord], deleted: [DeletedRecord])
             do {
                 fetched = try await session.records(learnerPath, category, organizationId: plan.peer.organizationId)
             } catch let refusal as PeerSession.Refusal {
@@ -204,9 +211,10 @@ struct TransferRoutes: Sendable {
                 try await progress(DTO.TransferStep(step: "category", category: category, skipped: refusal.problem.detail))
                 continue
             }
-            records += fetched
+            records += fetched.current
+            deleted += fetched.deleted
             transferred.append(category)
-            try await progress(DTO.TransferStep(step: "category", category: category, records: fetched.count))
+            try await progress(DTO.TransferStep(step: "category", category: category, records: fetched.current.count))
         }
 
         var credentials: [ReceivedCredential] = []
@@ -234,13 +242,13 @@ struct TransferRoutes: Sendable {
             }
             try await progress(DTO.TransferStep(step: "credentials", verified: credentials.count))
         }
-        return try await store(plan, principal, learner: learner, records: records, credentials: credentials,
-                               categories: transferred)
+        return try await store(plan, principal, learner: learner, records: records, deleted: deleted,
+                               credentials: credentials, categories: transferred)
     }
 
     /// Writes what was received in one transaction, with its audit entry.
     private func store(_ plan: Plan, _ principal: Principal, learner received: PeerSession.LearnerDetails,
-                       records: [ReceivedRecord], credentials: [ReceivedCredential],
+                       records: [ReceivedRecord], deleted: [DeletedRecord], credentials: [ReceivedCredential],
                        categories: [RecordCategory]) async throws -> DTO.TransferSummary {
         let now = Timestamp.truncated(gate.clock())
         let systemId = plan.peer.systemId
@@ -297,6 +305,24 @@ struct TransferRoutes: Sendable {
                     summary.created += 1
                 }
             }
+            // A record the peer deleted is deleted here too (a tombstone version), if it was received before and is
+            // not deleted already; the peer's reason is kept with it.
+            for gone in deleted {
+                guard let existingId = try await tx.recordId(system: systemId, sourceRecordId: gone.sourceId),
+                      let current = try await tx.record(id: existingId), current.deletion == nil else { continue }
+                guard current.learnerId == learnerId else {
+                    throw Problem(status: 409, title: "Conflict",
+                                  detail: "the peer's record \(gone.sourceId) was received before for another learner")
+                }
+                var provenance = current.provenance
+                provenance.recordedAt = now
+                try await tx.insert(LearnerRecord(id: existingId, learnerId: learnerId, category: current.category,
+                                                  organizationId: current.organizationId, version: current.version + 1,
+                                                  body: nil, provenance: provenance,
+                                                  deletion: Tombstone(reason: String("deleted at the peer: \(gone.reason)".prefix(1000)),
+                                                                      at: now, by: systemId)))
+                summary.deleted += 1
+            }
             // Held credentials, one per identity (issuer and credential id); a different version replaces the stored
             // one unless the stored one is newer (1EdTech credential equality).
             for credential in credentials {
@@ -328,7 +354,8 @@ struct TransferRoutes: Sendable {
                 occurredAt: now, actor: principal.actor, action: "transfer.receive", learnerId: learnerId,
                 categories: categories, agreementId: nil, outcome: .allowed,
                 reason: "peer \(plan.peer.id) (system \(systemId)) learner \(plan.sourceLearnerId): \(summary.created) created, "
-                    + "\(summary.updated) updated, \(summary.unchanged) unchanged, \(summary.credentials) credentials"))
+                    + "\(summary.updated) updated, \(summary.unchanged) unchanged, \(summary.deleted) deleted, "
+                    + "\(summary.credentials) credentials"))
             return summary
         }
     }
@@ -400,19 +427,26 @@ struct PeerSession: Sendable {
         }
     }
 
-    /// Every current record of a category, each read on its own so that its digest is of the exact bytes received.
-    func records(_ learnerPath: String, _ category: RecordCategory, organizationId: String) async throws -> [TransferRoutes.ReceivedRecord] {
+    /// Every current record of a category, each read on its own so that its digest is of the exact bytes received,
+    /// and the records the peer lists as deleted (tombstones, with their reasons).
+    func records(_ learnerPath: String, _ category: RecordCategory,
+                 organizationId: String) async throws -> (current: [TransferRoutes.ReceivedRecord], deleted: [TransferRoutes.DeletedRecord]) {
         var ids: [String] = []
+        var deleted: [TransferRoutes.DeletedRecord] = []
         var cursor: String?
         repeat {
-            let query = "?limit=200" + (cursor.map { "&cursor=" + Self.formEncode($0) } ?? "")
+            let query = "?limit=200&includeDeleted=true" + (cursor.map { "&cursor=" + Self.formEncode($0) } ?? "")
             let (_, page) = try await get("\(learnerPath)/\(category.rawValue)\(query)")
             guard let items = page["items"]?.arrayValue else { throw Self.badGateway("the peer sent a record list without items") }
             for item in items {
                 guard let id = item["id"]?.stringValue, EntityID.isWellFormed(id, prefix: "rec") else {
                     throw Self.badGateway("the peer sent a record without a valid id")
                 }
-                ids.append(id)
+                if let deletion = item["deletion"], deletion.objectValue != nil {
+                    deleted.append(.init(sourceId: id, reason: deletion["reason"]?.stringValue ?? "no reason given"))
+                } else {
+                    ids.append(id)
+                }
             }
             cursor = page["nextCursor"]?.stringValue
         } while cursor != nil
@@ -436,7 +470,7 @@ struct PeerSession: Sendable {
             records.append(.init(sourceId: id, uri: plan.peer.baseURL + path, digest: ContentDigest.sha256(bytes),
                                  body: decoded, assertedAt: Timestamp.truncated(asserted)))
         }
-        return records
+        return (records, deleted)
     }
 
     /// The signed credentials of a list (`/badges`, `/clrs`): `{"items": [{"id", "verifiableCredential", …}]}`.

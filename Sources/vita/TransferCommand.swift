@@ -69,7 +69,8 @@ struct Transfer: AsyncParsableCommand {
             let summary = try outcome.get()
             let number = { (name: String) in (summary[name] as? Int) ?? 0 }
             print("Transferred learner \(learner) as \(summary["learnerId"] as? String ?? "?"): \(number("created")) created, "
-                  + "\(number("updated")) updated, \(number("unchanged")) unchanged, \(number("credentials")) verified credentials.")
+                  + "\(number("updated")) updated, \(number("unchanged")) unchanged, \(number("deleted")) deleted, "
+                  + "\(number("credentials")) verified credentials.")
         }
     }
 

@@ -226,8 +226,26 @@ struct TransferTests {
         let cli = try await VitaExecutable.run(["transfer", "--learner", source.learnerId, "--to", b.origin, "--peer", peer.id],
                                                environment: ["VITA_API_KEY": b.adminKey])
         #expect(cli.status == 0, "\(cli.error)")
-        #expect(cli.output.contains("0 created, 0 updated, \(expected) unchanged, 1 verified credentials"), "\(cli.output)")
+        #expect(cli.output.contains("0 created, 0 updated, \(expected) unchanged, 0 deleted, 1 verified credentials"), "\(cli.output)")
         #expect(cli.error.contains("experiences: 2 records"), "plain progress lines when not a terminal: \(cli.error)")
+
+        // A record deleted at A is deleted at B by the next transfer (a tombstone with A's reason), once.
+        let deletedPath = "/api/v1/learners/\(source.learnerId)/experiences/\(source.recordIds[1])"
+        let deleting = try await a.send(.get, deletedPath)
+        #expect(try await a.send(.delete, deletedPath + "?reason=entered%20in%20error",
+                                 headers: ["If-Match": try #require(deleting.headers[.eTag])]).status == 200)
+        let afterDeletion = try await b.send(.post, "/api/v1/transfers", json: transfer)
+        #expect(afterDeletion["deleted"] as? Int == 1 && afterDeletion["unchanged"] as? Int == expected - 1, "\(afterDeletion.string)")
+        let copyPath = "/api/v1/learners/\(learnerB)/experiences/\(mapped["id"] as! String)"
+        #expect(try await b.send(.get, copyPath)["deletion"] != nil, "the copy's current version is a tombstone")
+        #expect(try await b.send(.get, "/api/v1/learners/\(learnerB)/experiences").items.count == 1, "and out of the list")
+        let copyVersions = try await b.send(.get, copyPath + "/versions").items
+        #expect(copyVersions.count == 3)
+        let tombstone = try #require(copyVersions.last?["deletion"] as? [String: Any])
+        #expect(tombstone["reason"] as? String == "deleted at the peer: entered in error")
+        #expect(tombstone["by"] as? String == peer.systemId)
+        let repeated = try await b.send(.post, "/api/v1/transfers", json: transfer)
+        #expect(repeated["deleted"] as? Int == 0 && repeated["unchanged"] as? Int == expected - 1, "\(repeated.string)")
 
         // A credential altered between A and B fails verification: the transfer fails naming it, B is unchanged.
         let proxied = try await Self.peer(b, baseURL: proxy, organizationId: localOrganization, source: source)
