@@ -9,6 +9,7 @@ struct AdminRoutes: Sendable {
     let database: VitaDatabase
     let gate: AccessGate
     let reader: RequestReader
+    let idempotency: Idempotency
 
     func register(in catalog: RouteCatalog) {
         let base = "/api/v1"
@@ -297,22 +298,18 @@ struct AdminRoutes: Sendable {
     /// Runs a creating POST in one transaction, honouring `Idempotency-Key`.
     func create(_ request: Request, _ context: VitaRequestContext, raw: ByteBuffer,
                 _ body: @escaping @Sendable (StoreTransaction) async throws -> (String, String)) async throws -> Response {
-        try await Self.create(database: database, clock: gate.clock, request, context, raw: raw, body)
-    }
-
-    static func create(database: VitaDatabase, clock: @escaping @Sendable () -> Date, _ request: Request,
-                       _ context: VitaRequestContext, raw: ByteBuffer,
-                       _ body: @escaping @Sendable (StoreTransaction) async throws -> (String, String)) async throws -> Response {
         let principal = context.principal!
         let key = try Idempotency.key(request)
         let digest = Idempotency.digest(request, body: raw)
+        let now = Timestamp.truncated(gate.clock())
+        let idempotency = idempotency
         let (outcome, replayed) = try await database.transaction { tx -> (Idempotency.Outcome, Bool) in
-            if let stored = try await Idempotency.replay(tx, principal: principal, key: key, digest: digest) {
+            if let stored = try await idempotency.replay(tx, principal: principal, key: key, digest: digest, now: now) {
                 return (stored, true)
             }
             let (json, location) = try await body(tx)
             let outcome = Idempotency.Outcome(status: 201, location: location, body: json)
-            try await Idempotency.store(tx, outcome, principal: principal, key: key, digest: digest, now: clock())
+            try await idempotency.store(tx, outcome, principal: principal, key: key, digest: digest, now: now, learnerId: nil)
             return (outcome, false)
         }
         return Idempotency.response(outcome, replayed: replayed)

@@ -60,8 +60,11 @@ public struct ServerOptions: Sendable {
     /// and is resumed by the next node's sweep (`BackgroundSweep.stalledJobs`, every half of it); 0 leaves stalled
     /// jobs to the resume endpoint.
     public var stalledJobTimeout: TimeInterval
-    /// Seconds between purges of expired OAuth codes, tokens and web sessions (`OAuthPurge`); 0 disables.
+    /// Seconds between purges of expired OAuth codes, tokens, web sessions and idempotency keys; 0 disables.
     public var oauthPurgeInterval: TimeInterval
+    /// Seconds a response stored for an `Idempotency-Key` is replayed; older ones are purged with the other expired
+    /// data (a day by default).
+    public var idempotencyWindow: TimeInterval
     /// Serves the process's metrics at `GET /metrics` to scrapers with its token, and measures every request; nil
     /// (the default): neither (`vita serve` sets it when `VITA_METRICS_TOKEN` is set).
     public var metrics: MetricsExposition?
@@ -75,7 +78,7 @@ public struct ServerOptions: Sendable {
                 signInRateLimit: RateLimit = .standardSignIn, rateLimitBuckets: Int = 100_000,
                 trustForwardedFor: Bool = false, rawDataClient: ResolutionHTTPClient? = nil,
                 stalledJobTimeout: TimeInterval = 120, oauthPurgeInterval: TimeInterval = 3600,
-                metrics: MetricsExposition? = nil) {
+                idempotencyWindow: TimeInterval = 86_400, metrics: MetricsExposition? = nil) {
         self.host = host
         self.port = port
         self.maxBodySize = maxBodySize
@@ -94,6 +97,7 @@ public struct ServerOptions: Sendable {
         self.rawDataClient = rawDataClient
         self.stalledJobTimeout = stalledJobTimeout
         self.oauthPurgeInterval = oauthPurgeInterval
+        self.idempotencyWindow = idempotencyWindow
         self.metrics = metrics
     }
 }
@@ -131,8 +135,9 @@ public struct LearnerAPI {
                                                         limits: limits))
         router.add(middleware: RateLimitMiddleware(limits: limits))
         let reader = RequestReader(maxBodySize: options.maxBodySize)
-        AdminRoutes(database: database, gate: gate, reader: reader).register(in: catalog)
-        LearnerRoutes(database: database, gate: gate, reader: reader).register(in: catalog)
+        let idempotency = Idempotency(vault: vault, window: options.idempotencyWindow)
+        AdminRoutes(database: database, gate: gate, reader: reader, idempotency: idempotency).register(in: catalog)
+        LearnerRoutes(database: database, gate: gate, reader: reader, idempotency: idempotency).register(in: catalog)
         let issuer = CredentialIssuer(database: database, vault: vault, publicBaseURL: options.publicBaseURL, clock: clock)
         let credentialRoutes = CredentialRoutes(database: database, gate: gate, reader: reader, issuer: issuer,
                                                 remoteResolver: options.verificationMethodResolver,
@@ -212,7 +217,8 @@ extension LearnerAPI {
             services.append(BackgroundSweep.stalledJobs(issuanceJobWorker, idleFor: options.stalledJobTimeout, logger: logger))
         }
         if options.oauthPurgeInterval > 0 {
-            services.append(BackgroundSweep.oauthPurge(database, every: options.oauthPurgeInterval, logger: logger))
+            services.append(BackgroundSweep.expiryPurge(database, every: options.oauthPurgeInterval,
+                                                        idempotencyWindow: options.idempotencyWindow, logger: logger))
         }
         return services
     }

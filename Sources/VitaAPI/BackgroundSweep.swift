@@ -37,8 +37,10 @@ struct BackgroundSweep: Service {
         }
     }
 
-    /// Deletes expired OAuth codes, tokens and web sessions at start and every `seconds` (`OAuthPurge`).
-    static func oauthPurge(_ database: VitaDatabase, every seconds: TimeInterval, logger: Logger) -> Self {
+    /// Deletes what has expired, at start and every `seconds`: OAuth codes, tokens and web sessions (`OAuthPurge`), and
+    /// the responses stored for idempotency keys more than `idempotencyWindow` seconds ago.
+    static func expiryPurge(_ database: VitaDatabase, every seconds: TimeInterval, idempotencyWindow: TimeInterval,
+                            logger: Logger) -> Self {
         BackgroundSweep(interval: .milliseconds(Int(seconds * 1000)), runsAtStart: true) {
             do {
                 let counts = try await OAuthPurge.once(database, grace: OAuthPurge.standardGrace)
@@ -48,6 +50,14 @@ struct BackgroundSweep: Service {
                 ])
             } catch {
                 logger.warning("purging expired OAuth artefacts failed", metadata: ["error": "\(error)"])
+            }
+            do {
+                let purged = try await database.transaction {
+                    try await $0.purgeIdempotentResponses(storedBefore: Date().addingTimeInterval(-idempotencyWindow))
+                }
+                if purged > 0 { logger.info("purged expired idempotency keys", metadata: ["keys": "\(purged)"]) }
+            } catch {
+                logger.warning("purging expired idempotency keys failed", metadata: ["error": "\(error)"])
             }
         }
     }

@@ -11,6 +11,7 @@ struct LearnerRoutes: Sendable {
     let database: VitaDatabase
     let gate: AccessGate
     let reader: RequestReader
+    let idempotency: Idempotency
 
     static let recordSchemas: [RecordCategory: String] = [
         .affiliations: "Affiliation", .experiences: "LearningExperience", .competencies: "CompetencyAssertion",
@@ -39,7 +40,7 @@ struct LearnerRoutes: Sendable {
             let (outcome, replayed) = try await gate.withAccess(principal, learnerId: learner.id, categories: RecordCategory.stored,
                                                   permission: .write, action: "learner.create", anyCategory: true,
                                                   requiresHolder: false) { tx, _ in
-                if let stored = try await Idempotency.replay(tx, principal: principal, key: key, digest: digest) {
+                if let stored = try await idempotency.replay(tx, principal: principal, key: key, digest: digest, now: now) {
                     return (stored, true)
                 }
                 try await tx.insert(learner)
@@ -50,7 +51,8 @@ struct LearnerRoutes: Sendable {
                     try await tx.addHolder(learnerId: learner.id, organizationId: organizationId)
                 }
                 let outcome = Idempotency.Outcome(status: 201, location: "\(base)/\(learner.id)", body: try Idempotency.encode(learner))
-                try await Idempotency.store(tx, outcome, principal: principal, key: key, digest: digest, now: now)
+                try await idempotency.store(tx, outcome, principal: principal, key: key, digest: digest, now: now,
+                                            learnerId: learner.id)
                 return (outcome, false)
             }
             var response = Idempotency.response(outcome, replayed: replayed)
@@ -330,7 +332,7 @@ struct LearnerRoutes: Sendable {
             let (outcome, replayed) = try await gate.withAccess(principal, learnerId: learnerId, categories: [category],
                                                                 permission: .write, action: "records.write",
                                                                 recordOrganizationId: body.organizationId) { tx, _ in
-                if let stored = try await Idempotency.replay(tx, principal: principal, key: key, digest: digest) {
+                if let stored = try await idempotency.replay(tx, principal: principal, key: key, digest: digest, now: now) {
                     return (stored, true)
                 }
                 guard try await tx.learner(id: learnerId) != nil else { throw Problem.notFound("learner") }
@@ -338,7 +340,8 @@ struct LearnerRoutes: Sendable {
                 try await tx.insert(record)
                 let outcome = Idempotency.Outcome(status: 201, location: "/api/v1/learners/\(learnerId)/\(name)/\(record.id)",
                                                   body: try Idempotency.encode(DTO.Record(record)))
-                try await Idempotency.store(tx, outcome, principal: principal, key: key, digest: digest, now: now)
+                try await idempotency.store(tx, outcome, principal: principal, key: key, digest: digest, now: now,
+                                            learnerId: learnerId)
                 return (outcome, false)
             }
             var response = Idempotency.response(outcome, replayed: replayed)

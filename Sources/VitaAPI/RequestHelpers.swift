@@ -96,7 +96,16 @@ struct RequestReader: Sendable {
 }
 
 /// Replays POST responses by `Idempotency-Key`, in the same transaction as the write they answer.
-enum Idempotency {
+///
+/// A response is kept for `window` seconds (then the key may be used again, and the purge deletes it) and sealed with
+/// the server's `KeyVault`: it may hold a secret shown once (a system's API key) or a learner's data, which must not
+/// lie in the database in the clear. Responses about a learner are deleted with the learner's erasure.
+struct Idempotency: Sendable {
+    /// Seals stored responses.
+    let vault: KeyVault
+    /// Seconds a stored response is replayed.
+    let window: TimeInterval
+
     /// Outcome of a POST handler, as stored for replay.
     struct Outcome: Sendable {
         var status: Int
@@ -119,10 +128,11 @@ enum Idempotency {
         return ContentDigest.hex(hasher.finalize())
     }
 
-    /// Returns the stored outcome for a repeated key (or throws 422 when the key was used for another request),
-    /// else nil.
-    static func replay(_ tx: StoreTransaction, principal: Principal, key: String?, digest: String) async throws -> Outcome? {
-        guard let key, let stored = try await tx.idempotentResponse(principal: principal.idempotencyScope, key: key) else {
+    /// Returns the stored outcome for a key repeated within the window (or throws 422 when the key was used for
+    /// another request), else nil.
+    func replay(_ tx: StoreTransaction, principal: Principal, key: String?, digest: String, now: Date) async throws -> Outcome? {
+        guard let key, let stored = try await tx.idempotentResponse(principal: principal.idempotencyScope, key: key,
+                                                                     notBefore: now.addingTimeInterval(-window)) else {
             return nil
         }
         guard stored.requestDigest == digest else {
@@ -130,15 +140,30 @@ enum Idempotency {
                           detail: "this Idempotency-Key was used for a different request",
                           errors: [.init(field: "Idempotency-Key", reason: "reused with a different request")])
         }
-        return Outcome(status: stored.status, location: stored.location, body: stored.body)
+        // Responses stored before they were sealed are JSON (a sealed one is base64, never `{`).
+        guard !stored.body.hasPrefix("{") else { return Outcome(status: stored.status, location: stored.location, body: stored.body) }
+        do {
+            let body = try vault.open(stored.body, id: Self.sealingId(principal, key))
+            return Outcome(status: stored.status, location: stored.location, body: String(decoding: body, as: UTF8.self))
+        } catch {
+            throw Problem(status: 503, title: "Service Unavailable",
+                          detail: "the response stored for this Idempotency-Key does not open with this server's master key")
+        }
     }
 
-    static func store(_ tx: StoreTransaction, _ outcome: Outcome, principal: Principal, key: String?, digest: String,
-                      now: Date) async throws {
+    /// Stores the outcome of a first request with a key, sealed; `learnerId` is the learner the write concerns.
+    func store(_ tx: StoreTransaction, _ outcome: Outcome, principal: Principal, key: String?, digest: String,
+               now: Date, learnerId: String?) async throws {
         guard let key else { return }
+        let sealed = try vault.seal(Array(outcome.body.utf8), id: Self.sealingId(principal, key))
         try await tx.storeIdempotentResponse(
-            .init(requestDigest: digest, status: outcome.status, location: outcome.location, body: outcome.body),
-            principal: principal.idempotencyScope, key: key, at: now)
+            .init(requestDigest: digest, status: outcome.status, location: outcome.location, body: sealed),
+            principal: principal.idempotencyScope, key: key, at: now, learnerId: learnerId)
+    }
+
+    /// What a stored response is sealed for: a sealed body copied to another principal's or key's row does not open.
+    private static func sealingId(_ principal: Principal, _ key: String) -> String {
+        "idempotency:\(principal.idempotencyScope):\(key)"
     }
 
     static func response(_ outcome: Outcome, replayed: Bool) -> Response {

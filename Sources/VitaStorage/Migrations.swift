@@ -353,6 +353,13 @@ public enum Migrations {
               digest TEXT NOT NULL, cut_off BIGINT NOT NULL, archived_at BIGINT NOT NULL)
             """,
         ]),
+        // Idempotency keys expire: stored responses are purged by age, and those about a learner go with the learner's
+        // erasure.
+        Migration(version: 22, name: "idempotency retention", statements: [
+            "ALTER TABLE idempotency_keys ADD COLUMN learner_id TEXT",
+            "CREATE INDEX idempotency_keys_created ON idempotency_keys (created_at)",
+            "CREATE INDEX idempotency_keys_learner ON idempotency_keys (learner_id) WHERE learner_id IS NOT NULL",
+        ]),
     ]
 
     /// Every schema version this build knows, oldest first (numbers may skip: a version is taken when a branch

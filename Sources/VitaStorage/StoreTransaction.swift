@@ -451,6 +451,8 @@ public struct StoreTransaction: Sendable {
             """).run()
         try await db.raw("DELETE FROM share_links WHERE learner_id = \(bind: learnerId)").run()
         try await db.raw("DELETE FROM collections WHERE learner_id = \(bind: learnerId)").run()
+        // Stored responses to the writes about the learner (for idempotent replay) hold the learner's data.
+        try await db.raw("DELETE FROM idempotency_keys WHERE learner_id = \(bind: learnerId)").run()
         try await endWebSessions(kind: "learner", subjectId: learnerId)
         try await completeErasureRequests(learnerId: learnerId, at: tombstone.at)
     }
@@ -1032,10 +1034,12 @@ public struct StoreTransaction: Sendable {
 
     // MARK: Idempotency
 
-    /// The stored response for an idempotency key of a principal, if any.
-    public func idempotentResponse(principal: String, key: String) async throws -> IdempotentResponse? {
+    /// The stored response for an idempotency key of a principal, if one was stored at or after `notBefore` (an
+    /// older one has expired: the key may be used again).
+    public func idempotentResponse(principal: String, key: String, notBefore: Date) async throws -> IdempotentResponse? {
         guard let row = try await db.raw("""
             SELECT * FROM idempotency_keys WHERE principal = \(bind: principal) AND idempotency_key = \(bind: key)
+              AND created_at >= \(bind: Self.ms(notBefore))
             """).first() else { return nil }
         return IdempotentResponse(
             requestDigest: try row.decode(column: "request_digest", as: String.self),
@@ -1044,13 +1048,26 @@ public struct StoreTransaction: Sendable {
             body: try row.decode(column: "body", as: String.self))
     }
 
-    /// Stores the response for an idempotency key, in the same transaction as the write it answers.
-    public func storeIdempotentResponse(_ response: IdempotentResponse, principal: String, key: String, at: Date) async throws {
+    /// Stores the response for an idempotency key, in the same transaction as the write it answers, replacing an
+    /// expired one of the same key. `learnerId` names the learner the write concerns, so that erasing the learner
+    /// deletes the stored response too.
+    public func storeIdempotentResponse(_ response: IdempotentResponse, principal: String, key: String, at: Date,
+                                        learnerId: String?) async throws {
         try await db.raw("""
-            INSERT INTO idempotency_keys (principal, idempotency_key, request_digest, status, location, body, created_at)
+            INSERT INTO idempotency_keys (principal, idempotency_key, request_digest, status, location, body, created_at, learner_id)
             VALUES (\(bind: principal), \(bind: key), \(bind: response.requestDigest), \(bind: response.status),
-              \(bind: response.location), \(bind: response.body), \(bind: Self.ms(at)))
+              \(bind: response.location), \(bind: response.body), \(bind: Self.ms(at)), \(bind: learnerId))
+            ON CONFLICT (principal, idempotency_key) DO UPDATE SET request_digest = excluded.request_digest,
+              status = excluded.status, location = excluded.location, body = excluded.body,
+              created_at = excluded.created_at, learner_id = excluded.learner_id
             """).run()
+    }
+
+    /// Deletes the responses stored before `cutOff` (their keys have expired); returns how many.
+    public func purgeIdempotentResponses(storedBefore cutOff: Date) async throws -> Int {
+        try await db.raw("""
+            DELETE FROM idempotency_keys WHERE created_at < \(bind: Self.ms(cutOff)) RETURNING 1 AS gone
+            """).all().count
     }
 }
 

@@ -33,10 +33,12 @@ struct Serve: AsyncParsableCommand {
     var signInRateBurst: Int?
     @Flag(help: "Take the client address from the last X-Forwarded-For entry (only behind a proxy that sets it; also $VITA_TRUST_FORWARDED_FOR=true).")
     var trustForwardedFor = false
-    @Option(help: "Seconds between purges of expired OAuth codes and tokens; 0 disables (default: $VITA_OAUTH_PURGE_INTERVAL, else 3600).")
+    @Option(help: "Seconds between purges of expired OAuth codes and tokens, web sessions and idempotency keys; 0 disables (default: $VITA_OAUTH_PURGE_INTERVAL, else 3600).")
     var oauthPurgeInterval: Int?
     @Option(help: "Seconds after which an unfinished bulk issuance job no node is working on is resumed by this one; 0 disables (default: $VITA_STALLED_JOB_TIMEOUT, else 120).")
     var stalledJobTimeout: Int?
+    @Option(help: "Seconds a response stored for an Idempotency-Key is replayed, then purged; at least 60 (default: $VITA_IDEMPOTENCY_WINDOW, else 86400).")
+    var idempotencyWindow: Int?
 
     /// A limit from the option, else the environment, else the default; refuses negative or malformed values.
     static func limit(rate: Double?, burst: Int?, rateName: String, burstName: String, default standard: RateLimit,
@@ -73,16 +75,12 @@ struct Serve: AsyncParsableCommand {
                                                      default: .standardSignIn))
             let trustsForwarding = trustForwardedFor
                 || ["true", "1", "yes", "on"].contains(environment["VITA_TRUST_FORWARDED_FOR"]?.lowercased() ?? "")
-            let purgeInterval = try oauthPurgeInterval ?? environment["VITA_OAUTH_PURGE_INTERVAL"].map {
-                guard let value = Int($0) else { throw CommandFailure("VITA_OAUTH_PURGE_INTERVAL must be whole seconds") }
-                return value
-            } ?? 3600
-            guard purgeInterval >= 0 else { throw CommandFailure("--oauth-purge-interval must be 0 or more") }
-            let stallTimeout = try stalledJobTimeout ?? environment["VITA_STALLED_JOB_TIMEOUT"].map {
-                guard let value = Int($0) else { throw CommandFailure("VITA_STALLED_JOB_TIMEOUT must be whole seconds") }
-                return value
-            } ?? 120
-            guard stallTimeout >= 0 else { throw CommandFailure("--stalled-job-timeout must be 0 or more") }
+            let purgeInterval = try Self.seconds(oauthPurgeInterval, "--oauth-purge-interval", "VITA_OAUTH_PURGE_INTERVAL",
+                                                 environment, default: 3600, minimum: 0)
+            let stallTimeout = try Self.seconds(stalledJobTimeout, "--stalled-job-timeout", "VITA_STALLED_JOB_TIMEOUT",
+                                                environment, default: 120, minimum: 0)
+            let window = try Self.seconds(idempotencyWindow, "--idempotency-window", "VITA_IDEMPOTENCY_WINDOW",
+                                          environment, default: 86_400, minimum: 60)
             let metrics = try Self.metrics(environment["VITA_METRICS_TOKEN"])
             let logger = makeLogger("vita")
             let location = try storage.location()
@@ -101,7 +99,8 @@ struct Serve: AsyncParsableCommand {
                                         allowsLoopbackClients: loopbackClients, peerClient: peers, rateLimit: rateLimits.caller,
                                         signInRateLimit: rateLimits.signIn, trustForwardedFor: trustsForwarding,
                                         rawDataClient: resolution, stalledJobTimeout: TimeInterval(stallTimeout),
-                                        oauthPurgeInterval: TimeInterval(purgeInterval), metrics: metrics)
+                                        oauthPurgeInterval: TimeInterval(purgeInterval),
+                                        idempotencyWindow: TimeInterval(window), metrics: metrics)
             logger.info("Rate limits: \(Self.describe(options.rateLimit)) per caller, \(Self.describe(options.signInRateLimit)) for sign-in and tokens per address")
             do {
                 // The Learner API and the web interface (VitaWeb) on one router, with the API's background sweeps.
@@ -123,6 +122,17 @@ struct Serve: AsyncParsableCommand {
 extension Serve {
     /// With a scrape token: the process's metrics go to a Prometheus registry that `GET /metrics` shows to scrapers
     /// with the token. Without one: no metrics are kept and the endpoint does not exist.
+    /// A number of seconds from its option, else its environment variable, else `default`; at least `minimum`.
+    static func seconds(_ option: Int?, _ flag: String, _ variable: String, _ environment: [String: String],
+                        default standard: Int, minimum: Int) throws -> Int {
+        let value = try option ?? environment[variable].map {
+            guard let value = Int($0) else { throw CommandFailure("\(variable) must be whole seconds") }
+            return value
+        } ?? standard
+        guard value >= minimum else { throw CommandFailure("\(flag) must be \(minimum) or more") }
+        return value
+    }
+
     static func metrics(_ token: String?) throws -> MetricsExposition? {
         guard let token, !token.isEmpty else { return nil }
         let registry = PrometheusCollectorRegistry()

@@ -51,3 +51,32 @@ struct BackgroundSweepTests {
         }
     }
 }
+
+extension BackgroundSweepTests {
+    @Test("a server purges the responses stored for idempotency keys once their window has passed, and keeps newer ones",
+          arguments: TestEngine.available)
+    func serversPurgeExpiredIdempotencyKeys(_ engine: TestEngine) async throws {
+        let options = ServerOptions(rateLimit: .off, signInRateLimit: .off, oauthPurgeInterval: 1, idempotencyWindow: 60)
+        try await APIHarness.run(engine, options: options, live: true) { api in
+            let now = Date()
+            try await api.database.transaction { tx in
+                for (key, age) in [("old", 3_600.0), ("new", 0.0)] {
+                    try await tx.storeIdempotentResponse(.init(requestDigest: "d", status: 201, location: nil, body: "sealed"),
+                                                         principal: "key:adm_1", key: key, at: now.addingTimeInterval(-age),
+                                                         learnerId: nil)
+                }
+            }
+            var old: IdempotentResponse? = .init(requestDigest: "", status: 0, location: nil, body: "")
+            for _ in 0..<50 where old != nil {
+                try await Task.sleep(for: .milliseconds(100))
+                old = try await api.database.read {
+                    try await $0.idempotentResponse(principal: "key:adm_1", key: "old", notBefore: .distantPast)
+                }
+            }
+            #expect(old == nil, "the expired response is gone")
+            #expect(try await api.database.read {
+                try await $0.idempotentResponse(principal: "key:adm_1", key: "new", notBefore: .distantPast)
+            } != nil)
+        }
+    }
+}

@@ -146,6 +146,11 @@ final class CommandLineTests {
         let stall = try VitaProcess.run(["serve", "--data-dir", "data", "--stalled-job-timeout=-1"], in: folder)
         #expect(stall.status == 1)
         #expect(stall.error.contains("--stalled-job-timeout must be 0 or more"), "\(stall.error)")
+        let window = try VitaProcess.run(["serve", "--data-dir", "data", "--idempotency-window", "10"], in: folder)
+        #expect(window.status == 1 && window.error.contains("--idempotency-window must be 60 or more"), "\(window.error)")
+        let windowVariable = try VitaProcess.run(["serve", "--data-dir", "data"], environment: ["VITA_IDEMPOTENCY_WINDOW": "a day"],
+                                                 in: folder)
+        #expect(windowVariable.status == 1 && windowVariable.error.contains("VITA_IDEMPOTENCY_WINDOW must be whole seconds"))
         let metrics = try VitaProcess.run(["serve", "--data-dir", "data"], environment: ["VITA_METRICS_TOKEN": "short"], in: folder)
         #expect(metrics.status == 1)
         #expect(metrics.error.contains("VITA_METRICS_TOKEN: the metrics token needs at least 16 characters"), "\(metrics.error)")

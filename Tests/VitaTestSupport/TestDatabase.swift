@@ -45,27 +45,33 @@ public struct TestDatabase: Sendable {
         case .postgres:
             let url = ProcessInfo.processInfo.environment["VITA_TEST_POSTGRES_URL"]!
             let schema = "t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+            // Tests run in parallel against one server, so each holds few connections: the schema is created and
+            // dropped on a connection of its own that is closed in between, and the test's pool has four.
             // A pool must be shut down before it is released, also when setting up fails (the error then reaches the
             // test instead of a crash in the pool's deinit).
-            let admin = try VitaDatabase.open(.postgres(url: url), logger: logger, maxConnections: 2)
-            let database: VitaDatabase
-            do {
-                try await admin.withConnection { try await $0.raw("CREATE SCHEMA \(ident: schema)").run() }
-                database = try VitaDatabase.open(.postgres(url: url), logger: logger, schema: schema)
-            } catch {
-                try? await admin.shutdown()
-                throw error
+            @Sendable func onSchemaConnection(_ statement: SQLQueryString) async throws {
+                let admin = try VitaDatabase.open(.postgres(url: url), logger: logger, maxConnections: 1)
+                do {
+                    try await admin.withConnection { try await $0.raw(statement).run() }
+                    try await admin.shutdown()
+                } catch {
+                    try? await admin.shutdown()
+                    throw error
+                }
             }
+            try await onSchemaConnection("CREATE SCHEMA \(ident: schema)")
+            let open: @Sendable () throws -> VitaDatabase = {
+                try VitaDatabase.open(.postgres(url: url), logger: logger, maxConnections: 4, schema: schema)
+            }
+            let database = try open()
             do { try await Migrations.run(on: database) } catch {
                 try? await database.shutdown()
-                try? await admin.shutdown()
+                try? await onSchemaConnection("DROP SCHEMA \(ident: schema) CASCADE")
                 throw error
             }
-            return TestDatabase(database: database,
-                                openAnother: { try VitaDatabase.open(.postgres(url: url), logger: logger, schema: schema) }) {
+            return TestDatabase(database: database, openAnother: open) {
                 try await database.shutdown()
-                try await admin.withConnection { try await $0.raw("DROP SCHEMA \(ident: schema) CASCADE").run() }
-                try await admin.shutdown()
+                try await onSchemaConnection("DROP SCHEMA \(ident: schema) CASCADE")
             }
         }
     }
