@@ -12,17 +12,30 @@ extension VitaDatabase {
     /// `anchors` are entries' hashes recorded outside the database: each stored entry, or archive's last entry, that
     /// an anchor names must have the anchored hash, and the chain must reach every anchor. Anchors inside an
     /// archive (other than its last entry) are left to the archive file's verification.
+    ///
+    /// The chain is checked up to the head read first: entries appended meanwhile (a live server audits every access)
+    /// are newer than that head and left for the next verification. A break found while an archive was being made is
+    /// checked once more against the archives as they then stand.
     public func verifyAuditChain(batchSize: Int = 5000,
                                  anchors: [AuditChain.Anchor] = []) async throws -> (firstBreak: AuditChain.Break?, checked: Int64) {
+        let first = try await verifyOnce(batchSize: batchSize, anchors: anchors)
+        guard first.result.firstBreak != nil,
+              try await read({ try await $0.auditArchives() }) != first.checkpoints else { return first.result }
+        return try await verifyOnce(batchSize: batchSize, anchors: anchors).result
+    }
+
+    private func verifyOnce(batchSize: Int, anchors: [AuditChain.Anchor]) async throws
+        -> (result: (firstBreak: AuditChain.Break?, checked: Int64), checkpoints: [AuditArchive.Checkpoint]) {
         try await read { tx in
             let db = tx.db
+            let head = try await tx.auditHead()
             let checkpoints = try await tx.auditArchives()
-            if let gap = AuditArchive.firstGap(in: checkpoints) { return (gap, 0) }
+            if let gap = AuditArchive.firstGap(in: checkpoints) { return ((gap, 0), checkpoints) }
             let sortedAnchors = anchors.sorted { $0.sequence < $1.sequence }
             for anchor in sortedAnchors {
                 if let checkpoint = checkpoints.first(where: { $0.lastSequence == anchor.sequence }),
                    let broken = anchor.check(hash: checkpoint.lastHash) {
-                    return (broken, 0)
+                    return ((broken, 0), checkpoints)
                 }
             }
             var verifier = checkpoints.last.map { AuditChain.Verifier(after: $0.lastSequence, hash: $0.lastHash) }
@@ -31,7 +44,8 @@ extension VitaDatabase {
             var after = checkpoints.last?.lastSequence ?? 0
             while true {
                 let rows = try await db.raw("""
-                    SELECT * FROM audit_entries WHERE sequence > \(bind: after) ORDER BY sequence LIMIT \(bind: batchSize)
+                    SELECT * FROM audit_entries WHERE sequence > \(bind: after) AND sequence <= \(bind: head.sequence)
+                    ORDER BY sequence LIMIT \(bind: batchSize)
                     """).all()
                 for row in rows {
                     let entry = try StoreTransaction.auditEntry(from: row)
@@ -46,16 +60,16 @@ extension VitaDatabase {
                let stray = try await db.raw("""
                    SELECT MIN(sequence) AS s FROM audit_entries WHERE sequence <= \(bind: newest.lastSequence)
                    """).first()?.decode(column: "s", as: Int64?.self) {
-                return (AuditChain.Break(sequence: stray, reason: "stored although an archive holds it"), verifier.count)
+                return ((AuditChain.Break(sequence: stray, reason: "stored although an archive holds it"), verifier.count),
+                        checkpoints)
             }
-            let head = try await tx.auditHead()
             verifier.finish(headSequence: head.sequence, headHash: head.hash)
             if verifier.firstBreak == nil, let beyond = sortedAnchors.last, beyond.sequence > head.sequence {
-                return (AuditChain.Break(sequence: beyond.sequence,
-                                         reason: "missing (an anchor records it, but the chain ends at entry \(head.sequence))"),
-                        verifier.count)
+                return ((AuditChain.Break(sequence: beyond.sequence,
+                                          reason: "missing (an anchor records it, but the chain ends at entry \(head.sequence))"),
+                         verifier.count), checkpoints)
             }
-            return (verifier.firstBreak, verifier.count)
+            return ((verifier.firstBreak, verifier.count), checkpoints)
         }
     }
 }

@@ -117,6 +117,39 @@ struct AuditTamperingTests {
     }
 }
 
+extension AuditTamperingTests {
+    @Test("verifying while entries are being appended reports no break (the chain is checked up to the head it read first)",
+          arguments: TestEngine.available)
+    func verifyWhileAppending(_ engine: TestEngine) async throws {
+        try await TestDatabase.with(engine) { test in
+            try await Self.fill(test.database, count: 5)
+            let batcher = AuditBatcher(database: test.database, maxBatch: 4)
+            let breaks = try await withThrowingTaskGroup(of: [AuditChain.Break].self) { group in
+                for writer in 0..<3 {
+                    group.addTask {
+                        for index in 0..<60 {
+                            try await batcher.append(AuditEntry(occurredAt: Date(), actor: .init(kind: .system, id: "sys_\(writer)"),
+                                                                action: "profile.read", learnerId: "lrn_\(index)",
+                                                                categories: [.profile], agreementId: nil, outcome: .allowed, reason: nil))
+                        }
+                        return []
+                    }
+                }
+                group.addTask {
+                    var found: [AuditChain.Break] = []
+                    for _ in 0..<30 {
+                        if let broken = try await test.database.verifyAuditChain(batchSize: 2).firstBreak { found.append(broken) }
+                    }
+                    return found
+                }
+                return try await group.reduce(into: []) { $0 += $1 }
+            }
+            #expect(breaks.isEmpty, "\(breaks)")
+            #expect(try await test.database.verifyAuditChain().firstBreak == nil)
+        }
+    }
+}
+
 struct AuditBatcherTests {
     @Test("concurrent accesses audited by group commit all land, in one unbroken chain", arguments: TestEngine.available)
     func groupCommit(_ engine: TestEngine) async throws {
