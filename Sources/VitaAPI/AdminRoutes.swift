@@ -275,6 +275,14 @@ struct AdminRoutes: Sendable {
             }
             return try APIJSON.response(DTO.List(items: page.items, nextCursor: page.nextCursor))
         }
+        catalog.add(Operation(method: .get, path: "\(base)/audit/head", operationId: "getAuditHead",
+                              summary: "The audit chain's head as an anchor to record outside Vita (one row read: cheap enough for a monitor to fetch often)",
+                              tag: "Audit", access: .admin, query: [], headers: [], requestSchema: nil,
+                              success: (200, "AuditHead"), errors: [401, 403])) { _, _ in
+            let head = try await database.read { try await $0.auditHead() }
+            return try APIJSON.response(DTO.AuditHead(sequence: head.sequence, hash: head.hash,
+                                                      anchor: AuditChain.Anchor(sequence: head.sequence, hash: head.hash).description))
+        }
         catalog.add(Operation(method: .get, path: "\(base)/audit/verification", operationId: "verifyAuditChain",
                               summary: "Recompute the audit hash chain and report the first broken entry",
                               tag: "Audit", access: .admin, query: [], headers: [], requestSchema: nil,

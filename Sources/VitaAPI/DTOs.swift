@@ -134,6 +134,13 @@ enum DTO {
         }
     }
 
+    struct AuditHead: Encodable {
+        var sequence: Int64
+        var hash: String
+        /// `<sequence>:<hash>`, as `vita audit verify --anchor` takes it.
+        var anchor: String
+    }
+
     struct AuditVerification: Encodable {
         var intact: Bool
         var checked: Int64

@@ -753,6 +753,9 @@ enum AccessControlTable {
             MatrixRow(operationId: "verifyAuditChain", body: .none, expected: adminOnly(200).with(staff(200, 403, 200, other: 200))) { _, _ in
                 Probe(.get, "/api/v1/audit/verification")
             },
+            MatrixRow(operationId: "getAuditHead", body: .none, expected: adminOnly(200).with(staff(200, 403, 200, other: 200))) { _, _ in
+                Probe(.get, "/api/v1/audit/head")
+            },
 
             // Learners, profile, consents, access log
             MatrixRow(operationId: "createLearner", body: .minimal, expected: learnerData(201, other: 201)) { _, _ in

@@ -44,6 +44,11 @@ struct LearnerAPITests {
             #expect(verification["archives"] as? Int == 0 && verification["archivedThrough"] == nil)
             let anchor = try #require((verification["anchor"] as? String).flatMap(AuditChain.Anchor.init))
             #expect(try await api.database.verifyAuditChain(anchors: [anchor]).firstBreak == nil)
+            let head = try await api.admin(.get, "/api/v1/audit/head")
+            let headAnchor = try #require((head["anchor"] as? String).flatMap(AuditChain.Anchor.init))
+            #expect(headAnchor.sequence >= anchor.sequence && (head["sequence"] as? NSNumber)?.int64Value == headAnchor.sequence)
+            #expect(head["hash"] as? String == headAnchor.hash)
+            #expect(try await api.database.verifyAuditChain(anchors: [anchor, headAnchor]).firstBreak == nil)
 
             // Entries moved to an archive leave the access log; the chain still verifies, from the checkpoint.
             let archived = try await api.database.archiveAudit(before: Date().addingTimeInterval(60), at: Date(),
