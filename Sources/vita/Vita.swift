@@ -11,7 +11,7 @@ struct Vita: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vita",
         abstract: "Vita: a learning and employment record server.",
-        subcommands: [Serve.self, Migrate.self, Backup.self, Admin.self, Staff.self, Audit.self, Export.self, Import.self, Demo.self, Keys.self, Sign.self, Verify.self, Bake.self, Issue.self, Credentials.self, Transfer.self, ExpandCommand.self, CanonizeCommand.self, OAuthCommand.self]
+        subcommands: [Serve.self, Migrate.self, Backup.self, MasterKey.self, Admin.self, Staff.self, Audit.self, Export.self, Import.self, Demo.self, Keys.self, Sign.self, Verify.self, Bake.self, Issue.self, Credentials.self, Transfer.self, ExpandCommand.self, CanonizeCommand.self, OAuthCommand.self]
     )
 }
 
@@ -64,7 +64,18 @@ struct StorageOptions: ParsableArguments {
     /// The master key that seals the organizations' signing keys: `VITA_MASTER_KEY` (base64 of 32 bytes), or for
     /// SQLite a key file created in the data folder on first use, readable by its owner only. PostgreSQL deployments
     /// must set `VITA_MASTER_KEY`, since every node needs the same key.
+    /// The vault of the master key (`VITA_MASTER_KEY`, else the data folder's `master.key`, made on first use), also
+    /// opening what the key being replaced sealed when `VITA_PREVIOUS_MASTER_KEY` is set (a rotation).
     func keyVault() throws -> KeyVault {
+        let vault = try currentKeyVault()
+        guard let text = ProcessInfo.processInfo.environment["VITA_PREVIOUS_MASTER_KEY"], !text.isEmpty else { return vault }
+        guard let previous = try? KeyVault(base64: text) else {
+            throw CommandFailure("VITA_PREVIOUS_MASTER_KEY must be the base64 of 32 random bytes")
+        }
+        return vault.opening(previous: previous)
+    }
+
+    private func currentKeyVault() throws -> KeyVault {
         let environment = ProcessInfo.processInfo.environment
         if let text = environment["VITA_MASTER_KEY"], !text.isEmpty {
             do { return try KeyVault(base64: text) } catch {

@@ -170,6 +170,28 @@ final class CommandLineTests {
         #expect(intact.output.contains("1 stored entries verified"), "\(intact.output)")
     }
 
+    @Test("master-key: a generated key, and a reseal with the previous key that leaves every secret sealed with the new one")
+    func masterKeyRotation() throws {
+        let generated = try VitaProcess.run(["master-key", "generate"], in: folder)
+        let newKey = generated.output.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(generated.status == 0 && Data(base64Encoded: newKey)?.count == 32)
+        #expect(try VitaProcess.run(["demo", "seed", "--learners", "2", "--data-dir", "data"], in: folder).status == 0)
+        let alone = try VitaProcess.run(["master-key", "reseal", "--data-dir", "data"], in: folder)
+        #expect(alone.status == 1 && alone.error.contains("set VITA_PREVIOUS_MASTER_KEY"), "\(alone.error)")
+
+        let oldKey = try String(contentsOf: folder.appendingPathComponent("data/master.key"), encoding: .utf8)
+        let rotation = ["VITA_MASTER_KEY": newKey, "VITA_PREVIOUS_MASTER_KEY": oldKey]
+        let reseal = try VitaProcess.run(["master-key", "reseal", "--data-dir", "data"], environment: rotation, in: folder)
+        #expect(reseal.status == 0, "\(reseal.error)")
+        let resealed = reseal.output.split(separator: " ").dropFirst().first.flatMap { Int($0) } ?? 0
+        #expect(reseal.output.hasPrefix("Resealed ") && resealed > 0, "the demo's signing keys: \(reseal.output)")
+        let again = try VitaProcess.run(["master-key", "reseal", "--data-dir", "data"], environment: rotation, in: folder)
+        #expect(again.output.hasPrefix("Resealed 0 secrets with the current master key (\(resealed) were already)"), "\(again.output)")
+        let garbled = try VitaProcess.run(["master-key", "reseal", "--data-dir", "data"],
+                                          environment: ["VITA_MASTER_KEY": newKey, "VITA_PREVIOUS_MASTER_KEY": "not a key"], in: folder)
+        #expect(garbled.status == 1 && garbled.error.contains("VITA_PREVIOUS_MASTER_KEY must be the base64 of 32 random bytes"))
+    }
+
     @Test("audit archive moves old entries to a file that verify --archive checks; a tampered archive exits 1")
     func auditArchive() throws {
         #expect(try VitaProcess.run(["demo", "seed", "--learners", "3", "--data-dir", "data"], in: folder).status == 0)
