@@ -10,6 +10,8 @@ struct AdminRoutes: Sendable {
     let gate: AccessGate
     let reader: RequestReader
     let idempotency: Idempotency
+    /// Audit chain verifications in progress on this node, shared by callers arriving meanwhile.
+    let verifications = SingleFlight<DTO.AuditVerification>()
 
     func register(in catalog: RouteCatalog) {
         let base = "/api/v1"
@@ -287,14 +289,15 @@ struct AdminRoutes: Sendable {
                               summary: "Recompute the audit hash chain and report the first broken entry",
                               tag: "Audit", access: .admin, query: [], headers: [], requestSchema: nil,
                               success: (200, "AuditVerification"), errors: [401, 403])) { _, _ in
-            let (firstBreak, checked) = try await database.verifyAuditChain()
-            let (archives, head) = try await database.read { (try await $0.auditArchives(), try await $0.auditHead()) }
-            return try APIJSON.response(DTO.AuditVerification(intact: firstBreak == nil, checked: checked,
-                                                              firstBrokenSequence: firstBreak?.sequence,
-                                                              reason: firstBreak?.reason,
-                                                              archivedThrough: archives.last?.lastSequence,
-                                                              archives: archives.count,
-                                                              anchor: AuditChain.Anchor(sequence: head.sequence, hash: head.hash).description))
+            // Recomputing the chain reads all of it: callers at the same time share one run.
+            try APIJSON.response(try await verifications.run {
+                let (firstBreak, checked) = try await database.verifyAuditChain()
+                let (archives, head) = try await database.read { (try await $0.auditArchives(), try await $0.auditHead()) }
+                return DTO.AuditVerification(intact: firstBreak == nil, checked: checked, firstBrokenSequence: firstBreak?.sequence,
+                                             reason: firstBreak?.reason, archivedThrough: archives.last?.lastSequence,
+                                             archives: archives.count,
+                                             anchor: AuditChain.Anchor(sequence: head.sequence, hash: head.hash).description)
+            })
         }
     }
 
