@@ -291,12 +291,12 @@ struct AdminRoutes: Sendable {
                               success: (200, "AuditVerification"), errors: [401, 403])) { _, _ in
             // Recomputing the chain reads all of it: callers at the same time share one run.
             try APIJSON.response(try await verifications.run {
-                let (firstBreak, checked) = try await database.verifyAuditChain()
-                let (archives, head) = try await database.read { (try await $0.auditArchives(), try await $0.auditHead()) }
-                return DTO.AuditVerification(intact: firstBreak == nil, checked: checked, firstBrokenSequence: firstBreak?.sequence,
-                                             reason: firstBreak?.reason, archivedThrough: archives.last?.lastSequence,
-                                             archives: archives.count,
-                                             anchor: AuditChain.Anchor(sequence: head.sequence, hash: head.hash).description)
+                let report = try await database.auditChainReport()
+                let archives = try await database.read { try await $0.auditArchives() }
+                return DTO.AuditVerification(intact: report.firstBreak == nil, checked: report.checked,
+                                             firstBrokenSequence: report.firstBreak?.sequence, reason: report.firstBreak?.reason,
+                                             archivedThrough: archives.last?.lastSequence, archives: archives.count,
+                                             anchor: AuditChain.Anchor(sequence: report.head.sequence, hash: report.head.hash).description)
             })
         }
     }

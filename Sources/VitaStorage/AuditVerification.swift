@@ -18,6 +18,23 @@ extension VitaDatabase {
     /// checked once more against the archives as they then stand.
     public func verifyAuditChain(batchSize: Int = 5000,
                                  anchors: [AuditChain.Anchor] = []) async throws -> (firstBreak: AuditChain.Break?, checked: Int64) {
+        let report = try await auditChainReport(batchSize: batchSize, anchors: anchors)
+        return (report.firstBreak, report.checked)
+    }
+
+    /// What ``verifyAuditChain(batchSize:anchors:)`` found, with the head the chain was checked up to: when intact,
+    /// the anchor of a verified chain.
+    public struct AuditChainReport: Sendable {
+        /// The first break, nil if the chain is intact.
+        public var firstBreak: AuditChain.Break?
+        /// How many stored entries were checked.
+        public var checked: Int64
+        /// The head the stored entries were checked up to.
+        public var head: AuditHead
+    }
+
+    /// Verifies the audit chain as ``verifyAuditChain(batchSize:anchors:)`` does and reports the head it checked up to.
+    public func auditChainReport(batchSize: Int = 5000, anchors: [AuditChain.Anchor] = []) async throws -> AuditChainReport {
         let first = try await verifyOnce(batchSize: batchSize, anchors: anchors)
         guard first.result.firstBreak != nil,
               try await read({ try await $0.auditArchives() }) != first.checkpoints else { return first.result }
@@ -25,17 +42,17 @@ extension VitaDatabase {
     }
 
     private func verifyOnce(batchSize: Int, anchors: [AuditChain.Anchor]) async throws
-        -> (result: (firstBreak: AuditChain.Break?, checked: Int64), checkpoints: [AuditArchive.Checkpoint]) {
+        -> (result: AuditChainReport, checkpoints: [AuditArchive.Checkpoint]) {
         try await read { tx in
             let db = tx.db
             let head = try await tx.auditHead()
             let checkpoints = try await tx.auditArchives()
-            if let gap = AuditArchive.firstGap(in: checkpoints) { return ((gap, 0), checkpoints) }
+            if let gap = AuditArchive.firstGap(in: checkpoints) { return (AuditChainReport(firstBreak: gap, checked: 0, head: head), checkpoints) }
             let sortedAnchors = anchors.sorted { $0.sequence < $1.sequence }
             for anchor in sortedAnchors {
                 if let checkpoint = checkpoints.first(where: { $0.lastSequence == anchor.sequence }),
                    let broken = anchor.check(hash: checkpoint.lastHash) {
-                    return ((broken, 0), checkpoints)
+                    return (AuditChainReport(firstBreak: broken, checked: 0, head: head), checkpoints)
                 }
             }
             var verifier = checkpoints.last.map { AuditChain.Verifier(after: $0.lastSequence, hash: $0.lastHash) }
@@ -60,16 +77,17 @@ extension VitaDatabase {
                let stray = try await db.raw("""
                    SELECT MIN(sequence) AS s FROM audit_entries WHERE sequence <= \(bind: newest.lastSequence)
                    """).first()?.decode(column: "s", as: Int64?.self) {
-                return ((AuditChain.Break(sequence: stray, reason: "stored although an archive holds it"), verifier.count),
-                        checkpoints)
+                return (AuditChainReport(firstBreak: AuditChain.Break(sequence: stray, reason: "stored although an archive holds it"),
+                                         checked: verifier.count, head: head), checkpoints)
             }
             verifier.finish(headSequence: head.sequence, headHash: head.hash)
             if verifier.firstBreak == nil, let beyond = sortedAnchors.last, beyond.sequence > head.sequence {
-                return ((AuditChain.Break(sequence: beyond.sequence,
-                                          reason: "missing (an anchor records it, but the chain ends at entry \(head.sequence))"),
-                         verifier.count), checkpoints)
+                return (AuditChainReport(firstBreak: AuditChain.Break(
+                                            sequence: beyond.sequence,
+                                            reason: "missing (an anchor records it, but the chain ends at entry \(head.sequence))"),
+                                         checked: verifier.count, head: head), checkpoints)
             }
-            return ((verifier.firstBreak, verifier.count), checkpoints)
+            return (AuditChainReport(firstBreak: verifier.firstBreak, checked: verifier.count, head: head), checkpoints)
         }
     }
 }

@@ -35,11 +35,10 @@ struct Audit: AsyncParsableCommand {
                     }
                     anchors.append(anchor)
                 }
-                let (result, checkpoints, head) = try await storage.withDatabase { database in
-                    (try await database.verifyAuditChain(anchors: anchors),
-                     try await database.read { try await $0.auditArchives() },
-                     try await database.read { try await $0.auditHead() })
+                let (result, checkpoints) = try await storage.withDatabase { database in
+                    (try await database.auditChainReport(anchors: anchors), try await database.read { try await $0.auditArchives() })
                 }
+                let head = result.head
                 if let broken = result.firstBreak { Self.fail("audit chain broken at \(broken)") }
                 var verifiedFiles = Set<Int64>()
                 for path in archives {
