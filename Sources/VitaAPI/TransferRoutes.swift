@@ -196,6 +196,14 @@ struct TransferRoutes: Sendable {
         try await progress(DTO.TransferStep(step: "token"))
         let learnerPath = "/api/v1/learners/\(plan.sourceLearnerId)"
         let learner = try await session.learner(learnerPath)
+        if let erasure = learner.erasure {
+            // The learner asked the peer to erase their data: nothing of them is received any more.
+            throw Problem(status: 409, title: "Conflict",
+                          detail: "the peer has erased this learner's personal data (\(String((erasure.reason ?? "no reason given").prefix(200)))); "
+                              + "nothing was transferred. A copy received before stays here until it is erased here too "
+                              + "(DELETE /api/v1/learners/{learnerId})",
+                          rule: "peer-erasure")
+        }
         try await progress(DTO.TransferStep(step: "learner"))
 
         var records: [ReceivedRecord] = []
@@ -376,6 +384,12 @@ struct PeerSession: Sendable {
         var name: Learner.Name?
         var identifiers: [Identifier]?
         var birthDate: CalendarDate?
+        /// Set when the peer has erased the learner's personal data.
+        var erasure: Erasure?
+
+        struct Erasure: Decodable, Sendable {
+            var reason: String?
+        }
     }
 
     struct CredentialItem: Sendable {

@@ -302,6 +302,40 @@ struct TransferTests {
         #expect(deniedAtB.count == 6, "the tampered credential and five refusals")
     }
 
+    @Test("a learner erased at A is not transferred again: 409 peer-erasure naming A's reason, B's copy untouched",
+          .timeLimit(.minutes(3)), arguments: TestEngine.available)
+    func erasedAtThePeer(_ engine: TestEngine) async throws {
+        let peerClient = PeerHTTPClient(timeout: .seconds(20))
+        do {
+            try await Servers.vita(engine, publicBaseURL: "https://a.vita.test") { a in
+                let source = try await Self.setUpSource(a)
+                try await Servers.vita(engine, publicBaseURL: "https://b.vita.test", peerClient: peerClient) { b in
+                    let organization = try await b.send(.post, "/api/v1/organizations", json: ["name": "Riverside (peer)", "kind": "university"])
+                    let peer = try await Self.peer(b, baseURL: a.origin, organizationId: try #require(organization["id"] as? String),
+                                                   source: source)
+                    let transfer = ["peerId": peer.id, "sourceLearnerId": source.learnerId]
+                    let first = try await b.send(.post, "/api/v1/transfers", json: transfer)
+                    #expect(first.status == 200, "\(first.string)")
+                    let learnerB = try #require(first["learnerId"] as? String)
+                    let before = try await Self.counts(b)
+
+                    #expect(try await a.send(.delete, "/api/v1/learners/\(source.learnerId)",
+                                             json: ["reason": "the learner asked"]).status == 200)
+                    let refused = try await b.send(.post, "/api/v1/transfers", json: transfer)
+                    #expect(refused.status == 409, "\(refused.string)")
+                    #expect(refused["rule"] as? String == "peer-erasure")
+                    #expect((refused["detail"] as? String)?.contains("the learner asked") == true, "\(refused.string)")
+                    #expect(try await Self.counts(b) == before)
+                    #expect(try await b.send(.get, "/api/v1/learners/\(learnerB)")["name"] != nil, "B's copy is B's to erase")
+                }
+            }
+        } catch {
+            try? await peerClient.shutdown()
+            throw error
+        }
+        try await peerClient.shutdown()
+    }
+
     @Test("peers: https only (http on loopback), a known organization, listed without their secret, revoked peers refuse transfers",
           arguments: TestEngine.available)
     func peerRegistration(_ engine: TestEngine) async throws {
