@@ -277,6 +277,14 @@ struct AdminRoutes: Sendable {
             }
             return try APIJSON.response(DTO.List(items: page.items, nextCursor: page.nextCursor))
         }
+        catalog.add(Operation(method: .get, path: "\(base)/audit/archives", operationId: "listAuditArchives",
+                              summary: "The archives made by vita audit archive, oldest first: the entries each holds, the hash the chain continues from and its file's SHA-256",
+                              tag: "Audit", access: .admin, query: Self.pagingQuery, headers: [], requestSchema: nil,
+                              success: (200, "AuditArchiveList"), errors: [400, 401, 403])) { request, _ in
+            let (cursor, limit) = try reader.paging(request)
+            let page = try await database.read { try await $0.auditArchives(after: cursor, limit: limit) }
+            return try APIJSON.response(DTO.List(items: page.items.map(DTO.AuditArchive.init), nextCursor: page.nextCursor))
+        }
         catalog.add(Operation(method: .get, path: "\(base)/audit/head", operationId: "getAuditHead",
                               summary: "The audit chain's head as an anchor to record outside Vita (one row read: cheap enough for a monitor to fetch often)",
                               tag: "Audit", access: .admin, query: [], headers: [], requestSchema: nil,

@@ -134,6 +134,24 @@ enum DTO {
         }
     }
 
+    struct AuditArchive: Encodable {
+        var firstSequence: Int64
+        var lastSequence: Int64
+        var lastHash: String
+        var digest: String
+        var cutOff: Date
+        var archivedAt: Date
+
+        init(_ checkpoint: VitaCore.AuditArchive.Checkpoint) {
+            firstSequence = checkpoint.firstSequence
+            lastSequence = checkpoint.lastSequence
+            lastHash = checkpoint.lastHash
+            digest = checkpoint.digest
+            cutOff = checkpoint.cutOff
+            archivedAt = checkpoint.archivedAt
+        }
+    }
+
     struct AuditHead: Encodable {
         var sequence: Int64
         var hash: String

@@ -20,7 +20,7 @@ enum StaffAccess {
         "issueCompetencyBadge", "issueExperienceBadge", "issueClr", "createIssuanceJob", "resumeIssuanceJob",
     ]
     /// Auditors and organization administrators: the audit log.
-    private static let auditing: Set<String> = ["listAuditEntries", "verifyAuditChain", "getAuditHead"]
+    private static let auditing: Set<String> = ["listAuditEntries", "verifyAuditChain", "getAuditHead", "listAuditArchives"]
     /// Organization administrators only: their staff, keys, connected systems, the agreements their organization
     /// provides and learners' consents to them.
     private static let administering: Set<String> = [

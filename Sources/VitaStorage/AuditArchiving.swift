@@ -5,14 +5,25 @@ import VitaCore
 extension StoreTransaction {
     /// The checkpoints of the archives made so far, oldest first.
     public func auditArchives() async throws -> [AuditArchive.Checkpoint] {
-        try await db.raw("SELECT * FROM audit_archives ORDER BY last_sequence").all().map { row in
-            AuditArchive.Checkpoint(firstSequence: try row.decode(column: "first_sequence", as: Int64.self),
-                                    lastSequence: try row.decode(column: "last_sequence", as: Int64.self),
-                                    lastHash: try row.decode(column: "last_hash", as: String.self),
-                                    digest: try row.decode(column: "digest", as: String.self),
-                                    cutOff: Timestamp.date(milliseconds: try row.decode(column: "cut_off", as: Int64.self)),
-                                    archivedAt: Timestamp.date(milliseconds: try row.decode(column: "archived_at", as: Int64.self)))
-        }
+        try await db.raw("SELECT * FROM audit_archives ORDER BY last_sequence").all().map(Self.checkpoint(from:))
+    }
+
+    /// A page of the archives' checkpoints, oldest first, after the cursor.
+    public func auditArchives(after cursor: String?, limit: Int) async throws -> Page<AuditArchive.Checkpoint> {
+        let after = try Self.cursorKey(cursor).flatMap { Int64($0) } ?? 0
+        let rows = try await db.raw("""
+            SELECT * FROM audit_archives WHERE last_sequence > \(bind: after) ORDER BY last_sequence LIMIT \(bind: limit + 1)
+            """).all().map(Self.checkpoint(from:))
+        return page(rows, limit: limit, key: { String($0.lastSequence) })
+    }
+
+    private static func checkpoint(from row: any SQLRow) throws -> AuditArchive.Checkpoint {
+        AuditArchive.Checkpoint(firstSequence: try row.decode(column: "first_sequence", as: Int64.self),
+                                lastSequence: try row.decode(column: "last_sequence", as: Int64.self),
+                                lastHash: try row.decode(column: "last_hash", as: String.self),
+                                digest: try row.decode(column: "digest", as: String.self),
+                                cutOff: Timestamp.date(milliseconds: try row.decode(column: "cut_off", as: Int64.self)),
+                                archivedAt: Timestamp.date(milliseconds: try row.decode(column: "archived_at", as: Int64.self)))
     }
 
     /// Up to `limit` stored entries after sequence number `after`, in sequence order.

@@ -756,6 +756,9 @@ enum AccessControlTable {
             MatrixRow(operationId: "getAuditHead", body: .none, expected: adminOnly(200).with(staff(200, 403, 200, other: 200))) { _, _ in
                 Probe(.get, "/api/v1/audit/head")
             },
+            MatrixRow(operationId: "listAuditArchives", body: .none, expected: adminOnly(200).with(staff(200, 403, 200, other: 200))) { _, _ in
+                Probe(.get, "/api/v1/audit/archives")
+            },
 
             // Learners, profile, consents, access log
             MatrixRow(operationId: "createLearner", body: .minimal, expected: learnerData(201, other: 201)) { _, _ in

@@ -59,6 +59,16 @@ struct LearnerAPITests {
             #expect(afterArchive["archives"] as? Int == 1)
             #expect((afterArchive["archivedThrough"] as? NSNumber)?.int64Value == archived?.lastSequence)
             #expect(try await api.admin(.get, "/api/v1/learners/\(learner)/access-log").items.isEmpty)
+            // The archives are listed, paged like every list.
+            _ = try await api.database.archiveAudit(before: Date().addingTimeInterval(60), at: Date(), by: .init(kind: .cli, id: "cli"),
+                                                    write: { _ in }, seal: { String(repeating: "1", count: 64) })
+            let firstPage = try await api.admin(.get, "/api/v1/audit/archives?limit=1")
+            #expect(firstPage.items.map { ($0["firstSequence"] as? NSNumber)?.int64Value } == [1])
+            #expect(firstPage.items.first?["digest"] as? String == String(repeating: "0", count: 64))
+            let cursor = try #require(firstPage["nextCursor"] as? String)
+            let secondPage = try await api.admin(.get, "/api/v1/audit/archives?limit=1&cursor=\(cursor)")
+            #expect(secondPage.items.map { ($0["firstSequence"] as? NSNumber)?.int64Value } == [(archived?.lastSequence ?? 0) + 1])
+            #expect(secondPage["nextCursor"] == nil)
         }
     }
 
