@@ -29,7 +29,7 @@ struct MasterKey: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingFailures {
-                guard let previous = ProcessInfo.processInfo.environment["VITA_PREVIOUS_MASTER_KEY"], !previous.isEmpty else {
+                guard ProcessInfo.processInfo.environment["VITA_PREVIOUS_MASTER_KEY"]?.isEmpty == false else {
                     throw CommandFailure("set VITA_PREVIOUS_MASTER_KEY to the master key being replaced")
                 }
                 let vault = try storage.keyVault()
