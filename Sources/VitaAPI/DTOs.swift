@@ -1,5 +1,6 @@
 import Foundation
 import VitaCore
+import VitaStorage
 
 /// Request and response bodies of the Learner API.
 enum DTO {
@@ -131,6 +132,20 @@ enum DTO {
             case .credential(let value): try value.encode(to: encoder)
             case .employment(let value): try value.encode(to: encoder)
             }
+        }
+    }
+
+    /// A learner's access log: a page of the audit entries about them, and from when entries were archived.
+    struct AccessLog: Encodable {
+        var items: [AuditEntry]
+        var nextCursor: String?
+        /// Entries that occurred before this time may have been moved to an audit archive and are not listed.
+        var archivedBefore: Date?
+
+        init(_ page: Page<AuditEntry>, archive: VitaCore.AuditArchive.Checkpoint?) {
+            items = page.items
+            nextCursor = page.nextCursor
+            archivedBefore = archive?.cutOff
         }
     }
 

@@ -245,15 +245,16 @@ struct LearnerRoutes: Sendable {
         catalog.add(Operation(method: .get, path: "\(learnerPath)/access-log", operationId: "listLearnerAccessLog",
                               summary: "Who accessed this learner's data: the audit entries about the learner",
                               tag: "Audit", access: .admin, query: paging, headers: [], requestSchema: nil,
-                              success: (200, "AuditEntryList"), errors: [400, 401, 403, 404])) { request, context in
+                              success: (200, "AccessLog"), errors: [400, 401, 403, 404])) { request, context in
             let id = try reader.id(context, "learnerId", prefix: "lrn", what: "learner")
             let (cursor, limit) = try reader.paging(request)
-            let page = try await database.read { tx -> Page<AuditEntry>? in
+            let log = try await database.read { tx -> DTO.AccessLog? in
                 guard try await tx.learner(id: id) != nil else { return nil }
-                return try await tx.auditEntries(learnerId: id, after: cursor, limit: limit)
+                return DTO.AccessLog(try await tx.auditEntries(learnerId: id, after: cursor, limit: limit),
+                                     archive: try await tx.newestAuditArchive())
             }
-            guard let page else { throw Problem.notFound("learner") }
-            return try APIJSON.response(DTO.List(items: page.items, nextCursor: page.nextCursor))
+            guard let log else { throw Problem.notFound("learner") }
+            return try APIJSON.response(log)
         }
     }
 

@@ -50,16 +50,16 @@ struct WalletRoutes: Sendable {
         }
         add(.get, "\(me)/access-log", "listMyAccessLog",
             "Who accessed my records: every audit entry about me (reads, writes, denials, share link openings), oldest first unless order=newest",
-            success: (200, "AuditEntryList"), errors: [400, 401, 403],
+            success: (200, "AccessLog"), errors: [400, 401, 403],
             query: AdminRoutes.pagingQuery + [("order", "string", "oldest (default) or newest: which entries come first")]) {
             request, _, learnerId in
             let (cursor, limit) = try reader.paging(request)
             let order = request.uri.queryParameters.get("order") ?? "oldest"
             guard order == "oldest" || order == "newest" else { throw Problem.badRequest("order", "must be oldest or newest") }
-            let page = try await database.read {
-                try await $0.auditEntries(learnerId: learnerId, after: cursor, limit: limit, newestFirst: order == "newest")
-            }
-            return try APIJSON.response(DTO.List(items: page.items, nextCursor: page.nextCursor))
+            return try APIJSON.response(try await database.read {
+                DTO.AccessLog(try await $0.auditEntries(learnerId: learnerId, after: cursor, limit: limit, newestFirst: order == "newest"),
+                              archive: try await $0.newestAuditArchive())
+            })
         }
         add(.get, "\(me)/consents", "listMyConsents", "The consents I gave, with the agreement each is for",
             success: (200, "WalletConsentList"), errors: [401, 403]) { _, _, learnerId in

@@ -8,6 +8,11 @@ extension StoreTransaction {
         try await db.raw("SELECT * FROM audit_archives ORDER BY last_sequence").all().map(Self.checkpoint(from:))
     }
 
+    /// The newest archive's checkpoint, if any archive was made.
+    public func newestAuditArchive() async throws -> AuditArchive.Checkpoint? {
+        try await db.raw("SELECT * FROM audit_archives ORDER BY last_sequence DESC LIMIT 1").first().map(Self.checkpoint(from:))
+    }
+
     /// A page of the archives' checkpoints, oldest first, after the cursor.
     public func auditArchives(after cursor: String?, limit: Int) async throws -> Page<AuditArchive.Checkpoint> {
         let after = try Self.cursorKey(cursor).flatMap { Int64($0) } ?? 0

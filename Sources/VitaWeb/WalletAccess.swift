@@ -72,6 +72,9 @@ extension WalletScreens {
             "consents": consentRows, "hasConsents": !consentRows.isEmpty,
             "approvals": approvalRows, "hasApprovals": !approvalRows.isEmpty,
         ]
+        if let archived = WalletFormat.date(logJSON["archivedBefore"]?.stringValue) {
+            values["archivedNote"] = strings.format("wallet.log_archived", ["date": archived])
+        }
         if let problem { values["problem"] = problem }
         return render(request, "wallet_access", title: strings["wallet.access_title"], nav: "access", values: values,
                       status: problem == nil ? .ok : .unprocessableContent)

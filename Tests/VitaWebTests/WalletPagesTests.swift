@@ -332,6 +332,13 @@ struct WalletPagesTests {
             #expect(after.html.contains("The consent was withdrawn"))
             #expect(after.html.contains("Denied") && after.html.contains("read records"))
             #expect(!after.html.contains("Withdraw this consent"), "a withdrawn consent has no button")
+            #expect(!after.html.contains("audit archive"))
+
+            // Once old accesses are archived, the page says from when the list is complete.
+            _ = try await web.database.archiveAudit(before: Date().addingTimeInterval(-0.001), at: Date(), by: .init(kind: .cli, id: "cli"),
+                                                    write: { _ in }, seal: { String(repeating: "0", count: 64) })
+            let archived = try await web.get("/wallet/access", cookie: world.cookies)
+            #expect(archived.html.contains("have been moved to the audit archive"), "\(archived.html)")
         }
     }
 
