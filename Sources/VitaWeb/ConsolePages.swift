@@ -483,6 +483,15 @@ struct ConsolePages: Sendable {
         if let next = listed.json?["nextCursor"]?.stringValue {
             values["next"] = "/admin/audit?cursor=" + Self.queryValue(next)
         }
+        // The archives made with `vita audit archive`: what left the database, and the digest each file must have.
+        let archives = await api.call(.get, "/api/v1/audit/archives?limit=200", as: member.identity, context: context)
+        let archiveRows = (archives.json?["items"]?.arrayValue ?? []).map { archive -> [String: Any] in
+            ["range": "\(archive["firstSequence"]?.numberValue?.description ?? "")–\(archive["lastSequence"]?.numberValue?.description ?? "")",
+             "cutOff": archive["cutOff"]?.stringValue ?? "", "archivedAt": archive["archivedAt"]?.stringValue ?? "",
+             "digest": archive["digest"]?.stringValue ?? ""]
+        }
+        values["archives"] = archiveRows
+        values["hasArchives"] = !archiveRows.isEmpty
         if let verification { values["verification"] = verification }
         return withForm(request, "console_audit", values, status: status)
     }

@@ -263,7 +263,10 @@ struct CredentialIssuerTests {
             for row in rows {
                 let body = try row.decode(column: "body", as: String.self)
                 let sealed = try row.decode(column: "sealed_private", as: String.self)
-                #expect(!body.contains("\"d\"") && !sealed.contains("\"d\"") && !sealed.contains("kty"))
+                // Sealed: base64 of AES-GCM output, not the JWK (a bare "kty" can occur in random base64 text).
+                let opened = try #require(Data(base64Encoded: sealed), "the sealed key is base64")
+                #expect(!body.contains("\"d\"") && !sealed.contains("\"d\"") && !sealed.contains("\"kty\""))
+                #expect(!String(decoding: opened, as: UTF8.self).contains("\"kty\""), "the stored bytes are not the JWK")
             }
             let signer = try await test.database.read {
                 try await world.issuer.jwtSigningKey($0, organizationId: world.organizationId, type: .p256, identifier: .didKey)

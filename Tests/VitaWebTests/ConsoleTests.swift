@@ -160,6 +160,10 @@ struct ConsoleTests {
                 seal: { String(repeating: "0", count: 64) }))
             let continued = try await web.post("/admin/audit/verify", form: [("csrf_token", token)], cookie: cookies)
             #expect(continued.html.contains("continue from the archived entries 1 to \(archived.lastSequence)."), "\(continued.html)")
+            let page = try await web.get("/admin/audit", cookie: cookies)
+            #expect(page.html.contains("Archives made with vita audit archive") && page.html.contains("1–\(archived.lastSequence)"),
+                    "the auditor sees the archive")
+            #expect(page.html.contains(String(repeating: "0", count: 64)), "with the digest its file must have")
 
             // Organization B's administrator.
             let other = try await Self.world(web, learners: 0, name: "Hillside College")
