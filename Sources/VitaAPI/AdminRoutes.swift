@@ -300,10 +300,9 @@ struct AdminRoutes: Sendable {
             // Recomputing the chain reads all of it: callers at the same time share one run.
             try APIJSON.response(try await verifications.run {
                 let report = try await database.auditChainReport()
-                let archives = try await database.read { try await $0.auditArchives() }
                 return DTO.AuditVerification(intact: report.firstBreak == nil, checked: report.checked,
                                              firstBrokenSequence: report.firstBreak?.sequence, reason: report.firstBreak?.reason,
-                                             archivedThrough: archives.last?.lastSequence, archives: archives.count,
+                                             archivedThrough: report.archives.last?.lastSequence, archives: report.archives.count,
                                              anchor: AuditChain.Anchor(sequence: report.head.sequence, hash: report.head.hash).description)
             })
         }

@@ -31,28 +31,30 @@ extension VitaDatabase {
         public var checked: Int64
         /// The head the stored entries were checked up to.
         public var head: AuditHead
+        /// The archives' checkpoints the stored entries were checked against, oldest first.
+        public var archives: [AuditArchive.Checkpoint]
     }
 
     /// Verifies the audit chain as ``verifyAuditChain(batchSize:anchors:)`` does and reports the head it checked up to.
     public func auditChainReport(batchSize: Int = 5000, anchors: [AuditChain.Anchor] = []) async throws -> AuditChainReport {
         let first = try await verifyOnce(batchSize: batchSize, anchors: anchors)
-        guard first.result.firstBreak != nil,
-              try await read({ try await $0.auditArchives() }) != first.checkpoints else { return first.result }
-        return try await verifyOnce(batchSize: batchSize, anchors: anchors).result
+        guard first.firstBreak != nil, try await read({ try await $0.auditArchives() }) != first.archives else { return first }
+        return try await verifyOnce(batchSize: batchSize, anchors: anchors)
     }
 
-    private func verifyOnce(batchSize: Int, anchors: [AuditChain.Anchor]) async throws
-        -> (result: AuditChainReport, checkpoints: [AuditArchive.Checkpoint]) {
+    private func verifyOnce(batchSize: Int, anchors: [AuditChain.Anchor]) async throws -> AuditChainReport {
         try await read { tx in
             let db = tx.db
             let head = try await tx.auditHead()
             let checkpoints = try await tx.auditArchives()
-            if let gap = AuditArchive.firstGap(in: checkpoints) { return (AuditChainReport(firstBreak: gap, checked: 0, head: head), checkpoints) }
+            if let gap = AuditArchive.firstGap(in: checkpoints) {
+                return AuditChainReport(firstBreak: gap, checked: 0, head: head, archives: checkpoints)
+            }
             let sortedAnchors = anchors.sorted { $0.sequence < $1.sequence }
             for anchor in sortedAnchors {
                 if let checkpoint = checkpoints.first(where: { $0.lastSequence == anchor.sequence }),
                    let broken = anchor.check(hash: checkpoint.lastHash) {
-                    return (AuditChainReport(firstBreak: broken, checked: 0, head: head), checkpoints)
+                    return AuditChainReport(firstBreak: broken, checked: 0, head: head, archives: checkpoints)
                 }
             }
             var verifier = checkpoints.last.map { AuditChain.Verifier(after: $0.lastSequence, hash: $0.lastHash) }
@@ -77,17 +79,17 @@ extension VitaDatabase {
                let stray = try await db.raw("""
                    SELECT MIN(sequence) AS s FROM audit_entries WHERE sequence <= \(bind: newest.lastSequence)
                    """).first()?.decode(column: "s", as: Int64?.self) {
-                return (AuditChainReport(firstBreak: AuditChain.Break(sequence: stray, reason: "stored although an archive holds it"),
-                                         checked: verifier.count, head: head), checkpoints)
+                return AuditChainReport(firstBreak: AuditChain.Break(sequence: stray, reason: "stored although an archive holds it"),
+                                        checked: verifier.count, head: head, archives: checkpoints)
             }
             verifier.finish(headSequence: head.sequence, headHash: head.hash)
             if verifier.firstBreak == nil, let beyond = sortedAnchors.last, beyond.sequence > head.sequence {
-                return (AuditChainReport(firstBreak: AuditChain.Break(
+                return AuditChainReport(firstBreak: AuditChain.Break(
                                             sequence: beyond.sequence,
                                             reason: "missing (an anchor records it, but the chain ends at entry \(head.sequence))"),
-                                         checked: verifier.count, head: head), checkpoints)
+                                        checked: verifier.count, head: head, archives: checkpoints)
             }
-            return (AuditChainReport(firstBreak: verifier.firstBreak, checked: verifier.count, head: head), checkpoints)
+            return AuditChainReport(firstBreak: verifier.firstBreak, checked: verifier.count, head: head, archives: checkpoints)
         }
     }
 }

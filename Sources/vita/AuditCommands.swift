@@ -35,10 +35,8 @@ struct Audit: AsyncParsableCommand {
                     }
                     anchors.append(anchor)
                 }
-                let (result, checkpoints) = try await storage.withDatabase { database in
-                    (try await database.auditChainReport(anchors: anchors), try await database.read { try await $0.auditArchives() })
-                }
-                let head = result.head
+                let result = try await storage.withDatabase { try await $0.auditChainReport(anchors: anchors) }
+                let (head, checkpoints) = (result.head, result.archives)
                 if let broken = result.firstBreak { Self.fail("audit chain broken at \(broken)") }
                 var verifiedFiles = Set<Int64>()
                 for path in archives {
