@@ -291,7 +291,7 @@ struct AdminRoutes: Sendable {
                               success: (200, "AuditHead"), errors: [401, 403])) { _, _ in
             let head = try await database.read { try await $0.auditHead() }
             return try APIJSON.response(DTO.AuditHead(sequence: head.sequence, hash: head.hash,
-                                                      anchor: AuditChain.Anchor(sequence: head.sequence, hash: head.hash).description))
+                                                      anchor: head.anchor.description))
         }
         catalog.add(Operation(method: .get, path: "\(base)/audit/verification", operationId: "verifyAuditChain",
                               summary: "Recompute the audit hash chain and report the first broken entry",
@@ -303,7 +303,7 @@ struct AdminRoutes: Sendable {
                 return DTO.AuditVerification(intact: report.firstBreak == nil, checked: report.checked,
                                              firstBrokenSequence: report.firstBreak?.sequence, reason: report.firstBreak?.reason,
                                              archivedThrough: report.archives.last?.lastSequence, archives: report.archives.count,
-                                             anchor: AuditChain.Anchor(sequence: report.head.sequence, hash: report.head.hash).description)
+                                             anchor: report.head.anchor.description)
             })
         }
     }

@@ -1083,4 +1083,7 @@ public struct AuditHead: Sendable, Equatable {
         self.sequence = sequence
         self.hash = hash
     }
+
+    /// The head as an anchor to record outside Vita.
+    public var anchor: AuditChain.Anchor { AuditChain.Anchor(sequence: sequence, hash: hash) }
 }

@@ -66,7 +66,7 @@ struct Audit: AsyncParsableCommand {
                     summary += "; \(anchors.count) " + (anchors.count == 1 ? "anchor matches" : "anchors match")
                 }
                 print(summary + ".")
-                print("Head: \(AuditChain.Anchor(sequence: head.sequence, hash: head.hash))")
+                print("Head: \(head.anchor)")
             }
         }
 
