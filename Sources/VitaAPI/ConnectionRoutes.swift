@@ -138,7 +138,7 @@ struct ConnectionRoutes: Sendable {
         let verifier = PKCE.makeVerifier()
         let connection = PlatformConnection(id: id, learnerId: learnerId, registrationId: registration.id, status: .pending,
                                             stateHash: OAuthSecret.hash(state),
-                                            sealedVerifier: try vault.seal(Array(verifier.utf8), id: id + ".verifier"),
+                                            sealedVerifier: try vault.seal(Array(verifier.utf8), id: SealingID.connectionVerifier(id)),
                                             sealedAccess: nil, sealedRefresh: nil, accessExpiresAt: nil, scope: scope,
                                             reason: nil, createdAt: now, updatedAt: now)
         let description = OneEdTechClient.ServiceDescription(
@@ -232,7 +232,7 @@ struct ConnectionRoutes: Sendable {
             guard let code = query["code"].map(String.init), let sealed = connection.sealedVerifier else {
                 return ConsentPage.error("This link is not a complete answer from the platform (no code).")
             }
-            let verifier = String(decoding: try vault.open(sealed, id: connection.id + ".verifier"), as: UTF8.self)
+            let verifier = String(decoding: try vault.open(sealed, id: SealingID.connectionVerifier(connection.id)), as: UTF8.self)
             let secret = String(decoding: try vault.open(registration.sealedSecret, id: registration.id), as: UTF8.self)
             do {
                 let tokens = try await platformClient().exchange(
@@ -386,11 +386,11 @@ struct ConnectionRoutes: Sendable {
                                         _ call: (String) async throws -> T) async throws -> T {
         var connection = connection
         let now = gate.clock()
-        func open(_ sealed: String?, _ suffix: String) throws -> String? {
-            try sealed.map { String(decoding: try vault.open($0, id: connection.id + suffix), as: UTF8.self) }
+        func open(_ sealed: String?, _ sealingId: String) throws -> String? {
+            try sealed.map { String(decoding: try vault.open($0, id: sealingId), as: UTF8.self) }
         }
         func refreshed() async throws -> String {
-            guard let refresh = try open(connection.sealedRefresh, ".refresh") else {
+            guard let refresh = try open(connection.sealedRefresh, SealingID.connectionRefreshToken(connection.id)) else {
                 throw ExchangeError(.unauthorized, "the platform refused the access token and gave no refresh token")
             }
             let secret = String(decoding: try vault.open(registration.sealedSecret, id: registration.id), as: UTF8.self)
@@ -403,7 +403,7 @@ struct ConnectionRoutes: Sendable {
             return tokens.accessToken
         }
         do {
-            var token = try open(connection.sealedAccess, ".access") ?? ""
+            var token = try open(connection.sealedAccess, SealingID.connectionAccessToken(connection.id)) ?? ""
             if let expires = connection.accessExpiresAt, expires <= now.addingTimeInterval(30) { token = try await refreshed() }
             do {
                 return try await call(token)
@@ -426,8 +426,8 @@ struct ConnectionRoutes: Sendable {
     }
 
     private func seal(_ tokens: OneEdTechClient.Tokens, into connection: inout PlatformConnection) throws {
-        connection.sealedAccess = try vault.seal(Array(tokens.accessToken.utf8), id: connection.id + ".access")
-        connection.sealedRefresh = try tokens.refreshToken.map { try vault.seal(Array($0.utf8), id: connection.id + ".refresh") }
+        connection.sealedAccess = try vault.seal(Array(tokens.accessToken.utf8), id: SealingID.connectionAccessToken(connection.id))
+        connection.sealedRefresh = try tokens.refreshToken.map { try vault.seal(Array($0.utf8), id: SealingID.connectionRefreshToken(connection.id)) }
         connection.accessExpiresAt = tokens.expiresAt.map(Timestamp.truncated)
         if let scope = tokens.scope { connection.scope = scope }
     }

@@ -163,7 +163,7 @@ struct Idempotency: Sendable {
 
     /// What a stored response is sealed for: a sealed body copied to another principal's or key's row does not open.
     private static func sealingId(_ principal: Principal, _ key: String) -> String {
-        "idempotency:\(principal.idempotencyScope):\(key)"
+        SealingID.idempotencyResponse(scope: principal.idempotencyScope, key: key)
     }
 
     static func response(_ outcome: Outcome, replayed: Bool) -> Response {

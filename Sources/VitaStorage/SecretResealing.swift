@@ -1,6 +1,20 @@
 import SQLKit
 import VitaCore
 
+/// The ids stored secrets are sealed for (the `KeyVault`'s additional authenticated data, which binds a sealed value
+/// to its row), named once for the code that seals and opens them and for ``VitaDatabase/resealSecrets(with:)``.
+/// Organizations' signing keys, peers' and platforms' secrets are sealed for their row's id.
+public enum SealingID {
+    /// A platform connection's PKCE verifier.
+    public static func connectionVerifier(_ connectionId: String) -> String { connectionId + ".verifier" }
+    /// A platform connection's access token.
+    public static func connectionAccessToken(_ connectionId: String) -> String { connectionId + ".access" }
+    /// A platform connection's refresh token.
+    public static func connectionRefreshToken(_ connectionId: String) -> String { connectionId + ".refresh" }
+    /// The response stored for an idempotency key of a caller (its idempotency scope).
+    public static func idempotencyResponse(scope: String, key: String) -> String { "idempotency:\(scope):\(key)" }
+}
+
 extension VitaDatabase {
     /// How many sealed values a reseal found, by what it did with them.
     public struct ResealCounts: Sendable, Equatable {
@@ -28,10 +42,10 @@ extension VitaDatabase {
                 ("issuer_keys", "sealed_private", ["id"], { $0[0] }),
                 ("peers", "sealed_secret", ["id"], { $0[0] }),
                 ("platform_registrations", "sealed_secret", ["id"], { $0[0] }),
-                ("platform_connections", "sealed_verifier", ["id"], { $0[0] + ".verifier" }),
-                ("platform_connections", "sealed_access", ["id"], { $0[0] + ".access" }),
-                ("platform_connections", "sealed_refresh", ["id"], { $0[0] + ".refresh" }),
-                ("idempotency_keys", "body", ["principal", "idempotency_key"], { "idempotency:\($0[0]):\($0[1])" }),
+                ("platform_connections", "sealed_verifier", ["id"], { SealingID.connectionVerifier($0[0]) }),
+                ("platform_connections", "sealed_access", ["id"], { SealingID.connectionAccessToken($0[0]) }),
+                ("platform_connections", "sealed_refresh", ["id"], { SealingID.connectionRefreshToken($0[0]) }),
+                ("idempotency_keys", "body", ["principal", "idempotency_key"], { SealingID.idempotencyResponse(scope: $0[0], key: $0[1]) }),
             ]
             for column in columns {
                 let rows = try await tx.db.raw("""
