@@ -140,8 +140,7 @@ struct Idempotency: Sendable {
                           detail: "this Idempotency-Key was used for a different request",
                           errors: [.init(field: "Idempotency-Key", reason: "reused with a different request")])
         }
-        // Responses stored before they were sealed are JSON (a sealed one is base64, never `{`).
-        guard !stored.body.hasPrefix("{") else { return Outcome(status: stored.status, location: stored.location, body: stored.body) }
+        guard IdempotentResponse.isSealed(stored.body) else { return Outcome(status: stored.status, location: stored.location, body: stored.body) }
         do {
             let body = try vault.open(stored.body, id: Self.sealingId(principal, key))
             return Outcome(status: stored.status, location: stored.location, body: String(decoding: body, as: UTF8.self))

@@ -54,8 +54,8 @@ extension VitaDatabase {
                     """).all()
                 for row in rows {
                     let sealed = try row.decode(column: "sealed", as: String.self)
-                    // Idempotency responses stored before they were sealed are JSON, not a sealed value.
-                    if column.table == "idempotency_keys", sealed.hasPrefix("{") { continue }
+                    // Idempotency responses stored before they were sealed are not sealed values.
+                    if column.table == "idempotency_keys", !IdempotentResponse.isSealed(sealed) { continue }
                     let keys = try column.keys.map { try row.decode(column: $0, as: String.self) }
                     let id = column.sealingId(keys)
                     if vault.isCurrent(sealed, id: id) {

@@ -1071,6 +1071,12 @@ public struct StoreTransaction: Sendable {
     }
 }
 
+extension IdempotentResponse {
+    /// Whether a stored body is sealed: responses stored in the clear by a Vita before they were sealed are JSON (a
+    /// sealed body is base64, which never starts with `{`).
+    public static func isSealed(_ body: String) -> Bool { !body.hasPrefix("{") }
+}
+
 /// Where the audit chain ends: the last entry's sequence number and hash (the genesis values before any entry).
 public struct AuditHead: Sendable, Equatable {
     /// The last entry's sequence number.

@@ -37,7 +37,7 @@ struct Audit: AsyncParsableCommand {
                 }
                 let result = try await storage.withDatabase { try await $0.auditChainReport(anchors: anchors) }
                 let (head, checkpoints) = (result.head, result.archives)
-                if let broken = result.firstBreak { Self.fail("audit chain broken at \(broken)") }
+                if let broken = result.firstBreak { throw CommandFailure("audit chain broken at \(broken)") }
                 var verifiedFiles = Set<Int64>()
                 for path in archives {
                     let checkpoint = try Self.verify(archive: path, against: checkpoints, anchors: anchors)
@@ -47,7 +47,7 @@ struct Audit: AsyncParsableCommand {
                 for anchor in anchors {
                     if let holder = checkpoints.first(where: { $0.firstSequence <= anchor.sequence && anchor.sequence < $0.lastSequence }),
                        !verifiedFiles.contains(holder.lastSequence) {
-                        Self.fail("the anchor of entry \(anchor.sequence) lies in the archive of entries "
+                        throw CommandFailure("the anchor of entry \(anchor.sequence) lies in the archive of entries "
                                   + "\(holder.firstSequence)–\(holder.lastSequence): give its file with --archive")
                     }
                 }
@@ -82,23 +82,18 @@ struct Audit: AsyncParsableCommand {
             }
             let firstLine = head.prefix { $0 != UInt8(ascii: "\n") }
             guard let first = try? AuditArchive.entry(fromLine: Data(firstLine)) else {
-                fail("\(path) is not an audit archive (its first line is not an audit entry)")
+                throw CommandFailure("\(path) is not an audit archive (its first line is not an audit entry)")
             }
             guard let index = checkpoints.firstIndex(where: { $0.firstSequence == first.sequence }) else {
-                fail("\(path) is not an archive of this database (no archive starts at entry \(first.sequence))")
+                throw CommandFailure("\(path) is not an archive of this database (no archive starts at entry \(first.sequence))")
             }
             var verifier = AuditArchive.FileVerifier(checkpoint: checkpoints[index],
                                                      previousHash: index == 0 ? AuditChain.genesisHash : checkpoints[index - 1].lastHash,
                                                      anchors: anchors)
             verifier.update(head)
             while let chunk = try file.read(upToCount: 1 << 20), !chunk.isEmpty { verifier.update(chunk) }
-            if let broken = verifier.finish() { fail("archive \(path) broken at \(broken)") }
+            if let broken = verifier.finish() { throw CommandFailure("archive \(path) broken at \(broken)") }
             return checkpoints[index]
-        }
-
-        static func fail(_ message: String) -> Never {
-            FileHandle.standardError.write(Data("vita: \(message)\n".utf8))
-            Foundation.exit(1)
         }
     }
 
