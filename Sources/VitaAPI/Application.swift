@@ -127,7 +127,7 @@ public struct LearnerAPI {
         router.add(middleware: ResponseHeadersMiddleware())
         router.add(middleware: ProblemMiddleware())
         let gate = AccessGate(database: database, clock: clock)
-        let catalog = RouteCatalog(router: router, audits: gate.audits, clock: clock)
+        let catalog = RouteCatalog(router: router, audits: gate.audits, clock: clock, maxBodySize: options.maxBodySize)
         // The metrics endpoint checks its own scrape token: it is added before the API's authentication (a router's
         // middleware applies to the routes added after it).
         options.metrics?.register(in: catalog)
@@ -180,7 +180,8 @@ public struct LearnerAPI {
         }
         catalog.add(Operation(method: .get, path: "/logo.svg", operationId: "logo",
                               summary: "Vita's logo (named in its registrations at other platforms)", tag: "Service",
-                              access: .open, query: [], headers: [], requestSchema: nil, success: (200, nil), errors: [])) { _, _ in
+                              access: .open, query: [], headers: [], requestSchema: nil, success: (200, nil), errors: [],
+                              successMediaTypes: ["image/svg+xml"])) { _, _ in
             Response(status: .ok, headers: [.contentType: "image/svg+xml", .cacheControl: "public, max-age=86400"],
                      body: .init(byteBuffer: ByteBuffer(string: Self.logo)))
         }
@@ -194,7 +195,7 @@ public struct LearnerAPI {
         }
         catalog.add(Operation(method: .get, path: "/docs", operationId: "apiDocs", summary: "Interactive API documentation",
                               tag: "Service", access: .open, query: [], headers: [], requestSchema: nil,
-                              success: (200, nil), errors: [])) { _, _ in
+                              success: (200, nil), errors: [], successMediaTypes: ["text/html"])) { _, _ in
             Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8",
                                             .contentSecurityPolicy: OpenAPIDocument.docsPolicy],
                      body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.docsPage(catalog.operations))))

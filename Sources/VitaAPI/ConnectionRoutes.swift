@@ -59,7 +59,8 @@ struct ConnectionRoutes: Sendable {
                               tag: "Connections", access: .open,
                               query: [("state", "string", "The state Vita sent"), ("code", "string", "The authorization code"),
                                       ("error", "string", "The platform's error, when the learner denied")],
-                              headers: [], requestSchema: nil, success: (200, nil), errors: [400])) { request, _ in
+                              headers: [], requestSchema: nil, success: (200, nil), errors: [400],
+                              successMediaTypes: ["text/html"], htmlStatuses: [400])) { request, _ in
             await callback(request)
         }
         for action in ["pull", "push"] {

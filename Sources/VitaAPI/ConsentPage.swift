@@ -133,6 +133,10 @@ enum FormParameters {
                 throw OAuthError(.invalidRequest, "the parameters are not form-urlencoded")
             }
             guard parameters[name] == nil else { throw OAuthError(.invalidRequest, "\(name.prefix(40)) is sent more than once") }
+            // PostgreSQL cannot store it, and no parameter has a use for it.
+            guard !name.utf8.contains(0), !value.utf8.contains(0) else {
+                throw OAuthError(.invalidRequest, "the parameters must not contain the NUL character (U+0000)")
+            }
             parameters[name] = value
         }
         return parameters

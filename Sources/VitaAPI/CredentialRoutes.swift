@@ -173,7 +173,8 @@ struct CredentialRoutes: Sendable {
         catalog.add(Operation(method: .get, path: "/organizations/{organizationId}/did.json", operationId: "getOrganizationDID",
                               summary: "The DID document of the organization's did:web: every key it ever held, so earlier credentials still verify",
                               tag: "Credentials", access: .open, query: [], headers: [], requestSchema: nil,
-                              success: (200, "DIDDocument"), errors: [404])) { _, context in
+                              success: (200, "DIDDocument"), errors: [404],
+                              successMediaTypes: ["application/did+json"])) { _, context in
             let organizationId = try reader.id(context, "organizationId", prefix: "org", what: "organization")
             guard let document = try await database.read({ try await issuer.didDocument($0, organizationId: organizationId) }) else {
                 throw Problem.notFound("organization")
@@ -313,7 +314,8 @@ struct CredentialRoutes: Sendable {
         catalog.add(Operation(method: .get, path: "/status/{listId}", operationId: "getStatusList",
                               summary: "A signed BitstringStatusListCredential, at the stable URL credentials name",
                               tag: "Credentials", access: .open, query: [], headers: [], requestSchema: nil,
-                              success: (200, "StatusListCredential"), errors: [404])) { _, context in
+                              success: (200, "StatusListCredential"), errors: [404],
+                              successMediaTypes: ["application/vc+ld+json"])) { _, context in
             let listId = try reader.id(context, "listId", prefix: "sl", what: "status list")
             guard let text = try await database.read({ try await issuer.publishedStatusList($0, listId: listId) }) else {
                 throw Problem.notFound("status list")

@@ -141,7 +141,7 @@ struct IssuanceJobRoutes: Sendable {
         catalog.add(Operation(method: .get, path: "\(job)/report", operationId: "getIssuanceJobReport",
                               summary: "A bulk issuance job's report as CSV: each line of the file, issued (with the credential id) or rejected (with the reason)",
                               tag: "Credentials", access: .admin, query: [], headers: [], requestSchema: nil,
-                              success: (200, nil), errors: [401, 403, 404])) { _, context in
+                              success: (200, nil), errors: [401, 403, 404], successMediaTypes: ["text/csv"])) { _, context in
             let (found, rows) = try await database.read { tx -> (IssuanceJob, [IssuanceJobRow]) in
                 let found = try await ownJob(tx, context)
                 return (found, try await tx.issuanceJobRows(jobId: found.id))

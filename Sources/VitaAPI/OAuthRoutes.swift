@@ -47,13 +47,15 @@ struct OAuthRoutes: Sendable {
                                       ("scope", "string", "Space-separated scopes"), ("state", "string", "Required"),
                                       ("code_challenge", "string", "PKCE S256 challenge"),
                                       ("code_challenge_method", "string", "S256")],
-                              headers: [], requestSchema: nil, success: (200, nil), errors: [])) { request, _ in
+                              headers: [], requestSchema: nil, success: (200, nil), errors: [303, 400],
+                              successMediaTypes: ["text/html"], htmlStatuses: [400])) { request, _ in
             try await authorizePage(request)
         }
         catalog.add(Operation(method: .post, path: "/oauth/authorize", operationId: "answerAuthorization",
                               summary: "Sign in and approve, or deny: redirects to the client with code and state, or error",
                               tag: "OAuth", access: .open, query: [], headers: [], requestSchema: "AuthorizationForm",
-                              success: (303, nil), errors: [])) { request, _ in
+                              success: (303, nil), errors: [400, 401, 403, 429],
+                              htmlStatuses: [400, 401, 403, 429])) { request, _ in
             try await answerAuthorization(request)
         }
         catalog.add(Operation(method: .post, path: "/oauth/token", operationId: "token",

@@ -6,12 +6,37 @@ import VitaOAuth
 enum OpenAPIDocument {
     static let problemStatuses: [Int: String] = [
         400: "The request is malformed; `errors` names each field and reason",
-        401: "No valid API key", 403: "Denied: not an administrator, or an agreement rule (see `rule`)",
+        401: "No credentials, or the key or token presented is unknown, expired or revoked",
+        403: "Denied: not an administrator, a token without the scope, a staff role, or an agreement rule (see `rule`)",
         404: "No such resource", 409: "Conflicts with an existing record", 412: "If-Match does not match the current version",
         413: "The body is larger than the server accepts", 422: "Well-formed but invalid; `errors` names each field",
+        429: "Too many requests from this caller; retry after the seconds in Retry-After",
         415: "The body is not of a media type the operation takes", 428: "If-Match is required",
         502: "Another platform failed or refused (its words are in `detail`)", 503: "The database does not answer, or the feature is off",
     ]
+
+    /// The statuses an operation answers besides its success: its own, a refused credential (401: any operation, since a
+    /// presented key or token that is unknown, expired or revoked is refused before any route runs), a caller without
+    /// the right (403: a token's scopes, a staff role, a system calling an administrator's operation), a path naming
+    /// nothing (404: an identifier that is unknown or not of the resource's form), a malformed body or query value (400:
+    /// every operation taking either) and the rate limit (429: every operation).
+    static func statuses(_ operation: Operation) -> [Int] {
+        var statuses = Set(operation.errors).union([401, 429])
+        if operation.access != .open { statuses.insert(403) }
+        if !operation.pathParameters.isEmpty { statuses.insert(404) }
+        // A malformed body or query value (NULCharacterCheck, the routes' own checks).
+        if operation.requestSchema != nil || !operation.query.isEmpty { statuses.insert(400) }
+        return statuses.sorted()
+    }
+
+    /// The schema of a success body in media type `type`: the operation's component schema for JSON, text otherwise.
+    static func bodySchema(_ type: String, _ schema: String?) -> [String: Any] {
+        if let schema, type == "application/json" || type.hasSuffix("+json") {
+            return ["$ref": "#/components/schemas/\(schema)"]
+        }
+        if type.hasPrefix("text/") { return ["type": "string"] }
+        return ["type": "string", "contentMediaType": type]
+    }
 
     static func components() -> [String: Any] {
         guard let url = Bundle.module.url(forResource: "openapi-components", withExtension: "json"),
@@ -36,18 +61,19 @@ enum OpenAPIDocument {
             }
             var responses: [String: Any] = [:]
             var success: [String: Any] = ["description": operation.summary]
-            if let schema = operation.success.1 {
+            if !operation.successMediaTypes.isEmpty {
+                success["content"] = Dictionary(uniqueKeysWithValues: operation.successMediaTypes.map { type in
+                    (type, ["schema": bodySchema(type, operation.success.1)])
+                })
+            } else if let schema = operation.success.1 {
                 success["content"] = ["application/json": ["schema": ["$ref": "#/components/schemas/\(schema)"]]]
             } else if [204, 303].contains(operation.success.0) || operation.path == "/oauth/revoke" {
                 // A redirect, or an empty body.
-            } else if ["/docs", "/oauth/authorize", "/connections/callback"].contains(operation.path) {
-                success["content"] = ["text/html": ["schema": ["type": "string"]]]
-            } else if operation.path == "/logo.svg" {
-                success["content"] = ["image/svg+xml": ["schema": ["type": "string"]]]
             } else {
                 success["content"] = ["application/json": ["schema": ["type": "object"]]]
             }
             responses[String(operation.success.0)] = success
+            for status in operation.alsoSucceeds { responses[String(status)] = success }
             // The OAuth endpoints answer errors as RFC 6749 §5.2 / RFC 7591 §3.2.2 JSON, the 1EdTech service APIs as
             // Imsx_StatusInfo, everything else as problems.
             let oauthErrors = operation.path.hasPrefix("/oauth/")
@@ -65,28 +91,37 @@ enum OpenAPIDocument {
                 ]
                 responses["200"] = success
             }
-            for status in operation.errors {
-                if oneEdTech {
-                    responses[String(status)] = status == 304 ? ["description": "A newer version is held; nothing changed"] : [
-                        "description": problemStatuses[status] ?? "Error",
-                        "content": ["application/json": ["schema": ["$ref": "#/components/schemas/Imsx_StatusInfo"]]],
-                    ]
+            let problem: [String: Any] = ["application/problem+json": ["schema": ["$ref": "#/components/schemas/Problem"]]]
+            let html: [String: Any] = ["text/html": ["schema": ["type": "string"]]]
+            for status in statuses(operation) {
+                var content: [String: Any]
+                var description = problemStatuses[status] ?? "Error"
+                if status == 304, oneEdTech {
+                    responses["304"] = ["description": "A newer version is held; nothing changed"]
+                    continue
+                } else if oneEdTech {
+                    content = ["application/json": ["schema": ["$ref": "#/components/schemas/Imsx_StatusInfo"]]]
+                } else if operation.htmlStatuses.contains(status) {
+                    content = html
+                    // A refused credential (AuthenticationMiddleware) and the rate limit still answer problems.
+                    if [401, 429].contains(status) { content.merge(problem) { first, _ in first } }
+                } else if oauthErrors, operation.errors.contains(status) {
+                    description = status == 401 ? "Client authentication failed (invalid_client)" : "An OAuth error"
+                    content = ["application/json": ["schema": ["$ref": "#/components/schemas/OAuthError"]]]
+                    if status == 401 { content.merge(problem) { first, _ in first } }
+                } else {
+                    content = problem
+                }
+                if status == 303 {
+                    responses["303"] = ["description": "Back to the application's redirect URI with the error"]
                     continue
                 }
-                responses[String(status)] = oauthErrors ? [
-                    "description": status == 401 ? "Client authentication failed (invalid_client)" : "An OAuth error",
-                    "content": ["application/json": ["schema": ["$ref": "#/components/schemas/OAuthError"]]],
-                ] : [
-                    "description": problemStatuses[status] ?? "Error",
-                    "content": ["application/problem+json": ["schema": ["$ref": "#/components/schemas/Problem"]]],
-                ]
+                var response: [String: Any] = ["description": description, "content": content]
+                if status == 429 {
+                    response["headers"] = ["Retry-After": ["description": "Seconds to wait", "schema": ["type": "integer"]]]
+                }
+                responses[String(status)] = response
             }
-            // Every operation is rate limited (RateLimitMiddleware), the OAuth endpoints included, with a problem.
-            responses["429"] = [
-                "description": "Too many requests from this caller; retry after the seconds in Retry-After",
-                "headers": ["Retry-After": ["description": "Seconds to wait", "schema": ["type": "integer"]]],
-                "content": ["application/problem+json": ["schema": ["$ref": "#/components/schemas/Problem"]]],
-            ]
             var entry: [String: Any] = [
                 "operationId": operation.operationId, "summary": operation.summary, "tags": [operation.tag],
                 "responses": responses,

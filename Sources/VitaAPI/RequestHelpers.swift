@@ -61,7 +61,10 @@ struct RequestReader: Sendable {
             limit = value
         }
         let cursor = query["cursor"].map(String.init)
-        _ = try StoreTransaction.cursorKey(cursor)
+        // A cursor is a query parameter like `limit`: one that is not this server's is a malformed request (400).
+        do { _ = try StoreTransaction.cursorKey(cursor) } catch {
+            throw Problem.badRequest("cursor", "is not a cursor this server issued")
+        }
         return (cursor, limit)
     }
 

@@ -38,6 +38,14 @@ struct Operation: Sendable {
     let errors: [Int]
     /// Media types the operation also accepts as a raw request body besides its JSON schema (e.g. a baked badge image).
     var rawBodyMediaTypes: [String] = []
+    /// The media types the success body comes in when it is not plain `application/json` (a DID document, a signed
+    /// list, a file, an HTML page); the JSON ones carry `success.1`'s schema.
+    var successMediaTypes: [String] = []
+    /// Error statuses answered as an HTML page for a person in a browser (the sign-in and callback pages) rather
+    /// than as a problem.
+    var htmlStatuses: [Int] = []
+    /// Other success statuses, with the same body as `success` (200 when an import replaced the version held).
+    var alsoSucceeds: [Int] = []
 
     /// The path in Hummingbird's form, `:learnerId` instead of `{learnerId}`.
     var routerPath: String {
@@ -59,11 +67,14 @@ final class RouteCatalog: @unchecked Sendable {
     /// Where denials for want of scope are audited.
     let audits: AuditBatcher
     let clock: @Sendable () -> Date
+    /// The largest accepted body, in bytes (a JSON body is collected to be checked for NUL characters).
+    let maxBodySize: Int
 
-    init(router: Router<VitaRequestContext>, audits: AuditBatcher, clock: @escaping @Sendable () -> Date) {
+    init(router: Router<VitaRequestContext>, audits: AuditBatcher, clock: @escaping @Sendable () -> Date, maxBodySize: Int) {
         self.router = router
         self.audits = audits
         self.clock = clock
+        self.maxBodySize = maxBodySize
     }
 
     /// Audits that `token` lacked the scope for `operation` and returns the 403 to answer: actor the OAuth client,
@@ -103,6 +114,10 @@ final class RouteCatalog: @unchecked Sendable {
         let tokenScopes = operation.tokenScopes
         let audits = self.audits
         let clock = self.clock
+        let maxBodySize = self.maxBodySize
+        // The OAuth endpoints and the pages for a person check their own input and answer in their own terms.
+        let checksText = !operation.path.hasPrefix("/oauth/") && operation.htmlStatuses.isEmpty
+        let queryNames = operation.query.map(\.0)
         router.on(RouterPath(operation.routerPath), method: operation.method) { request, context in
             if access != .open, let token = context.token {
                 // An OAuth access token reaches only what its scopes cover; a refusal is audited.
@@ -132,6 +147,14 @@ final class RouteCatalog: @unchecked Sendable {
                 switch principal {
                 case .admin, .staff: break
                 case .system, .learner: throw Problem.forbidden("this operation needs an administrator key")
+                }
+            }
+            var request = request
+            if checksText {
+                try NULCharacterCheck.checkQuery(request, parameters: queryNames)
+                if operation.requestSchema != nil, let type = request.headers[.contentType]?.lowercased(),
+                   type.hasPrefix("application/json") || (type.hasPrefix("application/") && type.contains("+json")) {
+                    try NULCharacterCheck.checkJSON(try await request.collectBody(upTo: maxBodySize).readableBytesView)
                 }
             }
             do {

@@ -509,6 +509,9 @@ struct PeerSession: Sendable {
         switch response.status {
         case 200:
             guard let json else { throw Self.badGateway("the peer sent something that is not JSON") }
+            if let field = NULCharacter.path(in: json) {
+                throw Self.badGateway("the peer's answer holds the NUL character (U+0000) in \(field.isEmpty ? "its top level" : field)")
+            }
             return (response.body, json)
         case 401, 403:
             let detail = json?["detail"]?.stringValue ?? "HTTP \(response.status)"

@@ -43,7 +43,9 @@ struct WalletDownloadRoutes: Sendable {
                               summary: "One of my credentials as a file: JSON, a baked SVG or PNG badge, or the VC-JWT it was received as",
                               tag: "Wallet", access: .learner,
                               query: [("format", "string", "json (default), svg, png or jwt")], headers: [], requestSchema: nil,
-                              success: (200, nil), errors: [400, 401, 403, 404, 422])) { request, context in
+                              success: (200, nil), errors: [400, 401, 403, 404, 422],
+                              successMediaTypes: ["application/vc+ld+json", "application/json", "application/vc+jwt",
+                                                  "image/svg+xml", "image/png"])) { request, context in
             let learnerId = context.token!.learnerId!
             let id = context.parameters.get("credentialId") ?? ""
             guard ["vcr", "clr", "hcr"].contains(where: { EntityID.isWellFormed(id, prefix: $0) }) else {

@@ -82,10 +82,12 @@ struct WalletRoutes: Sendable {
             guard let consent else { throw Problem.notFound("consent") }
             return try APIJSON.response(consent)
         }
-        add(.post, "\(me)/credentials", "importMyCredential",
-            "Import a credential I received elsewhere (JSON, a VC-JWT as text/plain, or a baked PNG or SVG badge): it is verified and kept with its provenance",
-            request: "AchievementCredential", success: (201, "ImportedCredential"), errors: [400, 401, 403, 413, 415, 422]) { request, context, learnerId in
-            try await importCredential(request, context, learnerId: learnerId)
+        catalog.add(Operation(method: .post, path: "\(me)/credentials", operationId: "importMyCredential",
+                              summary: "Import a credential I received elsewhere (JSON, a VC-JWT as text/plain, or a baked PNG or SVG badge): it is verified and kept with its provenance",
+                              tag: "Wallet", access: .learner, query: [], headers: [], requestSchema: "AchievementCredential",
+                              success: (201, "ImportedCredential"), errors: [400, 401, 403, 413, 415, 422],
+                              alsoSucceeds: [200])) { request, context in
+            try await importCredential(request, context, learnerId: context.token!.learnerId!)
         }
         registerCollections(me, add)
         registerShares(me, add, catalog)

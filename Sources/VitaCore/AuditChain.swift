@@ -6,7 +6,7 @@ public struct AuditEntry: Codable, Sendable, Equatable {
     /// Who acted.
     public struct Actor: Codable, Sendable, Equatable, Hashable {
         /// The kinds of actor.
-        public enum Kind: String, Codable, Sendable {
+        public enum Kind: String, Codable, Sendable, CaseIterable {
             case system, admin, learner, cli
             /// Someone who opened a learner's share link (the id is the link's).
             case viewer

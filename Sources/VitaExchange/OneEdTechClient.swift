@@ -242,6 +242,10 @@ public struct OneEdTechClient: Sendable {
         guard let value = try? JSONValue(parsing: response.body), case .object = value else {
             throw ExchangeError(.invalidResponse, "\(what) is not a JSON object")
         }
+        // No field has a use for it, and PostgreSQL cannot store it.
+        if let field = NULCharacter.path(in: value) {
+            throw ExchangeError(.invalidResponse, "\(what) holds the NUL character (U+0000) in \(field.isEmpty ? "a member name" : field)")
+        }
         return value
     }
 

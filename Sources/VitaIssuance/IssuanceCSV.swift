@@ -50,6 +50,11 @@ public enum IssuanceCSV {
             guard rows.count + bad.count < maximumRows else {
                 throw IssuanceError(.badBatchFile, "the file has more than \(maximumRows) rows")
             }
+            // No identifier holds a NUL, and PostgreSQL cannot store one.
+            guard !line.utf8.contains(0) else {
+                bad.append(BadLine(line: offset + 1, reason: "the line holds the NUL character (U+0000)"))
+                continue
+            }
             do throws(IssuanceError) {
                 let values = try fields(line)
                 guard values.count == cleaned.count else {

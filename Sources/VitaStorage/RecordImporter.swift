@@ -1,5 +1,6 @@
 import Foundation
 import VitaCore
+import VitaJSON
 
 /// Imports learners and records from JSON Lines, idempotently and resumably.
 ///
@@ -121,6 +122,9 @@ public struct RecordImporter: Sendable {
     }
 
     private func parse(_ data: Data) -> ParseResult {
+        if let path = NULCharacter.path(inJSON: data) {
+            return .failure(.rejected(field: path.isEmpty ? "line" : path, reason: NULCharacter.reason))
+        }
         do {
             let line = try Self.decoder.decode(Line.self, from: data)
             let digest = ContentDigest.sha256(data)

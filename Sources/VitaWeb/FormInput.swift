@@ -20,6 +20,15 @@ struct FormInput: Sendable {
     /// Reads the body of `request`. A body over `limit` bytes is read to its end (up to `drainLimit`, so the browser
     /// gets the answer instead of a broken connection) and reported through `oversizedBytes`.
     static func read(_ request: Request, limit: Int, drainLimit: Int = 64 << 20) async throws -> FormInput {
+        let input = try await readUnchecked(request, limit: limit, drainLimit: drainLimit)
+        // No text field has a use for the NUL character, and PostgreSQL cannot store it.
+        guard !input.fields.contains(where: { $0.key.utf8.contains(0) || $0.value.utf8.contains(0) }) else {
+            throw WebError(.unreadableForm, "a field holds the NUL character")
+        }
+        return input
+    }
+
+    private static func readUnchecked(_ request: Request, limit: Int, drainLimit: Int) async throws -> FormInput {
         var buffer = ByteBuffer()
         var total = 0
         for try await chunk in request.body {

@@ -30,6 +30,8 @@ struct APIHarness: Sendable {
     let database: VitaDatabase
     /// The background worker of the API under test (bulk issuance jobs).
     let issuanceJobWorker: IssuanceJobWorker
+    /// Every reply is checked against the published OpenAPI document.
+    let conformance: DocumentConformance
 
     /// Runs `body` against the real router on a fresh database on `engine`; `clock` and `options` are injectable
     /// (`options` replaces `maxBodySize` when given; without it rate limiting is off, since tests call in bursts).
@@ -47,11 +49,13 @@ struct APIHarness: Sendable {
                                  clock: clock)
             addStaffRoute(api)
             let worker = api.issuanceJobWorker
+            let conformance = DocumentConformance.shared(document: api.openAPIDocument)
             var quiet = Logger(label: "vita.test")
             quiet.logLevel = .warning
             let app = Application(router: api.router, services: live ? api.services(logger: quiet) : [], logger: quiet)
             try await app.test(live ? .live : .router) { client in
-                try await body(APIHarness(client: client, adminKey: key, database: test.database, issuanceJobWorker: worker))
+                try await body(APIHarness(client: client, adminKey: key, database: test.database, issuanceJobWorker: worker,
+                                          conformance: conformance))
             }
         }
     }
@@ -83,9 +87,11 @@ struct APIHarness: Sendable {
         }
     }
 
+    /// Sends a request through the router; the reply is checked against the OpenAPI document (an issue is recorded at
+    /// the caller's line when it departs from it).
     @discardableResult
     func send(_ method: HTTPRequest.Method, _ uri: String, key: String? = nil, json: Any? = nil, raw: String? = nil,
-              headers extra: [String: String] = [:]) async throws -> Reply {
+              headers extra: [String: String] = [:], sourceLocation: SourceLocation = #_sourceLocation) async throws -> Reply {
         var headers = HTTPFields()
         if let key { headers[.authorization] = "Bearer \(key)" }
         var body: ByteBuffer?
@@ -98,13 +104,16 @@ struct APIHarness: Sendable {
             body = ByteBuffer(string: raw)
         }
         for (name, value) in extra { headers[HTTPField.Name(name)!] = value }
-        return try await client.execute(uri: uri, method: method, headers: headers, body: body) { response in
+        let reply = try await client.execute(uri: uri, method: method, headers: headers, body: body) { response in
             Reply(status: Int(response.status.code), headers: response.headers, body: Data(buffer: response.body))
         }
+        conformance.check(method: method.rawValue, uri: uri, reply: reply, sourceLocation: sourceLocation)
+        return reply
     }
 
-    func admin(_ method: HTTPRequest.Method, _ uri: String, json: Any? = nil, headers: [String: String] = [:]) async throws -> Reply {
-        try await send(method, uri, key: adminKey, json: json, headers: headers)
+    func admin(_ method: HTTPRequest.Method, _ uri: String, json: Any? = nil, headers: [String: String] = [:],
+               sourceLocation: SourceLocation = #_sourceLocation) async throws -> Reply {
+        try await send(method, uri, key: adminKey, json: json, headers: headers, sourceLocation: sourceLocation)
     }
 
     /// An organization, a system with its key, and an agreement of the given shape.

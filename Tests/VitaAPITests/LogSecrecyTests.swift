@@ -23,8 +23,10 @@ struct LogSecrecyTests {
             let learnerAPI = LearnerAPI(database: test.database, vault: try KeyVault(base64: KeyVault.generateMasterKey()),
                                         options: ServerOptions(rateLimit: .off, signInRateLimit: .off))
             let worker = learnerAPI.issuanceJobWorker
+            let conformance = DocumentConformance.shared(document: learnerAPI.openAPIDocument)
             try await Application(router: learnerAPI.router, logger: logger).test(.router) { client in
-                let api = APIHarness(client: client, adminKey: adminKey, database: test.database, issuanceJobWorker: worker)
+                let api = APIHarness(client: client, adminKey: adminKey, database: test.database, issuanceJobWorker: worker,
+                                     conformance: conformance)
                 var secrets = [adminKey, String(adminKey.split(separator: ".").last!)]
 
                 // The Learner API as a connected system, with its API key and with an access token.

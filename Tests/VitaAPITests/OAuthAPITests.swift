@@ -471,8 +471,10 @@ struct OAuthAPITests {
         try await database.transaction { try await $0.insertAdminKey(id: adminId, keyHash: adminHash, at: Date()) }
         let learnerAPI = LearnerAPI(database: database, vault: try KeyVault(base64: KeyVault.generateMasterKey()))
         let worker = learnerAPI.issuanceJobWorker
+        let conformance = DocumentConformance.shared(document: learnerAPI.openAPIDocument)
         try await Application(router: learnerAPI.router, logger: logger).test(.router) { client in
-            let api = APIHarness(client: client, adminKey: adminKey, database: database, issuanceJobWorker: worker)
+            let api = APIHarness(client: client, adminKey: adminKey, database: database, issuanceJobWorker: worker,
+                                 conformance: conformance)
             try await Self.learnerAccount(api)
             let client = try await OAuthClientSteps.register(api)
             let page = try await client.page(verifier: Self.verifier)

@@ -38,6 +38,47 @@ struct OpenAPIDocumentTests {
         }
     }
 
+    @Test("the replies of every API suite are held to the document: an undocumented status, media type or body is an issue")
+    func conformanceCheckFlagsDepartures() async throws {
+        try await TestDatabase.with(.sqlite) { test in
+            let api = LearnerAPI(database: test.database, vault: try KeyVault(base64: KeyVault.generateMasterKey()))
+            let conformance = DocumentConformance.shared(document: api.openAPIDocument)
+            func reply(_ status: Int, _ type: String, _ body: String) -> Reply {
+                Reply(status: status, headers: [.contentType: type], body: Data(body.utf8))
+            }
+            let learner = #"{"id":"lrn_1","name":{"display":"Ada"},"identifiers":[],"createdAt":"2026-01-01T00:00:00Z","updatedAt":"2026-01-01T00:00:00Z","version":1}"#
+            // A documented reply passes (and a path the document does not describe is not checked).
+            conformance.check(method: "GET", uri: "/health", reply: reply(200, "application/json", #"{"status":"ok"}"#),
+                              sourceLocation: #_sourceLocation)
+            conformance.check(method: "GET", uri: "/nowhere", reply: reply(500, "text/plain", "x"), sourceLocation: #_sourceLocation)
+            withKnownIssue("a status the operation does not list") {
+                conformance.check(method: "GET", uri: "/health", reply: reply(418, "application/json", "{}"), sourceLocation: #_sourceLocation)
+            }
+            withKnownIssue("a media type the status does not list") {
+                conformance.check(method: "GET", uri: "/api/v1/learners/lrn_1?asOf=x", reply: reply(200, "text/plain", learner),
+                                  sourceLocation: #_sourceLocation)
+            }
+            withKnownIssue("a body the documented schema rejects") {
+                conformance.check(method: "GET", uri: "/api/v1/learners/lrn_1", reply: reply(404, "application/problem+json", #"{"status":"404"}"#),
+                                  sourceLocation: #_sourceLocation)
+            }
+        }
+    }
+
+    @Test("the audit entry schema lists exactly the kinds of actor the audit log records")
+    func auditActorKindsDocumented() async throws {
+        try await TestDatabase.with(.sqlite) { test in
+            let api = LearnerAPI(database: test.database, vault: try KeyVault(base64: KeyVault.generateMasterKey()))
+            let document = try #require(try JSONSerialization.jsonObject(with: api.openAPIDocument) as? [String: Any])
+            let schemas = (document["components"] as? [String: Any])?["schemas"] as? [String: Any]
+            let entry = schemas?["AuditEntry"] as? [String: Any]
+            let actor = (entry?["properties"] as? [String: Any])?["actor"] as? [String: Any]
+            let kind = (actor?["properties"] as? [String: Any])?["kind"] as? [String: Any]
+            let documented = try #require(kind?["enum"] as? [String])
+            #expect(Set(documented) == Set(AuditEntry.Actor.Kind.allCases.map(\.rawValue)))
+        }
+    }
+
     @Test("the server publishes the document at /openapi.json and a docs page at /docs")
     func published() async throws {
         try await APIHarness.run(.sqlite) { api in

@@ -58,6 +58,9 @@ struct ImportTests {
                 #"{"type":"record","systemId":"sys_unknown","learner":"S-0","category":"experiences","record":{"organizationId":"\#(organization)","kind":"course","title":"T","status":"completed"},"provenance":{"sourceRecordId":"y"}}"#,
                 #"{"type":"record","systemId":"\#(system)","learner":"S-404","category":"experiences","record":{"organizationId":"\#(organization)","kind":"course","title":"T","status":"completed"},"provenance":{"sourceRecordId":"z"}}"#,
                 #"{"type":"badge","systemId":"\#(system)"}"#,
+                // PostgreSQL cannot store a NUL: refused on both engines, naming the field, without failing the batch.
+                #"{"type":"record","systemId":"\#(system)","learner":"S-0","category":"experiences","record":{"organizationId":"\#(organization)","kind":"course","title":"T","status":"completed"},"provenance":{"sourceRecordId":"n\u0000ul"}}"#,
+                #"{"type":"learner","systemId":"\#(system)","sourceId":"S-\u0000","learner":{"name":{"display":"Nul"}}}"#,
             ].map { Data($0.utf8) }
             let outcomes = try await importer.apply(good + bad)
             #expect(Array(outcomes.prefix(3)) == [.created, .created, .created])
@@ -67,6 +70,8 @@ struct ImportTests {
                 .rejected(field: "systemId", reason: "no such connected system"),
                 .rejected(field: "learner", reason: "no learner was imported with this source id"),
                 .rejected(field: "type", reason: "must be learner or record"),
+                .rejected(field: "provenance.sourceRecordId", reason: "must not contain the NUL character (U+0000)"),
+                .rejected(field: "sourceId", reason: "must not contain the NUL character (U+0000)"),
             ])
         }
     }

@@ -336,6 +336,34 @@ struct TransferTests {
         try await peerClient.shutdown()
     }
 
+    @Test("a peer's answer holding the NUL character (data stored before Vita refused it) is a 502 naming the field, and B stays unchanged",
+          .timeLimit(.minutes(3)), arguments: TestEngine.available)
+    func nulCharacterFromThePeer(_ engine: TestEngine) async throws {
+        let peerClient = PeerHTTPClient(timeout: .seconds(20))
+        do {
+            try await Servers.vita(engine, publicBaseURL: "https://a.vita.test") { a in
+                let source = try await Self.setUpSource(a)
+                // A record body as an older Vita on SQLite could have stored it: JSON text with an escaped NUL.
+                try await a.database.withConnection {
+                    try await $0.raw(#"UPDATE records SET body = replace(body, '"title":"', '"title":"\u0000') WHERE category = 'experiences'"#).run()
+                }
+                try await Servers.vita(engine, publicBaseURL: "https://b.vita.test", peerClient: peerClient) { b in
+                    let organization = try await b.send(.post, "/api/v1/organizations", json: ["name": "Riverside (peer)", "kind": "university"])
+                    let peer = try await Self.peer(b, baseURL: a.origin, organizationId: try #require(organization["id"] as? String),
+                                                   source: source)
+                    let reply = try await b.send(.post, "/api/v1/transfers", json: ["peerId": peer.id, "sourceLearnerId": source.learnerId])
+                    #expect(reply.status == 502, "\(reply.string)")
+                    #expect((reply["detail"] as? String)?.contains("NUL character (U+0000) in items[0].record.title") == true, "\(reply.string)")
+                    #expect(try await Self.counts(b) == Counts())
+                }
+            }
+        } catch {
+            try? await peerClient.shutdown()
+            throw error
+        }
+        try await peerClient.shutdown()
+    }
+
     @Test("peers: https only (http on loopback), a known organization, listed without their secret, revoked peers refuse transfers",
           arguments: TestEngine.available)
     func peerRegistration(_ engine: TestEngine) async throws {

@@ -131,6 +131,19 @@ struct ConsoleTests {
         }
     }
 
+    @Test("a form field holding the NUL character is refused as an unreadable form (400), on both engines, before any lookup",
+          arguments: TestEngine.available)
+    func nulInFormIsRefused(_ engine: TestEngine) async throws {
+        try await WebHarness.run(engine) { web in
+            let world = try await Self.world(web, learners: 0)
+            _ = try await Self.staff(web, world.organizationId, login: "olga", role: "auditor")
+            let (answer, _) = try await Self.signIn(web, login: "olga\u{0}")
+            #expect(answer.status == 400, "\(answer.html.prefix(300))")
+            let (fine, _) = try await Self.signIn(web, login: "olga")
+            #expect(fine.status == 303, "the account was not locked by the refused form")
+        }
+    }
+
     @Test("an auditor cannot issue (the API's 403 names the role) but verifies the audit chain; another organization's staff do not see this one's jobs or credentials",
           arguments: TestEngine.available)
     func roleAndOrganizationDenials(_ engine: TestEngine) async throws {

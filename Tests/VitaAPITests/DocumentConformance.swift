@@ -1,0 +1,116 @@
+import Foundation
+import Synchronization
+import Testing
+import VitaJSON
+import VitaSchema
+
+/// Holds every reply the API tests receive to the OpenAPI document the server publishes: the operation that matched
+/// the request documents the reply's status, the reply's media type, and a body valid against the documented schema.
+/// So the document is checked against what the server does on every request the suites make, not only its routes.
+final class DocumentConformance: Sendable {
+    /// The checker for the document of this build (the document is the same for every `LearnerAPI`).
+    static func shared(document: @autoclosure () -> Data) -> DocumentConformance {
+        cache.withLock { cached in
+            if let cached { return cached }
+            let made = DocumentConformance(document: document())
+            cached = made
+            return made
+        }
+    }
+    private static let cache = Mutex<DocumentConformance?>(nil)
+
+    private struct Template: Sendable {
+        let method: String
+        let path: String
+        let segments: [Substring]
+        /// status → media type → the schema as the document states it (nil: no `schema`).
+        let responses: [String: [String: JSONValue?]]
+        /// Literal segments count more than parameters when two templates match (`/learners/me`, `/learners/{id}`).
+        var literals: Int { segments.filter { !$0.hasPrefix("{") }.count }
+
+        func matches(_ method: String, _ parts: [Substring]) -> Bool {
+            method == self.method && parts.count == segments.count
+                && zip(parts, segments).allSatisfy { part, segment in segment.hasPrefix("{") ? !part.isEmpty : part == segment }
+        }
+    }
+
+    private let document: JSONValue
+    private let templates: [Template]
+    private let schemas = Mutex<[String: JSONSchema]>([:])
+
+    private init(document data: Data) {
+        let document = (try? JSONValue(parsing: Array(data))) ?? .null
+        self.document = document
+        var templates: [Template] = []
+        if case .object(let paths)? = document["paths"] {
+            for (path, operations) in paths.members {
+                guard case .object(let operations) = operations else { continue }
+                for (method, operation) in operations.members {
+                    var responses: [String: [String: JSONValue?]] = [:]
+                    if case .object(let documented)? = operation["responses"] {
+                        for (status, response) in documented.members {
+                            var media: [String: JSONValue?] = [:]
+                            if case .object(let content)? = response["content"] {
+                                for (type, entry) in content.members { media[type] = entry["schema"] }
+                            }
+                            responses[status] = media
+                        }
+                    }
+                    templates.append(Template(method: method.uppercased(), path: path,
+                                              segments: path.split(separator: "/", omittingEmptySubsequences: false),
+                                              responses: responses))
+                }
+            }
+        }
+        self.templates = templates
+    }
+
+    /// Records an issue for each way `reply` to `method uri` departs from the document; requests to paths the document
+    /// does not describe (test-only routes, unknown paths) are not checked.
+    func check(method: String, uri: String, reply: Reply, sourceLocation: SourceLocation) {
+        let path = uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? uri
+        let parts = path.split(separator: "/", omittingEmptySubsequences: false)
+        guard let template = templates.filter({ $0.matches(method, parts) }).max(by: { $0.literals < $1.literals }) else { return }
+        let operation = uri == template.path ? "\(method) \(template.path)" : "\(method) \(template.path) (\(uri.prefix(100)))"
+        guard let media = template.responses[String(reply.status)] ?? template.responses["default"] else {
+            Issue.record("\(operation) answered \(reply.status), which the document does not list (it lists \(template.responses.keys.sorted().joined(separator: ", ")))",
+                         sourceLocation: sourceLocation)
+            return
+        }
+        guard !media.isEmpty, !reply.body.isEmpty else { return }
+        let type = (reply.contentType ?? "").split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+        guard let documented = media[type] else {
+            Issue.record("\(operation) answered \(reply.status) as '\(type)', which the document does not list (it lists \(media.keys.sorted().joined(separator: ", ")))",
+                         sourceLocation: sourceLocation)
+            return
+        }
+        guard let documented, type == "application/json" || type.hasSuffix("+json") else { return }
+        let body: JSONValue
+        do { body = try JSONValue(parsing: Array(reply.body)) } catch {
+            Issue.record("\(operation) answered \(reply.status) with a body that is not JSON", sourceLocation: sourceLocation)
+            return
+        }
+        do {
+            let result = try schema(documented).validate(body)
+            if !result.isValid {
+                let reasons = result.errors.prefix(5).map(\.description).joined(separator: "; ")
+                Issue.record("\(operation) answered \(reply.status) with a body its documented schema rejects: \(reasons)",
+                             sourceLocation: sourceLocation)
+            }
+        } catch {
+            Issue.record("\(operation): the documented schema does not compile: \(error)", sourceLocation: sourceLocation)
+        }
+    }
+
+    /// The documented schema compiled against the whole document, so `#/components/schemas/…` references resolve.
+    private func schema(_ documented: JSONValue) throws -> JSONSchema {
+        let key = String(decoding: documented.serialized(), as: UTF8.self)
+        if let compiled = schemas.withLock({ $0[key] }) { return compiled }
+        var root = JSONObject()
+        root["components"] = document["components"] ?? .object(JSONObject())
+        root["allOf"] = .array([documented])
+        let compiled = try JSONSchema(.object(root), uri: "https://vita.invalid/openapi.json")
+        schemas.withLock { $0[key] = compiled }
+        return compiled
+    }
+}
