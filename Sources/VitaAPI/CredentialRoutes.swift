@@ -64,13 +64,11 @@ struct CredentialRoutes: Sendable {
                               requestSchema: "VerifyPresentationRequest", success: (200, "VerifyResponse"),
                               errors: [400, 413])) { request, _ in
             let body = try await reader.object(request)
-            let options = body["options"]?.objectValue ?? JSONObject()
-            for name in ["challenge", "domain"] where options[name] != nil && options[name]?.stringValue == nil {
-                throw Problem.badRequest("options.\(name)", "must be a string")
-            }
-            let expectations = PresentationExpectations(challenge: options["challenge"]?.stringValue,
-                                                        domain: options["domain"]?.stringValue,
-                                                        allowsUnsignedPresentations: options["allowUnsigned"]?.boolValue ?? false)
+            let options = try body.optionalObject("options") ?? JSONObject()
+            let expectations = PresentationExpectations(
+                challenge: try options.optionalString("challenge", field: "options.challenge"),
+                domain: try options.optionalString("domain", field: "options.domain"),
+                allowsUnsignedPresentations: try options.optionalBool("allowUnsigned", field: "options.allowUnsigned") ?? false)
             let report: VerificationReport
             switch body["verifiablePresentation"] {
             case .object?:
@@ -100,8 +98,8 @@ struct CredentialRoutes: Sendable {
             guard let endorsed = body["endorsedId"]?.stringValue, URLCheck.isAbsolute(endorsed) else {
                 throw Problem.badRequest("endorsedId", "must be the absolute URI of the endorsed achievement, profile or credential")
             }
-            let name = body["name"]?.stringValue ?? "Endorsement"
-            let comment = body["comment"]?.stringValue
+            let name = try body.optionalString("name") ?? "Endorsement"
+            let comment = try body.optionalString("comment")
             for (field, value) in [("name", name), ("comment", comment ?? "")] where value.count > 10_000 {
                 throw Problem.badRequest(field, "must be at most 10000 characters")
             }
@@ -190,13 +188,14 @@ struct CredentialRoutes: Sendable {
         guard case .object(var credential)? = body["credential"] else {
             throw Problem.badRequest("credential", "must be a credential object")
         }
-        let options = body["options"]?.objectValue ?? JSONObject()
+        let options = try body.optionalObject("options") ?? JSONObject()
         let organizationId = try issuingOrganization(options["organizationId"], principal: principal,
                                                      field: "options.organizationId")
         let identifier = try option(options, "issuerIdentifier", CredentialIssuer.IssuerIdentifier.init(rawValue:),
                                     default: .didKey, "must be did:key or did:web")
-        let format = options["format"]?.stringValue ?? "ldp"
-        let wantsStatus = options["credentialStatus"]?.boolValue ?? (credential["credentialStatus"] == nil)
+        let format = try options.optionalString("format", field: "options.format") ?? "ldp"
+        let wantsStatus = try options.optionalBool("credentialStatus", field: "options.credentialStatus")
+            ?? (credential["credentialStatus"] == nil)
         if credential["id"] == nil { credential["id"] = .string("urn:uuid:\(UUID().uuidString.lowercased())") }
         guard let credentialId = credential["id"]?.stringValue else { throw Problem.badRequest("credential.id", "must be a string") }
         let submitted = credential
@@ -284,7 +283,7 @@ struct CredentialRoutes: Sendable {
             case "unsuspend": (purpose, isSet) = (.suspension, false)
             default: throw Problem.badRequest("action", "must be revoke, suspend or unsuspend")
             }
-            let reason = body["reason"]?.stringValue
+            let reason = try body.optionalString("reason")
             if let reason, reason.count > 1000 { throw Problem.badRequest("reason", "must be at most 1000 characters") }
             let principal = context.principal!
             let entries = try await database.transaction { tx in
@@ -364,7 +363,7 @@ struct CredentialRoutes: Sendable {
 
     private func option<T>(_ options: JSONObject, _ name: String, _ parse: (String) -> T?, default fallback: T,
                            _ reason: String, prefix: String = "options.") throws -> T {
-        guard let value = options[name] else { return fallback }
+        guard let value = options[name], value != .null else { return fallback }
         guard let parsed = value.stringValue.flatMap(parse) else { throw Problem.badRequest("\(prefix)\(name)", reason) }
         return parsed
     }
@@ -478,7 +477,7 @@ struct CredentialRoutes: Sendable {
             let organizationId = try issuingOrganization(body["organizationId"], principal: principal, field: "organizationId")
             let identifier = try option(body, "issuerIdentifier", CredentialIssuer.IssuerIdentifier.init(rawValue:),
                                         default: .didKey, "must be did:key or did:web", prefix: "")
-            let name = body["name"]?.stringValue ?? "Comprehensive Learner Record"
+            let name = try body.optionalString("name") ?? "Comprehensive Learner Record"
             guard !name.trimmingCharacters(in: .whitespaces).isEmpty, name.count <= 500 else {
                 throw Problem.badRequest("name", "must be 1 to 500 characters")
             }

@@ -181,3 +181,28 @@ struct Idempotency: Sendable {
         String(decoding: try APIJSON.encoder.encode(value), as: UTF8.self)
     }
 }
+
+/// Optional members of a JSON request body: absent and `null` are the same, any other type is the caller's error (a
+/// value of the wrong type is never silently ignored).
+extension JSONObject {
+    /// The member `name` as a string; nil when absent or null; 400 naming `field` (default `name`) otherwise.
+    func optionalString(_ name: String, field: String? = nil) throws -> String? {
+        try optional(name, field: field, "must be a string", \.stringValue)
+    }
+
+    /// The member `name` as an object; nil when absent or null; 400 naming `field` (default `name`) otherwise.
+    func optionalObject(_ name: String, field: String? = nil) throws -> JSONObject? {
+        try optional(name, field: field, "must be an object", \.objectValue)
+    }
+
+    /// The member `name` as a boolean; nil when absent or null; 400 naming `field` (default `name`) otherwise.
+    func optionalBool(_ name: String, field: String? = nil) throws -> Bool? {
+        try optional(name, field: field, "must be true or false", \.boolValue)
+    }
+
+    private func optional<T>(_ name: String, field: String?, _ reason: String, _ read: (JSONValue) -> T?) throws -> T? {
+        guard let value = self[name], value != .null else { return nil }
+        guard let read = read(value) else { throw Problem.badRequest(field ?? name, reason) }
+        return read
+    }
+}

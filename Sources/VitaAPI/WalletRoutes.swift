@@ -104,7 +104,7 @@ struct WalletRoutes: Sendable {
             "Ask for my data to be erased; an administrator carries it out (personal fields removed, the audit trail kept)",
             request: "ErasureRequestInput", success: (202, "ErasureRequest"), errors: [400, 401, 403, 413]) { request, context, learnerId in
             let body = try await reader.object(request, allowEmpty: true)
-            let reason = body["reason"]?.stringValue
+            let reason = try body.optionalString("reason")
             if let reason, reason.count > 2000 { throw Problem.badRequest("reason", "must be at most 2000 characters") }
             let now = Timestamp.truncated(gate.clock())
             let erasure = ErasureRequest(id: EntityID.make("era", now: now), learnerId: learnerId, reason: reason,
@@ -195,8 +195,8 @@ struct WalletRoutes: Sendable {
         guard let name = body["name"]?.stringValue?.trimmingCharacters(in: .whitespacesAndNewlines), (1...200).contains(name.count) else {
             throw Problem.badRequest("name", "is required, 1 to 200 characters")
         }
-        let statement = body["statement"]?.stringValue
-        if body["statement"] != nil, statement == nil || statement!.count > 2000 {
+        let statement = try body.optionalString("statement")
+        if let statement, statement.count > 2000 {
             throw Problem.badRequest("statement", "must be a string of at most 2000 characters")
         }
         guard case .array(let values)? = body["items"], values.count <= 200 else {

@@ -107,7 +107,8 @@ struct APIHarness: Sendable {
         let reply = try await client.execute(uri: uri, method: method, headers: headers, body: body) { response in
             Reply(status: Int(response.status.code), headers: response.headers, body: Data(buffer: response.body))
         }
-        conformance.check(method: method.rawValue, uri: uri, reply: reply, sourceLocation: sourceLocation)
+        conformance.check(method: method.rawValue, uri: uri, request: body.map { Array($0.readableBytesView) }, reply: reply,
+                          sourceLocation: sourceLocation)
         return reply
     }
 

@@ -5,8 +5,10 @@ import VitaJSON
 import VitaSchema
 
 /// Holds every reply the API tests receive to the OpenAPI document the server publishes: the operation that matched
-/// the request documents the reply's status, the reply's media type, and a body valid against the documented schema.
-/// So the document is checked against what the server does on every request the suites make, not only its routes.
+/// the request documents the reply's status, the reply's media type, and a body valid against the documented schema;
+/// and a JSON request body the server accepted is valid against the documented request schema (a body the document
+/// calls invalid must not be taken). So the document is checked against what the server does on every request the
+/// suites make, not only its routes.
 final class DocumentConformance: Sendable {
     /// The checker for the document of this build (the document is the same for every `LearnerAPI`).
     static func shared(document: @autoclosure () -> Data) -> DocumentConformance {
@@ -25,6 +27,8 @@ final class DocumentConformance: Sendable {
         let segments: [Substring]
         /// status → media type → the schema as the document states it (nil: no `schema`).
         let responses: [String: [String: JSONValue?]]
+        /// The request body's JSON schema, if the operation takes JSON.
+        let requestSchema: JSONValue?
         /// Literal segments count more than parameters when two templates match (`/learners/me`, `/learners/{id}`).
         var literals: Int { segments.filter { !$0.hasPrefix("{") }.count }
 
@@ -58,7 +62,8 @@ final class DocumentConformance: Sendable {
                     }
                     templates.append(Template(method: method.uppercased(), path: path,
                                               segments: path.split(separator: "/", omittingEmptySubsequences: false),
-                                              responses: responses))
+                                              responses: responses,
+                                              requestSchema: operation["requestBody"]?["content"]?["application/json"]?["schema"]))
                 }
             }
         }
@@ -67,11 +72,24 @@ final class DocumentConformance: Sendable {
 
     /// Records an issue for each way `reply` to `method uri` departs from the document; requests to paths the document
     /// does not describe (test-only routes, unknown paths) are not checked.
-    func check(method: String, uri: String, reply: Reply, sourceLocation: SourceLocation) {
+    func check(method: String, uri: String, request: [UInt8]? = nil, reply: Reply, sourceLocation: SourceLocation) {
         let path = uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? uri
         let parts = path.split(separator: "/", omittingEmptySubsequences: false)
         guard let template = templates.filter({ $0.matches(method, parts) }).max(by: { $0.literals < $1.literals }) else { return }
         let operation = uri == template.path ? "\(method) \(template.path)" : "\(method) \(template.path) (\(uri.prefix(100)))"
+        if (200..<300).contains(reply.status), let request, let documented = template.requestSchema,
+           let body = (try? JSONValue(parsing: request)).map(Self.withoutNullMembers) {
+            do {
+                let result = try schema(documented).validate(body)
+                if !result.isValid {
+                    let reasons = result.errors.prefix(5).map(\.description).joined(separator: "; ")
+                    Issue.record("\(operation) accepted (\(reply.status)) a body its documented request schema rejects: \(reasons)",
+                                 sourceLocation: sourceLocation)
+                }
+            } catch {
+                Issue.record("\(operation): the documented request schema does not compile: \(error)", sourceLocation: sourceLocation)
+            }
+        }
         guard let media = template.responses[String(reply.status)] ?? template.responses["default"] else {
             Issue.record("\(operation) answered \(reply.status), which the document does not list (it lists \(template.responses.keys.sorted().joined(separator: ", ")))",
                          sourceLocation: sourceLocation)
@@ -99,6 +117,19 @@ final class DocumentConformance: Sendable {
             }
         } catch {
             Issue.record("\(operation): the documented schema does not compile: \(error)", sourceLocation: sourceLocation)
+        }
+    }
+
+    /// `value` with its null members removed, at every depth: the document's stated convention is that a null member of
+    /// a request body is the same as an absent one.
+    static func withoutNullMembers(_ value: JSONValue) -> JSONValue {
+        switch value {
+        case .object(let object):
+            var kept = JSONObject()
+            for (name, member) in object.members where member != .null { kept[name] = withoutNullMembers(member) }
+            return .object(kept)
+        case .array(let items): return .array(items.map(withoutNullMembers))
+        default: return value
         }
     }
 

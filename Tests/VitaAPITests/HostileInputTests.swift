@@ -58,6 +58,27 @@ struct HostileInputTests {
             #expect(learners.items.count == 1)
         }
     }
+
+    @Test("an optional member of the wrong type is refused naming it, never ignored; a null member is the same as an absent one")
+    func wrongTypesAreRefused() async throws {
+        try await APIHarness.run(.sqlite) { api in
+            let presentation: [String: Any] = ["verifiablePresentation": ["type": ["VerifiablePresentation"]]]
+            for (options, field) in [("x", "options"), (["challenge": 7], "options.challenge"),
+                                     (["allowUnsigned": "yes"], "options.allowUnsigned")] as [(Any, String)] {
+                let reply = try await api.send(.post, "/presentations/verify", json: presentation.merging(["options": options]) { $1 })
+                #expect(reply.status == 400, "\(reply.string)")
+                #expect((reply["errors"] as? [[String: Any]])?.first?["field"] as? String == field)
+            }
+            let nullOptions = try await api.send(.post, "/presentations/verify", json: presentation.merging(["options": NSNull()]) { $1 })
+            #expect(nullOptions.status == 200, "\(nullOptions.string)")
+            let token = try await Sweep.learnerToken(api)
+            let wrong = try await api.send(.post, "/api/v1/me/erasure-requests", key: token, json: ["reason": ["text": "please"]])
+            #expect(wrong.status == 400)
+            #expect((wrong["errors"] as? [[String: Any]])?.first?["field"] as? String == "reason")
+            let null = try await api.send(.post, "/api/v1/me/erasure-requests", key: token, json: ["reason": NSNull()])
+            #expect(null.status == 202, "\(null.string)")
+        }
+    }
 }
 
 /// One operation of the document, as the sweep reads it.
@@ -188,7 +209,8 @@ private struct Sweep {
             Reply(status: Int(response.status.code), headers: response.headers, body: Data(buffer: response.body))
         }
         let what = "\(operation.method) \(operation.path) as \(key == nil ? "nobody" : "a caller"), \(uri.prefix(120))"
-        api.conformance.check(method: operation.method.rawValue, uri: uri, reply: reply, sourceLocation: #_sourceLocation)
+        api.conformance.check(method: operation.method.rawValue, uri: uri, request: contentType == "application/json" ? body : nil,
+                              reply: reply, sourceLocation: #_sourceLocation)
         #expect(reply.status < 500 || [502, 503].contains(reply.status), "\(what) answered \(reply.status): \(reply.string.prefix(300))")
         if [400, 422].contains(reply.status), reply.contentType?.hasPrefix("application/problem+json") == true {
             let errors = reply["errors"] as? [[String: Any]] ?? []
