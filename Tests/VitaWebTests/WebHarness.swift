@@ -52,8 +52,10 @@ struct WebHarness: Sendable {
     let client: any TestClientProtocol
     let adminKey: String
     let database: VitaDatabase
+    /// The web interface's routes (method, path with `{parameter}` segments), without the API's.
+    let pageRoutes: [(method: String, path: String)]
 
-    static func run(_ engine: TestEngine = .sqlite, maxUploadSize: Int = 1 << 20,
+    static func run(_ engine: TestEngine = .sqlite, maxUploadSize: Int = 1 << 20, rateLimited: Bool = true,
                     clock: @escaping @Sendable () -> Date = { Date() },
                     _ body: @escaping @Sendable (WebHarness) async throws -> Void) async throws {
         try await TestDatabase.with(engine) { test in
@@ -61,14 +63,18 @@ struct WebHarness: Sendable {
             let (key, hash) = APIKeys.make(ownerId: id)
             try await test.database.transaction { try await $0.insertAdminKey(id: id, keyHash: hash, at: Date()) }
             let vault = try KeyVault(base64: KeyVault.generateMasterKey())
-            let api = LearnerAPI(database: test.database, vault: vault, options: .init(maxBodySize: maxUploadSize),
-                                 clock: clock)
+            let options = rateLimited ? ServerOptions(maxBodySize: maxUploadSize)
+                : ServerOptions(maxBodySize: maxUploadSize, rateLimit: .off, signInRateLimit: .off)
+            let api = LearnerAPI(database: test.database, vault: vault, options: options, clock: clock)
             let web = try await WebInterface(api: api, database: test.database, vault: vault, secureCookies: false,
                                              maxUploadSize: maxUploadSize, clock: clock)
+            let apiRoutes = Set(api.router.routes.map(\.description))
             web.register(on: api.router)
+            let pageRoutes = api.router.routes.filter { !apiRoutes.contains($0.description) }
+                .map { ($0.method.rawValue, $0.path.description) }
             let app = Application(router: api.router)
             try await app.test(.router) { client in
-                try await body(WebHarness(client: client, adminKey: key, database: test.database))
+                try await body(WebHarness(client: client, adminKey: key, database: test.database, pageRoutes: pageRoutes))
             }
         }
     }
