@@ -89,6 +89,8 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Pure: xAPI statements and the documented rules by which they become learner records (docs/XAPI.md).
+        .target(name: "VitaXAPI", dependencies: ["VitaCore", "VitaJSON"], swiftSettings: swiftSettings),
         // Pure: the OAuth 2.0 authorization server's rules: PKCE, scopes, client metadata, secrets, scrypt passwords, lockout.
         .target(
             name: "VitaOAuth",
@@ -154,6 +156,7 @@ let package = Package(
                 "VitaExchange",
                 "VitaResolution",
                 "VitaQR",
+                "VitaXAPI",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -250,6 +253,7 @@ let package = Package(
         ),
         .testTarget(name: "VitaQRTests", dependencies: ["VitaQR"], resources: [.copy("Resources")], swiftSettings: swiftSettings),
         .testTarget(name: "VitaOAuthTests", dependencies: ["VitaCore", "VitaOAuth"], swiftSettings: swiftSettings),
+        .testTarget(name: "VitaXAPITests", dependencies: ["VitaCore", "VitaJSON", "VitaXAPI"], swiftSettings: swiftSettings),
         // Test support: temporary SQLite and PostgreSQL databases for the storage and API suites.
         .target(
             name: "VitaTestSupport",

@@ -138,6 +138,7 @@ public struct LearnerAPI {
         let idempotency = Idempotency(vault: vault, window: options.idempotencyWindow)
         AdminRoutes(database: database, gate: gate, reader: reader, idempotency: idempotency).register(in: catalog)
         LearnerRoutes(database: database, gate: gate, reader: reader, idempotency: idempotency).register(in: catalog)
+        XAPIRoutes(database: database, gate: gate, reader: reader).register(in: catalog)
         let issuer = CredentialIssuer(database: database, vault: vault, publicBaseURL: options.publicBaseURL, clock: clock)
         let credentialRoutes = CredentialRoutes(database: database, gate: gate, reader: reader, issuer: issuer,
                                                 remoteResolver: options.verificationMethodResolver,

@@ -94,12 +94,17 @@ enum OpenAPIDocument {
             let problem: [String: Any] = ["application/problem+json": ["schema": ["$ref": "#/components/schemas/Problem"]]]
             let html: [String: Any] = ["text/html": ["schema": ["type": "string"]]]
             for status in statuses(operation) {
-                var content: [String: Any]
-                var description = problemStatuses[status] ?? "Error"
                 if status == 304, oneEdTech {
                     responses["304"] = ["description": "A newer version is held; nothing changed"]
                     continue
-                } else if oneEdTech {
+                }
+                if status == 303 {
+                    responses["303"] = ["description": "Back to the application's redirect URI with the error"]
+                    continue
+                }
+                var content: [String: Any]
+                var description = problemStatuses[status] ?? "Error"
+                if oneEdTech {
                     content = ["application/json": ["schema": ["$ref": "#/components/schemas/Imsx_StatusInfo"]]]
                 } else if operation.htmlStatuses.contains(status) {
                     content = html
@@ -111,10 +116,6 @@ enum OpenAPIDocument {
                     if status == 401 { content.merge(problem) { first, _ in first } }
                 } else {
                     content = problem
-                }
-                if status == 303 {
-                    responses["303"] = ["description": "Back to the application's redirect URI with the error"]
-                    continue
                 }
                 var response: [String: Any] = ["description": description, "content": content]
                 if status == 429 {

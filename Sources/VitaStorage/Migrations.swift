@@ -9,6 +9,9 @@ public enum Migrations {
         let version: Int
         let name: String
         let statements: [String]
+        /// Work after the statements that SQL alone cannot do alike on both engines (filling a new column from the JSON
+        /// bodies), in the same transaction.
+        var backfill: (@Sendable (StoreTransaction) async throws -> Void)? = nil
     }
 
     /// All migrations, oldest first. Append only: a released migration never changes.
@@ -360,6 +363,11 @@ public enum Migrations {
             "CREATE INDEX idempotency_keys_created ON idempotency_keys (created_at)",
             "CREATE INDEX idempotency_keys_learner ON idempotency_keys (learner_id) WHERE learner_id IS NOT NULL",
         ]),
+        // xAPI statements name a competency by its CASE item URI (the activity's IRI): looked up by an index.
+        Migration(version: 23, name: "competencies by CASE item", statements: [
+            "ALTER TABLE competencies ADD COLUMN case_item_uri TEXT",
+            "CREATE INDEX competencies_case_item ON competencies (case_item_uri, id) WHERE case_item_uri IS NOT NULL",
+        ], backfill: { tx in try await tx.fillCompetencyCaseItems() }),
     ]
 
     /// Every schema version this build knows, oldest first (numbers may skip: a version is taken when a branch
@@ -398,6 +406,7 @@ public enum Migrations {
                 for statement in migration.statements {
                     try await tx.db.raw(SQLQueryString(statement)).run()
                 }
+                try await migration.backfill?(tx)
                 try await tx.db.raw("""
                     INSERT INTO vita_migrations (version, name, applied_at)
                     VALUES (\(bind: migration.version), \(bind: migration.name), \(bind: Int64(Date().timeIntervalSince1970 * 1000)))

@@ -507,6 +507,28 @@ public struct StoreTransaction: Sendable {
     public func insert(_ competency: Competency) async throws {
         try await insertDefinition(competency, table: "competencies", id: competency.id,
                                    organizationId: competency.organizationId, createdAt: competency.createdAt)
+        if let uri = competency.caseItemURI {
+            try await db.raw("UPDATE competencies SET case_item_uri = \(bind: uri) WHERE id = \(bind: competency.id)").run()
+        }
+    }
+
+    /// The competencies defined by the CASE item `uri`, oldest first.
+    public func competencies(caseItemURI uri: String) async throws -> [Competency] {
+        try await db.raw("SELECT body FROM competencies WHERE case_item_uri = \(bind: uri) ORDER BY id").all()
+            .map { try decodeJSON(Competency.self, try $0.decode(column: "body", as: String.self)) }
+    }
+
+    /// Migration 23: the CASE item URI of every competency stored before the column existed.
+    func fillCompetencyCaseItems() async throws {
+        var cursor: String?
+        repeat {
+            let page = try await competencies(after: cursor, limit: 500)
+            for competency in page.items {
+                guard let uri = competency.caseItemURI else { continue }
+                try await db.raw("UPDATE competencies SET case_item_uri = \(bind: uri) WHERE id = \(bind: competency.id)").run()
+            }
+            cursor = page.nextCursor
+        } while cursor != nil
     }
 
     /// The competency with `id`, if any.

@@ -765,6 +765,17 @@ enum AccessControlTable {
                 Probe(.post, "/api/v1/learners", json: ["name": ["display": "Alan Turing"]])
             },
             MatrixRow(operationId: "listLearners", body: .none, expected: adminOnly(200)) { _, _ in Probe(.get, "/api/v1/learners") },
+            // Statements are asserted by a connected system: any system's call is answered 200 with each statement's
+            // outcome (an agreement that does not cover it: `denied`, in the results, audited); anyone else 403.
+            MatrixRow(operationId: "postXAPIStatements", body: .minimal,
+                      expected: all(200).with([.noCredentials: 401, .expiredToken: 401, .revokedToken: 401, .wrongScope: 403,
+                                               .admin: 403, .learnerToken: 403, .staffAdmin: 403, .staffIssuer: 403,
+                                               .staffAuditor: 403, .staffOtherOrganization: 403])) { f, _ in
+                // A learner of its own, so that what another organization's system records leaves the shared one alone.
+                let learner = try await f.api.admin(.post, "/api/v1/learners", json: ["name": ["display": "Lin Xapi"]])
+                return Probe(.post, "/api/v1/xapi/statements", json: XAPIAPITests.statement(
+                    learner["id"] as? String ?? "", "completed", "https://lms.example/courses/cs101"))
+            },
             MatrixRow(operationId: "getLearner", body: .none, expected: learnerData(200, other: 403, learner: 200)) { f, _ in
                 Probe(.get, "/api/v1/learners/\(f.learner)")
             },

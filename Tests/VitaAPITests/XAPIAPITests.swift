@@ -1,0 +1,129 @@
+import Foundation
+import Testing
+import VitaCore
+import VitaStorage
+import VitaTestSupport
+
+struct XAPIAPITests {
+    static func statement(_ learner: String, _ verb: String, _ activity: String, id: String? = nil, name: String? = nil,
+                          score: [String: Any]? = nil, timestamp: String? = nil) -> [String: Any] {
+        var object: [String: Any] = ["objectType": "Activity", "id": activity]
+        if let name {
+            object["definition"] = ["name": ["en-US": name], "type": "http://adlnet.gov/expapi/activities/course"]
+        }
+        var statement: [String: Any] = [
+            "actor": ["objectType": "Agent", "account": ["homePage": "https://lms.example", "name": learner]],
+            "verb": ["id": "http://adlnet.gov/expapi/verbs/\(verb)", "display": ["en-US": verb]],
+            "object": object,
+        ]
+        if let id { statement["id"] = id }
+        if let score { statement["result"] = ["score": score] }
+        if let timestamp { statement["timestamp"] = timestamp }
+        return statement
+    }
+
+    static func outcomes(_ reply: Reply) -> [String] {
+        (reply["results"] as? [[String: Any]] ?? []).map { $0["outcome"] as? String ?? "?" }
+    }
+
+    @Test("an LMS's statements become the learner's experiences and competencies with the statement as provenance: later statements are versions, repeats change nothing, older ones do not overwrite, other verbs are ignored, unknown learners and CASE items are refused",
+          arguments: TestEngine.available)
+    func statementsBecomeRecords(_ engine: TestEngine) async throws {
+        try await APIHarness.run(engine) { api in
+            let world = try await api.world()
+            let learnerId = try await api.learner(key: world.systemKey)
+            let competency = try await api.admin(.post, "/api/v1/competencies", json: [
+                "organizationId": world.organizationId, "name": "Sorting algorithms", "framework": "CS Skills",
+                "caseItemURI": "https://case.example/uri/sorting"])
+            #expect(competency.status == 201, "\(competency.string)")
+            // The system's own id for a learner it imported (`vita import`) names that learner too.
+            let imported = try await RecordImporter(database: api.database).apply([Data(
+                #"{"type":"learner","systemId":"\#(world.systemId)","sourceId":"S-2002","learner":{"name":{"display":"Grace Hopper"}}}"#.utf8)])
+            #expect(imported == [.created])
+            let course = "https://lms.example/courses/cs101"
+            let completedId = "0d5b6a3c-1f2e-4a7b-9c8d-000000000001"
+            let passedId = "0d5b6a3c-1f2e-4a7b-9c8d-000000000002"
+            let batch: [[String: Any]] = [
+                Self.statement(learnerId, "completed", course, id: completedId, name: "Algorithms", timestamp: "2026-05-01T10:00:00Z"),
+                Self.statement(learnerId, "passed", course, id: passedId, name: "Algorithms",
+                               score: ["raw": 87, "max": 100], timestamp: "2026-05-10T10:00:00Z"),
+                Self.statement(learnerId, "attempted", course),
+                Self.statement("S-2002", "completed", "https://lms.example/courses/cs102", name: "Data Structures",
+                               timestamp: "2026-05-11T10:00:00Z"),
+                Self.statement("nobody-known", "completed", course),
+                Self.statement(learnerId, "mastered", "https://case.example/uri/sorting", score: ["scaled": 0.9],
+                               timestamp: "2026-05-12T10:00:00Z"),
+                Self.statement(learnerId, "mastered", "https://case.example/uri/unknown"),
+                ["actor": ["mbox": "mailto:ada@example.org"], "verb": ["id": "http://adlnet.gov/expapi/verbs/completed"],
+                 "object": ["id": course]],
+            ]
+            let reply = try await api.send(.post, "/api/v1/xapi/statements", key: world.systemKey, json: batch,
+                                           headers: ["X-Experience-API-Version": "1.0.3"])
+            #expect(reply.status == 200, "\(reply.string)")
+            #expect(Self.outcomes(reply) == ["created", "updated", "ignored", "created", "rejected", "created", "rejected", "rejected"])
+            let results = reply["results"] as? [[String: Any]] ?? []
+            #expect(results[4]["field"] as? String == "actor.account.name")
+            #expect(results[6]["field"] as? String == "object.id")
+            #expect(results[7]["field"] as? String == "actor")
+            #expect(results[0]["recordId"] as? String == results[1]["recordId"] as? String, "one record per learner and activity")
+
+            let experiences = try await api.send(.get, "/api/v1/learners/\(learnerId)/experiences", key: world.systemKey).items
+            #expect(experiences.count == 1)
+            let record = try #require(experiences.first)
+            #expect(record["version"] as? Int == 2)
+            let body = try #require(record["record"] as? [String: Any])
+            #expect(body["title"] as? String == "Algorithms" && body["status"] as? String == "completed")
+            #expect((body["result"] as? [String: Any])?["score"] as? Double == 87)
+            let provenance = try #require(record["provenance"] as? [String: Any])
+            #expect(provenance["rawDataURI"] as? String == "urn:uuid:\(passedId)")
+            #expect(provenance["systemId"] as? String == world.systemId)
+            #expect((provenance["rawDigest"] as? String)?.hasPrefix("sha256:") == true)
+
+            // The same statements again change nothing; the earlier statement alone does not overwrite the later one.
+            let again = try await api.send(.post, "/api/v1/xapi/statements", key: world.systemKey, json: Array(batch.prefix(2)))
+            #expect(Self.outcomes(again) == ["superseded", "unchanged"])
+            let profile = try await api.send(.get, "/api/v1/learners/\(learnerId)/profile", key: world.systemKey)
+            let competencyId = try #require(competency["id"] as? String)
+            #expect(profile.string.contains(competencyId), "the profile counts the demonstrated competency")
+            let competencies = try await api.send(.get, "/api/v1/learners/\(learnerId)/competencies", key: world.systemKey).items
+            let assertion = try #require(competencies.first?["record"] as? [String: Any])
+            #expect(assertion["level"] as? Double == 0.9 && assertion["levelMaximum"] as? Double == 1)
+            #expect(try await api.database.verifyAuditChain().firstBreak == nil)
+        }
+    }
+
+    @Test("statements are written under the agreements (a category without write is denied per statement, with the rule), only by a connected system, and a body that is not statements is a 400",
+          arguments: TestEngine.available)
+    func agreementsAndCallers(_ engine: TestEngine) async throws {
+        try await APIHarness.run(engine) { api in
+            let world = try await api.world(categories: ["experiences"], permissions: ["read", "write"])
+            let learnerId = try await api.learner(key: world.systemKey)
+            let competency = try await api.admin(.post, "/api/v1/competencies", json: [
+                "organizationId": world.organizationId, "name": "Sorting", "caseItemURI": "https://case.example/uri/sorting"])
+            #expect(competency.status == 201)
+            let reply = try await api.send(.post, "/api/v1/xapi/statements", key: world.systemKey, json: [
+                Self.statement(learnerId, "completed", "https://lms.example/courses/cs101"),
+                Self.statement(learnerId, "mastered", "https://case.example/uri/sorting"),
+            ])
+            #expect(Self.outcomes(reply) == ["created", "denied"], "\(reply.string)")
+            let denied = (reply["results"] as? [[String: Any]])?.last
+            #expect((denied?["reason"] as? String)?.isEmpty == false && (denied?["rule"] as? String)?.isEmpty == false,
+                    "\(reply.string)")
+            let audit = try await api.admin(.get, "/api/v1/audit?limit=200").items
+            #expect(audit.contains { $0["action"] as? String == "xapi.statement" && $0["outcome"] as? String == "denied" })
+
+            let asAdmin = try await api.admin(.post, "/api/v1/xapi/statements",
+                                              json: Self.statement(learnerId, "completed", "https://lms.example/c"))
+            #expect(asAdmin.status == 403)
+            for (raw, field) in [("[]", "body"), ("{", "body"), ("42", "body")] {
+                let bad = try await api.send(.post, "/api/v1/xapi/statements", key: world.systemKey, raw: raw)
+                #expect(bad.status == 400, "\(raw): \(bad.string)")
+                #expect((bad["errors"] as? [[String: Any]])?.first?["field"] as? String == field)
+            }
+            let version = try await api.send(.post, "/api/v1/xapi/statements", key: world.systemKey,
+                                             json: Self.statement(learnerId, "completed", "https://lms.example/c"),
+                                             headers: ["X-Experience-API-Version": "0.95"])
+            #expect(version.status == 400)
+        }
+    }
+}
