@@ -79,16 +79,8 @@ final class DocumentConformance: Sendable {
         let operation = uri == template.path ? "\(method) \(template.path)" : "\(method) \(template.path) (\(uri.prefix(100)))"
         if (200..<300).contains(reply.status), let request, let documented = template.requestSchema,
            let body = (try? JSONValue(parsing: request)).map(Self.withoutNullMembers) {
-            do {
-                let result = try schema(documented).validate(body)
-                if !result.isValid {
-                    let reasons = result.errors.prefix(5).map(\.description).joined(separator: "; ")
-                    Issue.record("\(operation) accepted (\(reply.status)) a body its documented request schema rejects: \(reasons)",
-                                 sourceLocation: sourceLocation)
-                }
-            } catch {
-                Issue.record("\(operation): the documented request schema does not compile: \(error)", sourceLocation: sourceLocation)
-            }
+            hold(body, to: documented, "\(operation) accepted (\(reply.status)) a body its documented request schema rejects",
+                 sourceLocation: sourceLocation)
         }
         guard let media = template.responses[String(reply.status)] ?? template.responses["default"] else {
             Issue.record("\(operation) answered \(reply.status), which the document does not list (it lists \(template.responses.keys.sorted().joined(separator: ", ")))",
@@ -108,15 +100,20 @@ final class DocumentConformance: Sendable {
             Issue.record("\(operation) answered \(reply.status) with a body that is not JSON", sourceLocation: sourceLocation)
             return
         }
+        hold(body, to: documented, "\(operation) answered \(reply.status) with a body its documented schema rejects",
+             sourceLocation: sourceLocation)
+    }
+
+    /// Records an issue (`departure` and the first reasons) when `body` is not valid against the documented schema.
+    private func hold(_ body: JSONValue, to documented: JSONValue, _ departure: String, sourceLocation: SourceLocation) {
         do {
             let result = try schema(documented).validate(body)
             if !result.isValid {
                 let reasons = result.errors.prefix(5).map(\.description).joined(separator: "; ")
-                Issue.record("\(operation) answered \(reply.status) with a body its documented schema rejects: \(reasons)",
-                             sourceLocation: sourceLocation)
+                Issue.record("\(departure): \(reasons)", sourceLocation: sourceLocation)
             }
         } catch {
-            Issue.record("\(operation): the documented schema does not compile: \(error)", sourceLocation: sourceLocation)
+            Issue.record("the documented schema does not compile: \(error)", sourceLocation: sourceLocation)
         }
     }
 

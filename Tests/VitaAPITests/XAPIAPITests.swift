@@ -26,12 +26,15 @@ struct XAPIAPITests {
         (reply["results"] as? [[String: Any]] ?? []).map { $0["outcome"] as? String ?? "?" }
     }
 
-    @Test("an LMS's statements become the learner's experiences and competencies with the statement as provenance: later statements are versions, repeats change nothing, older ones do not overwrite, other verbs are ignored, unknown learners and CASE items are refused",
+    @Test("an LMS's statements become the learner's experiences and competencies with the statement as provenance, issued as a CLR that verifies: later statements are versions, repeats change nothing, older ones do not overwrite, other verbs are ignored, unknown learners and CASE items are refused",
           arguments: TestEngine.available)
     func statementsBecomeRecords(_ engine: TestEngine) async throws {
         try await APIHarness.run(engine) { api in
             let world = try await api.world()
-            let learnerId = try await api.learner(key: world.systemKey)
+            // An e-mail identifier, so that the credentials issued at the end can name the learner.
+            let learner = try await api.send(.post, "/api/v1/learners", key: world.systemKey, json: [
+                "name": ["display": "Ada Lovelace"], "identifiers": [["scheme": "email", "value": "ada@example.edu"]]])
+            let learnerId = try #require(learner["id"] as? String, "\(learner.string)")
             let competency = try await api.admin(.post, "/api/v1/competencies", json: [
                 "organizationId": world.organizationId, "name": "Sorting algorithms", "framework": "CS Skills",
                 "caseItemURI": "https://case.example/uri/sorting"])
@@ -88,6 +91,16 @@ struct XAPIAPITests {
             let competencies = try await api.send(.get, "/api/v1/learners/\(learnerId)/competencies", key: world.systemKey).items
             let assertion = try #require(competencies.first?["record"] as? [String: Any])
             #expect(assertion["level"] as? Double == 0.9 && assertion["levelMaximum"] as? Double == 1)
+
+            // The end of the pipeline: what the statements recorded, issued as a signed CLR that verifies.
+            #expect(try await api.admin(.post, "/api/v1/organizations/\(world.organizationId)/keys").status == 201)
+            let clr = try await api.send(.post, "/api/v1/learners/\(learnerId)/clr", key: world.systemKey,
+                                         json: ["name": "Learning platform transcript"])
+            #expect(clr.status == 201, "\(clr.string)")
+            #expect(clr["included"] as? Int == 2, "the experience (one record, two versions) and the competency")
+            let credential = try #require(clr["verifiableCredential"] as? [String: Any])
+            let verified = try await api.send(.post, "/credentials/verify", json: ["verifiableCredential": credential])
+            #expect(verified["verified"] as? Bool == true, "\(verified.string.prefix(300))")
             #expect(try await api.database.verifyAuditChain().firstBreak == nil)
         }
     }

@@ -305,6 +305,28 @@ struct TransferTests {
     @Test("a learner erased at A is not transferred again: 409 peer-erasure naming A's reason, B's copy untouched",
           .timeLimit(.minutes(3)), arguments: TestEngine.available)
     func erasedAtThePeer(_ engine: TestEngine) async throws {
+        try await Self.sourceAndReceiver(engine) { a, b, source, peerId in
+            let transfer = ["peerId": peerId, "sourceLearnerId": source.learnerId]
+            let first = try await b.send(.post, "/api/v1/transfers", json: transfer)
+            #expect(first.status == 200, "\(first.string)")
+            let learnerB = try #require(first["learnerId"] as? String)
+            let before = try await Self.counts(b)
+
+            #expect(try await a.send(.delete, "/api/v1/learners/\(source.learnerId)",
+                                     json: ["reason": "the learner asked"]).status == 200)
+            let refused = try await b.send(.post, "/api/v1/transfers", json: transfer)
+            #expect(refused.status == 409, "\(refused.string)")
+            #expect(refused["rule"] as? String == "peer-erasure")
+            #expect((refused["detail"] as? String)?.contains("the learner asked") == true, "\(refused.string)")
+            #expect(try await Self.counts(b) == before)
+            #expect(try await b.send(.get, "/api/v1/learners/\(learnerB)")["name"] != nil, "B's copy is B's to erase")
+        }
+    }
+
+    /// A (its world set up by `setUpSource`) and B (with A registered as its peer) on loopback ports: `body` gets both,
+    /// A's world and the peer's id at B. The peer client is shut down whatever happens.
+    static func sourceAndReceiver(_ engine: TestEngine,
+                                  _ body: @escaping @Sendable (Server, Server, SourceWorld, String) async throws -> Void) async throws {
         let peerClient = PeerHTTPClient(timeout: .seconds(20))
         do {
             try await Servers.vita(engine, publicBaseURL: "https://a.vita.test") { a in
@@ -313,20 +335,7 @@ struct TransferTests {
                     let organization = try await b.send(.post, "/api/v1/organizations", json: ["name": "Riverside (peer)", "kind": "university"])
                     let peer = try await Self.peer(b, baseURL: a.origin, organizationId: try #require(organization["id"] as? String),
                                                    source: source)
-                    let transfer = ["peerId": peer.id, "sourceLearnerId": source.learnerId]
-                    let first = try await b.send(.post, "/api/v1/transfers", json: transfer)
-                    #expect(first.status == 200, "\(first.string)")
-                    let learnerB = try #require(first["learnerId"] as? String)
-                    let before = try await Self.counts(b)
-
-                    #expect(try await a.send(.delete, "/api/v1/learners/\(source.learnerId)",
-                                             json: ["reason": "the learner asked"]).status == 200)
-                    let refused = try await b.send(.post, "/api/v1/transfers", json: transfer)
-                    #expect(refused.status == 409, "\(refused.string)")
-                    #expect(refused["rule"] as? String == "peer-erasure")
-                    #expect((refused["detail"] as? String)?.contains("the learner asked") == true, "\(refused.string)")
-                    #expect(try await Self.counts(b) == before)
-                    #expect(try await b.send(.get, "/api/v1/learners/\(learnerB)")["name"] != nil, "B's copy is B's to erase")
+                    try await body(a, b, source, peer.id)
                 }
             }
         } catch {
@@ -339,29 +348,16 @@ struct TransferTests {
     @Test("a peer's answer holding the NUL character (data stored before Vita refused it) is a 502 naming the field, and B stays unchanged",
           .timeLimit(.minutes(3)), arguments: TestEngine.available)
     func nulCharacterFromThePeer(_ engine: TestEngine) async throws {
-        let peerClient = PeerHTTPClient(timeout: .seconds(20))
-        do {
-            try await Servers.vita(engine, publicBaseURL: "https://a.vita.test") { a in
-                let source = try await Self.setUpSource(a)
-                // A record body as an older Vita on SQLite could have stored it: JSON text with an escaped NUL.
-                try await a.database.withConnection {
-                    try await $0.raw(#"UPDATE records SET body = replace(body, '"title":"', '"title":"\u0000') WHERE category = 'experiences'"#).run()
-                }
-                try await Servers.vita(engine, publicBaseURL: "https://b.vita.test", peerClient: peerClient) { b in
-                    let organization = try await b.send(.post, "/api/v1/organizations", json: ["name": "Riverside (peer)", "kind": "university"])
-                    let peer = try await Self.peer(b, baseURL: a.origin, organizationId: try #require(organization["id"] as? String),
-                                                   source: source)
-                    let reply = try await b.send(.post, "/api/v1/transfers", json: ["peerId": peer.id, "sourceLearnerId": source.learnerId])
-                    #expect(reply.status == 502, "\(reply.string)")
-                    #expect((reply["detail"] as? String)?.contains("NUL character (U+0000) in items[0].record.title") == true, "\(reply.string)")
-                    #expect(try await Self.counts(b) == Counts())
-                }
+        try await Self.sourceAndReceiver(engine) { a, b, source, peerId in
+            // A record body as an older Vita on SQLite could have stored it: JSON text with an escaped NUL.
+            try await a.database.withConnection {
+                try await $0.raw(#"UPDATE records SET body = replace(body, '"title":"', '"title":"\u0000') WHERE category = 'experiences'"#).run()
             }
-        } catch {
-            try? await peerClient.shutdown()
-            throw error
+            let reply = try await b.send(.post, "/api/v1/transfers", json: ["peerId": peerId, "sourceLearnerId": source.learnerId])
+            #expect(reply.status == 502, "\(reply.string)")
+            #expect((reply["detail"] as? String)?.contains("NUL character (U+0000) in items[0].record.title") == true, "\(reply.string)")
+            #expect(try await Self.counts(b) == Counts())
         }
-        try await peerClient.shutdown()
     }
 
     @Test("peers: https only (http on loopback), a known organization, listed without their secret, revoked peers refuse transfers",
