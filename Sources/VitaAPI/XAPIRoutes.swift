@@ -136,21 +136,15 @@ struct XAPIRoutes {
         let asserted = AssertedProvenance(sourceRecordId: sourceId, rawDataURI: XAPIRules.rawDataURI(statement),
                                           rawDigest: statement.digest, assertedAt: statement.timestamp)
         let provenance = try asserted.provenance(systemId: system.id, fallbackDigest: statement.digest, now: now)
-        guard let existingId = try await tx.recordId(system: system.id, sourceRecordId: sourceId),
-              let current = try await tx.record(id: existingId) else {
-            let record = LearnerRecord(id: EntityID.make("rec", now: now), learnerId: learnerId, category: body.category,
-                                       organizationId: body.organizationId, version: 1, body: body, provenance: provenance)
-            try await tx.insert(record)
-            return ("created", record.id)
+        switch try await tx.keepSourceRecord(body, learnerId: learnerId, provenance: provenance, keepingNewer: true, now: now) {
+        case .created(let id): return ("created", id)
+        case .updated(let id): return ("updated", id)
+        case .unchanged(let id): return ("unchanged", id)
+        case .superseded(let id): return ("superseded", id)
+        case .conflict:
+            // The system used this source id for another record through the record API.
+            throw XAPIRefusal(field: "object.id", reason: "this system's record for the activity belongs to another learner or category")
         }
-        if current.deletion == nil {
-            if current.provenance.rawDigest == statement.digest { return ("unchanged", existingId) }
-            if current.provenance.assertedAt > provenance.assertedAt { return ("superseded", existingId) }
-        }
-        try await tx.insert(LearnerRecord(id: existingId, learnerId: learnerId, category: body.category,
-                                          organizationId: body.organizationId, version: current.version + 1,
-                                          body: body, provenance: provenance))
-        return ("updated", existingId)
     }
 
     /// The learner an actor's `account.name` names: a Vita learner id, or this system's own id for a learner.

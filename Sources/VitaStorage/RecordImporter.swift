@@ -236,23 +236,12 @@ public struct RecordImporter: Sendable {
             }
             let provenance = try asserted.provenance(systemId: systemId, fallbackDigest: digest, now: now)
             let outcome: Outcome
-            if let existingId = try await tx.recordId(system: systemId, sourceRecordId: asserted.sourceRecordId) {
-                guard let current = try await tx.record(id: existingId) else {
-                    return .rejected(field: "provenance.sourceRecordId", reason: "maps to a missing record")
-                }
-                guard current.learnerId == learnerId, current.category == body.category else {
-                    return .rejected(field: "provenance.sourceRecordId", reason: "was imported for another learner or category")
-                }
-                if current.provenance.rawDigest == digest && current.deletion == nil { return .unchanged }
-                try await tx.insert(LearnerRecord(id: existingId, learnerId: learnerId, category: body.category,
-                                                  organizationId: body.organizationId, version: current.version + 1,
-                                                  body: body, provenance: provenance))
-                outcome = .updated
-            } else {
-                try await tx.insert(LearnerRecord(id: EntityID.make("rec", now: now), learnerId: learnerId,
-                                                  category: body.category, organizationId: body.organizationId, version: 1,
-                                                  body: body, provenance: provenance))
-                outcome = .created
+            switch try await tx.keepSourceRecord(body, learnerId: learnerId, provenance: provenance, now: now) {
+            case .created: outcome = .created
+            case .updated: outcome = .updated
+            case .unchanged, .superseded: return .unchanged
+            case .conflict:
+                return .rejected(field: "provenance.sourceRecordId", reason: "was imported for another learner or category")
             }
             try await tx.appendAudit(AuditEntry(occurredAt: now, actor: actor, action: "records.import", learnerId: learnerId,
                                                 categories: [body.category], agreementId: nil, outcome: .allowed, reason: nil))

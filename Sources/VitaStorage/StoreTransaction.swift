@@ -633,6 +633,44 @@ public struct StoreTransaction: Sendable {
             """).run()
     }
 
+    /// What keeping a system's source record up to date did (``keepSourceRecord(_:learnerId:provenance:keepingNewer:now:)``).
+    public enum SourceRecordWrite: Sendable, Equatable {
+        /// A new record, with its id.
+        case created(String)
+        /// A new version of the record.
+        case updated(String)
+        /// Nothing: the current version has the same raw data digest.
+        case unchanged(String)
+        /// Nothing: the current version was asserted later (only when keeping newer versions).
+        case superseded(String)
+        /// Nothing: the source record id names a record of another learner or category.
+        case conflict
+    }
+
+    /// Keeps the record that `provenance.systemId` asserts as `provenance.sourceRecordId` up to date for `learnerId`:
+    /// creates it, adds a version when the raw data's digest differs from the current version's (or the record was
+    /// deleted), and otherwise leaves it. With `keepingNewer`, a version asserted before the current one is not added.
+    /// A source record id already naming another learner's record, or one of another category, writes nothing.
+    public func keepSourceRecord(_ body: RecordBody, learnerId: String, provenance: Provenance, keepingNewer: Bool = false,
+                                 now: Date) async throws -> SourceRecordWrite {
+        guard let existingId = try await recordId(system: provenance.systemId, sourceRecordId: provenance.sourceRecordId) else {
+            let id = EntityID.make("rec", now: now)
+            try await insert(LearnerRecord(id: id, learnerId: learnerId, category: body.category,
+                                           organizationId: body.organizationId, version: 1, body: body, provenance: provenance))
+            return .created(id)
+        }
+        guard let current = try await record(id: existingId), current.learnerId == learnerId,
+              current.category == body.category else { return .conflict }
+        if current.deletion == nil {
+            if current.provenance.rawDigest == provenance.rawDigest { return .unchanged(existingId) }
+            if keepingNewer, current.provenance.assertedAt > provenance.assertedAt { return .superseded(existingId) }
+        }
+        try await insert(LearnerRecord(id: existingId, learnerId: learnerId, category: body.category,
+                                       organizationId: body.organizationId, version: current.version + 1,
+                                       body: body, provenance: provenance))
+        return .updated(existingId)
+    }
+
     /// The record id a system's source record id maps to, if it was imported before.
     public func recordId(system systemId: String, sourceRecordId: String) async throws -> String? {
         try await db.raw("""

@@ -125,6 +125,20 @@ struct XAPIAPITests {
             let audit = try await api.admin(.get, "/api/v1/audit?limit=200").items
             #expect(audit.contains { $0["action"] as? String == "xapi.statement" && $0["outcome"] as? String == "denied" })
 
+            // A source id the system gave another learner's record through the record API is never taken over.
+            let other = try await api.learner(key: world.systemKey)
+            let taken = "https://lms.example/courses/taken"
+            let planted = try await api.send(.post, "/api/v1/learners/\(other)/experiences", key: world.systemKey, json: [
+                "record": ["organizationId": world.organizationId, "kind": "course", "title": "Planted", "status": "completed"],
+                "provenance": ["sourceRecordId": "xapi:experiences:\(learnerId):\(taken)"]])
+            #expect(planted.status == 201, "\(planted.string)")
+            let conflict = try await api.send(.post, "/api/v1/xapi/statements", key: world.systemKey,
+                                              json: Self.statement(learnerId, "completed", taken))
+            #expect(Self.outcomes(conflict) == ["rejected"], "\(conflict.string)")
+            #expect((conflict["results"] as? [[String: Any]])?.first?["field"] as? String == "object.id")
+            let otherExperiences = try await api.send(.get, "/api/v1/learners/\(other)/experiences", key: world.systemKey).items
+            #expect(otherExperiences.first?["version"] as? Int == 1, "the other learner's record is untouched")
+
             let asAdmin = try await api.admin(.post, "/api/v1/xapi/statements",
                                               json: Self.statement(learnerId, "completed", "https://lms.example/c"))
             #expect(asAdmin.status == 403)

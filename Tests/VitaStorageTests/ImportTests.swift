@@ -43,6 +43,12 @@ struct ImportTests {
             let versions = try await test.database.read { try await $0.versions(ofRecord: recordId!) }
             #expect(versions.count == 2)
             #expect(try await test.database.verifyAuditChain().firstBreak == nil)
+
+            // A line that names the digest of its raw data is unchanged while that digest is.
+            let digest = "sha256:" + String(repeating: "ab", count: 32)
+            let line = Data(#"{"type":"record","systemId":"\#(system)","learner":"S-0","category":"experiences","record":{"organizationId":"\#(organization)","kind":"course","title":"Digested","status":"completed"},"provenance":{"sourceRecordId":"digested-1","rawDigest":"\#(digest)"}}"#.utf8)
+            #expect(try await importer.apply([line]) == [.created])
+            #expect(try await importer.apply([line]) == [.unchanged])
         }
     }
 
