@@ -40,14 +40,17 @@ struct RequestReader: Sendable {
 
     /// `bytes` as a JSON object, parsed strictly.
     func object(_ bytes: [UInt8]) throws -> JSONObject {
-        let value: JSONValue
+        guard case .object(let object) = try value(bytes) else { throw Problem.badRequest("body", "must be a JSON object") }
+        return object
+    }
+
+    /// `bytes` as JSON of any kind, parsed strictly (duplicate keys, bad UTF-8 and deep nesting are refused).
+    func value(_ bytes: [UInt8]) throws -> JSONValue {
         do {
-            value = try JSONValue(parsing: bytes)
+            return try JSONValue(parsing: bytes)
         } catch {
             throw Problem.badRequest("body", "is not valid JSON (\(error))")
         }
-        guard case .object(let object) = value else { throw Problem.badRequest("body", "must be a JSON object") }
-        return object
     }
 
     /// The paging parameters: `limit` (1...200, default 50) and `cursor`.

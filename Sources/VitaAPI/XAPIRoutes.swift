@@ -36,10 +36,7 @@ struct XAPIRoutes {
                !(version.hasPrefix("1.0") || version.hasPrefix("2.0")) {
                 throw Problem.badRequest("X-Experience-API-Version", "must be 1.0.x or 2.0.x")
             }
-            let body: JSONValue
-            do { body = try JSONValue(parsing: try await reader.bytes(request)) } catch let error as JSONError {
-                throw Problem.badRequest("body", "is not valid JSON (\(error))")
-            }
+            let body = try reader.value(try await reader.bytes(request))
             let statements: [JSONValue]
             switch body {
             case .array(let items): statements = items

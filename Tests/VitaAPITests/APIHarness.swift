@@ -88,21 +88,24 @@ struct APIHarness: Sendable {
     }
 
     /// Sends a request through the router; the reply is checked against the OpenAPI document (an issue is recorded at
-    /// the caller's line when it departs from it).
+    /// the caller's line when it departs from it). The body is `json` serialized, `raw` text or `bytes` as they are,
+    /// sent as `application/json` unless `headers` names another type.
     @discardableResult
     func send(_ method: HTTPRequest.Method, _ uri: String, key: String? = nil, json: Any? = nil, raw: String? = nil,
-              headers extra: [String: String] = [:], sourceLocation: SourceLocation = #_sourceLocation) async throws -> Reply {
+              bytes: [UInt8]? = nil, headers extra: [String: String] = [:],
+              sourceLocation: SourceLocation = #_sourceLocation) async throws -> Reply {
         var headers = HTTPFields()
         if let key { headers[.authorization] = "Bearer \(key)" }
         var body: ByteBuffer?
         if let json {
-            headers[.contentType] = "application/json"
             // Sorted keys: the same value must give the same bytes (Idempotency-Key compares request digests).
             body = ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: json, options: [.sortedKeys]))
         } else if let raw {
-            headers[.contentType] = "application/json"
             body = ByteBuffer(string: raw)
+        } else if let bytes {
+            body = ByteBuffer(bytes: bytes)
         }
+        if body != nil { headers[.contentType] = "application/json" }
         for (name, value) in extra { headers[HTTPField.Name(name)!] = value }
         let reply = try await client.execute(uri: uri, method: method, headers: headers, body: body) { response in
             Reply(status: Int(response.status.code), headers: response.headers, body: Data(buffer: response.body))
