@@ -91,6 +91,9 @@ let package = Package(
         ),
         // Pure: xAPI statements and the documented rules by which they become learner records (docs/XAPI.md).
         .target(name: "VitaXAPI", dependencies: ["VitaCore", "VitaJSON"], swiftSettings: swiftSettings),
+        // Pure: OpenID for Verifiable Credential Issuance 1.0 — issuer metadata, credential offers, credential and
+        // notification requests.
+        .target(name: "VitaOID4VCI", dependencies: ["VitaJSON", "VitaCredentials"], swiftSettings: swiftSettings),
         // Pure: the OAuth 2.0 authorization server's rules: PKCE, scopes, client metadata, secrets, scrypt passwords, lockout.
         .target(
             name: "VitaOAuth",
@@ -157,6 +160,7 @@ let package = Package(
                 "VitaResolution",
                 "VitaQR",
                 "VitaXAPI",
+                "VitaOID4VCI",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -254,6 +258,7 @@ let package = Package(
         .testTarget(name: "VitaQRTests", dependencies: ["VitaQR"], resources: [.copy("Resources")], swiftSettings: swiftSettings),
         .testTarget(name: "VitaOAuthTests", dependencies: ["VitaCore", "VitaOAuth"], swiftSettings: swiftSettings),
         .testTarget(name: "VitaXAPITests", dependencies: ["VitaCore", "VitaJSON", "VitaXAPI"], swiftSettings: swiftSettings),
+        .testTarget(name: "VitaOID4VCITests", dependencies: ["VitaJSON", "VitaOID4VCI"], swiftSettings: swiftSettings),
         // Test support: temporary SQLite and PostgreSQL databases for the storage and API suites.
         .target(
             name: "VitaTestSupport",

@@ -159,8 +159,10 @@ public struct LearnerAPI {
                      verifier: credentialRoutes.verifier).register(in: catalog)
         WalletProvenanceRoutes(database: database, reader: reader, client: options.rawDataClient, clock: clock).register(in: catalog)
         WalletDownloadRoutes(database: database, reader: reader).register(in: catalog)
+        let credentialOffers = CredentialOfferRoutes(database: database, gate: gate, reader: reader, options: options)
+        credentialOffers.register(in: catalog)
         OAuthRoutes(database: database, gate: gate, reader: reader, issuer: options.publicBaseURL,
-                    allowsLoopbackClients: options.allowsLoopbackClients).register(in: catalog)
+                    allowsLoopbackClients: options.allowsLoopbackClients, credentialOffers: credentialOffers).register(in: catalog)
         TransferRoutes(database: database, gate: gate, reader: reader, vault: vault, client: options.peerClient,
                        verifier: credentialRoutes.verifier).register(in: catalog)
 

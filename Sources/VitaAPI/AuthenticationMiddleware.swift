@@ -37,8 +37,13 @@ struct AuthenticationMiddleware: RouterMiddleware {
         guard let header = request.headers[.authorization] else { return context }
         // HTTP Basic is OAuth client authentication, checked by the token and revocation endpoints themselves.
         if header.hasPrefix("Basic ") { return context }
-        if header.hasPrefix("Bearer "), OAuthSecret.kind(of: String(header.dropFirst(7))) == .accessToken {
-            return try await tokens.authenticate(String(header.dropFirst(7)), context)
+        if header.hasPrefix("Bearer "), let kind = OAuthSecret.kind(of: String(header.dropFirst(7))) {
+            switch kind {
+            case .accessToken: return try await tokens.authenticate(String(header.dropFirst(7)), context)
+            // A credential offer's token is checked by the OpenID4VCI endpoints, the only ones it opens.
+            case .credentialAccessToken: return context
+            default: break
+            }
         }
         guard header.hasPrefix("Bearer "), let (ownerId, secret) = APIKeys.parse(String(header.dropFirst(7))) else {
             throw Problem.unauthorized

@@ -17,6 +17,8 @@ extension DTO {
         var revocationEndpointAuthMethodsSupported: [String]
         var codeChallengeMethodsSupported: [String]
         var serviceDocumentation: String
+        /// OpenID4VCI 1.0 §12.3: a wallet exchanges a pre-authorized code without client authentication.
+        var preAuthorizedGrantAnonymousAccessSupported: Bool
 
         enum CodingKeys: String, CodingKey {
             case issuer, authorizationEndpoint = "authorization_endpoint", tokenEndpoint = "token_endpoint"
@@ -27,6 +29,7 @@ extension DTO {
             case revocationEndpointAuthMethodsSupported = "revocation_endpoint_auth_methods_supported"
             case codeChallengeMethodsSupported = "code_challenge_methods_supported"
             case serviceDocumentation = "service_documentation"
+            case preAuthorizedGrantAnonymousAccessSupported = "pre-authorized_grant_anonymous_access_supported"
         }
     }
 
@@ -57,7 +60,8 @@ extension DTO {
         var accessToken: String
         var tokenType: String
         var expiresIn: Int
-        var scope: String
+        /// Absent for a credential offer's token, which reaches the offered credential only.
+        var scope: String?
         var refreshToken: String?
 
         enum CodingKeys: String, CodingKey {

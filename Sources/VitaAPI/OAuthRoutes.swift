@@ -4,6 +4,7 @@ import Hummingbird
 import NIOCore
 import VitaCore
 import VitaOAuth
+import VitaOID4VCI
 import VitaStorage
 
 /// Vita's OAuth 2.0 authorization server: metadata (RFC 8414), dynamic client registration (RFC 7591 with the
@@ -19,6 +20,8 @@ struct OAuthRoutes: Sendable {
     let issuer: String
     /// Accepts plain-http loopback URIs in registrations (``ServerOptions/allowsLoopbackClients``).
     var allowsLoopbackClients = false
+    /// The OpenID4VCI offers whose pre-authorized codes the token endpoint exchanges.
+    let credentialOffers: CredentialOfferRoutes
     let lifetimes = OAuthLifetimes.standard
     let hasher = PasswordHasher.standard
     var signIn: LearnerSignIn { LearnerSignIn(database: database, clock: { Timestamp.truncated(gate.clock()) }) }
@@ -59,7 +62,7 @@ struct OAuthRoutes: Sendable {
             try await answerAuthorization(request)
         }
         catalog.add(Operation(method: .post, path: "/oauth/token", operationId: "token",
-                              summary: "Token endpoint: authorization_code (PKCE), refresh_token (rotation), client_credentials",
+                              summary: "Token endpoint: authorization_code (PKCE), refresh_token (rotation), client_credentials, and OpenID4VCI's pre-authorized_code (no client authentication)",
                               tag: "OAuth", access: .open, query: [],
                               headers: [("Authorization", true, "HTTP Basic: client_id and client_secret")],
                               requestSchema: "TokenForm", success: (200, "TokenResponse"), errors: [400, 401])) { request, _ in
@@ -149,10 +152,10 @@ struct OAuthRoutes: Sendable {
             issuer: issuer, authorizationEndpoint: "\(issuer)/oauth/authorize", tokenEndpoint: "\(issuer)/oauth/token",
             registrationEndpoint: "\(issuer)/oauth/register", revocationEndpoint: "\(issuer)/oauth/revoke",
             scopesSupported: OAuthScope.all.map(\.description), responseTypesSupported: ["code"],
-            grantTypesSupported: ClientMetadata.GrantType.allCases.map(\.rawValue),
+            grantTypesSupported: ClientMetadata.GrantType.allCases.map(\.rawValue) + [CredentialOffer.preAuthorizedGrantType],
             tokenEndpointAuthMethodsSupported: ["client_secret_basic"],
             revocationEndpointAuthMethodsSupported: ["client_secret_basic"], codeChallengeMethodsSupported: [PKCE.method],
-            serviceDocumentation: "\(issuer)/docs")
+            serviceDocumentation: "\(issuer)/docs", preAuthorizedGrantAnonymousAccessSupported: true)
     }
 
     func registerClient(_ request: Request) async throws -> Response {
@@ -397,12 +400,24 @@ struct OAuthRoutes: Sendable {
     }
 
     func token(_ request: Request) async throws -> Response {
+        if request.headers[.authorization] == nil {
+            // OpenID4VCI 1.0 §6.1: a wallet exchanges a pre-authorized code without client authentication.
+            let form = (try? await formBody(request)) ?? [:]
+            guard form["grant_type"] == CredentialOffer.preAuthorizedGrantType else {
+                throw OAuthError(.invalidClient, "authenticate with HTTP Basic (client_id and client_secret)")
+            }
+            return try APIJSON.response(try await credentialOffers.exchange(form), headers: Self.noStore)
+        }
         let client = try await authenticateClient(request)
         let metadata = try decodeMetadata(client.metadata)
         let form = try await formBody(request)
         let grantType = try required(form, "grant_type")
+        if grantType == CredentialOffer.preAuthorizedGrantType {
+            return try APIJSON.response(try await credentialOffers.exchange(form), headers: Self.noStore)
+        }
         guard let grant = ClientMetadata.GrantType(rawValue: grantType) else {
-            throw OAuthError(.unsupportedGrantType, "grant_type must be authorization_code, refresh_token or client_credentials")
+            throw OAuthError(.unsupportedGrantType,
+                             "grant_type must be authorization_code, refresh_token, client_credentials or \(CredentialOffer.preAuthorizedGrantType)")
         }
         guard metadata.grantTypes.contains(grant) else {
             throw OAuthError(.unauthorizedClient, "this client may not use the \(grant.rawValue) grant")

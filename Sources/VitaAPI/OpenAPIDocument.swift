@@ -76,7 +76,7 @@ enum OpenAPIDocument {
             for status in operation.alsoSucceeds { responses[String(status)] = success }
             // The OAuth endpoints answer errors as RFC 6749 §5.2 / RFC 7591 §3.2.2 JSON, the 1EdTech service APIs as
             // Imsx_StatusInfo, everything else as problems.
-            let oauthErrors = operation.path.hasPrefix("/oauth/")
+            let oauthErrors = operation.path.hasPrefix("/oauth/") || operation.path.hasPrefix("/oid4vci/")
             let oneEdTech = operation.path.hasPrefix("/ims/")
             if oneEdTech, operation.method == .post, let schema = operation.success.1 {
                 // upsertCredential: 201 created, 200 replaced, either echoing the request in its format.
@@ -111,7 +111,9 @@ enum OpenAPIDocument {
                     // A refused credential (AuthenticationMiddleware) and the rate limit still answer problems.
                     if [401, 429].contains(status) { content.merge(problem) { first, _ in first } }
                 } else if oauthErrors, operation.errors.contains(status) {
-                    description = status == 401 ? "Client authentication failed (invalid_client)" : "An OAuth error"
+                    description = status != 401 ? "An OAuth error"
+                        : operation.path.hasPrefix("/oid4vci/") ? "The access token is missing, unknown, withdrawn or expired (invalid_token)"
+                        : "Client authentication failed (invalid_client)"
                     content = ["application/json": ["schema": ["$ref": "#/components/schemas/OAuthError"]]]
                     if status == 401 { content.merge(problem) { first, _ in first } }
                 } else {

@@ -8,7 +8,8 @@ struct ResponseHeadersMiddleware: RouterMiddleware {
     /// endpoints a client calls itself (not the authorization page, which the browser navigates to), the 1EdTech
     /// service APIs, and credential verification. Exact paths, and prefixes ending in `/`.
     static let corsPaths = ["/oauth/token", "/oauth/revoke", "/oauth/register", "/.well-known/oauth-authorization-server",
-                            "/credentials/verify"]
+                            "/credentials/verify", "/.well-known/openid-credential-issuer", "/oid4vci/credential",
+                            "/oid4vci/notification"]
     static let corsPrefixes = ["/ims/"]
     static let allowedMethods = "GET, POST, PUT"
     static let allowedHeaders = "Authorization, Content-Type"

@@ -116,7 +116,8 @@ final class RouteCatalog: @unchecked Sendable {
         let clock = self.clock
         let maxBodySize = self.maxBodySize
         // The OAuth endpoints and the pages for a person check their own input and answer in their own terms.
-        let checksText = !operation.path.hasPrefix("/oauth/") && operation.htmlStatuses.isEmpty
+        let checksText = !operation.path.hasPrefix("/oauth/") && !operation.path.hasPrefix("/oid4vci/")
+            && operation.htmlStatuses.isEmpty
         let queryNames = operation.query.map(\.0)
         router.on(RouterPath(operation.routerPath), method: operation.method) { request, context in
             if access != .open, let token = context.token {

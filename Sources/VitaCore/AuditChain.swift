@@ -8,7 +8,8 @@ public struct AuditEntry: Codable, Sendable, Equatable {
         /// The kinds of actor.
         public enum Kind: String, Codable, Sendable, CaseIterable {
             case system, admin, learner, cli
-            /// Someone who opened a learner's share link (the id is the link's).
+            /// Someone who opened a learner's share link (the id is the link's), or the wallet app a learner offered a
+            /// credential to (the id is the offer's).
             case viewer
             /// An OAuth client acting with a token (for denials of scope, before any principal is established).
             case client

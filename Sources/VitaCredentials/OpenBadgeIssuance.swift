@@ -31,6 +31,14 @@ public enum OpenBadgeIssuance {
         }
     }
 
+    /// The `@context` of an OpenBadgeCredential Vita issues. The extensions context defines
+    /// `1EdTechJsonSchemaValidator2019`: without it that type is a relative IRI, which RDFC-1.0 drops from the signed
+    /// data (and which processors that resolve it against a default base, such as PyLD, hash differently).
+    public static let contexts = [
+        "https://www.w3.org/ns/credentials/v2",
+        "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
+        "https://purl.imsglobal.org/spec/ob/v3p0/extensions.json",
+    ]
     static let schema = "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_achievementcredential_schema.json"
 
     /// The recipient a learner's identifiers give: their DID when they have one, else their first email, hashed with
@@ -204,12 +212,7 @@ public enum OpenBadgeIssuance {
         issuerObject["name"] = .string(issuer.name)
 
         var credential = JSONObject()
-        // The extensions context defines `1EdTechJsonSchemaValidator2019`: without it that type is a relative IRI,
-        // which RDFC-1.0 drops from the signed data (and which processors that resolve it against a default base,
-        // such as PyLD, hash differently).
-        credential["@context"] = ["https://www.w3.org/ns/credentials/v2",
-                                  "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
-                                  "https://purl.imsglobal.org/spec/ob/v3p0/extensions.json"]
+        credential["@context"] = .array(Self.contexts.map(JSONValue.string))
         credential["id"] = .string(id)
         credential["type"] = ["VerifiableCredential", "OpenBadgeCredential"]
         credential["name"] = .string(name)

@@ -2,8 +2,8 @@ import Crypto
 import Foundation
 import VitaCore
 
-/// Secrets the authorization server hands out: authorization codes, access and refresh tokens, client secrets and
-/// the CSRF tokens of consent pages.
+/// Secrets the authorization server hands out: authorization codes, access and refresh tokens, client secrets, the
+/// CSRF tokens of consent pages, and the pre-authorized codes and access tokens of OpenID4VCI credential offers.
 ///
 /// Each is 256 bits from the system's secure random generator, base64url-encoded behind a short prefix that says
 /// what it is (so the authentication middleware can tell a token from an API key, and a leaked value is
@@ -17,6 +17,10 @@ public enum OAuthSecret {
         case refreshToken = "vrt_"
         case clientSecret = "vcs_"
         case csrfToken = "vcf_"
+        /// OpenID4VCI: the pre-authorized code of a credential offer.
+        case preAuthorizedCode = "vpc_"
+        /// OpenID4VCI: the access token a pre-authorized code is exchanged for; it fetches the offered credential only.
+        case credentialAccessToken = "vct_"
     }
 
     /// A new secret of `kind` with the hash to store.

@@ -368,6 +368,19 @@ public enum Migrations {
             "ALTER TABLE competencies ADD COLUMN case_item_uri TEXT",
             "CREATE INDEX competencies_case_item ON competencies (case_item_uri, id) WHERE case_item_uri IS NOT NULL",
         ], backfill: { tx in try await tx.fillCompetencyCaseItems() }),
+        // OpenID4VCI credential offers a learner makes to a wallet app: the pre-authorized code and the access token
+        // it is exchanged for are stored as SHA-256, the transaction code as a scrypt hash; the code is exchanged once.
+        Migration(version: 24, name: "credential offers", statements: [
+            """
+            CREATE TABLE credential_offers (
+              id TEXT PRIMARY KEY, learner_id TEXT NOT NULL REFERENCES learners(id), credential_id TEXT NOT NULL,
+              configuration_id TEXT NOT NULL, code_hash TEXT NOT NULL UNIQUE, tx_code_hash TEXT,
+              failed_attempts INTEGER NOT NULL, token_hash TEXT UNIQUE, token_expires_at BIGINT, redeemed_at BIGINT,
+              delivered_at BIGINT, wallet_event TEXT, wallet_event_at BIGINT, expires_at BIGINT NOT NULL,
+              withdrawn_at BIGINT, created_at BIGINT NOT NULL)
+            """,
+            "CREATE INDEX credential_offers_learner ON credential_offers (learner_id, id)",
+        ]),
     ]
 
     /// Every schema version this build knows, oldest first (numbers may skip: a version is taken when a branch

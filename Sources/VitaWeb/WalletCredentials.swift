@@ -70,9 +70,9 @@ extension WalletScreens {
     }
 
     /// `GET /wallet/credentials/{id}`: the credential laid out for reading, its verdict and every check (now), the
-    /// downloads, and a form to share it alone.
+    /// downloads, a form to share it alone, and (for one Vita issued) a form to send it to a wallet app.
     func credential(_ request: Request, learnerId: String, id: String, created: [String: Any]? = nil,
-                    problem: String? = nil) async -> Response {
+                    offer: [String: Any]? = nil, problem: String? = nil) async -> Response {
         guard let found = await credentials(learnerId: learnerId) else { return unavailable(request, nav: "credentials", reply: nil) }
         guard let credential = found.first(where: { $0.id == id }) else { return notFound(request, nav: "credentials") }
         let report = await verification.verify(.upload(credential.bytes))
@@ -93,6 +93,13 @@ extension WalletScreens {
         let shares = await api.get(learnerId, "/api/v1/me/shares")
         values["shares"] = await shareRows(learnerId: learnerId, shares.json, matching: { $0["item"]?["id"]?.stringValue == id })
         values["hasShares"] = !(values["shares"] as? [[String: Any]] ?? []).isEmpty
+        if credential.kind == "issued" {
+            let offers = await offerRows(learnerId: learnerId, credentialId: id)
+            values["canOffer"] = true
+            values["offers"] = offers
+            values["hasOffers"] = !offers.isEmpty
+            if let offer { values["offerCreated"] = offer }
+        }
         return render(request, "wallet_credential", title: credential.title, nav: "credentials", values: values,
                       status: problem == nil ? .ok : .unprocessableContent)
     }

@@ -46,6 +46,16 @@ struct WalletRouting: Sendable {
                                        format: parameter(context, "format"))
             }
         }
+        router.post("/wallet/credentials/:credentialId/offers") { request, context in
+            try await signedIn(request, context) { screens, learnerId in
+                await screens.createOffer(request, learnerId: learnerId, id: parameter(context, "credentialId"))
+            }
+        }
+        router.post("/wallet/credential-offers/:offerId/withdraw") { request, context in
+            try await signedIn(request, context) { screens, learnerId in
+                await screens.withdrawOffer(request, learnerId: learnerId, id: parameter(context, "offerId"))
+            }
+        }
         router.get("/wallet/collections") { request, context in
             try await signedIn(request, context) { screens, learnerId in
                 await screens.collections(request, learnerId: learnerId)

@@ -220,6 +220,13 @@ struct MatrixFixture: Sendable {
         return (try #require(created["id"] as? String), try #require(created["token"] as? String))
     }
 
+    /// A fresh OpenID4VCI offer of a freshly issued badge, made by the learner.
+    func freshCredentialOffer() async throws -> String {
+        let created = try await asLearner(.post, "/api/v1/me/credentials/\(try await freshIssuedId())/offers", json: [String: Any]())
+        #expect(created.status == 201, "\(created.string)")
+        return try #require(created["id"] as? String)
+    }
+
     /// A fresh peer (a Vita at a loopback address where none listens).
     func freshPeer() async throws -> String {
         let created = try await api.admin(.post, "/api/v1/peers", json: AccessControlTable.peerBody(organizationB))
@@ -669,6 +676,26 @@ enum AccessControlTable {
             },
             MatrixRow(operationId: "downloadMyCredential", body: .none, expected: learnerOnly(200)) { f, _ in
                 Probe(.get, me + "/credentials/\(try await f.freshIssuedId())/download?format=svg")
+            },
+            MatrixRow(operationId: "createMyCredentialOffer", body: .minimal, expected: learnerOnly(201)) { f, _ in
+                Probe(.post, me + "/credentials/\(try await f.freshIssuedId())/offers", json: ["transactionCode": true])
+            },
+            MatrixRow(operationId: "listMyCredentialOffers", body: .none, expected: learnerOnly(200)) { _, _ in
+                Probe(.get, me + "/credential-offers")
+            },
+            MatrixRow(operationId: "withdrawMyCredentialOffer", body: .none, expected: learnerOnly(200)) { f, _ in
+                Probe(.delete, me + "/credential-offers/\(try await f.freshCredentialOffer())")
+            },
+            // The wallet app's side of an offer: public metadata; the offer's own access token is the only key to the
+            // credential and notification endpoints, so every situation's credentials are refused there (401).
+            MatrixRow(operationId: "getCredentialIssuerMetadata", body: .none, expected: open(200)) { _, _ in
+                Probe(.get, "/.well-known/openid-credential-issuer")
+            },
+            MatrixRow(operationId: "requestCredential", body: .minimal, expected: all(401)) { _, _ in
+                Probe(.post, "/oid4vci/credential", json: ["credential_configuration_id": "OpenBadgeCredential_ldp_vc"])
+            },
+            MatrixRow(operationId: "notifyCredentialEvent", body: .minimal, expected: all(401)) { _, _ in
+                Probe(.post, "/oid4vci/notification", json: ["notification_id": "cof_x", "event": "credential_accepted"])
             },
         ]
     }

@@ -292,6 +292,50 @@ struct WalletPagesTests {
         }
     }
 
+    @Test("a learner sends an issued credential to a wallet app: the page shows the QR code, the same-device link and the code once; after the app fetched it, the page says so; an open offer can be withdrawn",
+          arguments: TestEngine.available)
+    func offerToAWalletApp(_ engine: TestEngine) async throws {
+        try await WebHarness.run(engine) { web in
+            let world = try await WalletWorld.setUp(web)
+            let path = "/wallet/credentials/\(world.issuedId)"
+            let made = try await web.submit(path, action: "\(path)/offers", [("transactionCode", "on")], cookies: world.cookies)
+            #expect(made.status == 200, "\(made.html)")
+            #expect(made.html.contains(#"<img class="qr" src="data:image/svg+xml;base64,"#))
+            let link = try #require(made.first(#"id="offer-link" href="([^"]+)""#))
+            #expect(link.hasPrefix("openid-credential-offer://?credential_offer="))
+            let code = try #require(made.first(#"id="transaction-code">([0-9]{6})<"#))
+
+            // The wallet app: the offer in the link, the code, the token, the credential.
+            let offerJSON = try #require(String(link.dropFirst("openid-credential-offer://?credential_offer=".count))
+                .replacingOccurrences(of: "&amp;", with: "&").removingPercentEncoding)
+            let offer = try #require(try JSONSerialization.jsonObject(with: Data(offerJSON.utf8)) as? [String: Any])
+            let grant = (offer["grants"] as? [String: Any])?["urn:ietf:params:oauth:grant-type:pre-authorized_code"] as? [String: Any]
+            let preAuthorized = try #require(grant?["pre-authorized_code"] as? String)
+            let token = try await web.post("/oauth/token", form: [
+                ("grant_type", "urn:ietf:params:oauth:grant-type:pre-authorized_code"), ("pre-authorized_code", preAuthorized),
+                ("tx_code", code),
+            ], cookie: nil)
+            #expect(token.status == 200, "\(token.html)")
+            let accessToken = try #require(token.json["access_token"] as? String)
+            let fetched = try await web.send(.post, "/oid4vci/credential", key: accessToken,
+                                             json: ["credential_configuration_id": "OpenBadgeCredential_ldp_vc"])
+            #expect(fetched.status == 200, "\(fetched.html)")
+
+            let after = try await web.get(path, cookie: world.cookies)
+            #expect(after.html.contains("Delivered to the wallet app"), "\(after.html)")
+            #expect(!after.html.contains("transaction-code") && !after.html.contains(preAuthorized), "the codes are shown once")
+
+            let another = try await web.submit(path, action: "\(path)/offers", [], cookies: world.cookies)
+            #expect(another.status == 200 && another.first(#"id="transaction-code">([0-9]{6})<"#) == nil, "no code asked for")
+            let offerId = try #require(another.first(#"data-offer="(cof_[^"]+)""#))
+            let withdrawn = try await web.submit(path, action: "/wallet/credential-offers/\(offerId)/withdraw", [("back", path)],
+                                                 cookies: world.cookies)
+            #expect(withdrawn.status == 303 && withdrawn.header("Location") == "\(path)?done=offer_withdrawn")
+            let page = try await web.get(path + "?done=offer_withdrawn", cookie: world.cookies)
+            #expect(page.html.contains("The offer was withdrawn") && page.html.contains("Withdrawn"))
+        }
+    }
+
     @Test("a learner reaches only their own records, credentials and collections", arguments: TestEngine.available)
     func anotherLearnersDataIsRefused(_ engine: TestEngine) async throws {
         try await WebHarness.run(engine) { web in

@@ -1,0 +1,334 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import VitaCore
+import VitaCredentials
+import VitaJSON
+import VitaOAuth
+import VitaOID4VCI
+import VitaQR
+import VitaStorage
+
+/// OpenID for Verifiable Credential Issuance 1.0, pre-authorized code flow (docs/OID4VCI.md): a learner offers one
+/// of the credentials Vita issued them to a wallet app (`POST /api/v1/me/credentials/{id}/offers`, a QR code and an
+/// `openid-credential-offer://` link, with a six-digit transaction code unless declined); the wallet reads the issuer
+/// metadata, exchanges the code once at the token endpoint (``exchange(_:)``, called by `/oauth/token`) and fetches
+/// the credential — the signed document as issued — at the Credential Endpoint, then may say what it did with it at
+/// the Notification Endpoint. Every step is in the learner's audit log; the learner lists and withdraws offers.
+struct CredentialOfferRoutes: Sendable {
+    let database: VitaDatabase
+    let gate: AccessGate
+    let reader: RequestReader
+    let options: ServerOptions
+
+    /// How long a wallet has to exchange the code.
+    static let offerLifetime: TimeInterval = 600
+    /// How long the access token fetches the credential and sends notifications.
+    static let tokenLifetime: TimeInterval = 900
+    /// Wrong transaction codes after which an offer locks (withdrawn).
+    static let maxTransactionCodeFailures = 5
+
+    var metadata: CredentialIssuerMetadata { CredentialIssuerMetadata(issuer: options.publicBaseURL) }
+    var now: Date { Timestamp.truncated(gate.clock()) }
+
+    func register(in catalog: RouteCatalog) {
+        catalog.add(Operation(method: .post, path: "/api/v1/me/credentials/{credentialId}/offers", operationId: "createMyCredentialOffer",
+                              summary: "Offer one of my credentials to a wallet app (OpenID4VCI pre-authorized code): the offer link and QR code, and the transaction code, shown once",
+                              tag: "Wallet", access: .learner, query: [], headers: [], requestSchema: "CredentialOfferInput",
+                              success: (201, "CreatedCredentialOffer"), errors: [400, 401, 403, 404, 413, 422])) { request, context in
+            try await createOffer(request, context)
+        }
+        catalog.add(Operation(method: .get, path: "/api/v1/me/credential-offers", operationId: "listMyCredentialOffers",
+                              summary: "My offers to wallet apps, oldest first: whether each was redeemed, delivered, accepted, expired or withdrawn (never codes)",
+                              tag: "Wallet", access: .learner, query: [], headers: [], requestSchema: nil,
+                              success: (200, "CredentialOfferList"), errors: [401, 403])) { _, context in
+            let learnerId = context.token!.learnerId!
+            let at = now
+            let offers = try await database.read { try await $0.credentialOffers(learnerId: learnerId) }
+            return APIJSON.response(json: ["items": .array(offers.map { Self.describe($0, at: at) })], status: .ok,
+                                    headers: [.cacheControl: "no-store"])
+        }
+        catalog.add(Operation(method: .delete, path: "/api/v1/me/credential-offers/{offerId}", operationId: "withdrawMyCredentialOffer",
+                              summary: "Withdraw an offer: its code, and any token a wallet app got for it, stop working at once",
+                              tag: "Wallet", access: .learner, query: [], headers: [], requestSchema: nil,
+                              success: (200, "CredentialOffer"), errors: [401, 403, 404])) { _, context in
+            let id = try reader.id(context, "offerId", prefix: "cof", what: "credential offer")
+            let at = now
+            let offer = try await gate.withOwnData(context.principal!, action: "oid4vci.offer.withdraw") { tx, learnerId in
+                guard var offer = try await tx.credentialOffer(id: id), offer.learnerId == learnerId else {
+                    throw Problem.notFound("credential offer")
+                }
+                if try await tx.withdrawCredentialOffer(id: id, at: at) { offer.withdrawnAt = at }
+                return offer
+            }
+            return APIJSON.response(json: Self.describe(offer, at: at), status: .ok, headers: [.cacheControl: "no-store"])
+        }
+        catalog.add(Operation(method: .get, path: CredentialIssuerMetadata.wellKnownPath, operationId: "getCredentialIssuerMetadata",
+                              summary: "OpenID4VCI Credential Issuer Metadata: the credential configurations a wallet app can receive",
+                              tag: "OpenID4VCI", access: .open, query: [], headers: [], requestSchema: nil,
+                              success: (200, "CredentialIssuerMetadata"), errors: [])) { _, _ in
+            APIJSON.response(json: metadata.document, status: .ok, headers: [.cacheControl: "public, max-age=3600"])
+        }
+        catalog.add(Operation(method: .post, path: CredentialIssuerMetadata.credentialPath, operationId: "requestCredential",
+                              summary: "OpenID4VCI Credential Endpoint: the offered credential, with the access token from the pre-authorized code",
+                              tag: "OpenID4VCI", access: .open, query: [],
+                              headers: [("Authorization", true, "Bearer: the access token of the token endpoint")],
+                              requestSchema: "CredentialRequest", success: (200, "CredentialResponse"), errors: [400, 401])) { request, _ in
+            try await walletErrors { try await credential(request) }
+        }
+        catalog.add(Operation(method: .post, path: CredentialIssuerMetadata.notificationPath, operationId: "notifyCredentialEvent",
+                              summary: "OpenID4VCI Notification Endpoint: whether the wallet app stored, failed to store or deleted the credential",
+                              tag: "OpenID4VCI", access: .open, query: [],
+                              headers: [("Authorization", true, "Bearer: the access token of the token endpoint")],
+                              requestSchema: "NotificationRequest", success: (204, nil), errors: [400, 401])) { request, _ in
+            try await walletErrors { try await notification(request) }
+        }
+    }
+
+    // MARK: The learner's side
+
+    private func createOffer(_ request: Request, _ context: VitaRequestContext) async throws -> Response {
+        let credentialId = context.parameters.get("credentialId") ?? ""
+        guard ["vcr", "clr"].contains(where: { EntityID.isWellFormed(credentialId, prefix: $0) }) else {
+            throw Problem.notFound("credential")
+        }
+        let body = try await reader.object(request, allowEmpty: true)
+        let withTransactionCode = try body.optionalBool("transactionCode") ?? true
+        let at = now
+        let (code, codeHash) = OAuthSecret.make(.preAuthorizedCode)
+        let transactionCode = withTransactionCode ? CredentialOffer.makeTransactionCode() : nil
+        let transactionCodeHash = try transactionCode.map { try PasswordHasher.standard.hash($0) }
+        let offer = try await gate.withOwnData(context.principal!, action: "oid4vci.offer", categories: [.credentials]) {
+            tx, learnerId -> StoredCredentialOffer in
+            let credential = try await Self.offerable(tx, learnerId: learnerId, credentialId: credentialId)
+            guard let configuration = CredentialConfiguration.of(credential) else {
+                throw Self.unofferable("carries no embedded proof, so it is no ldp_vc credential a wallet app can receive")
+            }
+            let offer = StoredCredentialOffer(id: EntityID.make("cof", now: at), learnerId: learnerId, credentialId: credentialId,
+                                              configurationId: configuration.id, codeHash: codeHash,
+                                              txCodeHash: transactionCodeHash, expiresAt: at + Self.offerLifetime, createdAt: at)
+            try await tx.insert(offer)
+            return offer
+        }
+        let document = CredentialOffer(issuer: options.publicBaseURL, configuration: CredentialConfiguration.named(offer.configurationId)!,
+                                       preAuthorizedCode: code, requiresTransactionCode: transactionCode != nil)
+        var view = Self.describe(offer, at: at).objectValue ?? JSONObject()
+        view["credentialOffer"] = document.document
+        view["offerURI"] = .string(document.uri)
+        if let transactionCode { view["transactionCode"] = .string(transactionCode) }
+        view["qrCodeSVG"] = (try? QRCode(text: document.uri).svg(title: "QR code of the credential offer"))
+            .map(JSONValue.string) ?? .null
+        return APIJSON.response(json: .object(view), status: .created, headers: [.cacheControl: "no-store"])
+    }
+
+    /// The signed credential `credentialId` of the learner when it may go to a wallet app: issued by Vita to them and
+    /// neither revoked nor suspended (404 when it is not theirs, 422 when its status bit is set).
+    static func offerable(_ tx: StoreTransaction, learnerId: String, credentialId: String) async throws -> JSONValue {
+        let service: HeldCredential.Service = credentialId.hasPrefix("clr_") ? .clr : .openBadges
+        if let item = try await CurrentIssuedCredentials.load(tx, learnerId: learnerId, service: service)
+            .first(where: { $0.id == credentialId }) {
+            return item.credential
+        }
+        let issued = try await WalletContents.load(tx, learnerId: learnerId, withRecords: false).issued
+        guard issued.contains(where: { $0.id == credentialId }) else { throw Problem.notFound("credential") }
+        throw unofferable("is revoked or suspended")
+    }
+
+    static func unofferable(_ reason: String) -> Problem {
+        Problem(status: 422, title: "Unprocessable Content", detail: "this credential \(reason)",
+                errors: [.init(field: "credentialId", reason: reason)])
+    }
+
+    /// An offer as the learner sees it (never its codes).
+    static func describe(_ offer: StoredCredentialOffer, at time: Date) -> JSONValue {
+        var view: JSONObject = [
+            "id": .string(offer.id), "credentialId": .string(offer.credentialId),
+            "configurationId": .string(offer.configurationId),
+            "state": .string(offer.state(at: time, maxFailures: maxTransactionCodeFailures).rawValue),
+            "hasTransactionCode": .bool(offer.txCodeHash != nil),
+            "createdAt": .string(XSDDateTime.format(offer.createdAt)), "expiresAt": .string(XSDDateTime.format(offer.expiresAt)),
+        ]
+        let dates: [(String, Date?)] = [("redeemedAt", offer.redeemedAt), ("deliveredAt", offer.deliveredAt),
+                                        ("withdrawnAt", offer.withdrawnAt), ("walletEventAt", offer.walletEventAt)]
+        for (name, date) in dates { if let date { view[name] = .string(XSDDateTime.format(date)) } }
+        if let event = offer.walletEvent { view["walletEvent"] = .string(event) }
+        return .object(view)
+    }
+
+    /// The learner's audit entry of a wallet app's step: the actor is the offer (a `viewer`, like a share link's
+    /// opener); `denied` is the reason of a refusal, nil when allowed.
+    static func auditEntry(_ offer: StoredCredentialOffer, action: String, at time: Date, outcome denied: String?) -> AuditEntry {
+        AuditEntry(occurredAt: time, actor: .init(kind: .viewer, id: offer.id), action: action, learnerId: offer.learnerId,
+                   categories: [.credentials], agreementId: nil, outcome: denied == nil ? .allowed : .denied, reason: denied)
+    }
+
+    // MARK: Token endpoint (pre-authorized code grant)
+
+    /// OpenID4VCI 1.0 §6.1–§6.3: the pre-authorized code of an offer that is neither expired, withdrawn nor used,
+    /// with its transaction code when it has one, becomes an access token for its one credential. A code presented
+    /// again withdraws the offer (the token it gave stops working: RFC 6749 §4.1.2's rule for reused codes). A wrong
+    /// transaction code counts towards the offer's lock. No client authentication (anonymous access, §6.1).
+    func exchange(_ form: [String: String]) async throws -> DTO.TokenResponse {
+        guard let code = form["pre-authorized_code"], !code.isEmpty else {
+            throw OAuthError(.invalidRequest, "pre-authorized_code is required")
+        }
+        let at = now
+        guard OAuthSecret.kind(of: code) == .preAuthorizedCode,
+              let offer = try await database.read({ try await $0.credentialOffer(codeHash: OAuthSecret.hash(code)) }) else {
+            throw OAuthError(.invalidGrant, "the pre-authorized code is not valid")
+        }
+        @Sendable func audit(_ tx: StoreTransaction, denied reason: String?) async throws {
+            try await tx.appendAudit(Self.auditEntry(offer, action: "oid4vci.token", at: at, outcome: reason))
+        }
+        func refuse(_ error: OAuthError, audited reason: String) async throws -> Never {
+            try await database.transaction { tx in try await audit(tx, denied: reason) }
+            throw error
+        }
+        if offer.withdrawnAt != nil {
+            try await refuse(OAuthError(.invalidGrant, "the offer was withdrawn"), audited: "withdrawn offer")
+        }
+        if offer.redeemedAt != nil {
+            try await database.transaction { tx in
+                _ = try await tx.withdrawCredentialOffer(id: offer.id, at: at)
+                try await audit(tx, denied: "code used again; offer withdrawn")
+            }
+            throw OAuthError(.invalidGrant, "the pre-authorized code was already used; the offer is withdrawn")
+        }
+        guard at < offer.expiresAt else {
+            try await refuse(OAuthError(.invalidGrant, "the offer expired"), audited: "expired offer")
+        }
+        switch (offer.txCodeHash, form["tx_code"]) {
+        case (nil, nil):
+            break
+        case (nil, _?):
+            throw OAuthError(.invalidRequest, "tx_code: this offer has no transaction code")
+        case (_?, nil):
+            throw OAuthError(.invalidRequest, "tx_code is required: the six-digit code the learner sees in Vita")
+        case (let hash?, let given?):
+            guard CredentialOffer.isWellFormedTransactionCode(given),
+                  (try? PasswordHasher.verify(given, against: hash)) == true else {
+                try await database.transaction { tx in
+                    try await tx.recordWrongTransactionCode(offerId: offer.id, threshold: Self.maxTransactionCodeFailures, at: at)
+                    try await audit(tx, denied: "wrong transaction code")
+                }
+                throw OAuthError(.invalidGrant, "tx_code does not match")
+            }
+        }
+        let (token, tokenHash) = OAuthSecret.make(.credentialAccessToken)
+        let redeemed = try await database.transaction { tx -> Bool in
+            guard try await tx.redeemCredentialOffer(id: offer.id, tokenHash: tokenHash,
+                                                     tokenExpiresAt: at + Self.tokenLifetime, at: at) else { return false }
+            try await audit(tx, denied: nil)
+            return true
+        }
+        guard redeemed else { throw OAuthError(.invalidGrant, "the pre-authorized code was already used") }
+        return DTO.TokenResponse(accessToken: token, tokenType: "Bearer", expiresIn: Int(Self.tokenLifetime), scope: nil,
+                                 refreshToken: nil)
+    }
+
+    // MARK: Credential and notification endpoints
+
+    /// An error of the wallet-facing endpoints, answered as OAuth-style JSON: `invalid_token` (401, RFC 6750 §3.1,
+    /// with `WWW-Authenticate`) or an OpenID4VCI error code (400).
+    struct WalletError: Error {
+        var status: HTTPResponse.Status
+        var code: String
+        var reason: String
+
+        static func invalidToken(_ reason: String) -> WalletError {
+            WalletError(status: .unauthorized, code: "invalid_token", reason: reason)
+        }
+    }
+
+    func walletErrors(_ body: () async throws -> Response) async throws -> Response {
+        let failure: WalletError
+        do {
+            return try await body()
+        } catch let error as WalletError {
+            failure = error
+        } catch let error as OID4VCIError {
+            failure = WalletError(status: .badRequest, code: error.code.rawValue, reason: error.reason)
+        } catch let problem as Problem where problem.status == 413 {
+            failure = WalletError(status: .contentTooLarge, code: "invalid_request", reason: problem.detail)
+        }
+        var headers = OAuthRoutes.noStore
+        if failure.status == .unauthorized {
+            headers[.wwwAuthenticate] = "Bearer error=\"invalid_token\", error_description=\"\(failure.reason)\""
+        }
+        return try APIJSON.response(DTO.OAuthErrorBody(error: failure.code, errorDescription: failure.reason),
+                                    status: failure.status, headers: headers)
+    }
+
+    /// The offer the request's access token belongs to, while the token works.
+    private func authorizedOffer(_ request: Request) async throws -> StoredCredentialOffer {
+        guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else {
+            throw WalletError.invalidToken("send the access token of the token endpoint as a Bearer token")
+        }
+        let token = String(header.dropFirst(7))
+        guard OAuthSecret.kind(of: token) == .credentialAccessToken,
+              let offer = try await database.read({ try await $0.credentialOffer(tokenHash: OAuthSecret.hash(token)) }) else {
+            throw WalletError.invalidToken("the access token is not valid")
+        }
+        guard offer.withdrawnAt == nil else { throw WalletError.invalidToken("the learner withdrew this offer") }
+        guard let expiry = offer.tokenExpiresAt, now < expiry else { throw WalletError.invalidToken("the access token expired") }
+        return offer
+    }
+
+    private func jsonBody(_ request: Request, invalid code: OID4VCIError.Code) async throws -> JSONValue {
+        let bytes = try await reader.bytes(request)
+        do {
+            return try JSONValue(parsing: bytes)
+        } catch {
+            throw OID4VCIError(code, "the body must be JSON")
+        }
+    }
+
+    /// OpenID4VCI 1.0 §8: the offered credential, as issued, when the request names the offer's configuration and the
+    /// credential is still neither revoked nor suspended.
+    private func credential(_ request: Request) async throws -> Response {
+        let offer = try await authorizedOffer(request)
+        let asked = try CredentialRequest(body: try await jsonBody(request, invalid: .invalidCredentialRequest))
+        guard asked.configurationId == offer.configurationId else {
+            throw OID4VCIError(.unknownCredentialConfiguration,
+                               "credential_configuration_id: this token is for the offered configuration only")
+        }
+        let at = now
+        @Sendable func audit(_ tx: StoreTransaction, denied reason: String?) async throws {
+            try await tx.appendAudit(Self.auditEntry(offer, action: "oid4vci.credential", at: at, outcome: reason))
+        }
+        let credential = try await database.transaction { tx -> JSONValue? in
+            let credential: JSONValue
+            do {
+                credential = try await Self.offerable(tx, learnerId: offer.learnerId, credentialId: offer.credentialId)
+            } catch is Problem {
+                try await audit(tx, denied: "the credential is revoked, suspended or gone")
+                return nil
+            }
+            try await tx.markCredentialOfferDelivered(id: offer.id, at: at)
+            try await audit(tx, denied: nil)
+            return credential
+        }
+        guard let credential else {
+            throw OID4VCIError(.credentialRequestDenied, "the credential was revoked or suspended since it was offered")
+        }
+        return APIJSON.response(json: ["credentials": [["credential": credential]], "notification_id": .string(offer.id)],
+                                status: .ok, headers: OAuthRoutes.noStore)
+    }
+
+    /// OpenID4VCI 1.0 §11: the wallet app's word on the delivered credential, kept on the offer and in the audit log.
+    private func notification(_ request: Request) async throws -> Response {
+        let offer = try await authorizedOffer(request)
+        let notice = try NotificationRequest(body: try await jsonBody(request, invalid: .invalidNotificationRequest))
+        guard notice.notificationId == offer.id, offer.deliveredAt != nil else {
+            throw OID4VCIError(.invalidNotificationId, "notification_id is not the one the credential response gave")
+        }
+        let at = now
+        try await database.transaction { tx in
+            try await tx.recordWalletEvent(offerId: offer.id, event: notice.event.rawValue, at: at)
+            var entry = Self.auditEntry(offer, action: "oid4vci.notification", at: at, outcome: nil)
+            entry.reason = notice.event.rawValue
+            try await tx.appendAudit(entry)
+        }
+        return Response(status: .noContent, headers: OAuthRoutes.noStore)
+    }
+}

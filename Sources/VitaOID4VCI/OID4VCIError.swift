@@ -1,0 +1,33 @@
+/// The error type of VitaOID4VCI. `code` is the wire error code of OpenID for Verifiable Credential Issuance 1.0
+/// (§8.3.1.2 for the Credential Endpoint, §11.3 for the Notification Endpoint); `reason` says what is wrong with the
+/// request and never contains a code, token or personal data.
+public struct OID4VCIError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// What went wrong.
+    public enum Code: String, Sendable, CaseIterable {
+        /// §8.3.1.2: the Credential Request is missing a parameter or is malformed.
+        case invalidCredentialRequest = "invalid_credential_request"
+        /// §8.3.1.2: the requested Credential Configuration is unknown, or not the one the offer was for.
+        case unknownCredentialConfiguration = "unknown_credential_configuration"
+        /// §8.3.1.2: `credential_identifier` names no Credential of this authorization.
+        case unknownCredentialIdentifier = "unknown_credential_identifier"
+        /// §8.3.1.2: the Credential cannot be issued (here: it was revoked or suspended since it was offered).
+        case credentialRequestDenied = "credential_request_denied"
+        /// §11.3: `notification_id` is not the one this token's Credential Response returned.
+        case invalidNotificationId = "invalid_notification_id"
+        /// §11.3: the Notification Request is missing a parameter or is malformed.
+        case invalidNotificationRequest = "invalid_notification_request"
+    }
+
+    /// What went wrong.
+    public let code: Code
+    /// Details for people.
+    public let reason: String
+
+    /// Creates an error.
+    public init(_ code: Code, _ reason: String) {
+        self.code = code
+        self.reason = reason
+    }
+
+    public var description: String { "\(code.rawValue): \(reason)" }
+}
