@@ -246,13 +246,19 @@ extension WalletScreens {
 
     /// `POST /wallet/shares/{id}/revoke`: back to the page the form was on.
     func revokeShare(_ request: Request, learnerId: String, id: String) async -> Response {
+        await delete(request, learnerId: learnerId, id: id, at: "/api/v1/me/shares", nav: "collections", done: "share_revoked")
+    }
+
+    /// A form's button that deletes one of the learner's things (`{path}/{id}` in the API), then goes back to the page
+    /// the form was on (its `back` field, a wallet path) saying `done`; the wallet's section `nav` otherwise.
+    func delete(_ request: Request, learnerId: String, id: String, at path: String, nav: String, done: String) async -> Response {
         let (form, refusal) = await form(request)
         guard let form else { return refusal! }
-        guard Self.isSafeId(id) else { return notFound(request, nav: "collections") }
-        let reply = await call(learnerId, .delete, "/api/v1/me/shares/\(id)")
-        let back = form.fields["back"].flatMap { Self.isWalletPath($0) ? $0 : nil } ?? "/wallet/collections"
-        guard reply.isSuccess else { return unavailable(request, nav: "collections", reply: reply) }
-        return redirect(back + "?done=share_revoked")
+        guard Self.isSafeId(id) else { return notFound(request, nav: nav) }
+        let reply = await call(learnerId, .delete, "\(path)/\(id)")
+        let back = form.fields["back"].flatMap { Self.isWalletPath($0) ? $0 : nil } ?? "/wallet/\(nav)"
+        guard reply.isSuccess else { return unavailable(request, nav: nav, reply: reply) }
+        return redirect(back + "?done=\(done)")
     }
 
     /// The share links `matching`, with their state and each opening.

@@ -29,13 +29,8 @@ extension WalletScreens {
 
     /// `POST /wallet/credential-offers/{id}/withdraw`: back to the credential page.
     func withdrawOffer(_ request: Request, learnerId: String, id: String) async -> Response {
-        let (form, refusal) = await form(request)
-        guard let form else { return refusal! }
-        guard Self.isSafeId(id) else { return notFound(request, nav: "credentials") }
-        let reply = await call(learnerId, .delete, "/api/v1/me/credential-offers/\(id)")
-        let back = form.fields["back"].flatMap { Self.isWalletPath($0) ? $0 : nil } ?? "/wallet/credentials"
-        guard reply.isSuccess else { return unavailable(request, nav: "credentials", reply: reply) }
-        return redirect(back + "?done=offer_withdrawn")
+        await delete(request, learnerId: learnerId, id: id, at: "/api/v1/me/credential-offers", nav: "credentials",
+                     done: "offer_withdrawn")
     }
 
     /// The offers of credential `id`, newest first, with their state in words and whether they can be withdrawn.
