@@ -93,7 +93,7 @@ let package = Package(
         .target(name: "VitaXAPI", dependencies: ["VitaCore", "VitaJSON"], swiftSettings: swiftSettings),
         // Pure: OpenID for Verifiable Credential Issuance 1.0 — issuer metadata, credential offers, credential and
         // notification requests.
-        .target(name: "VitaOID4VCI", dependencies: ["VitaJSON", "VitaCredentials"], swiftSettings: swiftSettings),
+        .target(name: "VitaWalletProtocols", dependencies: ["VitaJSON", "VitaCredentials"], swiftSettings: swiftSettings),
         // Pure: the OAuth 2.0 authorization server's rules: PKCE, scopes, client metadata, secrets, scrypt passwords, lockout.
         .target(
             name: "VitaOAuth",
@@ -160,7 +160,7 @@ let package = Package(
                 "VitaResolution",
                 "VitaQR",
                 "VitaXAPI",
-                "VitaOID4VCI",
+                "VitaWalletProtocols",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -258,7 +258,7 @@ let package = Package(
         .testTarget(name: "VitaQRTests", dependencies: ["VitaQR"], resources: [.copy("Resources")], swiftSettings: swiftSettings),
         .testTarget(name: "VitaOAuthTests", dependencies: ["VitaCore", "VitaOAuth"], swiftSettings: swiftSettings),
         .testTarget(name: "VitaXAPITests", dependencies: ["VitaCore", "VitaJSON", "VitaXAPI"], swiftSettings: swiftSettings),
-        .testTarget(name: "VitaOID4VCITests", dependencies: ["VitaJSON", "VitaOID4VCI"], swiftSettings: swiftSettings),
+        .testTarget(name: "VitaWalletProtocolsTests", dependencies: ["VitaJSON", "VitaWalletProtocols"], swiftSettings: swiftSettings),
         // Test support: temporary SQLite and PostgreSQL databases for the storage and API suites.
         .target(
             name: "VitaTestSupport",

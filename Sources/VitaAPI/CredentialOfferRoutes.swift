@@ -5,16 +5,22 @@ import VitaCore
 import VitaCredentials
 import VitaJSON
 import VitaOAuth
-import VitaOID4VCI
+import VitaWalletProtocols
 import VitaQR
 import VitaStorage
 
-/// OpenID for Verifiable Credential Issuance 1.0, pre-authorized code flow (docs/OID4VCI.md): a learner offers one
-/// of the credentials Vita issued them to a wallet app (`POST /api/v1/me/credentials/{id}/offers`, a QR code and an
-/// `openid-credential-offer://` link, with a six-digit transaction code unless declined); the wallet reads the issuer
-/// metadata, exchanges the code once at the token endpoint (``exchange(_:)``, called by `/oauth/token`) and fetches
-/// the credential — the signed document as issued — at the Credential Endpoint, then may say what it did with it at
-/// the Notification Endpoint. Every step is in the learner's audit log; the learner lists and withdraws offers.
+/// Sending a credential Vita issued to a wallet app (docs/WALLET-APPS.md): the learner makes an offer
+/// (`POST /api/v1/me/credentials/{id}/offers`, a QR code and a link) for one of two protocols.
+///
+/// - OpenID for Verifiable Credential Issuance 1.0, pre-authorized code flow: an `openid-credential-offer://` link with
+///   a six-digit transaction code unless declined; the wallet reads the issuer metadata, exchanges the code once at the
+///   token endpoint (``exchange(_:)``, called by `/oauth/token`) and fetches the credential at the Credential Endpoint,
+///   then may say what it did with it at the Notification Endpoint.
+/// - A VC-API exchange (the Learner Credential Wallet): a link to the wallet with the exchange's secret URL, which
+///   answers the wallet's `{}` with the credential in a Verifiable Presentation, once.
+///
+/// Either way the credential is the signed document as issued. Every step is in the learner's audit log; the learner
+/// lists and withdraws offers.
 struct CredentialOfferRoutes: Sendable {
     let database: VitaDatabase
     let gate: AccessGate
@@ -63,6 +69,22 @@ struct CredentialOfferRoutes: Sendable {
             }
             return APIJSON.response(json: Self.describe(offer, at: at), status: .ok, headers: [.cacheControl: "no-store"])
         }
+        catalog.add(Operation(method: .get, path: "/exchanges/{exchangeId}", operationId: "getExchangeProtocols",
+                              summary: "A VC-API exchange as an interaction URL: the protocols it speaks, for the wallet app that scanned it",
+                              tag: "Wallet exchanges", access: .open, query: [("iuv", "string", "1: the interaction URL version the wallet speaks")],
+                              headers: [], requestSchema: nil, success: (200, "ExchangeProtocols"), errors: [404, 410])) { _, context in
+            let offer = try await exchangeOffer(context)
+            try refuseIfSpent(offer, at: now)
+            let url = options.publicBaseURL + "/exchanges/" + (context.parameters.get("exchangeId") ?? "")
+            return APIJSON.response(json: ExchangeInvitation(origin: options.publicBaseURL, exchangeURL: url).interaction,
+                                    status: .ok, headers: OAuthRoutes.noStore)
+        }
+        catalog.add(Operation(method: .post, path: "/exchanges/{exchangeId}", operationId: "participateInExchange",
+                              summary: "Take part in a VC-API exchange: {} starts it, and the answer offers the credential as issued in a Verifiable Presentation, once",
+                              tag: "Wallet exchanges", access: .open, query: [], headers: [], requestSchema: "ExchangeMessage",
+                              success: (200, "ExchangeOffer"), errors: [400, 404, 410, 413, 422])) { request, context in
+            try await participate(request, context)
+        }
         catalog.add(Operation(method: .get, path: CredentialIssuerMetadata.wellKnownPath, operationId: "getCredentialIssuerMetadata",
                               summary: "OpenID4VCI Credential Issuer Metadata: the credential configurations a wallet app can receive",
                               tag: "OpenID4VCI", access: .open, query: [], headers: [], requestSchema: nil,
@@ -93,10 +115,17 @@ struct CredentialOfferRoutes: Sendable {
             throw Problem.notFound("credential")
         }
         let body = try await reader.object(request, allowEmpty: true)
-        let withTransactionCode = try body.optionalBool("transactionCode") ?? true
+        let protocolName = try body.optionalString("protocol") ?? StoredCredentialOffer.WalletProtocol.oid4vci.rawValue
+        guard let walletProtocol = StoredCredentialOffer.WalletProtocol(rawValue: protocolName) else {
+            throw Problem.badRequest("protocol", "must be oid4vci or vcapi")
+        }
+        let askedForCode = try body.optionalBool("transactionCode")
+        if walletProtocol == .vcapi, askedForCode == true {
+            throw Problem.badRequest("transactionCode", "a VC-API exchange has no transaction code")
+        }
         let at = now
-        let (code, codeHash) = OAuthSecret.make(.preAuthorizedCode)
-        let transactionCode = withTransactionCode ? CredentialOffer.makeTransactionCode() : nil
+        let (code, codeHash) = OAuthSecret.make(walletProtocol == .oid4vci ? .preAuthorizedCode : .exchange)
+        let transactionCode = walletProtocol == .oid4vci && askedForCode ?? true ? CredentialOffer.makeTransactionCode() : nil
         let transactionCodeHash = try transactionCode.map { try PasswordHasher.standard.hash($0) }
         let offer = try await gate.withOwnData(context.principal!, action: "oid4vci.offer", categories: [.credentials]) {
             tx, learnerId -> StoredCredentialOffer in
@@ -105,19 +134,29 @@ struct CredentialOfferRoutes: Sendable {
                 throw Self.unofferable("carries no embedded proof, so it is no ldp_vc credential a wallet app can receive")
             }
             let offer = StoredCredentialOffer(id: EntityID.make("cof", now: at), learnerId: learnerId, credentialId: credentialId,
-                                              configurationId: configuration.id, codeHash: codeHash,
+                                              configurationId: configuration.id, walletProtocol: walletProtocol, codeHash: codeHash,
                                               txCodeHash: transactionCodeHash, expiresAt: at + Self.offerLifetime, createdAt: at)
             try await tx.insert(offer)
             return offer
         }
-        let document = CredentialOffer(issuer: options.publicBaseURL, configuration: CredentialConfiguration.named(offer.configurationId)!,
-                                       preAuthorizedCode: code, requiresTransactionCode: transactionCode != nil)
         var view = Self.describe(offer, at: at).objectValue ?? JSONObject()
-        view["credentialOffer"] = document.document
-        view["offerURI"] = .string(document.uri)
+        let link: String
+        switch walletProtocol {
+        case .oid4vci:
+            let document = CredentialOffer(issuer: options.publicBaseURL, configuration: CredentialConfiguration.named(offer.configurationId)!,
+                                           preAuthorizedCode: code, requiresTransactionCode: transactionCode != nil)
+            view["credentialOffer"] = document.document
+            link = document.uri
+        case .vcapi:
+            let invitation = ExchangeInvitation(origin: options.publicBaseURL, exchangeURL: options.publicBaseURL + "/exchanges/" + code)
+            view["invitation"] = invitation.document
+            view["exchangeURL"] = .string(invitation.exchangeURL)
+            view["deepLink"] = .string(invitation.deepLink)
+            link = invitation.walletLink
+        }
+        view["offerURI"] = .string(link)
         if let transactionCode { view["transactionCode"] = .string(transactionCode) }
-        view["qrCodeSVG"] = (try? QRCode(text: document.uri).svg(title: "QR code of the credential offer"))
-            .map(JSONValue.string) ?? .null
+        view["qrCodeSVG"] = (try? QRCode(text: link).svg(title: "QR code of the credential offer")).map(JSONValue.string) ?? .null
         return APIJSON.response(json: .object(view), status: .created, headers: [.cacheControl: "no-store"])
     }
 
@@ -143,7 +182,7 @@ struct CredentialOfferRoutes: Sendable {
     static func describe(_ offer: StoredCredentialOffer, at time: Date) -> JSONValue {
         var view: JSONObject = [
             "id": .string(offer.id), "credentialId": .string(offer.credentialId),
-            "configurationId": .string(offer.configurationId),
+            "configurationId": .string(offer.configurationId), "protocol": .string(offer.walletProtocol.rawValue),
             "state": .string(offer.state(at: time, maxFailures: maxTransactionCodeFailures).rawValue),
             "hasTransactionCode": .bool(offer.txCodeHash != nil),
             "createdAt": .string(XSDDateTime.format(offer.createdAt)), "expiresAt": .string(XSDDateTime.format(offer.expiresAt)),
@@ -174,7 +213,8 @@ struct CredentialOfferRoutes: Sendable {
         }
         let at = now
         guard OAuthSecret.kind(of: code) == .preAuthorizedCode,
-              let offer = try await database.read({ try await $0.credentialOffer(codeHash: OAuthSecret.hash(code)) }) else {
+              let offer = try await database.read({ try await $0.credentialOffer(codeHash: OAuthSecret.hash(code)) }),
+              offer.walletProtocol == .oid4vci else {
             throw OAuthError(.invalidGrant, "the pre-authorized code is not valid")
         }
         @Sendable func audit(_ tx: StoreTransaction, denied reason: String?) async throws {
@@ -226,6 +266,72 @@ struct CredentialOfferRoutes: Sendable {
                                  refreshToken: nil)
     }
 
+    // MARK: VC-API exchanges
+
+    /// The VC-API offer whose secret is the path's `exchangeId` (404 for anything else).
+    private func exchangeOffer(_ context: VitaRequestContext) async throws -> StoredCredentialOffer {
+        let secret = context.parameters.get("exchangeId") ?? ""
+        guard OAuthSecret.kind(of: secret) == .exchange,
+              let offer = try await database.read({ try await $0.credentialOffer(codeHash: OAuthSecret.hash(secret)) }),
+              offer.walletProtocol == .vcapi else {
+            throw Problem.notFound("exchange")
+        }
+        return offer
+    }
+
+    /// 410 for an exchange that was withdrawn, completed or expired: why it no longer answers, or nil.
+    private static func spent(_ offer: StoredCredentialOffer, at time: Date) -> String? {
+        if offer.withdrawnAt != nil { return "the learner withdrew this exchange" }
+        if offer.deliveredAt != nil { return "this exchange is complete: it answers its credential once" }
+        if time >= offer.expiresAt { return "this exchange expired" }
+        return nil
+    }
+
+    private func refuseIfSpent(_ offer: StoredCredentialOffer, at time: Date) throws {
+        if let reason = Self.spent(offer, at: time) { throw Problem(status: 410, title: "Gone", detail: reason) }
+    }
+
+    /// VC-API: the wallet's `{}` is answered with the credential in a Verifiable Presentation; the exchange is then
+    /// complete. A refusal (spent, or the credential revoked meanwhile) is audited too.
+    private func participate(_ request: Request, _ context: VitaRequestContext) async throws -> Response {
+        let body = try await reader.object(request, allowEmpty: true)
+        let offer = try await exchangeOffer(context)
+        guard body.isEmpty else {
+            throw Problem.badRequest("body", "this exchange offers a credential and asks for nothing: send {}")
+        }
+        let at = now
+        enum Outcome: Sendable { case delivered(JSONValue), spent(String), unofferable }
+        let outcome = try await database.transaction { tx -> Outcome in
+            @Sendable func audit(denied reason: String?) async throws {
+                try await tx.appendAudit(Self.auditEntry(offer, action: "vcapi.exchange", at: at, outcome: reason))
+            }
+            if let reason = Self.spent(offer, at: at) {
+                try await audit(denied: reason)
+                return .spent(reason)
+            }
+            let credential: JSONValue
+            do {
+                credential = try await Self.offerable(tx, learnerId: offer.learnerId, credentialId: offer.credentialId)
+            } catch is Problem {
+                try await audit(denied: "the credential is revoked, suspended or gone")
+                return .unofferable
+            }
+            guard try await tx.completeExchange(offerId: offer.id, at: at) else {
+                return .spent("this exchange is complete: it answers its credential once")
+            }
+            try await audit(denied: nil)
+            return .delivered(credential)
+        }
+        switch outcome {
+        case .delivered(let credential):
+            return APIJSON.response(json: ExchangeInvitation.offer(credential), status: .ok, headers: OAuthRoutes.noStore)
+        case .spent(let reason):
+            throw Problem(status: 410, title: "Gone", detail: reason)
+        case .unofferable:
+            throw Self.unofferable("was revoked or suspended since it was offered")
+        }
+    }
+
     // MARK: Credential and notification endpoints
 
     /// An error of the wallet-facing endpoints, answered as OAuth-style JSON: `invalid_token` (401, RFC 6750 §3.1,
@@ -246,7 +352,7 @@ struct CredentialOfferRoutes: Sendable {
             return try await body()
         } catch let error as WalletError {
             failure = error
-        } catch let error as OID4VCIError {
+        } catch let error as WalletProtocolError {
             failure = WalletError(status: .badRequest, code: error.code.rawValue, reason: error.reason)
         } catch let problem as Problem where problem.status == 413 {
             failure = WalletError(status: .contentTooLarge, code: "invalid_request", reason: problem.detail)
@@ -274,12 +380,12 @@ struct CredentialOfferRoutes: Sendable {
         return offer
     }
 
-    private func jsonBody(_ request: Request, invalid code: OID4VCIError.Code) async throws -> JSONValue {
+    private func jsonBody(_ request: Request, invalid code: WalletProtocolError.Code) async throws -> JSONValue {
         let bytes = try await reader.bytes(request)
         do {
             return try JSONValue(parsing: bytes)
         } catch {
-            throw OID4VCIError(code, "the body must be JSON")
+            throw WalletProtocolError(code, "the body must be JSON")
         }
     }
 
@@ -289,7 +395,7 @@ struct CredentialOfferRoutes: Sendable {
         let offer = try await authorizedOffer(request)
         let asked = try CredentialRequest(body: try await jsonBody(request, invalid: .invalidCredentialRequest))
         guard asked.configurationId == offer.configurationId else {
-            throw OID4VCIError(.unknownCredentialConfiguration,
+            throw WalletProtocolError(.unknownCredentialConfiguration,
                                "credential_configuration_id: this token is for the offered configuration only")
         }
         let at = now
@@ -309,7 +415,7 @@ struct CredentialOfferRoutes: Sendable {
             return credential
         }
         guard let credential else {
-            throw OID4VCIError(.credentialRequestDenied, "the credential was revoked or suspended since it was offered")
+            throw WalletProtocolError(.credentialRequestDenied, "the credential was revoked or suspended since it was offered")
         }
         return APIJSON.response(json: ["credentials": [["credential": credential]], "notification_id": .string(offer.id)],
                                 status: .ok, headers: OAuthRoutes.noStore)
@@ -320,7 +426,7 @@ struct CredentialOfferRoutes: Sendable {
         let offer = try await authorizedOffer(request)
         let notice = try NotificationRequest(body: try await jsonBody(request, invalid: .invalidNotificationRequest))
         guard notice.notificationId == offer.id, offer.deliveredAt != nil else {
-            throw OID4VCIError(.invalidNotificationId, "notification_id is not the one the credential response gave")
+            throw WalletProtocolError(.invalidNotificationId, "notification_id is not the one the credential response gave")
         }
         let at = now
         try await database.transaction { tx in

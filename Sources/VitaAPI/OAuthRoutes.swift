@@ -4,7 +4,7 @@ import Hummingbird
 import NIOCore
 import VitaCore
 import VitaOAuth
-import VitaOID4VCI
+import VitaWalletProtocols
 import VitaStorage
 
 /// Vita's OAuth 2.0 authorization server: metadata (RFC 8414), dynamic client registration (RFC 7591 with the

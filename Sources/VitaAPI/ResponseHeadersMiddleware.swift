@@ -10,7 +10,7 @@ struct ResponseHeadersMiddleware: RouterMiddleware {
     static let corsPaths = ["/oauth/token", "/oauth/revoke", "/oauth/register", "/.well-known/oauth-authorization-server",
                             "/credentials/verify", "/.well-known/openid-credential-issuer", "/oid4vci/credential",
                             "/oid4vci/notification"]
-    static let corsPrefixes = ["/ims/"]
+    static let corsPrefixes = ["/ims/", "/exchanges/"]
     static let allowedMethods = "GET, POST, PUT"
     static let allowedHeaders = "Authorization, Content-Type"
     static let exposedHeaders = "X-Total-Count, Link, Retry-After, ETag"

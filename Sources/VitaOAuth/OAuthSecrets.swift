@@ -21,6 +21,8 @@ public enum OAuthSecret {
         case preAuthorizedCode = "vpc_"
         /// OpenID4VCI: the access token a pre-authorized code is exchanged for; it fetches the offered credential only.
         case credentialAccessToken = "vct_"
+        /// A VC-API exchange's secret: the last segment of its URL, which answers the offered credential once.
+        case exchange = "vxe_"
     }
 
     /// A new secret of `kind` with the hash to store.

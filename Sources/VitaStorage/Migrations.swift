@@ -381,6 +381,10 @@ public enum Migrations {
             """,
             "CREATE INDEX credential_offers_learner ON credential_offers (learner_id, id)",
         ]),
+        // An offer goes to a wallet app by OpenID4VCI or by a VC-API exchange (Learner Credential Wallet).
+        Migration(version: 25, name: "credential offer protocols", statements: [
+            "ALTER TABLE credential_offers ADD COLUMN protocol TEXT NOT NULL DEFAULT 'oid4vci'",
+        ]),
     ]
 
     /// Every schema version this build knows, oldest first (numbers may skip: a version is taken when a branch

@@ -1,9 +1,18 @@
 import Foundation
 import SQLKit
 
-/// A credential a learner offered to a wallet app with OpenID for Verifiable Credential Issuance (pre-authorized
-/// code flow): the code in the offer is exchanged once for an access token, which fetches the credential.
+/// A credential a learner offered to a wallet app: with OpenID for Verifiable Credential Issuance (pre-authorized code
+/// flow), whose code in the offer is exchanged once for an access token that fetches the credential; or with a VC-API
+/// exchange (Learner Credential Wallet), whose secret exchange URL answers the credential once.
 public struct StoredCredentialOffer: Sendable, Equatable {
+    /// How the wallet app receives the credential.
+    public enum WalletProtocol: String, Sendable, CaseIterable {
+        /// OpenID for Verifiable Credential Issuance 1.0, pre-authorized code flow.
+        case oid4vci
+        /// A VC-API exchange offering a Verifiable Presentation (the Learner Credential Wallet's protocol).
+        case vcapi
+    }
+
     /// Where the offer stands, as the learner sees it.
     public enum State: String, Sendable, CaseIterable {
         /// Waiting for the wallet app.
@@ -26,9 +35,11 @@ public struct StoredCredentialOffer: Sendable, Equatable {
     public var learnerId: String
     /// The offered credential (`vcr_…` or `clr_…`).
     public var credentialId: String
-    /// The OpenID4VCI credential configuration.
+    /// The OpenID4VCI credential configuration (what the credential is, for either protocol).
     public var configurationId: String
-    /// SHA-256 of the pre-authorized code.
+    /// How the wallet app receives it.
+    public var walletProtocol: WalletProtocol
+    /// SHA-256 of the pre-authorized code (OpenID4VCI) or of the exchange's secret (VC-API).
     public var codeHash: String
     /// The transaction code's scrypt hash, when the offer has one.
     public var txCodeHash: String?
@@ -54,14 +65,15 @@ public struct StoredCredentialOffer: Sendable, Equatable {
     public var createdAt: Date
 
     /// Creates an offer.
-    public init(id: String, learnerId: String, credentialId: String, configurationId: String, codeHash: String,
-                txCodeHash: String?, failedAttempts: Int = 0, tokenHash: String? = nil, tokenExpiresAt: Date? = nil,
+    public init(id: String, learnerId: String, credentialId: String, configurationId: String,
+                walletProtocol: WalletProtocol = .oid4vci, codeHash: String, txCodeHash: String?, failedAttempts: Int = 0, tokenHash: String? = nil, tokenExpiresAt: Date? = nil,
                 redeemedAt: Date? = nil, deliveredAt: Date? = nil, walletEvent: String? = nil, walletEventAt: Date? = nil,
                 expiresAt: Date, withdrawnAt: Date? = nil, createdAt: Date) {
         self.id = id
         self.learnerId = learnerId
         self.credentialId = credentialId
         self.configurationId = configurationId
+        self.walletProtocol = walletProtocol
         self.codeHash = codeHash
         self.txCodeHash = txCodeHash
         self.failedAttempts = failedAttempts
@@ -89,10 +101,10 @@ extension StoreTransaction {
     /// Stores a new offer.
     public func insert(_ offer: StoredCredentialOffer) async throws {
         try await db.raw("""
-            INSERT INTO credential_offers (id, learner_id, credential_id, configuration_id, code_hash, tx_code_hash,
+            INSERT INTO credential_offers (id, learner_id, credential_id, configuration_id, protocol, code_hash, tx_code_hash,
               failed_attempts, expires_at, created_at)
             VALUES (\(bind: offer.id), \(bind: offer.learnerId), \(bind: offer.credentialId), \(bind: offer.configurationId),
-              \(bind: offer.codeHash), \(bind: offer.txCodeHash), \(bind: offer.failedAttempts), \(bind: Self.ms(offer.expiresAt)),
+              \(bind: offer.walletProtocol.rawValue), \(bind: offer.codeHash), \(bind: offer.txCodeHash), \(bind: offer.failedAttempts), \(bind: Self.ms(offer.expiresAt)),
               \(bind: Self.ms(offer.createdAt)))
             """).run()
     }
@@ -165,12 +177,26 @@ extension StoreTransaction {
         return !rows.isEmpty
     }
 
+    /// Records a VC-API exchange's delivery, once: false when it was delivered (or withdrawn) meanwhile, so of two
+    /// concurrent requests one wins.
+    public func completeExchange(offerId: String, at time: Date) async throws -> Bool {
+        let rows = try await db.raw("""
+            UPDATE credential_offers SET delivered_at = \(bind: Self.ms(time))
+            WHERE id = \(bind: offerId) AND delivered_at IS NULL AND withdrawn_at IS NULL
+            RETURNING id
+            """).all()
+        return !rows.isEmpty
+    }
+
     private func credentialOffer(from row: any SQLRow) throws -> StoredCredentialOffer {
         func date(_ column: String) throws -> Date? { try row.decode(column: column, as: Int64?.self).map(Self.date) }
+        guard let walletProtocol = StoredCredentialOffer.WalletProtocol(rawValue: try row.decode(column: "protocol", as: String.self)) else {
+            throw StorageError(.corrupt, "a credential offer has an unknown protocol")
+        }
         return StoredCredentialOffer(
             id: try row.decode(column: "id", as: String.self), learnerId: try row.decode(column: "learner_id", as: String.self),
             credentialId: try row.decode(column: "credential_id", as: String.self),
-            configurationId: try row.decode(column: "configuration_id", as: String.self),
+            configurationId: try row.decode(column: "configuration_id", as: String.self), walletProtocol: walletProtocol,
             codeHash: try row.decode(column: "code_hash", as: String.self),
             txCodeHash: try row.decode(column: "tx_code_hash", as: String?.self),
             failedAttempts: try row.decode(column: "failed_attempts", as: Int.self),

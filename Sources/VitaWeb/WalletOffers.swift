@@ -2,16 +2,19 @@ import Foundation
 import Hummingbird
 import VitaJSON
 
-/// Sending a credential Vita issued to a wallet app with OpenID4VCI (`POST /api/v1/me/credentials/{id}/offers`): the
-/// offer's QR code, same-device link and transaction code on the credential page, and the offers made with their state.
+/// Sending a credential Vita issued to a wallet app (`POST /api/v1/me/credentials/{id}/offers`, OpenID4VCI or the
+/// Learner Credential Wallet's VC-API exchange): the offer's QR code, same-device link and transaction code on the
+/// credential page, and the offers made with their state.
 extension WalletScreens {
     /// `POST /wallet/credentials/{id}/offers`: makes an offer and shows it on the credential page, once.
     func createOffer(_ request: Request, learnerId: String, id: String) async -> Response {
         let (form, refusal) = await form(request)
         guard let form else { return refusal! }
         guard Self.isSafeId(id) else { return notFound(request, nav: "credentials") }
-        let body: JSONValue = ["transactionCode": .bool(form.fields["transactionCode"] != nil)]
-        let reply = await api.send(learnerId, .post, "/api/v1/me/credentials/\(id)/offers", json: body)
+        let walletProtocol = form.fields["protocol"] == "vcapi" ? "vcapi" : "oid4vci"
+        var body: JSONObject = ["protocol": .string(walletProtocol)]
+        if walletProtocol == "oid4vci" { body["transactionCode"] = .bool(form.fields["transactionCode"] != nil) }
+        let reply = await api.send(learnerId, .post, "/api/v1/me/credentials/\(id)/offers", json: .object(body))
         guard reply.isSuccess, let json = reply.json, let uri = json["offerURI"]?.stringValue else {
             if reply.status == 404 { return notFound(request, nav: "credentials") }
             return await credential(request, learnerId: learnerId, id: id, problem: reply.problemText ?? strings["wallet.unavailable"])
@@ -21,6 +24,7 @@ extension WalletScreens {
             "expires": strings.format("wallet.offer_until", ["at": WalletFormat.date(json["expiresAt"]?.stringValue) ?? ""]),
         ]
         if let code = json["transactionCode"]?.stringValue { created["transactionCode"] = code }
+        if let deepLink = json["deepLink"]?.stringValue { created["deepLink"] = deepLink }
         if let svg = json["qrCodeSVG"]?.stringValue {
             created["qr"] = "data:image/svg+xml;base64," + Data(svg.utf8).base64EncodedString()
         }

@@ -227,6 +227,14 @@ struct MatrixFixture: Sendable {
         return try #require(created["id"] as? String)
     }
 
+    /// The path of a fresh VC-API exchange offering a freshly issued badge, made by the learner.
+    func freshExchange() async throws -> String {
+        let created = try await asLearner(.post, "/api/v1/me/credentials/\(try await freshIssuedId())/offers", json: ["protocol": "vcapi"])
+        #expect(created.status == 201, "\(created.string)")
+        let url = try #require(created["exchangeURL"] as? String)
+        return String(url[try #require(url.range(of: "/exchanges/")).lowerBound...])
+    }
+
     /// A fresh peer (a Vita at a loopback address where none listens).
     func freshPeer() async throws -> String {
         let created = try await api.admin(.post, "/api/v1/peers", json: AccessControlTable.peerBody(organizationB))
@@ -688,6 +696,13 @@ enum AccessControlTable {
             },
             // The wallet app's side of an offer: public metadata; the offer's own access token is the only key to the
             // credential and notification endpoints, so every situation's credentials are refused there (401).
+            // A VC-API exchange: its secret URL is the only key.
+            MatrixRow(operationId: "getExchangeProtocols", body: .none, expected: open(200)) { f, _ in
+                Probe(.get, try await f.freshExchange() + "?iuv=1")
+            },
+            MatrixRow(operationId: "participateInExchange", body: .minimal, expected: open(200)) { f, _ in
+                Probe(.post, try await f.freshExchange(), json: [String: Any]())
+            },
             MatrixRow(operationId: "getCredentialIssuerMetadata", body: .none, expected: open(200)) { _, _ in
                 Probe(.get, "/.well-known/openid-credential-issuer")
             },

@@ -5,7 +5,7 @@ import VitaStorage
 import VitaTestSupport
 
 /// OpenID4VCI pre-authorized code flow: a learner offers a credential Vita issued them to a wallet app, which reads
-/// the issuer metadata, exchanges the code at the token endpoint and fetches the credential (docs/OID4VCI.md).
+/// the issuer metadata, exchanges the code at the token endpoint and fetches the credential (docs/WALLET-APPS.md).
 struct CredentialOfferAPITests {
     static let preAuthorized = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
     static let issuer = "http://127.0.0.1:8080"
@@ -203,6 +203,83 @@ struct CredentialOfferAPITests {
             #expect(erased.status == 200, "\(erased.string)")
             #expect(try await api.database.read { try await $0.credentialOffers(learnerId: s.learnerId) }.isEmpty)
             #expect(Self.error(try await Self.token(api, code: outstanding.code)) == "invalid_grant")
+        }
+    }
+
+    /// A VC-API offer of the badge: the reply and the exchange's path.
+    static func exchange(_ api: APIHarness, _ s: WalletAPITests.Setup,
+                         sourceLocation: SourceLocation = #_sourceLocation) async throws -> (reply: Reply, path: String) {
+        let reply = try await api.send(.post, "/api/v1/me/credentials/\(s.badgeId)/offers", key: s.token,
+                                       json: ["protocol": "vcapi"], sourceLocation: sourceLocation)
+        #expect(reply.status == 201, "\(reply.string)", sourceLocation: sourceLocation)
+        let url = try #require(reply["exchangeURL"] as? String, sourceLocation: sourceLocation)
+        #expect(url.hasPrefix(Self.issuer + "/exchanges/vxe_"), sourceLocation: sourceLocation)
+        return (reply, String(url.dropFirst(Self.issuer.count)))
+    }
+
+    @Test("the Learner Credential Wallet receives an offered badge through a VC-API exchange: its link carries the invitation, the exchange answers {} with the credential as issued in a presentation, once; withdrawn, expired and revoked exchanges are refused",
+          arguments: TestEngine.available)
+    func vcAPIExchange(_ engine: TestEngine) async throws {
+        let clock = TestClock(start: Date())
+        try await APIHarness.run(engine, clock: { clock.now }) { api in
+            let s = try await WalletAPITests.setup(api)
+            let (offer, path) = try await Self.exchange(api, s)
+            #expect(offer["protocol"] as? String == "vcapi" && offer["transactionCode"] == nil && offer["hasTransactionCode"] as? Bool == false)
+            let link = try #require(offer["offerURI"] as? String)
+            #expect(link.hasPrefix("https://lcw.app/request.html?request="))
+            #expect((offer["deepLink"] as? String)?.hasPrefix("dccrequest://request?request=") == true)
+            let request = try #require(URLComponents(string: link)?.queryItems?.first { $0.name == "request" }?.value)
+            let invitation = try JSONSerialization.jsonObject(with: Data(request.utf8)) as? [String: Any]
+            #expect(invitation?["credentialRequestOrigin"] as? String == Self.issuer)
+            #expect((invitation?["protocols"] as? [String: Any])?["vcapi"] as? String == Self.issuer + path)
+
+            let interaction = try await api.send(.get, path + "?iuv=1")
+            #expect((interaction["protocols"] as? [String: Any])?["vcapi"] as? String == Self.issuer + path, "\(interaction.string)")
+            let asking = try await api.send(.post, path, json: ["verifiablePresentation": ["type": ["VerifiablePresentation"]]])
+            #expect(asking.status == 400 && (asking["errors"] as? [[String: String]])?.first?["field"] == "body")
+            #expect(try await api.send(.post, "/exchanges/vxe_" + String(repeating: "A", count: 43), json: [:]).status == 404)
+
+            let answered = try await api.send(.post, path, json: [String: Any]())
+            #expect(answered.status == 200, "\(answered.string)")
+            let presentation = try #require(answered["verifiablePresentation"] as? [String: Any])
+            #expect(presentation["type"] as? [String] == ["VerifiablePresentation"])
+            let credential = try #require((presentation["verifiableCredential"] as? [[String: Any]])?.first)
+            let mine = try await api.send(.get, "/api/v1/me/credentials", key: s.token)
+            let issued = try #require(mine.items.first { $0["id"] as? String == s.badgeId }?["credential"] as? [String: Any])
+            #expect(NSDictionary(dictionary: credential).isEqual(to: issued), "the credential as issued")
+            let again = try await api.send(.post, path, json: [String: Any]())
+            #expect(again.status == 410, "once")
+            #expect(try await api.send(.get, path + "?iuv=1").status == 410)
+            // An exchange's secret is no pre-authorized code.
+            #expect(Self.error(try await Self.token(api, code: String(path.dropFirst("/exchanges/".count)))) == "invalid_grant")
+
+            let withdrawn = try await Self.exchange(api, s)
+            _ = try await api.send(.delete, "/api/v1/me/credential-offers/\(withdrawn.reply["id"] as! String)", key: s.token)
+            #expect(try await api.send(.post, withdrawn.path, json: [String: Any]()).status == 410)
+            let late = try await Self.exchange(api, s)
+            clock.advance(601)
+            #expect(try await api.send(.post, late.path, json: [String: Any]()).status == 410)
+
+            let revokedLater = try await Self.exchange(api, s)
+            let credentialId = try #require(issued["id"] as? String)
+            #expect(try await api.send(.post, "/credentials/status", key: s.world.systemKey,
+                                       json: ["credentialId": credentialId, "action": "revoke"]).status == 200)
+            let refused = try await api.send(.post, revokedLater.path, json: [String: Any]())
+            #expect(refused.status == 422, "\(refused.string)")
+
+            let states = try await api.send(.get, "/api/v1/me/credential-offers", key: s.token).items
+                .compactMap { $0["state"] as? String }.sorted()
+            #expect(states == ["delivered", "expired", "offered", "withdrawn"], "the revoked one stays offered but is refused")
+            let log = try await api.send(.get, "/api/v1/me/access-log?limit=200", key: s.token)
+            let steps = log.items.filter { $0["action"] as? String == "vcapi.exchange" }
+                .map { $0["outcome"] as? String ?? "" }.sorted()
+            #expect(steps == ["allowed", "denied", "denied", "denied", "denied"], "\(steps)")
+            let bad = try await api.send(.post, "/api/v1/me/credentials/\(s.badgeId)/offers", key: s.token,
+                                         json: ["protocol": "vcapi", "transactionCode": true])
+            #expect(bad.status == 400 && (bad["errors"] as? [[String: String]])?.first?["field"] == "transactionCode")
+            let unknown = try await api.send(.post, "/api/v1/me/credentials/\(s.badgeId)/offers", key: s.token,
+                                             json: ["protocol": "chapi"])
+            #expect(unknown.status == 400 && (unknown["errors"] as? [[String: String]])?.first?["field"] == "protocol")
         }
     }
 }

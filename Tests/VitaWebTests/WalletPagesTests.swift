@@ -292,13 +292,14 @@ struct WalletPagesTests {
         }
     }
 
-    @Test("a learner sends an issued credential to a wallet app: the page shows the QR code, the same-device link and the code once; after the app fetched it, the page says so; an open offer can be withdrawn",
+    @Test("a learner sends an issued credential to a wallet app: the page shows the QR code, the same-device link and the code once; after the app fetched it, the page says so; a Learner Credential Wallet offer has its link; an open offer can be withdrawn",
           arguments: TestEngine.available)
     func offerToAWalletApp(_ engine: TestEngine) async throws {
         try await WebHarness.run(engine) { web in
             let world = try await WalletWorld.setUp(web)
             let path = "/wallet/credentials/\(world.issuedId)"
-            let made = try await web.submit(path, action: "\(path)/offers", [("transactionCode", "on")], cookies: world.cookies)
+            let made = try await web.submit(path, action: "\(path)/offers", [("protocol", "oid4vci"), ("transactionCode", "on")],
+                                            cookies: world.cookies)
             #expect(made.status == 200, "\(made.html)")
             #expect(made.html.contains(#"<img class="qr" src="data:image/svg+xml;base64,"#))
             let link = try #require(made.first(#"id="offer-link" href="([^"]+)""#))
@@ -325,8 +326,10 @@ struct WalletPagesTests {
             #expect(after.html.contains("Delivered to the wallet app"), "\(after.html)")
             #expect(!after.html.contains("transaction-code") && !after.html.contains(preAuthorized), "the codes are shown once")
 
-            let another = try await web.submit(path, action: "\(path)/offers", [], cookies: world.cookies)
-            #expect(another.status == 200 && another.first(#"id="transaction-code">([0-9]{6})<"#) == nil, "no code asked for")
+            let another = try await web.submit(path, action: "\(path)/offers", [("protocol", "vcapi")], cookies: world.cookies)
+            #expect(another.status == 200 && another.first(#"id="transaction-code">([0-9]{6})<"#) == nil, "no code for an exchange")
+            #expect(another.first(#"id="offer-link" href="([^"]+)""#)?.hasPrefix("https://lcw.app/request.html?request=") == true)
+            #expect(another.first(#"id="offer-deep-link" href="([^"]+)""#)?.hasPrefix("dccrequest://request?request=") == true)
             let offerId = try #require(another.first(#"data-offer="(cof_[^"]+)""#))
             let withdrawn = try await web.submit(path, action: "/wallet/credential-offers/\(offerId)/withdraw", [("back", path)],
                                                  cookies: world.cookies)

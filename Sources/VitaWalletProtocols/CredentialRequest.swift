@@ -9,26 +9,26 @@ public struct CredentialRequest: Sendable, Equatable {
     /// The requested Credential Configuration.
     public let configurationId: String
 
-    /// Reads a request body; throws ``OID4VCIError`` naming the parameter at fault.
-    public init(body: JSONValue) throws(OID4VCIError) {
+    /// Reads a request body; throws ``WalletProtocolError`` naming the parameter at fault.
+    public init(body: JSONValue) throws(WalletProtocolError) {
         guard let object = body.objectValue else {
-            throw OID4VCIError(.invalidCredentialRequest, "the request must be a JSON object")
+            throw WalletProtocolError(.invalidCredentialRequest, "the request must be a JSON object")
         }
         if object["credential_identifier"] != nil {
-            throw OID4VCIError(.unknownCredentialIdentifier,
+            throw WalletProtocolError(.unknownCredentialIdentifier,
                                "credential_identifier: this issuer returns no credential identifiers; send credential_configuration_id")
         }
         guard let value = object["credential_configuration_id"] else {
-            throw OID4VCIError(.invalidCredentialRequest, "credential_configuration_id is required")
+            throw WalletProtocolError(.invalidCredentialRequest, "credential_configuration_id is required")
         }
         guard let id = value.stringValue, !id.isEmpty else {
-            throw OID4VCIError(.invalidCredentialRequest, "credential_configuration_id must be a string")
+            throw WalletProtocolError(.invalidCredentialRequest, "credential_configuration_id must be a string")
         }
         for name in ["proofs", "proof"] where object[name] != nil && object[name]?.objectValue == nil {
-            throw OID4VCIError(.invalidCredentialRequest, "\(name) must be an object")
+            throw WalletProtocolError(.invalidCredentialRequest, "\(name) must be an object")
         }
         if object["credential_response_encryption"] != nil {
-            throw OID4VCIError(.invalidCredentialRequest, "credential_response_encryption: this issuer does not encrypt responses")
+            throw WalletProtocolError(.invalidCredentialRequest, "credential_response_encryption: this issuer does not encrypt responses")
         }
         configurationId = id
     }
@@ -53,23 +53,23 @@ public struct NotificationRequest: Sendable, Equatable {
     /// The wallet's description, at most 500 characters (§11.1 `event_description`, ASCII without `"` and `\`).
     public let description: String?
 
-    /// Reads a request body; throws ``OID4VCIError`` naming the parameter at fault.
-    public init(body: JSONValue) throws(OID4VCIError) {
+    /// Reads a request body; throws ``WalletProtocolError`` naming the parameter at fault.
+    public init(body: JSONValue) throws(WalletProtocolError) {
         guard let object = body.objectValue else {
-            throw OID4VCIError(.invalidNotificationRequest, "the request must be a JSON object")
+            throw WalletProtocolError(.invalidNotificationRequest, "the request must be a JSON object")
         }
         guard let id = object["notification_id"]?.stringValue, !id.isEmpty else {
-            throw OID4VCIError(.invalidNotificationRequest, "notification_id is required (a string)")
+            throw WalletProtocolError(.invalidNotificationRequest, "notification_id is required (a string)")
         }
         guard let eventText = object["event"]?.stringValue, let event = Event(rawValue: eventText) else {
-            throw OID4VCIError(.invalidNotificationRequest,
+            throw WalletProtocolError(.invalidNotificationRequest,
                                "event must be credential_accepted, credential_failure or credential_deleted")
         }
         var description: String?
         if let value = object["event_description"], value != .null {
             guard let text = value.stringValue, text.utf8.count <= 500,
                   text.unicodeScalars.allSatisfy({ (0x20...0x7E).contains($0.value) && $0 != "\"" && $0 != "\\" }) else {
-                throw OID4VCIError(.invalidNotificationRequest,
+                throw WalletProtocolError(.invalidNotificationRequest,
                                    "event_description must be printable ASCII without \" or \\, at most 500 characters")
             }
             description = text

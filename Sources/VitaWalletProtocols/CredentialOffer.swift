@@ -58,7 +58,7 @@ public struct CredentialOffer: Sendable, Equatable {
     }
 
     /// RFC 3986 percent-encoding of everything but the unreserved characters.
-    static func percentEncoded(_ text: String) -> String {
+    public static func percentEncoded(_ text: String) -> String {
         var out = ""
         for byte in text.utf8 {
             switch byte {

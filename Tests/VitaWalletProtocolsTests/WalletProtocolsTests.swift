@@ -1,10 +1,10 @@
 import Foundation
 import Testing
 import VitaJSON
-@testable import VitaOID4VCI
+@testable import VitaWalletProtocols
 
-@Suite("OpenID4VCI documents and requests")
-struct OID4VCITests {
+@Suite("Wallet protocols: OpenID4VCI and VC-API exchange documents and requests")
+struct WalletProtocolsTests {
     @Test func issuerMetadataNamesTheEndpointsAndEveryConfigurationAsLdpVC() throws {
         let metadata = CredentialIssuerMetadata(issuer: "https://vita.example").document
         #expect(metadata["credential_issuer"] == "https://vita.example")
@@ -69,7 +69,7 @@ struct OID4VCITests {
             == "ClrCredential_ldp_vc")
         // A proof is accepted (and not used) so that wallets which always send one still receive the credential.
         #expect(try CredentialRequest(body: ["credential_configuration_id": "x", "proofs": ["jwt": ["e30"]]]).configurationId == "x")
-        let cases: [(JSONValue, OID4VCIError.Code, String)] = [
+        let cases: [(JSONValue, WalletProtocolError.Code, String)] = [
             ([1], .invalidCredentialRequest, "JSON object"),
             ([:], .invalidCredentialRequest, "credential_configuration_id is required"),
             (["credential_configuration_id": 5], .invalidCredentialRequest, "credential_configuration_id must be"),
@@ -79,7 +79,7 @@ struct OID4VCITests {
              "credential_response_encryption"),
         ]
         for (body, code, reason) in cases {
-            let error = #expect(throws: OID4VCIError.self) { try CredentialRequest(body: body) }
+            let error = #expect(throws: WalletProtocolError.self) { try CredentialRequest(body: body) }
             #expect(error?.code == code)
             #expect(error?.reason.contains(reason) == true, "\(error?.reason ?? "")")
         }
@@ -93,8 +93,23 @@ struct OID4VCITests {
         for body: JSONValue in [["event": "credential_accepted"], ["notification_id": "n", "event": "stored"],
                                 ["notification_id": "n", "event": "credential_deleted", "event_description": "say \"hi\""],
                                 ["notification_id": "n", "event": "credential_failure", "event_description": .string(String(repeating: "a", count: 501))]] {
-            let error = #expect(throws: OID4VCIError.self) { try NotificationRequest(body: body) }
+            let error = #expect(throws: WalletProtocolError.self) { try NotificationRequest(body: body) }
             #expect(error?.code == .invalidNotificationRequest)
         }
+    }
+
+    @Test func exchangeInvitationLinksCarryTheInvitationTheWalletParses() throws {
+        let invitation = ExchangeInvitation(origin: "https://vita.example", exchangeURL: "https://vita.example/exchanges/vxe_a-b")
+        for (link, prefix) in [(invitation.walletLink, "https://lcw.app/request.html?request="),
+                               (invitation.deepLink, "dccrequest://request?request=")] {
+            #expect(link.hasPrefix(prefix))
+            let decoded = try #require(String(link.dropFirst(prefix.count)).removingPercentEncoding)
+            #expect(try JSONValue(parsing: decoded) == invitation.document)
+        }
+        #expect(invitation.document["protocols"]?["vcapi"] == "https://vita.example/exchanges/vxe_a-b")
+        #expect(invitation.interaction == ["protocols": ["vcapi": "https://vita.example/exchanges/vxe_a-b"]])
+        let offer = ExchangeInvitation.offer(["id": "urn:uuid:1"])
+        #expect(offer["verifiablePresentation"]?["type"] == ["VerifiablePresentation"])
+        #expect(offer["verifiablePresentation"]?["verifiableCredential"] == [["id": "urn:uuid:1"]])
     }
 }

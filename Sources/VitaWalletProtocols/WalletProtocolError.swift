@@ -1,7 +1,7 @@
-/// The error type of VitaOID4VCI. `code` is the wire error code of OpenID for Verifiable Credential Issuance 1.0
+/// The error type of VitaWalletProtocols. `code` is the wire error code of OpenID for Verifiable Credential Issuance 1.0
 /// (§8.3.1.2 for the Credential Endpoint, §11.3 for the Notification Endpoint); `reason` says what is wrong with the
 /// request and never contains a code, token or personal data.
-public struct OID4VCIError: Error, Sendable, Equatable, CustomStringConvertible {
+public struct WalletProtocolError: Error, Sendable, Equatable, CustomStringConvertible {
     /// What went wrong.
     public enum Code: String, Sendable, CaseIterable {
         /// §8.3.1.2: the Credential Request is missing a parameter or is malformed.
