@@ -467,7 +467,14 @@ struct ConsolePages: Sendable {
     func audit(_ request: Request, _ context: VitaRequestContext, _ member: Member,
                verification: [String: Any]?, status: HTTPResponse.Status = .ok) async throws -> Response {
         var values = frame(member, title: strings["console.audit_title"], current: "/admin/audit")
+        // Two lists page on their own: the entries (`cursor`) and the archives (`archives`); each link keeps the other's place.
         let cursor = request.uri.queryParameters["cursor"].map(String.init)
+        let archivesCursor = request.uri.queryParameters["archives"].map(String.init)
+        func page(entries: String?, archives: String?) -> String {
+            let query = [entries.map { "cursor=" + Self.queryValue($0) }, archives.map { "archives=" + Self.queryValue($0) }]
+                .compactMap { $0 }.joined(separator: "&")
+            return "/admin/audit" + (query.isEmpty ? "" : "?" + query)
+        }
         let path = "/api/v1/audit?limit=100" + (cursor.map { "&cursor=" + Self.queryValue($0) } ?? "")
         let listed = await api.call(.get, path, as: member.identity, context: context)
         guard listed.succeeded else {
@@ -481,10 +488,11 @@ struct ConsolePages: Sendable {
              "reason": entry["reason"]?.stringValue ?? ""]
         }
         if let next = listed.json?["nextCursor"]?.stringValue {
-            values["next"] = "/admin/audit?cursor=" + Self.queryValue(next)
+            values["next"] = page(entries: next, archives: archivesCursor)
         }
         // The archives made with `vita audit archive`: what left the database, and the digest each file must have.
-        let archives = await api.call(.get, "/api/v1/audit/archives?limit=200", as: member.identity, context: context)
+        let archivesPath = "/api/v1/audit/archives?limit=100" + (archivesCursor.map { "&cursor=" + Self.queryValue($0) } ?? "")
+        let archives = await api.call(.get, archivesPath, as: member.identity, context: context)
         let archiveRows = (archives.json?["items"]?.arrayValue ?? []).map { archive -> [String: Any] in
             ["range": "\(archive["firstSequence"]?.numberValue?.description ?? "")–\(archive["lastSequence"]?.numberValue?.description ?? "")",
              "cutOff": archive["cutOff"]?.stringValue ?? "", "archivedAt": archive["archivedAt"]?.stringValue ?? "",
@@ -492,6 +500,9 @@ struct ConsolePages: Sendable {
         }
         values["archives"] = archiveRows
         values["hasArchives"] = !archiveRows.isEmpty
+        if let next = archives.json?["nextCursor"]?.stringValue {
+            values["nextArchives"] = page(entries: cursor, archives: next)
+        }
         if let verification { values["verification"] = verification }
         return withForm(request, "console_audit", values, status: status)
     }

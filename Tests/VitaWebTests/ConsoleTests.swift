@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import SQLKit
 import Testing
 import VitaCore
 import VitaStorage
@@ -194,6 +195,36 @@ struct ConsoleTests {
                     "each organization's staff see their own systems only")
             let ours = try await web.get("/admin/systems", cookie: cookies)
             #expect(ours.html.contains(world.systemId) && ours.html.contains("Registrar sync"))
+        }
+    }
+
+    @Test("the audit page lists the archives a hundred at a time, and each list's next page keeps the other's place",
+          arguments: TestEngine.available)
+    func archivesPage(_ engine: TestEngine) async throws {
+        try await WebHarness.run(engine) { web in
+            let world = try await Self.world(web, learners: 1)
+            let cookies = try await Self.member(web, world.organizationId, login: "aldo", role: "auditor")
+            // 101 archive checkpoints of ten entries each (the page lists them; it does not check them against files).
+            try await web.database.withConnection { db in
+                for index in 0..<101 {
+                    let first = index * 10 + 1
+                    try await db.raw("""
+                        INSERT INTO audit_archives (last_sequence, first_sequence, last_hash, digest, cut_off, archived_at)
+                        VALUES (\(bind: first + 9), \(bind: first), \(bind: String(repeating: "a", count: 64)),
+                          \(bind: String(format: "%064d", index)), 0, 0)
+                        """).run()
+                }
+            }
+            let first = try await web.get("/admin/audit", cookie: cookies)
+            #expect(first.status == 200)
+            #expect(first.html.contains("991–1000") && !first.html.contains("1001–1010"), "the first hundred")
+            let more = try #require(first.first(#"<a href="(/admin/audit\?archives=[^"]+)">More archives"#), "\(first.html)")
+            let second = try await web.get(more.replacingOccurrences(of: "&amp;", with: "&"), cookie: cookies)
+            #expect(second.html.contains("1001–1010") && !second.html.contains(">1–10<"), "the rest")
+            #expect(!second.html.contains("More archives"))
+            if let next = first.first(#"<a href="(/admin/audit\?cursor=[^"]+)">Next page"#) {
+                #expect(!next.contains("archives="), "the entries' next page starts the archives from the top")
+            }
         }
     }
 
