@@ -159,7 +159,11 @@ public struct LearnerAPI {
                      verifier: credentialRoutes.verifier).register(in: catalog)
         WalletProvenanceRoutes(database: database, reader: reader, client: options.rawDataClient, clock: clock).register(in: catalog)
         WalletDownloadRoutes(database: database, reader: reader).register(in: catalog)
-        let credentialOffers = CredentialOfferRoutes(database: database, gate: gate, reader: reader, options: options)
+        let presentationRequests = PresentationRequestRoutes(database: database, reader: reader, options: options,
+                                                             verifier: credentialRoutes.verifier, clock: clock)
+        presentationRequests.register(in: catalog)
+        let credentialOffers = CredentialOfferRoutes(database: database, gate: gate, reader: reader, options: options,
+                                                     presentationRequests: presentationRequests)
         credentialOffers.register(in: catalog)
         OAuthRoutes(database: database, gate: gate, reader: reader, issuer: options.publicBaseURL,
                     allowsLoopbackClients: options.allowsLoopbackClients, credentialOffers: credentialOffers).register(in: catalog)

@@ -37,8 +37,9 @@ struct BackgroundSweep: Service {
         }
     }
 
-    /// Deletes what has expired, at start and every `seconds`: OAuth codes, tokens and web sessions (`OAuthPurge`), and
-    /// the responses stored for idempotency keys more than `idempotencyWindow` seconds ago.
+    /// Deletes what has expired, at start and every `seconds`: OAuth codes, tokens and web sessions (`OAuthPurge`), the
+    /// responses stored for idempotency keys more than `idempotencyWindow` seconds ago, and verifiers' presentation
+    /// requests (with what wallets presented to them) made more than an hour ago.
     static func expiryPurge(_ database: VitaDatabase, every seconds: TimeInterval, idempotencyWindow: TimeInterval,
                             logger: Logger) -> Self {
         BackgroundSweep(interval: .milliseconds(Int(seconds * 1000)), runsAtStart: true) {
@@ -58,6 +59,14 @@ struct BackgroundSweep: Service {
                 if purged > 0 { logger.info("purged expired idempotency keys", metadata: ["keys": "\(purged)"]) }
             } catch {
                 logger.warning("purging expired idempotency keys failed", metadata: ["error": "\(error)"])
+            }
+            do {
+                let purged = try await database.transaction {
+                    try await $0.purgePresentationRequests(createdBefore: Date().addingTimeInterval(-PresentationRequestRoutes.retention))
+                }
+                if purged > 0 { logger.info("purged presentation requests", metadata: ["requests": "\(purged)"]) }
+            } catch {
+                logger.warning("purging presentation requests failed", metadata: ["error": "\(error)"])
             }
         }
     }

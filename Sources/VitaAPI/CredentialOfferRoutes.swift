@@ -26,6 +26,8 @@ struct CredentialOfferRoutes: Sendable {
     let gate: AccessGate
     let reader: RequestReader
     let options: ServerOptions
+    /// Verifiers' requests for credentials, whose exchanges (`vxp_` secrets) share the exchange routes.
+    let presentationRequests: PresentationRequestRoutes
 
     /// How long a wallet has to exchange the code.
     static let offerLifetime: TimeInterval = 600
@@ -73,6 +75,11 @@ struct CredentialOfferRoutes: Sendable {
                               summary: "A VC-API exchange as an interaction URL: the protocols it speaks, for the wallet app that scanned it",
                               tag: "Wallet exchanges", access: .open, query: [("iuv", "string", "1: the interaction URL version the wallet speaks")],
                               headers: [], requestSchema: nil, success: (200, "ExchangeProtocols"), errors: [404, 410])) { _, context in
+            let secret = context.parameters.get("exchangeId") ?? ""
+            if OAuthSecret.kind(of: secret) == .presentationExchange {
+                return APIJSON.response(json: try await presentationRequests.interaction(secret), status: .ok,
+                                        headers: OAuthRoutes.noStore)
+            }
             let offer = try await exchangeOffer(context)
             try refuseIfSpent(offer, at: now)
             let url = options.publicBaseURL + "/exchanges/" + (context.parameters.get("exchangeId") ?? "")
@@ -80,10 +87,15 @@ struct CredentialOfferRoutes: Sendable {
                                     status: .ok, headers: OAuthRoutes.noStore)
         }
         catalog.add(Operation(method: .post, path: "/exchanges/{exchangeId}", operationId: "participateInExchange",
-                              summary: "Take part in a VC-API exchange: {} starts it, and the answer offers the credential as issued in a Verifiable Presentation, once",
+                              summary: "Take part in a VC-API exchange: {} starts it; a learner's offer answers with the credential as issued in a Verifiable Presentation, once; a verifier's request answers with a Verifiable Presentation Request, then takes one presentation",
                               tag: "Wallet exchanges", access: .open, query: [], headers: [], requestSchema: "ExchangeMessage",
-                              success: (200, "ExchangeOffer"), errors: [400, 404, 410, 413, 422])) { request, context in
-            try await participate(request, context)
+                              success: (200, "ExchangeResponse"), errors: [400, 404, 410, 413, 422])) { request, context in
+            let body = try await reader.object(request, allowEmpty: true)
+            let secret = context.parameters.get("exchangeId") ?? ""
+            if OAuthSecret.kind(of: secret) == .presentationExchange {
+                return try await presentationRequests.participate(secret, body: body)
+            }
+            return try await participate(body, context)
         }
         catalog.add(Operation(method: .get, path: CredentialIssuerMetadata.wellKnownPath, operationId: "getCredentialIssuerMetadata",
                               summary: "OpenID4VCI Credential Issuer Metadata: the credential configurations a wallet app can receive",
@@ -293,8 +305,7 @@ struct CredentialOfferRoutes: Sendable {
 
     /// VC-API: the wallet's `{}` is answered with the credential in a Verifiable Presentation; the exchange is then
     /// complete. A refusal (spent, or the credential revoked meanwhile) is audited too.
-    private func participate(_ request: Request, _ context: VitaRequestContext) async throws -> Response {
-        let body = try await reader.object(request, allowEmpty: true)
+    private func participate(_ body: JSONObject, _ context: VitaRequestContext) async throws -> Response {
         let offer = try await exchangeOffer(context)
         guard body.isEmpty else {
             throw Problem.badRequest("body", "this exchange offers a credential and asks for nothing: send {}")

@@ -75,6 +75,29 @@ public struct VerificationReport: Sendable, Hashable, CustomStringConvertible {
         self.endorsements = endorsements
     }
 
+    /// The report ``json`` describes (without the proofs' details, which it does not carry); nil when `json` is not
+    /// such a report. For reports kept and shown later, such as a presentation a wallet answered a request with.
+    public init?(json: JSONValue) {
+        guard let checks = json["checks"]?.arrayValue else { return nil }
+        var parsed: [Check] = []
+        for check in checks {
+            guard let name = check["name"]?.stringValue, let outcome = check["outcome"]?.stringValue.flatMap(Outcome.init(rawValue:)),
+                  let message = check["message"]?.stringValue else { return nil }
+            parsed.append(Check(name, outcome, message))
+        }
+        var nested: [VerificationReport] = []
+        for item in json["nested"]?.arrayValue ?? [] {
+            guard let report = VerificationReport(json: item) else { return nil }
+            nested.append(report)
+        }
+        var endorsements: [VerificationReport] = []
+        for item in json["endorsements"]?.arrayValue ?? [] {
+            guard let report = VerificationReport(json: item) else { return nil }
+            endorsements.append(report)
+        }
+        self.init(credentialID: json["credentialId"]?.stringValue, checks: parsed, nested: nested, endorsements: endorsements)
+    }
+
     /// The checks with this name.
     public func checks(named name: String) -> [Check] { checks.filter { $0.name == name } }
 

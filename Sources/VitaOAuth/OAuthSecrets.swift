@@ -23,6 +23,10 @@ public enum OAuthSecret {
         case credentialAccessToken = "vct_"
         /// A VC-API exchange's secret: the last segment of its URL, which answers the offered credential once.
         case exchange = "vxe_"
+        /// A verifier's VC-API exchange: the last segment of the URL a wallet app presents credentials to.
+        case presentationExchange = "vxp_"
+        /// The page where a verifier reads what a wallet app presented.
+        case presentationView = "vpv_"
     }
 
     /// A new secret of `kind` with the hash to store.
@@ -31,6 +35,12 @@ public enum OAuthSecret {
         let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
         let value = kind.rawValue + PKCE.base64URL(bytes)
         return (value, hash(value))
+    }
+
+    /// A secret of `kind` derived one-way from `secret`: SHA-256 of the label and the secret, behind the kind's prefix.
+    /// Whoever holds `secret` can compute it; whoever holds it learns nothing of `secret`.
+    public static func derive(_ kind: Kind, from secret: String, label: String) -> String {
+        kind.rawValue + PKCE.base64URL(Array(SHA256.hash(data: Array((label + "|" + secret).utf8))))
     }
 
     /// The stored form of a secret: lowercase hex SHA-256 of its whole text.

@@ -385,6 +385,18 @@ public enum Migrations {
         Migration(version: 25, name: "credential offer protocols", statements: [
             "ALTER TABLE credential_offers ADD COLUMN protocol TEXT NOT NULL DEFAULT 'oid4vci'",
         ]),
+        // A verifier's request for credentials from a wallet app (a VC-API exchange): the secrets of its exchange URL and
+        // of the page that shows the answer are stored as SHA-256; what the wallet presented, with its verification
+        // report, is kept until the request is purged (an hour after it was made).
+        Migration(version: 26, name: "presentation requests", statements: [
+            """
+            CREATE TABLE presentation_requests (
+              id TEXT PRIMARY KEY, view_hash TEXT NOT NULL UNIQUE, exchange_hash TEXT NOT NULL UNIQUE,
+              challenge TEXT NOT NULL, credential_type TEXT NOT NULL, reason TEXT NOT NULL, result TEXT,
+              received_at BIGINT, expires_at BIGINT NOT NULL, created_at BIGINT NOT NULL)
+            """,
+            "CREATE INDEX presentation_requests_created ON presentation_requests (created_at)",
+        ]),
     ]
 
     /// Every schema version this build knows, oldest first (numbers may skip: a version is taken when a branch

@@ -12,6 +12,7 @@ import VitaStorage
 public struct WebInterface: Sendable {
     let renderer: PageRenderer
     let verifyPage: VerifyPage
+    let requestPage: PresentationRequestPage
     let walletPages: WalletPages
     let consolePages: ConsolePages
 
@@ -25,6 +26,7 @@ public struct WebInterface: Sendable {
         self.renderer = renderer
         self.verifyPage = VerifyPage(renderer: renderer, csrf: csrf, verification: api.verification,
                                      maxUploadSize: maxUploadSize)
+        self.requestPage = PresentationRequestPage(renderer: renderer, csrf: csrf, api: WalletAPIClient(inProcess: api.inProcess))
         self.walletPages = WalletPages(renderer: renderer, csrf: csrf,
                                        sessions: WebSessions(database: database, secureCookies: secureCookies, clock: clock),
                                        signIn: LearnerSignIn(database: database, clock: { Timestamp.truncated(clock()) }),
@@ -50,6 +52,11 @@ public struct WebInterface: Sendable {
         }
         router.get("/verify") { request, _ in verifyPage.show(request) }
         router.post("/verify") { request, _ in await verifyPage.submit(request) }
+        let requestPage = requestPage
+        router.post("/verify/request") { request, context in await requestPage.bound(to: context).create(request) }
+        router.get("/verify/requests/:token") { request, context in
+            await requestPage.bound(to: context).show(request, token: context.parameters.get("token") ?? "")
+        }
         walletPages.register(on: router)
         consolePages.register(on: router)
         router.get("/static/vita.css") { _, _ in renderer.stylesheetResponse() }

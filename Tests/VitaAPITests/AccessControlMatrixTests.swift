@@ -703,6 +703,14 @@ enum AccessControlTable {
             MatrixRow(operationId: "participateInExchange", body: .minimal, expected: open(200)) { f, _ in
                 Probe(.post, try await f.freshExchange(), json: [String: Any]())
             },
+            // A verifier's request for credentials: anyone may make one; its page token is the key to the answer.
+            MatrixRow(operationId: "createPresentationRequest", body: .minimal, expected: open(201)) { _, _ in
+                Probe(.post, "/api/v1/presentation-requests", json: ["credentialType": "OpenBadgeCredential"])
+            },
+            MatrixRow(operationId: "getPresentationRequest", body: .none, expected: open(200)) { f, _ in
+                let created = try await f.api.send(.post, "/api/v1/presentation-requests", json: [String: Any]())
+                return Probe(.get, "/api/v1/presentation-requests/\(created["viewToken"] as? String ?? "")")
+            },
             MatrixRow(operationId: "getCredentialIssuerMetadata", body: .none, expected: open(200)) { _, _ in
                 Probe(.get, "/.well-known/openid-credential-issuer")
             },

@@ -229,3 +229,18 @@ struct PresentationTests {
         #expect(garbage.failed("format"))
     }
 }
+
+@Suite("A verification report read back from its JSON")
+struct VerificationReportJSONTests {
+    @Test func aReportReadBackFromItsJSONHasTheSameChecksNestedReportsAndEndorsements() throws {
+        let report = VerificationReport(
+            credentialID: "urn:uuid:vp", checks: [.init("proof", .pass, "signed"), .init("challenge", .warning, "none")],
+            nested: [VerificationReport(credentialID: "urn:uuid:1", checks: [.init("status", .fail, "revoked")],
+                                        endorsements: [VerificationReport(checks: [.init("issuer", .notChecked, "offline")])])])
+        let read = try #require(VerificationReport(json: report.json))
+        #expect(read.json == report.json)
+        #expect(read.verdict == .valid && read.nested.first?.verdict == .invalid)
+        #expect(VerificationReport(json: ["checks": [["name": "proof", "outcome": "maybe", "message": "?"]]]) == nil)
+        #expect(VerificationReport(json: ["verdict": "valid"]) == nil)
+    }
+}

@@ -1,5 +1,8 @@
 import Foundation
 import Testing
+import VitaCredentials
+import VitaJSON
+import VitaTestSupport
 @testable import VitaWeb
 
 @Suite("The verifier page /verify, through the real router")
@@ -31,6 +34,53 @@ struct VerifyPageTests {
             let css = try await web.get("/static/vita.css")
             #expect(css.status == 200 && css.header("Content-Type") == "text/css; charset=utf-8")
             #expect(css.html.contains(":focus-visible"))
+        }
+    }
+
+    @Test("a verifier asks a wallet app for credentials: the request's page shows the QR code and the wallet's link and reloads itself; once a wallet presents a signed presentation, the page shows who answered and each credential verified",
+          arguments: TestEngine.available)
+    func askAWalletApp(_ engine: TestEngine) async throws {
+        try await WebHarness.run(engine) { web in
+            let credential = try JSONValue(parsing: try await web.issue(name: "Clinical placement"))
+            let form = try await web.get("/verify")
+            #expect(form.html.contains(#"action="/verify/request""#))
+            let made = try await web.post("/verify/request", form: [("csrf_token", try #require(form.csrfToken)),
+                                                                     ("credentialType", "OpenBadgeCredential"), ("reason", "Placement <check>")],
+                                          cookie: form.csrfCookie)
+            #expect(made.status == 303, "\(made.html)")
+            let location = try #require(made.header("Location"))
+            #expect(location.hasPrefix("/verify/requests/vpv_"))
+            let waiting = try await web.get(location)
+            #expect(waiting.status == 200)
+            #expect(waiting.html.contains(#"<meta http-equiv="refresh" content="5">"#))
+            #expect(waiting.html.contains("Placement &lt;check&gt;") && !waiting.html.contains("<check>"))
+            let link = try #require(waiting.first(#"id="request-link" href="([^"]+)""#))
+            #expect(link.hasPrefix("https://lcw.app/request.html?request="))
+
+            // The wallet app: the invitation in the link, {} for the request, then a presentation signed for it.
+            let request = try #require(URLComponents(string: link.replacingOccurrences(of: "&amp;", with: "&"))?
+                .queryItems?.first { $0.name == "request" }?.value)
+            let exchange = try #require((try JSONValue(parsing: request))["protocols"]?["vcapi"]?.stringValue)
+            let path = String(exchange[try #require(exchange.range(of: "/exchanges/")).lowerBound...])
+            let asked = try await web.api(.post, path, json: [String: Any]())
+            let vpr = try #require(asked.json["verifiablePresentationRequest"] as? [String: Any])
+            let holder = Ed25519KeyPair()
+            let presentation: JSONValue = ["@context": ["https://www.w3.org/ns/credentials/v2"], "type": ["VerifiablePresentation"],
+                                           "holder": .string(holder.didKey.did), "verifiableCredential": [credential]]
+            let signed = try DataIntegrity.addProof(
+                to: presentation,
+                options: ProofOptions(verificationMethod: holder.didKey.verificationMethodID, proofPurpose: "authentication",
+                                      challenge: vpr["challenge"] as? String, domain: vpr["domain"] as? String),
+                signer: holder)
+            let sent = try await web.api(.post, path, json: ["verifiablePresentation": try JSONSerialization.jsonObject(with: Data(signed.serialized()))])
+            #expect(sent.status == 200, "\(sent.html)")
+
+            let answered = try await web.get(location)
+            #expect(!answered.html.contains("http-equiv=\"refresh\""), "no more reloading")
+            #expect(answered.html.contains("proved it holds the key of \(holder.didKey.did)"), "\(answered.html)")
+            #expect(answered.html.contains("Clinical placement"))
+            #expect(answered.html.contains(#"data-verdict="genuine"#), "genuine, with or without notes")
+            #expect(try await web.get("/verify/requests/vpv_unknown").status == 404)
         }
     }
 
