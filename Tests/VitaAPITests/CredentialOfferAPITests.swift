@@ -32,6 +32,14 @@ struct CredentialOfferAPITests {
 
     static func error(_ reply: Reply) -> String? { reply["error"] as? String }
 
+    /// The badge of the setup as the learner's wallet lists it: the signed credential as issued.
+    static func issuedBadge(_ api: APIHarness, _ s: WalletAPITests.Setup,
+                            sourceLocation: SourceLocation = #_sourceLocation) async throws -> [String: Any] {
+        let mine = try await api.send(.get, "/api/v1/me/credentials", key: s.token, sourceLocation: sourceLocation)
+        return try #require(mine.items.first { $0["id"] as? String == s.badgeId }?["credential"] as? [String: Any],
+                            sourceLocation: sourceLocation)
+    }
+
     @Test("a wallet app receives an offered badge: issuer metadata, the code and transaction code exchanged once for a token, the credential as issued (it verifies), the wallet's notification; the learner sees every step",
           arguments: TestEngine.available)
     func offerAndClaim(_ engine: TestEngine) async throws {
@@ -92,8 +100,7 @@ struct CredentialOfferAPITests {
             ])
             #expect(delivered.status == 200, "\(delivered.string)")
             let credential = try #require((delivered["credentials"] as? [[String: Any]])?.first?["credential"] as? [String: Any])
-            let mine = try await api.send(.get, "/api/v1/me/credentials", key: s.token)
-            let issued = try #require(mine.items.first { $0["id"] as? String == s.badgeId }?["credential"] as? [String: Any])
+            let issued = try await Self.issuedBadge(api, s)
             #expect(NSDictionary(dictionary: credential).isEqual(to: issued), "the credential as issued, proof and all")
             let verified = try await api.send(.post, "/credentials/verify", json: ["verifiableCredential": credential])
             #expect(verified["verified"] as? Bool == true, "\(verified.string)")
@@ -171,8 +178,7 @@ struct CredentialOfferAPITests {
             // Revoked between the token and the fetch: refused (and audited); no new offer for it.
             let revokedLater = try await Self.offer(api, token: s.token, credentialId: s.badgeId, transactionCode: false)
             let revokedToken = try #require(try await Self.token(api, code: revokedLater.code)["access_token"] as? String)
-            let mine = try await api.send(.get, "/api/v1/me/credentials", key: s.token)
-            let credentialId = try #require((mine.items.first { $0["id"] as? String == s.badgeId }?["credential"] as? [String: Any])?["id"] as? String)
+            let credentialId = try #require(try await Self.issuedBadge(api, s)["id"] as? String)
             let revoke = try await api.send(.post, "/credentials/status", key: s.world.systemKey,
                                             json: ["credentialId": credentialId, "action": "revoke"])
             #expect(revoke.status == 200, "\(revoke.string)")
@@ -244,8 +250,7 @@ struct CredentialOfferAPITests {
             let presentation = try #require(answered["verifiablePresentation"] as? [String: Any])
             #expect(presentation["type"] as? [String] == ["VerifiablePresentation"])
             let credential = try #require((presentation["verifiableCredential"] as? [[String: Any]])?.first)
-            let mine = try await api.send(.get, "/api/v1/me/credentials", key: s.token)
-            let issued = try #require(mine.items.first { $0["id"] as? String == s.badgeId }?["credential"] as? [String: Any])
+            let issued = try await Self.issuedBadge(api, s)
             #expect(NSDictionary(dictionary: credential).isEqual(to: issued), "the credential as issued")
             let again = try await api.send(.post, path, json: [String: Any]())
             #expect(again.status == 410, "once")
