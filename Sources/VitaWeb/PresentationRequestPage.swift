@@ -6,7 +6,8 @@ import VitaJSON
 
 /// `/verify/request` and `/verify/requests/{token}`: a verifier asks a wallet app for credentials through the API's
 /// presentation requests (`createPresentationRequest`, `getPresentationRequest`). The request's page shows the QR code
-/// and the Learner Credential Wallet's link while it waits (reloading itself every few seconds, no script), then the
+/// and the Learner Credential Wallet's link while it waits, with a link to check for the answer (no script, and no
+/// timed reload: WCAG 2.2.1 leaves the timing to the person), then the
 /// presentation's checks — the holder's proof over this request's challenge and this site's domain — and each
 /// credential presented with its verdict, checks and content, as verified when it arrived.
 struct PresentationRequestPage: Sendable {
@@ -71,8 +72,8 @@ struct PresentationRequestPage: Sendable {
                 "link": json["offerURI"]?.stringValue ?? "",
                 "qr": json["qrCodeSVG"]?.stringValue.map { "data:image/svg+xml;base64," + Data($0.utf8).base64EncodedString() } ?? "",
                 "until": strings.format("ask.until", ["at": WalletFormat.date(json["expiresAt"]?.stringValue) ?? ""]),
+                "self": "/verify/requests/\(token)",
             ]
-            values["refreshSeconds"] = "5"
         case "received":
             values["received"] = received(json)
         default:

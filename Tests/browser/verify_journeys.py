@@ -11,6 +11,7 @@ import struct
 import subprocess
 import sys
 import traceback
+import urllib.parse
 import urllib.request
 import zlib
 
@@ -250,7 +251,45 @@ def journey_garbage(driver, _):
     assert "Nothing was submitted" in driver.find_element(By.ID, "problem").text
 
 
-JOURNEYS = [journey_form, journey_genuine, journey_tampered, journey_baked_png, journey_garbage]
+def journey_ask_wallet(driver, signed):
+    """A verifier asks a wallet app for credentials: the request page waits with its QR code, then shows what came."""
+    open_form(driver)
+    driver.find_element(By.CSS_SELECTOR, "#credentialType option[value=OpenBadgeCredential]").click()
+    driver.find_element(By.ID, "reason").send_keys("Application for the nursing programme")
+    driver.find_element(By.CSS_SELECTOR, "form[action='/verify/request'] button[type=submit]").click()
+    WebDriverWait(driver, 20).until(EC.presence_of_element_located((By.ID, "request-link")))
+    assert "/verify/requests/vpv_" in driver.current_url
+    link = driver.find_element(By.ID, "request-link").get_attribute("href")
+    assert link.startswith("https://lcw.app/request.html?request="), link
+    assert not driver.find_elements(By.CSS_SELECTOR, "meta[http-equiv=refresh]"), "no timed reload (WCAG 2.2.1)"
+    assert driver.find_element(By.ID, "check-again").get_attribute("href") == driver.current_url
+    assert driver.find_element(By.CSS_SELECTOR, "img.qr").get_attribute("alt")
+    check_accessibility(driver, "/verify/requests (waiting)")
+    screenshot(driver, "verify-ask-waiting.png")
+
+    # The wallet app's side: the invitation in the link, {} for the request, then a presentation of the badge.
+    invitation = json.loads(urllib.parse.parse_qs(urllib.parse.urlsplit(link).query)["request"][0])
+    exchange = invitation["protocols"]["vcapi"].replace(invitation["credentialRequestOrigin"], BASE)
+    def post(body):
+        request = urllib.request.Request(exchange, data=json.dumps(body).encode(), method="POST",
+                                         headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request) as response:
+            return json.load(response)
+    asked = post({})["verifiablePresentationRequest"]
+    assert asked["query"][0]["credentialQuery"]["reason"] == "Application for the nursing programme"
+    post({"verifiablePresentation": {"@context": ["https://www.w3.org/ns/credentials/v2"],
+                                     "type": ["VerifiablePresentation"], "verifiableCredential": [signed]}})
+    driver.find_element(By.ID, "check-again").click()
+    WebDriverWait(driver, 20).until(EC.presence_of_element_located((By.ID, "holder")))
+    assert "not bound to this request" in driver.find_element(By.ID, "holder").text, "an unsigned presentation says so"
+    body = driver.find_element(By.TAG_NAME, "main").text
+    assert "Algorithms and Data Structures" in body
+    assert driver.find_element(By.CSS_SELECTOR, "section.presented [data-verdict]").get_attribute("data-verdict").startswith("genuine")
+    check_accessibility(driver, "/verify/requests (received)")
+    screenshot(driver, "verify-ask-received.png")
+
+
+JOURNEYS = [journey_form, journey_genuine, journey_tampered, journey_baked_png, journey_garbage, journey_ask_wallet]
 
 
 def run_journeys(journeys, *arguments, after=None):
