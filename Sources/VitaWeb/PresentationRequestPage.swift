@@ -98,6 +98,7 @@ struct PresentationRequestPage: Sendable {
             let nested = index < report.nested.count ? report.nested[index] : VerificationReport()
             var item = VerdictSummary.values(for: nested, strings: strings)
             item["number"] = String(index + 1)
+            item["presentedHeading"] = strings.format("ask.presented", ["number": String(index + 1), "count": String(credentials.count)])
             let object = credential.objectValue != nil ? credential : CredentialView.credential(in: Array((credential.stringValue ?? "").utf8))
             if let object, object.objectValue != nil { item["content"] = CredentialView(strings: strings).values(for: object) }
             return item

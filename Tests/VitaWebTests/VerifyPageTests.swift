@@ -79,7 +79,7 @@ struct VerifyPageTests {
             let answered = try await web.get(location)
             #expect(!answered.html.contains("check-again"), "nothing more to wait for")
             #expect(answered.html.contains("proved it holds the key of \(holder.didKey.did)"), "\(answered.html)")
-            #expect(answered.html.contains("Clinical placement"))
+            #expect(answered.html.contains("Clinical placement") && answered.html.contains("Credential 1 of 1"))
             #expect(answered.html.contains(#"data-verdict="genuine"#), "genuine, with or without notes")
             #expect(try await web.get("/verify/requests/vpv_unknown").status == 404)
         }
