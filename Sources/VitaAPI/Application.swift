@@ -162,9 +162,9 @@ public struct LearnerAPI {
         let presentationRequests = PresentationRequestRoutes(database: database, reader: reader, options: options,
                                                              verifier: credentialRoutes.verifier, clock: clock)
         presentationRequests.register(in: catalog)
-        let credentialOffers = CredentialOfferRoutes(database: database, gate: gate, reader: reader, options: options,
-                                                     presentationRequests: presentationRequests)
+        let credentialOffers = CredentialOfferRoutes(database: database, gate: gate, reader: reader, options: options)
         credentialOffers.register(in: catalog)
+        ExchangeRoutes(reader: reader, offers: credentialOffers, requests: presentationRequests).register(in: catalog)
         OAuthRoutes(database: database, gate: gate, reader: reader, issuer: options.publicBaseURL,
                     allowsLoopbackClients: options.allowsLoopbackClients, credentialOffers: credentialOffers).register(in: catalog)
         TransferRoutes(database: database, gate: gate, reader: reader, vault: vault, client: options.peerClient,

@@ -9,7 +9,7 @@ import VitaWalletProtocols
 import VitaQR
 import VitaStorage
 
-/// Sending a credential Vita issued to a wallet app (docs/WALLET-APPS.md): the learner makes an offer
+/// Sending a credential Vita issued to a wallet app (docs/WALLET-APPS.md; ``ExchangeRoutes`` passes VC-API exchanges on): the learner makes an offer
 /// (`POST /api/v1/me/credentials/{id}/offers`, a QR code and a link) for one of two protocols.
 ///
 /// - OpenID for Verifiable Credential Issuance 1.0, pre-authorized code flow: an `openid-credential-offer://` link with
@@ -26,8 +26,6 @@ struct CredentialOfferRoutes: Sendable {
     let gate: AccessGate
     let reader: RequestReader
     let options: ServerOptions
-    /// Verifiers' requests for credentials, whose exchanges (`vxp_` secrets) share the exchange routes.
-    let presentationRequests: PresentationRequestRoutes
 
     /// How long a wallet has to exchange the code.
     static let offerLifetime: TimeInterval = 600
@@ -70,32 +68,6 @@ struct CredentialOfferRoutes: Sendable {
                 return offer
             }
             return APIJSON.response(json: Self.describe(offer, at: at), status: .ok, headers: [.cacheControl: "no-store"])
-        }
-        catalog.add(Operation(method: .get, path: "/exchanges/{exchangeId}", operationId: "getExchangeProtocols",
-                              summary: "A VC-API exchange as an interaction URL: the protocols it speaks, for the wallet app that scanned it",
-                              tag: "Wallet exchanges", access: .open, query: [("iuv", "string", "1: the interaction URL version the wallet speaks")],
-                              headers: [], requestSchema: nil, success: (200, "ExchangeProtocols"), errors: [404, 410])) { _, context in
-            let secret = context.parameters.get("exchangeId") ?? ""
-            if OAuthSecret.kind(of: secret) == .presentationExchange {
-                return APIJSON.response(json: try await presentationRequests.interaction(secret), status: .ok,
-                                        headers: OAuthRoutes.noStore)
-            }
-            let offer = try await exchangeOffer(context)
-            try refuseIfSpent(offer, at: now)
-            let url = options.publicBaseURL + "/exchanges/" + (context.parameters.get("exchangeId") ?? "")
-            return APIJSON.response(json: ExchangeInvitation(origin: options.publicBaseURL, exchangeURL: url).interaction,
-                                    status: .ok, headers: OAuthRoutes.noStore)
-        }
-        catalog.add(Operation(method: .post, path: "/exchanges/{exchangeId}", operationId: "participateInExchange",
-                              summary: "Take part in a VC-API exchange: {} starts it; a learner's offer answers with the credential as issued in a Verifiable Presentation, once; a verifier's request answers with a Verifiable Presentation Request, then takes one presentation",
-                              tag: "Wallet exchanges", access: .open, query: [], headers: [], requestSchema: "ExchangeMessage",
-                              success: (200, "ExchangeResponse"), errors: [400, 404, 410, 413, 422])) { request, context in
-            let body = try await reader.object(request, allowEmpty: true)
-            let secret = context.parameters.get("exchangeId") ?? ""
-            if OAuthSecret.kind(of: secret) == .presentationExchange {
-                return try await presentationRequests.participate(secret, body: body)
-            }
-            return try await participate(body, context)
         }
         catalog.add(Operation(method: .get, path: CredentialIssuerMetadata.wellKnownPath, operationId: "getCredentialIssuerMetadata",
                               summary: "OpenID4VCI Credential Issuer Metadata: the credential configurations a wallet app can receive",
@@ -280,9 +252,8 @@ struct CredentialOfferRoutes: Sendable {
 
     // MARK: VC-API exchanges
 
-    /// The VC-API offer whose secret is the path's `exchangeId` (404 for anything else).
-    private func exchangeOffer(_ context: VitaRequestContext) async throws -> StoredCredentialOffer {
-        let secret = context.parameters.get("exchangeId") ?? ""
+    /// The VC-API offer whose exchange secret is `secret` (404 for anything else).
+    private func exchangeOffer(_ secret: String) async throws -> StoredCredentialOffer {
         guard OAuthSecret.kind(of: secret) == .exchange,
               let offer = try await database.read({ try await $0.credentialOffer(codeHash: OAuthSecret.hash(secret)) }),
               offer.walletProtocol == .vcapi else {
@@ -299,14 +270,17 @@ struct CredentialOfferRoutes: Sendable {
         return nil
     }
 
-    private func refuseIfSpent(_ offer: StoredCredentialOffer, at time: Date) throws {
-        if let reason = Self.spent(offer, at: time) { throw Problem(status: 410, title: "Gone", detail: reason) }
+    /// The exchange's interaction answer, while it answers.
+    func interaction(_ secret: String) async throws -> JSONValue {
+        let offer = try await exchangeOffer(secret)
+        if let reason = Self.spent(offer, at: now) { throw Problem(status: 410, title: "Gone", detail: reason) }
+        return ExchangeInvitation(origin: options.publicBaseURL, exchangeURL: options.publicBaseURL + "/exchanges/" + secret).interaction
     }
 
     /// VC-API: the wallet's `{}` is answered with the credential in a Verifiable Presentation; the exchange is then
     /// complete. A refusal (spent, or the credential revoked meanwhile) is audited too.
-    private func participate(_ body: JSONObject, _ context: VitaRequestContext) async throws -> Response {
-        let offer = try await exchangeOffer(context)
+    func participate(_ secret: String, body: JSONObject) async throws -> Response {
+        let offer = try await exchangeOffer(secret)
         guard body.isEmpty else {
             throw Problem.badRequest("body", "this exchange offers a credential and asks for nothing: send {}")
         }

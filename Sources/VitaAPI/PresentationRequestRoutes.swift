@@ -108,7 +108,7 @@ struct PresentationRequestRoutes: Sendable {
         return .object(view)
     }
 
-    // MARK: The wallet's side (called by the exchange routes for `vxp_` secrets)
+    // MARK: The wallet's side (``ExchangeRoutes`` for `vxp_` secrets)
 
     /// The request whose exchange secret is `secret` (404), while it takes an answer (410).
     func answerable(_ secret: String) async throws -> StoredPresentationRequest {
