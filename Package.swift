@@ -93,7 +93,7 @@ let package = Package(
         .target(name: "VitaXAPI", dependencies: ["VitaCore", "VitaJSON"], swiftSettings: swiftSettings),
         // Pure: OpenID for Verifiable Credential Issuance 1.0 — issuer metadata, credential offers, credential and
         // notification requests.
-        .target(name: "VitaWalletProtocols", dependencies: ["VitaJSON", "VitaCredentials"], swiftSettings: swiftSettings),
+        .target(name: "VitaWalletProtocols", dependencies: ["VitaCore", "VitaJSON", "VitaCredentials"], swiftSettings: swiftSettings),
         // Pure: the OAuth 2.0 authorization server's rules: PKCE, scopes, client metadata, secrets, scrypt passwords, lockout.
         .target(
             name: "VitaOAuth",

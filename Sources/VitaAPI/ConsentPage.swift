@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import VitaCore
 import VitaOAuth
 
 /// The server-rendered pages of the authorization endpoint: sign-in with consent, and errors.
@@ -146,24 +147,9 @@ enum FormParameters {
         text.replacingOccurrences(of: "+", with: " ").removingPercentEncoding
     }
 
-    /// Percent-encodes everything but RFC 3986 unreserved characters.
-    static func encode(_ text: String) -> String {
-        var out = ""
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                 UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
-                out.append(Character(Unicode.Scalar(byte)))
-            default:
-                out += String(format: "%%%02X", byte)
-            }
-        }
-        return out
-    }
-
     /// `uri` with `parameters` added to its query.
     static func appending(_ parameters: [(String, String)], to uri: String) -> String {
-        let query = parameters.map { "\(encode($0.0))=\(encode($0.1))" }.joined(separator: "&")
+        let query = parameters.map { "\(PercentEncoding.unreserved($0.0))=\(PercentEncoding.unreserved($0.1))" }.joined(separator: "&")
         return uri + (uri.contains("?") ? "&" : "?") + query
     }
 }

@@ -33,6 +33,8 @@ struct CredentialOfferRoutes: Sendable {
     static let tokenLifetime: TimeInterval = 900
     /// Wrong transaction codes after which an offer locks (withdrawn).
     static let maxTransactionCodeFailures = 5
+    /// Why a VC-API exchange that delivered its credential answers 410.
+    static let complete = "this exchange is complete: it answers its credential once"
 
     var metadata: CredentialIssuerMetadata { CredentialIssuerMetadata(issuer: options.publicBaseURL) }
     var now: Date { Timestamp.truncated(gate.clock()) }
@@ -265,7 +267,7 @@ struct CredentialOfferRoutes: Sendable {
     /// 410 for an exchange that was withdrawn, completed or expired: why it no longer answers, or nil.
     private static func spent(_ offer: StoredCredentialOffer, at time: Date) -> String? {
         if offer.withdrawnAt != nil { return "the learner withdrew this exchange" }
-        if offer.deliveredAt != nil { return "this exchange is complete: it answers its credential once" }
+        if offer.deliveredAt != nil { return Self.complete }
         if time >= offer.expiresAt { return "this exchange expired" }
         return nil
     }
@@ -273,7 +275,7 @@ struct CredentialOfferRoutes: Sendable {
     /// The exchange's interaction answer, while it answers.
     func interaction(_ secret: String) async throws -> JSONValue {
         let offer = try await exchangeOffer(secret)
-        if let reason = Self.spent(offer, at: now) { throw Problem(status: 410, title: "Gone", detail: reason) }
+        if let reason = Self.spent(offer, at: now) { throw Problem.gone(reason) }
         return ExchangeInvitation(origin: options.publicBaseURL, exchangeURL: options.publicBaseURL + "/exchanges/" + secret).interaction
     }
 
@@ -302,7 +304,7 @@ struct CredentialOfferRoutes: Sendable {
                 return .unofferable
             }
             guard try await tx.completeExchange(offerId: offer.id, at: at) else {
-                return .spent("this exchange is complete: it answers its credential once")
+                return .spent(Self.complete)
             }
             try await audit(denied: nil)
             return .delivered(credential)
@@ -311,7 +313,7 @@ struct CredentialOfferRoutes: Sendable {
         case .delivered(let credential):
             return APIJSON.response(json: ExchangeInvitation.offer(credential), status: .ok, headers: OAuthRoutes.noStore)
         case .spent(let reason):
-            throw Problem(status: 410, title: "Gone", detail: reason)
+            throw Problem.gone(reason)
         case .unofferable:
             throw Self.unofferable("was revoked or suspended since it was offered")
         }

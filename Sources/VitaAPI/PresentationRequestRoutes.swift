@@ -25,6 +25,8 @@ struct PresentationRequestRoutes: Sendable {
     static let answerWindow: TimeInterval = 900
     /// How long a request and what was presented to it are kept.
     static let retention: TimeInterval = 3600
+    /// Why an exchange that has its presentation answers 410.
+    static let complete = "this exchange is complete: it took one presentation"
 
     var now: Date { Timestamp.truncated(clock()) }
     /// The domain a presentation must be signed for: this Vita's host.
@@ -116,9 +118,9 @@ struct PresentationRequestRoutes: Sendable {
             throw Problem.notFound("exchange")
         }
         if stored.receivedAt != nil {
-            throw Problem(status: 410, title: "Gone", detail: "this exchange is complete: it took one presentation")
+            throw Problem.gone(Self.complete)
         }
-        guard now < stored.expiresAt else { throw Problem(status: 410, title: "Gone", detail: "this exchange expired") }
+        guard now < stored.expiresAt else { throw Problem.gone("this exchange expired") }
         return stored
     }
 
@@ -148,7 +150,7 @@ struct PresentationRequestRoutes: Sendable {
         let recorded = try await database.transaction {
             try await $0.recordPresentation(requestId: stored.id, result: result.serializedString(), at: at)
         }
-        guard recorded else { throw Problem(status: 410, title: "Gone", detail: "this exchange is complete: it took one presentation") }
+        guard recorded else { throw Problem.gone(Self.complete) }
         return APIJSON.response(json: [:], status: .ok, headers: OAuthRoutes.noStore)
     }
 

@@ -52,6 +52,11 @@ public struct Problem: Error, Codable, Sendable, Equatable {
         Problem(status: 404, title: "Not Found", detail: "no \(what) with this id")
     }
 
+    /// 410: what the URL named existed but no longer answers (expired, revoked, withdrawn, complete), and why.
+    static func gone(_ detail: String) -> Problem {
+        Problem(status: 410, title: "Gone", detail: detail)
+    }
+
     static let unauthorized = Problem(status: 401, title: "Unauthorized",
                                       detail: "send an API key as 'Authorization: Bearer <key>'",
                                       errors: [.init(field: "Authorization", reason: "missing or not a valid API key")])

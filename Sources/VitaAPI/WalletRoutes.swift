@@ -405,7 +405,7 @@ struct WalletRoutes: Sendable {
         }
         switch outcome {
         case .revoked, .expired:
-            throw Problem(status: 410, title: "Gone", detail: "this share link \(outcome == .expired ? "has expired" : "was revoked")")
+            throw Problem.gone("this share link \(outcome == .expired ? "has expired" : "was revoked")")
         case .wrongPasscode:
             throw Problem(status: 403, title: "Forbidden", detail: "this share link needs its passcode",
                           errors: [.init(field: "passcode", reason: body["passcode"] == nil ? "is required" : "does not match")])

@@ -1,3 +1,4 @@
+import VitaCore
 import VitaJSON
 
 /// A Credential Offer with a Pre-Authorized Code (OpenID4VCI 1.0 §4.1.1), passed to the wallet by value in an
@@ -43,7 +44,7 @@ public struct CredentialOffer: Sendable, Equatable {
 
     /// The offer by value: `openid-credential-offer://?credential_offer=` and the object, percent-encoded (§4.1.3).
     public var uri: String {
-        Self.scheme + "?credential_offer=" + Self.percentEncoded(document.serializedString())
+        Self.scheme + "?credential_offer=" + PercentEncoding.unreserved(document.serializedString())
     }
 
     /// A new Transaction Code: six digits from the system's secure random generator.
@@ -55,21 +56,5 @@ public struct CredentialOffer: Sendable, Equatable {
     /// Whether `code` has the shape of a Transaction Code (six ASCII digits).
     public static func isWellFormedTransactionCode(_ code: String) -> Bool {
         code.utf8.count == transactionCodeLength && code.utf8.allSatisfy { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
-    }
-
-    /// RFC 3986 percent-encoding of everything but the unreserved characters.
-    public static func percentEncoded(_ text: String) -> String {
-        var out = ""
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                 UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
-                out.unicodeScalars.append(Unicode.Scalar(byte))
-            default:
-                let hex = Array("0123456789ABCDEF")
-                out += "%" + String(hex[Int(byte >> 4)]) + String(hex[Int(byte & 0x0F)])
-            }
-        }
-        return out
     }
 }

@@ -1,3 +1,4 @@
+import VitaCore
 import VitaJSON
 
 /// A VC-API exchange a wallet app is invited to (the protocol of the Learner Credential Wallet and the Digital
@@ -46,6 +47,6 @@ public struct ExchangeInvitation: Sendable, Equatable {
     }
 
     private func link(_ base: String) -> String {
-        base + "?request=" + CredentialOffer.percentEncoded(document.serializedString())
+        base + "?request=" + PercentEncoding.unreserved(document.serializedString())
     }
 }
