@@ -82,14 +82,14 @@ struct CredentialOfferRoutes: Sendable {
                               tag: "OpenID4VCI", access: .open, query: [],
                               headers: [("Authorization", true, "Bearer: the access token of the token endpoint")],
                               requestSchema: "CredentialRequest", success: (200, "CredentialResponse"), errors: [400, 401])) { request, _ in
-            try await walletErrors { try await credential(request) }
+            try await WalletError.answering { try await credential(request) }
         }
         catalog.add(Operation(method: .post, path: CredentialIssuerMetadata.notificationPath, operationId: "notifyCredentialEvent",
                               summary: "OpenID4VCI Notification Endpoint: whether the wallet app stored, failed to store or deleted the credential",
                               tag: "OpenID4VCI", access: .open, query: [],
                               headers: [("Authorization", true, "Bearer: the access token of the token endpoint")],
                               requestSchema: "NotificationRequest", success: (204, nil), errors: [400, 401])) { request, _ in
-            try await walletErrors { try await notification(request) }
+            try await WalletError.answering { try await notification(request) }
         }
     }
 
@@ -320,37 +320,6 @@ struct CredentialOfferRoutes: Sendable {
     }
 
     // MARK: Credential and notification endpoints
-
-    /// An error of the wallet-facing endpoints, answered as OAuth-style JSON: `invalid_token` (401, RFC 6750 §3.1,
-    /// with `WWW-Authenticate`) or an OpenID4VCI error code (400).
-    struct WalletError: Error {
-        var status: HTTPResponse.Status
-        var code: String
-        var reason: String
-
-        static func invalidToken(_ reason: String) -> WalletError {
-            WalletError(status: .unauthorized, code: "invalid_token", reason: reason)
-        }
-    }
-
-    func walletErrors(_ body: () async throws -> Response) async throws -> Response {
-        let failure: WalletError
-        do {
-            return try await body()
-        } catch let error as WalletError {
-            failure = error
-        } catch let error as WalletProtocolError {
-            failure = WalletError(status: .badRequest, code: error.code.rawValue, reason: error.reason)
-        } catch let problem as Problem where problem.status == 413 {
-            failure = WalletError(status: .contentTooLarge, code: "invalid_request", reason: problem.detail)
-        }
-        var headers = OAuthRoutes.noStore
-        if failure.status == .unauthorized {
-            headers[.wwwAuthenticate] = "Bearer error=\"invalid_token\", error_description=\"\(failure.reason)\""
-        }
-        return try APIJSON.response(DTO.OAuthErrorBody(error: failure.code, errorDescription: failure.reason),
-                                    status: failure.status, headers: headers)
-    }
 
     /// The offer the request's access token belongs to, while the token works.
     private func authorizedOffer(_ request: Request) async throws -> StoredCredentialOffer {

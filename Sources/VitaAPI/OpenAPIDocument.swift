@@ -76,7 +76,7 @@ enum OpenAPIDocument {
             for status in operation.alsoSucceeds { responses[String(status)] = success }
             // The OAuth endpoints answer errors as RFC 6749 §5.2 / RFC 7591 §3.2.2 JSON, the 1EdTech service APIs as
             // Imsx_StatusInfo, everything else as problems.
-            let oauthErrors = operation.path.hasPrefix("/oauth/") || operation.path.hasPrefix("/oid4vci/")
+            let oauthErrors = ["/oauth/", "/oid4vci/", "/oid4vp/"].contains(where: operation.path.hasPrefix)
             let oneEdTech = operation.path.hasPrefix("/ims/")
             if oneEdTech, operation.method == .post, let schema = operation.success.1 {
                 // upsertCredential: 201 created, 200 replaced, either echoing the request in its format.

@@ -9,7 +9,7 @@ struct ResponseHeadersMiddleware: RouterMiddleware {
     /// service APIs, and credential verification. Exact paths, and prefixes ending in `/`.
     static let corsPaths = ["/oauth/token", "/oauth/revoke", "/oauth/register", "/.well-known/oauth-authorization-server",
                             "/credentials/verify", "/.well-known/openid-credential-issuer", "/oid4vci/credential",
-                            "/oid4vci/notification"]
+                            "/oid4vci/notification", "/oid4vp/response"]
     static let corsPrefixes = ["/ims/", "/exchanges/"]
     static let allowedMethods = "GET, POST, PUT"
     static let allowedHeaders = "Authorization, Content-Type"

@@ -116,7 +116,7 @@ final class RouteCatalog: @unchecked Sendable {
         let clock = self.clock
         let maxBodySize = self.maxBodySize
         // The OAuth endpoints and the pages for a person check their own input and answer in their own terms.
-        let checksText = !operation.path.hasPrefix("/oauth/") && !operation.path.hasPrefix("/oid4vci/")
+        let checksText = !["/oauth/", "/oid4vci/", "/oid4vp/"].contains(where: operation.path.hasPrefix)
             && operation.htmlStatuses.isEmpty
         let queryNames = operation.query.map(\.0)
         router.on(RouterPath(operation.routerPath), method: operation.method) { request, context in

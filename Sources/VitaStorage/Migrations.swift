@@ -397,6 +397,10 @@ public enum Migrations {
             """,
             "CREATE INDEX presentation_requests_created ON presentation_requests (created_at)",
         ]),
+        // A verifier's request goes to a wallet app by a VC-API exchange or by OpenID4VP (docs/WALLET-APPS.md).
+        Migration(version: 27, name: "presentation request protocols", statements: [
+            "ALTER TABLE presentation_requests ADD COLUMN protocol TEXT NOT NULL DEFAULT 'vcapi'",
+        ]),
     ]
 
     /// Every schema version this build knows, oldest first (numbers may skip: a version is taken when a branch

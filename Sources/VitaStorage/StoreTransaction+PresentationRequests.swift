@@ -1,15 +1,25 @@
 import Foundation
 import SQLKit
 
-/// A verifier's request for credentials from a wallet app, answered through a VC-API exchange.
+/// A verifier's request for credentials from a wallet app, answered through a VC-API exchange or by OpenID4VP.
 public struct StoredPresentationRequest: Sendable, Equatable {
+    /// How the wallet app is asked.
+    public enum WalletProtocol: String, Sendable, CaseIterable {
+        /// A VC-API exchange (the Learner Credential Wallet).
+        case vcapi
+        /// OpenID for Verifiable Presentations 1.0, Response Mode `direct_post`.
+        case openid4vp
+    }
+
     /// Vita's identifier (`prq_…`).
     public var id: String
+    /// How the wallet app is asked.
+    public var walletProtocol: WalletProtocol
     /// SHA-256 of the secret of the page that shows the answer.
     public var viewHash: String
-    /// SHA-256 of the secret of the exchange's URL.
+    /// SHA-256 of the exchange's secret: in its URL (VC-API), or the request's `state` (OpenID4VP).
     public var exchangeHash: String
-    /// The challenge the presentation must be signed over.
+    /// The challenge (OpenID4VP: the nonce) the presentation must be signed over.
     public var challenge: String
     /// The credential type asked for.
     public var credentialType: String
@@ -25,9 +35,10 @@ public struct StoredPresentationRequest: Sendable, Equatable {
     public var createdAt: Date
 
     /// Creates a request.
-    public init(id: String, viewHash: String, exchangeHash: String, challenge: String, credentialType: String, reason: String,
+    public init(id: String, walletProtocol: WalletProtocol = .vcapi, viewHash: String, exchangeHash: String, challenge: String, credentialType: String, reason: String,
                 result: String? = nil, receivedAt: Date? = nil, expiresAt: Date, createdAt: Date) {
         self.id = id
+        self.walletProtocol = walletProtocol
         self.viewHash = viewHash
         self.exchangeHash = exchangeHash
         self.challenge = challenge
@@ -44,9 +55,9 @@ extension StoreTransaction {
     /// Stores a new request.
     public func insert(_ request: StoredPresentationRequest) async throws {
         try await db.raw("""
-            INSERT INTO presentation_requests (id, view_hash, exchange_hash, challenge, credential_type, reason, expires_at,
-              created_at)
-            VALUES (\(bind: request.id), \(bind: request.viewHash), \(bind: request.exchangeHash), \(bind: request.challenge),
+            INSERT INTO presentation_requests (id, protocol, view_hash, exchange_hash, challenge, credential_type, reason,
+              expires_at, created_at)
+            VALUES (\(bind: request.id), \(bind: request.walletProtocol.rawValue), \(bind: request.viewHash), \(bind: request.exchangeHash), \(bind: request.challenge),
               \(bind: request.credentialType), \(bind: request.reason), \(bind: Self.ms(request.expiresAt)),
               \(bind: Self.ms(request.createdAt)))
             """).run()
@@ -80,8 +91,12 @@ extension StoreTransaction {
     }
 
     private func presentationRequest(from row: any SQLRow) throws -> StoredPresentationRequest {
-        StoredPresentationRequest(
-            id: try row.decode(column: "id", as: String.self), viewHash: try row.decode(column: "view_hash", as: String.self),
+        guard let walletProtocol = StoredPresentationRequest.WalletProtocol(rawValue: try row.decode(column: "protocol", as: String.self)) else {
+            throw StorageError(.corrupt, "a presentation request has an unknown protocol")
+        }
+        return StoredPresentationRequest(
+            id: try row.decode(column: "id", as: String.self), walletProtocol: walletProtocol,
+            viewHash: try row.decode(column: "view_hash", as: String.self),
             exchangeHash: try row.decode(column: "exchange_hash", as: String.self),
             challenge: try row.decode(column: "challenge", as: String.self),
             credentialType: try row.decode(column: "credential_type", as: String.self),

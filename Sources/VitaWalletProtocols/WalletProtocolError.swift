@@ -1,6 +1,7 @@
 /// The error type of VitaWalletProtocols. `code` is the wire error code of OpenID for Verifiable Credential Issuance 1.0
-/// (§8.3.1.2 for the Credential Endpoint, §11.3 for the Notification Endpoint); `reason` says what is wrong with the
-/// request and never contains a code, token or personal data.
+/// (§8.3.1.2 for the Credential Endpoint, §11.3 for the Notification Endpoint) or, at the OpenID4VP Response URI,
+/// RFC 6749's `invalid_request`; `reason` says what is wrong with the request and never contains a code, token or
+/// personal data.
 public struct WalletProtocolError: Error, Sendable, Equatable, CustomStringConvertible {
     /// What went wrong.
     public enum Code: String, Sendable, CaseIterable {
@@ -16,6 +17,9 @@ public struct WalletProtocolError: Error, Sendable, Equatable, CustomStringConve
         case invalidNotificationId = "invalid_notification_id"
         /// §11.3: the Notification Request is missing a parameter or is malformed.
         case invalidNotificationRequest = "invalid_notification_request"
+        /// OpenID4VP 1.0 §8.2: what was posted to the Response URI is not an answer to a Vita request (no `state`,
+        /// a malformed `vp_token`, an unknown or spent request).
+        case invalidRequest = "invalid_request"
     }
 
     /// What went wrong.

@@ -5,8 +5,8 @@ import VitaCredentials
 import VitaJSON
 
 /// `/verify/request` and `/verify/requests/{token}`: a verifier asks a wallet app for credentials through the API's
-/// presentation requests (`createPresentationRequest`, `getPresentationRequest`). The request's page shows the QR code
-/// and the Learner Credential Wallet's link while it waits, with a link to check for the answer (no script, and no
+/// presentation requests (`createPresentationRequest`, `getPresentationRequest`), by a VC-API exchange (the Learner
+/// Credential Wallet) or by OpenID4VP. The request's page shows the QR code and the wallet's link while it waits, with a link to check for the answer (no script, and no
 /// timed reload: WCAG 2.2.1 leaves the timing to the person), then the
 /// presentation's checks — the holder's proof over this request's challenge and this site's domain — and each
 /// credential presented with its verdict, checks and content, as verified when it arrived.
@@ -41,7 +41,7 @@ struct PresentationRequestPage: Sendable {
             return renderer.message(title: strings["error.csrf_title"], message: strings["error.csrf"], status: .forbidden)
         }
         let body: JSONValue = ["credentialType": .string(form.fields["credentialType"] ?? "VerifiableCredential"),
-                               "reason": .string(form.fields["reason"] ?? "")]
+                               "protocol": .string(form.fields["protocol"] ?? "vcapi"), "reason": .string(form.fields["reason"] ?? "")]
         let reply = await api.send(nil, .post, "/api/v1/presentation-requests", json: body)
         guard reply.isSuccess, let token = reply.json?["viewToken"]?.stringValue else {
             let message = reply.problemText.map { strings.format("input.reason", ["reason": $0]) } ?? strings["wallet.unavailable"]
@@ -68,7 +68,10 @@ struct PresentationRequestPage: Sendable {
         ]
         switch json["state"]?.stringValue {
         case "waiting":
+            let openID = json["protocol"]?.stringValue == "openid4vp"
             values["waiting"] = [
+                "scan": strings[openID ? "ask.scan_openid4vp" : "ask.scan"],
+                "linkLabel": strings[openID ? "ask.link_openid4vp" : "ask.link"],
                 "link": json["offerURI"]?.stringValue ?? "",
                 "qr": json["qrCodeSVG"]?.stringValue.map { "data:image/svg+xml;base64," + Data($0.utf8).base64EncodedString() } ?? "",
                 "until": strings.format("ask.until", ["at": WalletFormat.date(json["expiresAt"]?.stringValue) ?? ""]),
@@ -76,6 +79,13 @@ struct PresentationRequestPage: Sendable {
             ]
         case "received":
             values["received"] = received(json)
+        case "declined":
+            let error = json["result"]?["walletError"]
+            let code = error?["error"]?.stringValue ?? ""
+            values["declined"] = strings.format("ask.declined", [
+                "error": code == "access_denied" ? strings["ask.declined_access_denied"] : code,
+                "description": error?["description"]?.stringValue ?? "",
+            ])
         default:
             values["expired"] = true
         }

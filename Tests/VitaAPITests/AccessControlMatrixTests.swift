@@ -711,6 +711,12 @@ enum AccessControlTable {
                 let created = try await f.api.send(.post, "/api/v1/presentation-requests", json: [String: Any]())
                 return Probe(.get, "/api/v1/presentation-requests/\(created["viewToken"] as? String ?? "")")
             },
+            // OpenID4VP's Response URI: the request's state is the only key.
+            MatrixRow(operationId: "postPresentationResponse", body: .minimal, expected: open(200)) { f, _ in
+                let created = try await f.api.send(.post, "/api/v1/presentation-requests", json: ["protocol": "openid4vp"])
+                let state = (created["authorizationRequest"] as? [String: Any])?["state"] as? String ?? ""
+                return Probe(.post, "/oid4vp/response", form: "error=access_denied&state=\(state)")
+            },
             MatrixRow(operationId: "getCredentialIssuerMetadata", body: .none, expected: open(200)) { _, _ in
                 Probe(.get, "/.well-known/openid-credential-issuer")
             },

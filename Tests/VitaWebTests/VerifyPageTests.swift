@@ -85,6 +85,53 @@ struct VerifyPageTests {
         }
     }
 
+    @Test("a verifier asks an OpenID4VP wallet app: the page shows the openid4vp:// request; a refusal posted to the Response URI says the person declined, and a presentation signed over the nonce for this verifier shows verified",
+          arguments: TestEngine.available)
+    func askAnOpenID4VPWallet(_ engine: TestEngine) async throws {
+        try await WebHarness.run(engine) { web in
+            let credential = try JSONValue(parsing: try await web.issue(name: "Clinical placement"))
+            func makeRequest() async throws -> (page: String, parameters: [String: String]) {
+                let form = try await web.get("/verify")
+                #expect(form.html.contains(#"id="ask-protocol-openid4vp" name="protocol" value="openid4vp""#))
+                let made = try await web.post("/verify/request", form: [("csrf_token", try #require(form.csrfToken)),
+                                                                         ("protocol", "openid4vp"), ("credentialType", "OpenBadgeCredential")],
+                                              cookie: form.csrfCookie)
+                let location = try #require(made.header("Location"), "\(made.html)")
+                let waiting = try await web.get(location)
+                #expect(waiting.html.contains("Open in the wallet app") && waiting.html.contains("scan it with their wallet app"))
+                let link = try #require(waiting.first(#"id="request-link" href="([^"]+)""#)).replacingOccurrences(of: "&amp;", with: "&")
+                #expect(link.hasPrefix("openid4vp://?"))
+                let items = try #require(URLComponents(string: link)?.queryItems)
+                return (location, Dictionary(uniqueKeysWithValues: items.map { ($0.name, $0.value ?? "") }))
+            }
+
+            let refused = try await makeRequest()
+            let declined = try await web.post("/oid4vp/response", form: [("error", "access_denied"), ("state", refused.parameters["state"]!)],
+                                              cookie: nil)
+            #expect(declined.status == 200, "\(declined.html)")
+            let declinedPage = try await web.get(refused.page)
+            #expect(declinedPage.html.contains(#"id="declined""#) && declinedPage.html.contains("the person declined"), "\(declinedPage.html)")
+            #expect(!declinedPage.html.contains("check-again"))
+
+            let (location, parameters) = try await makeRequest()
+            let holder = Ed25519KeyPair()
+            let presentation: JSONValue = ["@context": ["https://www.w3.org/ns/credentials/v2"], "type": ["VerifiablePresentation"],
+                                           "holder": .string(holder.didKey.did), "verifiableCredential": [credential]]
+            let signed = try DataIntegrity.addProof(
+                to: presentation,
+                options: ProofOptions(verificationMethod: holder.didKey.verificationMethodID, proofPurpose: "authentication",
+                                      challenge: parameters["nonce"], domain: parameters["client_id"]),
+                signer: holder)
+            let token: JSONValue = ["credential": [signed]]
+            let sent = try await web.post("/oid4vp/response", form: [("vp_token", token.serializedString()), ("state", parameters["state"]!)],
+                                          cookie: nil)
+            #expect(sent.status == 200, "\(sent.html)")
+            let answered = try await web.get(location)
+            #expect(answered.html.contains("proved it holds the key of \(holder.didKey.did)"), "\(answered.html)")
+            #expect(answered.html.contains(#"data-verdict="genuine"#) && answered.html.contains("What was asked for"))
+        }
+    }
+
     @Test("a POST without a valid CSRF token is refused with a 403 page, not an error")
     func refusesForgedForms() async throws {
         try await WebHarness.run { web in
@@ -188,7 +235,7 @@ struct VerifyPageTests {
     func stringsAreComplete() throws {
         let strings = try WebStrings()
         for verdict in VerdictSummary.allCases { #expect(strings.table[verdict.messageId] != nil, "\(verdict.messageId)") }
-        for check in ["format", "context", "type", "schema", "proof", "jsonld", "issuer", "validity", "status", "endorsements", "nested"] {
+        for check in ["format", "context", "type", "schema", "proof", "jsonld", "issuer", "validity", "status", "endorsements", "nested", "request"] {
             #expect(strings.table["check.\(check)"] != nil, "check.\(check)")
         }
         for outcome in ["pass", "fail", "warning", "not_checked"] { #expect(strings.table["outcome.\(outcome)"] != nil) }
