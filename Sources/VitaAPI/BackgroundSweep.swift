@@ -38,8 +38,9 @@ struct BackgroundSweep: Service {
     }
 
     /// Deletes what has expired, at start and every `seconds`: OAuth codes, tokens and web sessions (`OAuthPurge`), the
-    /// responses stored for idempotency keys more than `idempotencyWindow` seconds ago, and verifiers' presentation
-    /// requests (with what wallets presented to them) made more than an hour ago.
+    /// responses stored for idempotency keys more than `idempotencyWindow` seconds ago, verifiers' presentation
+    /// requests (with what wallets presented to them) made more than an hour ago, and learners' credential offers that
+    /// stopped working more than thirty days ago.
     static func expiryPurge(_ database: VitaDatabase, every seconds: TimeInterval, idempotencyWindow: TimeInterval,
                             logger: Logger) -> Self {
         BackgroundSweep(interval: .milliseconds(Int(seconds * 1000)), runsAtStart: true) {
@@ -67,6 +68,14 @@ struct BackgroundSweep: Service {
                 if purged > 0 { logger.info("purged presentation requests", metadata: ["requests": "\(purged)"]) }
             } catch {
                 logger.warning("purging presentation requests failed", metadata: ["error": "\(error)"])
+            }
+            do {
+                let purged = try await database.transaction {
+                    try await $0.purgeCredentialOffers(endedBefore: Date().addingTimeInterval(-CredentialOfferRoutes.retention))
+                }
+                if purged > 0 { logger.info("purged credential offers", metadata: ["offers": "\(purged)"]) }
+            } catch {
+                logger.warning("purging credential offers failed", metadata: ["error": "\(error)"])
             }
         }
     }

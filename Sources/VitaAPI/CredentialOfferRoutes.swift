@@ -33,6 +33,9 @@ struct CredentialOfferRoutes: Sendable {
     static let tokenLifetime: TimeInterval = 900
     /// Wrong transaction codes after which an offer locks (withdrawn).
     static let maxTransactionCodeFailures = 5
+    /// How long an offer stays in the learner's list after it stopped working (thirty days): then the expiry sweep
+    /// deletes it.
+    static let retention: TimeInterval = 30 * 86_400
     /// Why a VC-API exchange that delivered its credential answers 410.
     static let complete = "this exchange is complete: it answers its credential once"
 

@@ -177,6 +177,16 @@ extension StoreTransaction {
         return !rows.isEmpty
     }
 
+    /// Deletes the offers that stopped working before `cutOff` — their code expired and any token it gave expired too —
+    /// whatever became of them; returns how many. What each step did stays in the learner's audit log.
+    public func purgeCredentialOffers(endedBefore cutOff: Date) async throws -> Int {
+        try await db.raw("""
+            DELETE FROM credential_offers
+            WHERE expires_at < \(bind: Self.ms(cutOff)) AND (token_expires_at IS NULL OR token_expires_at < \(bind: Self.ms(cutOff)))
+            RETURNING id
+            """).all().count
+    }
+
     /// Records a VC-API exchange's delivery, once: false when it was delivered (or withdrawn) meanwhile, so of two
     /// concurrent requests one wins.
     public func completeExchange(offerId: String, at time: Date) async throws -> Bool {

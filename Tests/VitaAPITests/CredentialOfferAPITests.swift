@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Testing
+@testable import VitaAPI
 import VitaStorage
 import VitaTestSupport
 
@@ -197,6 +198,22 @@ struct CredentialOfferAPITests {
                                                json: ["transactionCode": "yes"])
             #expect(badOption.status == 400 && (badOption["errors"] as? [[String: String]])?.first?["field"] == "transactionCode")
             #expect(try await api.send(.post, "/api/v1/me/credentials/\(s.badgeId)/offers", json: [:]).status == 401)
+
+            // Thirty days after an offer stopped working (its code, and any token it gave) the sweep deletes it: the
+            // one whose token outlived its code is kept until thirty days after the token.
+            func purge() async throws -> Int {
+                try await api.database.transaction {
+                    try await $0.purgeCredentialOffers(endedBefore: clock.now.addingTimeInterval(-CredentialOfferRoutes.retention))
+                }
+            }
+            func remaining() async throws -> Int { try await api.database.read { try await $0.credentialOffers(learnerId: s.learnerId) }.count }
+            #expect(try await purge() == 0)
+            #expect(try await remaining() == 5)
+            clock.advance(CredentialOfferRoutes.retention - 300)
+            #expect(try await purge() == 3, "the three whose codes expired thirty days ago, not the two whose tokens lasted longer")
+            clock.advance(1_500)
+            #expect(try await purge() == 2)
+            #expect(try await remaining() == 0)
         }
     }
 

@@ -289,7 +289,34 @@ def journey_ask_wallet(driver, signed):
     screenshot(driver, "verify-ask-received.png")
 
 
-JOURNEYS = [journey_form, journey_genuine, journey_tampered, journey_baked_png, journey_garbage, journey_ask_wallet]
+def journey_ask_openid4vp_wallet(driver, _):
+    """A verifier asks an OpenID4VP wallet app: the page shows the openid4vp:// request, then the wallet's refusal."""
+    open_form(driver)
+    driver.find_element(By.ID, "ask-protocol-openid4vp").click()
+    driver.find_element(By.CSS_SELECTOR, "form[action='/verify/request'] button[type=submit]").click()
+    WebDriverWait(driver, 20).until(EC.presence_of_element_located((By.ID, "request-link")))
+    link = driver.find_element(By.ID, "request-link").get_attribute("href")
+    assert link.startswith("openid4vp://?"), link
+    assert driver.find_element(By.ID, "request-link").text == "Open in the wallet app"
+    check_accessibility(driver, "/verify/requests (waiting, OpenID4VP)")
+
+    # The wallet app's side: the request by value; the person declines, and the wallet says so at the Response URI.
+    parameters = {name: values[0] for name, values in urllib.parse.parse_qs(urllib.parse.urlsplit(link).query).items()}
+    assert parameters["client_id"] == "redirect_uri:" + parameters["response_uri"]
+    assert json.loads(parameters["dcql_query"])["credentials"][0]["format"] == "ldp_vc"
+    form = urllib.parse.urlencode({"error": "access_denied", "state": parameters["state"]}).encode()
+    request = urllib.request.Request(BASE + "/oid4vp/response", data=form, method="POST",
+                                     headers={"Content-Type": "application/x-www-form-urlencoded"})
+    with urllib.request.urlopen(request) as response:
+        assert json.load(response) == {}
+    driver.find_element(By.ID, "check-again").click()
+    WebDriverWait(driver, 20).until(EC.presence_of_element_located((By.ID, "declined")))
+    assert "the person declined" in driver.find_element(By.ID, "declined").text
+    check_accessibility(driver, "/verify/requests (declined)")
+
+
+JOURNEYS = [journey_form, journey_genuine, journey_tampered, journey_baked_png, journey_garbage, journey_ask_wallet,
+            journey_ask_openid4vp_wallet]
 
 
 def run_journeys(journeys, *arguments, after=None):
