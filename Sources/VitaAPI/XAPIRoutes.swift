@@ -79,12 +79,19 @@ struct XAPIRoutes {
         }
         let meaning = XAPIRules.meaning(ofVerb: statement.verb)
         let category: RecordCategory
+        let now = Timestamp.truncated(gate.clock())
         switch meaning {
         case .nothing: return outcome("ignored", field: "verb.id", reason: "this verb records nothing in the learner record")
         case .experience: category = .experiences
         case .competency: category = .competencies
+        case .voiding:
+            do {
+                let (text, recordId) = try await void(statement, system: system, principal: principal, now: now)
+                return outcome(text, recordId: recordId)
+            } catch let problem as Problem where problem.status == 403 {
+                return outcome("denied", reason: problem.detail, rule: problem.rule)
+            }
         }
-        let now = Timestamp.truncated(gate.clock())
         let organizationId = system.organizationId
         do {
             let learnerId = try await learner(statement.learner, system: system)
@@ -112,6 +119,8 @@ struct XAPIRoutes {
                 return try await record(tx, body, statement: statement, learnerId: learnerId, system: system, now: now)
             }
             return outcome(text, recordId: recordId)
+        } catch let refusal as XAPIRefusal where refusal.field == "id" {
+            return outcome("ignored", field: refusal.field, reason: refusal.reason)
         } catch let refusal as XAPIRefusal {
             return outcome("rejected", field: refusal.field, reason: refusal.reason)
         } catch let failures as ValidationFailures {
@@ -129,6 +138,11 @@ struct XAPIRoutes {
     private func record(_ tx: StoreTransaction, _ body: RecordBody, statement: XAPIStatement, learnerId: String,
                         system: ConnectedSystem, now: Date) async throws -> (String, String) {
         try body.validate()
+        // Checked in the write's transaction: a statement voided before it arrived records nothing.
+        if let uri = XAPIRules.rawDataURI(statement),
+           try await !tx.voidedStatements(systemId: system.id, among: [uri]).isEmpty {
+            throw XAPIRefusal(field: "id", reason: "this statement was voided")
+        }
         let sourceId = XAPIRules.sourceRecordId(learnerId: learnerId, activityId: statement.activityId, category: body.category)
         let asserted = AssertedProvenance(sourceRecordId: sourceId, rawDataURI: XAPIRules.rawDataURI(statement),
                                           rawDigest: statement.digest, assertedAt: statement.timestamp)
@@ -142,6 +156,57 @@ struct XAPIRoutes {
             // The system used this source id for another record through the record API.
             throw XAPIRefusal(field: "object.id", reason: "this system's record for the activity belongs to another learner or category")
         }
+    }
+
+    /// Rule `xapi.void`: the statement the voiding statement names is taken back — remembered, so that it records
+    /// nothing if it arrives (again) later, and each record it wrote goes back to its state without it: the content of
+    /// the newest version from a statement still standing, or deleted when none is left. Each record's change is a
+    /// write under the agreements, audited (`xapi.void`). `voided` when something changed, else `unchanged` (a
+    /// voiding sent again); idempotent, so a voiding that crossed its statement in flight is applied by sending it again.
+    private func void(_ statement: XAPIStatement, system: ConnectedSystem, principal: Principal,
+                      now: Date) async throws -> (String, String?) {
+        let uri = XAPIRules.rawDataURI(statementId: statement.voidedStatementId ?? "")
+        let recordIds = try await database.read { try await $0.recordIds(system: system.id, rawDataURI: uri) }
+        guard !recordIds.isEmpty else {
+            // Not received (or not recorded): remembered only.
+            let first = try await database.transaction { try await $0.voidStatement(systemId: system.id, statementURI: uri, at: now) }
+            return (first ? "voided" : "unchanged", nil)
+        }
+        var changed = false
+        for recordId in recordIds {
+            guard let current = try await database.read({ try await $0.record(id: recordId) }) else { continue }
+            let wrote = try await gate.withAccess(principal, learnerId: current.learnerId, categories: [current.category],
+                                                  permission: .write, action: "xapi.void",
+                                                  recordOrganizationId: system.organizationId) { tx, _ in
+                var wrote = try await tx.voidStatement(systemId: system.id, statementURI: uri, at: now)
+                let versions = try await tx.versions(ofRecord: recordId)
+                guard let latest = versions.last else { return wrote }
+                let voided = try await tx.voidedStatements(systemId: system.id, among: versions.compactMap(\.provenance.rawDataURI))
+                switch XAPIRules.stateAfterVoiding(versions, voided: voided) {
+                case .unchanged:
+                    break
+                case .restore(let standing):
+                    var provenance = standing.provenance
+                    provenance.recordedAt = now
+                    try await tx.insert(LearnerRecord(id: recordId, learnerId: latest.learnerId, category: latest.category,
+                                                      organizationId: standing.organizationId, version: latest.version + 1,
+                                                      body: standing.body, provenance: provenance))
+                    wrote = true
+                case .delete:
+                    let provenance = Provenance(systemId: system.id, sourceRecordId: latest.provenance.sourceRecordId,
+                                                rawDataURI: XAPIRules.rawDataURI(statement), rawDigest: statement.digest,
+                                                assertedAt: statement.timestamp ?? now, recordedAt: now)
+                    try await tx.insert(LearnerRecord(
+                        id: recordId, learnerId: latest.learnerId, category: latest.category, organizationId: latest.organizationId,
+                        version: latest.version + 1, body: nil, provenance: provenance,
+                        deletion: Tombstone(reason: "voided: the xAPI statement it came from was voided", at: now, by: system.id)))
+                    wrote = true
+                }
+                return wrote
+            }
+            changed = changed || wrote
+        }
+        return (changed ? "voided" : "unchanged", recordIds.first)
     }
 
     /// The learner an actor's `account.name` names: a Vita learner id, or this system's own id for a learner.

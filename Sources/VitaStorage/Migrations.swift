@@ -401,6 +401,16 @@ public enum Migrations {
         Migration(version: 27, name: "presentation request protocols", statements: [
             "ALTER TABLE presentation_requests ADD COLUMN protocol TEXT NOT NULL DEFAULT 'vcapi'",
         ]),
+        // xAPI voiding: the statements each system voided (a voided statement sent again records nothing), and the
+        // records a statement wrote, found by the statement's raw data URI.
+        Migration(version: 28, name: "xapi voided statements", statements: [
+            """
+            CREATE TABLE xapi_voided_statements (
+              system_id TEXT NOT NULL, statement_uri TEXT NOT NULL, voided_at BIGINT NOT NULL,
+              PRIMARY KEY (system_id, statement_uri))
+            """,
+            "CREATE INDEX records_raw_data ON records (system_id, raw_data_uri) WHERE raw_data_uri IS NOT NULL",
+        ]),
     ]
 
     /// Every schema version this build knows, oldest first (numbers may skip: a version is taken when a branch

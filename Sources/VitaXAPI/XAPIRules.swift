@@ -12,6 +12,8 @@ public enum XAPIRules {
         public static let passed = "http://adlnet.gov/expapi/verbs/passed"
         public static let failed = "http://adlnet.gov/expapi/verbs/failed"
         public static let mastered = "http://adlnet.gov/expapi/verbs/mastered"
+        /// Part Two §2.3.2: voids an earlier statement (the object is a `StatementRef`).
+        public static let voided = "http://adlnet.gov/expapi/verbs/voided"
     }
 
     /// What a verb records.
@@ -22,6 +24,8 @@ public enum XAPIRules {
         case competency
         /// Nothing the learner record keeps (launched, attempted, experienced, answered, …).
         case nothing
+        /// Takes back an earlier statement (voided): rule `xapi.void`.
+        case voiding
     }
 
     /// Rule `xapi.verb`: the meaning of a verb IRI.
@@ -30,6 +34,7 @@ public enum XAPIRules {
         case Verb.completed, Verb.passed: .experience(.completed)
         case Verb.failed: .experience(.failed)
         case Verb.mastered: .competency
+        case Verb.voided: .voiding
         default: .nothing
         }
     }
@@ -89,7 +94,35 @@ public enum XAPIRules {
 
     /// The record's raw data: the statement (its id as a URN; without one, its digest).
     public static func rawDataURI(_ statement: XAPIStatement) -> String? {
-        statement.id.map { "urn:uuid:\($0.lowercased())" }
+        statement.id.map(rawDataURI(statementId:))
+    }
+
+    /// The raw data URI of the statement whose id is `statementId`: `urn:uuid:` and the id in lower case.
+    public static func rawDataURI(statementId: String) -> String {
+        "urn:uuid:\(statementId.lowercased())"
+    }
+
+    /// What voiding statements does to a record (rule `xapi.void`).
+    public enum VoidedState: Sendable, Equatable {
+        /// The current version does not come from a voided statement: nothing changes.
+        case unchanged
+        /// The record goes back to this earlier version's content (and its statement's provenance).
+        case restore(LearnerRecord)
+        /// No version from a statement still standing is left, or the newest one is a deletion: the record is deleted.
+        case delete
+    }
+
+    /// Rule `xapi.void`: the state of a record whose `versions` (oldest first) are read with the statements in
+    /// `voided` (their raw data URIs) taken back — as if those statements had never arrived. The newest version not
+    /// from a voided statement is the record's state: the current one (unchanged), an earlier content (restored), or
+    /// a deletion, or nothing at all (deleted). A version with no statement id cannot have been voided.
+    public static func stateAfterVoiding(_ versions: [LearnerRecord], voided: Set<String>) -> VoidedState {
+        guard let current = versions.last else { return .unchanged }
+        let standing = versions.last { !($0.provenance.rawDataURI.map(voided.contains) ?? false) }
+        guard let standing else { return current.deletion != nil ? .unchanged : .delete }
+        if standing.version == current.version { return .unchanged }
+        guard standing.deletion == nil, standing.body != nil else { return current.deletion != nil ? .unchanged : .delete }
+        return .restore(standing)
     }
 
     private static func grade(_ verb: String) -> String? {

@@ -13,8 +13,11 @@ public struct XAPIStatement: Sendable, Equatable {
     public var learner: String
     /// The verb's IRI (`http://adlnet.gov/expapi/verbs/completed`).
     public var verb: String
-    /// The activity's IRI (`object.id`).
+    /// The activity's IRI (`object.id`); empty in a voiding statement.
     public var activityId: String
+    /// In a voiding statement (verb `voided`, Part Two §2.3.2), the id of the statement it voids (`object.id` of a
+    /// `StatementRef`).
+    public var voidedStatementId: String?
     /// The activity's name (`object.definition.name`, English preferred), if any.
     public var activityName: String?
     /// The activity's type IRI (`object.definition.type`), if any.
@@ -42,24 +45,38 @@ public struct XAPIStatement: Sendable, Equatable {
         if let given = statement["id"], given != .null {
             failures.require(id.map(Self.isUUID) == true, "id", "must be a UUID")
         }
+        verb = statement["verb"]?["id"]?.stringValue ?? ""
+        failures.require(URLCheck.isAbsolute(verb), "verb.id", "must be an IRI")
+        let voiding = verb == XAPIRules.Verb.voided
         // Part Two §2.4.2: an Agent is identified by exactly one inverse functional identifier; Vita takes `account`.
+        // A voiding statement's actor is whoever voids (an administrator, the platform): it names no learner.
         let account = statement["actor"]?["account"]
-        learner = account?["name"]?.stringValue ?? ""
+        learner = voiding ? "" : account?["name"]?.stringValue ?? ""
         if statement["actor"]?.objectValue == nil {
             failures.fail("actor", "is required")
+        } else if voiding {
+            // Nothing more is read of who voided.
         } else if account == nil {
             failures.fail("actor", "must identify the learner by account (name: the learner's Vita id or this system's own id for them)")
         } else {
             failures.require(!learner.isEmpty && learner.count <= 200, "actor.account.name", "must be 1 to 200 characters")
         }
-        verb = statement["verb"]?["id"]?.stringValue ?? ""
-        failures.require(URLCheck.isAbsolute(verb), "verb.id", "must be an IRI")
         let object = statement["object"]
-        if let type = object?["objectType"]?.stringValue, type != "Activity" {
-            failures.fail("object.objectType", "must be Activity: only activities become records")
+        if voiding {
+            // Part Two §2.3.2: the object of a voiding statement is a StatementRef to the statement voided.
+            failures.require(object?["objectType"]?.stringValue == "StatementRef", "object.objectType",
+                             "must be StatementRef in a voiding statement")
+            voidedStatementId = object?["id"]?.stringValue
+            failures.require(voidedStatementId.map(Self.isUUID) == true, "object.id", "must be the UUID of the statement voided")
+            activityId = ""
+        } else {
+            voidedStatementId = nil
+            if let type = object?["objectType"]?.stringValue, type != "Activity" {
+                failures.fail("object.objectType", "must be Activity: only activities become records")
+            }
+            activityId = object?["id"]?.stringValue ?? ""
+            failures.require(URLCheck.isAbsolute(activityId) && activityId.count <= 2000, "object.id", "must be an IRI")
         }
-        activityId = object?["id"]?.stringValue ?? ""
-        failures.require(URLCheck.isAbsolute(activityId) && activityId.count <= 2000, "object.id", "must be an IRI")
         let definition = object?["definition"]
         activityName = Self.text(definition?["name"])
         activityType = definition?["type"]?.stringValue

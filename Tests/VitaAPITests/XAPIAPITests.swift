@@ -153,4 +153,77 @@ struct XAPIAPITests {
             #expect(version.status == 400)
         }
     }
+
+    /// A voiding statement (xAPI Part Two §2.3.2) of the statement `voided`, by an administrator of the platform.
+    static func voiding(_ voided: String, id: String? = nil) -> [String: Any] {
+        var statement: [String: Any] = [
+            "actor": ["objectType": "Agent", "mbox": "mailto:registrar@lms.example"],
+            "verb": ["id": "http://adlnet.gov/expapi/verbs/voided", "display": ["en-US": "voided"]],
+            "object": ["objectType": "StatementRef", "id": voided],
+        ]
+        if let id { statement["id"] = id }
+        return statement
+    }
+
+    @Test("a voided statement is taken back: the record goes back to the newest statement still standing, or is deleted with none left; the profile follows; a voided statement sent later records nothing; voiding again changes nothing",
+          arguments: TestEngine.available)
+    func voiding(_ engine: TestEngine) async throws {
+        try await APIHarness.run(engine) { api in
+            let world = try await api.world()
+            let learnerId = try await api.learner(key: world.systemKey)
+            let course = "https://lms.example/courses/cs101"
+            let completedId = "0d5b6a3c-1f2e-4a7b-9c8d-0000000000a1"
+            let passedId = "0d5b6a3c-1f2e-4a7b-9c8d-0000000000a2"
+            func send(_ statements: [[String: Any]]) async throws -> Reply {
+                try await api.send(.post, "/api/v1/xapi/statements", key: world.systemKey, json: statements)
+            }
+            func current() async throws -> [String: Any]? {
+                try await api.send(.get, "/api/v1/learners/\(learnerId)/experiences", key: world.systemKey).items.first
+            }
+            let recorded = try await send([
+                Self.statement(learnerId, "completed", course, id: completedId, name: "Algorithms", timestamp: "2026-05-01T10:00:00Z"),
+                Self.statement(learnerId, "passed", course, id: passedId, name: "Algorithms", score: ["raw": 87, "max": 100],
+                               timestamp: "2026-05-10T10:00:00Z"),
+            ])
+            #expect(Self.outcomes(recorded) == ["created", "updated"])
+            let recordId = try #require((recorded["results"] as? [[String: Any]])?.first?["recordId"] as? String)
+
+            // The pass is voided (a wrong grade): the record is the completion again, with its statement's provenance.
+            let voided = try await send([Self.voiding(passedId.uppercased())])
+            #expect(Self.outcomes(voided) == ["voided"], "\(voided.string)")
+            #expect((voided["results"] as? [[String: Any]])?.first?["recordId"] as? String == recordId)
+            let back = try #require(try await current())
+            #expect(back["version"] as? Int == 3)
+            #expect(((back["record"] as? [String: Any])?["result"]) == nil, "the score came with the voided statement")
+            #expect((back["provenance"] as? [String: Any])?["rawDataURI"] as? String == "urn:uuid:\(completedId)")
+            #expect(Self.outcomes(try await send([Self.voiding(passedId)])) == ["unchanged"], "voiding again changes nothing")
+            // The voided statement sent again (a retried batch) records nothing.
+            let retried = try await send([Self.statement(learnerId, "passed", course, id: passedId, name: "Algorithms",
+                                                         score: ["raw": 87, "max": 100], timestamp: "2026-05-10T10:00:00Z")])
+            #expect(Self.outcomes(retried) == ["ignored"] && (retried["results"] as? [[String: Any]])?.first?["field"] as? String == "id")
+            #expect(try await current()?["version"] as? Int == 3)
+
+            // The completion voided too: nothing is left, the record is deleted and the profile no longer counts it.
+            #expect(Self.outcomes(try await send([Self.voiding(completedId, id: "0d5b6a3c-1f2e-4a7b-9c8d-0000000000a3")])) == ["voided"])
+            #expect(try await current() == nil)
+            let deleted = try await api.send(.get, "/api/v1/learners/\(learnerId)/experiences?includeDeleted=true", key: world.systemKey).items
+            let tombstone = try #require(deleted.first)
+            #expect((tombstone["deletion"] as? [String: Any])?["reason"] as? String == "voided: the xAPI statement it came from was voided",
+                    "\(tombstone)")
+            let profile = try await api.send(.get, "/api/v1/learners/\(learnerId)/profile", key: world.systemKey)
+            #expect(!profile.string.contains(recordId), "the profile follows the records")
+            // Every version stays readable: the voided statements' versions are history, not erased.
+            let history = try await api.send(.get, "/api/v1/learners/\(learnerId)/experiences/\(recordId)/versions", key: world.systemKey)
+            #expect(history.items.count == 4, "\(history.string.prefix(300))")
+
+            // A statement voided before it arrives records nothing when it comes.
+            let early = "0d5b6a3c-1f2e-4a7b-9c8d-0000000000b1"
+            #expect(Self.outcomes(try await send([Self.voiding(early)])) == ["voided"])
+            #expect(Self.outcomes(try await send([Self.statement(learnerId, "completed", "https://lms.example/courses/cs102", id: early)]))
+                    == ["ignored"])
+            #expect(try await api.database.verifyAuditChain().firstBreak == nil)
+            let audit = try await api.admin(.get, "/api/v1/audit?limit=200").items
+            #expect(audit.contains { $0["action"] as? String == "xapi.void" && $0["outcome"] as? String != "denied" })
+        }
+    }
 }

@@ -112,6 +112,57 @@ struct XAPIRulesTests {
         }
     }
 
+    @Test("a voiding statement names the statement it voids by a StatementRef; its actor may be anyone, not a learner")
+    func voidingStatement() throws {
+        let voiding = try Self.statement(#"""
+            {"id":"7a000000-0000-4000-8000-000000000001","actor":{"mbox":"mailto:registrar@lms.example"},
+             "verb":{"id":"http://adlnet.gov/expapi/verbs/voided"},
+             "object":{"objectType":"StatementRef","id":"6F1B0A4E-8D2C-4D41-9A53-2B8A4E3C1F00"}}
+            """#)
+        #expect(voiding.voidedStatementId == "6F1B0A4E-8D2C-4D41-9A53-2B8A4E3C1F00")
+        #expect(XAPIRules.meaning(ofVerb: voiding.verb) == .voiding)
+        #expect(XAPIRules.rawDataURI(statementId: voiding.voidedStatementId!) == "urn:uuid:6f1b0a4e-8d2c-4d41-9a53-2b8a4e3c1f00",
+                "the URI a statement's records carry, whatever the case of the reference")
+        #expect(try Self.statement(Self.passedCourse).voidedStatementId == nil)
+        for (object, field) in [(#"{"objectType":"Activity","id":"https://x.example/a"}"#, "object.objectType"),
+                                (#"{"objectType":"StatementRef","id":"not-a-uuid"}"#, "object.id"),
+                                (#"{"objectType":"StatementRef"}"#, "object.id")] {
+            let text = #"{"actor":{"account":{"name":"admin"}},"verb":{"id":"http://adlnet.gov/expapi/verbs/voided"},"object":"# + object + "}"
+            let value = try JSONValue(parsing: text)
+            do throws(ValidationFailures) {
+                _ = try XAPIStatement(value)
+                Issue.record("accepted: \(text)")
+            } catch {
+                #expect(error.failures.first?.field == field, "\(text)")
+            }
+        }
+    }
+
+    @Test("voiding takes a record back to its newest version from a statement still standing: the same, an earlier content, or deleted")
+    func stateAfterVoiding() {
+        func version(_ number: Int, statement: String?, deleted: Bool = false) -> LearnerRecord {
+            LearnerRecord(id: "rec_1", learnerId: "lrn_1", category: .experiences, organizationId: "org_1", version: number,
+                          body: deleted ? nil : .experience(LearningExperience(organizationId: "org_1", kind: .course,
+                                                                               title: "v\(number)", status: .completed)),
+                          provenance: Provenance(systemId: "sys_1", sourceRecordId: "xapi:x", rawDataURI: statement.map { "urn:uuid:\($0)" },
+                                                 rawDigest: "sha256:\(number)", assertedAt: Date(), recordedAt: Date()),
+                          deletion: deleted ? Tombstone(reason: "r", at: Date(), by: "sys_1") : nil)
+        }
+        let history = [version(1, statement: "a"), version(2, statement: "b")]
+        #expect(XAPIRules.stateAfterVoiding(history, voided: ["urn:uuid:a"]) == .unchanged, "an earlier statement voided")
+        #expect(XAPIRules.stateAfterVoiding(history, voided: ["urn:uuid:b"]) == .restore(history[0]))
+        #expect(XAPIRules.stateAfterVoiding(history, voided: ["urn:uuid:a", "urn:uuid:b"]) == .delete)
+        // A deletion standing between: the record stays deleted; a version with no statement id is never voided.
+        let deletedThenBack = [version(1, statement: "a"), version(2, statement: nil, deleted: true), version(3, statement: "c")]
+        #expect(XAPIRules.stateAfterVoiding(deletedThenBack, voided: ["urn:uuid:c"]) == .delete)
+        let plain = [version(1, statement: nil), version(2, statement: "b")]
+        #expect(XAPIRules.stateAfterVoiding(plain, voided: ["urn:uuid:b"]) == .restore(plain[0]))
+        // Already deleted by an earlier voiding: nothing more to do.
+        let voidedAway = [version(1, statement: "a"), version(2, statement: "v", deleted: true)]
+        #expect(XAPIRules.stateAfterVoiding(voidedAway, voided: ["urn:uuid:a"]) == .unchanged)
+        #expect(XAPIRules.stateAfterVoiding([version(1, statement: "a")], voided: ["urn:uuid:a"]) == .delete)
+    }
+
     @Test("ISO 8601 durations in hours", arguments: [("PT45M", 0.75), ("PT1H30M", 1.5), ("P1DT2H", 26.0), ("PT36S", 0.01), ("P1W", 168.0)])
     func durations(_ text: String, _ hours: Double) throws {
         let statement = try Self.statement(#"{"actor":{"account":{"name":"S-1"}},"verb":{"id":"http://adlnet.gov/expapi/verbs/completed"},"object":{"id":"https://x.example/a"},"result":{"duration":"\#(text)"}}"#)
