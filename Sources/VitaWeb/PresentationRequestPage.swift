@@ -73,7 +73,7 @@ struct PresentationRequestPage: Sendable {
                 "scan": strings[openID ? "ask.scan_openid4vp" : "ask.scan"],
                 "linkLabel": strings[openID ? "ask.link_openid4vp" : "ask.link"],
                 "link": json["offerURI"]?.stringValue ?? "",
-                "qr": json["qrCodeSVG"]?.stringValue.map { "data:image/svg+xml;base64," + Data($0.utf8).base64EncodedString() } ?? "",
+                "qr": json["qrCodeSVG"]?.stringValue.map(QRImage.values(svg:)) ?? false,
                 "until": strings.format("ask.until", ["at": WalletFormat.date(json["expiresAt"]?.stringValue) ?? ""]),
                 "self": "/verify/requests/\(token)",
             ]

@@ -230,7 +230,7 @@ extension WalletScreens {
         var created: [String: Any] = ["url": url, "expires": WalletFormat.date(json["expiresAt"]?.stringValue) ?? "",
                                       "hasPasscode": !passcode.isEmpty]
         if let svg = json["qrCodeSVG"]?.stringValue {
-            created["qr"] = "data:image/svg+xml;base64," + Data(svg.utf8).base64EncodedString()
+            created["qr"] = QRImage.values(svg: svg)
         }
         return await afterShare(request, learnerId: learnerId, collectionId: collectionId, credentialId: credentialId,
                                 created: created)

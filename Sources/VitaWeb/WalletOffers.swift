@@ -26,7 +26,7 @@ extension WalletScreens {
         if let code = json["transactionCode"]?.stringValue { created["transactionCode"] = code }
         if let deepLink = json["deepLink"]?.stringValue { created["deepLink"] = deepLink }
         if let svg = json["qrCodeSVG"]?.stringValue {
-            created["qr"] = "data:image/svg+xml;base64," + Data(svg.utf8).base64EncodedString()
+            created["qr"] = QRImage.values(svg: svg)
         }
         return await credential(request, learnerId: learnerId, id: id, offer: created)
     }

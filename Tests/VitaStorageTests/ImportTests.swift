@@ -104,13 +104,14 @@ struct ImportTests {
             process.standardError = FileHandle.nullDevice
             try process.run()
             if kill {
-                // Kill once some batches have committed, in the middle of the run.
-                for _ in 0..<600 {
-                    try await Task.sleep(for: .milliseconds(25))
+                // Kill as soon as the first batches have committed, early in the run: under a loaded machine this
+                // poll may be late by seconds, and the import must not have finished by then.
+                for _ in 0..<1500 {
+                    try await Task.sleep(for: .milliseconds(10))
                     let count = try await database.withConnection {
                         try await $0.raw("SELECT COUNT(*) AS n FROM records").first()?.decode(column: "n", as: Int.self) ?? 0
                     }
-                    if count >= 200 { break }
+                    if count >= 100 { break }
                 }
                 Foundation.kill(process.processIdentifier, SIGKILL)
             }

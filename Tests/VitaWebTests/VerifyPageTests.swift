@@ -101,6 +101,9 @@ struct VerifyPageTests {
                 #expect(waiting.html.contains("Open in the wallet app") && waiting.html.contains("scan it with their wallet app"))
                 let link = try #require(waiting.first(#"id="request-link" href="([^"]+)""#)).replacingOccurrences(of: "&amp;", with: "&")
                 #expect(link.hasPrefix("openid4vp://?"))
+                // The request by value makes a dense code: it is drawn larger, three pixels a module.
+                let side = try #require(waiting.first(#"class="qr" src="[^"]+" alt="[^"]*" width="(\d+)""#).flatMap { Int($0) })
+                #expect(side >= 300, "\(side)")
                 let items = try #require(URLComponents(string: link)?.queryItems)
                 return (location, Dictionary(uniqueKeysWithValues: items.map { ($0.name, $0.value ?? "") }))
             }
@@ -254,6 +257,17 @@ struct VerifyPageTests {
 enum KeyVaultKeys {
     static let one = Data(repeating: 1, count: 32).base64EncodedString()
     static let two = Data(repeating: 2, count: 32).base64EncodedString()
+}
+
+@Test("a QR code is drawn at three pixels a module, quiet zone included, from 200 to 400 pixels")
+func qrCodeSizes() throws {
+    #expect(QRImage.size(svg: #"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 29 29" width="116""#) == 200)
+    #expect(QRImage.size(svg: #"<svg viewBox="0 0 121 121">"#) == 363)
+    #expect(QRImage.size(svg: #"<svg viewBox="0 0 185 185">"#) == 400)
+    #expect(QRImage.size(svg: "<svg>") == 240, "no view box: the earlier fixed size")
+    let values = QRImage.values(svg: #"<svg viewBox="0 0 77 77"></svg>"#)
+    #expect(values["size"] as? String == "231")
+    #expect((values["src"] as? String)?.hasPrefix("data:image/svg+xml;base64,") == true)
 }
 
 @Test("sizes are written for people", arguments: [
