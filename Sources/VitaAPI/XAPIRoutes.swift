@@ -177,8 +177,10 @@ struct XAPIRoutes {
             guard let current = try await database.read({ try await $0.record(id: recordId) }) else { continue }
             let wrote = try await gate.withAccess(principal, learnerId: current.learnerId, categories: [current.category],
                                                   permission: .write, action: "xapi.void",
-                                                  recordOrganizationId: system.organizationId) { tx, _ in
+                                                  recordOrganizationId: current.organizationId) { tx, _ in
                 var wrote = try await tx.voidStatement(systemId: system.id, statementURI: uri, at: now)
+                // An erased learner's records stay as the erasure left them.
+                guard try await tx.learner(id: current.learnerId)?.erasure == nil else { return wrote }
                 let versions = try await tx.versions(ofRecord: recordId)
                 guard let latest = versions.last else { return wrote }
                 let voided = try await tx.voidedStatements(systemId: system.id, among: versions.compactMap(\.provenance.rawDataURI))

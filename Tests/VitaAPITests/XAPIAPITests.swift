@@ -221,6 +221,16 @@ struct XAPIAPITests {
             #expect(Self.outcomes(try await send([Self.voiding(early)])) == ["voided"])
             #expect(Self.outcomes(try await send([Self.statement(learnerId, "completed", "https://lms.example/courses/cs102", id: early)]))
                     == ["ignored"])
+            // An erased learner's records stay as the erasure left them: a voiding writes no version.
+            let erased = try await api.learner(key: world.systemKey)
+            let erasedStatement = "0d5b6a3c-1f2e-4a7b-9c8d-0000000000c1"
+            let written = try await send([Self.statement(erased, "completed", course, id: erasedStatement, name: "Algorithms")])
+            let erasedRecord = try #require((written["results"] as? [[String: Any]])?.first?["recordId"] as? String)
+            #expect(try await api.admin(.delete, "/api/v1/learners/\(erased)", json: ["reason": "erasure request"]).status == 200)
+            let before = try await api.database.read { try await $0.versions(ofRecord: erasedRecord) }.count
+            _ = try await send([Self.voiding(erasedStatement)])
+            #expect(try await api.database.read { try await $0.versions(ofRecord: erasedRecord) }.count == before)
+
             #expect(try await api.database.verifyAuditChain().firstBreak == nil)
             let audit = try await api.admin(.get, "/api/v1/audit?limit=200").items
             #expect(audit.contains { $0["action"] as? String == "xapi.void" && $0["outcome"] as? String != "denied" })
