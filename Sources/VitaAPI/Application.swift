@@ -207,6 +207,7 @@ public struct LearnerAPI {
                                             .contentSecurityPolicy: OpenAPIDocument.docsPolicy],
                      body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.docsPage(catalog.operations))))
         }
+        catalog.answerUndeclaredMethods()
         let document = OpenAPIDocument.build(catalog.operations)
         documentBox.bytes = document
         self.router = router

@@ -36,16 +36,17 @@ struct AuthenticationMiddleware: RouterMiddleware {
         }
         guard let header = request.headers[.authorization] else { return context }
         // HTTP Basic is OAuth client authentication, checked by the token and revocation endpoints themselves.
-        if header.hasPrefix("Basic ") { return context }
-        if header.hasPrefix("Bearer "), let kind = OAuthSecret.kind(of: String(header.dropFirst(7))) {
+        if AuthorizationHeader.credentials(header, scheme: "Basic") != nil { return context }
+        let bearer = AuthorizationHeader.credentials(header, scheme: "Bearer")
+        if let bearer, let kind = OAuthSecret.kind(of: bearer) {
             switch kind {
-            case .accessToken: return try await tokens.authenticate(String(header.dropFirst(7)), context)
+            case .accessToken: return try await tokens.authenticate(bearer, context)
             // A credential offer's token is checked by the OpenID4VCI endpoints, the only ones it opens.
             case .credentialAccessToken: return context
             default: break
             }
         }
-        guard header.hasPrefix("Bearer "), let (ownerId, secret) = APIKeys.parse(String(header.dropFirst(7))) else {
+        guard let bearer, let (ownerId, secret) = APIKeys.parse(bearer) else {
             throw Problem.unauthorized
         }
         var context = context

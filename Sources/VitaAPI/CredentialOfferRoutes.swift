@@ -84,14 +84,14 @@ struct CredentialOfferRoutes: Sendable {
                               summary: "OpenID4VCI Credential Endpoint: the offered credential, with the access token from the pre-authorized code",
                               tag: "OpenID4VCI", access: .open, query: [],
                               headers: [("Authorization", true, "Bearer: the access token of the token endpoint")],
-                              requestSchema: "CredentialRequest", success: (200, "CredentialResponse"), errors: [400, 401])) { request, _ in
+                              requestSchema: "CredentialRequest", success: (200, "CredentialResponse"), errors: [400, 401, 413])) { request, _ in
             try await WalletError.answering { try await credential(request) }
         }
         catalog.add(Operation(method: .post, path: CredentialIssuerMetadata.notificationPath, operationId: "notifyCredentialEvent",
                               summary: "OpenID4VCI Notification Endpoint: whether the wallet app stored, failed to store or deleted the credential",
                               tag: "OpenID4VCI", access: .open, query: [],
                               headers: [("Authorization", true, "Bearer: the access token of the token endpoint")],
-                              requestSchema: "NotificationRequest", success: (204, nil), errors: [400, 401])) { request, _ in
+                              requestSchema: "NotificationRequest", success: (204, nil), errors: [400, 401, 413])) { request, _ in
             try await WalletError.answering { try await notification(request) }
         }
     }
@@ -326,10 +326,9 @@ struct CredentialOfferRoutes: Sendable {
 
     /// The offer the request's access token belongs to, while the token works.
     private func authorizedOffer(_ request: Request) async throws -> StoredCredentialOffer {
-        guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else {
+        guard let token = AuthorizationHeader.credentials(request, scheme: "Bearer") else {
             throw WalletError.invalidToken("send the access token of the token endpoint as a Bearer token")
         }
-        let token = String(header.dropFirst(7))
         guard OAuthSecret.kind(of: token) == .credentialAccessToken,
               let offer = try await database.read({ try await $0.credentialOffer(tokenHash: OAuthSecret.hash(token)) }) else {
             throw WalletError.invalidToken("the access token is not valid")

@@ -303,7 +303,12 @@ struct LearnerRoutes: Sendable {
             let id = try reader.id(context, "learnerId", prefix: "lrn", what: "learner")
             let (cursor, limit) = try reader.paging(request)
             let asOf = try reader.asOf(request)
-            let includeDeleted = request.uri.queryParameters["includeDeleted"] == "true"
+            let includeDeleted: Bool
+            switch request.uri.queryParameters["includeDeleted"] {
+            case nil, "false": includeDeleted = false
+            case "true": includeDeleted = true
+            default: throw Problem.badRequest("includeDeleted", "must be true or false")
+            }
             let page = try await gate.withAccess(context.principal!, learnerId: id, categories: [category],
                                                  permission: .read, action: "records.read") { tx, grant -> Page<LearnerRecord>? in
                 guard try await tx.learner(id: id) != nil else { return nil }
@@ -412,10 +417,10 @@ struct LearnerRoutes: Sendable {
         catalog.add(Operation(method: .delete, path: item, operationId: "delete\(singular)Record",
                               summary: "Delete a \(singular) record: a tombstone version with the reason (If-Match required)",
                               tag: tag, access: .principal,
-                              query: [("reason", "string", "Why the record is deleted (required)")],
+                              query: [("reason", "string", "Why the record is deleted")],
                               headers: [("If-Match", true, "The ETag of the version being deleted")],
                               requestSchema: nil, success: (200, "Record"),
-                              errors: [400, 401, 403, 404, 412, 428])) { request, context in
+                              errors: [400, 401, 403, 404, 412, 428], requiredQuery: ["reason"])) { request, context in
             let learnerId = try reader.id(context, "learnerId", prefix: "lrn", what: "learner")
             let recordId = try reader.id(context, "recordId", prefix: "rec", what: "record")
             guard let reason = request.uri.queryParameters["reason"].map(String.init),

@@ -38,8 +38,8 @@ public struct MetricsExposition: Sendable {
 
     /// Whether the request's `Authorization` header carries the scrape token.
     func admits(_ request: Request) -> Bool {
-        guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else { return false }
-        let presented = Array(SHA256.hash(data: Array(header.dropFirst(7).utf8)))
+        guard let token = AuthorizationHeader.credentials(request, scheme: "Bearer") else { return false }
+        let presented = Array(SHA256.hash(data: Array(token.utf8)))
         var difference: UInt8 = 0
         for (a, b) in zip(presented, tokenDigest) { difference |= a ^ b }
         return difference == 0

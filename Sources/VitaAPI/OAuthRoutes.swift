@@ -65,14 +65,14 @@ struct OAuthRoutes: Sendable {
                               summary: "Token endpoint: authorization_code (PKCE), refresh_token (rotation), client_credentials, and OpenID4VCI's pre-authorized_code (no client authentication)",
                               tag: "OAuth", access: .open, query: [],
                               headers: [("Authorization", true, "HTTP Basic: client_id and client_secret")],
-                              requestSchema: "TokenForm", success: (200, "TokenResponse"), errors: [400, 401])) { request, _ in
+                              requestSchema: "TokenForm", success: (200, "TokenResponse"), errors: [400, 401, 413])) { request, _ in
             try await oauthErrors { try await token(request) }
         }
         catalog.add(Operation(method: .post, path: "/oauth/revoke", operationId: "revokeToken",
                               summary: "Token revocation (RFC 7009): 200 even for unknown tokens", tag: "OAuth",
                               access: .open, query: [],
                               headers: [("Authorization", true, "HTTP Basic: client_id and client_secret")],
-                              requestSchema: "RevocationForm", success: (200, nil), errors: [400, 401])) { request, _ in
+                              requestSchema: "RevocationForm", success: (200, nil), errors: [400, 401, 413])) { request, _ in
             try await oauthErrors { try await revoke(request) }
         }
 
@@ -342,7 +342,8 @@ struct OAuthRoutes: Sendable {
 
     // MARK: Token endpoint
 
-    /// Runs an endpoint that answers errors as RFC 6749 §5.2 JSON (`error`, `error_description`), never cached.
+    /// Runs an endpoint that answers errors as RFC 6749 §5.2 JSON (`error`, `error_description`), never cached; a body
+    /// over the limit too (413, `invalid_request`).
     func oauthErrors(_ body: () async throws -> Response) async throws -> Response {
         do {
             return try await body()
@@ -356,13 +357,17 @@ struct OAuthRoutes: Sendable {
             }
             return try APIJSON.response(DTO.OAuthErrorBody(error: error.code.rawValue, errorDescription: error.reason),
                                         status: status, headers: headers)
+        } catch let error where Problem.from(error).status == 413 {
+            return try APIJSON.response(DTO.OAuthErrorBody(error: OAuthError.Code.invalidRequest.rawValue,
+                                                           errorDescription: Problem.from(error).detail),
+                                        status: .contentTooLarge, headers: Self.noStore)
         }
     }
 
     /// RFC 6749 §2.3.1: `Authorization: Basic base64(urlencode(client_id) ":" urlencode(client_secret))`.
     func authenticateClient(_ request: Request) async throws -> StoredOAuthClient {
-        guard let header = request.headers[.authorization], header.hasPrefix("Basic "),
-              let decoded = Data(base64Encoded: String(header.dropFirst(6))),
+        guard let basic = AuthorizationHeader.credentials(request, scheme: "Basic"),
+              let decoded = Data(base64Encoded: basic),
               let text = String(data: decoded, encoding: .utf8) else {
             throw OAuthError(.invalidClient, "authenticate with HTTP Basic (client_id and client_secret)")
         }
@@ -580,7 +585,10 @@ struct OAuthRoutes: Sendable {
         let account = LearnerAccount(id: EntityID.make("acc", now: at), learnerId: learnerId, login: login, passwordHash: hash,
                                      createdAt: at, updatedAt: at)
         try await database.transaction { tx in
-            guard try await tx.learner(id: learnerId) != nil else { throw Problem.notFound("learner") }
+            guard let learner = try await tx.learner(id: learnerId) else { throw Problem.notFound("learner") }
+            guard learner.erasure == nil else {
+                throw Problem(status: 409, title: "Conflict", detail: "this learner was erased: an erased learner signs in no more")
+            }
             guard try await tx.learnerAccount(learnerId: learnerId) == nil else {
                 throw Problem(status: 409, title: "Conflict", detail: "this learner already has an account")
             }

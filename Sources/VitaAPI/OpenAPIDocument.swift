@@ -31,8 +31,9 @@ enum OpenAPIDocument {
 
     /// The schema of a success body in media type `type`: the operation's component schema for JSON, text otherwise.
     static func bodySchema(_ type: String, _ schema: String?) -> [String: Any] {
-        if let schema, type == "application/json" || type.hasSuffix("+json") {
-            return ["$ref": "#/components/schemas/\(schema)"]
+        if type == "application/json" || type.hasSuffix("+json") {
+            // A JSON body is an object: the named schema's, or any (a credential as issued).
+            return schema.map { ["$ref": "#/components/schemas/\($0)"] } ?? ["type": "object"]
         }
         if type.hasPrefix("text/") { return ["type": "string"] }
         return ["type": "string", "contentMediaType": type]
@@ -52,7 +53,7 @@ enum OpenAPIDocument {
                 ["name": $0, "in": "path", "required": true, "schema": ["type": "string"]]
             }
             for (name, type, description) in operation.query {
-                parameters.append(["name": name, "in": "query", "required": false, "description": description,
+                parameters.append(["name": name, "in": "query", "required": operation.requiredQuery.contains(name), "description": description,
                                    "schema": ["type": type]])
             }
             for (name, required, description) in operation.headers {

@@ -55,8 +55,8 @@ struct RateLimiting: Sendable {
         case .staff(let member): return "staff:" + member.id
         case nil: break
         }
-        if request.uri.path.hasPrefix("/oauth/"), let header = request.headers[.authorization], header.hasPrefix("Basic "),
-           let decoded = Data(base64Encoded: String(header.dropFirst(6))),
+        if request.uri.path.hasPrefix("/oauth/"), let basic = AuthorizationHeader.credentials(request, scheme: "Basic"),
+           let decoded = Data(base64Encoded: basic),
            let id = String(data: decoded, encoding: .utf8)?.split(separator: ":", maxSplits: 1).first,
            let clientId = FormParameters.decode(id), EntityID.isWellFormed(clientId, prefix: "cli") {
             return "client:" + clientId

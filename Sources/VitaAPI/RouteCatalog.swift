@@ -46,6 +46,8 @@ struct Operation: Sendable {
     var htmlStatuses: [Int] = []
     /// Other success statuses, with the same body as `success` (200 when an import replaced the version held).
     var alsoSucceeds: [Int] = []
+    /// The query parameters the operation refuses to go without (400 naming them).
+    var requiredQuery: [String] = []
 
     /// The path in Hummingbird's form, `:learnerId` instead of `{learnerId}`.
     var routerPath: String {
@@ -62,7 +64,11 @@ struct Operation: Sendable {
 
 /// Collects operations while registering their handlers.
 final class RouteCatalog: @unchecked Sendable {
+    /// A handler as the router calls it.
+    typealias Route = @Sendable (Request, VitaRequestContext) async throws -> Response
     private(set) var operations: [Operation] = []
+    /// The handler of each path's `GET` operation, which also answers `HEAD`.
+    private var getRoutes: [String: Route] = [:]
     let router: Router<VitaRequestContext>
     /// Where denials for want of scope are audited.
     let audits: AuditBatcher
@@ -119,7 +125,7 @@ final class RouteCatalog: @unchecked Sendable {
         let checksText = !["/oauth/", "/oid4vci/", "/oid4vp/"].contains(where: operation.path.hasPrefix)
             && operation.htmlStatuses.isEmpty
         let queryNames = operation.query.map(\.0)
-        router.on(RouterPath(operation.routerPath), method: operation.method) { request, context in
+        let route: Route = { request, context in
             if access != .open, let token = context.token {
                 // An OAuth access token reaches only what its scopes cover; a refusal is audited.
                 guard let needed = tokenScopes, needed.contains(where: token.scopes.contains) else {
@@ -167,6 +173,44 @@ final class RouteCatalog: @unchecked Sendable {
                                                     audits: audits, at: clock())
                 }
                 throw denial.problem
+            }
+        }
+        router.on(RouterPath(operation.routerPath), method: operation.method, use: route)
+        if operation.method == .get { getRoutes[operation.routerPath] = route }
+    }
+
+    /// The methods ``answerUndeclaredMethods()`` answers where no operation declares them.
+    static let undeclaredMethods: [HTTPRequest.Method] = [.get, .put, .post, .delete, .patch, .options, .head]
+
+    /// Answers, on every path the catalog serves, the methods no operation declares (RFC 9110), where it answered "no
+    /// such resource" before: `HEAD` where `GET` is declared — the `GET` answer's status and headers without its body
+    /// (§9.3.2); `OPTIONS` with 204 and `Allow` (§9.3.7; a CORS preflight is answered before, by
+    /// ``ResponseHeadersMiddleware``); any other of ``undeclaredMethods`` with 405 and `Allow` listing those that are
+    /// (§15.5.6). Called once, after the last operation is added.
+    func answerUndeclaredMethods() {
+        var declared: [String: Set<HTTPRequest.Method>] = [:]
+        for operation in operations { declared[operation.routerPath, default: []].insert(operation.method) }
+        for (path, methods) in declared {
+            var allowed = methods.union([.options])
+            if let get = getRoutes[path] {
+                allowed.insert(.head)
+                router.on(RouterPath(path), method: .head) { request, context in
+                    var response = try await get(request, context)
+                    response.body = .init()
+                    return response
+                }
+            }
+            let allow = allowed.map(\.rawValue).sorted().joined(separator: ", ")
+            if !methods.contains(.options) {
+                router.on(RouterPath(path), method: .options) { _, _ in Response(status: .noContent, headers: [.allow: allow]) }
+            }
+            for method in Self.undeclaredMethods where !allowed.contains(method) {
+                let problem = Problem(status: 405, title: "Method Not Allowed", detail: "this resource does not accept that method")
+                router.on(RouterPath(path), method: method) { request, _ in
+                    var response = request.uri.path.hasPrefix("/ims/") ? problem.imsxResponse() : problem.response()
+                    response.headers[.allow] = allow
+                    return response
+                }
             }
         }
     }

@@ -27,8 +27,8 @@ struct WalletError: Error {
             failure = WalletError(status: .badRequest, code: error.code.rawValue, reason: error.reason)
         } catch let error as OAuthError {
             failure = WalletError(status: .badRequest, code: error.code.rawValue, reason: error.reason)
-        } catch let problem as Problem where problem.status == 413 {
-            failure = WalletError(status: .contentTooLarge, code: "invalid_request", reason: problem.detail)
+        } catch let error where Problem.from(error).status == 413 {
+            failure = WalletError(status: .contentTooLarge, code: "invalid_request", reason: Problem.from(error).detail)
         }
         var headers = OAuthRoutes.noStore
         if failure.status == .unauthorized {

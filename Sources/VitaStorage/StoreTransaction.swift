@@ -455,6 +455,16 @@ public struct StoreTransaction: Sendable {
         // Stored responses to the writes about the learner (for idempotent replay) hold the learner's data.
         try await db.raw("DELETE FROM idempotency_keys WHERE learner_id = \(bind: learnerId)").run()
         try await endWebSessions(kind: "learner", subjectId: learnerId)
+        // The learner signs in no more: the account (the login name is personal data) goes, and every application's
+        // approval, code and token stops working at once.
+        try await db.raw("DELETE FROM learner_accounts WHERE learner_id = \(bind: learnerId)").run()
+        try await db.raw("DELETE FROM oauth_codes WHERE learner_id = \(bind: learnerId)").run()
+        try await db.raw("""
+            UPDATE oauth_tokens SET revoked_at = \(bind: Self.ms(tombstone.at)) WHERE learner_id = \(bind: learnerId) AND revoked_at IS NULL
+            """).run()
+        try await db.raw("""
+            UPDATE oauth_approvals SET revoked_at = \(bind: Self.ms(tombstone.at)) WHERE learner_id = \(bind: learnerId) AND revoked_at IS NULL
+            """).run()
         try await completeErasureRequests(learnerId: learnerId, at: tombstone.at)
     }
 

@@ -228,13 +228,14 @@ struct WalletAPITests {
         }
     }
 
-    @Test("an erasure request waits for an administrator, who carries it out; the wallet's data goes with it",
+    @Test("an erasure request waits for an administrator, who carries it out; the wallet's data goes with it, and the learner signs in no more: the account, approvals and tokens go, and no new account is made",
           arguments: TestEngine.available)
     func erasure(_ engine: TestEngine) async throws {
         try await APIHarness.run(engine) { api in
             let s = try await Self.setup(api)
             _ = try await api.send(.post, "/api/v1/me/collections", key: s.token,
                                    json: ["name": "All", "items": [["kind": "record", "id": s.recordId]]])
+            #expect(try await api.database.read { try await $0.approvals(learnerId: s.learnerId) }.count == 1)
             let request = try await api.send(.post, "/api/v1/me/erasure-requests", key: s.token, json: ["reason": "Leaving"])
             #expect(request.status == 202, "\(request.string)")
             let open = try await api.admin(.get, "/api/v1/erasure-requests")
@@ -242,7 +243,22 @@ struct WalletAPITests {
             #expect(open.items.first?["learnerId"] as? String == s.learnerId)
             #expect(try await api.admin(.delete, "/api/v1/learners/\(s.learnerId)", json: ["reason": "learner's request"]).status == 200)
             #expect(try await api.admin(.get, "/api/v1/erasure-requests").items.isEmpty)
-            #expect(try await api.send(.get, "/api/v1/me/collections", key: s.token).items.isEmpty)
+            let collections = try await api.database.read { try await $0.collections(learnerId: s.learnerId) }
+            #expect(collections.isEmpty)
+
+            // The token stops working at once, the login name is gone, and signing in again is refused.
+            #expect(try await api.send(.get, "/api/v1/me/collections", key: s.token).status == 401)
+            #expect(try await api.send(.get, "/api/v1/me/approvals", key: s.token).status == 401)
+            #expect(try await api.database.read { try await $0.learnerAccount(learnerId: s.learnerId) } == nil)
+            #expect(try await api.database.read { try await $0.approvals(learnerId: s.learnerId) }.isEmpty)
+            let client = try await OAuthClientSteps.register(api, OAuthClientSteps.registration)
+            let verifier = String(repeating: "k", count: 48)
+            let answer = try await client.answer(try await client.page(verifier: verifier))
+            #expect(answer.status == 401 && answer.headers[.location] == nil, "signing in is refused on the page: \(answer.status)")
+            #expect(answer.string.contains("login name or password"), "\(answer.string.prefix(400))")
+            let again = try await api.admin(.post, "/api/v1/learners/\(s.learnerId)/account",
+                                            json: ["login": "ada2", "password": OAuthAPITests.password])
+            #expect(again.status == 409, "\(again.string)")
         }
     }
 

@@ -1,0 +1,85 @@
+import Foundation
+import HTTPTypes
+import Testing
+import VitaTestSupport
+
+/// What HTTP (RFC 9110) and OAuth (RFC 6749) ask of every endpoint, whatever it does: methods a resource does not take,
+/// the authentication scheme's case, an over-long body on the OAuth-style endpoints, and strict query values.
+struct HTTPConformanceTests {
+    @Test("a method a resource does not take is 405 with Allow; OPTIONS lists them; HEAD answers as GET without the body")
+    func methods() async throws {
+        try await APIHarness.run(.sqlite) { api in
+            let patch = try await api.send(.patch, "/api/v1/learners", key: api.adminKey, json: [String: Any]())
+            #expect(patch.status == 405 && patch.contentType == "application/problem+json", "\(patch.string)")
+            #expect(patch.headers[.allow] == "GET, HEAD, OPTIONS, POST")
+            let delete = try await api.send(.delete, "/health")
+            #expect(delete.status == 405 && delete.headers[.allow] == "GET, HEAD, OPTIONS")
+            let options = try await api.send(.options, "/api/v1/learners", key: api.adminKey)
+            #expect(options.status == 204 && options.headers[.allow] == "GET, HEAD, OPTIONS, POST")
+            let head = try await api.send(.head, "/health")
+            #expect(head.status == 200 && head.body.isEmpty && head.contentType == "application/json")
+            // HEAD is the GET operation's answer, access checks included.
+            #expect(try await api.send(.head, "/api/v1/learners").status == 401)
+            #expect(try await api.send(.head, "/api/v1/learners", key: api.adminKey).status == 200)
+            // The 1EdTech service APIs answer in their own error format.
+            let ims = try await api.send(.patch, "/ims/ob/v3p0/discovery")
+            #expect(ims.status == 405 && ims.headers[.allow]?.contains("GET") == true && ims["imsx_codeMajor"] as? String == "failure")
+            #expect(try await api.send(.get, "/api/v1/nothing-here").status == 404, "an unknown path is still 404")
+        }
+    }
+
+    @Test("the authentication scheme's name is case-insensitive; the credentials are not")
+    func schemeCase() async throws {
+        try await APIHarness.run(.sqlite) { api in
+            for scheme in ["Bearer", "bearer", "BEARER"] {
+                let reply = try await api.send(.get, "/api/v1/learners", headers: ["Authorization": "\(scheme) \(api.adminKey)"])
+                #expect(reply.status == 200, "\(scheme)")
+            }
+            let wrongCase = try await api.send(.get, "/api/v1/learners", headers: ["Authorization": "Bearer \(api.adminKey.uppercased())"])
+            #expect(wrongCase.status == 401)
+            #expect(try await api.send(.get, "/api/v1/learners", headers: ["Authorization": "Bearer"]).status == 401)
+            #expect(try await api.send(.get, "/api/v1/learners", headers: ["Authorization": "Bearerx \(api.adminKey)"]).status == 401)
+        }
+    }
+
+    @Test("a body over the limit at the OAuth and wallet protocol endpoints is 413 with an OAuth error, not a problem")
+    func oversizedBodies() async throws {
+        try await APIHarness.run(.sqlite) { api in
+            let world = try await api.world()
+            let client = try await api.admin(.post, "/api/v1/systems/\(world.systemId)/oauth-clients",
+                                             json: ["scope": "vita:experiences:read"])
+            let basic = "Basic " + Data("\(client["client_id"] as! String):\(client["client_secret"] as! String)".utf8).base64EncodedString()
+            let big = String(repeating: "a", count: 1_048_577)
+            // The token and revocation endpoints authenticate the client first (an unknown one is invalid_client).
+            for (path, type, authorization) in [("/oauth/register", "application/json", nil), ("/oauth/token", "application/x-www-form-urlencoded", basic),
+                                                ("/oauth/revoke", "application/x-www-form-urlencoded", basic),
+                                                ("/oid4vp/response", "application/x-www-form-urlencoded", nil)] as [(String, String, String?)] {
+                var headers = ["Content-Type": type]
+                if let authorization { headers["Authorization"] = authorization }
+                let reply = try await api.send(.post, path, raw: type.hasSuffix("json") ? "{\"x\":\"\(big)\"}" : "state=\(big)",
+                                               headers: headers)
+                #expect(reply.status == 413 && reply.contentType == "application/json", "\(path): \(reply.status) \(reply.contentType ?? "")")
+                #expect(reply["error"] as? String == "invalid_request", "\(path): \(reply.string.prefix(200))")
+            }
+        }
+    }
+
+    @Test("query values are strict: includeDeleted is true or false, and asOf a time that exists")
+    func strictQueries() async throws {
+        try await APIHarness.run(.sqlite) { api in
+            let world = try await api.world()
+            let learnerId = try await api.learner(key: world.systemKey)
+            let records = "/api/v1/learners/\(learnerId)/experiences"
+            #expect(try await api.send(.get, records + "?includeDeleted=true", key: world.systemKey).status == 200)
+            #expect(try await api.send(.get, records + "?includeDeleted=false", key: world.systemKey).status == 200)
+            let loose = try await api.send(.get, records + "?includeDeleted=yes", key: world.systemKey)
+            #expect(loose.status == 400 && (loose["errors"] as? [[String: String]])?.first?["field"] == "includeDeleted")
+            let profile = "/api/v1/learners/\(learnerId)/profile?asOf="
+            #expect(try await api.send(.get, profile + "2026-02-28T00:00:00Z", key: world.systemKey).status == 200)
+            for impossible in ["2026-02-30T00:00:00Z", "2026-04-31T12:00:00Z", "2026-01-01T24:00:00Z", "2026-01-01T12:60:00Z"] {
+                let reply = try await api.send(.get, profile + impossible, key: world.systemKey)
+                #expect(reply.status == 400 && (reply["errors"] as? [[String: String]])?.first?["field"] == "asOf", "\(impossible)")
+            }
+        }
+    }
+}
