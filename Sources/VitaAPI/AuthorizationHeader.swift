@@ -10,9 +10,11 @@ enum AuthorizationHeader {
 
     /// What follows `scheme` and its space in `header`, or nil for another scheme.
     static func credentials(_ header: String, scheme: String) -> String? {
-        guard header.utf8.count > scheme.utf8.count + 1,
-              header.prefix(scheme.count).lowercased() == scheme.lowercased(),
-              header.dropFirst(scheme.count).first == " " else { return nil }
-        return String(header.dropFirst(scheme.count + 1))
+        let bytes = header.utf8
+        let name = scheme.utf8
+        guard bytes.count > name.count + 1, bytes[bytes.index(bytes.startIndex, offsetBy: name.count)] == UInt8(ascii: " "),
+              zip(bytes, name).allSatisfy({ $0 | 0x20 == $1 | 0x20 }) else { return nil }
+        // ASCII letters compared without case (the scheme names are letters only); the credentials as sent.
+        return String(Substring(bytes.dropFirst(name.count + 1)))
     }
 }
