@@ -53,29 +53,23 @@ struct BackgroundSweep: Service {
             } catch {
                 logger.warning("purging expired OAuth artefacts failed", metadata: ["error": "\(error)"])
             }
-            do {
-                let purged = try await database.transaction {
-                    try await $0.purgeIdempotentResponses(storedBefore: Date().addingTimeInterval(-idempotencyWindow))
+            /// Runs one purge in its own transaction and logs how many `what` it deleted, or that it failed.
+            func purge(_ what: String, _ delete: @escaping @Sendable (StoreTransaction) async throws -> Int) async {
+                do {
+                    let purged = try await database.transaction(delete)
+                    if purged > 0 { logger.info("purged \(what)", metadata: ["count": "\(purged)"]) }
+                } catch {
+                    logger.warning("purging \(what) failed", metadata: ["error": "\(error)"])
                 }
-                if purged > 0 { logger.info("purged expired idempotency keys", metadata: ["keys": "\(purged)"]) }
-            } catch {
-                logger.warning("purging expired idempotency keys failed", metadata: ["error": "\(error)"])
             }
-            do {
-                let purged = try await database.transaction {
-                    try await $0.purgePresentationRequests(createdBefore: Date().addingTimeInterval(-PresentationRequestRoutes.retention))
-                }
-                if purged > 0 { logger.info("purged presentation requests", metadata: ["requests": "\(purged)"]) }
-            } catch {
-                logger.warning("purging presentation requests failed", metadata: ["error": "\(error)"])
+            await purge("expired idempotency keys") {
+                try await $0.purgeIdempotentResponses(storedBefore: Date().addingTimeInterval(-idempotencyWindow))
             }
-            do {
-                let purged = try await database.transaction {
-                    try await $0.purgeCredentialOffers(endedBefore: Date().addingTimeInterval(-CredentialOfferRoutes.retention))
-                }
-                if purged > 0 { logger.info("purged credential offers", metadata: ["offers": "\(purged)"]) }
-            } catch {
-                logger.warning("purging credential offers failed", metadata: ["error": "\(error)"])
+            await purge("presentation requests") {
+                try await $0.purgePresentationRequests(createdBefore: Date().addingTimeInterval(-PresentationRequestRoutes.retention))
+            }
+            await purge("credential offers") {
+                try await $0.purgeCredentialOffers(endedBefore: Date().addingTimeInterval(-CredentialOfferRoutes.retention))
             }
         }
     }

@@ -33,6 +33,15 @@ struct PresentationRequestAPITests {
                                   sourceLocation: sourceLocation)
     }
 
+    /// A credential an organization with a signing key issued, to present.
+    static func issuedCredential(_ api: APIHarness, sourceLocation: SourceLocation = #_sourceLocation) async throws -> [String: Any] {
+        let world = try await api.world()
+        _ = try await api.admin(.post, "/api/v1/organizations/\(world.organizationId)/keys")
+        let issued = try await api.send(.post, "/credentials/issue", key: world.systemKey,
+                                        json: ["credential": CredentialAPITests.credential()], sourceLocation: sourceLocation)
+        return try #require(issued["verifiableCredential"] as? [String: Any], sourceLocation: sourceLocation)
+    }
+
     /// `vp_token` answering the request's one credential query with `presentation`.
     static func vpToken(_ presentation: [String: Any]) throws -> String {
         String(decoding: try JSONSerialization.data(withJSONObject: ["credential": [presentation]]), as: UTF8.self)
@@ -52,11 +61,7 @@ struct PresentationRequestAPITests {
           arguments: TestEngine.available)
     func walletAnswers(_ engine: TestEngine) async throws {
         try await APIHarness.run(engine) { api in
-            let world = try await api.world()
-            _ = try await api.admin(.post, "/api/v1/organizations/\(world.organizationId)/keys")
-            let issued = try await api.send(.post, "/credentials/issue", key: world.systemKey,
-                                            json: ["credential": CredentialAPITests.credential()])
-            let credential = try #require(issued["verifiableCredential"] as? [String: Any])
+            let credential = try await Self.issuedCredential(api)
 
             let (created, path, view) = try await Self.request(api)
             #expect(created["state"] as? String == "waiting")
@@ -132,11 +137,7 @@ struct PresentationRequestAPITests {
           arguments: TestEngine.available)
     func openID4VPWalletAnswers(_ engine: TestEngine) async throws {
         try await APIHarness.run(engine) { api in
-            let world = try await api.world()
-            _ = try await api.admin(.post, "/api/v1/organizations/\(world.organizationId)/keys")
-            let issued = try await api.send(.post, "/credentials/issue", key: world.systemKey,
-                                            json: ["credential": CredentialAPITests.credential()])
-            let credential = try #require(issued["verifiableCredential"] as? [String: Any])
+            let credential = try await Self.issuedCredential(api)
 
             let (created, parameters, view) = try await Self.openID4VPRequest(api)
             #expect(created["protocol"] as? String == "openid4vp" && created["state"] as? String == "waiting")
@@ -182,11 +183,7 @@ struct PresentationRequestAPITests {
     func openID4VPRefusalsAndMismatches(_ engine: TestEngine) async throws {
         let clock = TestClock(start: Date())
         try await APIHarness.run(engine, clock: { clock.now }) { api in
-            let world = try await api.world()
-            _ = try await api.admin(.post, "/api/v1/organizations/\(world.organizationId)/keys")
-            let issued = try await api.send(.post, "/credentials/issue", key: world.systemKey,
-                                            json: ["credential": CredentialAPITests.credential()])
-            let credential = try #require(issued["verifiableCredential"] as? [String: Any])
+            let credential = try await Self.issuedCredential(api)
 
             let (_, declinedParameters, declinedView) = try await Self.openID4VPRequest(api)
             let declined = try await Self.respond(api, [("error", "access_denied"), ("error_description", "The user said no"),

@@ -37,6 +37,19 @@ struct VerifyPageTests {
         }
     }
 
+    /// A wallet app's presentation of `credential`, signed by a new holder key over `challenge` and `domain`.
+    static func presentation(of credential: JSONValue, challenge: String?, domain: String?) throws -> (Ed25519KeyPair, JSONValue) {
+        let holder = Ed25519KeyPair()
+        let presentation: JSONValue = ["@context": ["https://www.w3.org/ns/credentials/v2"], "type": ["VerifiablePresentation"],
+                                       "holder": .string(holder.didKey.did), "verifiableCredential": [credential]]
+        let signed = try DataIntegrity.addProof(
+            to: presentation,
+            options: ProofOptions(verificationMethod: holder.didKey.verificationMethodID, proofPurpose: "authentication",
+                                  challenge: challenge, domain: domain),
+            signer: holder)
+        return (holder, signed)
+    }
+
     @Test("a verifier asks a wallet app for credentials: the request's page shows the QR code, the wallet's link and a link to check for the answer; once a wallet presents a signed presentation, the page shows who answered and each credential verified",
           arguments: TestEngine.available)
     func askAWalletApp(_ engine: TestEngine) async throws {
@@ -65,14 +78,8 @@ struct VerifyPageTests {
             let path = String(exchange[try #require(exchange.range(of: "/exchanges/")).lowerBound...])
             let asked = try await web.api(.post, path, json: [String: Any]())
             let vpr = try #require(asked.json["verifiablePresentationRequest"] as? [String: Any])
-            let holder = Ed25519KeyPair()
-            let presentation: JSONValue = ["@context": ["https://www.w3.org/ns/credentials/v2"], "type": ["VerifiablePresentation"],
-                                           "holder": .string(holder.didKey.did), "verifiableCredential": [credential]]
-            let signed = try DataIntegrity.addProof(
-                to: presentation,
-                options: ProofOptions(verificationMethod: holder.didKey.verificationMethodID, proofPurpose: "authentication",
-                                      challenge: vpr["challenge"] as? String, domain: vpr["domain"] as? String),
-                signer: holder)
+            let (holder, signed) = try Self.presentation(of: credential, challenge: vpr["challenge"] as? String,
+                                                         domain: vpr["domain"] as? String)
             let sent = try await web.api(.post, path, json: ["verifiablePresentation": try JSONSerialization.jsonObject(with: Data(signed.serialized()))])
             #expect(sent.status == 200, "\(sent.html)")
 
@@ -117,14 +124,7 @@ struct VerifyPageTests {
             #expect(!declinedPage.html.contains("check-again"))
 
             let (location, parameters) = try await makeRequest()
-            let holder = Ed25519KeyPair()
-            let presentation: JSONValue = ["@context": ["https://www.w3.org/ns/credentials/v2"], "type": ["VerifiablePresentation"],
-                                           "holder": .string(holder.didKey.did), "verifiableCredential": [credential]]
-            let signed = try DataIntegrity.addProof(
-                to: presentation,
-                options: ProofOptions(verificationMethod: holder.didKey.verificationMethodID, proofPurpose: "authentication",
-                                      challenge: parameters["nonce"], domain: parameters["client_id"]),
-                signer: holder)
+            let (holder, signed) = try Self.presentation(of: credential, challenge: parameters["nonce"], domain: parameters["client_id"])
             let token: JSONValue = ["credential": [signed]]
             let sent = try await web.post("/oid4vp/response", form: [("vp_token", token.serializedString()), ("state", parameters["state"]!)],
                                           cookie: nil)
