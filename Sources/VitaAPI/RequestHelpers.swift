@@ -12,11 +12,13 @@ struct RequestReader: Sendable {
     /// The largest accepted body, in bytes.
     let maxBodySize: Int
 
-    /// Collects and decodes the JSON body.
+    /// Collects and decodes the JSON body, which is first parsed strictly as ``value(_:)`` parses: Foundation's decoder
+    /// would take one of a duplicated key's values without a word.
     func decode<T: Decodable>(_ type: T.Type, from request: Request) async throws -> (T, ByteBuffer) {
         var request = request
         let buffer = try await request.collectBody(upTo: maxBodySize)
         guard buffer.readableBytes > 0 else { throw Problem.badRequest("body", "a JSON body is required") }
+        _ = try value(Array(buffer.readableBytesView))
         let value = try APIJSON.decoder.decode(T.self, from: Data(buffer.readableBytesView))
         return (value, buffer)
     }

@@ -64,6 +64,20 @@ struct HTTPConformanceTests {
         }
     }
 
+    @Test("a JSON body with a member twice is refused, whichever way the operation reads its body")
+    func duplicateMembers() async throws {
+        try await APIHarness.run(.sqlite) { api in
+            let twice = #"{"name": "Riverside University", "kind": "university", "name": "Other"}"#
+            let typed = try await api.send(.post, "/api/v1/organizations", key: api.adminKey, raw: twice)
+            #expect(typed.status == 400 && (typed["errors"] as? [[String: String]])?.first?["field"] == "body", "\(typed.string)")
+            #expect(typed.string.contains("duplicate") || typed.string.contains("twice") || typed.string.contains("more than once"),
+                    "\(typed.string)")
+            let once = try await api.send(.post, "/api/v1/organizations", key: api.adminKey,
+                                          raw: #"{"name": "Riverside University", "kind": "university"}"#)
+            #expect(once.status == 201)
+        }
+    }
+
     @Test("query values are strict: includeDeleted is true or false, and asOf a time that exists")
     func strictQueries() async throws {
         try await APIHarness.run(.sqlite) { api in

@@ -305,9 +305,11 @@ struct OneEdTechAPITests {
             #expect((learner["name"] as? [String: Any])?["display"] as? String == "Ada Lovelace",
                     "a wallet's profile never rewrites the record a registrar keeps")
 
-            // Erasure takes what the learner's applications put here with it.
+            // Erasure takes what the learner's applications put here with it, and the applications' tokens.
             _ = try await api.admin(.delete, "/api/v1/learners/\(learnerId)", json: ["reason": "GDPR Art. 17 request"])
-            #expect(try await api.send(.get, "/ims/ob/v3p0/profile", key: token).status == 404)
+            #expect(try await api.send(.get, "/ims/ob/v3p0/profile", key: token).status == 401)
+            let stored = try await api.database.read { try await $0.serviceProfile(learnerId: learnerId, service: .openBadges) }
+            #expect(stored == nil)
         }
     }
 

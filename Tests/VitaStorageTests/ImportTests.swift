@@ -1,4 +1,5 @@
 import Foundation
+import VaporCSQLite
 import SQLKit
 import Testing
 import VitaCore
@@ -104,16 +105,11 @@ struct ImportTests {
             process.standardError = FileHandle.nullDevice
             try process.run()
             if kill {
-                // Kill as soon as the first batches have committed, early in the run: under a loaded machine this
-                // poll may be late by seconds, and the import must not have finished by then.
-                for _ in 0..<1500 {
-                    try await Task.sleep(for: .milliseconds(10))
-                    let count = try await database.withConnection {
-                        try await $0.raw("SELECT COUNT(*) AS n FROM records").first()?.decode(column: "n", as: Int.self) ?? 0
-                    }
-                    if count >= 100 { break }
-                }
-                Foundation.kill(process.processIdentifier, SIGKILL)
+                // Kill once some batches have committed, in the middle of the run. The watch runs on a thread of its
+                // own with SQLite's C API: a task would wait for the cooperative pool, which a full parallel test run
+                // keeps busy for longer than the import takes.
+                let watcher = ImportWatcher(databasePath: dataDir + "/vita.sqlite", pid: process.processIdentifier)
+                Thread { watcher.killAfterRecords(200) }.start()
             }
             process.waitUntilExit()
             return process.terminationStatus
@@ -137,5 +133,31 @@ struct ImportTests {
         #expect(total == learners * 2)
         #expect(try await database.verifyAuditChain().firstBreak == nil)
         try await database.shutdown()
+    }
+}
+
+/// Kills a process once a SQLite database holds some records, watching from an OS thread with SQLite's C API.
+struct ImportWatcher: Sendable {
+    let databasePath: String
+    let pid: Int32
+
+    /// Polls every 5 ms (for at most 30 s) until `records` holds `threshold` rows, then sends SIGKILL.
+    func killAfterRecords(_ threshold: Int64) {
+        defer { Foundation.kill(pid, SIGKILL) }
+        var handle: OpaquePointer?
+        guard sqlite_nio_sqlite3_open_v2(databasePath, &handle, SQLITE_OPEN_READONLY, nil) == SQLITE_OK else { return }
+        defer { sqlite_nio_sqlite3_close(handle) }
+        sqlite_nio_sqlite3_busy_timeout(handle, 1000)
+        for _ in 0..<6000 {
+            var statement: OpaquePointer?
+            var count: Int64 = 0
+            if sqlite_nio_sqlite3_prepare_v2(handle, "SELECT COUNT(*) FROM records", -1, &statement, nil) == SQLITE_OK,
+               sqlite_nio_sqlite3_step(statement) == SQLITE_ROW {
+                count = sqlite_nio_sqlite3_column_int64(statement, 0)
+            }
+            sqlite_nio_sqlite3_finalize(statement)
+            if count >= threshold { return }
+            usleep(5_000)
+        }
     }
 }
