@@ -44,7 +44,7 @@ struct PresentationRequestRoutes: Sendable {
 
     func register(in catalog: RouteCatalog) {
         catalog.add(Operation(method: .post, path: "/api/v1/presentation-requests", operationId: "createPresentationRequest",
-                              summary: "Ask a wallet app for credentials (a VC-API exchange: QR code and Learner Credential Wallet links); the page token to read the answer is shown once",
+                              summary: "Ask a wallet app for credentials (a VC-API exchange with the Learner Credential Wallet's links, or an OpenID4VP request), with its QR code; the page token to read the answer is shown once",
                               tag: "Wallet exchanges", access: .open, query: [], headers: [], requestSchema: "PresentationRequestInput",
                               success: (201, "CreatedPresentationRequest"), errors: [400, 413])) { request, _ in
             try await create(request)
