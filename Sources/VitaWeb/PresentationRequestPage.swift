@@ -69,11 +69,13 @@ struct PresentationRequestPage: Sendable {
         switch json["state"]?.stringValue {
         case "waiting":
             let openID = json["protocol"]?.stringValue == "openid4vp"
+            let qr: Any = json["qrCodeSVG"]?.stringValue.map(QRImage.values(svg:)) ?? false
+            let link: String = json["offerURI"]?.stringValue ?? ""
             values["waiting"] = [
                 "scan": strings[openID ? "ask.scan_openid4vp" : "ask.scan"],
                 "linkLabel": strings[openID ? "ask.link_openid4vp" : "ask.link"],
-                "link": json["offerURI"]?.stringValue ?? "",
-                "qr": json["qrCodeSVG"]?.stringValue.map(QRImage.values(svg:)) ?? false,
+                "link": link,
+                "qr": qr,
                 "until": strings.format("ask.until", ["at": WalletFormat.date(json["expiresAt"]?.stringValue) ?? ""]),
                 "self": "/verify/requests/\(token)",
             ]

@@ -33,7 +33,7 @@ struct OneEdTechAPITests {
             "name": ["given": "Ada", "family": "Lovelace", "display": "Ada Lovelace"],
             "identifiers": [["scheme": "email", "value": "ada@example.edu"]],
         ])
-        let learnerId = try #require(learner["id"] as? String)
+        let learnerId = try #require(learner["id"] as? String, "\(learner.status): \(learner.string.prefix(500))")
         let account = try await api.admin(.post, "/api/v1/learners/\(learnerId)/account",
                                           json: ["login": "ada", "password": OAuthAPITests.password])
         #expect(account.status == 201, "\(account.string)")
