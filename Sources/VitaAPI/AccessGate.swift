@@ -73,8 +73,9 @@ struct AccessGate: Sendable {
 
     /// Runs `body` in a write transaction on a learner's own data that is not a record (their wallet, their
     /// credentials held, their 1EdTech profiles) for that learner's token, with the audit entry in the same
-    /// transaction. The learner must exist and not be erased (404).
-    func withOwnData<T: Sendable>(_ principal: Principal, action: String, categories: [RecordCategory] = [],
+    /// transaction (`reason`, if given, says what was done, as the entry's reason). The learner must exist and not be
+    /// erased (404).
+    func withOwnData<T: Sendable>(_ principal: Principal, action: String, categories: [RecordCategory] = [], reason: String? = nil,
                                   _ body: @escaping @Sendable (StoreTransaction, _ learnerId: String) async throws -> T) async throws -> T {
         guard case .learner(let learnerId, _) = principal else {
             throw Problem.forbidden("only the learner's own access token reaches this")
@@ -85,7 +86,7 @@ struct AccessGate: Sendable {
             }
             let result = try await body(tx, learnerId)
             try await tx.appendAudit(AuditEntry(occurredAt: clock(), actor: principal.actor, action: action, learnerId: learnerId,
-                                                categories: categories, agreementId: nil, outcome: .allowed, reason: nil))
+                                                categories: categories, agreementId: nil, outcome: .allowed, reason: reason))
             return result
         }
     }

@@ -56,6 +56,10 @@ public struct ServerOptions: Sendable {
     /// (`GET /api/v1/me/records/{recordId}/raw-data-check`), under VitaResolution's outbound policy; nil: the check
     /// answers "could not be checked" and Vita makes no request.
     public var rawDataClient: ResolutionHTTPClient?
+    /// Posts the learner's answers to verifiers' OpenID4VP requests for Vita's wallet
+    /// (`POST /api/v1/me/presentations`), under VitaResolution's outbound policy; nil: that endpoint answers 503 and
+    /// Vita makes no request.
+    public var walletClient: ResolutionHTTPClient?
     /// Seconds after which an unfinished bulk issuance job that no worker moved counts as stalled (its node stopped)
     /// and is resumed by the next node's sweep (`BackgroundSweep.stalledJobs`, every half of it); 0 leaves stalled
     /// jobs to the resume endpoint.
@@ -76,7 +80,7 @@ public struct ServerOptions: Sendable {
                 privacyPolicyURL: String? = nil, platformClient: OneEdTechClient? = nil, allowsLoopbackClients: Bool = false,
                 peerClient: PeerHTTPClient? = nil, rateLimit: RateLimit = .standardPerCaller,
                 signInRateLimit: RateLimit = .standardSignIn, rateLimitBuckets: Int = 100_000,
-                trustForwardedFor: Bool = false, rawDataClient: ResolutionHTTPClient? = nil,
+                trustForwardedFor: Bool = false, rawDataClient: ResolutionHTTPClient? = nil, walletClient: ResolutionHTTPClient? = nil,
                 stalledJobTimeout: TimeInterval = 120, oauthPurgeInterval: TimeInterval = 3600,
                 idempotencyWindow: TimeInterval = 86_400, metrics: MetricsExposition? = nil) {
         self.host = host
@@ -95,6 +99,7 @@ public struct ServerOptions: Sendable {
         self.rateLimitBuckets = rateLimitBuckets
         self.trustForwardedFor = trustForwardedFor
         self.rawDataClient = rawDataClient
+        self.walletClient = walletClient
         self.stalledJobTimeout = stalledJobTimeout
         self.oauthPurgeInterval = oauthPurgeInterval
         self.idempotencyWindow = idempotencyWindow
@@ -159,6 +164,8 @@ public struct LearnerAPI {
                      verifier: credentialRoutes.verifier).register(in: catalog)
         WalletProvenanceRoutes(database: database, reader: reader, client: options.rawDataClient, clock: clock).register(in: catalog)
         WalletDownloadRoutes(database: database, reader: reader).register(in: catalog)
+        WalletPresentationRoutes(database: database, gate: gate, reader: reader, vault: vault, verifier: credentialRoutes.verifier,
+                                 client: options.walletClient, clock: clock).register(in: catalog)
         let presentationRequests = PresentationRequestRoutes(database: database, reader: reader, options: options,
                                                              verifier: credentialRoutes.verifier, clock: clock)
         presentationRequests.register(in: catalog)

@@ -128,11 +128,10 @@ enum ConsentPage {
 enum FormParameters {
     static func parse(_ text: String) throws -> [String: String] {
         var parameters: [String: String] = [:]
-        for pair in text.split(separator: "&", omittingEmptySubsequences: true) {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            guard let name = decode(parts[0]), let value = decode(parts.count > 1 ? parts[1] : "") else {
-                throw OAuthError(.invalidRequest, "the parameters are not form-urlencoded")
-            }
+        guard let fields = PercentEncoding.formFields(text) else {
+            throw OAuthError(.invalidRequest, "the parameters are not form-urlencoded")
+        }
+        for (name, value) in fields {
             guard parameters[name] == nil else { throw OAuthError(.invalidRequest, "\(name.prefix(40)) is sent more than once") }
             // PostgreSQL cannot store it, and no parameter has a use for it.
             guard !name.utf8.contains(0), !value.utf8.contains(0) else {
@@ -141,10 +140,6 @@ enum FormParameters {
             parameters[name] = value
         }
         return parameters
-    }
-
-    static func decode(_ text: Substring) -> String? {
-        text.replacingOccurrences(of: "+", with: " ").removingPercentEncoding
     }
 
     /// `uri` with `parameters` added to its query.

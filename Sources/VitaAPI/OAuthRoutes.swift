@@ -372,7 +372,7 @@ struct OAuthRoutes: Sendable {
             throw OAuthError(.invalidClient, "authenticate with HTTP Basic (client_id and client_secret)")
         }
         let parts = text.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
-        guard parts.count == 2, let id = FormParameters.decode(parts[0]), let secret = FormParameters.decode(parts[1]),
+        guard parts.count == 2, let id = PercentEncoding.formDecoded(parts[0]), let secret = PercentEncoding.formDecoded(parts[1]),
               EntityID.isWellFormed(id, prefix: "cli"),
               let client = try await database.read({ try await $0.oauthClient(id: id) }),
               OAuthSecret.matches(secret, storedHash: client.secretHash) else {

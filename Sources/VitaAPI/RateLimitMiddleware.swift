@@ -58,7 +58,7 @@ struct RateLimiting: Sendable {
         if request.uri.path.hasPrefix("/oauth/"), let basic = AuthorizationHeader.credentials(request, scheme: "Basic"),
            let decoded = Data(base64Encoded: basic),
            let id = String(data: decoded, encoding: .utf8)?.split(separator: ":", maxSplits: 1).first,
-           let clientId = FormParameters.decode(id), EntityID.isWellFormed(clientId, prefix: "cli") {
+           let clientId = PercentEncoding.formDecoded(id), EntityID.isWellFormed(clientId, prefix: "cli") {
             return "client:" + clientId
         }
         return "address:" + address(request, context)

@@ -47,7 +47,7 @@ public struct AuditEntry: Codable, Sendable, Equatable {
     public var agreementId: String?
     /// Allowed or denied.
     public var outcome: Outcome
-    /// For a denial, the rule and reason.
+    /// For a denial, the rule and reason; for some allowed actions, what was done (never personal data).
     public var reason: String?
     /// The hash of the previous entry (hex), or 64 zeros for the first.
     public var previousHash: String

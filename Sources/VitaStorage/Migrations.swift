@@ -411,6 +411,14 @@ public enum Migrations {
             """,
             "CREATE INDEX records_raw_data ON records (system_id, raw_data_uri) WHERE raw_data_uri IS NOT NULL",
         ]),
+        // Learners' holder keys: what Vita's wallet signs their presentations to verifiers with (sealed like issuer keys).
+        Migration(version: 29, name: "holder keys", statements: [
+            """
+            CREATE TABLE holder_keys (
+              id TEXT PRIMARY KEY, learner_id TEXT NOT NULL UNIQUE REFERENCES learners(id),
+              public_key_multibase TEXT NOT NULL, sealed_private TEXT NOT NULL, created_at BIGINT NOT NULL)
+            """,
+        ]),
     ]
 
     /// Every schema version this build knows, oldest first (numbers may skip: a version is taken when a branch

@@ -3,7 +3,7 @@ import VitaCore
 
 /// The ids stored secrets are sealed for (the `KeyVault`'s additional authenticated data, which binds a sealed value
 /// to its row), named once for the code that seals and opens them and for ``VitaDatabase/resealSecrets(with:)``.
-/// Organizations' signing keys, peers' and platforms' secrets are sealed for their row's id.
+/// Organizations' signing keys, learners' holder keys, peers' and platforms' secrets are sealed for their row's id.
 public enum SealingID {
     /// A platform connection's PKCE verifier.
     public static func connectionVerifier(_ connectionId: String) -> String { connectionId + ".verifier" }
@@ -31,7 +31,7 @@ extension VitaDatabase {
     }
 
     /// Seals again, with `vault`'s current master key, every stored secret that opens only with its previous key:
-    /// organizations' signing keys, peers' and platforms' client secrets, platform connections' verifiers and tokens,
+    /// organizations' signing keys, learners' holder keys, peers' and platforms' client secrets, platform connections' verifiers and tokens,
     /// and the responses stored for idempotency keys. One transaction: a value that opens with neither key fails the
     /// whole reseal and changes nothing. Running it again finds everything current.
     public func resealSecrets(with vault: KeyVault) async throws -> ResealCounts {
@@ -40,6 +40,7 @@ extension VitaDatabase {
             // Each sealed column, the columns that find its row, and the id the value is sealed for.
             let columns: [(table: String, sealed: String, keys: [String], sealingId: ([String]) -> String)] = [
                 ("issuer_keys", "sealed_private", ["id"], { $0[0] }),
+                ("holder_keys", "sealed_private", ["id"], { $0[0] }),
                 ("peers", "sealed_secret", ["id"], { $0[0] }),
                 ("platform_registrations", "sealed_secret", ["id"], { $0[0] }),
                 ("platform_connections", "sealed_verifier", ["id"], { SealingID.connectionVerifier($0[0]) }),

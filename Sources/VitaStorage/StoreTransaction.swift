@@ -452,6 +452,7 @@ public struct StoreTransaction: Sendable {
         try await db.raw("DELETE FROM share_links WHERE learner_id = \(bind: learnerId)").run()
         try await db.raw("DELETE FROM collections WHERE learner_id = \(bind: learnerId)").run()
         try await db.raw("DELETE FROM credential_offers WHERE learner_id = \(bind: learnerId)").run()
+        try await db.raw("DELETE FROM holder_keys WHERE learner_id = \(bind: learnerId)").run()
         // Stored responses to the writes about the learner (for idempotent replay) hold the learner's data.
         try await db.raw("DELETE FROM idempotency_keys WHERE learner_id = \(bind: learnerId)").run()
         try await endWebSessions(kind: "learner", subjectId: learnerId)

@@ -18,8 +18,16 @@ public struct WalletProtocolError: Error, Sendable, Equatable, CustomStringConve
         /// §11.3: the Notification Request is missing a parameter or is malformed.
         case invalidNotificationRequest = "invalid_notification_request"
         /// OpenID4VP 1.0 §8.2: what was posted to the Response URI is not an answer to a Vita request (no `state`,
-        /// a malformed `vp_token`, an unknown or spent request).
+        /// a malformed `vp_token`, an unknown or spent request); §8.5, for Vita's wallet: a request it cannot answer
+        /// (a malformed query, a Client Identifier Prefix that needs a signed request, a Response Mode other than
+        /// `direct_post`).
         case invalidRequest = "invalid_request"
+        /// OpenID4VP 1.0 §8.5: the Client Identifier names a verifier the wallet would have to know beforehand.
+        case invalidClient = "invalid_client"
+        /// OpenID4VP 1.0 §8.5: the verifier accepts none of the formats or cryptosuites the wallet can present.
+        case vpFormatsNotSupported = "vp_formats_not_supported"
+        /// OpenID4VP 1.0 §8.5: the request carries transaction data, which Vita's wallet does not process.
+        case invalidTransactionData = "invalid_transaction_data"
     }
 
     /// What went wrong.

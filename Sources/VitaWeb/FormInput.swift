@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import MultipartKit
 import NIOCore
+import VitaCore
 
 /// A submitted form: text fields and at most one file per name, from `multipart/form-data` or
 /// `application/x-www-form-urlencoded`, read with a size limit.
@@ -52,22 +53,14 @@ struct FormInput: Sendable {
             return try multipart(buffer, boundary: boundary)
         case "application/x-www-form-urlencoded":
             var input = FormInput()
-            let text = String(decoding: buffer.readableBytesView, as: UTF8.self)
-            for pair in text.split(separator: "&") {
-                let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-                guard let name = decode(parts[0]), let value = decode(parts.count > 1 ? parts[1] : "") else {
-                    throw WebError(.unreadableForm, "the form is not form-urlencoded")
-                }
-                input.fields[name] = value
+            guard let fields = PercentEncoding.formFields(String(decoding: buffer.readableBytesView, as: UTF8.self)) else {
+                throw WebError(.unreadableForm, "the form is not form-urlencoded")
             }
+            for (name, value) in fields { input.fields[name] = value }
             return input
         default:
             throw WebError(.unreadableForm, "the body is not a form")
         }
-    }
-
-    static func decode(_ text: Substring) -> String? {
-        text.replacingOccurrences(of: "+", with: " ").removingPercentEncoding
     }
 
     /// A parameter of a header value such as `multipart/form-data; boundary=x` or `form-data; name="file"`.

@@ -691,6 +691,16 @@ enum AccessControlTable {
             MatrixRow(operationId: "listMyCredentialOffers", body: .none, expected: learnerOnly(200)) { _, _ in
                 Probe(.get, me + "/credential-offers")
             },
+            // Vita's wallet answering a verifier: reading a request sends nothing; answering needs the outbound client,
+            // which the in-process harness has not (503 once the learner's token passed).
+            MatrixRow(operationId: "previewMyPresentationRequest", body: .minimal, expected: learnerOnly(200)) { f, _ in
+                let created = try await f.api.send(.post, "/api/v1/presentation-requests", json: ["protocol": "openid4vp"])
+                return Probe(.post, me + "/presentation-requests/preview", json: ["request": created["offerURI"] as? String ?? ""])
+            },
+            MatrixRow(operationId: "answerMyPresentationRequest", body: .minimal, expected: learnerOnly(503)) { f, _ in
+                let created = try await f.api.send(.post, "/api/v1/presentation-requests", json: ["protocol": "openid4vp"])
+                return Probe(.post, me + "/presentations", json: ["request": created["offerURI"] as? String ?? "", "decline": true])
+            },
             MatrixRow(operationId: "withdrawMyCredentialOffer", body: .none, expected: learnerOnly(200)) { f, _ in
                 Probe(.delete, me + "/credential-offers/\(try await f.freshCredentialOffer())")
             },

@@ -22,8 +22,8 @@ struct LiveVita: Sendable {
     /// The outbound policy of the tests: plain http to loopback only.
     static let loopbackPolicy = ResolutionConfiguration(allowInsecureHTTPForHosts: ["127.0.0.1"], timeout: .seconds(20))
 
-    /// Runs `body` with a fresh server on `engine`. The server talks to other loopback servers (connections) and
-    /// accepts loopback registrations.
+    /// Runs `body` with a fresh server on `engine`. The server talks to other loopback servers (connections, the
+    /// wallet's answers to verifiers) and accepts loopback registrations.
     static func run(_ engine: TestEngine, _ body: @escaping @Sendable (LiveVita) async throws -> Void) async throws {
         let port = try freePort()
         let baseURL = "http://127.0.0.1:\(port)"
@@ -34,7 +34,8 @@ struct LiveVita: Sendable {
                 let (key, hash) = APIKeys.make(ownerId: id)
                 try await test.database.transaction { try await $0.insertAdminKey(id: id, keyHash: hash, at: Date()) }
                 let options = ServerOptions(host: "127.0.0.1", port: port, publicBaseURL: baseURL,
-                                            platformClient: OneEdTechClient(http: http), allowsLoopbackClients: true)
+                                            platformClient: OneEdTechClient(http: http), allowsLoopbackClients: true,
+                                            walletClient: http)
                 let api = LearnerAPI(database: test.database, vault: try KeyVault(base64: KeyVault.generateMasterKey()),
                                      options: options)
                 let (started, signal) = AsyncStream<Void>.makeStream()

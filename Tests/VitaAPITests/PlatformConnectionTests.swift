@@ -153,18 +153,18 @@ struct PlatformConnectionTests {
         }
     }
 
-    /// A learner token at `a` with `vita:approvals`, through a wallet client registered there.
-    static func learnerToken(_ a: LiveVita) async throws -> String {
+    /// A learner token of `ada` at `a` with `scope` (`vita:approvals` by default), through a wallet client registered there.
+    static func learnerToken(_ a: LiveVita, scope: String = "vita:approvals") async throws -> String {
         let registration = try await a.send("POST", "/oauth/register", json: [
             "client_name": "Wallet", "client_uri": "https://wallet.example", "logo_uri": "https://wallet.example/logo.png",
             "tos_uri": "https://wallet.example/tos", "policy_uri": "https://wallet.example/privacy", "software_id": "wallet",
-            "software_version": "1.0", "redirect_uris": ["https://wallet.example/callback"], "scope": "vita:approvals",
+            "software_version": "1.0", "redirect_uris": ["https://wallet.example/callback"], "scope": scope,
         ])
         let clientId = try #require(registration["client_id"] as? String)
         let secret = try #require(registration["client_secret"] as? String)
         let verifier = String(repeating: "z", count: 48)
         let url = "\(a.baseURL)/oauth/authorize?response_type=code&client_id=\(clientId)"
-            + "&redirect_uri=https%3A%2F%2Fwallet.example%2Fcallback&scope=vita%3Aapprovals&state=s1"
+            + "&redirect_uri=https%3A%2F%2Fwallet.example%2Fcallback&scope=\(scope.replacingOccurrences(of: ":", with: "%3A"))&state=s1"
             + "&code_challenge=\(PKCE.challenge(for: verifier))&code_challenge_method=S256"
         let back = try await LiveBrowser.authorize(a, url, login: "ada", password: OAuthAPITests.password)
         let code = try #require(URLComponents(string: back)?.queryItems?.first { $0.name == "code" }?.value)

@@ -1,0 +1,143 @@
+import Foundation
+import Testing
+import VitaStorage
+import VitaTestSupport
+
+/// Vita's wallet answering a verifier's OpenID4VP request (docs/WALLET-APPS.md), against a real Vita verifier on
+/// loopback: the learner's server posts the answer over HTTP, as it would to any verifier.
+struct WalletPresentationTests {
+    /// A verifier's OpenID4VP request at `server`: its `openid4vp://` URI and the page token.
+    static func verifierRequest(_ server: LiveVita, credentialType: String = "OpenBadgeCredential",
+                                sourceLocation: SourceLocation = #_sourceLocation) async throws -> (uri: String, view: String) {
+        let created = try await server.send("POST", "/api/v1/presentation-requests",
+                                            json: ["protocol": "openid4vp", "credentialType": credentialType, "reason": "Hiring"])
+        #expect(created.status == 201, "\(created.string)", sourceLocation: sourceLocation)
+        return (try #require(created["offerURI"] as? String, sourceLocation: sourceLocation),
+                try #require(created["viewToken"] as? String, sourceLocation: sourceLocation))
+    }
+
+    @Test("the learner reads a verifier's OpenID4VP request, sees who asks and which credential answers it, and sends it: the verifier verifies a presentation signed by the learner's holder key over its nonce and Client Identifier; a spent request is reported as the verifier's refusal; a decline reaches the verifier; the access log says what went where; erasure deletes the holder key",
+          arguments: TestEngine.available)
+    func learnerAnswersAVerifier(_ engine: TestEngine) async throws {
+        try await LiveVita.run(engine) { vita in
+            let (learnerId, _) = try await PlatformConnectionTests.platform(vita)
+            let token = try await PlatformConnectionTests.learnerToken(vita, scope: "vita:wallet")
+            let (uri, view) = try await Self.verifierRequest(vita)
+
+            let preview = try await vita.send("POST", "/api/v1/me/presentation-requests/preview", key: token, json: ["request": uri])
+            #expect(preview.status == 200, "\(preview.string)")
+            let verifier = try #require(preview["verifier"] as? [String: Any])
+            #expect(verifier["host"] as? String == "127.0.0.1")
+            #expect(verifier["clientId"] as? String == "redirect_uri:\(vita.baseURL)/oid4vp/response")
+            let queries = try #require(preview["queries"] as? [[String: Any]])
+            #expect(queries.map { $0["id"] as? String } == ["credential"])
+            let matches = try #require(queries.first?["matches"] as? [[String: Any]])
+            #expect(matches.count == 1)
+            let badgeId = try #require(matches.first?["credentialId"] as? String)
+            #expect(badgeId.hasPrefix("vcr_") && matches.first?["name"] as? String == "BSc Computer Science")
+            #expect(matches.first?["issuer"] as? String == "Riverside University")
+            #expect(preview["answerable"] as? Bool == true)
+            let selection = try #require(preview["selection"] as? [String: Any])
+            #expect(selection["credential"] as? [String] == [badgeId])
+
+            let sent = try await vita.send("POST", "/api/v1/me/presentations", key: token,
+                                           json: ["request": uri, "credentials": selection])
+            #expect(sent.status == 200, "\(sent.string)")
+            #expect(sent["outcome"] as? String == "sent")
+            #expect((sent["presented"] as? [[String: Any]])?.first?["credentialId"] as? String == badgeId)
+
+            // The verifier's side: received, verified, held by the learner's did:key.
+            let received = try await vita.send("GET", "/api/v1/presentation-requests/\(view)")
+            #expect(received["state"] as? String == "received", "\(received.string)")
+            let result = try #require(received["result"] as? [String: Any])
+            #expect(result["verified"] as? Bool == true, "\(received.string)")
+            let holder = try #require(result["holder"] as? String)
+            #expect(holder.hasPrefix("did:key:z6Mk"))
+
+            // The same request again: the verifier refuses a spent request, and the learner is told it was sent anyway.
+            let again = try await vita.send("POST", "/api/v1/me/presentations", key: token,
+                                            json: ["request": uri, "credentials": selection])
+            #expect(again.status == 502, "\(again.string)")
+            #expect(again.string.contains("the answer was sent; the verifier answered 400 invalid_request"))
+
+            // A second request: the same holder key signs; then a decline on a third.
+            let (second, secondView) = try await Self.verifierRequest(vita)
+            #expect(try await vita.send("POST", "/api/v1/me/presentations", key: token,
+                                        json: ["request": second, "credentials": ["credential": [badgeId]]]).status == 200)
+            let secondResult = try await vita.send("GET", "/api/v1/presentation-requests/\(secondView)")
+            #expect((secondResult["result"] as? [String: Any])?["holder"] as? String == holder, "one holder key per learner")
+            let (third, thirdView) = try await Self.verifierRequest(vita)
+            let declined = try await vita.send("POST", "/api/v1/me/presentations", key: token, json: ["request": third, "decline": true])
+            #expect(declined.status == 200, "\(declined.string)")
+            #expect(declined["outcome"] as? String == "declined")
+            let thirdResult = try await vita.send("GET", "/api/v1/presentation-requests/\(thirdView)")
+            #expect(thirdResult["state"] as? String == "declined")
+            #expect(((thirdResult["result"] as? [String: Any])?["walletError"] as? [String: Any])?["error"] as? String == "access_denied")
+
+            // The learner's access log: what went where, and what the verifier said.
+            let log = try await vita.send("GET", "/api/v1/me/access-log?order=newest", key: token)
+            let entries = log.items.filter { ($0["action"] as? String)?.hasPrefix("presentation.") == true }
+            #expect(entries.map { $0["action"] as? String } == ["presentation.decline", "presentation.send", "presentation.send", "presentation.send"])
+            let first = try #require(entries.last?["reason"] as? String)
+            #expect(first == "1 credential (\(badgeId)) to \(vita.baseURL)/oid4vp/response; accepted")
+            #expect((entries[2]["reason"] as? String)?.hasSuffix("refused (400 invalid_request)") == true)
+            #expect(entries[1]["categories"] as? [String] == ["credentials"])
+
+            // The holder key is sealed at rest, and goes with the learner's erasure.
+            let stored = try #require(try await vita.database.read { try await $0.holderKey(learnerId: learnerId) })
+            #expect(!stored.sealedPrivate.isEmpty && holder.hasSuffix(stored.publicKeyMultibase))
+            #expect(try await vita.admin("DELETE", "/api/v1/learners/\(learnerId)", json: ["reason": "the learner asked"]).status == 200)
+            #expect(try await vita.database.read { try await $0.holderKey(learnerId: learnerId) } == nil)
+        }
+    }
+
+    @Test("what cannot be answered is refused before anything is sent: not a request, a signed one, a credential that does not answer the query, a choice the query does not allow, a request no credential answers, a Response URI the outbound policy refuses",
+          arguments: TestEngine.available)
+    func refusals(_ engine: TestEngine) async throws {
+        try await LiveVita.run(engine) { vita in
+            _ = try await PlatformConnectionTests.platform(vita)
+            let token = try await PlatformConnectionTests.learnerToken(vita, scope: "vita:wallet")
+            let (uri, view) = try await Self.verifierRequest(vita)
+            func preview(_ request: Any) async throws -> LiveReply {
+                try await vita.send("POST", "/api/v1/me/presentation-requests/preview", key: token, json: ["request": request])
+            }
+            func answer(_ body: [String: Any]) async throws -> LiveReply {
+                try await vita.send("POST", "/api/v1/me/presentations", key: token, json: body)
+            }
+            func fieldOf(_ reply: LiveReply) -> String? { (reply["errors"] as? [[String: Any]])?.first?["field"] as? String }
+
+            let garbage = try await preview("https://example.com/not-a-request")
+            #expect(garbage.status == 422 && fieldOf(garbage) == "request", "\(garbage.string)")
+            #expect(try await preview(42).status == 400)
+            let signed = try await preview("openid4vp://?client_id=x509_san_dns%3Averifier.example&request_uri=https%3A%2F%2Fverifier.example%2Fr")
+            #expect(signed.status == 422 && signed.string.contains("by reference"), "\(signed.string)")
+
+            // A CLR is asked for: the learner holds none.
+            let (clr, _) = try await Self.verifierRequest(vita, credentialType: "ClrCredential")
+            let unanswerable = try await preview(clr)
+            #expect(unanswerable.status == 200)
+            #expect(unanswerable["answerable"] as? Bool == false)
+            #expect((unanswerable["unanswerable"] as? String)?.contains("\"credential\"") == true)
+
+            let badgeId = try #require(((try await preview(uri))["selection"] as? [String: Any])?["credential"] as? [String])
+            let mismatch = try await answer(["request": clr, "credentials": ["credential": badgeId]])
+            #expect(mismatch.status == 422 && fieldOf(mismatch) == "credentials.credential", "\(mismatch.string)")
+            let unknown = try await answer(["request": uri, "credentials": ["credential": ["vcr_" + String(repeating: "0", count: 26)]]])
+            #expect(unknown.status == 422 && fieldOf(unknown) == "credentials.credential")
+            #expect(try await answer(["request": uri, "credentials": ["other": badgeId]]).status == 400)
+            #expect(try await answer(["request": uri, "credentials": ["credential": []]]).status == 422, "nothing chosen")
+            #expect(try await answer(["request": uri]).status == 400, "credentials or decline")
+            #expect(try await answer(["request": uri, "decline": true, "credentials": ["credential": badgeId]]).status == 400)
+
+            // A Response URI on a host the outbound policy does not allow plain http to: nothing is sent.
+            let elsewhere = uri.replacingOccurrences(of: "127.0.0.1", with: "verifier.localhost")
+            let refused = try await answer(["request": elsewhere, "credentials": ["credential": badgeId]])
+            #expect(refused.status == 422 && fieldOf(refused) == "request", "\(refused.string)")
+
+            // Nothing reached the verifier, and nothing was audited as sent.
+            #expect(try await vita.send("GET", "/api/v1/presentation-requests/\(view)")["state"] as? String == "waiting")
+            let log = try await vita.send("GET", "/api/v1/me/access-log", key: token)
+            #expect(!log.items.contains { ($0["action"] as? String)?.hasPrefix("presentation.") == true })
+        }
+    }
+}
