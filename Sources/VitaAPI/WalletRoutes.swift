@@ -517,6 +517,9 @@ struct WalletRoutes: Sendable {
             shares.append(Self.describe(share, openings: try await tx.shareOpenings(shareId: share.id)))
         }
         document["shareLinks"] = .array(shares)
+        if let key = try await tx.holderKey(learnerId: learnerId), let multikey = try? Multikey(multibase: key.publicKeyMultibase) {
+            document["holderKey"] = ["did": .string(DIDKey(publicKey: multikey).did), "createdAt": .string(XSDDateTime.format(key.createdAt))]
+        }
         return .object(document)
     }
 

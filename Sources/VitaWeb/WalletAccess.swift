@@ -42,7 +42,8 @@ extension WalletScreens {
                 "outcome": allowed ? strings["wallet.allowed"] : strings["wallet.denied"],
                 "outcomeClass": allowed ? "pass" : "fail",
             ]
-            if let reason = entry["reason"]?.stringValue, !allowed { row["reason"] = reason }
+            // A denial says why; an answer to a verifier says what went where and what the verifier said.
+            if let reason = entry["reason"]?.stringValue, !allowed || action.hasPrefix("presentation.") { row["reason"] = reason }
             return row
         }
         let consentRows = (consents.json?["items"]?.arrayValue ?? []).map { consent -> [String: Any] in

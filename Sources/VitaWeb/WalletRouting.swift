@@ -96,6 +96,16 @@ struct WalletRouting: Sendable {
                 await screens.revokeShare(request, learnerId: learnerId, id: parameter(context, "shareId"))
             }
         }
+        router.get("/wallet/present") { request, context in
+            try await signedIn(request, context) { screens, learnerId in
+                screens.present(request, learnerId: learnerId)
+            }
+        }
+        router.post("/wallet/present") { request, context in
+            try await signedIn(request, context) { screens, learnerId in
+                await screens.answerPresentationRequest(request, learnerId: learnerId)
+            }
+        }
         router.get("/wallet/access") { request, context in
             try await signedIn(request, context) { screens, learnerId in
                 await screens.access(request, learnerId: learnerId)

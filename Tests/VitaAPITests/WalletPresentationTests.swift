@@ -16,7 +16,7 @@ struct WalletPresentationTests {
                 try #require(created["viewToken"] as? String, sourceLocation: sourceLocation))
     }
 
-    @Test("the learner reads a verifier's OpenID4VP request, sees who asks and which credential answers it, and sends it: the verifier verifies a presentation signed by the learner's holder key over its nonce and Client Identifier; a spent request is reported as the verifier's refusal; a decline reaches the verifier; the access log says what went where; erasure deletes the holder key",
+    @Test("the learner reads a verifier's OpenID4VP request, sees who asks and which credential answers it, and sends it: the verifier verifies a presentation signed by the learner's holder key over its nonce and Client Identifier; a spent request is reported as the verifier's refusal; a decline reaches the verifier; the access log says what went where; the export names the holder key and erasure deletes it",
           arguments: TestEngine.available)
     func learnerAnswersAVerifier(_ engine: TestEngine) async throws {
         try await LiveVita.run(engine) { vita in
@@ -83,7 +83,9 @@ struct WalletPresentationTests {
             #expect((entries[2]["reason"] as? String)?.hasSuffix("refused (400 invalid_request)") == true)
             #expect(entries[1]["categories"] as? [String] == ["credentials"])
 
-            // The holder key is sealed at rest, and goes with the learner's erasure.
+            // The learner's export names the holder key; the key is sealed at rest, and goes with the learner's erasure.
+            let export = try await vita.send("GET", "/api/v1/me/export", key: token)
+            #expect((export["holderKey"] as? [String: Any])?["did"] as? String == holder, "\(export.string.prefix(300))")
             let stored = try #require(try await vita.database.read { try await $0.holderKey(learnerId: learnerId) })
             #expect(!stored.sealedPrivate.isEmpty && holder.hasSuffix(stored.publicKeyMultibase))
             #expect(try await vita.admin("DELETE", "/api/v1/learners/\(learnerId)", json: ["reason": "the learner asked"]).status == 200)

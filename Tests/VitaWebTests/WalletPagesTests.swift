@@ -5,6 +5,7 @@ import Testing
 import VitaCredentials
 import VitaJSON
 import VitaTestSupport
+@testable import VitaWeb
 
 /// A learner with records asserted by a connected system, an issued Open Badge, a consent and a wallet account,
 /// set up through the admin and system APIs, and signed in.
@@ -440,11 +441,53 @@ struct WalletPagesTests {
         }
     }
 
+    @Test("a learner pastes a verifier's OpenID4VP request: the page says who asks and that this cannot be confirmed, and offers the issued badge, chosen; a request no credential answers offers only declining; a pasted non-request is explained; sending without outbound requests says why",
+          arguments: TestEngine.available)
+    func answerAVerifier(_ engine: TestEngine) async throws {
+        try await WebHarness.run(engine) { web in
+            let world = try await WalletWorld.setUp(web)
+            let form = try await web.get("/wallet/present", cookie: world.cookies)
+            #expect(form.status == 200 && form.html.contains(#"aria-current="page">Answer a verifier"#))
+            let request = try await web.api(.post, "/api/v1/presentation-requests",
+                                            json: ["protocol": "openid4vp", "credentialType": "OpenBadgeCredential"])
+            let uri = try #require(request.json["offerURI"] as? String)
+
+            let preview = try await web.submit("/wallet/present", action: "/wallet/present", [("request", uri), ("step", "read")],
+                                               cookies: world.cookies)
+            #expect(preview.status == 200, "\(preview.html)")
+            #expect(preview.html.contains("127.0.0.1 asks for your credentials"))
+            #expect(preview.html.contains("Vita cannot confirm who this is: the request names only the address the answer goes to, http://127.0.0.1:8080/oid4vp/response."))
+            #expect(preview.html.contains("Asked for: OpenBadgeCredential"))
+            let choice = try #require(preview.first(#"<input type="radio" id="pick-0-0" name="pick.credential" value="([^"]+)" checked>"#))
+            #expect(choice == world.issuedId)
+            #expect(preview.html.contains("BSc Computer Science — Riverside University"))
+            #expect(!preview.html.contains("Send none for this"), "the one query must be answered")
+            #expect(preview.html.contains(#"value="send""#) && preview.html.contains(#"value="decline""#))
+            #expect(WalletPresentForm.selection(["pick.credential": choice, "pick.other.vcr_1": "on", "pick.none": ""]) ==
+                    ["credential": [.string(choice)], "other": ["vcr_1"]])
+
+            // Sending needs the server's outbound client, which this harness has not: the page says so.
+            let send = try await web.post("/wallet/present", form: [("csrf_token", try #require(preview.csrfToken)), ("request", uri),
+                                                                    ("step", "send"), ("pick.credential", choice)], cookie: world.cookies)
+            #expect(send.status == 503 && send.html.contains("The answer could not be sent."), "\(send.html)")
+
+            let clr = try await web.api(.post, "/api/v1/presentation-requests", json: ["protocol": "openid4vp", "credentialType": "ClrCredential"])
+            let unanswerable = try await web.submit("/wallet/present", action: "/wallet/present",
+                                                    [("request", try #require(clr.json["offerURI"] as? String))], cookies: world.cookies)
+            #expect(unanswerable.html.contains("None of your credentials answers this."))
+            #expect(!unanswerable.html.contains(#"value="send""#) && unanswerable.html.contains(#"value="decline""#))
+
+            let garbage = try await web.submit("/wallet/present", action: "/wallet/present", [("request", "<b>hello</b>")], cookies: world.cookies)
+            #expect(garbage.status == 422 && garbage.html.contains("This is not a request Vita&#39;s wallet can answer."), "\(garbage.html)")
+            #expect(garbage.html.contains("&lt;b&gt;hello&lt;/b&gt;") && !garbage.html.contains("<b>hello"))
+        }
+    }
+
     @Test("each wallet page needs a session", arguments: TestEngine.available)
     func pagesNeedASession(_ engine: TestEngine) async throws {
         try await WebHarness.run(engine) { web in
             for path in ["/wallet/credentials", "/wallet/collections", "/wallet/access", "/wallet/data", "/wallet/export",
-                         "/wallet/records/rec_00000000000000000000000000"] {
+                         "/wallet/present", "/wallet/records/rec_00000000000000000000000000"] {
                 let page = try await web.get(path)
                 #expect(page.status == 303 && page.header("Location") == "/wallet/sign-in", "\(path)")
             }

@@ -6,7 +6,8 @@ connected system under an agreement that needs the learner's consent, the learne
 the consent, records written by the system, an achievement and an Open Badge issued from a credential record, and a
 learner account. Then, in the browser: the learner signs in, reads the profile and a record's provenance, checks a
 credential, makes a collection, shares it with a passcode, and the link verifies in a second browser without
-cookies; the learner withdraws the consent on the access page and the system's next read is denied (403).
+cookies; the learner withdraws the consent on the access page and the system's next read is denied (403); a verifier's
+OpenID4VP request pasted on /wallet/present is read (who asks, the badge offered).
 Prints one line per journey and "N passed, N failed"; exits 1 if any journey failed.
 """
 import json
@@ -245,6 +246,28 @@ def journey_phone(driver, world, state):
         driver.set_window_size(*DESKTOP)
 
 
+def journey_answer_verifier(driver, world, state):
+    """a verifier's OpenID4VP request pasted in the wallet shows who asks and offers the badge; sending says why not"""
+    _, created = call("POST", "/api/v1/presentation-requests", {"protocol": "openid4vp", "credentialType": "OpenBadgeCredential"})
+    driver.get(BASE + "/wallet/present")
+    wait_for(driver, "textarea#request")
+    check_accessibility(driver, "/wallet/present")
+    driver.find_element(By.ID, "request").send_keys(created["offerURI"])
+    driver.find_element(By.CSS_SELECTOR, "button[value=read]").click()
+    heading = wait_for(driver, "#request-heading")
+    assert heading.text == "127.0.0.1 asks for your credentials", heading.text
+    assert "Vita cannot confirm who this is" in driver.find_element(By.CSS_SELECTOR, ".caution").text
+    choice = driver.find_element(By.ID, "pick-0-0")
+    assert choice.get_attribute("value") == world["badge"] and choice.is_selected()
+    assert "BSc Mathematics — Northfield College" in main_text(driver)
+    check_accessibility(driver, "/wallet/present (a request read)")
+    screenshot(driver, "wallet-present.png")
+    # The browser tests run the server with outbound requests off (VITA_OFFLINE_RESOLUTION): the page says why.
+    driver.find_element(By.CSS_SELECTOR, "button[value=send]").click()
+    problem = wait_for(driver, "#problem")
+    assert "The answer could not be sent." in problem.text and "offline mode" in problem.text, problem.text
+
+
 def journey_data(driver, world, state):
     """the data page: a bad import is explained on the page; signing out ends the session"""
     driver.get(BASE + "/wallet/data")
@@ -260,7 +283,7 @@ def journey_data(driver, world, state):
 
 
 JOURNEYS = [journey_sign_in, journey_provenance, journey_credential, journey_collection_share, journey_consent, journey_phone,
-            journey_data]
+            journey_answer_verifier, journey_data]
 
 
 def main():
