@@ -258,7 +258,7 @@ let package = Package(
         .testTarget(name: "VitaQRTests", dependencies: ["VitaQR"], resources: [.copy("Resources")], swiftSettings: swiftSettings),
         .testTarget(name: "VitaOAuthTests", dependencies: ["VitaCore", "VitaOAuth"], swiftSettings: swiftSettings),
         .testTarget(name: "VitaXAPITests", dependencies: ["VitaCore", "VitaJSON", "VitaXAPI"], swiftSettings: swiftSettings),
-        .testTarget(name: "VitaWalletProtocolsTests", dependencies: ["VitaCore", "VitaCredentials", "VitaJSON", "VitaWalletProtocols"], swiftSettings: swiftSettings),
+        .testTarget(name: "VitaWalletProtocolsTests", dependencies: ["VitaCore", "VitaCredentials", "VitaJSON", "VitaWalletProtocols", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: swiftSettings),
         // Test support: temporary SQLite and PostgreSQL databases for the storage and API suites.
         .target(
             name: "VitaTestSupport",

@@ -56,9 +56,9 @@ public struct ServerOptions: Sendable {
     /// (`GET /api/v1/me/records/{recordId}/raw-data-check`), under VitaResolution's outbound policy; nil: the check
     /// answers "could not be checked" and Vita makes no request.
     public var rawDataClient: ResolutionHTTPClient?
-    /// Posts the learner's answers to verifiers' OpenID4VP requests for Vita's wallet
-    /// (`POST /api/v1/me/presentations`), under VitaResolution's outbound policy; nil: that endpoint answers 503 and
-    /// Vita makes no request.
+    /// Vita's wallet's requests to other verifiers and issuers — answers to OpenID4VP requests
+    /// (`POST /api/v1/me/presentations`), OpenID4VCI offers claimed (`/api/v1/me/received-offers`) — under
+    /// VitaResolution's outbound policy; nil: those endpoints answer 503 and Vita makes no request.
     public var walletClient: ResolutionHTTPClient?
     /// Seconds after which an unfinished bulk issuance job that no worker moved counts as stalled (its node stopped)
     /// and is resumed by the next node's sweep (`BackgroundSweep.stalledJobs`, every half of it); 0 leaves stalled
@@ -164,8 +164,11 @@ public struct LearnerAPI {
                      verifier: credentialRoutes.verifier).register(in: catalog)
         WalletProvenanceRoutes(database: database, reader: reader, client: options.rawDataClient, clock: clock).register(in: catalog)
         WalletDownloadRoutes(database: database, reader: reader).register(in: catalog)
-        WalletPresentationRoutes(database: database, gate: gate, reader: reader, vault: vault, verifier: credentialRoutes.verifier,
-                                 client: options.walletClient, clock: clock).register(in: catalog)
+        let holderKeys = HolderKeys(database: database, vault: vault, clock: clock)
+        WalletPresentationRoutes(database: database, gate: gate, reader: reader, holderKeys: holderKeys,
+                                 verifier: credentialRoutes.verifier, client: options.walletClient, clock: clock).register(in: catalog)
+        WalletOfferClaimRoutes(gate: gate, reader: reader, holderKeys: holderKeys, verifier: credentialRoutes.verifier,
+                               client: options.walletClient, clock: clock).register(in: catalog)
         let presentationRequests = PresentationRequestRoutes(database: database, reader: reader, options: options,
                                                              verifier: credentialRoutes.verifier, clock: clock)
         presentationRequests.register(in: catalog)

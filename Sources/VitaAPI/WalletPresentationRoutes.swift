@@ -18,7 +18,7 @@ struct WalletPresentationRoutes: Sendable {
     let database: VitaDatabase
     let gate: AccessGate
     let reader: RequestReader
-    let vault: KeyVault
+    let holderKeys: HolderKeys
     let verifier: CredentialVerifier
     let client: ResolutionHTTPClient?
     let clock: @Sendable () -> Date
@@ -82,7 +82,7 @@ struct WalletPresentationRoutes: Sendable {
                 throw Problem(status: 422, title: "Unprocessable Content", detail: "credentials: \(problem)",
                               errors: [.init(field: "credentials", reason: problem)])
             }
-            let holder = try await holderKey(learnerId: learnerId)
+            let holder = try await holderKeys.pair(learnerId: learnerId)
             let now = clock()
             var token: [String: [JSONValue]] = [:]
             for (queryId, candidate) in presented {
@@ -240,23 +240,6 @@ struct WalletPresentationRoutes: Sendable {
 
     // MARK: Answering
 
-    /// The learner's holder key, made (and sealed) on first use. 404 for a learner who is gone or erased.
-    func holderKey(learnerId: String) async throws -> Ed25519KeyPair {
-        try await database.transaction { tx in
-            guard let learner = try await tx.learner(id: learnerId), learner.erasure == nil else { throw Problem.notFound("learner") }
-            if let stored = try await tx.holderKey(learnerId: learnerId) {
-                return try Ed25519KeyPair(seed: try vault.open(stored.sealedPrivate, id: stored.id))
-            }
-            let pair = Ed25519KeyPair()
-            let now = Timestamp.truncated(clock())
-            let id = EntityID.make("hky", now: now)
-            let stored = try await tx.insertHolderKeyIfAbsent(StoredHolderKey(
-                id: id, learnerId: learnerId, publicKeyMultibase: pair.publicKeyMultibase,
-                sealedPrivate: try vault.seal(pair.seed, id: id), createdAt: now))
-            return stored.id == id ? pair : try Ed25519KeyPair(seed: try vault.open(stored.sealedPrivate, id: stored.id))
-        }
-    }
-
     /// `credential` in a Verifiable Presentation held by `holder`'s `did:key`, with a proof for `authentication`
     /// over the request's nonce (`challenge`) and Client Identifier (`domain`) (OpenID4VP 1.0 §B.1.3.2). A VC Data
     /// Model 1.1 credential goes in a 1.1 presentation (with the Data Integrity context), any other in a 2.0 one.
@@ -339,5 +322,30 @@ struct WalletPresentationRoutes: Sendable {
             result["redirectUri"] = .string(redirect)
         }
         return APIJSON.response(json: .object(result), status: .ok)
+    }
+}
+
+/// Learners' holder keys: the Ed25519 key Vita's wallet signs a learner's presentations and key proofs with, made
+/// (and sealed by the key vault) on first use; one per learner.
+struct HolderKeys: Sendable {
+    let database: VitaDatabase
+    let vault: KeyVault
+    let clock: @Sendable () -> Date
+
+    /// The learner's holder key. 404 for a learner who is gone or erased.
+    func pair(learnerId: String) async throws -> Ed25519KeyPair {
+        try await database.transaction { tx in
+            guard let learner = try await tx.learner(id: learnerId), learner.erasure == nil else { throw Problem.notFound("learner") }
+            if let stored = try await tx.holderKey(learnerId: learnerId) {
+                return try Ed25519KeyPair(seed: try vault.open(stored.sealedPrivate, id: stored.id))
+            }
+            let pair = Ed25519KeyPair()
+            let now = Timestamp.truncated(clock())
+            let id = EntityID.make("hky", now: now)
+            let stored = try await tx.insertHolderKeyIfAbsent(StoredHolderKey(
+                id: id, learnerId: learnerId, publicKeyMultibase: pair.publicKeyMultibase,
+                sealedPrivate: try vault.seal(pair.seed, id: id), createdAt: now))
+            return stored.id == id ? pair : try Ed25519KeyPair(seed: try vault.open(stored.sealedPrivate, id: stored.id))
+        }
     }
 }

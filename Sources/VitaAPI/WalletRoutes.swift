@@ -28,9 +28,6 @@ struct WalletRoutes: Sendable {
     static let maxShareLifetime: TimeInterval = 366 * 86_400
     /// The default lifetime of a share link.
     static let defaultShareLifetime: TimeInterval = 30 * 86_400
-    /// Checks that make a credential unfit to import (an expired, revoked or unendorsed credential is still the
-    /// learner's, and is imported with its report).
-    static let disqualifyingChecks: Set<String> = ["format", "context", "type", "schema", "proof", "jsonld", "issuer", "nested"]
 
     func register(in catalog: RouteCatalog) {
         let me = "/api/v1/me"
@@ -438,24 +435,17 @@ struct WalletRoutes: Sendable {
         guard !bytes.isEmpty else { throw Problem.badRequest("body", "is required") }
         let mediaType = request.headers[.contentType]?.split(separator: ";").first
             .map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
-        let document: String
-        let format: HeldCredential.Format
-        let identity: CredentialIdentity
+        let incoming: IncomingCredential
         do {
             switch mediaType {
             case "application/json", "application/vc+ld+json", "application/ld+json":
-                let value = try JSONValue(parsing: bytes)
-                (document, format, identity) = (String(decoding: bytes, as: UTF8.self), .json, try CredentialIdentity(credential: value))
+                incoming = try IncomingCredential(json: try JSONValue(parsing: bytes), text: String(decoding: bytes, as: UTF8.self))
             case "text/plain", "application/jwt", "application/vc+jwt":
-                let token = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-                (document, format, identity) = (token, .jwt, try CredentialIdentity(jws: CompactJWS(parsing: token)))
+                incoming = try IncomingCredential(jwt: String(decoding: bytes, as: UTF8.self))
             case "image/png", "image/svg+xml":
                 switch try BadgeBaking.unbake(bytes).credential {
-                case .json(let value):
-                    (document, format, identity) = (String(decoding: value.serialized(), as: UTF8.self), .json,
-                                                    try CredentialIdentity(credential: value))
-                case .compactJWS(let token):
-                    (document, format, identity) = (token, .jwt, try CredentialIdentity(jws: CompactJWS(parsing: token)))
+                case .json(let value): incoming = try IncomingCredential(json: value)
+                case .compactJWS(let token): incoming = try IncomingCredential(jwt: token)
                 }
             default:
                 throw Problem(status: 415, title: "Unsupported Media Type",
@@ -469,31 +459,11 @@ struct WalletRoutes: Sendable {
         } catch {
             throw Problem.badRequest("body", "is not a credential")
         }
-        let service: HeldCredential.Service
-        switch identity.kind {
-        case .achievement: service = .openBadges
-        case .clr: service = .clr
-        case .endorsement, .other:
-            throw Problem.badRequest("body.type", "must be an Open Badges or CLR credential")
-        }
-        let report = format == .json
-            ? await verifier.verify((try? JSONValue(parsing: Array(document.utf8))) ?? .null)
-            : await verifier.verify(jwt: document)
-        let fatal = report.failures.filter { Self.disqualifyingChecks.contains($0.name) }
-        guard fatal.isEmpty else {
-            throw Problem(status: 422, title: "Unprocessable Content",
-                          detail: "the credential is not genuine: " + fatal.map { "\($0.name): \($0.message)" }.joined(separator: "; "),
-                          errors: fatal.map { .init(field: "body", reason: "\($0.name): \($0.message)") })
-        }
+        let report = try await incoming.verified(by: verifier, field: "body")
         let now = Timestamp.truncated(gate.clock())
-        let held = HeldCredential(id: EntityID.make("hcr", now: now), learnerId: learnerId, service: service, format: format,
-                                  issuerKey: identity.issuer, credentialKey: identity.id, validFrom: identity.validFromText,
-                                  document: document, sourceKind: .learner, sourceId: learnerId, receivedAt: now, updatedAt: now)
+        let held = incoming.held(learnerId: learnerId, source: .learner, sourceId: learnerId, now: now)
         let (outcome, stored) = try await gate.withOwnData(context.principal!, action: "credential.import") { tx, _ in
-            let outcome = try await HeldCredentialStore.keep(held, in: tx)
-            let stored = try await tx.heldCredential(learnerId: learnerId, service: service, issuerKey: identity.issuer,
-                                                     credentialKey: identity.id)
-            return (outcome, stored ?? held)
+            try await HeldCredentialStore.keepReturningStored(held, in: tx)
         }
         var view = ConnectionRoutes.describe(stored).objectValue ?? JSONObject()
         view["outcome"] = .string("\(outcome)")

@@ -264,3 +264,13 @@ public struct CompactJWS: Sendable, Hashable {
     /// `true` if the credential is in a `vc` claim.
     public var usesVCClaim: Bool { if case .object? = payload["vc"] { return true } else { return false } }
 }
+
+extension CompactJWS {
+    /// Signs `payload` under `header` as a JWS Compact Serialization (RFC 7515 §5.1, §7.1) with an Ed25519 signer
+    /// (EdDSA, RFC 8037 §3.1); `header` names the algorithm (`EdDSA` or `Ed25519`) and the key. For JWTs other than
+    /// credentials, such as an OpenID4VCI key proof.
+    public static func sign(header: JSONObject, payload: JSONValue, signer: some ProofSigner) throws(CredentialError) -> String {
+        let signingInput = Base64URL.encode(JSONValue.object(header).serialized()) + "." + Base64URL.encode(payload.serialized())
+        return signingInput + "." + Base64URL.encode(try signer.signature(for: Array(signingInput.utf8)))
+    }
+}

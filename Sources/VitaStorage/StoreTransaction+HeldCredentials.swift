@@ -31,6 +31,8 @@ public struct HeldCredential: Sendable, Equatable {
         case learner
         /// A platform the learner connected Vita to (pulled from its 1EdTech API).
         case platform
+        /// An issuer whose OpenID4VCI credential offer the learner claimed (the id is the Credential Issuer Identifier).
+        case issuer
     }
 
     /// Vita's identifier (`hcr_…`).

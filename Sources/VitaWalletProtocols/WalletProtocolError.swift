@@ -1,7 +1,8 @@
 /// The error type of VitaWalletProtocols. `code` is the wire error code of OpenID for Verifiable Credential Issuance 1.0
 /// (§8.3.1.2 for the Credential Endpoint, §11.3 for the Notification Endpoint) or, at the OpenID4VP Response URI,
-/// RFC 6749's `invalid_request`; `reason` says what is wrong with the request and never contains a code, token or
-/// personal data.
+/// RFC 6749's `invalid_request`; for Vita's wallet as a client of other issuers and verifiers, the OpenID4VP error it
+/// would answer with, or what was wrong with an offer or an issuer's answer. `reason` says what is wrong and never
+/// contains a code, token or personal data.
 public struct WalletProtocolError: Error, Sendable, Equatable, CustomStringConvertible {
     /// What went wrong.
     public enum Code: String, Sendable, CaseIterable {
@@ -28,6 +29,11 @@ public struct WalletProtocolError: Error, Sendable, Equatable, CustomStringConve
         case vpFormatsNotSupported = "vp_formats_not_supported"
         /// OpenID4VP 1.0 §8.5: the request carries transaction data, which Vita's wallet does not process.
         case invalidTransactionData = "invalid_transaction_data"
+        /// Vita's wallet as an OpenID4VCI client: a Credential Offer it cannot claim (malformed, or without a
+        /// pre-authorized code).
+        case invalidCredentialOffer = "invalid_credential_offer"
+        /// Vita's wallet as an OpenID4VCI client: an issuer's metadata or answer it cannot use.
+        case invalidIssuerResponse = "invalid_issuer_response"
     }
 
     /// What went wrong.

@@ -691,11 +691,18 @@ enum AccessControlTable {
             MatrixRow(operationId: "listMyCredentialOffers", body: .none, expected: learnerOnly(200)) { _, _ in
                 Probe(.get, me + "/credential-offers")
             },
-            // Vita's wallet answering a verifier: reading a request sends nothing; answering needs the outbound client,
-            // which the in-process harness has not (503 once the learner's token passed).
+            // Vita's wallet answering a verifier: reading a request sends nothing; answering, and reading or claiming an
+            // issuer's offer, need the outbound client, which the in-process harness has not (503 once the learner's
+            // token passed).
             MatrixRow(operationId: "previewMyPresentationRequest", body: .minimal, expected: learnerOnly(200)) { f, _ in
                 let created = try await f.api.send(.post, "/api/v1/presentation-requests", json: ["protocol": "openid4vp"])
                 return Probe(.post, me + "/presentation-requests/preview", json: ["request": created["offerURI"] as? String ?? ""])
+            },
+            MatrixRow(operationId: "previewReceivedOffer", body: .minimal, expected: learnerOnly(503)) { _, _ in
+                Probe(.post, me + "/received-offers/preview", json: ["offer": "openid-credential-offer://?credential_offer=%7B%7D"])
+            },
+            MatrixRow(operationId: "claimReceivedOffer", body: .minimal, expected: learnerOnly(503)) { _, _ in
+                Probe(.post, me + "/received-offers", json: ["offer": "openid-credential-offer://?credential_offer=%7B%7D"])
             },
             MatrixRow(operationId: "answerMyPresentationRequest", body: .minimal, expected: learnerOnly(503)) { f, _ in
                 let created = try await f.api.send(.post, "/api/v1/presentation-requests", json: ["protocol": "openid4vp"])

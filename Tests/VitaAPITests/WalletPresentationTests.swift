@@ -143,3 +143,98 @@ struct WalletPresentationTests {
         }
     }
 }
+
+/// Vita's wallet claiming another issuer's OpenID4VCI offer (docs/WALLET-APPS.md), the issuer being a second real Vita.
+struct WalletOfferClaimTests {
+    @Test("a learner claims a badge another Vita offers: the preview names the issuer, the credential and the six-digit code; the code is required and checked by the issuer; the badge comes back verified and is kept as held from that issuer, the issuer hears it was accepted, and the offer cannot be claimed twice",
+          arguments: TestEngine.available)
+    func claimAnotherIssuersOffer(_ engine: TestEngine) async throws {
+        try await LiveVita.run(engine) { issuer in
+            try await LiveVita.run(engine) { home in
+                _ = try await PlatformConnectionTests.platform(issuer)
+                let issuerToken = try await PlatformConnectionTests.learnerToken(issuer, scope: "vita:wallet")
+                let badges = try await issuer.send("GET", "/api/v1/me/credentials", key: issuerToken)
+                let badgeId = try #require(badges.items.first?["id"] as? String)
+                let offered = try await issuer.send("POST", "/api/v1/me/credentials/\(badgeId)/offers", key: issuerToken,
+                                                    json: ["protocol": "oid4vci", "transactionCode": true])
+                #expect(offered.status == 201, "\(offered.string)")
+                let offer = try #require(offered["offerURI"] as? String)
+                let code = try #require(offered["transactionCode"] as? String)
+
+                _ = try await PlatformConnectionTests.home(home)
+                let token = try await PlatformConnectionTests.learnerToken(home, scope: "vita:wallet")
+                let preview = try await home.send("POST", "/api/v1/me/received-offers/preview", key: token, json: ["offer": offer])
+                #expect(preview.status == 200, "\(preview.string)")
+                #expect((preview["issuer"] as? [String: Any])?["id"] as? String == issuer.baseURL)
+                #expect((preview["issuer"] as? [String: Any])?["name"] as? String == "Vita")
+                let item = try #require((preview["credentials"] as? [[String: Any]])?.first)
+                #expect(item["configurationId"] as? String == "OpenBadgeCredential_ldp_vc" && item["claimable"] as? Bool == true)
+                #expect(item["name"] as? String == "Open Badge" && item["format"] as? String == "ldp_vc")
+                let codeSpec = try #require(preview["transactionCode"] as? [String: Any])
+                #expect(codeSpec["inputMode"] as? String == "numeric" && codeSpec["length"] as? Int == 6)
+
+                func claim(_ body: [String: Any]) async throws -> LiveReply {
+                    try await home.send("POST", "/api/v1/me/received-offers", key: token, json: body)
+                }
+                func fieldOf(_ reply: LiveReply) -> String? { (reply["errors"] as? [[String: Any]])?.first?["field"] as? String }
+                let noCode = try await claim(["offer": offer])
+                #expect(noCode.status == 400 && fieldOf(noCode) == "transactionCode")
+                #expect(try await claim(["offer": offer, "transactionCode": "12ab56"]).status == 400, "not six digits")
+                let wrong = try await claim(["offer": offer, "transactionCode": code == "000000" ? "111111" : "000000"])
+                #expect(wrong.status == 422 && fieldOf(wrong) == "transactionCode" && wrong.string.contains("invalid_grant"), "\(wrong.string)")
+
+                let claimed = try await claim(["offer": offer, "transactionCode": code])
+                #expect(claimed.status == 201, "\(claimed.string)")
+                let kept = try #require((claimed["credentials"] as? [[String: Any]])?.first)
+                #expect(kept["outcome"] as? String == "created")
+                #expect((kept["source"] as? [String: Any])?["kind"] as? String == "issuer")
+                #expect((kept["source"] as? [String: Any])?["id"] as? String == issuer.baseURL)
+                #expect((kept["verification"] as? [String: Any])?["verdict"] as? String == "valid", "\(claimed.string.prefix(600))")
+                let held = try await home.send("GET", "/api/v1/me/credentials", key: token)
+                #expect(held.items.contains { $0["kind"] as? String == "held" && $0["source"] as? String == "issuer" })
+
+                // The issuer heard that the credential was accepted.
+                let offers = try await issuer.send("GET", "/api/v1/me/credential-offers", key: issuerToken)
+                #expect(offers.items.first?["state"] as? String == "delivered")
+                #expect(offers.items.first?["walletEvent"] as? String == "credential_accepted")
+
+                let again = try await claim(["offer": offer, "transactionCode": code])
+                #expect(again.status == 422 && again.string.contains("invalid_grant"), "\(again.string)")
+
+                let log = try await home.send("GET", "/api/v1/me/access-log?order=newest", key: token)
+                let entry = try #require(log.items.first { $0["action"] as? String == "credential.claim" })
+                #expect(entry["reason"] as? String == "1 credential from \(issuer.baseURL)")
+                #expect(entry["categories"] as? [String] == ["credentials"])
+            }
+        }
+    }
+
+    @Test("what cannot be claimed is refused: not an offer, an offer needing a sign-in at the issuer, an issuer the outbound policy refuses, an issuer that does not answer",
+          arguments: TestEngine.available)
+    func refusals(_ engine: TestEngine) async throws {
+        try await LiveVita.run(engine) { home in
+            _ = try await PlatformConnectionTests.home(home)
+            let token = try await PlatformConnectionTests.learnerToken(home, scope: "vita:wallet")
+            func preview(_ offer: String) async throws -> LiveReply {
+                try await home.send("POST", "/api/v1/me/received-offers/preview", key: token, json: ["offer": offer])
+            }
+            func link(_ offer: [String: Any]) throws -> String {
+                let text = String(decoding: try JSONSerialization.data(withJSONObject: offer), as: UTF8.self)
+                return "openid-credential-offer://?credential_offer=" + text.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+            }
+            let garbage = try await preview("hello")
+            #expect(garbage.status == 422 && garbage.string.contains("not a credential offer"))
+            let signIn = try await preview(try link(["credential_issuer": "https://issuer.example", "credential_configuration_ids": ["X"],
+                                                      "grants": ["authorization_code": ["issuer_state": "s"]]]))
+            #expect(signIn.status == 422 && signIn.string.contains("needs a sign-in at the issuer"), "\(signIn.string)")
+            let plain = try await preview(try link(["credential_issuer": "http://issuer.example", "credential_configuration_ids": ["X"],
+                                                     "grants": ["urn:ietf:params:oauth:grant-type:pre-authorized_code": ["pre-authorized_code": "c"]]]))
+            #expect(plain.status == 422 && plain.string.contains("refused"), "\(plain.string)")
+            let silent = try await preview(try link(["credential_issuer": "http://127.0.0.1:\(try LiveVita.freePort())",
+                                                      "credential_configuration_ids": ["X"],
+                                                      "grants": ["urn:ietf:params:oauth:grant-type:pre-authorized_code": ["pre-authorized_code": "c"]]]))
+            #expect(silent.status == 502 && silent.string.contains("did not answer"), "\(silent.string)")
+            #expect(try await home.send("POST", "/api/v1/me/received-offers", key: token, json: ["offer": 3]).status == 400)
+        }
+    }
+}
