@@ -31,8 +31,8 @@ struct WalletOfferClaimRoutes: Sendable {
                               tag: "Wallet", access: .learner, query: [], headers: [], requestSchema: "ReceivedOfferInput",
                               success: (200, "ReceivedOfferPreview"), errors: [400, 401, 403, 413, 422, 502, 503])) { request, _ in
             let body = try await reader.object(request)
+            let offer = try await offer(body)
             let client = try outboundClient()
-            let offer = try await Self.offer(body, client: client)
             let metadata = try await Self.metadata(of: offer, client: client)
             var preview: JSONObject = ["issuer": Self.describeIssuer(metadata), "credentials": .array(offer.configurationIDs.map { id in
                 let configuration = metadata.configurations[id]
@@ -55,8 +55,7 @@ struct WalletOfferClaimRoutes: Sendable {
                               success: (201, "ReceivedOfferClaim"), errors: [400, 401, 403, 404, 413, 422, 502, 503])) { request, context in
             let body = try await reader.object(request)
             let transactionCode = try body.optionalString("transactionCode")
-            let client = try outboundClient()
-            let offer = try await Self.offer(body, client: client)
+            let offer = try await offer(body)
             switch (offer.transactionCode, transactionCode) {
             case (nil, .some): throw Problem.badRequest("transactionCode", "the offer needs no transaction code")
             case (.some, nil): throw Problem.badRequest("transactionCode", "is required: the issuer sent it to you another way")
@@ -64,6 +63,7 @@ struct WalletOfferClaimRoutes: Sendable {
                 throw Problem.badRequest("transactionCode", "does not have the shape the offer describes")
             default: break
             }
+            let client = try outboundClient()
             let metadata = try await Self.metadata(of: offer, client: client)
             let claimable = offer.configurationIDs.filter { Self.problem(claiming: metadata.configurations[$0]) == nil }
             guard !claimable.isEmpty else {
@@ -124,15 +124,17 @@ struct WalletOfferClaimRoutes: Sendable {
         return client
     }
 
-    /// The offer in the body's `offer`: by value, or fetched from its `credential_offer_uri`.
-    static func offer(_ body: JSONObject, client: ResolutionHTTPClient) async throws -> ReceivedCredentialOffer {
+    /// The offer in the body's `offer`: by value, or fetched from its `credential_offer_uri` (503 without an outbound
+    /// client). A link that is no offer is refused before anything else.
+    private func offer(_ body: JSONObject) async throws -> ReceivedCredentialOffer {
         guard let text = try body.optionalString("offer"), !text.isEmpty else {
             throw Problem.badRequest("offer", "is required: the openid-credential-offer:// link the issuer shows")
         }
         do {
             switch try ReceivedCredentialOffer.link(text) {
             case .offer(let offer): return offer
-            case .reference(let url): return try ReceivedCredentialOffer(document: try await fetchJSON(url, client: client, what: "the offer"))
+            case .reference(let url):
+                return try ReceivedCredentialOffer(document: try await Self.fetchJSON(url, client: try outboundClient(), what: "the offer"))
             }
         } catch let error as WalletProtocolError {
             throw Problem(status: 422, title: "Unprocessable Content", detail: "offer: \(error.reason)",
@@ -244,15 +246,7 @@ struct WalletOfferClaimRoutes: Sendable {
         do {
             return try await client.send(request)
         } catch {
-            switch error.code {
-            case .insecureURL, .forbiddenAddress, .invalidIdentifier:
-                throw Problem(status: 422, title: "Unprocessable Content", detail: "offer: \(what) is refused: \(error.reason)",
-                              errors: [.init(field: "offer", reason: error.reason)])
-            case .offline:
-                throw Problem(status: 503, title: "Service Unavailable", detail: "this server makes no requests to issuers (offline mode)")
-            default:
-                throw issuerProblem("\(what) did not answer: \(error.reason)")
-            }
+            throw error.refusal(field: "offer", what: what) ?? issuerProblem("\(what) did not answer: \(error.reason)")
         }
     }
 
@@ -270,5 +264,22 @@ struct WalletOfferClaimRoutes: Sendable {
 
     static func describeIssuer(_ metadata: ReceivedIssuerMetadata) -> JSONValue {
         ["id": .string(metadata.credentialIssuer), "name": metadata.displayName.map(JSONValue.string) ?? .null]
+    }
+}
+
+extension ResolutionError {
+    /// The answer to a wallet request that never left: refused by the outbound policy (not https, a private address,
+    /// not a URL: 422 naming `field`, the caller's to correct) or stopped by offline mode (503). Nil for a failure
+    /// after the request was sent (the caller decides what that means).
+    func refusal(field: String, what: String) -> Problem? {
+        switch code {
+        case .insecureURL, .forbiddenAddress, .invalidIdentifier:
+            Problem(status: 422, title: "Unprocessable Content", detail: "\(field): \(what) is refused: \(reason)",
+                    errors: [.init(field: field, reason: reason)])
+        case .offline:
+            Problem(status: 503, title: "Service Unavailable", detail: "this server makes no outbound requests (offline mode)")
+        default:
+            nil
+        }
     }
 }

@@ -279,14 +279,7 @@ struct WalletPresentationRoutes: Sendable {
                 headers: [("Content-Type", "application/x-www-form-urlencoded"), ("Accept", "application/json")],
                 body: Array(body.utf8))))
         } catch {
-            guard ![.insecureURL, .forbiddenAddress, .invalidIdentifier].contains(error.code) else {
-                throw Problem(status: 422, title: "Unprocessable Content", detail: "request: the Response URI is refused: \(error.reason)",
-                              errors: [.init(field: "request", reason: error.reason)])
-            }
-            guard error.code != .offline else {
-                throw Problem(status: 503, title: "Service Unavailable",
-                              detail: "this server makes no requests to verifiers (offline mode)")
-            }
+            if let refusal = error.refusal(field: "request", what: "the Response URI") { throw refusal }
             outcome = .failure(error)
         }
         let sent = presented.isEmpty ? "a refusal" : presented.count == 1 ? "1 credential (\(presented[0].credentialId))"

@@ -137,10 +137,8 @@ extension WalletScreens {
             return data(request, learnerId: learnerId, problem: strings["wallet.import_failed"] + " " + reason, pasted: pasted,
                         status: .unprocessableContent)
         }
-        let id = json["id"]?.stringValue ?? ""
-        let credential = json["credential"] ?? .null
-        let title = WalletCredential(id: id, kind: "held", format: json["format"]?.stringValue ?? "json",
-                                     bytes: credential.stringValue.map { Array($0.utf8) } ?? credential.serialized()).title
+        let held = WalletCredential(held: json)
+        let (id, title) = (held.id, held.title)
         let messageId = json["outcome"]?.stringValue == "created" ? "wallet.imported" : "wallet.import_known"
         let message = strings.format(messageId, ["title": title])
         return data(request, learnerId: learnerId, imported: ["message": message, "id": id])

@@ -19,6 +19,20 @@ struct WalletCredential: Sendable {
     /// The credential's JSON (a VC-JWT's payload).
     var json: JSONValue? { CredentialView.credential(in: bytes) }
 
+    /// A held credential as the API describes one it kept (`id`, `format`, `credential`).
+    init(held view: JSONValue) {
+        let credential = view["credential"] ?? .null
+        self.init(id: view["id"]?.stringValue ?? "", kind: "held", format: view["format"]?.stringValue ?? "json",
+                  bytes: credential.stringValue.map { Array($0.utf8) } ?? credential.serialized())
+    }
+
+    init(id: String, kind: String, format: String, bytes: [UInt8]) {
+        self.id = id
+        self.kind = kind
+        self.format = format
+        self.bytes = bytes
+    }
+
     var title: String {
         let json = json
         return CredentialView.text(CredentialView.first(json?["credentialSubject"])?["achievement"]?["name"])

@@ -96,6 +96,16 @@ struct WalletRouting: Sendable {
                 await screens.revokeShare(request, learnerId: learnerId, id: parameter(context, "shareId"))
             }
         }
+        router.get("/wallet/receive") { request, context in
+            try await signedIn(request, context) { screens, learnerId in
+                screens.receive(request, learnerId: learnerId)
+            }
+        }
+        router.post("/wallet/receive") { request, context in
+            try await signedIn(request, context) { screens, learnerId in
+                await screens.claimOffer(request, learnerId: learnerId)
+            }
+        }
         router.get("/wallet/present") { request, context in
             try await signedIn(request, context) { screens, learnerId in
                 screens.present(request, learnerId: learnerId)

@@ -699,10 +699,10 @@ enum AccessControlTable {
                 return Probe(.post, me + "/presentation-requests/preview", json: ["request": created["offerURI"] as? String ?? ""])
             },
             MatrixRow(operationId: "previewReceivedOffer", body: .minimal, expected: learnerOnly(503)) { _, _ in
-                Probe(.post, me + "/received-offers/preview", json: ["offer": "openid-credential-offer://?credential_offer=%7B%7D"])
+                Probe(.post, me + "/received-offers/preview", json: ["offer": "openid-credential-offer://?credential_offer_uri=https%3A%2F%2Fissuer.example%2Foffer"])
             },
             MatrixRow(operationId: "claimReceivedOffer", body: .minimal, expected: learnerOnly(503)) { _, _ in
-                Probe(.post, me + "/received-offers", json: ["offer": "openid-credential-offer://?credential_offer=%7B%7D"])
+                Probe(.post, me + "/received-offers", json: ["offer": "openid-credential-offer://?credential_offer_uri=https%3A%2F%2Fissuer.example%2Foffer"])
             },
             MatrixRow(operationId: "answerMyPresentationRequest", body: .minimal, expected: learnerOnly(503)) { f, _ in
                 let created = try await f.api.send(.post, "/api/v1/presentation-requests", json: ["protocol": "openid4vp"])

@@ -483,11 +483,32 @@ struct WalletPagesTests {
         }
     }
 
+    @Test("the credentials page leads to receiving a credential another issuer offers; the page takes the pasted offer and says why it cannot be read without outbound requests; an empty form is explained",
+          arguments: TestEngine.available)
+    func receiveAnOffer(_ engine: TestEngine) async throws {
+        try await WebHarness.run(engine) { web in
+            let world = try await WalletWorld.setUp(web)
+            let credentials = try await web.get("/wallet/credentials", cookie: world.cookies)
+            #expect(credentials.html.contains(#"<a href="/wallet/receive">Receive a credential another issuer offers you</a>"#))
+            let form = try await web.get("/wallet/receive", cookie: world.cookies)
+            #expect(form.status == 200 && form.html.contains(#"<textarea id="offer" name="offer""#))
+            let empty = try await web.submit("/wallet/receive", action: "/wallet/receive", [("offer", " ")], cookies: world.cookies)
+            #expect(empty.status == 422 && empty.html.contains(#"id="problem""#))
+            // This harness makes no outbound requests: reading the issuer's metadata is refused, and the page says why.
+            let offer = "openid-credential-offer://?credential_offer_uri=https%3A%2F%2Fissuer.example%2Foffer"
+            let read = try await web.submit("/wallet/receive", action: "/wallet/receive", [("offer", offer), ("step", "read")],
+                                            cookies: world.cookies)
+            #expect(read.status == 503 && read.html.contains("The credential was not received.") && read.html.contains("outbound requests are off"),
+                    "\(read.html)")
+            #expect(read.html.contains("issuer.example%2Foffer"), "the offer stays in the form")
+        }
+    }
+
     @Test("each wallet page needs a session", arguments: TestEngine.available)
     func pagesNeedASession(_ engine: TestEngine) async throws {
         try await WebHarness.run(engine) { web in
             for path in ["/wallet/credentials", "/wallet/collections", "/wallet/access", "/wallet/data", "/wallet/export",
-                         "/wallet/present", "/wallet/records/rec_00000000000000000000000000"] {
+                         "/wallet/present", "/wallet/receive", "/wallet/records/rec_00000000000000000000000000"] {
                 let page = try await web.get(path)
                 #expect(page.status == 303 && page.header("Location") == "/wallet/sign-in", "\(path)")
             }

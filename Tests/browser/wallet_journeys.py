@@ -7,7 +7,8 @@ the consent, records written by the system, an achievement and an Open Badge iss
 learner account. Then, in the browser: the learner signs in, reads the profile and a record's provenance, checks a
 credential, makes a collection, shares it with a passcode, and the link verifies in a second browser without
 cookies; the learner withdraws the consent on the access page and the system's next read is denied (403); a verifier's
-OpenID4VP request pasted on /wallet/present is read (who asks, the badge offered).
+OpenID4VP request pasted on /wallet/present is read (who asks, the badge offered) and answered, and an OpenID4VCI
+offer pasted on /wallet/receive is claimed with its code (the server itself is the verifier and the issuer).
 Prints one line per journey and "N passed, N failed"; exits 1 if any journey failed.
 """
 import json
@@ -247,7 +248,7 @@ def journey_phone(driver, world, state):
 
 
 def journey_answer_verifier(driver, world, state):
-    """a verifier's OpenID4VP request pasted in the wallet shows who asks and offers the badge; sending says why not"""
+    """a verifier's OpenID4VP request pasted in the wallet shows who asks and offers the badge; sending it is verified"""
     _, created = call("POST", "/api/v1/presentation-requests", {"protocol": "openid4vp", "credentialType": "OpenBadgeCredential"})
     driver.get(BASE + "/wallet/present")
     wait_for(driver, "textarea#request")
@@ -262,10 +263,44 @@ def journey_answer_verifier(driver, world, state):
     assert "BSc Mathematics — Northfield College" in main_text(driver)
     check_accessibility(driver, "/wallet/present (a request read)")
     screenshot(driver, "wallet-present.png")
-    # The browser tests run the server with outbound requests off (VITA_OFFLINE_RESOLUTION): the page says why.
     driver.find_element(By.CSS_SELECTOR, "button[value=send]").click()
-    problem = wait_for(driver, "#problem")
-    assert "The answer could not be sent." in problem.text and "offline mode" in problem.text, problem.text
+    sent = wait_for(driver, "div.notice[role=status]")
+    assert "Sent to 127.0.0.1: 1 credential." in sent.text, sent.text
+    # The verifier's side: the presentation arrived, signed by the learner's holder key, and verified.
+    _, answer = call("GET", "/api/v1/presentation-requests/" + created["viewToken"])
+    assert answer["state"] == "received" and answer["result"]["verified"] is True, answer
+    assert answer["result"]["holder"].startswith("did:key:z6Mk"), answer["result"]["holder"]
+    driver.get(BASE + "/wallet/access")
+    assert "presented credentials to a verifier" in wait_for(driver, "main").text
+
+
+def journey_receive_offer(driver, world, state):
+    """an issuer's OpenID4VCI offer pasted in the wallet is read, claimed with its code, and the credential is kept"""
+    # The issuer here is this Vita itself: the learner's badge, offered as any issuer would, from its credential page.
+    driver.get(BASE + f"/wallet/credentials/{world['badge']}")
+    driver.find_element(By.CSS_SELECTOR, f"form[action='/wallet/credentials/{world['badge']}/offers'] button[type=submit]").click()
+    link = wait_for(driver, "#offer-link").get_attribute("href")
+    code = driver.find_element(By.ID, "transaction-code").text
+    driver.get(BASE + "/wallet/credentials")
+    driver.find_element(By.CSS_SELECTOR, "a[href='/wallet/receive']").click()
+    wait_for(driver, "textarea#offer").send_keys(link)
+    check_accessibility(driver, "/wallet/receive")
+    driver.find_element(By.CSS_SELECTOR, "button[value=read]").click()
+    heading = wait_for(driver, "#offer-heading")
+    assert heading.text == "Vita (127.0.0.1) offers you", heading.text
+    assert "Open Badge" in main_text(driver)
+    check_accessibility(driver, "/wallet/receive (an offer read)")
+    screenshot(driver, "wallet-receive.png")
+    driver.find_element(By.ID, "transactionCode").send_keys("000000" if code != "000000" else "111111")
+    driver.find_element(By.CSS_SELECTOR, "button[value=claim]").click()
+    assert "invalid_grant" in wait_for(driver, "#problem").text
+    driver.find_element(By.ID, "transactionCode").send_keys(code)
+    driver.find_element(By.CSS_SELECTOR, "button[value=claim]").click()
+    done = wait_for(driver, "div.notice[role=status]")
+    assert "1 credential received from Vita" in done.text, done.text
+    done.find_element(By.TAG_NAME, "a").click()
+    verdict = wait_for(driver, "#verdict")
+    assert verdict.get_attribute("data-verdict") == "genuine", verdict.text
 
 
 def journey_data(driver, world, state):
@@ -283,7 +318,7 @@ def journey_data(driver, world, state):
 
 
 JOURNEYS = [journey_sign_in, journey_provenance, journey_credential, journey_collection_share, journey_consent, journey_phone,
-            journey_answer_verifier, journey_data]
+            journey_answer_verifier, journey_receive_offer, journey_data]
 
 
 def main():
