@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import VitaAPI
+import VitaCore
 
 /// The sign-in and sign-out pages of one kind of account — the wallet's learners (`/wallet/sign-in`) and the
 /// console's staff (`/admin/sign-in`): the form with its CSRF token, both fields required, the password check with
@@ -41,12 +42,37 @@ struct SignInPages: Sendable {
         PageRenderer.redirect(signInPath, cookies: [sessions.clearingCookie(kind)])
     }
 
+    /// The answer to `request` without a live session: to the sign-in page, which returns to the page asked for when
+    /// it was a `GET` of a page below ``home`` (a link into the wallet, such as a verifier's request by value).
+    func toSignIn(returningFrom request: Request) -> Response {
+        let target = request.uri.description
+        guard request.method == .get, let next = safeNext(target), next != home else { return toSignIn }
+        return PageRenderer.redirect(signInPath + "?next=" + PercentEncoding.unreserved(next), cookies: [sessions.clearingCookie(kind)])
+    }
+
+    /// The longest page address kept to return to after signing in.
+    static let maxNextLength = 16 * 1024
+
+    /// `value` when it is a page of this kind of account to return to after signing in: a path below ``home``, with no
+    /// control characters, backslashes or dot segments, so that the redirect can lead nowhere else.
+    func safeNext(_ value: String?) -> String? {
+        guard let value, value.utf8.count <= Self.maxNextLength, value.hasPrefix(home),
+              value.count == home.count || ["/", "?"].contains(value[value.index(value.startIndex, offsetBy: home.count)]),
+              !value.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f || $0 == "\\" }),
+              !value.hasPrefix(signInPath) else { return nil }
+        // No dot segments (RFC 3986 §5.2.4), written or percent-encoded: the browser would resolve them out of `home`.
+        let path = value.prefix { $0 != "?" && $0 != "#" }
+        guard !path.split(separator: "/").contains(where: { $0 == "." || $0 == ".." }),
+              !path.lowercased().contains("%2e") else { return nil }
+        return value
+    }
+
     func show(_ request: Request) async throws -> Response {
         if try await sessions.current(request, kind) != nil { return PageRenderer.redirect(home) }
         // A flag in the query (`?signed-out=1`, `?password-changed=1`) shows its notice, if this kind of account has one.
         let notice = ["signed-out", "password-changed"].first { request.uri.queryParameters[$0] != nil }
             .flatMap { strings.table["\(stringPrefix).\($0.replacingOccurrences(of: "-", with: "_"))"] }
-        return render(request, login: "", problem: nil, notice: notice)
+        return render(request, login: "", problem: nil, notice: notice, next: safeNext(request.uri.queryParameters.get("next")))
     }
 
     func submit(_ request: Request) async throws -> Response {
@@ -58,17 +84,18 @@ struct SignInPages: Sendable {
         }
         let login = (form.fields["login"] ?? "").trimmingCharacters(in: .whitespaces)
         let password = form.fields["password"] ?? ""
+        let next = safeNext(form.fields["next"])
         guard !login.isEmpty, !password.isEmpty else {
-            return render(request, login: login, problem: text("sign_in_missing"), status: .unprocessableContent)
+            return render(request, login: login, problem: text("sign_in_missing"), next: next, status: .unprocessableContent)
         }
         let secret = WebSessions.newSecret()
         switch try await check(login, password, secret) {
         case .signedIn:
-            return PageRenderer.redirect(home, cookies: [sessions.setCookie(kind, secret: secret)])
+            return PageRenderer.redirect(next ?? home, cookies: [sessions.setCookie(kind, secret: secret)])
         case .wrong:
-            return render(request, login: login, problem: text("sign_in_wrong"), status: .unauthorized)
+            return render(request, login: login, problem: text("sign_in_wrong"), next: next, status: .unauthorized)
         case .locked:
-            return render(request, login: login, problem: text("sign_in_locked"), status: .tooManyRequests)
+            return render(request, login: login, problem: text("sign_in_locked"), next: next, status: .tooManyRequests)
         }
     }
 
@@ -85,7 +112,7 @@ struct SignInPages: Sendable {
         return PageRenderer.redirect(signedOut, cookies: [cookie])
     }
 
-    func render(_ request: Request, login: String, problem: String?, notice: String? = nil,
+    func render(_ request: Request, login: String, problem: String?, notice: String? = nil, next: String? = nil,
                 status: HTTPResponse.Status = .ok) -> Response {
         var values: [String: Any] = [
             "title": text("sign_in_title"), "intro": text("sign_in_intro"), "action": signInPath,
@@ -94,6 +121,7 @@ struct SignInPages: Sendable {
         ]
         if let problem { values["problem"] = problem }
         if let notice { values["notice"] = notice }
+        if let next { values["next"] = next }
         return renderer.formPage("sign_in", values, request: request, csrf: csrf, status: status)
     }
 

@@ -23,7 +23,7 @@ struct WalletPages: Sendable {
         let pages = self
         signInPages.register(on: router)
         router.get("/wallet") { request, context in try await pages.home(request, context) }
-        WalletRouting(screens: screens, share: share, sessions: sessions).register(on: router)
+        WalletRouting(screens: screens, share: share, sessions: sessions, signInPages: signInPages).register(on: router)
     }
 
     // MARK: Signing in and out

@@ -7,8 +7,16 @@ import VitaJSON
 /// credentials to send among those that answer each query (`previewMyPresentationRequest`), and sends them or
 /// declines (`answerMyPresentationRequest`).
 extension WalletScreens {
-    /// `GET /wallet/present`: the form to paste a request into.
-    func present(_ request: Request, learnerId: String, problem: String? = nil, pasted: String = "",
+    /// `GET /wallet/present`: the form to paste a request into; with a request's parameters in the query — the wallet
+    /// invoked by link, OpenID4VP 1.0 §13.1, this page being Vita's wallet's authorization endpoint — the request read.
+    func present(_ request: Request, learnerId: String) async -> Response {
+        guard request.uri.queryParameters["client_id"] != nil, let query = request.uri.query else {
+            return present(request, learnerId: learnerId, problem: nil)
+        }
+        return await previewPage(request, learnerId: learnerId, text: "openid4vp://?" + query)
+    }
+
+    func present(_ request: Request, learnerId: String, problem: String?, pasted: String = "",
                  status: HTTPResponse.Status = .ok) -> Response {
         var values: [String: Any] = [:]
         if let problem { values["problem"] = problem }

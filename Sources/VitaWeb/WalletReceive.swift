@@ -6,8 +6,18 @@ import VitaJSON
 /// shows, sees who offers what (`previewReceivedOffer`), types the transaction code if the offer needs one, and the
 /// credentials are fetched, checked and kept with theirs (`claimReceivedOffer`).
 extension WalletScreens {
-    /// `GET /wallet/receive`: the form to paste an offer into.
-    func receive(_ request: Request, learnerId: String, problem: String? = nil, pasted: String = "",
+    /// `GET /wallet/receive`: the form to paste an offer into; with `credential_offer` or `credential_offer_uri` in the
+    /// query — the wallet invoked by link, OpenID4VCI 1.0 §4.1.3, this page being Vita's wallet's credential offer
+    /// endpoint — the offer read.
+    func receive(_ request: Request, learnerId: String) async -> Response {
+        let parameters = request.uri.queryParameters
+        guard parameters["credential_offer"] != nil || parameters["credential_offer_uri"] != nil, let query = request.uri.query else {
+            return receive(request, learnerId: learnerId, problem: nil)
+        }
+        return await offerPreview(request, learnerId: learnerId, offer: "openid-credential-offer://?" + query)
+    }
+
+    func receive(_ request: Request, learnerId: String, problem: String?, pasted: String = "",
                  status: HTTPResponse.Status = .ok) -> Response {
         var values: [String: Any] = [:]
         if let problem { values["problem"] = problem }

@@ -8,17 +8,19 @@ struct WalletRouting: Sendable {
     let screens: WalletScreens
     let share: SharePage
     let sessions: WebSessions
+    let signInPages: SignInPages
 
     func register(on router: Router<VitaRequestContext>) {
         let base = screens
         let sharePage = share
         let sessions = sessions
+        let signInPages = signInPages
         /// Runs `page` for the signed-in learner with the screens bound to the request, or sends the browser to sign
-        /// in (dropping a stale cookie).
+        /// in (dropping a stale cookie), to come back to the page asked for.
         @Sendable func signedIn(_ request: Request, _ context: VitaRequestContext,
                                 _ page: @Sendable (WalletScreens, String) async -> Response) async throws -> Response {
             guard let session = try await sessions.current(request, .learner) else {
-                return PageRenderer.redirect("/wallet/sign-in", cookies: [sessions.clearingCookie(.learner)])
+                return signInPages.toSignIn(returningFrom: request)
             }
             return await page(base.bound(to: context), session.subjectId)
         }
@@ -98,7 +100,7 @@ struct WalletRouting: Sendable {
         }
         router.get("/wallet/receive") { request, context in
             try await signedIn(request, context) { screens, learnerId in
-                screens.receive(request, learnerId: learnerId)
+                await screens.receive(request, learnerId: learnerId)
             }
         }
         router.post("/wallet/receive") { request, context in
@@ -108,7 +110,7 @@ struct WalletRouting: Sendable {
         }
         router.get("/wallet/present") { request, context in
             try await signedIn(request, context) { screens, learnerId in
-                screens.present(request, learnerId: learnerId)
+                await screens.present(request, learnerId: learnerId)
             }
         }
         router.post("/wallet/present") { request, context in

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import NIOCore
 import Testing
+import VitaCore
 import VitaCredentials
 import VitaJSON
 import VitaTestSupport
@@ -504,13 +505,50 @@ struct WalletPagesTests {
         }
     }
 
+    @Test("a verifier's link into the wallet (its request's parameters on /wallet/present) leads through sign-in back to the request read; the page to return to must be a wallet page",
+          arguments: TestEngine.available)
+    func invokedByLink(_ engine: TestEngine) async throws {
+        try await WebHarness.run(engine) { web in
+            _ = try await WalletWorld.setUp(web)
+            let request = try await web.api(.post, "/api/v1/presentation-requests", json: ["protocol": "openid4vp"])
+            let uri = try #require(request.json["offerURI"] as? String)
+            let link = "/wallet/present?" + uri.dropFirst("openid4vp://?".count)
+            let away = try await web.get(link)
+            let location = try #require(away.header("Location"))
+            #expect(away.status == 303 && location == "/wallet/sign-in?next=" + PercentEncoding.unreserved(link))
+            let form = try await web.get(location)
+            #expect(form.html.contains(#"<input type="hidden" name="next" value=""#))
+            let token = try #require(form.csrfToken)
+            let csrfCookie = try #require(form.csrfCookie)
+            let signedIn = try await web.post("/wallet/sign-in", form: [("csrf_token", token), ("login", "ada"),
+                                                                          ("password", WalletWorld.password), ("next", link)], cookie: csrfCookie)
+            #expect(signedIn.status == 303 && signedIn.header("Location") == link)
+            let cookies = [csrfCookie, signedIn.cookie("vita_wallet")].compactMap { $0 }.joined(separator: "; ")
+            let read = try await web.get(link, cookie: cookies)
+            #expect(read.status == 200 && read.html.contains("127.0.0.1 asks for your credentials"), "\(read.html.prefix(500))")
+
+            // Anything but a wallet page is not returned to.
+            for next in ["https://evil.example/", "//evil.example/wallet", "/admin", "/walletx", "/wallet/../admin", "/wallet/%2E%2E/admin",
+                         "/wallet\\..\\admin", "/wallet/sign-in", "/wallet\r\nX: y"] {
+                let again = try await web.get("/wallet/sign-in")
+                let answer = try await web.post("/wallet/sign-in", form: [("csrf_token", try #require(again.csrfToken)), ("login", "ada"),
+                                                                            ("password", WalletWorld.password), ("next", next)],
+                                                cookie: try #require(again.csrfCookie))
+                #expect(answer.header("Location") == "/wallet", "\(next) → \(answer.header("Location") ?? "")")
+            }
+            // An issuer's link: the offer's parameters on /wallet/receive are read (here without outbound requests: why not).
+            let offer = try await web.get("/wallet/receive?credential_offer_uri=https%3A%2F%2Fissuer.example%2Foffer", cookie: cookies)
+            #expect(offer.status == 503 && offer.html.contains("outbound requests are off"))
+        }
+    }
+
     @Test("each wallet page needs a session", arguments: TestEngine.available)
     func pagesNeedASession(_ engine: TestEngine) async throws {
         try await WebHarness.run(engine) { web in
             for path in ["/wallet/credentials", "/wallet/collections", "/wallet/access", "/wallet/data", "/wallet/export",
                          "/wallet/present", "/wallet/receive", "/wallet/records/rec_00000000000000000000000000"] {
                 let page = try await web.get(path)
-                #expect(page.status == 303 && page.header("Location") == "/wallet/sign-in", "\(path)")
+                #expect(page.status == 303 && page.header("Location") == "/wallet/sign-in?next=" + PercentEncoding.unreserved(path), "\(path)")
             }
         }
     }

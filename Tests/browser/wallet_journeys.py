@@ -314,7 +314,7 @@ def journey_data(driver, world, state):
     driver.find_element(By.CSS_SELECTOR, "form.sign-out button[type=submit]").click()
     wait_for(driver, "form.sign-in")
     driver.get(BASE + "/wallet/credentials")
-    assert driver.current_url.endswith("/wallet/sign-in"), driver.current_url
+    assert driver.current_url.endswith("/wallet/sign-in?next=%2Fwallet%2Fcredentials"), driver.current_url
 
 
 JOURNEYS = [journey_sign_in, journey_provenance, journey_credential, journey_collection_share, journey_consent, journey_phone,
