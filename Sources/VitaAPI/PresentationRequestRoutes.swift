@@ -229,16 +229,21 @@ struct PresentationRequestRoutes: Sendable {
     private func verified(_ presentation: JSONValue, asked stored: StoredPresentationRequest,
                           expecting expectations: PresentationExpectations) async -> JSONValue {
         var report: VerificationReport
+        // A JWT presentation (VC DM 1.1 §6.3.1: the presentation in `vp`, its holder the `iss`; or the payload itself).
+        var content = presentation
+        var holder = presentation["holder"].flatMap { $0.stringValue ?? $0["id"]?.stringValue }
         if case .string(let jwt) = presentation {
             report = await verifier.verifyPresentation(jwt: jwt, expecting: expectations)
+            let payload = (try? CompactJWS(parsing: jwt))?.payload
+            content = payload?["vp"]?.objectValue.map(JSONValue.object) ?? payload ?? .null
+            holder = payload?["iss"]?.stringValue ?? content["holder"].flatMap { $0.stringValue ?? $0["id"]?.stringValue }
         } else {
             report = await verifier.verifyPresentation(presentation, expecting: expectations)
         }
-        let credentials = presentation["verifiableCredential"].map { $0.arrayValue ?? [$0] } ?? []
+        let credentials = content["verifiableCredential"].map { $0.arrayValue ?? [$0] } ?? []
         report.checks.append(PresentationRequest.typeCheck(credentials, credentialType: stored.credentialType, verifier: verifier))
         return ["verified": .bool(report.verdict == .valid), "report": report.json,
-                "holder": presentation["holder"].flatMap { $0.stringValue ?? $0["id"]?.stringValue }.map(JSONValue.string) ?? .null,
-                "credentials": .array(credentials)]
+                "holder": holder.map(JSONValue.string) ?? .null, "credentials": .array(credentials)]
     }
 
     /// Keeps the request's one answer: false when one was kept meanwhile.

@@ -23,12 +23,14 @@ struct WalletPresentationRoutes: Sendable {
     let client: ResolutionHTTPClient?
     let clock: @Sendable () -> Date
 
-    /// A credential of the learner's that may answer a query: issued by Vita and not revoked or suspended, or held as
-    /// JSON (a VC-JWT cannot go into an `ldp_vc` presentation).
+    /// A credential of the learner's that may answer a query: issued by Vita and not revoked or suspended, or held.
     struct Candidate: Sendable {
         var id: String
         var kind: String
+        /// The credential's JSON (a VC-JWT's credential, read from its payload).
         var credential: JSONValue
+        /// The compact JWS of a VC-JWT; nil for a Data Integrity credential.
+        var token: String?
         var expandedTypes: Set<String>
     }
 
@@ -87,9 +89,8 @@ struct WalletPresentationRoutes: Sendable {
             var token: [String: [JSONValue]] = [:]
             for (queryId, candidate) in presented {
                 let query = authorization.query.credentials.first { $0.id == queryId }!
-                token[queryId, default: []].append(
-                    query.requiresHolderBinding ? try Self.presentation(of: candidate.credential, holder: holder, for: authorization, now: now)
-                                                : candidate.credential)
+                token[queryId, default: []].append(try Self.answer(candidate, bound: query.requiresHolderBinding, holder: holder,
+                                                                   for: authorization, now: now))
             }
             return try await send(authorization.answer(token), to: authorization, client: client, principal: principal,
                                   action: "presentation.send", presented: presented.map { ($0.query, $0.candidate.id) })
@@ -146,25 +147,41 @@ struct WalletPresentationRoutes: Sendable {
         let needsTypes = authorization.query.credentials.contains { $0.typeValues != nil }
         var candidates: [Candidate] = []
         for item in issued {
-            candidates.append(Candidate(id: item.id, kind: "issued", credential: item.credential,
+            candidates.append(Candidate(id: item.id, kind: "issued", credential: item.credential, token: nil,
                                         expandedTypes: needsTypes ? verifier.expandedTypes(of: item.credential) ?? [] : []))
         }
-        for item in held where item.format == .json {
-            guard let credential = try? JSONValue(parsing: Array(item.document.utf8)) else { continue }
-            candidates.append(Candidate(id: item.id, kind: "held", credential: credential,
-                                        expandedTypes: needsTypes ? verifier.expandedTypes(of: credential) ?? [] : []))
+        for item in held {
+            switch item.format {
+            case .json:
+                guard let credential = try? JSONValue(parsing: Array(item.document.utf8)) else { continue }
+                candidates.append(Candidate(id: item.id, kind: "held", credential: credential, token: nil,
+                                            expandedTypes: needsTypes ? verifier.expandedTypes(of: credential) ?? [] : []))
+            case .jwt:
+                guard let jws = try? CompactJWS(parsing: item.document) else { continue }
+                candidates.append(Candidate(id: item.id, kind: "held", credential: jws.credential, token: item.document,
+                                            expandedTypes: needsTypes ? verifier.expandedTypes(of: .string(item.document)) ?? [] : []))
+            }
         }
         return candidates
     }
 
-    /// Whether `candidate` answers `query`: an `ldp_vc` query, a credential whose every proof the verifier accepts,
-    /// and the query's types and claims (§6.4, §B.1.1).
+    /// Whether `candidate` answers `query`: a Data Integrity credential for an `ldp_vc` query, every proof of a type
+    /// and cryptosuite the verifier accepts; a VC-JWT for a `jwt_vc_json` query, signed with an algorithm it accepts;
+    /// a presentation Vita's wallet can sign in a form the verifier accepts (unless the query wants the credential
+    /// alone); and the query's types and claims (§6.4, §B.1.1).
     static func answers(_ query: DCQLQuery.CredentialQuery, _ candidate: Candidate, _ authorization: WalletAuthorizationRequest) -> Bool {
-        guard query.format == "ldp_vc" else { return false }
-        let proofs = DataIntegrity.proofs(of: candidate.credential)
-        guard !proofs.isEmpty, proofs.allSatisfy({
-            authorization.accepts(proofType: $0["type"]?.stringValue ?? "", cryptosuite: $0["cryptosuite"]?.stringValue)
-        }) else { return false }
+        guard authorization.canPresent(format: query.format) || !query.requiresHolderBinding else { return false }
+        switch (query.format, candidate.token) {
+        case ("ldp_vc", nil):
+            let proofs = DataIntegrity.proofs(of: candidate.credential)
+            guard !proofs.isEmpty, proofs.allSatisfy({
+                authorization.accepts(proofType: $0["type"]?.stringValue ?? "", cryptosuite: $0["cryptosuite"]?.stringValue)
+            }) else { return false }
+        case ("jwt_vc_json", let token?):
+            guard let algorithm = (try? CompactJWS(parsing: token))?.algorithm, authorization.accepts(jwtAlgorithm: algorithm) else { return false }
+        default:
+            return false
+        }
         return query.matches(candidate.credential, expandedTypes: candidate.expandedTypes)
     }
 
@@ -240,28 +257,19 @@ struct WalletPresentationRoutes: Sendable {
 
     // MARK: Answering
 
-    /// `credential` in a Verifiable Presentation held by `holder`'s `did:key`, with a proof for `authentication`
-    /// over the request's nonce (`challenge`) and Client Identifier (`domain`) (OpenID4VP 1.0 §B.1.3.2). A VC Data
-    /// Model 1.1 credential goes in a 1.1 presentation (with the Data Integrity context), any other in a 2.0 one.
-    static func presentation(of credential: JSONValue, holder: Ed25519KeyPair, for authorization: WalletAuthorizationRequest,
-                             now: Date) throws -> JSONValue {
-        let contexts = credential["@context"].map { $0.arrayValue ?? [$0] } ?? []
-        let context: JSONValue = contexts.first?.stringValue == "https://www.w3.org/2018/credentials/v1"
-            ? ["https://www.w3.org/2018/credentials/v1", "https://w3id.org/security/data-integrity/v2"]
-            : ["https://www.w3.org/ns/credentials/v2"]
-        let presentation: JSONValue = [
-            "@context": context, "type": ["VerifiablePresentation"], "holder": .string(holder.didKey.did),
-            "verifiableCredential": [credential],
-        ]
+    /// What is sent for `candidate`: with holder binding, a presentation signed with the holder's key (a Data Integrity
+    /// one for a JSON credential, a JWT one for a VC-JWT); without, the credential as it is (§B.1).
+    static func answer(_ candidate: Candidate, bound: Bool, holder: Ed25519KeyPair, for authorization: WalletAuthorizationRequest,
+                       now: Date) throws -> JSONValue {
         do {
-            return try DataIntegrity.addProof(
-                to: presentation,
-                options: ProofOptions(cryptosuite: authorization.holderCryptosuite ?? .eddsaRdfc2022,
-                                      verificationMethod: holder.didKey.verificationMethodID, proofPurpose: "authentication",
-                                      challenge: authorization.nonce, domain: authorization.clientID),
-                signer: holder, now: now)
+            switch (candidate.token, bound) {
+            case (let token?, true): return .string(try authorization.presentation(ofJWT: token, holder: holder, now: now))
+            case (let token?, false): return .string(token)
+            case (nil, true): return try authorization.presentation(of: candidate.credential, holder: holder, now: now)
+            case (nil, false): return candidate.credential
+            }
         } catch {
-            throw Problem(status: 422, title: "Unprocessable Content", detail: "credentials: a presentation of it cannot be signed: \(error.reason)",
+            throw Problem(status: 422, title: "Unprocessable Content", detail: "credentials: a presentation of \(candidate.id) cannot be signed: \(error.reason)",
                           errors: [.init(field: "credentials", reason: error.reason)])
         }
     }

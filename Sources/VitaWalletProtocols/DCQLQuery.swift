@@ -117,8 +117,9 @@ public struct DCQLQuery: Sendable, Equatable {
 
     /// Why a selection — how many credentials are sent for each Credential Query — does not answer the query, or
     /// `nil` when it does: a query answered by more than one credential must allow `multiple`; without Credential Set
-    /// Queries every query is answered; with them every required set is satisfied by one of its options and every
-    /// query answered belongs to an option that is (§6.4.2: nothing the verifier did not ask for is sent).
+    /// Queries every query is answered; with them every required set is satisfied by one of its options, no set by
+    /// several, and every query answered belongs to an option that is (§6.4.2: nothing the verifier did not ask for is
+    /// sent).
     public func problem(withSelection counts: [String: Int]) -> String? {
         let answered = Set(counts.filter { $0.value > 0 }.keys)
         guard !answered.isEmpty else { return "no credential is chosen" }
@@ -143,7 +144,18 @@ public struct DCQLQuery: Sendable, Equatable {
             for option in satisfied { covered.formUnion(option) }
         }
         let extra = answered.subtracting(covered).sorted()
-        return extra.isEmpty ? nil : "\"\(extra.joined(separator: "\", \""))\" completes no option of a credential set: the verifier did not ask for it alone"
+        if !extra.isEmpty {
+            return "\"\(extra.joined(separator: "\", \""))\" completes no option of a credential set: the verifier did not ask for it alone"
+        }
+        // One option answers a set: the credentials of two alternatives are more than the verifier asked for.
+        for (index, set) in credentialSets.enumerated() {
+            let inSet = answered.intersection(set.options.flatMap { $0 })
+            let satisfied = set.options.filter { $0.allSatisfy(answered.contains) }
+            if !satisfied.isEmpty, !satisfied.contains(where: { inSet.isSubset(of: $0) }) {
+                return "credential set \(index + 1) takes the credentials of one of its options, not of several"
+            }
+        }
+        return nil
     }
 
     // MARK: Parsing

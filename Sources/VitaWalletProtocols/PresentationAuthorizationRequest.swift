@@ -7,8 +7,9 @@ import VitaJSON
 /// - the Authorization Request (§5) is passed by value in an `openid4vp://` URI (§13.1.2, the wallet's default
 ///   authorization endpoint), unsigned, so the Client Identifier uses the `redirect_uri` prefix (§5.9.3): the Response
 ///   URI with `redirect_uri:` before it;
-/// - it asks with a DCQL query (§6) for one `ldp_vc` credential (§B.1.3.2) whose type expands to the one wanted
-///   (`meta.type_values`, §B.1.1), in a Verifiable Presentation (cryptographic holder binding, the default);
+/// - it asks with a DCQL query (§6) for one credential whose type expands to the one wanted (`meta.type_values`,
+///   §B.1.1), in a Verifiable Presentation (cryptographic holder binding, the default): a Data Integrity `ldp_vc`
+///   credential (§B.1.3.2) or a VC-JWT `jwt_vc_json` one (§B.1.3.1), one or the other (a Credential Set Query, §6.2);
 /// - the wallet posts the answer to the Response URI (Response Mode `direct_post`, §8.2) with the `state` it was
 ///   given, and signs the presentation with `challenge` = `nonce` and `domain` = the Client Identifier (§B.1.3.2,
 ///   §14.2.2), so a presentation made for another verifier or another request fails.
@@ -19,8 +20,12 @@ public struct PresentationAuthorizationRequest: Sendable, Equatable {
     public static let responsePath = "/oid4vp/response"
     /// The Client Identifier Prefix of an unsigned request whose Client Identifier is its Response URI (§5.9.3).
     public static let clientIdentifierPrefix = "redirect_uri:"
-    /// The `id` of the request's one Credential Query, the key of the answer in `vp_token` (§8.1).
+    /// The `id` of the request's Credential Query for an `ldp_vc` credential, its key in `vp_token` (§8.1).
     public static let queryID = "credential"
+    /// The `id` of the Credential Query for a `jwt_vc_json` credential (a VC-JWT in a JWT presentation).
+    public static let jwtQueryID = "credential_jwt"
+    /// The JWS algorithms Vita verifies on a VC-JWT and on a JWT presentation.
+    public static let jwtAlgorithms = ["EdDSA", "Ed25519", "ES256", "RS256"]
     /// The proof types and cryptosuites Vita verifies in a presentation and its credentials (§B.1.3.2 metadata).
     public static let proofTypes = ["DataIntegrityProof", "Ed25519Signature2020"]
     /// See ``proofTypes``.
@@ -47,23 +52,33 @@ public struct PresentationAuthorizationRequest: Sendable, Equatable {
     /// exactly this, prefix included (§14.10).
     public var clientID: String { Self.clientIdentifierPrefix + responseURI }
 
-    /// The DCQL query (§6): one `ldp_vc` credential whose expanded types include the one wanted.
+    /// The DCQL query (§6): one credential whose expanded types include the one wanted, as an `ldp_vc` or a
+    /// `jwt_vc_json` credential — the two Credential Queries are the two options of one Credential Set Query.
     public var dcqlQuery: JSONValue {
         var typeValues: [JSONValue] = [.string(PresentationRequest.typeIRIs["VerifiableCredential"]!)]
         if credentialType != "VerifiableCredential" {
             typeValues.append(.string(PresentationRequest.typeIRIs[credentialType] ?? credentialType))
         }
-        return ["credentials": [[
-            "id": .string(Self.queryID), "format": "ldp_vc", "meta": ["type_values": [.array(typeValues)]],
-        ]]]
+        let meta: JSONValue = ["type_values": [.array(typeValues)]]
+        return [
+            "credentials": [
+                ["id": .string(Self.queryID), "format": "ldp_vc", "meta": meta],
+                ["id": .string(Self.jwtQueryID), "format": "jwt_vc_json", "meta": meta],
+            ],
+            "credential_sets": [["options": [[.string(Self.queryID)], [.string(Self.jwtQueryID)]]]],
+        ]
     }
 
-    /// The verifier metadata (§5.1 `client_metadata`, §11.1): the proof types and cryptosuites Vita verifies.
+    /// The verifier metadata (§5.1 `client_metadata`, §11.1): the proof types, cryptosuites and JWS algorithms Vita
+    /// verifies.
     public var clientMetadata: JSONValue {
-        ["vp_formats_supported": ["ldp_vc": [
-            "proof_type_values": .array(Self.proofTypes.map(JSONValue.string)),
-            "cryptosuite_values": .array(Self.cryptosuites.map(JSONValue.string)),
-        ]]]
+        ["vp_formats_supported": [
+            "ldp_vc": [
+                "proof_type_values": .array(Self.proofTypes.map(JSONValue.string)),
+                "cryptosuite_values": .array(Self.cryptosuites.map(JSONValue.string)),
+            ],
+            "jwt_vc_json": ["alg_values": .array(Self.jwtAlgorithms.map(JSONValue.string))],
+        ]]
     }
 
     /// The Authorization Request's parameters in the order they are sent; objects as JSON strings (§5.1).
@@ -104,8 +119,9 @@ public enum PresentationAuthorizationResponse: Sendable, Equatable {
 
     /// Reads the form the wallet posted. Throws ``WalletProtocolError/Code/invalidRequest`` when it is not an answer
     /// to a Vita request: no `state`, an encrypted response (`direct_post.jwt`, not asked for), a `vp_token` that is
-    /// not a JSON object with exactly one presentation object under ``PresentationAuthorizationRequest/queryID``
-    /// (the query asks for one credential: `multiple` is false, §6.1), or neither a `vp_token` nor an `error`.
+    /// not a JSON object holding exactly one of the two queries with one presentation (`multiple` is false, §6.1) — a
+    /// presentation object under ``PresentationAuthorizationRequest/queryID``, a JWT under
+    /// ``PresentationAuthorizationRequest/jwtQueryID`` —, or neither a `vp_token` nor an `error`.
     public init(form: [String: String]) throws(WalletProtocolError) {
         guard let state = form["state"], !state.isEmpty else {
             throw WalletProtocolError(.invalidRequest, "state is required: send the state of the request")
@@ -127,17 +143,21 @@ public enum PresentationAuthorizationResponse: Sendable, Equatable {
         guard let token = try? JSONValue(parsing: Array(text.utf8)), case .object(let entries) = token else {
             throw WalletProtocolError(.invalidRequest, "vp_token must be a JSON object keyed by the credential query's id (§8.1)")
         }
-        let id = PresentationAuthorizationRequest.queryID
-        guard entries.count == 1, let answer = entries[id] else {
-            throw WalletProtocolError(.invalidRequest, "vp_token must hold exactly the credential query \"\(id)\"")
+        let (ldp, jwt) = (PresentationAuthorizationRequest.queryID, PresentationAuthorizationRequest.jwtQueryID)
+        guard entries.count == 1, let id = entries.keys.first, id == ldp || id == jwt, let answer = entries[id] else {
+            throw WalletProtocolError(.invalidRequest, "vp_token must hold exactly one of the credential queries \"\(ldp)\" and \"\(jwt)\"")
         }
         guard case .array(let presentations) = answer, presentations.count == 1 else {
             throw WalletProtocolError(.invalidRequest, "vp_token.\(id) must be an array of one presentation (multiple is false)")
         }
-        guard case .object = presentations[0] else {
+        switch (id, presentations[0]) {
+        case (ldp, .object), (jwt, .string):
+            self = .presentation(presentations[0], state: state)
+        case (ldp, _):
             throw WalletProtocolError(.invalidRequest, "an ldp_vc presentation is a JSON object")
+        default:
+            throw WalletProtocolError(.invalidRequest, "a jwt_vc_json presentation is a JWT (a string)")
         }
-        self = .presentation(presentations[0], state: state)
     }
 
     /// The request's `state` the answer carries.

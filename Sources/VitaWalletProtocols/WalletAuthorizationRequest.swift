@@ -16,8 +16,8 @@ import VitaJSON
 /// - a DCQL query (§6); a `scope` naming a predefined query, and `transaction_data`, are refused.
 ///
 /// The answer: one presentation per credential sent (`ldp_vc`: a Verifiable Presentation signed by the holder with
-/// `challenge` = ``nonce`` and `domain` = ``clientID``, §B.1.3.2), in ``answer(_:)``; or the End-User's refusal
-/// (``refusal(description:)``).
+/// `challenge` = ``nonce`` and `domain` = ``clientID``, §B.1.3.2; `jwt_vc_json`: a JWT presentation with `nonce` and
+/// `aud` = ``clientID``, §B.1.3.1), in ``answer(_:)``; or the End-User's refusal (``refusal(description:)``).
 public struct WalletAuthorizationRequest: Sendable, Equatable {
     /// The longest request accepted: a request by value in a QR code is a few kilobytes.
     public static let maxLength = 32 * 1024
@@ -38,6 +38,10 @@ public struct WalletAuthorizationRequest: Sendable, Equatable {
     public let acceptedProofTypes: [String]?
     /// The cryptosuites the verifier accepts for `ldp_vc` (nil: it did not say).
     public let acceptedCryptosuites: [String]?
+    /// The JWS algorithms the verifier accepts for `jwt_vc_json` (nil: it did not say).
+    public let acceptedJWTAlgorithms: [String]?
+    /// The formats the verifier lists in `vp_formats_supported` (nil: it did not say, so any).
+    public let acceptedFormats: Set<String>?
 
     /// Reads a request from the URI a verifier shows (a link or a QR code's text).
     /// - Throws: ``WalletProtocolError`` with the §8.5 code a wallet answers with: `invalid_request` (not a request
@@ -114,20 +118,22 @@ public struct WalletAuthorizationRequest: Sendable, Equatable {
         var clientName: String?
         var proofTypes: [String]?
         var cryptosuites: [String]?
+        var algorithms: [String]?
+        var formats: Set<String>?
         if let text = parameters["client_metadata"] {
             guard case .object(let metadata)? = try? JSONValue(parsing: text) else {
                 throw Self.invalid("client_metadata must be a JSON object")
             }
             clientName = metadata["client_name"]?.stringValue.map { String($0.prefix(200)) }
-            if let formats = metadata["vp_formats_supported"] {
-                guard case .object(let byFormat) = formats else {
+            if let value = metadata["vp_formats_supported"] {
+                guard case .object(let byFormat) = value else {
                     throw Self.invalid("client_metadata.vp_formats_supported must be an object")
                 }
-                guard case .object(let ldp)? = byFormat["ldp_vc"] else {
-                    throw WalletProtocolError(.vpFormatsNotSupported, "the verifier accepts no ldp_vc presentations, the format of Vita's credentials")
-                }
-                proofTypes = try Self.strings(ldp["proof_type_values"], "client_metadata.vp_formats_supported.ldp_vc.proof_type_values")
-                cryptosuites = try Self.strings(ldp["cryptosuite_values"], "client_metadata.vp_formats_supported.ldp_vc.cryptosuite_values")
+                formats = Set(byFormat.keys)
+                let prefix = "client_metadata.vp_formats_supported"
+                proofTypes = try Self.strings(byFormat["ldp_vc"]?["proof_type_values"], "\(prefix).ldp_vc.proof_type_values")
+                cryptosuites = try Self.strings(byFormat["ldp_vc"]?["cryptosuite_values"], "\(prefix).ldp_vc.cryptosuite_values")
+                algorithms = try Self.strings(byFormat["jwt_vc_json"]?["alg_values"], "\(prefix).jwt_vc_json.alg_values")
             }
         }
         self.clientID = clientID
@@ -138,8 +144,10 @@ public struct WalletAuthorizationRequest: Sendable, Equatable {
         self.clientName = clientName
         acceptedProofTypes = proofTypes
         acceptedCryptosuites = cryptosuites
-        if query.credentials.contains(where: { $0.format == "ldp_vc" && $0.requiresHolderBinding }) && holderCryptosuite == nil {
-            throw WalletProtocolError(.vpFormatsNotSupported, "the verifier accepts neither eddsa-rdfc-2022 nor eddsa-jcs-2022 Data Integrity proofs, which Vita's wallet signs presentations with")
+        acceptedJWTAlgorithms = algorithms
+        acceptedFormats = formats
+        guard query.credentials.contains(where: { canPresent(format: $0.format) || !$0.requiresHolderBinding && accepts(format: $0.format) }) else {
+            throw WalletProtocolError(.vpFormatsNotSupported, "the verifier accepts none of the presentations Vita's wallet makes: ldp_vc signed with eddsa-rdfc-2022 or eddsa-jcs-2022, jwt_vc_json signed with EdDSA")
         }
     }
 
@@ -151,8 +159,33 @@ public struct WalletAuthorizationRequest: Sendable, Equatable {
     /// The host of the Response URI: how the learner is told who asks.
     public var responseHost: String { URL(string: responseURI)?.host ?? responseURI }
 
+    /// Whether the verifier accepts presentations of `format` (it lists it, or lists none).
+    public func accepts(format: String) -> Bool { acceptedFormats?.contains(format) ?? true }
+
+    /// Whether Vita's wallet can sign a presentation of `format` the verifier accepts: `ldp_vc` (``holderCryptosuite``)
+    /// or `jwt_vc_json` (``holderJWTAlgorithm``).
+    public func canPresent(format: String) -> Bool {
+        switch format {
+        case "ldp_vc": holderCryptosuite != nil
+        case "jwt_vc_json": holderJWTAlgorithm != nil
+        default: false
+        }
+    }
+
+    /// Whether the verifier accepts a JWS signed with `algorithm` (on a JWT presentation or a VC-JWT).
+    public func accepts(jwtAlgorithm algorithm: String) -> Bool {
+        accepts(format: "jwt_vc_json") && acceptedJWTAlgorithms.map { $0.contains(algorithm) } ?? true
+    }
+
+    /// The algorithm name the holder signs JWT presentations with: `EdDSA`, or `Ed25519` (RFC 9864) when the verifier
+    /// lists only that; nil when it accepts neither.
+    public var holderJWTAlgorithm: String? {
+        ["EdDSA", "Ed25519"].first { accepts(jwtAlgorithm: $0) }
+    }
+
     /// Whether the verifier accepts a proof of this type and cryptosuite (on a presentation or a credential).
     public func accepts(proofType: String, cryptosuite: String?) -> Bool {
+        guard accepts(format: "ldp_vc") else { return false }
         if let acceptedProofTypes, !acceptedProofTypes.contains(proofType) { return false }
         if let acceptedCryptosuites, let cryptosuite, !acceptedCryptosuites.contains(cryptosuite) { return false }
         return true
@@ -180,6 +213,40 @@ public struct WalletAuthorizationRequest: Sendable, Equatable {
     }
 
     private var stateField: [(name: String, value: String)] { state.map { [("state", $0)] } ?? [] }
+
+    /// `credential` in a Verifiable Presentation held by `holder`'s `did:key`, with a Data Integrity proof for
+    /// `authentication` over the request's nonce (`challenge`) and Client Identifier (`domain`) (§B.1.3.2.5), in
+    /// ``holderCryptosuite``. A VC Data Model 1.1 credential goes in a 1.1 presentation (with the Data Integrity
+    /// context), any other in a 2.0 one.
+    public func presentation(of credential: JSONValue, holder: Ed25519KeyPair, now: Date) throws(CredentialError) -> JSONValue {
+        let contexts = credential["@context"].map { $0.arrayValue ?? [$0] } ?? []
+        let context: JSONValue = contexts.first?.stringValue == "https://www.w3.org/2018/credentials/v1"
+            ? ["https://www.w3.org/2018/credentials/v1", "https://w3id.org/security/data-integrity/v2"]
+            : ["https://www.w3.org/ns/credentials/v2"]
+        let presentation: JSONValue = [
+            "@context": context, "type": ["VerifiablePresentation"], "holder": .string(holder.didKey.did),
+            "verifiableCredential": [credential],
+        ]
+        return try DataIntegrity.addProof(
+            to: presentation,
+            options: ProofOptions(cryptosuite: holderCryptosuite ?? .eddsaRdfc2022, verificationMethod: holder.didKey.verificationMethodID,
+                                  proofPurpose: "authentication", challenge: nonce, domain: clientID),
+            signer: holder, now: now)
+    }
+
+    /// A VC-JWT in a JWT presentation (VC Data Model 1.1 §6.3.1, §B.1.3.1.5): the presentation in `vp`, `iss` the
+    /// holder's `did:key`, `aud` the Client Identifier, `nonce` the request's, signed with ``holderJWTAlgorithm`` and the
+    /// holder's key named by `kid`.
+    public func presentation(ofJWT token: String, holder: Ed25519KeyPair, now: Date) throws(CredentialError) -> String {
+        let header: JSONObject = ["alg": .string(holderJWTAlgorithm ?? "EdDSA"), "typ": "JWT", "kid": .string(holder.didKey.verificationMethodID)]
+        let payload: JSONValue = [
+            "iss": .string(holder.didKey.did), "aud": .string(clientID), "nonce": .string(nonce),
+            "iat": .number(JSONNumber(Int(now.timeIntervalSince1970.rounded(.down)))),
+            "vp": ["@context": ["https://www.w3.org/2018/credentials/v1"], "type": ["VerifiablePresentation"],
+                   "verifiableCredential": [.string(token)]],
+        ]
+        return try CompactJWS.sign(header: header, payload: payload, signer: holder)
+    }
 
     /// The `redirect_uri` in the verifier's reply to the answer (§8.2), when it gave an http(s) one: where the
     /// End-User continues.

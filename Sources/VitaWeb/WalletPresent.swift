@@ -121,8 +121,10 @@ enum WalletPresentForm {
                     .map(typeName).joined(separator: " + ")
             }.filter { !$0.isEmpty }
             let what = kinds.isEmpty ? strings["wallet.present_any"] : kinds.joined(separator: " / ")
-            var row: [String: Any] = ["legend": strings.format("wallet.present_query", ["what": what]), "options": options,
-                                      "hasMatches": !matches.isEmpty]
+            let format = query["format"]?.stringValue ?? ""
+            let legend = strings.format("wallet.present_query", ["what": what])
+                + (strings.table["wallet.present_format.\(format)"].map { ", " + $0 } ?? "")
+            var row: [String: Any] = ["legend": legend, "options": options, "hasMatches": !matches.isEmpty]
             let claims = (query["claims"]?.arrayValue ?? []).compactMap(\.stringValue)
             if !claims.isEmpty { row["claims"] = strings.format("wallet.present_claims", ["claims": claims.joined(separator: ", ")]) }
             queries.append(row)
@@ -132,6 +134,7 @@ enum WalletPresentForm {
             "asks": strings.format("wallet.present_asks", ["host": host]),
             "unverified": strings.format("wallet.present_unverified", ["uri": verifier?["responseUri"]?.stringValue ?? ""]),
         ]
+        if queriesMayGoUnanswered { values["alternatives"] = strings["wallet.present_alternatives"] }
         if let name = verifier?["name"]?.stringValue { values["claimedName"] = strings.format("wallet.present_claimed_name", ["name": name]) }
         if let reason = preview["unanswerable"]?.stringValue { values["unanswerable"] = reason }
         return values

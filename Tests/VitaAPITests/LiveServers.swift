@@ -82,9 +82,9 @@ struct LiveVita: Sendable {
     /// Sends a request; `url` is absolute or a path on this server.
     @discardableResult
     func send(_ method: String, _ url: String, key: String? = nil, json: Any? = nil, form: [String: String]? = nil,
-              headers extra: [(String, String)] = []) async throws -> LiveReply {
+              raw: String? = nil, headers extra: [(String, String)] = []) async throws -> LiveReply {
         var headers = extra
-        var body: [UInt8]?
+        var body = raw.map { Array($0.utf8) }
         if let key { headers.append(("Authorization", key.hasPrefix("Basic ") ? key : "Bearer \(key)")) }
         if let json {
             headers.append(("Content-Type", "application/json"))

@@ -30,7 +30,8 @@ struct WalletPresentationTests {
             #expect(verifier["host"] as? String == "127.0.0.1")
             #expect(verifier["clientId"] as? String == "redirect_uri:\(vita.baseURL)/oid4vp/response")
             let queries = try #require(preview["queries"] as? [[String: Any]])
-            #expect(queries.map { $0["id"] as? String } == ["credential"])
+            #expect(queries.map { $0["id"] as? String } == ["credential", "credential_jwt"], "an ldp_vc or a jwt_vc_json credential")
+            #expect((queries[1]["matches"] as? [[String: Any]])?.isEmpty == true, "the learner holds no VC-JWT")
             let matches = try #require(queries.first?["matches"] as? [[String: Any]])
             #expect(matches.count == 1)
             let badgeId = try #require(matches.first?["credentialId"] as? String)
@@ -90,6 +91,45 @@ struct WalletPresentationTests {
             #expect(!stored.sealedPrivate.isEmpty && holder.hasSuffix(stored.publicKeyMultibase))
             #expect(try await vita.admin("DELETE", "/api/v1/learners/\(learnerId)", json: ["reason": "the learner asked"]).status == 200)
             #expect(try await vita.database.read { try await $0.holderKey(learnerId: learnerId) } == nil)
+        }
+    }
+
+    @Test("a learner who holds a VC-JWT answers with it: Vita's verifier asks for an ldp_vc or a jwt_vc_json credential, the wallet offers the badge for one and the VC-JWT for the other, and a JWT presentation signed over the nonce and for the Client Identifier is verified; both alternatives at once are refused",
+          arguments: TestEngine.available)
+    func learnerAnswersWithAVCJWT(_ engine: TestEngine) async throws {
+        try await LiveVita.run(engine) { vita in
+            let (_, systemKey) = try await PlatformConnectionTests.platform(vita)
+            let token = try await PlatformConnectionTests.learnerToken(vita, scope: "vita:wallet")
+            let issued = try await vita.send("POST", "/credentials/issue", key: systemKey, json: [
+                "credential": CredentialAPITests.credential("Data Structures"),
+                "options": ["format": "vc-jwt", "algorithm": "EdDSA", "credentialStatus": false]])
+            #expect(issued.status == 201, "\(issued.string)")
+            let jwt = String(try #require((issued["verifiableCredential"] as? [String: Any])?["id"] as? String)
+                .dropFirst("data:application/vc+jwt,".count))
+            let imported = try await vita.send("POST", "/api/v1/me/credentials", key: token, raw: jwt, headers: [("Content-Type", "text/plain")])
+            #expect(imported.status == 201, "\(imported.string)")
+            let heldId = try #require(imported["id"] as? String)
+
+            let (uri, view) = try await Self.verifierRequest(vita)
+            let preview = try await vita.send("POST", "/api/v1/me/presentation-requests/preview", key: token, json: ["request": uri])
+            let queries = try #require(preview["queries"] as? [[String: Any]])
+            #expect(queries.map { $0["id"] as? String } == ["credential", "credential_jwt"])
+            let ldpMatches = (queries[0]["matches"] as? [[String: Any]] ?? []).compactMap { $0["credentialId"] as? String }
+            let jwtMatches = (queries[1]["matches"] as? [[String: Any]] ?? []).compactMap { $0["credentialId"] as? String }
+            #expect(jwtMatches == [heldId] && !ldpMatches.contains(heldId) && ldpMatches.count == 1, "\(preview.string)")
+            #expect((preview["selection"] as? [String: Any])?.keys.sorted() == ["credential"], "the first option by default")
+
+            let both = try await vita.send("POST", "/api/v1/me/presentations", key: token,
+                                           json: ["request": uri, "credentials": ["credential": ldpMatches, "credential_jwt": [heldId]]])
+            #expect(both.status == 422 && both.string.contains("not of several"), "\(both.string)")
+            let sent = try await vita.send("POST", "/api/v1/me/presentations", key: token,
+                                           json: ["request": uri, "credentials": ["credential_jwt": [heldId]]])
+            #expect(sent.status == 200, "\(sent.string)")
+            let received = try await vita.send("GET", "/api/v1/presentation-requests/\(view)")
+            let result = try #require(received["result"] as? [String: Any])
+            #expect(result["verified"] as? Bool == true, "\(received.string.prefix(1500))")
+            #expect((result["holder"] as? String)?.hasPrefix("did:key:z6Mk") == true)
+            #expect(result["credentials"] as? [String] == [jwt])
         }
     }
 

@@ -35,9 +35,14 @@ struct PresentationAuthorizationRequestTests {
         #expect(Self.request.document["dcql_query"] == Self.request.dcqlQuery, "the API shows the objects as objects")
     }
 
-    @Test func dcqlAsksForOneLdpVCWhoseExpandedTypesIncludeTheKindWanted() throws {
+    @Test func dcqlAsksForOneCredentialAsAnLdpVCOrAJWTVCWhoseExpandedTypesIncludeTheKindWanted() throws {
         let credential = try #require(Self.request.dcqlQuery["credentials"]?.arrayValue?.first)
-        #expect(Self.request.dcqlQuery["credentials"]?.arrayValue?.count == 1)
+        #expect(Self.request.dcqlQuery["credentials"]?.arrayValue?.count == 2)
+        let jwt = try #require(Self.request.dcqlQuery["credentials"]?[1])
+        #expect(jwt["id"] == "credential_jwt" && jwt["format"] == "jwt_vc_json" && jwt["meta"] == credential["meta"])
+        #expect(Self.request.dcqlQuery["credential_sets"] == [["options": [["credential"], ["credential_jwt"]]]],
+                "one of the two: a required set (§6.2) with an option each")
+        #expect(Self.request.clientMetadata["vp_formats_supported"]?["jwt_vc_json"]?["alg_values"] == ["EdDSA", "Ed25519", "ES256", "RS256"])
         #expect(credential["id"] == "credential")
         #expect(credential["format"] == "ldp_vc")
         #expect(credential["multiple"] == nil, "one credential: multiple defaults to false (§6.1)")
@@ -52,6 +57,8 @@ struct PresentationAuthorizationRequestTests {
         let presentation: JSONValue = ["type": ["VerifiablePresentation"], "holder": "did:key:z6Mk"]
         let form = ["vp_token": (["credential": [presentation]] as JSONValue).serializedString(), "state": "vxp_1"]
         #expect(try PresentationAuthorizationResponse(form: form) == .presentation(presentation, state: "vxp_1"))
+        let jwt = ["vp_token": #"{"credential_jwt":["eyJ.a.b"]}"#, "state": "vxp_1"]
+        #expect(try PresentationAuthorizationResponse(form: jwt) == .presentation("eyJ.a.b", state: "vxp_1"))
     }
 
     @Test func walletErrorIsReadWithItsDescriptionCut() throws {
@@ -69,8 +76,11 @@ struct PresentationAuthorizationRequestTests {
         (["state": "s", "response": "eyJ..."], "encrypted responses"),
         (["state": "s", "vp_token": "not json"], "must be a JSON object"),
         (["state": "s", "vp_token": #"["x"]"#], "must be a JSON object"),
-        (["state": "s", "vp_token": #"{"other":[{}]}"#], "exactly the credential query"),
-        (["state": "s", "vp_token": #"{"credential":[{}],"other":[{}]}"#], "exactly the credential query"),
+        (["state": "s", "vp_token": #"{"other":[{}]}"#], "exactly one of the credential queries"),
+        (["state": "s", "vp_token": #"{"credential":[{}],"other":[{}]}"#], "exactly one of the credential queries"),
+        (["state": "s", "vp_token": #"{"credential":[{}],"credential_jwt":["eyJ.a.b"]}"#], "exactly one of the credential queries"),
+        (["state": "s", "vp_token": #"{"credential_jwt":[{}]}"#], "is a JWT"),
+        (["state": "s", "vp_token": #"{"credential_jwt":["a","b"]}"#], "an array of one presentation"),
         (["state": "s", "vp_token": #"{"credential":{}}"#], "an array of one presentation"),
         (["state": "s", "vp_token": #"{"credential":[{},{}]}"#], "an array of one presentation"),
         (["state": "s", "vp_token": #"{"credential":["eyJhbGciOi.x.y"]}"#], "is a JSON object"),

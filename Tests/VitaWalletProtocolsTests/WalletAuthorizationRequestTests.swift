@@ -44,8 +44,11 @@ struct WalletAuthorizationRequestTests {
         let query = try #require(read.query.credentials.first)
         #expect(query.id == PresentationAuthorizationRequest.queryID && query.format == "ldp_vc" && !query.multiple && query.requiresHolderBinding)
         #expect(query.typeValues == [[PresentationRequest.typeIRIs["VerifiableCredential"]!, PresentationRequest.typeIRIs["ClrCredential"]!]])
+        #expect(read.query.credentials.map(\.format) == ["ldp_vc", "jwt_vc_json"])
+        #expect(read.query.credentialSets == [.init(options: [["credential"], ["credential_jwt"]], required: true)])
+        #expect(read.query.preferredQueries(available: ["credential", "credential_jwt"]) == ["credential"])
         #expect(read.acceptedCryptosuites == PresentationAuthorizationRequest.cryptosuites)
-        #expect(read.holderCryptosuite == .eddsaRdfc2022)
+        #expect(read.holderCryptosuite == .eddsaRdfc2022 && read.holderJWTAlgorithm == "EdDSA")
         // A link a wallet is invoked with may use another scheme, or https; the fragment is not the query.
         #expect(try WalletAuthorizationRequest(uri: "  haip://authorize" + sent.uri.dropFirst("openid4vp://".count) + "#x\n") == read)
     }
@@ -90,7 +93,7 @@ struct WalletAuthorizationRequestTests {
             (["dcql_query": nil], "invalid_request", "dcql_query is required"),
             (["dcql_query": "{not json"], "invalid_request", "not JSON"),
             (["client_metadata": "[]"], "invalid_request", "client_metadata"),
-            (["client_metadata": #"{"vp_formats_supported":{"jwt_vc_json":{}}}"#], "vp_formats_not_supported", "ldp_vc"),
+            (["client_metadata": #"{"vp_formats_supported":{"mso_mdoc":{}}}"#], "vp_formats_not_supported", "ldp_vc"),
             (["client_metadata": #"{"vp_formats_supported":{"ldp_vc":{"cryptosuite_values":["ecdsa-rdfc-2019"]}}}"#], "vp_formats_not_supported", "eddsa"),
             (["client_metadata": #"{"vp_formats_supported":{"ldp_vc":{"proof_type_values":[]}}}"#], "invalid_request", "proof_type_values"),
           ] as [([String: String?], String, String)])
@@ -194,6 +197,8 @@ struct WalletAuthorizationRequestTests {
         #expect(dcqlQuery.problem(withSelection: ["pid": 1, "pid_reduced_cred_1": 1])?.contains("completes no option") == true,
                 "half an option is something the verifier did not ask for")
         #expect(dcqlQuery.problem(withSelection: ["pid": 2])?.contains("takes one credential") == true)
+        #expect(dcqlQuery.problem(withSelection: ["pid": 1, "other_pid": 1])?.contains("not of several") == true,
+                "two alternatives are more than was asked for")
         #expect(dcqlQuery.problem(withSelection: ["nope": 1])?.contains("no credential query") == true)
         #expect(dcqlQuery.problem(withSelection: [:]) == "no credential is chosen")
 
@@ -236,6 +241,37 @@ struct WalletAuthorizationRequestTests {
                                                    "meta": ["type_values": [["T"]]]]]]
         #expect(Self.refusal(Self.uri(["state": nil], dcql: unbound))?.reason.contains("state is required") == true)
         #expect(try WalletAuthorizationRequest(uri: Self.uri(dcql: unbound)).query.credentials[0].requiresHolderBinding == false)
+    }
+
+    @Test func presentationsTheHolderSignsVerifyForThisRequestOnly() async throws {
+        let request = try WalletAuthorizationRequest(uri: PresentationAuthorizationRequest(
+            responseURI: Self.responseURI, credentialType: "OpenBadgeCredential", nonce: "n-42", state: "vxp_1").uri)
+        let holder = Ed25519KeyPair()
+        let verifier = CredentialVerifier()
+        let mine = PresentationExpectations(challenge: "n-42", domain: request.clientID)
+        let other = PresentationExpectations(challenge: "n-42", domain: "redirect_uri:https://elsewhere.example/response")
+
+        // A JWT presentation of a VC-JWT (§B.1.3.1): iss, aud, nonce, the credential in vp.
+        let issuer = Ed25519KeyPair()
+        let credential: JSONValue = ["@context": ["https://www.w3.org/ns/credentials/v2"], "type": ["VerifiableCredential"],
+                                     "issuer": .string(issuer.didKey.did), "validFrom": "2026-01-01T00:00:00Z",
+                                     "credentialSubject": ["id": .string(holder.didKey.did)]]
+        let vcJWT = try await VCJWT.sign(credential: credential, key: VCJWTSigningKey(ed25519: issuer), kid: issuer.didKey.verificationMethodID)
+        let jwt = try request.presentation(ofJWT: vcJWT, holder: holder, now: Date())
+        let payload = try CompactJWS(parsing: jwt).payload
+        #expect(payload["iss"]?.stringValue == holder.didKey.did && payload["aud"]?.stringValue == request.clientID && payload["nonce"] == "n-42")
+        #expect(payload["vp"]?["verifiableCredential"] == [.string(vcJWT)])
+        let report = await verifier.verifyPresentation(jwt: jwt, expecting: mine)
+        #expect(report.verdict == .valid, "\(report.json)")
+        #expect(await verifier.verifyPresentation(jwt: jwt, expecting: other).verdict == .invalid, "made for another verifier")
+
+        // A Data Integrity presentation (§B.1.3.2).
+        let signed = try DataIntegrity.addProof(to: credential, options: ProofOptions(verificationMethod: issuer.didKey.verificationMethodID),
+                                                signer: issuer)
+        let presentation = try request.presentation(of: signed, holder: holder, now: Date())
+        #expect(presentation["proof"]?["challenge"] == "n-42" && presentation["proof"]?["domain"]?.stringValue == request.clientID)
+        #expect(await verifier.verifyPresentation(presentation, expecting: mine).verdict == .valid)
+        #expect(await verifier.verifyPresentation(presentation, expecting: other).verdict == .invalid)
     }
 
     @Test func verifiersRedirectIsTakenOnlyAsAnHTTPURL() {
