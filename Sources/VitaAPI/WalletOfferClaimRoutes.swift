@@ -79,13 +79,15 @@ struct WalletOfferClaimRoutes: Sendable {
                 let received = try await credentials(id, metadata, token: token, learnerId: learnerId, client: client)
                 if let notification = received.notificationID { notifications.append(notification) }
                 for credential in received.credentials {
-                    let parsed: IncomingCredential
                     do {
-                        parsed = try credential.stringValue.map { try IncomingCredential(jwt: $0) } ?? IncomingCredential(json: credential)
-                    } catch let error as CredentialError {
-                        throw Self.issuerProblem("a credential the issuer sent is not readable: \(error.reason)")
+                        let parsed = try credential.stringValue.map { try IncomingCredential(jwt: $0) } ?? IncomingCredential(json: credential)
+                        incoming.append((parsed, try await parsed.verified(by: verifier, field: "offer")))
+                    } catch {
+                        // Nothing is kept; the issuer hears that its credential was refused (§11), as a wallet tells it.
+                        let problem = Self.unfit(error)
+                        await Self.notify(notifications, event: "credential_failure", description: problem.detail, metadata, token: token, client: client)
+                        throw problem
                     }
-                    incoming.append((parsed, try await parsed.verified(by: verifier, field: "offer")))
                 }
             }
             let now = Timestamp.truncated(clock())
@@ -97,14 +99,7 @@ struct WalletOfferClaimRoutes: Sendable {
                 for held in toKeep { kept.append(try await HeldCredentialStore.keepReturningStored(held, in: tx)) }
                 return kept
             }
-            // The issuer hears what became of the credentials (§11); a notification that fails changes nothing here.
-            if let endpoint = metadata.notificationEndpoint {
-                for id in notifications {
-                    _ = try? await client.send(OutboundRequest(
-                        method: "POST", url: endpoint, headers: [("Content-Type", "application/json"), ("Authorization", "Bearer \(token)")],
-                        body: JSONValue.object(["notification_id": .string(id), "event": "credential_accepted"]).serialized()))
-                }
-            }
+            await Self.notify(notifications, event: "credential_accepted", description: nil, metadata, token: token, client: client)
             let views: [JSONValue] = zip(kept, incoming).map { stored, item in
                 var view = ConnectionRoutes.describe(stored.1).objectValue ?? JSONObject()
                 view["outcome"] = .string("\(stored.0)")
@@ -235,6 +230,34 @@ struct WalletOfferClaimRoutes: Sendable {
             return try ReceivedCredentials(response: answer)
         } catch {
             throw Self.issuerProblem(error.reason)
+        }
+    }
+
+    /// Tells the issuer what became of its credentials (§11), when it asked to hear; a notification that fails changes
+    /// nothing here.
+    static func notify(_ ids: [String], event: String, description: String?, _ metadata: ReceivedIssuerMetadata, token: String,
+                       client: ResolutionHTTPClient) async {
+        guard let endpoint = metadata.notificationEndpoint else { return }
+        for id in ids {
+            var body: JSONObject = ["notification_id": .string(id), "event": .string(event)]
+            // Human-readable ASCII (§11.1).
+            if let description { body["event_description"] = .string(String(String(description.unicodeScalars.filter(\.isASCII)).prefix(300))) }
+            _ = try? await client.send(OutboundRequest(
+                method: "POST", url: endpoint, headers: [("Content-Type", "application/json"), ("Authorization", "Bearer \(token)")],
+                body: JSONValue.object(body).serialized()))
+        }
+    }
+
+    /// Why a credential the issuer sent is not kept: not readable (502), not an Open Badge or CLR, or not genuine (422).
+    static func unfit(_ error: any Error) -> Problem {
+        switch error {
+        case let error as CredentialError:
+            return issuerProblem("a credential the issuer sent is not readable: \(error.reason)")
+        case let problem as Problem where problem.status == 422:
+            return problem
+        default:
+            let reason = "the issuer sent a credential that is not an Open Badge or a CLR"
+            return Problem(status: 422, title: "Unprocessable Content", detail: "offer: \(reason)", errors: [.init(field: "offer", reason: reason)])
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import ServiceLifecycle
 import Testing
@@ -18,6 +19,8 @@ struct LiveVita: Sendable {
     let adminKey: String
     let database: VitaDatabase
     let http: ResolutionHTTPClient
+    /// Every reply of this server is held to its OpenAPI document, as the in-process harness's are.
+    let conformance: DocumentConformance
 
     /// The outbound policy of the tests: plain http to loopback only.
     static let loopbackPolicy = ResolutionConfiguration(allowInsecureHTTPForHosts: ["127.0.0.1"], timeout: .seconds(20))
@@ -47,7 +50,8 @@ struct LiveVita: Sendable {
                     group.addTask { try await services.run() }
                     for await _ in started { break }
                     do {
-                        try await body(LiveVita(baseURL: baseURL, adminKey: key, database: test.database, http: http))
+                        try await body(LiveVita(baseURL: baseURL, adminKey: key, database: test.database, http: http,
+                                                conformance: DocumentConformance.shared(document: api.openAPIDocument)))
                     } catch {
                         await services.triggerGracefulShutdown()
                         throw error
@@ -82,7 +86,8 @@ struct LiveVita: Sendable {
     /// Sends a request; `url` is absolute or a path on this server.
     @discardableResult
     func send(_ method: String, _ url: String, key: String? = nil, json: Any? = nil, form: [String: String]? = nil,
-              raw: String? = nil, headers extra: [(String, String)] = []) async throws -> LiveReply {
+              raw: String? = nil, headers extra: [(String, String)] = [],
+              sourceLocation: SourceLocation = #_sourceLocation) async throws -> LiveReply {
         var headers = extra
         var body = raw.map { Array($0.utf8) }
         if let key { headers.append(("Authorization", key.hasPrefix("Basic ") ? key : "Bearer \(key)")) }
@@ -97,11 +102,18 @@ struct LiveVita: Sendable {
         }
         let response = try await http.send(OutboundRequest(method: method, url: url.hasPrefix("http") ? url : baseURL + url,
                                                            headers: headers, body: body))
-        return LiveReply(status: response.status, headers: response.headers, body: Data(response.body))
+        let reply = LiveReply(status: response.status, headers: response.headers, body: Data(response.body))
+        if !url.hasPrefix("http") || url.hasPrefix(baseURL + "/") {
+            var fields = HTTPFields()
+            for (name, value) in response.headers { if let field = HTTPField.Name(name) { fields.append(HTTPField(name: field, value: value)) } }
+            conformance.check(method: method, uri: url.hasPrefix("http") ? String(url.dropFirst(baseURL.count)) : url, request: body,
+                              reply: Reply(status: reply.status, headers: fields, body: reply.body), sourceLocation: sourceLocation)
+        }
+        return reply
     }
 
-    func admin(_ method: String, _ path: String, json: Any? = nil) async throws -> LiveReply {
-        try await send(method, path, key: adminKey, json: json)
+    func admin(_ method: String, _ path: String, json: Any? = nil, sourceLocation: SourceLocation = #_sourceLocation) async throws -> LiveReply {
+        try await send(method, path, key: adminKey, json: json, sourceLocation: sourceLocation)
     }
 }
 
