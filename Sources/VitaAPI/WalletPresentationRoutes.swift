@@ -335,7 +335,11 @@ struct HolderKeys: Sendable {
 
     /// The learner's holder key. 404 for a learner who is gone or erased.
     func pair(learnerId: String) async throws -> Ed25519KeyPair {
-        try await database.transaction { tx in
+        // Made once per learner: read it without a write transaction when it exists.
+        if let stored = try await database.read({ try await $0.holderKey(learnerId: learnerId) }) {
+            return try Ed25519KeyPair(seed: try vault.open(stored.sealedPrivate, id: stored.id))
+        }
+        return try await database.transaction { tx in
             guard let learner = try await tx.learner(id: learnerId), learner.erasure == nil else { throw Problem.notFound("learner") }
             if let stored = try await tx.holderKey(learnerId: learnerId) {
                 return try Ed25519KeyPair(seed: try vault.open(stored.sealedPrivate, id: stored.id))

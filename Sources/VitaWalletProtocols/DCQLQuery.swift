@@ -99,8 +99,9 @@ public struct DCQLQuery: Sendable, Equatable {
     // MARK: Selecting credentials (§6.4.2)
 
     /// The Credential Queries to answer by default, given those the wallet can answer: the first option it can
-    /// satisfy of each required Credential Set Query (every query when there are none). `nil` when a required set
-    /// (or, without sets, a query) cannot be satisfied: then no credential may be sent (§6.4.2).
+    /// satisfy of each required Credential Set Query (every query when there are none; when every set is optional,
+    /// the first option it can satisfy of the first set it can). `nil` when a required set (or, without sets, a query)
+    /// cannot be satisfied, or nothing at all can be sent: then no credential may be sent (§6.4.2).
     public func preferredQueries(available: Set<String>) -> [String]? {
         guard let credentialSets else {
             let all = credentials.map(\.id)
@@ -110,6 +111,12 @@ public struct DCQLQuery: Sendable, Equatable {
         for set in credentialSets where set.required {
             guard let option = set.options.first(where: { $0.allSatisfy(available.contains) }) else { return nil }
             for id in option where !chosen.contains(id) { chosen.append(id) }
+        }
+        if chosen.isEmpty {
+            guard let option = credentialSets.lazy.compactMap({ $0.options.first(where: { $0.allSatisfy(available.contains) }) }).first else {
+                return nil
+            }
+            chosen = option
         }
         // Keep the verifier's order.
         return credentials.map(\.id).filter(chosen.contains)

@@ -202,6 +202,11 @@ struct WalletAuthorizationRequestTests {
         #expect(dcqlQuery.problem(withSelection: ["nope": 1])?.contains("no credential query") == true)
         #expect(dcqlQuery.problem(withSelection: [:]) == "no credential is chosen")
 
+        let optional = try DCQLQuery(["credentials": [query("a"), query("b")],
+                                      "credential_sets": [["required": false, "options": [["a"]]], ["required": false, "options": [["b"]]]]])
+        #expect(optional.preferredQueries(available: ["b"]) == ["b"], "every set optional: the first that can be answered")
+        #expect(optional.preferredQueries(available: []) == nil, "nothing can be sent")
+
         let plain = try DCQLQuery(["credentials": [query("a"), ["id": "b", "format": "ldp_vc", "multiple": true, "meta": ["type_values": [["T"]]]]]])
         #expect(plain.preferredQueries(available: ["a", "b"]) == ["a", "b"])
         #expect(plain.preferredQueries(available: ["a"]) == nil, "without sets every query is required")
