@@ -165,10 +165,10 @@ struct ConsolePages: Sendable {
                                 role: role))
     }
 
-    /// Runs a GET page for a signed-in member.
+    /// Runs a GET page for a signed-in member; without a session, to sign in and back to the page.
     func signedIn(_ request: Request, _ context: VitaRequestContext,
                   _ page: @Sendable (Request, VitaRequestContext, Member) async throws -> Response) async throws -> Response {
-        guard let (_, member) = try await member(request, context) else { return toSignIn }
+        guard let (_, member) = try await member(request, context) else { return signInPages.toSignIn(returningFrom: request) }
         return try await page(request, context, member)
     }
 

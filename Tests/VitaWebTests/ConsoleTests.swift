@@ -76,7 +76,7 @@ struct ConsoleTests {
         return (answer, [csrfCookie, answer.cookie("vita_admin")].compactMap { $0 }.joined(separator: "; "))
     }
 
-    @Test("staff sign in to the console with their own cookie (HttpOnly, SameSite=Lax), see what their role may do, and sign out",
+    @Test("staff sign in to the console with their own cookie (HttpOnly, SameSite=Lax), see what their role may do, and sign out; a console page asked for without a session is returned to after signing in",
           arguments: TestEngine.available)
     func signInAndOut(_ engine: TestEngine) async throws {
         try await WebHarness.run(engine) { web in
@@ -98,6 +98,19 @@ struct ConsoleTests {
             let out = try await web.post("/admin/sign-out", form: [("csrf_token", token)], cookie: cookies)
             #expect(out.status == 303 && out.header("Location") == "/admin/sign-in?signed-out=1")
             #expect(try await web.get("/admin", cookie: cookies).header("Location") == "/admin/sign-in")
+
+            // A console page asked for without a session: sign in, then back to it (a console page only).
+            let away = try await web.get("/admin/bulk?x=1")
+            #expect(away.header("Location") == "/admin/sign-in?next=%2Fadmin%2Fbulk%3Fx%3D1")
+            let form = try await web.get("/admin/sign-in?next=%2Fadmin%2Fbulk%3Fx%3D1")
+            #expect(form.html.contains(#"<input type="hidden" name="next" value="/admin/bulk?x=1">"#))
+            for (next, expected) in [("/admin/bulk?x=1", "/admin/bulk?x=1"), ("/wallet/credentials", "/admin"), ("//evil.example/admin", "/admin")] {
+                let page = try await web.get("/admin/sign-in")
+                let back = try await web.post("/admin/sign-in", form: [("csrf_token", try #require(page.csrfToken)), ("login", "iris"),
+                                                                         ("password", Self.password), ("next", next)],
+                                              cookie: try #require(page.csrfCookie))
+                #expect(back.status == 303 && back.header("Location") == expected, "\(next)")
+            }
         }
     }
 
