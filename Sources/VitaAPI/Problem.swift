@@ -48,6 +48,12 @@ public struct Problem: Error, Codable, Sendable, Equatable {
         Problem(status: 400, title: "Bad Request", detail: "\(field): \(reason)", errors: [.init(field: field, reason: reason)])
     }
 
+    /// 422: `field` is well formed but cannot be acted on, for `reason`; `detail` says more when given (else
+    /// "field: reason").
+    static func unprocessable(_ field: String, _ reason: String, detail: String? = nil) -> Problem {
+        Problem(status: 422, title: "Unprocessable Content", detail: detail ?? "\(field): \(reason)", errors: [.init(field: field, reason: reason)])
+    }
+
     static func notFound(_ what: String) -> Problem {
         Problem(status: 404, title: "Not Found", detail: "no \(what) with this id")
     }

@@ -68,8 +68,8 @@ struct WalletOfferClaimRoutes: Sendable {
             let claimable = offer.configurationIDs.filter { Self.problem(claiming: metadata.configurations[$0]) == nil }
             guard !claimable.isEmpty else {
                 let reasons = offer.configurationIDs.map { "\($0): \(Self.problem(claiming: metadata.configurations[$0]) ?? "")" }
-                throw Problem(status: 422, title: "Unprocessable Content", detail: "offer: nothing offered can be claimed (\(reasons.joined(separator: "; ")))",
-                              errors: [.init(field: "offer", reason: "nothing offered can be claimed")])
+                throw Problem.unprocessable("offer", "nothing offered can be claimed",
+                                            detail: "offer: nothing offered can be claimed (\(reasons.joined(separator: "; ")))")
             }
             let learnerId = context.token!.learnerId!
             let token = try await accessToken(offer, metadata, transactionCode: transactionCode, client: client)
@@ -132,8 +132,7 @@ struct WalletOfferClaimRoutes: Sendable {
                 return try ReceivedCredentialOffer(document: try await Self.fetchJSON(url, client: try outboundClient(), what: "the offer"))
             }
         } catch let error as WalletProtocolError {
-            throw Problem(status: 422, title: "Unprocessable Content", detail: "offer: \(error.reason)",
-                          errors: [.init(field: "offer", reason: error.reason)])
+            throw Problem.unprocessable("offer", error.reason)
         }
     }
 
@@ -143,8 +142,8 @@ struct WalletOfferClaimRoutes: Sendable {
         do {
             let metadata = try ReceivedIssuerMetadata(document: document, issuer: offer.credentialIssuer)
             if metadata.requiresEncryption {
-                throw Problem(status: 422, title: "Unprocessable Content", detail: "offer: the issuer encrypts every credential response, which Vita's wallet does not support",
-                              errors: [.init(field: "offer", reason: "encrypted credential responses are not supported")])
+                throw Problem.unprocessable("offer", "encrypted credential responses are not supported",
+                                            detail: "offer: the issuer encrypts every credential response, which Vita's wallet does not support")
             }
             return metadata
         } catch let error as WalletProtocolError {
@@ -184,8 +183,7 @@ struct WalletOfferClaimRoutes: Sendable {
             let description = answer?["error_description"]?.stringValue.map { ": " + String($0.prefix(300)) } ?? ""
             let reason = "the issuer refused the offer's code (\(error)\(description))"
             // A wrong transaction code and a spent or expired offer are the person's to act on, not a fault of the issuer.
-            throw Problem(status: 422, title: "Unprocessable Content", detail: "\(transactionCode == nil ? "offer" : "transactionCode"): \(reason)",
-                          errors: [.init(field: transactionCode == nil ? "offer" : "transactionCode", reason: reason)])
+            throw Problem.unprocessable(transactionCode == nil ? "offer" : "transactionCode", reason)
         }
         guard let token = answer?["access_token"]?.stringValue, !token.isEmpty else {
             throw Self.issuerProblem("the token endpoint answered without an access_token")
@@ -257,7 +255,7 @@ struct WalletOfferClaimRoutes: Sendable {
             return problem
         default:
             let reason = "the issuer sent a credential that is not an Open Badge or a CLR"
-            return Problem(status: 422, title: "Unprocessable Content", detail: "offer: \(reason)", errors: [.init(field: "offer", reason: reason)])
+            return Problem.unprocessable("offer", reason)
         }
     }
 
@@ -297,8 +295,7 @@ extension ResolutionError {
     func refusal(field: String, what: String) -> Problem? {
         switch code {
         case .insecureURL, .forbiddenAddress, .invalidIdentifier:
-            Problem(status: 422, title: "Unprocessable Content", detail: "\(field): \(what) is refused: \(reason)",
-                    errors: [.init(field: field, reason: reason)])
+            Problem.unprocessable(field, reason, detail: "\(field): \(what) is refused: \(reason)")
         case .offline:
             Problem(status: 503, title: "Service Unavailable", detail: "this server makes no outbound requests (offline mode)")
         default:

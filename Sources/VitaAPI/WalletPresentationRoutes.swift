@@ -70,19 +70,18 @@ struct WalletPresentationRoutes: Sendable {
             for query in authorization.query.credentials {
                 for id in chosen[query.id] ?? [] {
                     guard let candidate = candidates.first(where: { $0.id == id }) else {
-                        throw Problem(status: 422, title: "Unprocessable Content", detail: "credentials.\(query.id): no credential of yours answering a request has the id \(id.prefix(40))",
-                                      errors: [.init(field: "credentials.\(query.id)", reason: "no such credential of yours")])
+                        throw Problem.unprocessable("credentials.\(query.id)", "no such credential of yours",
+                                                    detail: "credentials.\(query.id): no credential of yours answering a request has the id \(id.prefix(40))")
                     }
                     guard Self.answers(query, candidate, authorization) else {
-                        throw Problem(status: 422, title: "Unprocessable Content", detail: "credentials.\(query.id): \(id) does not answer the query \(query.id)",
-                                      errors: [.init(field: "credentials.\(query.id)", reason: "does not answer this query")])
+                        throw Problem.unprocessable("credentials.\(query.id)", "does not answer this query",
+                                                    detail: "credentials.\(query.id): \(id) does not answer the query \(query.id)")
                     }
                     presented.append((query.id, candidate))
                 }
             }
             if let problem = authorization.query.problem(withSelection: chosen.mapValues(\.count)) {
-                throw Problem(status: 422, title: "Unprocessable Content", detail: "credentials: \(problem)",
-                              errors: [.init(field: "credentials", reason: problem)])
+                throw Problem.unprocessable("credentials", problem)
             }
             let holder = try await holderKeys.pair(learnerId: learnerId)
             let now = clock()
@@ -106,8 +105,7 @@ struct WalletPresentationRoutes: Sendable {
         do {
             return try WalletAuthorizationRequest(uri: text)
         } catch {
-            throw Problem(status: 422, title: "Unprocessable Content", detail: "request: \(error.reason) (\(error.code.rawValue))",
-                          errors: [.init(field: "request", reason: error.reason)])
+            throw Problem.unprocessable("request", error.reason, detail: "request: \(error.reason) (\(error.code.rawValue))")
         }
     }
 
@@ -269,8 +267,8 @@ struct WalletPresentationRoutes: Sendable {
             case (nil, false): return candidate.credential
             }
         } catch {
-            throw Problem(status: 422, title: "Unprocessable Content", detail: "credentials: a presentation of \(candidate.id) cannot be signed: \(error.reason)",
-                          errors: [.init(field: "credentials", reason: error.reason)])
+            throw Problem.unprocessable("credentials", error.reason,
+                                        detail: "credentials: a presentation of \(candidate.id) cannot be signed: \(error.reason)")
         }
     }
 

@@ -133,8 +133,7 @@ extension WalletScreens {
         }
         let reply = await api.call(learnerId, .post, "/api/v1/me/credentials", bytes, type)
         guard reply.isSuccess, let json = reply.json else {
-            let reason = reply.problemText.map { strings.format("input.reason", ["reason": $0]) } ?? ""
-            return data(request, learnerId: learnerId, problem: strings["wallet.import_failed"] + " " + reason, pasted: pasted,
+            return data(request, learnerId: learnerId, problem: explained(strings["wallet.import_failed"], reply), pasted: pasted,
                         status: .unprocessableContent)
         }
         let held = WalletCredential(held: json)

@@ -35,11 +35,16 @@ struct WalletScreens: Sendable {
 
     /// A page saying the API could not give what the page needs (never an error page with a stack).
     func unavailable(_ request: Request, nav: String, reply: APIReply?) -> Response {
-        var message = strings["wallet.unavailable"]
-        if let text = reply?.problemText { message += " " + strings.format("input.reason", ["reason": text]) }
+        let message = explained(strings["wallet.unavailable"], reply)
         let code = reply?.status ?? 503
         return render(request, "wallet_message", title: strings["wallet.unavailable_title"], nav: nav,
                       values: ["message": message], status: HTTPResponse.Status(code: code >= 400 ? code : 503))
+    }
+
+    /// `lead`, then the API's reason for its refusal when it gave one.
+    func explained(_ lead: String, _ reply: APIReply?) -> String {
+        guard let text = reply?.problemText else { return lead }
+        return lead + " " + strings.format("input.reason", ["reason": text])
     }
 
     func redirect(_ location: String) -> Response {

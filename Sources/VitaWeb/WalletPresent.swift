@@ -49,8 +49,7 @@ extension WalletScreens {
         let reply = await api.send(learnerId, .post, "/api/v1/me/presentation-requests/preview", json: ["request": .string(text)])
         guard reply.isSuccess, let preview = reply.json else {
             if reply.status == 422 || reply.status == 400 {
-                let reason = reply.problemText.map { strings.format("input.reason", ["reason": $0]) } ?? ""
-                return present(request, learnerId: learnerId, problem: strings["wallet.present_unreadable"] + " " + reason,
+                return present(request, learnerId: learnerId, problem: explained(strings["wallet.present_unreadable"], reply),
                                pasted: text, status: .unprocessableContent)
             }
             return unavailable(request, nav: "present", reply: reply)
@@ -64,8 +63,7 @@ extension WalletScreens {
     private func sendAnswer(_ request: Request, learnerId: String, text: String, body: JSONValue) async -> Response {
         let reply = await api.send(learnerId, .post, "/api/v1/me/presentations", json: body)
         guard reply.isSuccess, let outcome = reply.json else {
-            let reason = reply.problemText.map { strings.format("input.reason", ["reason": $0]) } ?? ""
-            let problem = strings["wallet.present_failed"] + " " + reason
+            let problem = explained(strings["wallet.present_failed"], reply)
             // A choice the query does not allow: the same request again, with the reason.
             if reply.status == 422 || reply.status == 400 {
                 return await previewPage(request, learnerId: learnerId, text: text, problem: problem, status: .unprocessableContent)

@@ -38,8 +38,7 @@ extension WalletScreens {
         if let code = form.fields["transactionCode"]?.trimmingCharacters(in: .whitespaces), !code.isEmpty { body["transactionCode"] = .string(code) }
         let reply = await api.send(learnerId, .post, "/api/v1/me/received-offers", json: .object(body))
         guard reply.isSuccess, let json = reply.json else {
-            let reason = reply.problemText.map { strings.format("input.reason", ["reason": $0]) } ?? ""
-            let problem = strings["wallet.receive_failed"] + " " + reason
+            let problem = explained(strings["wallet.receive_failed"], reply)
             // A wrong or missing code: the offer again, to type it again.
             if [400, 422].contains(reply.status) {
                 return await offerPreview(request, learnerId: learnerId, offer: offer, problem: problem, status: .unprocessableContent)
@@ -62,9 +61,8 @@ extension WalletScreens {
                               status: HTTPResponse.Status = .ok) async -> Response {
         let reply = await api.send(learnerId, .post, "/api/v1/me/received-offers/preview", json: ["offer": .string(offer)])
         guard reply.isSuccess, let preview = reply.json else {
-            let reason = reply.problemText.map { strings.format("input.reason", ["reason": $0]) } ?? ""
             let lead = reply.status == 422 || reply.status == 400 ? strings["wallet.receive_unreadable"] : strings["wallet.receive_failed"]
-            return receive(request, learnerId: learnerId, problem: lead + " " + reason, pasted: offer,
+            return receive(request, learnerId: learnerId, problem: explained(lead, reply), pasted: offer,
                            status: HTTPResponse.Status(code: reply.status >= 400 ? reply.status : 502))
         }
         let issuerId = preview["issuer"]?["id"]?.stringValue ?? ""
