@@ -89,6 +89,8 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Pure: 1EdTech CASE 1.1 competency framework packages and the rules by which they become competencies.
+        .target(name: "VitaCASE", dependencies: ["VitaCore", "VitaJSON", "VitaSchema"], swiftSettings: swiftSettings),
         // Pure: xAPI statements and the documented rules by which they become learner records (docs/XAPI.md).
         .target(name: "VitaXAPI", dependencies: ["VitaCore", "VitaJSON"], swiftSettings: swiftSettings),
         // Pure: OpenID for Verifiable Credential Issuance 1.0 — issuer metadata, credential offers, credential and
@@ -160,6 +162,7 @@ let package = Package(
                 "VitaResolution",
                 "VitaQR",
                 "VitaXAPI",
+                "VitaCASE",
                 "VitaWalletProtocols",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -257,6 +260,7 @@ let package = Package(
         ),
         .testTarget(name: "VitaQRTests", dependencies: ["VitaQR"], resources: [.copy("Resources")], swiftSettings: swiftSettings),
         .testTarget(name: "VitaOAuthTests", dependencies: ["VitaCore", "VitaOAuth"], swiftSettings: swiftSettings),
+        .testTarget(name: "VitaCASETests", dependencies: ["VitaCASE", "VitaCore", "VitaJSON"], resources: [.copy("Resources")], swiftSettings: swiftSettings),
         .testTarget(name: "VitaXAPITests", dependencies: ["VitaCore", "VitaJSON", "VitaXAPI"], swiftSettings: swiftSettings),
         .testTarget(name: "VitaWalletProtocolsTests", dependencies: ["VitaCore", "VitaCredentials", "VitaJSON", "VitaWalletProtocols", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: swiftSettings),
         // Test support: temporary SQLite and PostgreSQL databases for the storage and API suites.

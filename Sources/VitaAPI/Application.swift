@@ -60,6 +60,10 @@ public struct ServerOptions: Sendable {
     /// (`POST /api/v1/me/presentations`), OpenID4VCI offers claimed (`/api/v1/me/received-offers`) — under
     /// VitaResolution's outbound policy; nil: those endpoints answer 503 and Vita makes no request.
     public var walletClient: ResolutionHTTPClient?
+    /// Fetches competency framework packages from CASE servers (`POST /api/v1/competency-frameworks` with a
+    /// `packageURL`) under VitaResolution's outbound policy; nil: such imports answer 503 (a package in the body still
+    /// imports).
+    public var frameworkClient: ResolutionHTTPClient?
     /// Seconds after which an unfinished bulk issuance job that no worker moved counts as stalled (its node stopped)
     /// and is resumed by the next node's sweep (`BackgroundSweep.stalledJobs`, every half of it); 0 leaves stalled
     /// jobs to the resume endpoint.
@@ -81,7 +85,7 @@ public struct ServerOptions: Sendable {
                 peerClient: PeerHTTPClient? = nil, rateLimit: RateLimit = .standardPerCaller,
                 signInRateLimit: RateLimit = .standardSignIn, rateLimitBuckets: Int = 100_000,
                 trustForwardedFor: Bool = false, rawDataClient: ResolutionHTTPClient? = nil, walletClient: ResolutionHTTPClient? = nil,
-                stalledJobTimeout: TimeInterval = 120, oauthPurgeInterval: TimeInterval = 3600,
+                frameworkClient: ResolutionHTTPClient? = nil, stalledJobTimeout: TimeInterval = 120, oauthPurgeInterval: TimeInterval = 3600,
                 idempotencyWindow: TimeInterval = 86_400, metrics: MetricsExposition? = nil) {
         self.host = host
         self.port = port
@@ -100,6 +104,7 @@ public struct ServerOptions: Sendable {
         self.trustForwardedFor = trustForwardedFor
         self.rawDataClient = rawDataClient
         self.walletClient = walletClient
+        self.frameworkClient = frameworkClient
         self.stalledJobTimeout = stalledJobTimeout
         self.oauthPurgeInterval = oauthPurgeInterval
         self.idempotencyWindow = idempotencyWindow
@@ -144,6 +149,8 @@ public struct LearnerAPI {
         AdminRoutes(database: database, gate: gate, reader: reader, idempotency: idempotency).register(in: catalog)
         LearnerRoutes(database: database, gate: gate, reader: reader, idempotency: idempotency).register(in: catalog)
         XAPIRoutes(database: database, gate: gate, reader: reader).register(in: catalog)
+        CompetencyFrameworkRoutes(database: database, gate: gate, reader: reader, idempotency: idempotency,
+                                  client: options.frameworkClient, maxBodySize: options.maxBodySize).register(in: catalog)
         let issuer = CredentialIssuer(database: database, vault: vault, publicBaseURL: options.publicBaseURL, clock: clock)
         let credentialRoutes = CredentialRoutes(database: database, gate: gate, reader: reader, issuer: issuer,
                                                 remoteResolver: options.verificationMethodResolver,

@@ -23,10 +23,10 @@ struct RequestReader: Sendable {
         return (value, buffer)
     }
 
-    /// Collects the body (at most `maxBodySize` bytes; 413 above).
-    func bytes(_ request: Request) async throws -> [UInt8] {
+    /// Collects the body (at most `limit` bytes, else `maxBodySize`; 413 above).
+    func bytes(_ request: Request, upTo limit: Int? = nil) async throws -> [UInt8] {
         var request = request
-        return Array(try await request.collectBody(upTo: maxBodySize).readableBytesView)
+        return Array(try await request.collectBody(upTo: limit ?? maxBodySize).readableBytesView)
     }
 
     /// The body as a JSON object, parsed strictly (duplicate keys, bad UTF-8 and deep nesting are refused); an empty

@@ -48,6 +48,8 @@ struct Operation: Sendable {
     var alsoSucceeds: [Int] = []
     /// The query parameters the operation refuses to go without (400 naming them).
     var requiredQuery: [String] = []
+    /// The largest body the operation accepts, when it takes more than the server's limit (a framework package).
+    var bodyLimit: Int? = nil
 
     /// The path in Hummingbird's form, `:learnerId` instead of `{learnerId}`.
     var routerPath: String {
@@ -120,7 +122,7 @@ final class RouteCatalog: @unchecked Sendable {
         let tokenScopes = operation.tokenScopes
         let audits = self.audits
         let clock = self.clock
-        let maxBodySize = self.maxBodySize
+        let maxBodySize = operation.bodyLimit ?? self.maxBodySize
         // The OAuth endpoints and the pages for a person check their own input and answer in their own terms.
         let checksText = !["/oauth/", "/oid4vci/", "/oid4vp/"].contains(where: operation.path.hasPrefix)
             && operation.htmlStatuses.isEmpty

@@ -12,12 +12,14 @@ enum StaffAccess {
         "getOrganization", "listAchievements", "getAchievement", "listCompetencies", "getCredentialStatus",
         "listOrganizationCredentials", "listIssuanceJobs", "getIssuanceJob", "getIssuanceJobReport", "listStaff",
         "listIssuerKeys", "listIssuedBadges", "listIssuedClrs", "getMyStaffAccount", "listSystems", "listAgreements",
-        "getAgreement", "listConsents", "listAgreementConsents", "changeMyStaffPassword",
+        "getAgreement", "listConsents", "listAgreementConsents", "changeMyStaffPassword", "listCompetencyFrameworks",
+        "getCompetencyFramework", "listFrameworkCompetencies",
     ]
     /// Issuers and organization administrators: achievements, issuing, status.
     private static let issuing: Set<String> = [
         "createAchievement", "issueCredential", "issueEndorsement", "updateCredentialStatus", "issueOpenBadge",
         "issueCompetencyBadge", "issueExperienceBadge", "issueClr", "createIssuanceJob", "resumeIssuanceJob",
+        "importCompetencyFramework",
     ]
     /// Auditors and organization administrators: the audit log.
     private static let auditing: Set<String> = ["listAuditEntries", "verifyAuditChain", "getAuditHead", "listAuditArchives"]

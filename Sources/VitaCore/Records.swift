@@ -218,6 +218,20 @@ public struct Competency: Codable, Sendable, Equatable {
     public var framework: String?
     /// The CASE item URI that defines it, when it comes from a CASE framework.
     public var caseItemURI: String?
+    /// The imported framework it belongs to (a `CompetencyFramework` id), when it came from a CASE package.
+    public var frameworkId: String?
+    /// The CASE item's `identifier` (a UUID), when it came from a CASE package.
+    public var caseItemIdentifier: String?
+    /// The item's human coding scheme (`CCSS.Math.Content.6.RP.A`), if any.
+    public var code: String?
+    /// The item's type in its framework (`Standard`, `Cluster`, `Skill`), if given.
+    public var itemType: String?
+    /// The competency of the item this one is a child of in its framework (CASE `isChildOf`), if any.
+    public var parentId: String?
+    /// Its place among its parent's children (the association's `sequenceNumber`, else the package's order).
+    public var position: Int?
+    /// When a later import of its framework no longer held the item. Assertions of it stay as they are.
+    public var retiredAt: Date?
     /// When it was recorded.
     public var createdAt: Date
 

@@ -93,7 +93,8 @@ public enum OpenBadgeIssuance {
 
     /// The unsigned credential for a demonstrated competency (OB 3.0 achievement type `Competency`): the level as a
     /// `Result` described by a `RawScore` result description (0 … the scale's maximum), the assessment's evidence
-    /// carried over, and an alignment to the competency's CASE item when it has one. `achievementURI` identifies
+    /// carried over, and an alignment to the competency's CASE item when it has one (with the item's code when it came
+    /// from an imported framework). `achievementURI` identifies
     /// the competency as an achievement of the issuer.
     public static func credential(id: String, competency: Competency, assertion: CompetencyAssertion, achievementURI: String,
                                   issuer: Issuer, recipient: Recipient, awardedDate: CalendarDate) -> JSONValue {
@@ -115,7 +116,8 @@ public enum OpenBadgeIssuance {
             "Demonstrated in an assessment\(competency.framework.map { " against the \($0) framework" } ?? "")")])
         if let item = competency.caseItemURI {
             achievementObject["alignment"] = [alignment(.init(targetName: competency.name, targetUrl: item,
-                                                              targetFramework: competency.framework, targetType: "CFItem"))]
+                                                              targetFramework: competency.framework,
+                                                              targetCode: competency.code, targetType: "CFItem"))]
         }
         achievementObject["resultDescription"] = [.object(level)]
         var result = JSONObject()

@@ -171,8 +171,9 @@ public final class ResolutionHTTPClient: Sendable {
 
     /// Runs `operation` on `url` bounded by ``ResolutionConfiguration/timeout`` from first connect to last byte, and
     /// turns its failures into ``ResolutionError``s (`timeout`, `network`, or the operation's own).
-    func withDeadline<T: Sendable>(_ url: URL, _ operation: @escaping @Sendable () async throws -> T) async throws(ResolutionError) -> T {
-        let limit = configuration.timeout
+    func withDeadline<T: Sendable>(_ url: URL, limit: Duration? = nil,
+                                   _ operation: @escaping @Sendable () async throws -> T) async throws(ResolutionError) -> T {
+        let limit = limit ?? configuration.timeout
         do {
             return try await withThrowingTaskGroup(of: T.self) { group in
                 group.addTask { try await operation() }
@@ -201,8 +202,8 @@ public final class ResolutionHTTPClient: Sendable {
     }
 
     /// Reads a response body up to the size cap (refusing early when `Content-Length` already exceeds it).
-    func collectBody(_ response: HTTPClientResponse, from url: URL) async throws -> [UInt8] {
-        let cap = configuration.maxResponseBytes
+    func collectBody(_ response: HTTPClientResponse, from url: URL, cap: Int? = nil) async throws -> [UInt8] {
+        let cap = cap ?? configuration.maxResponseBytes
         if let declared = response.headers.first(name: "content-length").flatMap(Int.init), declared > cap {
             throw ResolutionError(.tooLarge, "\(url.absoluteString) sends \(declared) bytes; the limit is \(cap)")
         }

@@ -2,7 +2,7 @@ import Foundation
 import VitaJSON
 
 /// The 1EdTech JSON Schemas bundled with VitaSchema (Open Badges 3.0 and CLR 2.0, draft
-/// 2019-09, the "JSON-LD adaptation" variants published at purl.imsglobal.org).
+/// 2019-09, the "JSON-LD adaptation" variants published at purl.imsglobal.org; CASE 1.1's package schema).
 public enum OneEdTechSchema: String, CaseIterable, Sendable, Hashable {
     case achievementCredential = "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_achievementcredential_schema.json"
     case endorsementCredential = "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_endorsementcredential_schema.json"
@@ -15,6 +15,8 @@ public enum OneEdTechSchema: String, CaseIterable, Sendable, Hashable {
     case clrProfile = "https://purl.imsglobal.org/spec/clr/v2p0/schema/json/clr_v2p0_profile_schema.json"
     case getClrCredentialsResponse = "https://purl.imsglobal.org/spec/clr/v2p0/schema/json/clr_v2p0_getclrcredentialsresponse_schema.json"
     case clrImsxStatusInfo = "https://purl.imsglobal.org/spec/clr/v2p0/schema/json/clr_v2p0_imsx_statusinfo_schema.json"
+    /// CASE 1.1's `CFPackage`: a competency framework package (read by VitaCASE).
+    case casePackage = "https://purl.imsglobal.org/spec/case/v1p1/schema/json/case_v1p1_cfpackage-jsonschema1.json"
 
     /// The schema's `$id`.
     public var uri: String { rawValue }

@@ -419,6 +419,18 @@ public enum Migrations {
               public_key_multibase TEXT NOT NULL, sealed_private TEXT NOT NULL, created_at BIGINT NOT NULL)
             """,
         ]),
+        // Competency frameworks imported from CASE packages (docs/CASE.md): one per organization and CFDocument; their
+        // items are competencies that name the framework.
+        Migration(version: 30, name: "competency frameworks", statements: [
+            """
+            CREATE TABLE competency_frameworks (
+              id TEXT PRIMARY KEY, organization_id TEXT NOT NULL REFERENCES organizations(id),
+              case_identifier TEXT NOT NULL, body TEXT NOT NULL, version INTEGER NOT NULL, created_at BIGINT NOT NULL,
+              UNIQUE (organization_id, case_identifier))
+            """,
+            "ALTER TABLE competencies ADD COLUMN framework_id TEXT REFERENCES competency_frameworks(id)",
+            "CREATE INDEX competencies_framework ON competencies (framework_id, id) WHERE framework_id IS NOT NULL",
+        ]),
     ]
 
     /// Every schema version this build knows, oldest first (numbers may skip: a version is taken when a branch

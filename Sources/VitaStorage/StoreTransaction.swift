@@ -517,11 +517,90 @@ public struct StoreTransaction: Sendable {
 
     /// Stores a competency definition.
     public func insert(_ competency: Competency) async throws {
-        try await insertDefinition(competency, table: "competencies", id: competency.id,
-                                   organizationId: competency.organizationId, createdAt: competency.createdAt)
-        if let uri = competency.caseItemURI {
-            try await db.raw("UPDATE competencies SET case_item_uri = \(bind: uri) WHERE id = \(bind: competency.id)").run()
+        try await db.raw("""
+            INSERT INTO competencies (id, organization_id, body, created_at, case_item_uri, framework_id) VALUES
+            (\(bind: competency.id), \(bind: competency.organizationId), \(bind: try json(competency)),
+             \(bind: Self.ms(competency.createdAt)), \(bind: competency.caseItemURI), \(bind: competency.frameworkId))
+            """).run()
+    }
+
+    /// Replaces a competency's definition (an import of its framework changed its item).
+    public func update(_ competency: Competency) async throws {
+        try await db.raw("""
+            UPDATE competencies SET body = \(bind: try json(competency)), case_item_uri = \(bind: competency.caseItemURI)
+            WHERE id = \(bind: competency.id)
+            """).run()
+    }
+
+    /// Every competency of an imported framework (retired ones too), oldest first.
+    public func competencies(frameworkId: String) async throws -> [Competency] {
+        try await db.raw("SELECT body FROM competencies WHERE framework_id = \(bind: frameworkId) ORDER BY id").all()
+            .map { try decodeJSON(Competency.self, try $0.decode(column: "body", as: String.self)) }
+    }
+
+    /// A page of an imported framework's competencies, oldest first.
+    public func competencies(frameworkId: String, after cursor: String?, limit: Int) async throws -> Page<Competency> {
+        let after = try Self.cursorKey(cursor) ?? ""
+        let rows = try await db.raw("""
+            SELECT body FROM competencies WHERE framework_id = \(bind: frameworkId) AND id > \(bind: after)
+            ORDER BY id LIMIT \(bind: limit + 1)
+            """).all().map { try decodeJSON(Competency.self, try $0.decode(column: "body", as: String.self)) }
+        return page(rows, limit: limit, key: \.id)
+    }
+
+    // MARK: Competency frameworks
+
+    /// Stores a newly imported framework; throws `conflict` when the organization imported a framework with this
+    /// CASE identifier meanwhile.
+    public func insert(_ framework: CompetencyFramework) async throws {
+        let rows = try await db.raw("""
+            INSERT INTO competency_frameworks (id, organization_id, case_identifier, body, version, created_at) VALUES
+            (\(bind: framework.id), \(bind: framework.organizationId), \(bind: framework.caseIdentifier),
+             \(bind: try json(framework)), \(bind: framework.version), \(bind: Self.ms(framework.createdAt)))
+            ON CONFLICT DO NOTHING RETURNING id
+            """).all()
+        if rows.isEmpty { throw StorageError(.conflict, "this organization already imported this framework") }
+    }
+
+    /// Stores a framework's next version; throws `versionConflict` when another import changed it meanwhile.
+    public func update(_ framework: CompetencyFramework, expectedVersion: Int) async throws {
+        let rows = try await db.raw("""
+            UPDATE competency_frameworks SET body = \(bind: try json(framework)), version = \(bind: framework.version)
+            WHERE id = \(bind: framework.id) AND version = \(bind: expectedVersion) RETURNING id
+            """).all()
+        if rows.isEmpty { throw StorageError(.versionConflict, "the framework was changed by another import") }
+    }
+
+    /// A framework by id.
+    public func competencyFramework(id: String) async throws -> CompetencyFramework? {
+        try await db.raw("SELECT body FROM competency_frameworks WHERE id = \(bind: id)").first()
+            .map { try decodeJSON(CompetencyFramework.self, try $0.decode(column: "body", as: String.self)) }
+    }
+
+    /// The framework an organization imported from the CASE document `caseIdentifier`, if any.
+    public func competencyFramework(organizationId: String, caseIdentifier: String) async throws -> CompetencyFramework? {
+        try await db.raw("""
+            SELECT body FROM competency_frameworks WHERE organization_id = \(bind: organizationId)
+            AND case_identifier = \(bind: caseIdentifier)
+            """).first()
+            .map { try decodeJSON(CompetencyFramework.self, try $0.decode(column: "body", as: String.self)) }
+    }
+
+    /// Imported frameworks, oldest first; only `organizationId`'s when given.
+    public func competencyFrameworks(organizationId: String?, after cursor: String?,
+                                     limit: Int) async throws -> Page<CompetencyFramework> {
+        let after = try Self.cursorKey(cursor) ?? ""
+        let query: SQLQueryString = if let organizationId {
+            """
+            SELECT body FROM competency_frameworks WHERE organization_id = \(bind: organizationId) AND id > \(bind: after)
+            ORDER BY id LIMIT \(bind: limit + 1)
+            """
+        } else {
+            "SELECT body FROM competency_frameworks WHERE id > \(bind: after) ORDER BY id LIMIT \(bind: limit + 1)"
         }
+        let rows = try await db.raw(query).all()
+            .map { try decodeJSON(CompetencyFramework.self, try $0.decode(column: "body", as: String.self)) }
+        return page(rows, limit: limit, key: \.id)
     }
 
     /// The competencies defined by the CASE item `uri`, oldest first.

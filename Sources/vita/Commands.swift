@@ -98,7 +98,7 @@ struct Serve: AsyncParsableCommand {
                                         platformClient: resolution.configuration.offline ? nil : OneEdTechClient(http: resolution),
                                         allowsLoopbackClients: loopbackClients, peerClient: peers, rateLimit: rateLimits.caller,
                                         signInRateLimit: rateLimits.signIn, trustForwardedFor: trustsForwarding,
-                                        rawDataClient: resolution, walletClient: resolution, stalledJobTimeout: TimeInterval(stallTimeout),
+                                        rawDataClient: resolution, walletClient: resolution, frameworkClient: resolution, stalledJobTimeout: TimeInterval(stallTimeout),
                                         oauthPurgeInterval: TimeInterval(purgeInterval),
                                         idempotencyWindow: TimeInterval(window), metrics: metrics)
             logger.info("Rate limits: \(Self.describe(options.rateLimit)) per caller, \(Self.describe(options.signInRateLimit)) for sign-in and tokens per address")

@@ -822,6 +822,26 @@ enum AccessControlTable {
             MatrixRow(operationId: "listCompetencies", body: .none,
                       expected: all(200).with([.noCredentials: 401, .expiredToken: 401, .revokedToken: 401, .wrongScope: 403,
                                                .learnerToken: 403])) { _, _ in Probe(.get, "/api/v1/competencies") },
+            MatrixRow(operationId: "importCompetencyFramework", body: .minimal,
+                      expected: adminOnly(201).with(staff(201, 201, 403, other: 403))) { f, _ in
+                Probe(.post, "/api/v1/competency-frameworks", json: [
+                    "organizationId": f.organizationA,
+                    "package": CompetencyFrameworkAPITests.package(documentId: UUID().uuidString.lowercased(),
+                                                                   items: CompetencyFrameworkAPITests.skills)])
+            },
+            MatrixRow(operationId: "listCompetencyFrameworks", body: .none,
+                      expected: all(200).with([.noCredentials: 401, .expiredToken: 401, .revokedToken: 401, .wrongScope: 403,
+                                               .learnerToken: 403])) { _, _ in Probe(.get, "/api/v1/competency-frameworks") },
+            MatrixRow(operationId: "getCompetencyFramework", body: .none,
+                      expected: all(200).with([.noCredentials: 401, .expiredToken: 401, .revokedToken: 401, .wrongScope: 403,
+                                               .learnerToken: 403])) { f, _ in
+                Probe(.get, "/api/v1/competency-frameworks/\(try await CompetencyFrameworkAPITests.imported(f.api, organizationId: f.organizationA))")
+            },
+            MatrixRow(operationId: "listFrameworkCompetencies", body: .none,
+                      expected: all(200).with([.noCredentials: 401, .expiredToken: 401, .revokedToken: 401, .wrongScope: 403,
+                                               .learnerToken: 403])) { f, _ in
+                Probe(.get, "/api/v1/competency-frameworks/\(try await CompetencyFrameworkAPITests.imported(f.api, organizationId: f.organizationA))/competencies")
+            },
             MatrixRow(operationId: "listAuditEntries", body: .none, expected: adminOnly(200).with(staff(200, 403, 200, other: 200))) { _, _ in Probe(.get, "/api/v1/audit") },
             MatrixRow(operationId: "verifyAuditChain", body: .none, expected: adminOnly(200).with(staff(200, 403, 200, other: 200))) { _, _ in
                 Probe(.get, "/api/v1/audit/verification")

@@ -1,0 +1,198 @@
+import Foundation
+import VitaCore
+
+/// What importing a ``CASEPackage`` changes: the framework record and the competencies of its items, worked out
+/// against what an earlier import left (`docs/CASE.md`, "Rules of an import"). Pure: the caller stores the result in
+/// one transaction.
+///
+/// 1. The framework is the organization's framework with the document's `identifier`; a first import creates it.
+/// 2. Each item is the framework's competency with the item's `identifier`; an item seen for the first time becomes a
+///    new competency, one whose values differ is updated in place (its id, and the assertions naming it, stay), one
+///    no longer in the package is retired (`retiredAt`), never deleted; a retired item that comes back is restored.
+/// 3. An item's values: the name is its `abbreviatedStatement`, else its `fullStatement` (cut at 500 characters);
+///    the description its `fullStatement`; the code its `humanCodingScheme`; its parent the item its first
+///    `isChildOf` association names (none when that is the document, an item outside the package, or would make the
+///    item its own ancestor); its position among its parent's children by the association's `sequenceNumber`, else
+///    the item's `listEnumeration` when it is a number (numbered items first), then by `humanCodingScheme` in
+///    numeric order (`L1.2` before `L1.10`), then in the package's order.
+/// 4. A package whose digest equals the last import's changes nothing at all.
+public struct CASEFrameworkImport: Sendable {
+    /// The framework as it stands after the import.
+    public var framework: CompetencyFramework
+    /// Whether the framework is new (a first import).
+    public var isNewFramework: Bool
+    /// Competencies to insert.
+    public var created: [Competency]
+    /// Competencies whose values changed (restored ones among them).
+    public var updated: [Competency]
+    /// Competencies whose items left the framework, now retired.
+    public var retired: [Competency]
+    /// How many items matched their competency exactly.
+    public var unchangedCount: Int
+
+    /// Whether anything is to be written.
+    public var changesSomething: Bool {
+        isNewFramework || !created.isEmpty || !updated.isEmpty || !retired.isEmpty || framework.version != previousVersion
+    }
+
+    private let previousVersion: Int?
+
+    /// Works out the import of `package` for `organizationId`, given the framework an earlier import left (if any) and
+    /// all its competencies. `makeID` makes a new id with the given prefix.
+    public init(package: CASEPackage, organizationId: String, retrievedFrom: String?, existing: CompetencyFramework?,
+                existingCompetencies: [Competency], now: Date, makeID: (String) -> String) {
+        let source = CompetencyFramework.Source(retrievedFrom: retrievedFrom, digest: package.digest, importedAt: now)
+        let document = package.document
+        previousVersion = existing?.version
+        if let existing, existing.source.digest == package.digest {
+            framework = existing
+            isNewFramework = false
+            created = []
+            updated = []
+            retired = []
+            unchangedCount = existingCompetencies.filter { $0.retiredAt == nil }.count
+            return
+        }
+
+        var framework = existing ?? CompetencyFramework(
+            id: makeID("cfw"), organizationId: organizationId, caseIdentifier: document.identifier, caseURI: document.uri,
+            title: document.title, itemCount: 0, source: source, createdAt: now, updatedAt: now)
+        framework.caseURI = document.uri
+        framework.title = document.title
+        framework.creator = document.creator
+        framework.publisher = document.publisher
+        framework.frameworkVersion = document.version
+        framework.description = document.description
+        framework.language = document.language
+        framework.adoptionStatus = document.adoptionStatus
+        framework.officialSourceURL = document.officialSourceURL
+        framework.lastChangeDateTime = document.lastChangeDateTime
+        framework.itemCount = package.items.count
+        framework.source = source
+        if existing != nil {
+            framework.version += 1
+            framework.updatedAt = now
+        }
+        isNewFramework = existing == nil
+
+        var byItem: [String: Competency] = [:]
+        for competency in existingCompetencies {
+            if let identifier = competency.caseItemIdentifier { byItem[identifier] = competency }
+        }
+        // Every item's competency id first, so that parents can be named by id.
+        var ids: [String: String] = [:]
+        for item in package.items { ids[item.identifier] = byItem[item.identifier]?.id ?? makeID("cmp") }
+        let placement = Self.placement(of: package)
+
+        var created: [Competency] = []
+        var updated: [Competency] = []
+        var unchanged = 0
+        for item in package.items {
+            let place = placement[item.identifier]
+            var competency = byItem[item.identifier] ?? Competency(
+                id: ids[item.identifier]!, organizationId: organizationId, name: "", createdAt: now)
+            let before = competency
+            competency.name = Self.name(of: item)
+            competency.description = item.fullStatement
+            competency.framework = document.title
+            competency.caseItemURI = item.uri
+            competency.frameworkId = framework.id
+            competency.caseItemIdentifier = item.identifier
+            competency.code = item.humanCodingScheme
+            competency.itemType = item.itemType
+            competency.parentId = place?.parent.flatMap { ids[$0] }
+            competency.position = place?.position
+            competency.retiredAt = nil
+            if byItem[item.identifier] == nil {
+                created.append(competency)
+            } else if competency != before {
+                updated.append(competency)
+            } else {
+                unchanged += 1
+            }
+        }
+        let kept = Set(package.items.map(\.identifier))
+        retired = existingCompetencies.filter { competency in
+            competency.retiredAt == nil && !kept.contains(competency.caseItemIdentifier ?? "")
+        }.map { competency in
+            var competency = competency
+            competency.retiredAt = now
+            return competency
+        }
+        self.framework = framework
+        self.created = created
+        self.updated = updated
+        unchangedCount = unchanged
+    }
+
+    /// Rule 3's name: the abbreviated statement, else the full statement, cut to the 500 characters a competency's
+    /// name may hold.
+    public static func name(of item: CASEPackage.Item) -> String {
+        let text = (item.abbreviatedStatement ?? item.fullStatement).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard text.count > 500 else { return text }
+        return String(text.prefix(499)) + "…"
+    }
+
+    /// Each item's parent item (nil for the top level) and its 1-based position among its parent's children.
+    static func placement(of package: CASEPackage) -> [String: (parent: String?, position: Int)] {
+        let known = Set(package.items.map(\.identifier))
+        var parent: [String: String] = [:]
+        var sequence: [String: Int] = [:]
+        var placed: Set<String> = []
+        for association in package.childAssociations where known.contains(association.child) {
+            guard placed.insert(association.child).inserted else { continue }
+            if known.contains(association.parent), association.parent != association.child {
+                parent[association.child] = association.parent
+            }
+            // The first association placing the item decides its order too, under an item or the document.
+            if let number = association.sequenceNumber { sequence[association.child] = number }
+        }
+        // An item may not be its own ancestor: walking up from each item in the package's order, the link that
+        // closes a cycle is dropped (that item goes to the top level).
+        for item in package.items {
+            var seen: Set<String> = [item.identifier]
+            var current = item.identifier
+            while let next = parent[current] {
+                if seen.contains(next) {
+                    parent[current] = nil
+                    break
+                }
+                seen.insert(next)
+                current = next
+            }
+        }
+        struct Sibling {
+            var identifier: String
+            var number: Int?
+            var code: String?
+            var index: Int
+        }
+        var siblings: [String?: [Sibling]] = [:]
+        for (index, item) in package.items.enumerated() {
+            siblings[parent[item.identifier], default: []].append(Sibling(
+                identifier: item.identifier,
+                number: sequence[item.identifier] ?? item.listEnumeration.flatMap { Int($0) },
+                code: item.humanCodingScheme, index: index))
+        }
+        var result: [String: (parent: String?, position: Int)] = [:]
+        for (parentIdentifier, children) in siblings {
+            let ordered = children.sorted { a, b in
+                switch (a.number, b.number) {
+                case let (x?, y?) where x != y: return x < y
+                case (.some, nil): return true
+                case (nil, .some): return false
+                default: break
+                }
+                // Codes in numeric order: `L1.2` before `L1.10`.
+                if let x = a.code, let y = b.code, x != y {
+                    return x.compare(y, options: [.numeric]) == .orderedAscending
+                }
+                return a.index < b.index
+            }
+            for (offset, child) in ordered.enumerated() {
+                result[child.identifier] = (parentIdentifier, offset + 1)
+            }
+        }
+        return result
+    }
+}
