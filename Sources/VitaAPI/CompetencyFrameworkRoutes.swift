@@ -20,8 +20,8 @@ struct CompetencyFrameworkRoutes {
     /// The server's body limit: a package may be larger (``packageLimit``).
     let maxBodySize: Int
 
-    /// The largest package imported, in the body or fetched: a state's standards run to several megabytes.
-    static let maximumPackageBytes = 32 << 20
+    /// The largest package imported, in the body or fetched (``LearnerAPI/maximumFrameworkPackageBytes``).
+    static let maximumPackageBytes = LearnerAPI.maximumFrameworkPackageBytes
     /// How long a CASE server may take to send a package.
     static let fetchTimeout: Duration = .seconds(60)
 
@@ -169,6 +169,9 @@ struct CompetencyFrameworkRoutes {
 
     /// The package at `url` (a CASE server's `CFPackages/{id}`), under the outbound policy.
     private func fetch(_ url: String) async throws -> JSONValue {
+        guard URLCheck.isAbsolute(url), url.lowercased().hasPrefix("https://") || url.lowercased().hasPrefix("http://") else {
+            throw Problem.unprocessable("packageURL", "must be the https URL where a CASE server serves the package")
+        }
         guard let client else {
             throw Problem(status: 503, title: "Service Unavailable",
                           detail: "this server fetches no packages (outbound requests are off): send the package itself")
@@ -192,6 +195,12 @@ struct CompetencyFrameworkRoutes {
             throw Problem.unprocessable("packageURL", "did not answer with JSON: \(error)")
         }
     }
+}
+
+extension LearnerAPI {
+    /// The largest competency framework package imported, in a request's body or fetched from a CASE server: a
+    /// state's standards run to several megabytes, so it is above the server's usual body limit.
+    public static let maximumFrameworkPackageBytes = 32 << 20
 }
 
 extension DTO {

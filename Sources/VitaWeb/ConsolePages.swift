@@ -6,7 +6,8 @@ import VitaCore
 import VitaJSON
 
 /// The issuer console (`/admin`) for an organization's staff: sign-in and sign-out (here or everywhere), a home page
-/// listing what the member's role may do, achievements (with images), issuing one credential, bulk issuance from a
+/// listing what the member's role may do, achievements (with images), competency frameworks imported from CASE
+/// packages (``registerFrameworks(on:)``), issuing one credential, bulk issuance from a
 /// CSV upload with a live progress bar and a downloadable report, the organization's issued credentials (search,
 /// revoke, suspend, unsuspend), signing keys, connected systems, agreements and consents (``registerAgreements(on:)``),
 /// staff and the audit log with "verify the chain".
@@ -103,6 +104,7 @@ struct ConsolePages: Sendable {
             try await pages.signedInForm(request, context) { try await pages.changeOwnPassword($0, $1, $2, $3) }
         }
         registerAgreements(on: router)
+        registerFrameworks(on: router)
         router.get("/static/console.js") { _, _ in pages.scriptResponse() }
     }
 
@@ -173,8 +175,9 @@ struct ConsolePages: Sendable {
     }
 
     /// Runs a form POST for a signed-in member after checking its CSRF token.
-    func signedInForm(_ request: Request, _ context: VitaRequestContext,
+    func signedInForm(_ request: Request, _ context: VitaRequestContext, uploadLimit: Int? = nil,
                       _ action: @Sendable (Request, VitaRequestContext, Member, FormInput) async throws -> Response) async throws -> Response {
+        let maxUploadSize = uploadLimit ?? maxUploadSize
         let form: FormInput
         do {
             form = try await FormInput.read(request, limit: maxUploadSize + 16 * 1024)
@@ -199,6 +202,7 @@ struct ConsolePages: Sendable {
         let links: [(String, String, Bool)] = [
             ("/admin", "console.nav_home", true),
             ("/admin/achievements", "console.nav_achievements", true),
+            ("/admin/frameworks", "console.nav_frameworks", true),
             ("/admin/issue", "console.nav_issue", member.canIssue),
             ("/admin/bulk", "console.nav_bulk", member.canIssue),
             ("/admin/credentials", "console.nav_credentials", true),

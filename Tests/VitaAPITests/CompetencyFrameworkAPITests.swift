@@ -2,8 +2,11 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import ServiceLifecycle
+import NIOCore
 import Testing
+import VitaAPI
 import VitaCore
+import VitaResolution
 import VitaTestSupport
 
 struct CompetencyFrameworkAPITests {
@@ -273,5 +276,72 @@ struct CompetencyFrameworkAPITests {
             } while cursor != nil
             #expect(count == 3_000)
         }
+    }
+
+    /// A CASE server on a loopback port: `/ims/case/v1p1/CFPackages/<documentId>` serves the test package, `/html` a
+    /// page, anything else 404.
+    static func withCASEServer(_ body: @escaping @Sendable (String) async throws -> Void) async throws {
+        let port = try LiveVita.freePort()
+        let router = Router()
+        let package = try JSONSerialization.data(withJSONObject: Self.package(items: Self.skills))
+        router.get("/ims/case/v1p1/CFPackages/\(documentId)") { _, _ in
+            Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: package)))
+        }
+        router.get("/html") { _, _ in
+            Response(status: .ok, headers: [.contentType: "text/html"], body: .init(byteBuffer: ByteBuffer(string: "<html>")))
+        }
+        let (started, signal) = AsyncStream<Void>.makeStream()
+        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)),
+                              onServerRunning: { _ in signal.yield() })
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await app.runService(gracefulShutdownSignals: []) }
+            for await _ in started { break }
+            defer { group.cancelAll() }
+            try await body("http://127.0.0.1:\(port)")
+        }
+    }
+
+    @Test("a package is fetched from a CASE server by its URL under the outbound policy, and the framework names where it came from; a server's error or a page is refused",
+          arguments: TestEngine.available)
+    func importByURL(_ engine: TestEngine) async throws {
+        let http = ResolutionHTTPClient(configuration: LiveVita.loopbackPolicy)
+        do {
+            try await Self.withCASEServer { server in
+                let options = ServerOptions(rateLimit: .off, signInRateLimit: .off, frameworkClient: http)
+                try await APIHarness.run(engine, options: options) { api in
+                    let world = try await api.world()
+                    let url = server + "/ims/case/v1p1/CFPackages/\(Self.documentId)"
+                    let reply = try await api.admin(.post, "/api/v1/competency-frameworks", json: [
+                        "organizationId": world.organizationId, "packageURL": url])
+                    #expect(reply.status == 201, "\(reply.string)")
+                    #expect(reply["created"] as? Int == 4)
+                    let source = (reply["framework"] as? [String: Any])?["source"] as? [String: Any]
+                    #expect(source?["retrievedFrom"] as? String == url)
+                    // The same package in the body is the same framework, unchanged (the digest is of the package).
+                    let inBody = try await api.admin(.post, "/api/v1/competency-frameworks", json: [
+                        "organizationId": world.organizationId, "package": Self.package(items: Self.skills)])
+                    #expect(inBody.status == 200 && inBody["unchanged"] as? Int == 4, "\(inBody.string)")
+
+                    let refusals: [(String, Int)] = [
+                        (server + "/ims/case/v1p1/CFPackages/missing", 502),
+                        (server + "/html", 422),
+                        ("http://case.example/ims/case/v1p1/CFPackages/x", 422),
+                        ("ftp://127.0.0.1/package.json", 422),
+                    ]
+                    for (url, status) in refusals {
+                        let refused = try await api.admin(.post, "/api/v1/competency-frameworks", json: [
+                            "organizationId": world.organizationId, "packageURL": url])
+                        #expect(refused.status == status, "\(url): \(refused.string)")
+                        #expect(refused.contentType == "application/problem+json")
+                        #expect((refused["detail"] as? String)?.hasPrefix("packageURL") == true, "\(refused.string)")
+                    }
+                    #expect(try await api.admin(.get, "/api/v1/competency-frameworks").items.count == 1)
+                }
+            }
+        } catch {
+            try? await http.shutdown()
+            throw error
+        }
+        try await http.shutdown()
     }
 }
