@@ -219,7 +219,7 @@ let package = Package(
         .executableTarget(
             name: "vita-bench",
             dependencies: [
-                "VitaJSON", "VitaJSONLD", "VitaCredentials",
+                "VitaJSON", "VitaJSONLD", "VitaCredentials", "VitaCASE", "VitaCore",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings

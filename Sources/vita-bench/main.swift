@@ -4,6 +4,7 @@ import VitaJSONLD
 
 // vita-bench jsonld [--standards DIR] [--out DIR] [--seconds S]
 // vita-bench credentials [--resources DIR] [--out DIR] [--seconds S]   (see CredentialsBench.swift)
+// vita-bench case FILE...                                              (see CASEBench.swift)
 //
 // Measures JSON bytes → canonical N-Quads (parse, expand, toRdf, RDFC-1.0) and RDFC-1.0 alone
 // on: the OB 3.0 test-vector credential, the complete OB 3.0 example, and CLR credentials with
@@ -12,12 +13,15 @@ import VitaJSONLD
 // the same files. Prints medians with p10–p90 in milliseconds.
 
 func usage() -> Never {
-    FileHandle.standardError.write(Data("usage: vita-bench jsonld [--standards DIR] [--out DIR] [--seconds S]\n       vita-bench credentials [--resources DIR] [--out DIR] [--seconds S]\n".utf8))
+    FileHandle.standardError.write(Data("usage: vita-bench jsonld [--standards DIR] [--out DIR] [--seconds S]\n       vita-bench credentials [--resources DIR] [--out DIR] [--seconds S]\n       vita-bench case FILE...\n".utf8))
     exit(64)
 }
 
 if CommandLine.arguments.dropFirst().first == "credentials" {
     exit(await CredentialsBench.run(arguments: Array(CommandLine.arguments.dropFirst(2))))
+}
+if CommandLine.arguments.dropFirst().first == "case" {
+    exit(await CASEBench.run(arguments: Array(CommandLine.arguments.dropFirst(2))))
 }
 
 var arguments = Array(CommandLine.arguments.dropFirst())
