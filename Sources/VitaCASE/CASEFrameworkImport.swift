@@ -128,8 +128,10 @@ public struct CASEFrameworkImport: Sendable {
     /// Rule 3's name: the abbreviated statement, else the full statement, cut to the 500 characters a competency's
     /// name may hold.
     public static func name(of item: CASEPackage.Item) -> String {
-        let text = (item.abbreviatedStatement ?? item.fullStatement).trimmingCharacters(in: .whitespacesAndNewlines)
-        guard text.count > 500 else { return text }
+        var text = Substring(item.abbreviatedStatement ?? item.fullStatement)
+        while let first = text.unicodeScalars.first, first.properties.isWhitespace { text = text.dropFirst() }
+        while let last = text.unicodeScalars.last, last.properties.isWhitespace { text = text.dropLast() }
+        guard !CASEPackage.fits(String(text), 500) else { return String(text) }
         return String(text.prefix(499)) + "…"
     }
 

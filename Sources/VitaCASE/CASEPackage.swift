@@ -173,28 +173,40 @@ public struct CASEPackage: Sendable, Equatable {
 
     private static func identifier(_ value: JSONValue?, _ path: String, _ failures: inout ValidationFailures) -> String {
         let text = value?.stringValue ?? ""
-        failures.require(!text.trimmingCharacters(in: .whitespaces).isEmpty && text.count <= 200, path,
+        failures.require(Self.hasText(text) && Self.fits(text, 200), path,
                          "must be an identifier of 1 to 200 characters (CASE: a UUID)")
         return text
     }
 
     private static func uri(_ value: JSONValue?, _ path: String, _ failures: inout ValidationFailures) -> String {
         let text = value?.stringValue ?? ""
-        failures.require(URLCheck.isAbsolute(text) && text.count <= 2_000, path, "must be an absolute URI")
+        failures.require(URLCheck.isAbsolute(text) && Self.fits(text, 2_000), path, "must be an absolute URI")
         return text
     }
 
     private static func text(_ value: JSONValue?, _ path: String, limit: Int,
                              _ failures: inout ValidationFailures) -> String {
         let text = value?.stringValue ?? ""
-        failures.require(!text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, path, "must not be empty")
-        failures.require(text.count <= limit, path, "must be at most \(limit) characters")
+        failures.require(Self.hasText(text), path, "must not be empty")
+        failures.require(Self.fits(text, limit), path, "must be at most \(limit) characters")
         return text
     }
 
     /// A string member, or nil when absent, not a string or blank.
     private static func optional(_ value: JSONValue?) -> String? {
-        guard let text = value?.stringValue, !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { return nil }
+        guard let text = value?.stringValue, hasText(text) else { return nil }
         return text
+    }
+
+    // Every item's fields pass through these: scalars and bytes, not Foundation's trimming or a grapheme count.
+
+    /// Whether `text` holds anything but white space.
+    static func hasText(_ text: String) -> Bool {
+        text.unicodeScalars.contains { !$0.properties.isWhitespace }
+    }
+
+    /// Whether `text` has at most `limit` characters (its UTF-8 length bounds its character count from above).
+    static func fits(_ text: String, _ limit: Int) -> Bool {
+        text.utf8.count <= limit || text.count <= limit
     }
 }

@@ -8,7 +8,10 @@ public enum EntityID {
         var generator = SystemRandomNumberGenerator()
         let millis = UInt64(max(0, now.timeIntervalSince1970 * 1000))
         var bytes: [UInt8] = (0..<6).reversed().map { UInt8(truncatingIfNeeded: millis >> (UInt64($0) * 8)) }
-        for _ in 0..<10 { bytes.append(UInt8.random(in: 0...255, using: &generator)) }
+        // Two draws of 64 bits (each one system call) for the 80 random bits, not one draw per byte.
+        let high: UInt64 = generator.next(), low: UInt64 = generator.next()
+        bytes += (0..<8).map { UInt8(truncatingIfNeeded: high >> (UInt64($0) * 8)) }
+        bytes += (0..<2).map { UInt8(truncatingIfNeeded: low >> (UInt64($0) * 8)) }
         return prefix + "_" + ContentDigest.hex(bytes)
     }
 

@@ -281,7 +281,6 @@ struct CompetencyFrameworkAPITests {
     /// A CASE server on a loopback port: `/ims/case/v1p1/CFPackages/<documentId>` serves the test package, `/html` a
     /// page, anything else 404.
     static func withCASEServer(_ body: @escaping @Sendable (String) async throws -> Void) async throws {
-        let port = try LiveVita.freePort()
         let router = Router()
         let package = try JSONSerialization.data(withJSONObject: Self.package(items: Self.skills))
         router.get("/ims/case/v1p1/CFPackages/\(documentId)") { _, _ in
@@ -290,15 +289,7 @@ struct CompetencyFrameworkAPITests {
         router.get("/html") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/html"], body: .init(byteBuffer: ByteBuffer(string: "<html>")))
         }
-        let (started, signal) = AsyncStream<Void>.makeStream()
-        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)),
-                              onServerRunning: { _ in signal.yield() })
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await app.runService(gracefulShutdownSignals: []) }
-            for await _ in started { break }
-            defer { group.cancelAll() }
-            try await body("http://127.0.0.1:\(port)")
-        }
+        try await LiveVita.serving(router, body)
     }
 
     @Test("a package is fetched from a CASE server by its URL under the outbound policy, and the framework names where it came from; a server's error or a page is refused",

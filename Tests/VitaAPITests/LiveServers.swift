@@ -67,6 +67,22 @@ struct LiveVita: Sendable {
         try await http.shutdown()
     }
 
+    /// Serves `router` on a free loopback port for the length of `body`, which gets the server's base URL (a stand-in
+    /// for another party: a system's raw data, a CASE server).
+    static func serving(_ router: Router<BasicRequestContext>,
+                        _ body: @escaping @Sendable (String) async throws -> Void) async throws {
+        let port = try freePort()
+        let (started, signal) = AsyncStream<Void>.makeStream()
+        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)),
+                              onServerRunning: { _ in signal.yield() })
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await app.runService(gracefulShutdownSignals: []) }
+            for await _ in started { break }
+            defer { group.cancelAll() }
+            try await body("http://127.0.0.1:\(port)")
+        }
+    }
+
     /// A port nothing listens on now (bound to port 0, read, released).
     static func freePort() throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)

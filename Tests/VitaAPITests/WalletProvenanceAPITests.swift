@@ -14,19 +14,10 @@ struct WalletProvenanceAPITests {
     /// Serves raw data on a loopback port: `/raw/one` (the bytes the digest was made of), `/raw/changed` (other bytes),
     /// anything else 404.
     static func withSource(_ body: @escaping @Sendable (String) async throws -> Void) async throws {
-        let port = try LiveVita.freePort()
         let router = Router()
         router.get("/raw/one") { _, _ in Response(status: .ok, body: .init(byteBuffer: ByteBuffer(bytes: raw))) }
         router.get("/raw/changed") { _, _ in Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: "edited later"))) }
-        let (started, signal) = AsyncStream<Void>.makeStream()
-        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)),
-                              onServerRunning: { _ in signal.yield() })
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await app.runService(gracefulShutdownSignals: []) }
-            for await _ in started { break }
-            defer { group.cancelAll() }
-            try await body("http://127.0.0.1:\(port)")
-        }
+        try await LiveVita.serving(router, body)
     }
 
     @Test("the raw-data check fetches through the outbound policy and says whether the digest matches, or why it could not check",

@@ -201,6 +201,44 @@ def journey_achievements(driver, world):
     screenshot(driver, "console-achievements.png")
 
 
+def case_package():
+    """A CASE package of two levels, its document's date-time without a zone (one deviation from CASE 1.1)."""
+    document = "7a1c0e52-1d2e-4c3b-8a2f-5e6d7c8b9a01"
+    items = [("NUR.1", "Assess a patient's needs", None), ("NUR.1.2", "Take vital signs", "NUR.1"),
+             ("NUR.1.10", "Record observations", "NUR.1"), ("NUR.2", "Administer medication safely", None)]
+    ident = {code: f"00000000-0000-4000-8000-{n:012d}" for n, (code, _, _) in enumerate(items, 1)}
+    return {
+        "CFDocument": {"identifier": document, "uri": f"https://case.lakeside.example/{document}", "creator": "Lakeside College",
+                       "title": "Lakeside Nursing Competencies", "lastChangeDateTime": "2026-09-01T12:00:00"},
+        "CFItems": [{"identifier": ident[code], "uri": f"https://case.lakeside.example/{ident[code]}", "fullStatement": text,
+                     "humanCodingScheme": code, "lastChangeDateTime": "2026-09-01T12:00:00Z"} for code, text, _ in items],
+        "CFAssociations": [{"identifier": f"a0000000-0000-4000-8000-{n:012d}", "associationType": "isChildOf",
+                            "uri": f"https://case.lakeside.example/a{n}", "lastChangeDateTime": "2026-09-01T12:00:00Z",
+                            "originNodeURI": {"title": code, "identifier": ident[code], "uri": "https://case.lakeside.example/o"},
+                            "destinationNodeURI": {"title": "parent", "identifier": ident[parent] if parent else document,
+                                                   "uri": "https://case.lakeside.example/d"}}
+                           for n, (code, _, parent) in enumerate(items, 1)],
+    }
+
+
+def journey_frameworks(driver, world):
+    """the issuer imports a CASE framework file, reads where it deviates from CASE 1.1, and opens its items as a tree"""
+    driver.get(BASE + "/admin/frameworks")
+    wait_for(driver, "#f-package").send_keys(write("framework.json", json.dumps(case_package()).encode()))
+    submit(driver, "form[action='/admin/frameworks'] button[type=submit]")
+    notice = wait_for(driver, "#notice").text
+    assert "4 new, 0 updated, 0 retired, 0 unchanged" in notice, notice
+    assert "/CFDocument/lastChangeDateTime" in driver.find_element(By.CSS_SELECTOR, "details.deviations").text
+    check_accessibility(driver, "/admin/frameworks")
+    screenshot(driver, "console-frameworks.png")
+    driver.find_element(By.LINK_TEXT, "Lakeside Nursing Competencies").click()
+    tree = wait_for(driver, ".framework-items").text
+    assert tree.index("NUR.1.2") < tree.index("NUR.1.10") < tree.index("NUR.2"), tree
+    assert driver.find_elements(By.CSS_SELECTOR, ".framework-items li li")
+    check_accessibility(driver, "/admin/frameworks/{id}")
+    screenshot(driver, "console-framework.png")
+
+
 def journey_keys_and_systems(driver, world):
     """the issuer reads the organization's keys and DIDs, and its systems and agreements"""
     driver.get(BASE + "/admin/keys")
@@ -312,7 +350,7 @@ def journey_auditor(driver, world):
 
 
 JOURNEYS = [journey_sign_in, journey_bulk, journey_without_script, journey_credentials, journey_achievements,
-            journey_keys_and_systems, journey_agreements, journey_auditor]
+            journey_frameworks, journey_keys_and_systems, journey_agreements, journey_auditor]
 
 
 def figures(driver):
