@@ -137,62 +137,65 @@ public struct CASEFrameworkImport: Sendable {
 
     /// Each item's parent item (nil for the top level) and its 1-based position among its parent's children.
     static func placement(of package: CASEPackage) -> [String: (parent: String?, position: Int)] {
-        let known = Set(package.items.map(\.identifier))
-        var parent: [String: String] = [:]
-        var sequence: [String: Int] = [:]
-        var placed: Set<String> = []
-        for association in package.childAssociations where known.contains(association.child) {
-            guard placed.insert(association.child).inserted else { continue }
-            if known.contains(association.parent), association.parent != association.child {
-                parent[association.child] = association.parent
-            }
+        // Items by index: a framework has thousands, and each is looked up several times.
+        let items = package.items
+        var index: [String: Int] = [:]
+        index.reserveCapacity(items.count)
+        for (offset, item) in items.enumerated() { index[item.identifier] = offset }
+        var parent = [Int?](repeating: nil, count: items.count)
+        var sequence = [Int?](repeating: nil, count: items.count)
+        var placed = [Bool](repeating: false, count: items.count)
+        for association in package.childAssociations {
+            guard let child = index[association.child], !placed[child] else { continue }
+            placed[child] = true
+            if let up = index[association.parent], up != child { parent[child] = up }
             // The first association placing the item decides its order too, under an item or the document.
-            if let number = association.sequenceNumber { sequence[association.child] = number }
+            sequence[child] = association.sequenceNumber
         }
         // An item may not be its own ancestor: walking up from each item in the package's order, the link that
-        // closes a cycle is dropped (that item goes to the top level).
-        for item in package.items {
-            var seen: Set<String> = [item.identifier]
-            var current = item.identifier
+        // closes a cycle is dropped (that item goes to the top level). Items already walked end a walk.
+        enum Walk { case unseen, onPath, done }
+        var state = [Walk](repeating: .unseen, count: items.count)
+        var path: [Int] = []
+        for start in items.indices where state[start] == .unseen {
+            var current = start
+            state[current] = .onPath
+            path.append(current)
             while let next = parent[current] {
-                if seen.contains(next) {
+                if state[next] == .onPath {
                     parent[current] = nil
                     break
                 }
-                seen.insert(next)
+                if state[next] == .done { break }
+                state[next] = .onPath
+                path.append(next)
                 current = next
             }
+            for node in path { state[node] = .done }
+            path.removeAll(keepingCapacity: true)
         }
-        struct Sibling {
-            var identifier: String
-            var number: Int?
-            var code: String?
-            var index: Int
-        }
-        var siblings: [String?: [Sibling]] = [:]
-        for (index, item) in package.items.enumerated() {
-            siblings[parent[item.identifier], default: []].append(Sibling(
-                identifier: item.identifier,
-                number: sequence[item.identifier] ?? item.listEnumeration.flatMap { Int($0) },
-                code: item.humanCodingScheme, index: index))
-        }
+        var siblings: [Int: [Int]] = [:]
+        for offset in items.indices { siblings[parent[offset] ?? -1, default: []].append(offset) }
         var result: [String: (parent: String?, position: Int)] = [:]
-        for (parentIdentifier, children) in siblings {
+        result.reserveCapacity(items.count)
+        for (parentOffset, children) in siblings {
+            let number = { (offset: Int) in sequence[offset] ?? items[offset].listEnumeration.flatMap { Int($0) } }
             let ordered = children.sorted { a, b in
-                switch (a.number, b.number) {
+                switch (number(a), number(b)) {
                 case let (x?, y?) where x != y: return x < y
                 case (.some, nil): return true
                 case (nil, .some): return false
                 default: break
                 }
                 // Codes in numeric order: `L1.2` before `L1.10`.
-                if let x = a.code, let y = b.code, x != y {
+                if let x = items[a].humanCodingScheme, let y = items[b].humanCodingScheme, x != y {
                     return x.compare(y, options: [.numeric]) == .orderedAscending
                 }
-                return a.index < b.index
+                return a < b
             }
-            for (offset, child) in ordered.enumerated() {
-                result[child.identifier] = (parentIdentifier, offset + 1)
+            let parentIdentifier = parentOffset < 0 ? nil : items[parentOffset].identifier
+            for (position, offset) in ordered.enumerated() {
+                result[items[offset].identifier] = (parentIdentifier, position + 1)
             }
         }
         return result

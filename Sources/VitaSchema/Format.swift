@@ -274,9 +274,17 @@ public enum FormatChecker {
     }
 
     static func isUUID(_ s: String) -> Bool {
-        let groups = s.split(separator: "-", omittingEmptySubsequences: false)
-        guard groups.map(\.count) == [8, 4, 4, 4, 12] else { return false }
-        return groups.allSatisfy { $0.unicodeScalars.allSatisfy(\.properties.isASCIIHexDigit) }
+        // RFC 4122 §3: 8-4-4-4-12 hex digits. Bytes: a framework package checks one per item and association.
+        let bytes = s.utf8
+        guard bytes.count == 36 else { return false }
+        for (offset, byte) in bytes.enumerated() {
+            if offset == 8 || offset == 13 || offset == 18 || offset == 23 {
+                guard byte == UInt8(ascii: "-") else { return false }
+            } else {
+                guard (0x30...0x39).contains(byte) || (0x41...0x46).contains(byte) || (0x61...0x66).contains(byte) else { return false }
+            }
+        }
+        return true
     }
 
     static func isJSONPointer(_ s: Substring) -> Bool {
