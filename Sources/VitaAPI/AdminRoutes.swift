@@ -257,11 +257,25 @@ struct AdminRoutes: Sendable {
             }
         }
         catalog.add(Operation(method: .get, path: "\(base)/competencies", operationId: "listCompetencies",
-                              summary: "List competency definitions", tag: "Administration", access: .principal,
-                              query: Self.pagingQuery, headers: [], requestSchema: nil,
+                              summary: "List competency definitions (those with a code, and of an organization, when asked)",
+                              tag: "Administration", access: .principal,
+                              query: Self.pagingQuery + [
+                                  ("code", "string", "Only competencies with this code (an imported CASE item's humanCodingScheme)"),
+                                  ("organizationId", "string", "With code: only this organization's"),
+                              ], headers: [], requestSchema: nil,
                               success: (200, "CompetencyList"), errors: [400, 401])) { request, _ in
             let (cursor, limit) = try reader.paging(request)
-            let page = try await database.read { try await $0.competencies(after: cursor, limit: limit) }
+            let query = request.uri.queryParameters
+            let organizationId = query["organizationId"].map(String.init)
+            if organizationId != nil, query["code"] == nil {
+                throw Problem.badRequest("organizationId", "is given with code")
+            }
+            let page = try await database.read { tx in
+                if let code = query["code"].map(String.init) {
+                    return try await tx.competencies(code: code, organizationId: organizationId, after: cursor, limit: limit)
+                }
+                return try await tx.competencies(after: cursor, limit: limit)
+            }
             return try APIJSON.response(DTO.List(items: page.items, nextCursor: page.nextCursor))
         }
 

@@ -133,8 +133,11 @@ struct CompetencyFrameworkRoutes {
                 }
                 let existing = try await tx.competencyFramework(organizationId: organizationId,
                                                                 caseIdentifier: package.document.identifier)
+                // The same package again changes nothing: its competencies need not be read.
                 var competencies: [Competency] = []
-                if let existing { competencies = try await tx.competencies(frameworkId: existing.id) }
+                if let existing, !CASEFrameworkImport.isUnchanged(package, existing) {
+                    competencies = try await tx.competencies(frameworkId: existing.id)
+                }
                 let plan = CASEFrameworkImport(package: package, organizationId: organizationId, retrievedFrom: packageURL,
                                                existing: existing, existingCompetencies: competencies, now: now,
                                                makeID: { EntityID.make($0, now: now) })
@@ -143,7 +146,7 @@ struct CompetencyFrameworkRoutes {
                 } else if let existing, plan.changesSomething {
                     try await tx.update(plan.framework, expectedVersion: existing.version)
                 }
-                for competency in plan.created { try await tx.insert(competency) }
+                try await tx.insert(plan.created)
                 for competency in plan.updated + plan.retired { try await tx.update(competency) }
                 let counts = "created \(plan.created.count), updated \(plan.updated.count), retired \(plan.retired.count), unchanged \(plan.unchangedCount)"
                 try await gate.audit(tx, principal, action: "competency-framework.import", reason: counts)

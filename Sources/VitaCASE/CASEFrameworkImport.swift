@@ -38,19 +38,19 @@ public struct CASEFrameworkImport: Sendable {
     private let previousVersion: Int?
 
     /// Works out the import of `package` for `organizationId`, given the framework an earlier import left (if any) and
-    /// all its competencies. `makeID` makes a new id with the given prefix.
+    /// all its competencies (none needed when ``isUnchanged(_:_:)``). `makeID` makes a new id with the given prefix.
     public init(package: CASEPackage, organizationId: String, retrievedFrom: String?, existing: CompetencyFramework?,
                 existingCompetencies: [Competency], now: Date, makeID: (String) -> String) {
         let source = CompetencyFramework.Source(retrievedFrom: retrievedFrom, digest: package.digest, importedAt: now)
         let document = package.document
         previousVersion = existing?.version
-        if let existing, existing.source.digest == package.digest {
+        if let existing, Self.isUnchanged(package, existing) {
             framework = existing
             isNewFramework = false
             created = []
             updated = []
             retired = []
-            unchangedCount = existingCompetencies.filter { $0.retiredAt == nil }.count
+            unchangedCount = existing.itemCount
             return
         }
 
@@ -123,6 +123,12 @@ public struct CASEFrameworkImport: Sendable {
         self.created = created
         self.updated = updated
         unchangedCount = unchanged
+    }
+
+    /// Rule 4: whether `package` is the one the framework's last import read (then the import changes nothing, and
+    /// its competencies need not be given).
+    public static func isUnchanged(_ package: CASEPackage, _ existing: CompetencyFramework) -> Bool {
+        existing.source.digest == package.digest
     }
 
     /// Rule 3's name: the abbreviated statement, else the full statement, cut to the 500 characters a competency's

@@ -431,6 +431,11 @@ public enum Migrations {
             "ALTER TABLE competencies ADD COLUMN framework_id TEXT REFERENCES competency_frameworks(id)",
             "CREATE INDEX competencies_framework ON competencies (framework_id, id) WHERE framework_id IS NOT NULL",
         ]),
+        // An item's code (`humanCodingScheme`) names it to people: the console aligns achievements by code.
+        Migration(version: 31, name: "competencies by code", statements: [
+            "ALTER TABLE competencies ADD COLUMN code TEXT",
+            "CREATE INDEX competencies_code ON competencies (code, id) WHERE code IS NOT NULL",
+        ], backfill: { tx in try await tx.fillCompetencyCodes() }),
     ]
 
     /// Every schema version this build knows, oldest first (numbers may skip: a version is taken when a branch

@@ -517,18 +517,35 @@ public struct StoreTransaction: Sendable {
 
     /// Stores a competency definition.
     public func insert(_ competency: Competency) async throws {
-        try await db.raw("""
-            INSERT INTO competencies (id, organization_id, body, created_at, case_item_uri, framework_id) VALUES
-            (\(bind: competency.id), \(bind: competency.organizationId), \(bind: try json(competency)),
-             \(bind: Self.ms(competency.createdAt)), \(bind: competency.caseItemURI), \(bind: competency.frameworkId))
-            """).run()
+        try await insert([competency])
+    }
+
+    /// Stores new competencies, a hundred to a statement (an import of a framework makes thousands).
+    public func insert(_ competencies: [Competency]) async throws {
+        var start = competencies.startIndex
+        while start < competencies.endIndex {
+            let chunk = competencies[start..<min(start + 100, competencies.endIndex)]
+            var query: SQLQueryString = """
+                INSERT INTO competencies (id, organization_id, body, created_at, case_item_uri, framework_id, code) VALUES
+                """
+            for (offset, competency) in chunk.enumerated() {
+                if offset > 0 { query += ", " }
+                query += """
+                    (\(bind: competency.id), \(bind: competency.organizationId), \(bind: try json(competency)),
+                     \(bind: Self.ms(competency.createdAt)), \(bind: competency.caseItemURI), \(bind: competency.frameworkId),
+                     \(bind: competency.code))
+                    """
+            }
+            try await db.raw(query).run()
+            start = chunk.endIndex
+        }
     }
 
     /// Replaces a competency's definition (an import of its framework changed its item).
     public func update(_ competency: Competency) async throws {
         try await db.raw("""
-            UPDATE competencies SET body = \(bind: try json(competency)), case_item_uri = \(bind: competency.caseItemURI)
-            WHERE id = \(bind: competency.id)
+            UPDATE competencies SET body = \(bind: try json(competency)), case_item_uri = \(bind: competency.caseItemURI),
+            code = \(bind: competency.code) WHERE id = \(bind: competency.id)
             """).run()
     }
 
@@ -620,6 +637,37 @@ public struct StoreTransaction: Sendable {
             }
             cursor = page.nextCursor
         } while cursor != nil
+    }
+
+    /// Migration 31: the code of every competency stored before the column existed.
+    func fillCompetencyCodes() async throws {
+        var cursor: String?
+        repeat {
+            let page = try await competencies(after: cursor, limit: 500)
+            for competency in page.items {
+                guard let code = competency.code else { continue }
+                try await db.raw("UPDATE competencies SET code = \(bind: code) WHERE id = \(bind: competency.id)").run()
+            }
+            cursor = page.nextCursor
+        } while cursor != nil
+    }
+
+    /// Competencies with the code `code` (an imported item's `humanCodingScheme`), only `organizationId`'s when given,
+    /// oldest first.
+    public func competencies(code: String, organizationId: String?, after cursor: String?,
+                             limit: Int) async throws -> Page<Competency> {
+        let after = try Self.cursorKey(cursor) ?? ""
+        let query: SQLQueryString = if let organizationId {
+            """
+            SELECT body FROM competencies WHERE code = \(bind: code) AND organization_id = \(bind: organizationId)
+            AND id > \(bind: after) ORDER BY id LIMIT \(bind: limit + 1)
+            """
+        } else {
+            "SELECT body FROM competencies WHERE code = \(bind: code) AND id > \(bind: after) ORDER BY id LIMIT \(bind: limit + 1)"
+        }
+        let rows = try await db.raw(query).all()
+            .map { try decodeJSON(Competency.self, try $0.decode(column: "body", as: String.self)) }
+        return page(rows, limit: limit, key: \.id)
     }
 
     /// The competency with `id`, if any.

@@ -244,6 +244,11 @@ struct ConsolePages: Sendable {
             var row: [String: Any] = ["id": object["id"]?.stringValue ?? "", "name": object["name"]?.stringValue ?? "",
                                       "description": object["description"]?.stringValue ?? "",
                                       "type": object["achievementType"]?.stringValue ?? ""]
+            let aligned = (object["alignments"]?.arrayValue ?? []).compactMap { alignment -> String? in
+                guard let name = alignment["targetName"]?.stringValue else { return nil }
+                return alignment["targetCode"]?.stringValue.map { "\($0) \(name)" } ?? name
+            }
+            if !aligned.isEmpty { row["alignments"] = aligned.joined(separator: "; ") }
             if let image = object["image"]?.stringValue, image.hasPrefix("data:image/") { row["image"] = image }
             return row
         }
@@ -262,6 +267,11 @@ struct ConsolePages: Sendable {
         body["description"] = .string(field("description"))
         body["criteriaNarrative"] = .string(field("criteria"))
         if !field("type").isEmpty { body["achievementType"] = .string(field("type")) }
+        switch await alignments(codes: field("alignments"), member, context) {
+        case .success(let alignments): if !alignments.isEmpty { body["alignments"] = .array(alignments) }
+        case .failure(let problem):
+            return try await achievements(request, context, member, problem: problem.message, status: .unprocessableContent)
+        }
         if let file = form.files["image"], !file.bytes.isEmpty {
             guard file.bytes.count <= Self.maxImageSize else {
                 return try await achievements(request, context, member,
@@ -284,6 +294,47 @@ struct ConsolePages: Sendable {
         return try await achievements(request, context, member,
                                       notice: strings.format("console.achievement_created", ["name": field("name")]),
                                       status: .created)
+    }
+
+    /// Why an achievement's alignments could not be made.
+    struct AlignmentProblem: Error {
+        var message: String
+    }
+
+    /// The most items an achievement is aligned to from the form.
+    static let maximumAlignments = 50
+
+    /// The alignments of an achievement to items of the organization's competency frameworks, named by their codes
+    /// (one per line or separated by commas): each an OB 3.0 `Alignment` to the CASE item (`CFItem`, its URI, name,
+    /// framework and code). A code no current item of the organization has is refused.
+    func alignments(codes text: String, _ member: Member, _ context: VitaRequestContext) async -> Result<[JSONValue], AlignmentProblem> {
+        var codes: [String] = []
+        for part in text.split(whereSeparator: { $0 == "," || $0.isNewline }) {
+            let code = part.trimmingCharacters(in: .whitespaces)
+            if !code.isEmpty, !codes.contains(code) { codes.append(code) }
+        }
+        guard codes.count <= Self.maximumAlignments else {
+            return .failure(.init(message: strings.format("console.alignment_too_many", ["limit": String(Self.maximumAlignments)])))
+        }
+        var alignments: [JSONValue] = []
+        for code in codes {
+            let found = await api.call(.get, "/api/v1/competencies?limit=200&organizationId=\(member.organizationId)&code="
+                                       + PercentEncoding.unreserved(code), as: member.identity, context: context)
+            let item = (found.json?["items"]?.arrayValue ?? []).first {
+                $0["retiredAt"]?.stringValue == nil && $0["caseItemURI"]?.stringValue != nil
+            }
+            guard let item, let uri = item["caseItemURI"]?.stringValue else {
+                return .failure(.init(message: strings.format("console.alignment_unknown", ["code": code])))
+            }
+            var alignment = JSONObject()
+            alignment["targetName"] = .string(item["name"]?.stringValue ?? code)
+            alignment["targetUrl"] = .string(uri)
+            if let framework = item["framework"]?.stringValue { alignment["targetFramework"] = .string(framework) }
+            alignment["targetCode"] = .string(code)
+            alignment["targetType"] = "CFItem"
+            alignments.append(.object(alignment))
+        }
+        return .success(alignments)
     }
 
     /// The media type of a PNG or SVG image, told from its bytes; nil for anything else.

@@ -111,9 +111,17 @@ struct CompetencyFrameworkAPITests {
             #expect(items["DS.1.10"]?["framework"] as? String == "Riverside Data Skills")
             #expect(items["DS.1.10"]?["frameworkId"] as? String == frameworkId)
             #expect(items["DS.1.10"]?["caseItemURI"] as? String == "https://case.riverside.example/uri/\(Self.skills[2].identifier)")
-            // Framework competencies are competencies like any other.
+            // Framework competencies are competencies like any other, found by their code too.
             let all = try await api.send(.get, "/api/v1/competencies?limit=200", key: world.systemKey).items
             #expect(all.count == 4)
+            let byCode = try await api.send(.get, "/api/v1/competencies?code=DS.1.10&organizationId=\(world.organizationId)",
+                                            key: world.systemKey).items
+            #expect(byCode.map { $0["id"] as? String } == [items["DS.1.10"]?["id"] as? String])
+            #expect(try await api.send(.get, "/api/v1/competencies?code=DS.1.10&organizationId=org_0190000000000000000000000000",
+                                       key: world.systemKey).items.isEmpty)
+            #expect(try await api.send(.get, "/api/v1/competencies?code=DS.9", key: world.systemKey).items.isEmpty)
+            let alone = try await api.send(.get, "/api/v1/competencies?organizationId=\(world.organizationId)", key: world.systemKey)
+            #expect(alone.status == 400 && alone.string.contains("organizationId"))
 
             let audit = try await api.admin(.get, "/api/v1/audit?limit=200").items
             let entry = try #require(audit.last { $0["action"] as? String == "competency-framework.import" })

@@ -114,4 +114,39 @@ struct ConsoleFrameworkTests {
             #expect(try await web.get("/admin/frameworks/not-an-id", cookie: stranger).status == 404)
         }
     }
+
+    @Test("an achievement is aligned to framework items by their codes: the list shows them, an unknown or retired code is refused with nothing created",
+          arguments: TestEngine.available)
+    func alignedAchievement(_ engine: TestEngine) async throws {
+        try await WebHarness.run(engine) { web in
+            let world = try await ConsoleTests.world(web, learners: 0)
+            let issuer = try await ConsoleTests.member(web, world.organizationId, login: "iris", role: "issuer")
+            #expect(try await Self.upload(web, cookies: issuer, file: Self.package(Self.skills)).status == 201)
+            func create(_ name: String, alignments: String) async throws -> Page {
+                let page = try await web.get("/admin/achievements", cookie: issuer)
+                #expect(page.html.contains(#"name="alignments""#))
+                return try await web.post("/admin/achievements", parts: [
+                    .field("csrf_token", try #require(page.csrfToken)), .field("name", name),
+                    .field("description", "Data work"), .field("criteria", "Pass the project"), .field("alignments", alignments),
+                ], cookie: issuer)
+            }
+            let created = try await create("Data Analyst", alignments: "DS.1.10,\n DS.2 , DS.1.10")
+            #expect(created.status == 201, "\(created.html)")
+            #expect(created.html.contains("Aligned to: DS.1.10 Summarise a data set; DS.2 Communicate findings"), "\(created.html)")
+            let achievements = try await web.api(.get, "/api/v1/achievements?limit=200").json["items"] as? [[String: Any]] ?? []
+            let alignments = try #require(achievements.first { $0["name"] as? String == "Data Analyst" }?["alignments"] as? [[String: Any]])
+            #expect(alignments.map { $0["targetCode"] as? String } == ["DS.1.10", "DS.2"])
+            #expect(alignments.allSatisfy { $0["targetType"] as? String == "CFItem" && $0["targetFramework"] as? String == "Riverside Data Skills" })
+            #expect((alignments.first?["targetUrl"] as? String)?.hasPrefix("https://case.example/DS.1.10") == true)
+
+            let unknown = try await create("Data Scientist", alignments: "DS.9")
+            #expect(unknown.status == 422 && unknown.html.contains("competency frameworks has the code “DS.9”"), "\(unknown.html)")
+            // DS.2 leaves the framework: it can no longer be aligned to.
+            #expect(try await Self.upload(web, cookies: issuer, file: Self.package(Array(Self.skills.prefix(3)))).status == 200)
+            let retired = try await create("Data Communicator", alignments: "DS.2")
+            #expect(retired.status == 422 && retired.html.contains("has the code “DS.2”"))
+            let names = (try await web.api(.get, "/api/v1/achievements?limit=200").json["items"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
+            #expect(!names.contains("Data Scientist") && !names.contains("Data Communicator"))
+        }
+    }
 }
