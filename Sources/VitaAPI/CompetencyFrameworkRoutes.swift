@@ -112,7 +112,8 @@ struct CompetencyFrameworkRoutes {
         }
         if strict, package.deviationCount > 0 {
             throw Problem(status: 422, title: "Unprocessable Content",
-                          detail: "\(field): the package deviates from CASE 1.1 in \(package.deviationCount) places (conformance strict)",
+                          detail: "\(field): the package deviates from CASE 1.1 in \(package.deviationCount) "
+                              + (package.deviationCount == 1 ? "place" : "places") + " (conformance strict)",
                           errors: package.deviations.map { .init(field: field + $0.path, reason: $0.reason) })
         }
 

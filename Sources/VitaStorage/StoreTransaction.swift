@@ -628,25 +628,22 @@ public struct StoreTransaction: Sendable {
 
     /// Migration 23: the CASE item URI of every competency stored before the column existed.
     func fillCompetencyCaseItems() async throws {
-        var cursor: String?
-        repeat {
-            let page = try await competencies(after: cursor, limit: 500)
-            for competency in page.items {
-                guard let uri = competency.caseItemURI else { continue }
-                try await db.raw("UPDATE competencies SET case_item_uri = \(bind: uri) WHERE id = \(bind: competency.id)").run()
-            }
-            cursor = page.nextCursor
-        } while cursor != nil
+        try await fillCompetencyColumn("case_item_uri", \.caseItemURI)
     }
 
     /// Migration 31: the code of every competency stored before the column existed.
     func fillCompetencyCodes() async throws {
+        try await fillCompetencyColumn("code", \.code)
+    }
+
+    /// Copies a value of every competency's body into `column`, where the body has one.
+    private func fillCompetencyColumn(_ column: String, _ value: KeyPath<Competency, String?>) async throws {
         var cursor: String?
         repeat {
             let page = try await competencies(after: cursor, limit: 500)
             for competency in page.items {
-                guard let code = competency.code else { continue }
-                try await db.raw("UPDATE competencies SET code = \(bind: code) WHERE id = \(bind: competency.id)").run()
+                guard let text = competency[keyPath: value] else { continue }
+                try await db.raw("UPDATE competencies SET \(ident: column) = \(bind: text) WHERE id = \(bind: competency.id)").run()
             }
             cursor = page.nextCursor
         } while cursor != nil

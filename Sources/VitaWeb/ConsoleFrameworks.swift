@@ -41,10 +41,13 @@ extension ConsolePages {
                                     as: member.identity, context: context)
         values["frameworks"] = (listed.json?["items"]?.arrayValue ?? []).map { framework -> [String: Any] in
             let id = framework["id"]?.stringValue ?? ""
-            return ["id": id, "href": "/admin/frameworks/\(id)", "title": framework["title"]?.stringValue ?? id,
-                    "label": framework["frameworkVersion"]?.stringValue ?? "", "items": framework["itemCount"]?.numberValue?.intValue ?? 0,
-                    "imported": WalletFormat.date(framework["source"]?["importedAt"]?.stringValue) ?? "",
-                    "source": framework["source"]?["retrievedFrom"]?.stringValue ?? strings["console.framework_uploaded"]]
+            var row: [String: Any] = [
+                "id": id, "href": "/admin/frameworks/\(id)", "title": framework["title"]?.stringValue ?? id,
+                "items": framework["itemCount"]?.numberValue?.intValue ?? 0,
+                "imported": WalletFormat.date(framework["source"]?["importedAt"]?.stringValue) ?? "",
+                "source": framework["source"]?["retrievedFrom"]?.stringValue ?? strings["console.framework_uploaded"]]
+            row["label"] = framework["frameworkVersion"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 } ?? false
+            return row
         }
         values["canImport"] = member.canIssue
         values["limit"] = WebStrings.size(LearnerAPI.maximumFrameworkPackageBytes)
@@ -91,7 +94,8 @@ extension ConsolePages {
             "updated": count("updated"), "retired": count("retired"), "unchanged": count("unchanged")])
         let deviationCount = result["deviationCount"]?.numberValue?.intValue ?? 0
         if deviationCount > 0 {
-            notice += " " + strings.format("console.framework_deviations", ["count": String(deviationCount)])
+            notice += " " + (deviationCount == 1 ? strings["console.framework_deviation"]
+                : strings.format("console.framework_deviations", ["count": String(deviationCount)]))
         }
         let deviations = (result["deviations"]?.arrayValue ?? []).map { deviation -> [String: Any] in
             ["path": deviation["path"]?.stringValue ?? "", "reason": deviation["reason"]?.stringValue ?? ""]
@@ -116,16 +120,20 @@ extension ConsolePages {
         } while cursor != nil
         let title = framework["title"]?.stringValue ?? id
         var values = frame(member, title: title, current: "/admin/frameworks")
-        let text = { (name: String) in framework[name]?.stringValue ?? "" }
-        values["framework"] = [
-            "id": id, "creator": text("creator"), "publisher": text("publisher"), "label": text("frameworkVersion"),
-            "adoptionStatus": text("adoptionStatus"), "language": text("language"), "caseURI": text("caseURI"),
-            "lastChange": text("lastChangeDateTime"), "items": framework["itemCount"]?.numberValue?.intValue ?? 0,
+        var facts: [String: Any] = [
+            "id": id, "items": framework["itemCount"]?.numberValue?.intValue ?? 0,
             "source": framework["source"]?["retrievedFrom"]?.stringValue ?? strings["console.framework_uploaded"],
             "digest": framework["source"]?["digest"]?.stringValue ?? "",
             "imported": WalletFormat.date(framework["source"]?["importedAt"]?.stringValue) ?? "",
-            "description": text("description"),
-        ] as [String: Any]
+        ]
+        // Only what the package gave: an empty string would still open the template's section, and a missing key
+        // would be looked up further out (Mustache's context stack), so what is not given is false.
+        for (key, member) in [("creator", "creator"), ("publisher", "publisher"), ("label", "frameworkVersion"),
+                              ("adoptionStatus", "adoptionStatus"), ("language", "language"), ("caseURI", "caseURI"),
+                              ("lastChange", "lastChangeDateTime"), ("description", "description")] {
+            facts[key] = framework[member]?.stringValue.flatMap { $0.isEmpty ? nil : $0 } ?? false
+        }
+        values["framework"] = facts
         values["children"] = Self.itemTree(competencies)
         return withForm(request, "console_framework", values)
     }
@@ -148,9 +156,12 @@ extension ConsolePages {
                 let id = competency["id"]?.stringValue ?? ""
                 // Depth is bounded by the tree (an import never makes an item its own ancestor); 64 guards the page.
                 let below = depth < 64 ? nodes(under: id, depth: depth + 1) : []
-                return ["id": id, "code": competency["code"]?.stringValue ?? "", "name": competency["name"]?.stringValue ?? "",
+                var node: [String: Any] = ["id": id, "name": competency["name"]?.stringValue ?? "",
                         "retired": competency["retiredAt"]?.stringValue != nil,
                         "children": below, "hasChildren": !below.isEmpty]
+                // False, not absent: a missing key would be looked up in the parent item (Mustache's context stack).
+                node["code"] = competency["code"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 } ?? false
+                return node
             }
         }
         return nodes(under: "", depth: 0)

@@ -248,7 +248,7 @@ struct ConsolePages: Sendable {
                 guard let name = alignment["targetName"]?.stringValue else { return nil }
                 return alignment["targetCode"]?.stringValue.map { "\($0) \(name)" } ?? name
             }
-            if !aligned.isEmpty { row["alignments"] = aligned.joined(separator: "; ") }
+            row["alignments"] = aligned.isEmpty ? false : aligned.joined(separator: "; ")
             if let image = object["image"]?.stringValue, image.hasPrefix("data:image/") { row["image"] = image }
             return row
         }

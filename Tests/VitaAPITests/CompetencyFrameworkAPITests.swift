@@ -303,8 +303,7 @@ struct CompetencyFrameworkAPITests {
     @Test("a package is fetched from a CASE server by its URL under the outbound policy, and the framework names where it came from; a server's error or a page is refused",
           arguments: TestEngine.available)
     func importByURL(_ engine: TestEngine) async throws {
-        let http = ResolutionHTTPClient(configuration: LiveVita.loopbackPolicy)
-        do {
+        try await LiveVita.withLoopbackClient { http in
             try await Self.withCASEServer { server in
                 let options = ServerOptions(rateLimit: .off, signInRateLimit: .off, frameworkClient: http)
                 try await APIHarness.run(engine, options: options) { api in
@@ -337,10 +336,6 @@ struct CompetencyFrameworkAPITests {
                     #expect(try await api.admin(.get, "/api/v1/competency-frameworks").items.count == 1)
                 }
             }
-        } catch {
-            try? await http.shutdown()
-            throw error
         }
-        try await http.shutdown()
     }
 }

@@ -67,6 +67,18 @@ struct LiveVita: Sendable {
         try await http.shutdown()
     }
 
+    /// Runs `body` with an outbound client of the tests' policy (plain http to loopback only), shut down after it.
+    static func withLoopbackClient(_ body: (ResolutionHTTPClient) async throws -> Void) async throws {
+        let http = ResolutionHTTPClient(configuration: loopbackPolicy)
+        do {
+            try await body(http)
+        } catch {
+            try? await http.shutdown()
+            throw error
+        }
+        try await http.shutdown()
+    }
+
     /// Serves `router` on a free loopback port for the length of `body`, which gets the server's base URL (a stand-in
     /// for another party: a system's raw data, a CASE server).
     static func serving(_ router: Router<BasicRequestContext>,

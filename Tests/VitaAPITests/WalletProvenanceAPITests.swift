@@ -23,8 +23,7 @@ struct WalletProvenanceAPITests {
     @Test("the raw-data check fetches through the outbound policy and says whether the digest matches, or why it could not check",
           arguments: TestEngine.available)
     func rawDataCheck(_ engine: TestEngine) async throws {
-        let http = ResolutionHTTPClient(configuration: LiveVita.loopbackPolicy)
-        do {
+        try await LiveVita.withLoopbackClient { http in
             try await Self.withSource { source in
                 let options = ServerOptions(maxBodySize: 1 << 20, rateLimit: .off, signInRateLimit: .off, rawDataClient: http)
                 try await APIHarness.run(engine, options: options) { api in
@@ -67,10 +66,6 @@ struct WalletProvenanceAPITests {
                     #expect((sources["systems"] as? [[String: Any]])?.first?["name"] as? String == "Registrar SIS")
                 }
             }
-        } catch {
-            try await http.shutdown()
-            throw error
         }
-        try await http.shutdown()
     }
 }
