@@ -128,6 +128,7 @@ struct WalletProvenanceRoutes: Sendable {
             guard let competency = try await tx.competency(id: id) else { continue }
             var item: JSONObject = ["id": .string(competency.id), "name": .string(competency.name)]
             if let framework = competency.framework { item["framework"] = .string(framework) }
+            if let code = competency.code { item["code"] = .string(code) }
             competencies.append(.object(item))
         }
         return ["organizations": .array(organizations), "systems": .array(systems), "competencies": .array(competencies)]

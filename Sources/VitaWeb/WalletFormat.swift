@@ -40,7 +40,9 @@ enum WalletFormat {
                 if let id = item["id"]?.stringValue, let name = item["name"]?.stringValue { organizations[id] = name }
             }
             for item in json?["competencies"]?.arrayValue ?? [] {
-                guard let id = item["id"]?.stringValue, let name = item["name"]?.stringValue else { continue }
+                guard let id = item["id"]?.stringValue, var name = item["name"]?.stringValue else { continue }
+                // An imported framework's item goes by its code too: "DS.1.10 Summarise a data set (Data Skills)".
+                if let code = item["code"]?.stringValue { name = code + " " + name }
                 competencies[id] = item["framework"]?.stringValue.map { "\(name) (\($0))" } ?? name
             }
             for item in json?["systems"]?.arrayValue ?? [] {

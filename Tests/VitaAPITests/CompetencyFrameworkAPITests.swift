@@ -151,6 +151,26 @@ struct CompetencyFrameworkAPITests {
         }
     }
 
+    @Test("the learner's wallet names a framework competency by its code, name and framework", arguments: TestEngine.available)
+    func walletNames(_ engine: TestEngine) async throws {
+        try await APIHarness.run(engine) { api in
+            let s = try await WalletAPITests.setup(api)
+            let imported = try await api.admin(.post, "/api/v1/competency-frameworks", json: [
+                "organizationId": s.world.organizationId, "package": Self.package(items: Self.skills)])
+            let frameworkId = try #require((imported["framework"] as? [String: Any])?["id"] as? String)
+            let items = Self.byCode(try await api.admin(.get, "/api/v1/competency-frameworks/\(frameworkId)/competencies").items)
+            let assertion = try await api.send(.post, "/api/v1/learners/\(s.learnerId)/competencies", key: s.world.systemKey, json: [
+                "record": ["competencyId": items["DS.1.2"]!["id"]!, "organizationId": s.world.organizationId, "level": 2,
+                           "evidence": [["url": "https://portfolio.example/clean", "description": "Notebook"]]],
+                "provenance": ["sourceRecordId": "assessment-12"]])
+            #expect(assertion.status == 201, "\(assertion.string)")
+            let sources = try await api.send(.get, "/api/v1/me/sources", key: s.token)
+            let named = try #require((sources["competencies"] as? [[String: Any]])?.first)
+            #expect(named["code"] as? String == "DS.1.2")
+            #expect(named["name"] as? String == "Clean a data set" && named["framework"] as? String == "Riverside Data Skills")
+        }
+    }
+
     @Test("importing the framework again changes nothing; a later version updates competencies in place, adds new items and retires removed ones",
           arguments: TestEngine.available)
     func reimport(_ engine: TestEngine) async throws {

@@ -151,4 +151,25 @@ struct ConsoleFrameworkTests {
             #expect(!names.contains("Data Scientist") && !names.contains("Data Communicator"))
         }
     }
+
+    @Test("the wallet names a competency of an imported framework by its code, name and framework", arguments: TestEngine.available)
+    func walletShowsCodes(_ engine: TestEngine) async throws {
+        try await WebHarness.run(engine) { web in
+            let world = try await WalletWorld.setUp(web)
+            let organizations = try await web.api(.get, "/api/v1/organizations").json["items"] as? [[String: Any]] ?? []
+            let organizationId = try #require(organizations.first?["id"] as? String)
+            let package = try JSONSerialization.jsonObject(with: Data(Self.package(Self.skills)))
+            let imported = try await web.api(.post, "/api/v1/competency-frameworks", json: ["organizationId": organizationId, "package": package])
+            #expect(imported.status == 201, "\(imported.html)")
+            let found = try await web.api(.get, "/api/v1/competencies?code=DS.1.2&organizationId=\(organizationId)")
+            let competencyId = try #require((found.json["items"] as? [[String: Any]])?.first?["id"] as? String)
+            let assertion = try await web.send(.post, "/api/v1/learners/\(world.learnerId)/competencies", key: world.systemKey, json: [
+                "record": ["competencyId": competencyId, "organizationId": organizationId, "level": 3,
+                           "evidence": [["url": "https://portfolio.example/clean"]]],
+                "provenance": ["sourceRecordId": "assessment-clean"]])
+            #expect(assertion.status == 201, "\(assertion.html)")
+            let home = try await web.get("/wallet?all=1", cookie: world.cookies)
+            #expect(home.html.contains("DS.1.2 Clean a data set (Riverside Data Skills)"), "\(home.html)")
+        }
+    }
 }
