@@ -169,8 +169,8 @@ public final class ResolutionHTTPClient: Sendable {
         try await withDeadline(url) { try await self.fetchFollowingRedirects(url, accept: accept, http: http) }
     }
 
-    /// Runs `operation` on `url` bounded by ``ResolutionConfiguration/timeout`` from first connect to last byte, and
-    /// turns its failures into ``ResolutionError``s (`timeout`, `network`, or the operation's own).
+    /// Runs `operation` on `url` bounded by `limit` (else ``ResolutionConfiguration/timeout``) from first connect to
+    /// last byte, and turns its failures into ``ResolutionError``s (`timeout`, `network`, or the operation's own).
     func withDeadline<T: Sendable>(_ url: URL, limit: Duration? = nil,
                                    _ operation: @escaping @Sendable () async throws -> T) async throws(ResolutionError) -> T {
         let limit = limit ?? configuration.timeout

@@ -143,12 +143,14 @@ struct ConsoleFrameworkTests {
 
             let unknown = try await create("Data Scientist", alignments: "DS.9")
             #expect(unknown.status == 422 && unknown.html.contains("competency frameworks has the code “DS.9”"), "\(unknown.html)")
+            let tooMany = try await create("Data Everything", alignments: (1...51).map { "DS.\($0)" }.joined(separator: ","))
+            #expect(tooMany.status == 422 && tooMany.html.contains("at most 50 items"), "\(tooMany.html)")
             // DS.2 leaves the framework: it can no longer be aligned to.
             #expect(try await Self.upload(web, cookies: issuer, file: Self.package(Array(Self.skills.prefix(3)))).status == 200)
             let retired = try await create("Data Communicator", alignments: "DS.2")
             #expect(retired.status == 422 && retired.html.contains("has the code “DS.2”"))
             let names = (try await web.api(.get, "/api/v1/achievements?limit=200").json["items"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
-            #expect(!names.contains("Data Scientist") && !names.contains("Data Communicator"))
+            #expect(!names.contains("Data Scientist") && !names.contains("Data Communicator") && !names.contains("Data Everything"))
         }
     }
 
