@@ -30,12 +30,9 @@ public struct CASEFrameworkImport: Sendable {
     /// How many items matched their competency exactly.
     public var unchangedCount: Int
 
-    /// Whether anything is to be written.
-    public var changesSomething: Bool {
-        isNewFramework || !created.isEmpty || !updated.isEmpty || !retired.isEmpty || framework.version != previousVersion
-    }
-
-    private let previousVersion: Int?
+    /// Whether anything is to be written: false only for the last import's package again (rule 4); any other package
+    /// is a new framework or a new version of it, even when no competency changed.
+    public var changesSomething: Bool
 
     /// Works out the import of `package` for `organizationId`, given the framework an earlier import left (if any) and
     /// all its competencies (none needed when ``isUnchanged(_:_:)``). `makeID` makes a new id with the given prefix.
@@ -43,9 +40,9 @@ public struct CASEFrameworkImport: Sendable {
                 existingCompetencies: [Competency], now: Date, makeID: (String) -> String) {
         let source = CompetencyFramework.Source(retrievedFrom: retrievedFrom, digest: package.digest, importedAt: now)
         let document = package.document
-        previousVersion = existing?.version
         if let existing, Self.isUnchanged(package, existing) {
             framework = existing
+            changesSomething = false
             isNewFramework = false
             created = []
             updated = []
@@ -74,6 +71,7 @@ public struct CASEFrameworkImport: Sendable {
             framework.updatedAt = now
         }
         isNewFramework = existing == nil
+        changesSomething = true
 
         var byItem: [String: Competency] = [:]
         for competency in existingCompetencies {

@@ -82,10 +82,7 @@ extension ConsolePages {
                                       contentType: "application/json", as: member.identity, context: context)
         guard imported.succeeded, let result = imported.json else {
             // A strict import's refusal lists the deviations, each naming where it is.
-            let deviations = (imported.json?["errors"]?.arrayValue ?? []).prefix(50).map { error -> [String: Any] in
-                ["path": error["field"]?.stringValue ?? "", "reason": error["reason"]?.stringValue ?? ""]
-            }
-            return try await frameworks(request, context, member, .init(deviations: Array(deviations),
+            return try await frameworks(request, context, member, .init(deviations: Self.rows(imported.json?["errors"], path: "field"),
                                                                         problem: apiProblem(imported), status: imported.status))
         }
         let count = { (name: String) in String(result[name]?.numberValue?.intValue ?? 0) }
@@ -97,11 +94,16 @@ extension ConsolePages {
             notice += " " + (deviationCount == 1 ? strings["console.framework_deviation"]
                 : strings.format("console.framework_deviations", ["count": String(deviationCount)]))
         }
-        let deviations = (result["deviations"]?.arrayValue ?? []).map { deviation -> [String: Any] in
-            ["path": deviation["path"]?.stringValue ?? "", "reason": deviation["reason"]?.stringValue ?? ""]
-        }
-        return try await frameworks(request, context, member, .init(notice: notice, deviations: deviations,
+        return try await frameworks(request, context, member, .init(notice: notice, deviations: Self.rows(result["deviations"], path: "path"),
                                                                     status: imported.status))
+    }
+
+    /// The first 50 places a package deviates, as the page lists them: an import's `deviations` (member `path`) or a
+    /// refusal's `errors` (member `field`), each with its reason.
+    static func rows(_ list: JSONValue?, path member: String) -> [[String: Any]] {
+        (list?.arrayValue ?? []).prefix(50).map { entry in
+            ["path": entry[member]?.stringValue ?? "", "reason": entry["reason"]?.stringValue ?? ""]
+        }
     }
 
     func framework(_ request: Request, _ context: VitaRequestContext, _ member: Member, id: String) async throws -> Response {
