@@ -1,5 +1,7 @@
 import Foundation
 import HTTPTypes
+import Logging
+import NIOCore
 import Hummingbird
 import ServiceLifecycle
 import Testing
@@ -28,36 +30,26 @@ struct LiveVita: Sendable {
     /// Runs `body` with a fresh server on `engine`. The server talks to other loopback servers (connections, the
     /// wallet's answers to verifiers) and accepts loopback registrations.
     static func run(_ engine: TestEngine, _ body: @escaping @Sendable (LiveVita) async throws -> Void) async throws {
-        let port = try freePort()
-        let baseURL = "http://127.0.0.1:\(port)"
         let http = ResolutionHTTPClient(configuration: loopbackPolicy)
         do {
             try await TestDatabase.with(engine) { test in
                 let id = EntityID.make("adm")
                 let (key, hash) = APIKeys.make(ownerId: id)
                 try await test.database.transaction { try await $0.insertAdminKey(id: id, keyHash: hash, at: Date()) }
-                let options = ServerOptions(host: "127.0.0.1", port: port, publicBaseURL: baseURL,
-                                            platformClient: OneEdTechClient(http: http), allowsLoopbackClients: true,
-                                            walletClient: http)
-                let api = LearnerAPI(database: test.database, vault: try KeyVault(base64: KeyVault.generateMasterKey()),
-                                     options: options)
-                let (started, signal) = AsyncStream<Void>.makeStream()
-                let app = Application(router: api.router, configuration: .init(address: .hostname("127.0.0.1", port: port)),
-                                      onServerRunning: { _ in signal.yield() })
-                // Stopped by a graceful shutdown (as on SIGTERM), not by cancelling it mid-flight.
-                let services = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: app.logger))
-                try await withThrowingTaskGroup(of: Void.self) { group in
-                    group.addTask { try await services.run() }
-                    for await _ in started { break }
-                    do {
-                        try await body(LiveVita(baseURL: baseURL, adminKey: key, database: test.database, http: http,
-                                                conformance: DocumentConformance.shared(document: api.openAPIDocument)))
-                    } catch {
-                        await services.triggerGracefulShutdown()
-                        throw error
-                    }
-                    await services.triggerGracefulShutdown()
-                    try await group.waitForAll()
+                // The server's own URL is in its options (issuer ids, redirects), so its port is chosen before it starts.
+                try await serve(on: freePort) { port, onRunning in
+                    let baseURL = "http://127.0.0.1:\(port)"
+                    let options = ServerOptions(host: "127.0.0.1", port: port, publicBaseURL: baseURL,
+                                                platformClient: OneEdTechClient(http: http), allowsLoopbackClients: true,
+                                                walletClient: http)
+                    let api = LearnerAPI(database: test.database, vault: try KeyVault(base64: KeyVault.generateMasterKey()),
+                                         options: options)
+                    let app = Application(router: api.router, configuration: .init(address: .hostname("127.0.0.1", port: port)),
+                                          onServerRunning: onRunning)
+                    return (app, LiveVita(baseURL: baseURL, adminKey: key, database: test.database, http: http,
+                                          conformance: DocumentConformance.shared(document: api.openAPIDocument)))
+                } _: { _, vita in
+                    try await body(vita)
                 }
             }
         } catch {
@@ -83,15 +75,62 @@ struct LiveVita: Sendable {
     /// for another party: a system's raw data, a CASE server).
     static func serving(_ router: Router<BasicRequestContext>,
                         _ body: @escaping @Sendable (String) async throws -> Void) async throws {
-        let port = try freePort()
-        let (started, signal) = AsyncStream<Void>.makeStream()
-        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)),
-                              onServerRunning: { _ in signal.yield() })
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await app.runService(gracefulShutdownSignals: []) }
-            for await _ in started { break }
-            defer { group.cancelAll() }
+        try await serve(on: { 0 }) { port, onRunning in
+            (Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)),
+                         onServerRunning: onRunning), ())
+        } _: { port, _ in
             try await body("http://127.0.0.1:\(port)")
+        }
+    }
+
+    /// Runs the server that `make` builds for a port from `port()` until `body` — given the port it listens on and
+    /// what `make` returned beside the server — is done, then shuts it down gracefully (as on SIGTERM).
+    ///
+    /// A server that stops before it listens (its port taken since ``freePort()`` read it: a connection of the same
+    /// process may have been given it) is built again on another port, three times at most; its error is thrown then.
+    /// Nothing waits for a start that will not come.
+    static func serve<Context>(
+        on port: () throws -> Int,
+        _ make: (_ port: Int, _ onRunning: @escaping @Sendable (any Channel) async -> Void) throws -> (any Service, Context),
+        _ body: (_ port: Int, Context) async throws -> Void
+    ) async throws {
+        for attempt in 1...3 {
+            let requested = try port()
+            let (started, signal) = AsyncStream<Int>.makeStream()
+            let (server, context) = try make(requested) { channel in signal.yield(channel.localAddress?.port ?? requested) }
+            let services = ServiceGroup(configuration: .init(services: [server], gracefulShutdownSignals: [],
+                                                             logger: Logger(label: "vita.test.server")))
+            let served = try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    defer { signal.finish() }
+                    try await services.run()
+                }
+                var listening: Int?
+                for await port in started {
+                    listening = port
+                    break
+                }
+                guard let listening else {
+                    do {
+                        try await group.waitForAll()
+                    } catch {
+                        if attempt < 3 { return false }
+                        throw error
+                    }
+                    Issue.record("the server on port \(requested) stopped before it listened, without an error")
+                    return true
+                }
+                do {
+                    try await body(listening, context)
+                } catch {
+                    await services.triggerGracefulShutdown()
+                    throw error
+                }
+                await services.triggerGracefulShutdown()
+                try await group.waitForAll()
+                return true
+            }
+            if served { return }
         }
     }
 

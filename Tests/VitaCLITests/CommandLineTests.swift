@@ -1,5 +1,8 @@
 import Foundation
 import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Runs the `vita` executable built next to the test bundle.
 struct VitaProcess {
@@ -10,6 +13,9 @@ struct VitaProcess {
         let output: String
         let error: String
     }
+
+    /// How long a command may run before it is killed: the test then fails on its status instead of hanging the run.
+    static let limit = 120
 
     static func run(_ arguments: [String], input: String? = nil, environment: [String: String] = [:], in folder: URL,
                     executable: URL = executable) throws -> Result {
@@ -25,13 +31,29 @@ struct VitaProcess {
         process.standardError = error
         process.standardInput = stdin
         try process.run()
+        let watchdog = DispatchWorkItem { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        DispatchQueue.global().asyncAfter(deadline: .now() + .seconds(limit), execute: watchdog)
+        defer { watchdog.cancel() }
         if let input { stdin.fileHandleForWriting.write(Data(input.utf8)) }
         try stdin.fileHandleForWriting.close()
         let out = output.fileHandleForReading.readDataToEndOfFile()
         let err = error.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
+        let killed = process.terminationReason == .uncaughtSignal && process.terminationStatus == SIGKILL
         return Result(status: process.terminationStatus, output: String(decoding: out, as: UTF8.self),
-                      error: String(decoding: err, as: UTF8.self))
+                      error: String(decoding: err, as: UTF8.self) + (killed ? "\n(killed after \(limit) s)" : ""))
+    }
+
+    /// Stops a `vita serve` as a deployment does (SIGTERM) and waits up to 30 seconds for it to exit; one still running
+    /// then is killed. Returns whether it exited by itself.
+    static func stop(_ process: Process) async throws -> Bool {
+        process.terminate()
+        for _ in 0..<300 where process.isRunning {
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        guard process.isRunning else { return true }
+        kill(process.processIdentifier, SIGKILL)
+        return false
     }
 }
 
@@ -264,7 +286,8 @@ extension CommandLineTests {
     /// Starts `vita serve` on a random port in the test's folder (data in `data`), with `environment` added and its
     /// standard error to `log` (discarded without one).
     func startServe(environment: [String: String] = [:], log: FileHandle? = nil) throws -> (Process, Int) {
-        let port = Int.random(in: 20_000...40_000)
+        // Below Linux's ephemeral ports (32 768 and up), which the test process's own connections are given.
+        let port = Int.random(in: 20_000...32_000)
         let process = Process()
         process.executableURL = VitaProcess.executable
         process.arguments = ["serve", "--port", String(port), "--data-dir", "data"]
@@ -291,7 +314,7 @@ extension CommandLineTests {
         let key = folder.appendingPathComponent("data/master.key").path
         let permissions = try FileManager.default.attributesOfItem(atPath: key)[.posixPermissions] as? Int
         #expect(permissions == 0o600)
-        process.terminate()
+        #expect(try await VitaProcess.stop(process), "vita serve exits within 30 s of SIGTERM")
         process.waitUntilExit()
         #expect(process.terminationReason == .exit)
     }
@@ -311,7 +334,7 @@ extension CommandLineTests {
             lines = String(decoding: FileManager.default.contents(atPath: logFile.path) ?? Data(), as: UTF8.self)
                 .split(separator: "\n")
         }
-        process.terminate()
+        #expect(try await VitaProcess.stop(process), "vita serve exits within 30 s of SIGTERM")
         process.waitUntilExit()
         try log.close()
         #expect(lines.contains { $0.contains("Vita serving on http://127.0.0.1:\(port)") })

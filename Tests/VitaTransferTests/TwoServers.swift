@@ -125,6 +125,10 @@ enum VitaExecutable {
                     process.standardError = error
                     process.standardInput = FileHandle.nullDevice
                     try process.run()
+                    // A command still running after two minutes is killed: the test fails on its status, not by hanging.
+                    let watchdog = DispatchWorkItem { if process.isRunning { process.terminate() } }
+                    DispatchQueue.global().asyncAfter(deadline: .now() + .seconds(120), execute: watchdog)
+                    defer { watchdog.cancel() }
                     let out = output.fileHandleForReading.readDataToEndOfFile()
                     let err = error.fileHandleForReading.readDataToEndOfFile()
                     process.waitUntilExit()

@@ -21,7 +21,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from verify_journeys import BASE, VITA, WORK, check_accessibility, run_journeys, screenshot, write
+from verify_journeys import BASE, HTTP_TIMEOUT, VITA, WORK, check_accessibility, run_journeys, screenshot, write
 
 ADMIN_KEY = os.environ["VITA_ADMIN_KEY"]
 PASSWORD = "correct horse battery staple"
@@ -40,7 +40,7 @@ def call(method, path, body=None, key=ADMIN_KEY):
         request = urllib.request.Request(BASE + path, data=data, method=method,
                                          headers={"Authorization": "Bearer " + key, "Content-Type": "application/json"})
         try:
-            with urllib.request.urlopen(request) as response:
+            with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT) as response:
                 return json.load(response)
         except urllib.error.HTTPError as error:
             if error.code != 429:
@@ -73,7 +73,7 @@ def seed():
             "provenance": {"sourceRecordId": f"dip-{index}"}}, key=key)
         records.append((learner["id"], record["id"]))
     created = subprocess.run([VITA, "staff", "create", "--organization", org, "--login", "nora", "--role", "issuer",
-                              "--display-name", "Nora Issuer"], input=PASSWORD + "\n", capture_output=True, text=True)
+                              "--display-name", "Nora Issuer"], input=PASSWORD + "\n", capture_output=True, text=True, timeout=HTTP_TIMEOUT)
     assert created.returncode == 0, created.stderr
     return org, achievement["id"], records
 
@@ -150,7 +150,7 @@ def journey_bulk(driver, world):
     screenshot(driver, "console-bulk-progress.png")
     link = driver.find_element(By.CSS_SELECTOR, "#job-report a").get_attribute("href")
     cookies = "; ".join(f"{c['name']}={c['value']}" for c in driver.get_cookies())
-    with urllib.request.urlopen(urllib.request.Request(link, headers={"Cookie": cookies})) as response:
+    with urllib.request.urlopen(urllib.request.Request(link, headers={"Cookie": cookies}), timeout=HTTP_TIMEOUT) as response:
         assert response.headers["Content-Type"].startswith("text/csv")
         rows = list(csv.reader(io.StringIO(response.read().decode())))
     assert rows[0] == ["line", "status", "credential_id_or_reason"], rows[0]
@@ -169,7 +169,7 @@ def journey_without_script(driver, world):
     jobs = call("GET", f"/api/v1/organizations/{org}/issuance-jobs")["items"]
     page = urllib.request.urlopen(urllib.request.Request(
         BASE + f"/admin/bulk/{jobs[0]['id']}",
-        headers={"Cookie": "; ".join(f"{c['name']}={c['value']}" for c in driver.get_cookies())})).read().decode()
+        headers={"Cookie": "; ".join(f"{c['name']}={c['value']}" for c in driver.get_cookies())}), timeout=HTTP_TIMEOUT).read().decode()
     assert "<progress id=\"job-progress\"" in page and "Finished:" in page and "<script>" not in page
 
 
@@ -254,7 +254,7 @@ def status(method, path, key):
     """The HTTP status of an API call made with `key`."""
     request = urllib.request.Request(BASE + path, method=method, headers={"Authorization": "Bearer " + key})
     try:
-        with urllib.request.urlopen(request) as response:
+        with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT) as response:
             return response.status
     except urllib.error.HTTPError as error:
         return error.code
@@ -282,7 +282,7 @@ def journey_agreements(driver, world):
     system's next read is denied)"""
     org, achievement, records = world
     created = subprocess.run([VITA, "staff", "create", "--organization", org, "--login", "ada", "--role", "admin",
-                              "--display-name", "Ada Admin"], input=PASSWORD + "\n", capture_output=True, text=True)
+                              "--display-name", "Ada Admin"], input=PASSWORD + "\n", capture_output=True, text=True, timeout=HTTP_TIMEOUT)
     assert created.returncode == 0, created.stderr
     driver.get(BASE + "/admin")
     driver.find_element(By.CSS_SELECTOR, "form.sign-out button:not([name])").click()
@@ -329,7 +329,7 @@ def journey_auditor(driver, world):
     The auditor is made by `vita staff create` with the password in VITA_STAFF_PASSWORD, and is not offered issuing."""
     org, achievement, records = world
     created = subprocess.run([VITA, "staff", "create", "--organization", org, "--login", "otto", "--role", "auditor"],
-                             env={**os.environ, "VITA_STAFF_PASSWORD": PASSWORD}, capture_output=True, text=True)
+                             env={**os.environ, "VITA_STAFF_PASSWORD": PASSWORD}, capture_output=True, text=True, timeout=HTTP_TIMEOUT)
     assert created.returncode == 0, created.stderr
     driver.get(BASE + "/admin")
     driver.find_element(By.CSS_SELECTOR, "form.sign-out button[name=everywhere]").click()
@@ -359,7 +359,7 @@ def figures(driver):
 
     def fetch(path):
         started = time.perf_counter()
-        with urllib.request.urlopen(urllib.request.Request(BASE + path, headers={"Cookie": cookies})) as response:
+        with urllib.request.urlopen(urllib.request.Request(BASE + path, headers={"Cookie": cookies}), timeout=HTTP_TIMEOUT) as response:
             response.read(1)
             first = time.perf_counter() - started
             return first, 1 + len(response.read())

@@ -7,6 +7,7 @@ Prints one line per journey and a closing "N passed, N failed"; exits 1 if any j
 import importlib.util
 import json
 import os
+import signal
 import struct
 import subprocess
 import sys
@@ -29,6 +30,10 @@ WORK = os.environ["VITA_WORK_DIR"]
 SCREENSHOTS = os.environ["VITA_SCREENSHOTS"]
 DESKTOP = (1024, 900)
 PHONE = (390, 844)
+# Bounds on waiting, so that a server that stops answering fails a journey instead of hanging the run: one HTTP call or
+# CLI command, and one whole journey.
+HTTP_TIMEOUT = 60
+JOURNEY_LIMIT = 300
 
 
 # --- seeding through the API ------------------------------------------------------------------------------------
@@ -37,7 +42,7 @@ def api(method, path, body=None):
     data = json.dumps(body).encode() if body is not None else None
     request = urllib.request.Request(BASE + path, data=data, method=method,
                                      headers={"Authorization": "Bearer " + ADMIN_KEY, "Content-Type": "application/json"})
-    with urllib.request.urlopen(request) as response:
+    with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT) as response:
         return json.load(response)
 
 
@@ -212,7 +217,7 @@ def journey_baked_png(driver, signed):
     credential = write("credential.json", json.dumps(signed).encode())
     image = write("badge.png", png(96, 96, (31, 95, 139)))
     baked = os.path.join(WORK, "baked.png")
-    subprocess.run([VITA, "bake", credential, "--image", image, "--output", baked], check=True, capture_output=True)
+    subprocess.run([VITA, "bake", credential, "--image", image, "--output", baked], check=True, capture_output=True, timeout=HTTP_TIMEOUT)
     open_form(driver)
     driver.find_element(By.ID, "file").send_keys(baked)
     submit(driver)
@@ -273,7 +278,7 @@ def journey_ask_wallet(driver, signed):
     def post(body):
         request = urllib.request.Request(exchange, data=json.dumps(body).encode(), method="POST",
                                          headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(request) as response:
+        with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT) as response:
             return json.load(response)
     asked = post({})["verifiablePresentationRequest"]
     assert asked["query"][0]["credentialQuery"]["reason"] == "Application for the nursing programme"
@@ -307,7 +312,7 @@ def journey_ask_openid4vp_wallet(driver, _):
     form = urllib.parse.urlencode({"error": "access_denied", "state": parameters["state"]}).encode()
     request = urllib.request.Request(BASE + "/oid4vp/response", data=form, method="POST",
                                      headers={"Content-Type": "application/x-www-form-urlencoded"})
-    with urllib.request.urlopen(request) as response:
+    with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT) as response:
         assert json.load(response) == {}
     driver.find_element(By.ID, "check-again").click()
     WebDriverWait(driver, 20).until(EC.presence_of_element_located((By.ID, "declined")))
@@ -324,17 +329,26 @@ def run_journeys(journeys, *arguments, after=None):
     prints the accessibility summary and the count; returns the exit status."""
     driver = browser()
     passed = failed = 0
+
+    def overran(*_):
+        raise TimeoutError(f"the journey took longer than {JOURNEY_LIMIT} s")
+
+    signal.signal(signal.SIGALRM, overran)
     try:
         for journey in journeys:
             name = journey.__name__.removeprefix("journey_")
+            signal.alarm(JOURNEY_LIMIT)
             try:
                 journey(driver, *arguments)
                 passed += 1
-                print(f"ok    {name}: {journey.__doc__.splitlines()[0]}")
+                print(f"ok    {name}: {journey.__doc__.splitlines()[0]}", flush=True)
             except Exception:  # report and go on with the next journey
                 failed += 1
                 print(f"FAIL  {name}")
                 traceback.print_exc(file=sys.stdout)
+                sys.stdout.flush()
+            finally:
+                signal.alarm(0)
         if after and not failed:
             after(driver)
     finally:

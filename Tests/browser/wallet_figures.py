@@ -32,8 +32,8 @@ def request(method, path, body=None, headers=None):
 
 
 def api(method, path, body=None, key=ADMIN_KEY):
-    """An API call; waits out the server's per-caller rate limit (429 with Retry-After) and tries again."""
-    while True:
+    """An API call; waits out the server's per-caller rate limit (429 with Retry-After) and tries again, 20 times at most."""
+    for _ in range(20):
         response, data, _ = request(method, path, json.dumps(body) if body is not None else None,
                                     {"Authorization": "Bearer " + key, "Content-Type": "application/json"})
         if response.status != 429:

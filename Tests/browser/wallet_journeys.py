@@ -21,7 +21,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
-from verify_journeys import DESKTOP, PHONE, browser, check_accessibility, run_journeys, screenshot
+from verify_journeys import DESKTOP, HTTP_TIMEOUT, PHONE, browser, check_accessibility, run_journeys, screenshot
 
 BASE = os.environ["VITA_BASE_URL"]
 ADMIN_KEY = os.environ["VITA_ADMIN_KEY"]
@@ -36,7 +36,7 @@ def call(method, path, body=None, key=ADMIN_KEY):
     data = json.dumps(body).encode() if body is not None else None
     request = urllib.request.Request(BASE + path, data=data, method=method,
                                      headers={"Authorization": "Bearer " + key, "Content-Type": "application/json"})
-    with urllib.request.urlopen(request) as response:
+    with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT) as response:
         text = response.read()
         return response.status, (json.loads(text) if text else None)
 
