@@ -196,11 +196,7 @@ final class RouteCatalog: @unchecked Sendable {
             var allowed = methods.union([.options])
             if let get = getRoutes[path] {
                 allowed.insert(.head)
-                router.on(RouterPath(path), method: .head) { request, context in
-                    var response = try await get(request, context)
-                    response.body = .init()
-                    return response
-                }
+                router.on(RouterPath(path), method: .head) { request, context in try await get(request, context).headAnswer() }
             }
             let allow = allowed.map(\.rawValue).sorted().joined(separator: ", ")
             if !methods.contains(.options) {

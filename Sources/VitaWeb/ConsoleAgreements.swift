@@ -12,7 +12,7 @@ import VitaJSON
 extension ConsolePages {
     func registerAgreements(on router: Router<VitaRequestContext>) {
         let pages = self
-        router.get("/admin/systems") { request, context in
+        router.getAndHead("/admin/systems") { request, context in
             try await pages.signedIn(request, context) { try await pages.systems($0, $1, $2) }
         }
         router.post("/admin/systems") { request, context in
@@ -27,7 +27,7 @@ extension ConsolePages {
         router.post("/admin/agreements") { request, context in
             try await pages.signedInForm(request, context) { try await pages.createAgreement($0, $1, $2, $3) }
         }
-        router.get("/admin/agreements/:agreementId") { request, context in
+        router.getAndHead("/admin/agreements/:agreementId") { request, context in
             try await pages.signedIn(request, context) { request, context, member in
                 try await pages.agreement(request, context, member, id: context.parameters.get("agreementId") ?? "")
             }

@@ -11,7 +11,7 @@ import VitaJSON
 extension ConsolePages {
     func registerFrameworks(on router: Router<VitaRequestContext>) {
         let pages = self
-        router.get("/admin/frameworks") { request, context in
+        router.getAndHead("/admin/frameworks") { request, context in
             try await pages.signedIn(request, context) { try await pages.frameworks($0, $1, $2) }
         }
         router.post("/admin/frameworks") { request, context in
@@ -19,7 +19,7 @@ extension ConsolePages {
                 try await pages.importFramework($0, $1, $2, $3)
             }
         }
-        router.get("/admin/frameworks/:frameworkId") { request, context in
+        router.getAndHead("/admin/frameworks/:frameworkId") { request, context in
             try await pages.signedIn(request, context) { request, context, member in
                 try await pages.framework(request, context, member, id: context.parameters.get("frameworkId") ?? "")
             }

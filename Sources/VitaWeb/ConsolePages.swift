@@ -42,53 +42,53 @@ struct ConsolePages: Sendable {
     func register(on router: Router<VitaRequestContext>) {
         let pages = self
         signInPages.register(on: router)
-        router.get("/admin") { request, context in try await pages.signedIn(request, context, pages.home) }
-        router.get("/admin/achievements") { request, context in
+        router.getAndHead("/admin") { request, context in try await pages.signedIn(request, context, pages.home) }
+        router.getAndHead("/admin/achievements") { request, context in
             try await pages.signedIn(request, context) { try await pages.achievements($0, $1, $2) }
         }
         router.post("/admin/achievements") { request, context in
             try await pages.signedInForm(request, context) { try await pages.createAchievement($0, $1, $2, $3) }
         }
-        router.get("/admin/issue") { request, context in
+        router.getAndHead("/admin/issue") { request, context in
             try await pages.signedIn(request, context) { try await pages.issueForm($0, $1, $2) }
         }
         router.post("/admin/issue") { request, context in
             try await pages.signedInForm(request, context) { try await pages.issue($0, $1, $2, $3) }
         }
-        router.get("/admin/bulk") { request, context in
+        router.getAndHead("/admin/bulk") { request, context in
             try await pages.signedIn(request, context) { try await pages.bulk($0, $1, $2) }
         }
         router.post("/admin/bulk") { request, context in
             try await pages.signedInForm(request, context) { try await pages.upload($0, $1, $2, $3) }
         }
-        router.get("/admin/bulk/:jobId") { request, context in
+        router.getAndHead("/admin/bulk/:jobId") { request, context in
             try await pages.signedIn(request, context) { try await pages.job($0, $1, $2) }
         }
-        router.get("/admin/bulk/:jobId/progress") { request, context in
+        router.getAndHead("/admin/bulk/:jobId/progress") { request, context in
             try await pages.passThrough(request, context, suffix: "")
         }
-        router.get("/admin/bulk/:jobId/report") { request, context in
+        router.getAndHead("/admin/bulk/:jobId/report") { request, context in
             try await pages.passThrough(request, context, suffix: "/report")
         }
-        router.get("/admin/credentials") { request, context in
+        router.getAndHead("/admin/credentials") { request, context in
             try await pages.signedIn(request, context) { try await pages.credentials($0, $1, $2) }
         }
         router.post("/admin/credentials/status") { request, context in
             try await pages.signedInForm(request, context) { try await pages.changeStatus($0, $1, $2, $3) }
         }
-        router.get("/admin/audit") { request, context in
+        router.getAndHead("/admin/audit") { request, context in
             try await pages.signedIn(request, context) { try await pages.audit($0, $1, $2, verification: nil) }
         }
         router.post("/admin/audit/verify") { request, context in
             try await pages.signedInForm(request, context) { try await pages.verifyChain($0, $1, $2, $3) }
         }
-        router.get("/admin/keys") { request, context in
+        router.getAndHead("/admin/keys") { request, context in
             try await pages.signedIn(request, context) { try await pages.keys($0, $1, $2, notice: nil) }
         }
         router.post("/admin/keys") { request, context in
             try await pages.signedInForm(request, context) { try await pages.rotateKey($0, $1, $2, $3) }
         }
-        router.get("/admin/staff") { request, context in
+        router.getAndHead("/admin/staff") { request, context in
             try await pages.signedIn(request, context) { try await pages.staff($0, $1, $2) }
         }
         router.post("/admin/staff") { request, context in
@@ -105,7 +105,7 @@ struct ConsolePages: Sendable {
         }
         registerAgreements(on: router)
         registerFrameworks(on: router)
-        router.get("/static/console.js") { _, _ in pages.scriptResponse() }
+        router.getAndHead("/static/console.js") { _, _ in pages.scriptResponse() }
     }
 
     // MARK: Signing in and out

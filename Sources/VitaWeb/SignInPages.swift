@@ -32,7 +32,7 @@ struct SignInPages: Sendable {
 
     func register(on router: Router<VitaRequestContext>) {
         let pages = self
-        router.get(RouterPath(signInPath)) { request, _ in try await pages.show(request) }
+        router.getAndHead(RouterPath(signInPath)) { request, _ in try await pages.show(request) }
         router.post(RouterPath(signInPath)) { request, _ in try await pages.submit(request) }
         router.post(RouterPath(home + "/sign-out")) { request, _ in try await pages.signOut(request) }
     }
@@ -43,10 +43,10 @@ struct SignInPages: Sendable {
     }
 
     /// The answer to `request` without a live session: to the sign-in page, which returns to the page asked for when
-    /// it was a `GET` of a page below ``home`` (a link into the wallet, such as a verifier's request by value).
+    /// it was a `GET` (or `HEAD`) of a page below ``home`` (a link into the wallet, such as a verifier's request by value).
     func toSignIn(returningFrom request: Request) -> Response {
         let target = request.uri.description
-        guard request.method == .get, let next = safeNext(target), next != home else { return toSignIn }
+        guard request.method == .get || request.method == .head, let next = safeNext(target), next != home else { return toSignIn }
         return PageRenderer.redirect(signInPath + "?next=" + PercentEncoding.unreserved(next), cookies: [sessions.clearingCookie(kind)])
     }
 

@@ -22,7 +22,7 @@ struct WalletPages: Sendable {
     func register(on router: Router<VitaRequestContext>) {
         let pages = self
         signInPages.register(on: router)
-        router.get("/wallet") { request, context in try await pages.home(request, context) }
+        router.getAndHead("/wallet") { request, context in try await pages.home(request, context) }
         WalletRouting(screens: screens, share: share, sessions: sessions, signInPages: signInPages).register(on: router)
     }
 

@@ -27,22 +27,22 @@ struct WalletRouting: Sendable {
         @Sendable func parameter(_ context: VitaRequestContext, _ name: String) -> String {
             context.parameters.get(name) ?? ""
         }
-        router.get("/wallet/records/:recordId") { request, context in
+        router.getAndHead("/wallet/records/:recordId") { request, context in
             try await signedIn(request, context) { screens, learnerId in
                 await screens.record(request, learnerId: learnerId, recordId: parameter(context, "recordId"))
             }
         }
-        router.get("/wallet/credentials") { request, context in
+        router.getAndHead("/wallet/credentials") { request, context in
             try await signedIn(request, context) { screens, learnerId in
                 await screens.credentialList(request, learnerId: learnerId)
             }
         }
-        router.get("/wallet/credentials/:credentialId") { request, context in
+        router.getAndHead("/wallet/credentials/:credentialId") { request, context in
             try await signedIn(request, context) { screens, learnerId in
                 await screens.credential(request, learnerId: learnerId, id: parameter(context, "credentialId"))
             }
         }
-        router.get("/wallet/credentials/:credentialId/download/:format") { request, context in
+        router.getAndHead("/wallet/credentials/:credentialId/download/:format") { request, context in
             try await signedIn(request, context) { screens, learnerId in
                 await screens.download(request, learnerId: learnerId, id: parameter(context, "credentialId"),
                                        format: parameter(context, "format"))
@@ -58,7 +58,7 @@ struct WalletRouting: Sendable {
                 await screens.withdrawOffer(request, learnerId: learnerId, id: parameter(context, "offerId"))
             }
         }
-        router.get("/wallet/collections") { request, context in
+        router.getAndHead("/wallet/collections") { request, context in
             try await signedIn(request, context) { screens, learnerId in
                 await screens.collections(request, learnerId: learnerId)
             }
@@ -68,12 +68,12 @@ struct WalletRouting: Sendable {
                 await screens.createCollection(request, learnerId: learnerId)
             }
         }
-        router.get("/wallet/collections/:collectionId") { request, context in
+        router.getAndHead("/wallet/collections/:collectionId") { request, context in
             try await signedIn(request, context) { screens, learnerId in
                 await screens.collection(request, learnerId: learnerId, id: parameter(context, "collectionId"))
             }
         }
-        router.get("/wallet/collections/:collectionId/edit") { request, context in
+        router.getAndHead("/wallet/collections/:collectionId/edit") { request, context in
             try await signedIn(request, context) { screens, learnerId in
                 await screens.editCollection(request, learnerId: learnerId, id: parameter(context, "collectionId"))
             }
@@ -98,7 +98,7 @@ struct WalletRouting: Sendable {
                 await screens.revokeShare(request, learnerId: learnerId, id: parameter(context, "shareId"))
             }
         }
-        router.get("/wallet/receive") { request, context in
+        router.getAndHead("/wallet/receive") { request, context in
             try await signedIn(request, context) { screens, learnerId in
                 await screens.receive(request, learnerId: learnerId)
             }
@@ -108,7 +108,7 @@ struct WalletRouting: Sendable {
                 await screens.claimOffer(request, learnerId: learnerId)
             }
         }
-        router.get("/wallet/present") { request, context in
+        router.getAndHead("/wallet/present") { request, context in
             try await signedIn(request, context) { screens, learnerId in
                 await screens.present(request, learnerId: learnerId)
             }
@@ -118,7 +118,7 @@ struct WalletRouting: Sendable {
                 await screens.answerPresentationRequest(request, learnerId: learnerId)
             }
         }
-        router.get("/wallet/access") { request, context in
+        router.getAndHead("/wallet/access") { request, context in
             try await signedIn(request, context) { screens, learnerId in
                 await screens.access(request, learnerId: learnerId)
             }
@@ -133,7 +133,7 @@ struct WalletRouting: Sendable {
                                        done: "approval_revoked")
             }
         }
-        router.get("/wallet/data") { request, context in
+        router.getAndHead("/wallet/data") { request, context in
             try await signedIn(request, context) { screens, learnerId in
                 screens.data(request, learnerId: learnerId)
             }
@@ -143,7 +143,7 @@ struct WalletRouting: Sendable {
                 await screens.importCredential(request, learnerId: learnerId)
             }
         }
-        router.get("/wallet/export") { request, context in
+        router.getAndHead("/wallet/export") { request, context in
             try await signedIn(request, context) { screens, learnerId in
                 await screens.export(request, learnerId: learnerId)
             }
@@ -153,7 +153,7 @@ struct WalletRouting: Sendable {
                 await screens.requestErasure(request, learnerId: learnerId)
             }
         }
-        router.get("/s/:token") { request, context in
+        router.getAndHead("/s/:token") { request, context in
             await sharePage.bound(to: context).show(request, token: parameter(context, "token"))
         }
         router.post("/s/:token") { request, context in

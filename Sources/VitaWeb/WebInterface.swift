@@ -47,19 +47,19 @@ public struct WebInterface: Sendable {
     public func register(on router: Router<VitaRequestContext>) {
         let verifyPage = verifyPage
         let renderer = renderer
-        router.get("/") { _, _ in
+        router.getAndHead("/") { _, _ in
             Response(status: .seeOther, headers: [.location: "/verify"])
         }
-        router.get("/verify") { request, _ in verifyPage.show(request) }
+        router.getAndHead("/verify") { request, _ in verifyPage.show(request) }
         router.post("/verify") { request, _ in await verifyPage.submit(request) }
         let requestPage = requestPage
         router.post("/verify/request") { request, context in await requestPage.bound(to: context).create(request) }
-        router.get("/verify/requests/:token") { request, context in
+        router.getAndHead("/verify/requests/:token") { request, context in
             await requestPage.bound(to: context).show(request, token: context.parameters.get("token") ?? "")
         }
         walletPages.register(on: router)
         consolePages.register(on: router)
-        router.get("/static/vita.css") { _, _ in renderer.stylesheetResponse() }
+        router.getAndHead("/static/vita.css") { _, _ in renderer.stylesheetResponse() }
     }
 }
 

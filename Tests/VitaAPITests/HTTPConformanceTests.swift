@@ -28,6 +28,20 @@ struct HTTPConformanceTests {
         }
     }
 
+    @Test("HEAD on a live server says the length of the body GET sends, and sends none: the next request on the connection is answered")
+    func headLength() async throws {
+        try await APIHarness.run(.sqlite, live: true) { api in
+            for path in ["/health", "/openapi.json", "/api/v1/learners"] {
+                let get = try await api.send(.get, path, key: api.adminKey)
+                let head = try await api.send(.head, path, key: api.adminKey)
+                #expect(get.status == 200 && head.status == 200, "\(path)")
+                #expect(head.headers[.contentLength] == String(get.body.count), "\(path): \(head.headers[.contentLength] ?? "none")")
+                #expect(head.body.isEmpty && head.headers[.contentType] == get.headers[.contentType], "\(path)")
+                #expect(head.headers[.eTag] == get.headers[.eTag], "\(path)")
+            }
+        }
+    }
+
     @Test("the authentication scheme's name is case-insensitive; the credentials are not")
     func schemeCase() async throws {
         try await APIHarness.run(.sqlite) { api in

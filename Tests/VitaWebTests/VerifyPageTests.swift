@@ -11,6 +11,23 @@ struct VerifyPageTests {
     static let plainPNG = Array(Data(base64Encoded:
         "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==")!)
 
+    @Test("every page answers HEAD as GET: the same status, type and Content-Length (the GET body's length), and no body")
+    func headAnswersAsGet() async throws {
+        try await WebHarness.run { web in
+            let pages = web.pageRoutes.filter { $0.method == "GET" && !$0.path.contains("{") }.map(\.path)
+            #expect(pages.contains("/verify") && pages.contains("/wallet") && pages.contains("/admin"))
+            for path in pages + ["/wallet/sign-in?next=%2Fwallet%2Fcredentials"] {
+                let get = try await web.get(path)
+                let head = try await web.get(path, method: .head)
+                #expect(head.status == get.status, "\(path): \(head.status) for HEAD, \(get.status) for GET")
+                #expect(head.header("Content-Type") == get.header("Content-Type"), "\(path)")
+                #expect(head.header("Location") == get.header("Location"), "\(path)")
+                #expect(head.header("Content-Length") == String(get.body.count), "\(path): \(head.header("Content-Length") ?? "none")")
+                #expect(head.body.isEmpty, "\(path)")
+            }
+        }
+    }
+
     @Test("the form renders with a CSRF token and cookie, the security headers and the stylesheet link")
     func rendersForm() async throws {
         try await WebHarness.run { web in
