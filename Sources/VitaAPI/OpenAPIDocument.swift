@@ -19,13 +19,16 @@ enum OpenAPIDocument {
     /// presented key or token that is unknown, expired or revoked is refused before any route runs), a caller without
     /// the right (403: a token's scopes, a staff role, a system calling an administrator's operation), a path naming
     /// nothing (404: an identifier that is unknown or not of the resource's form), a malformed body or query value (400:
-    /// every operation taking either) and the rate limit (429: every operation).
+    /// every operation taking either), a body of a media type the operation does not take (415) and the rate limit
+    /// (429: every operation).
     static func statuses(_ operation: Operation) -> [Int] {
         var statuses = Set(operation.errors).union([401, 429])
         if operation.access != .open { statuses.insert(403) }
         if !operation.pathParameters.isEmpty { statuses.insert(404) }
         // A malformed body or query value (NULCharacterCheck, the routes' own checks).
         if operation.requestSchema != nil || !operation.query.isEmpty { statuses.insert(400) }
+        // A body of a media type the operation does not take (RouteCatalog).
+        if operation.checksInput, !operation.requestMediaTypes.isEmpty { statuses.insert(415) }
         return statuses.sorted()
     }
 
@@ -135,6 +138,9 @@ enum OpenAPIDocument {
                 entry["requestBody"] = ["required": true, "content": OneEdTechMedia.credential(schema)]
             } else if let schema = operation.requestSchema, operation.path == "/api/v1/me/credentials" {
                 var content = OneEdTechMedia.credential(schema)
+                for jwt in ["application/jwt", "application/vc+jwt"] {
+                    content[jwt] = ["schema": ["$ref": "#/components/schemas/CompactJws"]]
+                }
                 for image in ["image/png", "image/svg+xml"] {
                     content[image] = ["schema": ["type": "string", "format": "binary", "description": "A baked badge"]]
                 }
@@ -223,6 +229,9 @@ enum OpenAPIDocument {
 /// The media types a 1EdTech credential travels in (Open Badges 3.0 "upsertCredential"): JSON with an embedded proof,
 /// or a VC-JWT as a Compact JWS in `text/plain`.
 enum OneEdTechMedia {
+    /// The media types a credential is sent in: JSON, and a VC-JWT as text.
+    static let credentialTypes = ["application/json", "application/vc+ld+json", "text/plain"]
+
     static func credential(_ schema: String) -> [String: Any] {
         let json: [String: Any] = ["schema": ["$ref": "#/components/schemas/\(schema)"]]
         return ["application/json": json, "application/vc+ld+json": json,

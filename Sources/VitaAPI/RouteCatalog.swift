@@ -123,9 +123,8 @@ final class RouteCatalog: @unchecked Sendable {
         let audits = self.audits
         let clock = self.clock
         let maxBodySize = operation.bodyLimit ?? self.maxBodySize
-        // The OAuth endpoints and the pages for a person check their own input and answer in their own terms.
-        let checksText = !["/oauth/", "/oid4vci/", "/oid4vp/"].contains(where: operation.path.hasPrefix)
-            && operation.htmlStatuses.isEmpty
+        let checksText = operation.checksInput
+        let mediaTypes = operation.requestMediaTypes
         let queryNames = operation.query.map(\.0)
         let route: Route = { request, context in
             if access != .open, let token = context.token {
@@ -161,9 +160,11 @@ final class RouteCatalog: @unchecked Sendable {
             var request = request
             if checksText {
                 try NULCharacterCheck.checkQuery(request, parameters: queryNames)
-                if operation.requestSchema != nil, let type = request.headers[.contentType]?.lowercased(),
-                   type.hasPrefix("application/json") || (type.hasPrefix("application/") && type.contains("+json")) {
-                    try NULCharacterCheck.checkJSON(try await request.collectBody(upTo: maxBodySize).readableBytesView)
+                if !mediaTypes.isEmpty, let type = request.headers[.contentType].map(Operation.mediaType) {
+                    guard Operation.accepts(mediaTypes, type) else { throw Operation.unsupportedMediaType(mediaTypes) }
+                    if Operation.isJSON(type) {
+                        try NULCharacterCheck.checkJSON(try await request.collectBody(upTo: maxBodySize).readableBytesView)
+                    }
                 }
             }
             do {
@@ -211,5 +212,48 @@ final class RouteCatalog: @unchecked Sendable {
                 }
             }
         }
+    }
+}
+
+extension Operation {
+    /// Whether the route checks its input before the handler runs (query values and JSON bodies without the NUL
+    /// character, a body's media type): all but the OAuth endpoints and the pages for a person, which check their own
+    /// input and answer in their own terms.
+    var checksInput: Bool {
+        !["/oauth/", "/oid4vci/", "/oid4vp/"].contains(where: path.hasPrefix) && htmlStatuses.isEmpty
+    }
+
+    /// The media types the operation takes as its request body, as its OpenAPI entry lists them; none without a body.
+    var requestMediaTypes: [String] {
+        guard let schema = requestSchema else { return [] }
+        if path.hasPrefix("/ims/"), method == .post { return OneEdTechMedia.credentialTypes }
+        if path == "/api/v1/me/credentials" {
+            return OneEdTechMedia.credentialTypes + ["application/jwt", "application/vc+jwt", "image/png", "image/svg+xml"]
+        }
+        if schema.hasSuffix("Form") { return ["application/x-www-form-urlencoded"] }
+        return ["application/json"] + rawBodyMediaTypes
+    }
+
+    /// The media type of a `Content-Type` value: without its parameters, in lower case.
+    static func mediaType(_ contentType: String) -> String {
+        String(contentType.prefix { $0 != ";" }).trimmingCharacters(in: .whitespaces).lowercased()
+    }
+
+    /// Whether `type` is JSON: `application/json` or a structured `+json` type (RFC 6839).
+    static func isJSON(_ type: String) -> Bool {
+        type == "application/json" || (type.hasPrefix("application/") && type.hasSuffix("+json"))
+    }
+
+    /// Whether an operation taking `accepted` takes a body of `type` (where JSON is taken, any `+json` type is).
+    static func accepts(_ accepted: [String], _ type: String) -> Bool {
+        accepted.contains(type) || (isJSON(type) && accepted.contains("application/json"))
+    }
+
+    /// The 415 for a body of a media type the operation does not take (RFC 9110 §15.5.16), naming those it does.
+    static func unsupportedMediaType(_ accepted: [String]) -> Problem {
+        let list = accepted.count == 1 ? accepted[0]
+            : accepted.dropLast().joined(separator: ", ") + " or " + accepted[accepted.count - 1]
+        return Problem(status: 415, title: "Unsupported Media Type", detail: "send the body as \(list)",
+                       errors: [.init(field: "Content-Type", reason: "must be \(list)")])
     }
 }

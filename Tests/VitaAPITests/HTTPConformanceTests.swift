@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+import NIOCore
 import Testing
 import VitaTestSupport
 
@@ -39,6 +40,65 @@ struct HTTPConformanceTests {
                 #expect(head.body.isEmpty && head.headers[.contentType] == get.headers[.contentType], "\(path)")
                 #expect(head.headers[.eTag] == get.headers[.eTag], "\(path)")
             }
+        }
+    }
+
+    @Test("a body of a media type the operation does not take is 415 naming Content-Type, after authentication and before anything is written; JSON with parameters, a +json type or no Content-Type is taken")
+    func unsupportedMediaType() async throws {
+        try await APIHarness.run(.sqlite) { api in
+            let body = #"{"name":"Riverside University","kind":"university"}"#
+            for type in ["text/plain", "application/x-www-form-urlencoded", "application/xml", "multipart/form-data; boundary=x"] {
+                let refused = try await api.send(.post, "/api/v1/organizations", key: api.adminKey, raw: body,
+                                                 headers: ["Content-Type": type])
+                #expect(refused.status == 415 && refused.contentType == "application/problem+json", "\(type): \(refused.string)")
+                let errors = refused["errors"] as? [[String: Any]]
+                #expect(errors?.first?["field"] as? String == "Content-Type" && errors?.first?["reason"] as? String == "must be application/json",
+                        "\(type): \(refused.string)")
+            }
+            #expect(try await api.admin(.get, "/api/v1/organizations").items.isEmpty, "nothing was created")
+            #expect(try await api.send(.post, "/api/v1/organizations", raw: body, headers: ["Content-Type": "text/plain"]).status == 401,
+                    "the credentials are checked first")
+            for type in ["application/json; charset=utf-8", "Application/JSON", "application/ld+json"] {
+                let taken = try await api.send(.post, "/api/v1/organizations", key: api.adminKey, raw: body, headers: ["Content-Type": type])
+                #expect(taken.status == 201, "\(type): \(taken.string)")
+            }
+            var headers = HTTPFields()
+            headers[.authorization] = "Bearer \(api.adminKey)"
+            let untyped = try await api.client.execute(uri: "/api/v1/organizations", method: .post, headers: headers,
+                                                       body: ByteBuffer(string: body)) { Int($0.status.code) }
+            #expect(untyped == 201, "a body without Content-Type is read as JSON")
+            // An operation taking other types names them all; the 1EdTech APIs answer in their own format.
+            let upload = try await api.send(.post, "/credentials/verify", raw: "x", headers: ["Content-Type": "application/pdf"])
+            #expect(upload.status == 415 && (upload["errors"] as? [[String: Any]])?.first?["reason"] as? String
+                    == "must be application/json, image/png, image/svg+xml or application/jwt", "\(upload.string)")
+        }
+    }
+
+    @Test("every documented request body is refused in an undocumented media type with 415 listing the documented ones (for the callers who get that far)")
+    func everyBodyChecksItsMediaType() async throws {
+        try await APIHarness.run(.sqlite) { api in
+            let paths = try #require(try await api.send(.get, "/openapi.json").json["paths"] as? [String: [String: Any]])
+            var checked = 0
+            for (path, operations) in paths.sorted(by: { $0.key < $1.key })
+            where !["/oauth/", "/oid4vci/", "/oid4vp/"].contains(where: path.hasPrefix) {
+                for (method, value) in operations {
+                    guard let operation = value as? [String: Any],
+                          let content = (operation["requestBody"] as? [String: Any])?["content"] as? [String: Any],
+                          (operation["responses"] as? [String: Any])?["415"] != nil else { continue }
+                    let uri = PathTemplate.fill(path) { PathTemplate.placeholder(for: $0) }
+                    let reply = try await api.send(HTTPRequest.Method(method.uppercased())!, uri, key: api.adminKey, raw: "{}",
+                                                   headers: ["Content-Type": "application/x-vita-unknown"])
+                    if [401, 403].contains(reply.status) { continue }  // a learner's token is needed first
+                    #expect(reply.status == 415, "\(method) \(path): \(reply.status) \(reply.string.prefix(200))")
+                    let reason = path.hasPrefix("/ims/") ? reply["imsx_description"] as? String
+                        : (reply["errors"] as? [[String: Any]])?.first?["reason"] as? String
+                    for type in content.keys {
+                        #expect(reason?.contains(type) == true, "\(method) \(path): \(type) is documented but not named: \(reason ?? "")")
+                    }
+                    checked += 1
+                }
+            }
+            #expect(checked >= 40, "\(checked) operations checked")
         }
     }
 
