@@ -28,7 +28,7 @@ enum CASEBench {
                 }
                 guard let package else { return 1 }
                 let now = Date()
-                let plan = try await CredentialsBench.measure(seconds: 2) {
+                let plan = await CredentialsBench.measure(seconds: 2) {
                     _ = CASEFrameworkImport(package: package, organizationId: "org_bench", retrievedFrom: nil, existing: nil,
                                             existingCompetencies: [], now: now, makeID: { EntityID.make($0, now: now) })
                 }

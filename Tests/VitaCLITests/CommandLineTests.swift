@@ -324,7 +324,7 @@ extension CommandLineTests {
     @Test("with VITA_LOG_FORMAT=json every log line of vita serve is a JSON object with time, level, label, source and message")
     func jsonLogs() async throws {
         let logFile = folder.appendingPathComponent("serve.log")
-        FileManager.default.createFile(atPath: logFile.path, contents: nil)
+        #expect(FileManager.default.createFile(atPath: logFile.path, contents: nil))
         let log = try FileHandle(forWritingTo: logFile)
         let (process, port) = try startServe(environment: ["VITA_LOG_FORMAT": "json", "VITA_LOG_LEVEL": "info"], log: log)
         defer { if process.isRunning { process.terminate() } }

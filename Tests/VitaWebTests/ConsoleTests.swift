@@ -106,9 +106,10 @@ struct ConsoleTests {
             #expect(form.html.contains(#"<input type="hidden" name="next" value="/admin/bulk?x=1">"#))
             for (next, expected) in [("/admin/bulk?x=1", "/admin/bulk?x=1"), ("/wallet/credentials", "/admin"), ("//evil.example/admin", "/admin")] {
                 let page = try await web.get("/admin/sign-in")
+                let csrfCookie = try #require(page.csrfCookie)
                 let back = try await web.post("/admin/sign-in", form: [("csrf_token", try #require(page.csrfToken)), ("login", "iris"),
                                                                          ("password", Self.password), ("next", next)],
-                                              cookie: try #require(page.csrfCookie))
+                                              cookie: csrfCookie)
                 #expect(back.status == 303 && back.header("Location") == expected, "\(next)")
             }
         }

@@ -533,9 +533,10 @@ struct WalletPagesTests {
             for next in ["https://evil.example/", "//evil.example/wallet", "/admin", "/walletx", "/wallet/../admin", "/wallet/%2E%2E/admin",
                          "/wallet\\..\\admin", "/wallet/sign-in", "/wallet\r\nX: y"] {
                 let again = try await web.get("/wallet/sign-in")
+                let csrfCookie = try #require(again.csrfCookie)
                 let answer = try await web.post("/wallet/sign-in", form: [("csrf_token", try #require(again.csrfToken)), ("login", "ada"),
                                                                             ("password", WalletWorld.password), ("next", next)],
-                                                cookie: try #require(again.csrfCookie))
+                                                cookie: csrfCookie)
                 #expect(answer.header("Location") == "/wallet", "\(next) → \(answer.header("Location") ?? "")")
             }
             // An issuer's link: the offer's parameters on /wallet/receive are read (here without outbound requests: why not).
