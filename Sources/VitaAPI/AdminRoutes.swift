@@ -335,14 +335,11 @@ struct AdminRoutes: Sendable {
         let digest = Idempotency.digest(request, body: raw)
         let now = Timestamp.truncated(gate.clock())
         let idempotency = idempotency
-        let (outcome, replayed) = try await database.transaction { tx -> (Idempotency.Outcome, Bool) in
-            if let stored = try await idempotency.replay(tx, principal: principal, key: key, digest: digest, now: now) {
-                return (stored, true)
+        let (outcome, replayed) = try await database.transaction { tx in
+            try await idempotency.once(tx, principal: principal, key: key, digest: digest, now: now, learnerId: nil) {
+                let (json, location) = try await body(tx)
+                return Idempotency.Outcome(status: 201, location: location, body: json)
             }
-            let (json, location) = try await body(tx)
-            let outcome = Idempotency.Outcome(status: 201, location: location, body: json)
-            try await idempotency.store(tx, outcome, principal: principal, key: key, digest: digest, now: now, learnerId: nil)
-            return (outcome, false)
         }
         return Idempotency.response(outcome, replayed: replayed)
     }

@@ -124,42 +124,39 @@ struct CompetencyFrameworkRoutes {
         let gate = gate
         // Two imports of one framework at once: the later one's insert or update finds the earlier one's and fails;
         // tried again it reads what the earlier one wrote.
-        @Sendable func attempt() async throws -> (Idempotency.Outcome, Bool) {
-            try await database.transaction { tx -> (Idempotency.Outcome, Bool) in
-                if let stored = try await idempotency.replay(tx, principal: principal, key: key, digest: digest, now: now) {
-                    return (stored, true)
+        @Sendable func attempt() async throws -> (outcome: Idempotency.Outcome, replayed: Bool) {
+            try await database.transaction { tx in
+                try await idempotency.once(tx, principal: principal, key: key, digest: digest, now: now, learnerId: nil) {
+                    guard try await tx.organization(id: organizationId) != nil else {
+                        throw ValidationFailures([.invalidField("organizationId", "no such organization")])
+                    }
+                    let existing = try await tx.competencyFramework(organizationId: organizationId,
+                                                                    caseIdentifier: package.document.identifier)
+                    // The same package again changes nothing: its competencies need not be read.
+                    var competencies: [Competency] = []
+                    if let existing, !CASEFrameworkImport.isUnchanged(package, existing) {
+                        competencies = try await tx.competencies(frameworkId: existing.id)
+                    }
+                    let plan = CASEFrameworkImport(package: package, organizationId: organizationId, retrievedFrom: packageURL,
+                                                   existing: existing, existingCompetencies: competencies, now: now,
+                                                   makeID: { EntityID.make($0, now: now) })
+                    if plan.isNewFramework {
+                        try await tx.insert(plan.framework)
+                    } else if let existing, plan.changesSomething {
+                        try await tx.update(plan.framework, expectedVersion: existing.version)
+                    }
+                    try await tx.insert(plan.created)
+                    for competency in plan.updated + plan.retired { try await tx.update(competency) }
+                    let counts = "created \(plan.created.count), updated \(plan.updated.count), retired \(plan.retired.count), unchanged \(plan.unchangedCount)"
+                    try await gate.audit(tx, principal, action: "competency-framework.import", reason: counts)
+                    let result = DTO.CompetencyFrameworkImport(
+                        framework: plan.framework, created: plan.created.count, updated: plan.updated.count,
+                        retired: plan.retired.count, unchanged: plan.unchangedCount, deviationCount: package.deviationCount,
+                        deviations: package.deviations.map { .init(path: $0.path, reason: $0.reason) })
+                    return Idempotency.Outcome(status: plan.isNewFramework ? 201 : 200,
+                                               location: "/api/v1/competency-frameworks/\(plan.framework.id)",
+                                               body: try Idempotency.encode(result))
                 }
-                guard try await tx.organization(id: organizationId) != nil else {
-                    throw ValidationFailures([.invalidField("organizationId", "no such organization")])
-                }
-                let existing = try await tx.competencyFramework(organizationId: organizationId,
-                                                                caseIdentifier: package.document.identifier)
-                // The same package again changes nothing: its competencies need not be read.
-                var competencies: [Competency] = []
-                if let existing, !CASEFrameworkImport.isUnchanged(package, existing) {
-                    competencies = try await tx.competencies(frameworkId: existing.id)
-                }
-                let plan = CASEFrameworkImport(package: package, organizationId: organizationId, retrievedFrom: packageURL,
-                                               existing: existing, existingCompetencies: competencies, now: now,
-                                               makeID: { EntityID.make($0, now: now) })
-                if plan.isNewFramework {
-                    try await tx.insert(plan.framework)
-                } else if let existing, plan.changesSomething {
-                    try await tx.update(plan.framework, expectedVersion: existing.version)
-                }
-                try await tx.insert(plan.created)
-                for competency in plan.updated + plan.retired { try await tx.update(competency) }
-                let counts = "created \(plan.created.count), updated \(plan.updated.count), retired \(plan.retired.count), unchanged \(plan.unchangedCount)"
-                try await gate.audit(tx, principal, action: "competency-framework.import", reason: counts)
-                let result = DTO.CompetencyFrameworkImport(
-                    framework: plan.framework, created: plan.created.count, updated: plan.updated.count,
-                    retired: plan.retired.count, unchanged: plan.unchangedCount, deviationCount: package.deviationCount,
-                    deviations: package.deviations.map { .init(path: $0.path, reason: $0.reason) })
-                let outcome = Idempotency.Outcome(status: plan.isNewFramework ? 201 : 200,
-                                                  location: "/api/v1/competency-frameworks/\(plan.framework.id)",
-                                                  body: try Idempotency.encode(result))
-                try await idempotency.store(tx, outcome, principal: principal, key: key, digest: digest, now: now, learnerId: nil)
-                return (outcome, false)
             }
         }
         let (outcome, replayed): (Idempotency.Outcome, Bool)

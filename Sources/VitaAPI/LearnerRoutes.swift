@@ -40,20 +40,16 @@ struct LearnerRoutes: Sendable {
             let (outcome, replayed) = try await gate.withAccess(principal, learnerId: learner.id, categories: RecordCategory.stored,
                                                   permission: .write, action: "learner.create", anyCategory: true,
                                                   requiresHolder: false) { tx, _ in
-                if let stored = try await idempotency.replay(tx, principal: principal, key: key, digest: digest, now: now) {
-                    return (stored, true)
-                }
-                try await tx.insert(learner)
-                if let organizationId = principal.organizationId ?? input.organizationId {
-                    guard try await tx.organization(id: organizationId) != nil else {
-                        throw ValidationFailures([.invalidField("organizationId", "no such organization")])
+                try await idempotency.once(tx, principal: principal, key: key, digest: digest, now: now, learnerId: learner.id) {
+                    try await tx.insert(learner)
+                    if let organizationId = principal.organizationId ?? input.organizationId {
+                        guard try await tx.organization(id: organizationId) != nil else {
+                            throw ValidationFailures([.invalidField("organizationId", "no such organization")])
+                        }
+                        try await tx.addHolder(learnerId: learner.id, organizationId: organizationId)
                     }
-                    try await tx.addHolder(learnerId: learner.id, organizationId: organizationId)
+                    return Idempotency.Outcome(status: 201, location: "\(base)/\(learner.id)", body: try Idempotency.encode(learner))
                 }
-                let outcome = Idempotency.Outcome(status: 201, location: "\(base)/\(learner.id)", body: try Idempotency.encode(learner))
-                try await idempotency.store(tx, outcome, principal: principal, key: key, digest: digest, now: now,
-                                            learnerId: learner.id)
-                return (outcome, false)
             }
             var response = Idempotency.response(outcome, replayed: replayed)
             if !replayed { response.headers[.eTag] = "\"\(learner.id).v\(learner.version)\"" }
@@ -338,17 +334,13 @@ struct LearnerRoutes: Sendable {
             let (outcome, replayed) = try await gate.withAccess(principal, learnerId: learnerId, categories: [category],
                                                                 permission: .write, action: "records.write",
                                                                 recordOrganizationId: body.organizationId) { tx, _ in
-                if let stored = try await idempotency.replay(tx, principal: principal, key: key, digest: digest, now: now) {
-                    return (stored, true)
+                try await idempotency.once(tx, principal: principal, key: key, digest: digest, now: now, learnerId: learnerId) {
+                    guard try await tx.learner(id: learnerId) != nil else { throw Problem.notFound("learner") }
+                    try await checkReferences(tx, body)
+                    try await tx.insert(record)
+                    return Idempotency.Outcome(status: 201, location: "/api/v1/learners/\(learnerId)/\(name)/\(record.id)",
+                                               body: try Idempotency.encode(DTO.Record(record)))
                 }
-                guard try await tx.learner(id: learnerId) != nil else { throw Problem.notFound("learner") }
-                try await checkReferences(tx, body)
-                try await tx.insert(record)
-                let outcome = Idempotency.Outcome(status: 201, location: "/api/v1/learners/\(learnerId)/\(name)/\(record.id)",
-                                                  body: try Idempotency.encode(DTO.Record(record)))
-                try await idempotency.store(tx, outcome, principal: principal, key: key, digest: digest, now: now,
-                                            learnerId: learnerId)
-                return (outcome, false)
             }
             var response = Idempotency.response(outcome, replayed: replayed)
             if !replayed { response.headers[.eTag] = record.entityTag }

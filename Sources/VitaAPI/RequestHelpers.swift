@@ -136,9 +136,22 @@ struct Idempotency: Sendable {
         return ContentDigest.hex(hasher.finalize())
     }
 
+    /// Within one transaction: the stored outcome of a key repeated within the window (`replayed` true; 422 when the
+    /// key was used for another request), or else `body`'s outcome for a first request, stored for the key (if any)
+    /// before the transaction commits; `learnerId` is the learner the write concerns.
+    func once(_ tx: StoreTransaction, principal: Principal, key: String?, digest: String, now: Date, learnerId: String?,
+              _ body: () async throws -> Outcome) async throws -> (outcome: Outcome, replayed: Bool) {
+        if let stored = try await replay(tx, principal: principal, key: key, digest: digest, now: now) {
+            return (stored, true)
+        }
+        let outcome = try await body()
+        try await store(tx, outcome, principal: principal, key: key, digest: digest, now: now, learnerId: learnerId)
+        return (outcome, false)
+    }
+
     /// Returns the stored outcome for a key repeated within the window (or throws 422 when the key was used for
     /// another request), else nil.
-    func replay(_ tx: StoreTransaction, principal: Principal, key: String?, digest: String, now: Date) async throws -> Outcome? {
+    private func replay(_ tx: StoreTransaction, principal: Principal, key: String?, digest: String, now: Date) async throws -> Outcome? {
         guard let key, let stored = try await tx.idempotentResponse(principal: principal.idempotencyScope, key: key,
                                                                      notBefore: now.addingTimeInterval(-window)) else {
             return nil
@@ -159,7 +172,7 @@ struct Idempotency: Sendable {
     }
 
     /// Stores the outcome of a first request with a key, sealed; `learnerId` is the learner the write concerns.
-    func store(_ tx: StoreTransaction, _ outcome: Outcome, principal: Principal, key: String?, digest: String,
+    private func store(_ tx: StoreTransaction, _ outcome: Outcome, principal: Principal, key: String?, digest: String,
                now: Date, learnerId: String?) async throws {
         guard let key else { return }
         let sealed = try vault.seal(Array(outcome.body.utf8), id: Self.sealingId(principal, key))
