@@ -138,11 +138,11 @@ enum OpenAPIDocument {
                 entry["requestBody"] = ["required": true, "content": OneEdTechMedia.credential(schema)]
             } else if let schema = operation.requestSchema, operation.path == "/api/v1/me/credentials" {
                 var content = OneEdTechMedia.credential(schema)
-                for jwt in ["application/jwt", "application/vc+jwt"] {
-                    content[jwt] = ["schema": ["$ref": "#/components/schemas/CompactJws"]]
-                }
-                for image in ["image/png", "image/svg+xml"] {
-                    content[image] = ["schema": ["type": "string", "format": "binary", "description": "A baked badge"]]
+                // The import's other types (Operation.requestMediaTypes): a VC-JWT by its own names, a baked badge.
+                for type in operation.requestMediaTypes where content[type] == nil {
+                    content[type] = type.hasPrefix("image/")
+                        ? ["schema": ["type": "string", "format": "binary", "description": "A baked badge"]]
+                        : ["schema": ["$ref": "#/components/schemas/CompactJws"]]
                 }
                 entry["requestBody"] = ["required": true, "content": content]
             } else if let schema = operation.requestSchema {
@@ -232,9 +232,11 @@ enum OneEdTechMedia {
     /// The media types a credential is sent in: JSON, and a VC-JWT as text.
     static let credentialTypes = ["application/json", "application/vc+ld+json", "text/plain"]
 
+    /// The request or response content of a credential in each of ``credentialTypes``: `schema` for JSON, a
+    /// Compact JWS for text.
     static func credential(_ schema: String) -> [String: Any] {
-        let json: [String: Any] = ["schema": ["$ref": "#/components/schemas/\(schema)"]]
-        return ["application/json": json, "application/vc+ld+json": json,
-                "text/plain": ["schema": ["$ref": "#/components/schemas/CompactJws"]]]
+        Dictionary(uniqueKeysWithValues: credentialTypes.map { type in
+            (type, ["schema": ["$ref": "#/components/schemas/\(type == "text/plain" ? "CompactJws" : schema)"]])
+        })
     }
 }
