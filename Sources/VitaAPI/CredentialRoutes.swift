@@ -36,9 +36,7 @@ struct CredentialRoutes: Sendable {
                               requestSchema: "VerifyRequest", success: (200, "VerifyResponse"),
                               errors: [400, 413], rawBodyMediaTypes: CredentialVerification.uploadMediaTypes)) { request, _ in
             let submission: CredentialVerification.Submission
-            let mediaType = request.headers[.contentType]?.split(separator: ";").first?
-                .trimmingCharacters(in: .whitespaces).lowercased()
-            if let mediaType, CredentialVerification.uploadMediaTypes.contains(mediaType) {
+            if let mediaType = request.mediaType, CredentialVerification.uploadMediaTypes.contains(mediaType) {
                 var request = request
                 let buffer = try await request.collectBody(upTo: reader.maxBodySize)
                 guard buffer.readableBytes > 0 else { throw Problem.badRequest("body", "is empty") }

@@ -218,9 +218,7 @@ struct OneEdTechRoutes: Sendable {
         let learnerId = context.token!.learnerId!
         let clientId = context.token!.clientId
         let names = Self.names(service)
-        let mediaType = request.headers[.contentType]?.split(separator: ";").first.map {
-            $0.trimmingCharacters(in: .whitespaces).lowercased()
-        } ?? ""
+        let mediaType = request.mediaType ?? ""
         let body = try await reader.bytes(request)
         guard !body.isEmpty else { throw Problem.badRequest("body", "is required") }
         let format: HeldCredential.Format

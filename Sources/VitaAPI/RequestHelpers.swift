@@ -224,3 +224,10 @@ extension JSONObject {
         return read
     }
 }
+
+extension Request {
+    /// The media type of the body's `Content-Type`, without its parameters and in lower case; nil without the header.
+    public var mediaType: String? {
+        headers[.contentType].map { String($0.prefix { $0 != ";" }).trimmingCharacters(in: .whitespaces).lowercased() }
+    }
+}

@@ -160,7 +160,7 @@ final class RouteCatalog: @unchecked Sendable {
             var request = request
             if checksText {
                 try NULCharacterCheck.checkQuery(request, parameters: queryNames)
-                if !mediaTypes.isEmpty, let type = request.headers[.contentType].map(Operation.mediaType) {
+                if !mediaTypes.isEmpty, let type = request.mediaType {
                     guard Operation.accepts(mediaTypes, type) else { throw Operation.unsupportedMediaType(mediaTypes) }
                     if Operation.isJSON(type) {
                         try NULCharacterCheck.checkJSON(try await request.collectBody(upTo: maxBodySize).readableBytesView)
@@ -232,11 +232,6 @@ extension Operation {
         }
         if schema.hasSuffix("Form") { return ["application/x-www-form-urlencoded"] }
         return ["application/json"] + rawBodyMediaTypes
-    }
-
-    /// The media type of a `Content-Type` value: without its parameters, in lower case.
-    static func mediaType(_ contentType: String) -> String {
-        String(contentType.prefix { $0 != ";" }).trimmingCharacters(in: .whitespaces).lowercased()
     }
 
     /// Whether `type` is JSON: `application/json` or a structured `+json` type (RFC 6839).

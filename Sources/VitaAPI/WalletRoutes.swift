@@ -433,8 +433,7 @@ struct WalletRoutes: Sendable {
     private func importCredential(_ request: Request, _ context: VitaRequestContext, learnerId: String) async throws -> Response {
         let bytes = try await reader.bytes(request)
         guard !bytes.isEmpty else { throw Problem.badRequest("body", "is required") }
-        let mediaType = request.headers[.contentType]?.split(separator: ";").first
-            .map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+        let mediaType = request.mediaType ?? ""
         let incoming: IncomingCredential
         do {
             switch mediaType {

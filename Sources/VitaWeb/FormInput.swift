@@ -44,8 +44,7 @@ struct FormInput: Sendable {
         }
         if total > limit { return FormInput(oversizedBytes: total) }
         let contentType = request.headers[.contentType] ?? ""
-        let mediaType = contentType.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
-        switch mediaType {
+        switch request.mediaType ?? "" {
         case "multipart/form-data":
             guard let boundary = parameter("boundary", of: contentType) else {
                 throw WebError(.unreadableForm, "the multipart body names no boundary")
