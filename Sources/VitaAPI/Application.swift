@@ -148,6 +148,7 @@ public struct LearnerAPI {
         let idempotency = Idempotency(vault: vault, window: options.idempotencyWindow)
         AdminRoutes(database: database, gate: gate, reader: reader, idempotency: idempotency).register(in: catalog)
         LearnerRoutes(database: database, gate: gate, reader: reader, idempotency: idempotency).register(in: catalog)
+        ChangeRoutes(database: database, gate: gate, reader: reader).register(in: catalog)
         XAPIRoutes(database: database, gate: gate, reader: reader).register(in: catalog)
         CompetencyFrameworkRoutes(database: database, gate: gate, reader: reader, idempotency: idempotency,
                                   client: options.frameworkClient, maxBodySize: options.maxBodySize).register(in: catalog)

@@ -78,6 +78,7 @@ extension Operation {
             }
         }
         if access == .learner { return path.hasPrefix("/api/v1/me/approvals") ? [.manageApprovals] : [.wallet] }
+        if path == "/api/v1/changes" { return RecordCategory.stored.map { .vita($0, .read) } }
         if path == "/api/v1/xapi/statements" { return [.vita(.experiences, .write), .vita(.competencies, .write)] }
         let base = "/api/v1/learners"
         let permission: Permission = method == .get ? .read : .write

@@ -121,6 +121,30 @@ enum DTO {
         }
     }
 
+    /// A page of the change feed.
+    struct RecordChangeList: Encodable {
+        var items: [RecordChange]
+        /// Where the next page starts: always present, since the feed never ends.
+        var cursor: String
+        /// True when no change after this page was committed when it was read.
+        var caughtUp: Bool
+    }
+
+    /// One change of the feed: its number, what it did, when, and the record version it stored.
+    struct RecordChange: Encodable {
+        var sequence: Int64
+        var kind: VitaCore.RecordChange.Kind
+        var changedAt: Date
+        var record: Record
+
+        init(_ change: VitaCore.RecordChange, _ record: LearnerRecord) {
+            sequence = change.sequence
+            kind = change.kind
+            changedAt = change.changedAt
+            self.record = Record(record)
+        }
+    }
+
     struct RecordBodyJSON: Encodable {
         let body: RecordBody
         init(_ body: RecordBody) { self.body = body }

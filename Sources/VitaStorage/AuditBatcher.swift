@@ -15,11 +15,12 @@ public final class AuditBatcher: Sendable {
     private let lastHead = Mutex<AuditHead?>(nil)
 
     private struct Queue: ~Copyable {
-        var pending: [(AuditEntry, Completion)] = []
+        /// Each caller's entries, kept together in one batch.
+        var pending: [([AuditEntry], Completion)] = []
         var flushing = false
     }
 
-    /// Creates a batcher writing at most `maxBatch` entries per transaction.
+    /// Creates a batcher writing at most `maxBatch` entries per transaction (more when one caller appends more).
     public init(database: VitaDatabase, maxBatch: Int = 512) {
         self.database = database
         self.maxBatch = maxBatch
@@ -27,9 +28,16 @@ public final class AuditBatcher: Sendable {
 
     /// Appends `entry` and returns once it is committed; throws if the transaction holding it failed.
     public func append(_ entry: AuditEntry) async throws {
+        try await append(contentsOf: [entry])
+    }
+
+    /// Appends `entries`, in order and in one transaction, and returns once they are committed; throws if the
+    /// transaction holding them failed.
+    public func append(contentsOf entries: [AuditEntry]) async throws {
+        guard !entries.isEmpty else { return }
         let completion = Completion()
         let leads = queue.withLock { queue in
-            queue.pending.append((entry, completion))
+            queue.pending.append((entries, completion))
             if queue.flushing { return false }
             queue.flushing = true
             return true
@@ -45,13 +53,20 @@ public final class AuditBatcher: Sendable {
     /// Writes one batch, completes its callers, then passes the flush on (or ends it when nothing is queued).
     private func flushOnce() async {
         let batch = queue.withLock { queue in
-            let batch = Array(queue.pending.prefix(maxBatch))
-            queue.pending.removeFirst(batch.count)
+            // Whole callers, up to `maxBatch` entries (at least one caller).
+            var taken = 0, count = 0
+            for (entries, _) in queue.pending {
+                if taken > 0, count + entries.count > maxBatch { break }
+                taken += 1
+                count += entries.count
+            }
+            let batch = Array(queue.pending.prefix(taken))
+            queue.pending.removeFirst(taken)
             return batch
         }
         let result: Completion.Outcome
         do {
-            try await write(batch.map(\.0))
+            try await write(batch.flatMap(\.0))
             result = .done
         } catch {
             result = .failed(error)

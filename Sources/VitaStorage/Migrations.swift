@@ -436,6 +436,17 @@ public enum Migrations {
             "ALTER TABLE competencies ADD COLUMN code TEXT",
             "CREATE INDEX competencies_code ON competencies (code, id) WHERE code IS NOT NULL",
         ], backfill: { tx in try await tx.fillCompetencyCodes() }),
+        // The change feed (docs/CHANGES.md): every record version and erasure in commit order, numbered by a counter
+        // in the row every writer locks.
+        Migration(version: 32, name: "record change feed", statements: [
+            """
+            CREATE TABLE record_changes (
+              sequence BIGINT PRIMARY KEY, kind TEXT NOT NULL, record_id TEXT NOT NULL, version INTEGER NOT NULL,
+              learner_id TEXT NOT NULL, category TEXT NOT NULL, organization_id TEXT NOT NULL, changed_at BIGINT NOT NULL)
+            """,
+            "CREATE INDEX record_changes_provider ON record_changes (organization_id, category, sequence)",
+            "ALTER TABLE audit_head ADD COLUMN record_change_sequence BIGINT NOT NULL DEFAULT 0",
+        ], backfill: { tx in try await tx.fillRecordChanges() }),
     ]
 
     /// Every schema version this build knows, oldest first (numbers may skip: a version is taken when a branch

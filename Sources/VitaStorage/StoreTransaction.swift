@@ -368,6 +368,20 @@ public struct StoreTransaction: Sendable {
         try await db.raw("SELECT * FROM consents WHERE learner_id = \(bind: learnerId) ORDER BY id").all().map(consent(from:))
     }
 
+    /// Every consent the learners with `ids` gave to one of `agreementIds`, in force or withdrawn (one query per few
+    /// hundred learners).
+    public func consents(learnerIds: [String], agreementIds: [String]) async throws -> [Consent] {
+        guard !agreementIds.isEmpty else { return [] }
+        var found: [Consent] = []
+        for chunk in Self.chunks(Array(Set(learnerIds)).sorted()) {
+            found += try await db.raw("""
+                SELECT * FROM consents WHERE learner_id IN (\(SQLList(chunk.map { SQLBind($0) })))
+                AND agreement_id IN (\(SQLList(agreementIds.map { SQLBind($0) })))
+                """).all().map(consent(from:))
+        }
+        return found
+    }
+
     /// The consents given to an agreement, in force or withdrawn, oldest first, a page at a time.
     public func consents(agreementId: String, after cursor: String?, limit: Int) async throws -> Page<Consent> {
         let after = try Self.cursorKey(cursor) ?? ""
@@ -441,6 +455,10 @@ public struct StoreTransaction: Sendable {
         try await db.raw("""
             UPDATE records SET body = NULL, deletion = \(bind: try json(tombstone)) WHERE learner_id = \(bind: learnerId)
             """).run()
+        let erased = try await db.raw("""
+            SELECT * FROM records WHERE learner_id = \(bind: learnerId) AND is_current = 1 ORDER BY id
+            """).all().map(record(from:))
+        try await appendRecordChanges(erased, kind: .erased, at: tombstone.at)
         try await invalidateProfiles(learnerId: learnerId)
         // What the learner's applications put here is the learner's own data: it goes entirely.
         try await db.raw("DELETE FROM held_credentials WHERE learner_id = \(bind: learnerId)").run()
@@ -732,6 +750,7 @@ public struct StoreTransaction: Sendable {
              \(bind: p.rawDataURI), \(bind: p.rawDigest), \(bind: Self.ms(p.assertedAt)), \(bind: Self.ms(p.recordedAt)),
              \(bind: try record.deletion.map { try json($0) }), 1)
             """).run()
+        try await appendRecordChanges([record], at: p.recordedAt)
         try await invalidateProfiles(learnerId: record.learnerId)
         try await addHolder(learnerId: record.learnerId, organizationId: record.organizationId)
     }
@@ -815,7 +834,7 @@ public struct StoreTransaction: Sendable {
             """).first()?.decode(column: "record_id", as: String.self)
     }
 
-    private func record(from row: any SQLRow) throws -> LearnerRecord {
+    func record(from row: any SQLRow) throws -> LearnerRecord {
         guard let category = RecordCategory(rawValue: try row.decode(column: "category", as: String.self)) else {
             throw StorageError(.corrupt, "a stored record has an unknown category")
         }

@@ -858,6 +858,13 @@ enum AccessControlTable {
                 Probe(.post, "/api/v1/learners", json: ["name": ["display": "Alan Turing"]])
             },
             MatrixRow(operationId: "listLearners", body: .none, expected: adminOnly(200)) { _, _ in Probe(.get, "/api/v1/learners") },
+            // The change feed: any system with an agreement in force reads it (what it shows depends on the agreements,
+            // and consent is each learner's: a page without consented changes is still a page); learners and staff not.
+            MatrixRow(operationId: "listRecordChanges", body: .none,
+                      expected: all(403).with([.noCredentials: 401, .expiredToken: 401, .revokedToken: 401, .otherOrganization: 200,
+                                               .consentWithdrawn: 200, .admin: 200, .rightSystem: 200])) { _, _ in
+                Probe(.get, "/api/v1/changes")
+            },
             // Statements are asserted by a connected system: any system's call is answered 200 with each statement's
             // outcome (an agreement that does not cover it: `denied`, in the results, audited); anyone else 403.
             MatrixRow(operationId: "postXAPIStatements", body: .minimal,

@@ -136,3 +136,62 @@ struct AgreementPolicyTests {
         #expect(!Agreement.Status.active.canMove(to: .draft))
     }
 }
+
+extension AgreementPolicyTests {
+    @Test("the change feed's read scope: every agreement state gives the rule a single read would, consent aside, which is then each learner's own",
+          arguments: AgreementState.allCases)
+    func readScopeFollowsTheRules(_ state: AgreementState) {
+        let (agreement, consents) = agreement(state, category: .experiences, permission: .read)
+        let decision = AgreementPolicy().readScope(system: system, categories: [.experiences], agreements: [agreement], now: now)
+        switch (decision, state.expectedRule) {
+        case (.success(let scope), nil), (.success(let scope), .consent?):
+            #expect(scope.grants.map(\.agreementId) == ["agr_1"])
+            #expect(scope.categoriesByProvider == ["org_p": [.experiences]])
+            let read = scope.agreement(learnerId: "lrn_1", category: .experiences, organizationId: "org_p", consents: consents, now: now)
+            #expect(read == (state.expectedRule == nil ? "agr_1" : nil), "\(state)")
+            #expect(scope.agreement(learnerId: "lrn_2", category: .experiences, organizationId: "org_p", consents: consents,
+                                    now: now) == (agreement.consentRequired ? nil : "agr_1"))
+            #expect(scope.agreement(learnerId: "lrn_1", category: .experiences, organizationId: "org_other", consents: consents,
+                                    now: now) == nil)
+            #expect(scope.agreement(learnerId: "lrn_1", category: .employment, organizationId: "org_p", consents: consents,
+                                    now: now) == nil)
+        case (.failure(let denial), let rule?):
+            #expect(denial.rule == rule && denial.agreementId == "agr_1", "\(state)")
+        default:
+            Issue.record("\(state): \(decision)")
+        }
+    }
+
+    @Test("the read scope needs read permission and a category asked for; several agreements combine, and a revoked system is refused first")
+    func readScopeCombinesAgreements() {
+        let day: TimeInterval = 86_400
+        func make(_ id: String, provider: String, _ categories: [RecordCategory], _ permissions: [Permission]) -> Agreement {
+            Agreement(id: id, providerOrganizationId: provider, consumerSystemId: system.id, categories: categories,
+                      permissions: permissions, purpose: "test", validFrom: now - day, validUntil: nil, consentRequired: false,
+                      status: .active, createdAt: now - day, updatedAt: now - day)
+        }
+        let policy = AgreementPolicy()
+        let writeOnly = make("agr_w", provider: "org_p", [.experiences], [.write])
+        guard case .failure(let denial) = policy.readScope(system: system, categories: [.experiences], agreements: [writeOnly],
+                                                           now: now) else { Issue.record("write-only agreement granted reading"); return }
+        #expect(denial.rule == .permission)
+        guard case .failure(let none) = policy.readScope(system: system, categories: [.experiences], agreements: [], now: now) else {
+            Issue.record("no agreement granted reading"); return
+        }
+        #expect(none.rule == .noAgreement && none.agreementId == nil)
+        let agreements = [make("agr_2", provider: "org_q", [.employment, .experiences], [.read]),
+                          make("agr_1", provider: "org_p", [.experiences, .credentials], [.read, .write]), writeOnly]
+        guard case .success(let scope) = policy.readScope(system: system, categories: [.experiences, .employment],
+                                                          agreements: agreements, now: now) else {
+            Issue.record("read agreements refused"); return
+        }
+        #expect(scope.grants.map(\.agreementId) == ["agr_1", "agr_2"])
+        #expect(scope.categoriesByProvider == ["org_p": [.experiences], "org_q": [.employment, .experiences]])
+        #expect(!scope.needsConsents)
+        var revoked = system
+        revoked.revokedAt = now - day
+        guard case .failure(let refused) = policy.readScope(system: revoked, categories: [.experiences], agreements: agreements,
+                                                            now: now) else { Issue.record("a revoked system read"); return }
+        #expect(refused.rule == .systemRevoked)
+    }
+}
