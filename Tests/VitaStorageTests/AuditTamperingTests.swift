@@ -176,6 +176,36 @@ struct AuditBatcherTests {
         }
     }
 
+    @Test("a caller's several entries land together, in their order, even past the batch size, among other callers' entries",
+          arguments: TestEngine.available)
+    func groupsStayTogether(_ engine: TestEngine) async throws {
+        try await TestDatabase.with(engine) { test in
+            let batcher = AuditBatcher(database: test.database, maxBatch: 4)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for caller in 0..<40 {
+                    group.addTask {
+                        let count = caller.isMultiple(of: 3) ? 6 : 1
+                        try await batcher.append(contentsOf: (0..<count).map { index in
+                            AuditEntry(occurredAt: Date(), actor: .init(kind: .system, id: "sys_1"), action: "changes.read",
+                                       learnerId: "lrn_\(caller)_\(index)", categories: [.experiences], agreementId: nil,
+                                       outcome: .allowed, reason: nil)
+                        })
+                    }
+                }
+                try await group.waitForAll()
+            }
+            #expect(try await test.database.verifyAuditChain().firstBreak == nil)
+            let learners = try await test.database.read { tx in
+                try await tx.auditEntries(learnerId: nil, after: nil, limit: 500).items.compactMap(\.learnerId)
+            }
+            #expect(learners.count == 14 * 6 + 26)
+            for caller in stride(from: 0, to: 40, by: 3) {
+                let start = try #require(learners.firstIndex(of: "lrn_\(caller)_0"))
+                #expect(Array(learners[start ..< start + 6]) == (0..<6).map { "lrn_\(caller)_\($0)" })
+            }
+        }
+    }
+
     @Test("batchers on two nodes, between write transactions that move the head, keep one unbroken chain",
           arguments: TestEngine.available)
     func batchersOnTwoNodes(_ engine: TestEngine) async throws {
