@@ -189,7 +189,7 @@ enum OpenAPIDocument {
         let document: [String: Any] = [
             "openapi": "3.1.0",
             "info": ["title": "Vita Learner API", "version": "1.0.0",
-                     "description": "Enterprise Learner Record store: learners, records with provenance, computed profiles, information-exchange agreements and a tamper-evident audit log. In a request body, a member whose value is null is the same as an absent one; a value of another type than the schema's is refused (400 naming the field)."],
+                     "description": "Enterprise Learner Record store: learners, records with provenance, computed profiles, information-exchange agreements and a tamper-evident audit log. In a request body, a member whose value is null is the same as an absent one; a value of another type than the schema's is refused (400 naming the field). Every response carries X-Request-Id: the caller's own (1 to 128 letters, digits and -_.:=+/), else one the server made; the server's log lines about the request carry it, and a 5xx problem names it (requestId)."],
             "paths": paths,
             "components": components,
         ]

@@ -31,6 +31,8 @@ public struct Problem: Error, Codable, Sendable, Equatable {
     public var rule: String?
     /// For agreement denials: the agreement that came closest.
     public var agreementId: String?
+    /// For a failure of the server (5xx): the request's id, which its log entries carry (`X-Request-Id`).
+    public var requestId: String?
 
     /// Creates a problem.
     public init(status: Int, title: String, detail: String, errors: [FieldError]? = nil, rule: String? = nil,
@@ -268,10 +270,12 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
         do {
             return try await next(request, context)
         } catch {
-            let problem = Problem.from(error)
+            var problem = Problem.from(error)
             if problem.status >= 500 {
-                // Driver errors describe the failing statement, not bind values, so they are safe to log.
+                // Driver errors describe the failing statement, not bind values, so they are safe to log. The log
+                // entry carries the request's id (`hb.request.id`), and so does the answer: a report leads to the entry.
                 context.logger.error("request failed", metadata: ["error": "\(error)"])
+                problem.requestId = context.id
             }
             return request.uri.path.hasPrefix("/ims/") ? problem.imsxResponse() : problem.response()
         }
