@@ -36,7 +36,9 @@ extension WalletScreens {
             let allowed = entry["outcome"]?.stringValue == "allowed"
             var row: [String: Any] = [
                 "when": WalletFormat.date(entry["occurredAt"]?.stringValue) ?? "", "who": who,
-                "what": strings.table["wallet.action.\(action)"] ?? action.replacingOccurrences(of: ".", with: " "),
+                // An action without a dot is an operation refused before it ran (scope, staff role): its reason says which.
+                "what": strings.table["wallet.action.\(action)"]
+                    ?? (action.contains(".") ? action.replacingOccurrences(of: ".", with: " ") : strings["wallet.action.operation"]),
                 "categories": categories.isEmpty ? "—" : categories.joined(separator: ", "),
                 "agreement": entry["agreementId"]?.stringValue ?? "—",
                 "outcome": allowed ? strings["wallet.allowed"] : strings["wallet.denied"],

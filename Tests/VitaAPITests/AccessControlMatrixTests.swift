@@ -469,6 +469,27 @@ struct AccessControlMatrixTests {
                 }
             }
             #expect(mismatches.isEmpty, "\(mismatches.count) mismatches:\n\(mismatches.joined(separator: "\n"))")
+            try await Self.expectWalletNamesEveryAction(api)
+        }
+    }
+
+    /// The learner's access page (the wallet, VitaWeb) names each entry about them by its action in plain words
+    /// (`wallet.action.<action>` in its strings). Every action the matrix left in entries about a learner must have
+    /// its words; an action without a dot is an operation refused before it ran, which the page names generically.
+    static func expectWalletNamesEveryAction(_ api: APIHarness) async throws {
+        let stringsFile = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Sources/VitaWeb/Resources/strings/en.json")
+        let strings = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: stringsFile)) as? [String: String])
+        var actions = Set<String>()
+        var cursor: String?
+        repeat {
+            let page = try await api.database.read { [cursor] in try await $0.auditEntries(learnerId: nil, after: cursor, limit: 1000) }
+            actions.formUnion(page.items.filter { $0.learnerId != nil && $0.action.contains(".") }.map(\.action))
+            cursor = page.nextCursor
+        } while cursor != nil
+        #expect(actions.count > 20, "the matrix audits many actions about its learner: \(actions.sorted())")
+        for action in actions.sorted() where strings["wallet.action.\(action)"] == nil {
+            Issue.record("the wallet's access page has no words for the action '\(action)' (wallet.action.\(action) in VitaWeb's strings)")
         }
     }
 }
