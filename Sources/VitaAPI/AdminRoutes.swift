@@ -172,7 +172,7 @@ struct AdminRoutes: Sendable {
         }
         catalog.add(Operation(method: .get, path: "\(base)/agreements/{agreementId}", operationId: "getAgreement",
                               summary: "Read an agreement", tag: "Agreements", access: .admin, query: [], headers: [],
-                              requestSchema: nil, success: (200, "Agreement"), errors: [401, 403, 404])) { _, context in
+                              requestSchema: nil, success: (200, "Agreement"), errors: [401, 403, 404], conditional: true)) { _, context in
             let id = try reader.id(context, "agreementId", prefix: "agr", what: "agreement")
             let (found, consumerOrganizationId) = try await database.read { tx -> (Agreement?, String?) in
                 guard let agreement = try await tx.agreement(id: id) else { return (nil, nil) }

@@ -135,6 +135,7 @@ public struct LearnerAPI {
         // Outermost, so that each request's count and duration carry the status it was finally answered with.
         if options.metrics != nil { router.add(middleware: MetricsMiddleware()) }
         router.add(middleware: ResponseHeadersMiddleware())
+        router.add(middleware: ConditionalRequestMiddleware())
         router.add(middleware: ProblemMiddleware())
         let gate = AccessGate(database: database, clock: clock)
         let catalog = RouteCatalog(router: router, audits: gate.audits, clock: clock, maxBodySize: options.maxBodySize)

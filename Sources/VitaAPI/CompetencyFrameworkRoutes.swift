@@ -54,7 +54,7 @@ struct CompetencyFrameworkRoutes {
         catalog.add(Operation(method: .get, path: "\(base)/{frameworkId}", operationId: "getCompetencyFramework",
                               summary: "An imported competency framework: its CASE document and where the last import's package came from",
                               tag: "Administration", access: .principal, query: [], headers: [], requestSchema: nil,
-                              success: (200, "CompetencyFramework"), errors: [401, 404])) { _, context in
+                              success: (200, "CompetencyFramework"), errors: [401, 404], conditional: true)) { _, context in
             let framework = try await framework(context)
             return try APIJSON.response(framework, headers: [.eTag: framework.entityTag])
         }

@@ -64,7 +64,7 @@ struct LearnerRoutes: Sendable {
         }
         catalog.add(Operation(method: .get, path: learnerPath, operationId: "getLearner", summary: "Read a learner",
                               tag: "Learners", access: .principal, query: [], headers: [], requestSchema: nil,
-                              success: (200, "Learner"), errors: [401, 403, 404])) { _, context in
+                              success: (200, "Learner"), errors: [401, 403, 404], conditional: true)) { _, context in
             let id = try reader.id(context, "learnerId", prefix: "lrn", what: "learner")
             let learner = try await gate.withAccess(context.principal!, learnerId: id, categories: RecordCategory.allCases,
                                                     permission: .read, action: "learner.read", anyCategory: true) { tx, _ in
@@ -351,7 +351,7 @@ struct LearnerRoutes: Sendable {
                               summary: "Read one \(singular) record (current, or as of a time)", tag: tag,
                               access: .principal, query: [("asOf", "string", "RFC 3339 time: the version current then")],
                               headers: [], requestSchema: nil, success: (200, "Record"),
-                              errors: [400, 401, 403, 404])) { request, context in
+                              errors: [400, 401, 403, 404], conditional: true)) { request, context in
             let learnerId = try reader.id(context, "learnerId", prefix: "lrn", what: "learner")
             let recordId = try reader.id(context, "recordId", prefix: "rec", what: "record")
             let asOf = try reader.asOf(request)

@@ -59,7 +59,11 @@ enum OpenAPIDocument {
                 parameters.append(["name": name, "in": "query", "required": operation.requiredQuery.contains(name), "description": description,
                                    "schema": ["type": type]])
             }
-            for (name, required, description) in operation.headers {
+            var headers = operation.headers
+            if operation.conditional {
+                headers.append(("If-None-Match", false, "ETags of versions the caller holds (or *): 304 when one is current"))
+            }
+            for (name, required, description) in headers {
                 parameters.append(["name": name, "in": "header", "required": required, "description": description,
                                    "schema": ["type": "string"]])
             }
@@ -75,6 +79,11 @@ enum OpenAPIDocument {
                 // A redirect, or an empty body.
             } else {
                 success["content"] = ["application/json": ["schema": ["type": "object"]]]
+            }
+            if operation.conditional {
+                let tag: [String: Any] = ["ETag": ["description": "The version's entity tag", "schema": ["type": "string"]]]
+                success["headers"] = tag
+                responses["304"] = ["description": "Not modified: If-None-Match names the current version (no body)", "headers": tag]
             }
             responses[String(operation.success.0)] = success
             for status in operation.alsoSucceeds { responses[String(status)] = success }

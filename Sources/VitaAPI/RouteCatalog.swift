@@ -50,6 +50,9 @@ struct Operation: Sendable {
     var requiredQuery: [String] = []
     /// The largest body the operation accepts, when it takes more than the server's limit (a framework package).
     var bodyLimit: Int? = nil
+    /// Whether the success answer carries an `ETag`, so that `If-None-Match` naming it is answered 304
+    /// (`ConditionalRequestMiddleware`).
+    var conditional = false
 
     /// The path in Hummingbird's form, `:learnerId` instead of `{learnerId}`.
     var routerPath: String {

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Synchronization
 import Testing
 import VitaJSON
@@ -81,6 +82,11 @@ final class DocumentConformance: Sendable {
            let body = (try? JSONValue(parsing: request)).map(Self.withoutNullMembers) {
             hold(body, to: documented, "\(operation) accepted (\(reply.status)) a body its documented request schema rejects",
                  sourceLocation: sourceLocation)
+        }
+        // A read that answers an ETag takes If-None-Match (ConditionalRequestMiddleware): the document must say so.
+        if method == "GET", reply.status == 200, reply.headers[.eTag] != nil, template.responses["304"] == nil {
+            Issue.record("\(operation) answered an ETag but does not document 304 for If-None-Match (Operation.conditional)",
+                         sourceLocation: sourceLocation)
         }
         guard let media = template.responses[String(reply.status)] ?? template.responses["default"] else {
             Issue.record("\(operation) answered \(reply.status), which the document does not list (it lists \(template.responses.keys.sorted().joined(separator: ", ")))",

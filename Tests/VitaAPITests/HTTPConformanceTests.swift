@@ -29,7 +29,7 @@ struct HTTPConformanceTests {
         }
     }
 
-    @Test("HEAD on a live server says the length of the body GET sends, and sends none: the next request on the connection is answered")
+    @Test("HEAD on a live server says the length of the body GET sends, and sends none, as a 304 does: the next request on the connection is answered")
     func headLength() async throws {
         try await APIHarness.run(.sqlite, live: true) { api in
             for path in ["/health", "/openapi.json", "/api/v1/learners"] {
@@ -40,6 +40,16 @@ struct HTTPConformanceTests {
                 #expect(head.body.isEmpty && head.headers[.contentType] == get.headers[.contentType], "\(path)")
                 #expect(head.headers[.eTag] == get.headers[.eTag], "\(path)")
             }
+            // A 304 on a live connection sends no body either, and the next request is answered.
+            let world = try await api.world()
+            let learner = try await api.learner(key: world.systemKey)
+            let path = "/api/v1/learners/\(learner)"
+            let tag = try #require(try await api.admin(.get, path).headers[.eTag])
+            for _ in 0..<2 {
+                let unchanged = try await api.admin(.get, path, headers: ["If-None-Match": tag])
+                #expect(unchanged.status == 304 && unchanged.body.isEmpty && unchanged.headers[.eTag] == tag)
+            }
+            #expect(try await api.admin(.get, path).status == 200)
         }
     }
 
@@ -99,6 +109,51 @@ struct HTTPConformanceTests {
                 }
             }
             #expect(checked >= 40, "\(checked) operations checked")
+        }
+    }
+
+    @Test("a read whose ETag If-None-Match names (weakly, in a list, or *) is 304 with the ETag and no body, still checked and audited; another or a stale tag is 200; errors ignore it",
+          arguments: TestEngine.available)
+    func conditionalReads(_ engine: TestEngine) async throws {
+        try await APIHarness.run(engine) { api in
+            let world = try await api.world()
+            let learner = try await api.learner(key: world.systemKey)
+            let created = try await api.send(.post, "/api/v1/learners/\(learner)/experiences", key: world.systemKey,
+                                             json: APIHarness.experience(world.organizationId, source: "enr-1"))
+            let item = "/api/v1/learners/\(learner)/experiences/\(created["id"] as! String)"
+            let read = try await api.send(.get, item, key: world.systemKey)
+            let tag = try #require(read.headers[.eTag])
+            for condition in [tag, "W/\(tag)", "\"other\", \(tag)", "*", " \"a,b\" ,W/\(tag) "] {
+                let again = try await api.send(.get, item, key: world.systemKey, headers: ["If-None-Match": condition])
+                #expect(again.status == 304 && again.body.isEmpty && again.headers[.eTag] == tag, "\(condition)")
+                #expect(again.headers[.contentType] == nil)
+            }
+            let head = try await api.send(.head, item, key: world.systemKey, headers: ["If-None-Match": tag])
+            #expect(head.status == 304 && head.headers[.eTag] == tag)
+            for condition in ["\"other\"", "\(tag.dropLast())", "W/", "garbage", ""] {
+                #expect(try await api.send(.get, item, key: world.systemKey, headers: ["If-None-Match": condition]).status == 200,
+                        "\(condition)")
+            }
+            // The read ran: checked against the agreements and audited, the body alone not sent again.
+            let stranger = try await api.world()
+            let refused = try await api.send(.get, item, key: stranger.systemKey, headers: ["If-None-Match": tag])
+            #expect(refused.status == 403, "\(refused.string)")
+            let log = try await api.admin(.get, "/api/v1/learners/\(learner)/access-log?limit=200")
+            #expect(log.items.filter { $0["action"] as? String == "records.read" && $0["outcome"] as? String == "allowed" }.count == 12)
+
+            // A new version: the old tag no longer matches.
+            let updated = try await api.send(.put, item, key: world.systemKey,
+                                             json: APIHarness.experience(world.organizationId, source: "enr-1", credits: 5),
+                                             headers: ["If-Match": tag])
+            #expect(updated.status == 200)
+            let fresh = try await api.send(.get, item, key: world.systemKey, headers: ["If-None-Match": tag])
+            #expect(fresh.status == 200 && fresh.headers[.eTag] == updated.headers[.eTag])
+            // The other resources with versions answer the same way.
+            for path in ["/api/v1/learners/\(learner)", "/api/v1/agreements/\(world.agreementId)"] {
+                let first = try await api.admin(.get, path)
+                let current = try #require(first.headers[.eTag], "\(path)")
+                #expect(try await api.admin(.get, path, headers: ["If-None-Match": current]).status == 304, "\(path)")
+            }
         }
     }
 
