@@ -126,7 +126,7 @@ struct LearnerRoutes: Sendable {
                               tag: "Profile", access: .principal,
                               query: [("asOf", "string", "RFC 3339 time: the profile as the records stood then")],
                               headers: [], requestSchema: nil, success: (200, "LearnerProfile"),
-                              errors: [400, 401, 403, 404])) { request, context in
+                              errors: [400, 401, 403, 404], conditional: true)) { request, context in
             let id = try reader.id(context, "learnerId", prefix: "lrn", what: "learner")
             let asOf = try reader.asOf(request)
             let now = gate.clock()
@@ -171,7 +171,7 @@ struct LearnerRoutes: Sendable {
                     context.logger.debug("a computed profile was not kept", metadata: ["error": "\(error)"])
                 }
             }
-            return Response(status: .ok, headers: [.contentType: "application/json"],
+            return Response(status: .ok, headers: [.contentType: "application/json", .eTag: read.entityTag],
                             body: .init(byteBuffer: ByteBuffer(string: read.body)))
         }
 
@@ -476,6 +476,9 @@ struct ProfileRead: Sendable {
 
     /// The profile's JSON.
     var body: String
+    /// A strong entity tag of the profile's JSON (its SHA-256, shortened): the profile changes with the records, the
+    /// granting providers and the day, so its tag is its content's.
+    var entityTag: String { "\"prf." + ContentDigest.sha256(body.utf8).dropFirst(7).prefix(32) + "\"" }
     /// Set when the profile was computed for the current records and may be kept.
     var keep: Keep?
 

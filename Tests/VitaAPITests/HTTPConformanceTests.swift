@@ -148,8 +148,19 @@ struct HTTPConformanceTests {
             #expect(updated.status == 200)
             let fresh = try await api.send(.get, item, key: world.systemKey, headers: ["If-None-Match": tag])
             #expect(fresh.status == 200 && fresh.headers[.eTag] == updated.headers[.eTag])
+            // The profile's tag is its content's: a system's kept profile and a fresh one agree, a change moves it.
+            let profilePath = "/api/v1/learners/\(learner)/profile"
+            let profile = try await api.send(.get, profilePath, key: world.systemKey)
+            let profileTag = try #require(profile.headers[.eTag])
+            #expect(try await api.send(.get, profilePath, key: world.systemKey, headers: ["If-None-Match": profileTag]).status == 304)
+            let more = try await api.send(.post, "/api/v1/learners/\(learner)/experiences", key: world.systemKey,
+                                          json: APIHarness.experience(world.organizationId, source: "enr-2", title: "Databases"))
+            #expect(more.status == 201)
+            let changed = try await api.send(.get, profilePath, key: world.systemKey, headers: ["If-None-Match": profileTag])
+            #expect(changed.status == 200 && changed.headers[.eTag] != profileTag)
             // The other resources with versions answer the same way.
-            for path in ["/api/v1/learners/\(learner)", "/api/v1/agreements/\(world.agreementId)"] {
+            for path in ["/api/v1/learners/\(learner)", "/api/v1/agreements/\(world.agreementId)",
+                         "/api/v1/learners/\(learner)/profile"] {
                 let first = try await api.admin(.get, path)
                 let current = try #require(first.headers[.eTag], "\(path)")
                 #expect(try await api.admin(.get, path, headers: ["If-None-Match": current]).status == 304, "\(path)")
