@@ -73,6 +73,11 @@ public struct ServerOptions: Sendable {
     /// Seconds a response stored for an `Idempotency-Key` is replayed; older ones are purged with the other expired
     /// data (a day by default).
     public var idempotencyWindow: TimeInterval
+    /// Posts connected systems' change notifications (`docs/CHANGES.md`) under VitaResolution's outbound policy; nil:
+    /// none are posted and setting where they go answers 503.
+    public var notificationClient: ResolutionHTTPClient?
+    /// Seconds between rounds of posting the change notifications that are due; 0 disables them.
+    public var changeNotificationInterval: TimeInterval
     /// Serves the process's metrics at `GET /metrics` to scrapers with its token, and measures every request; nil
     /// (the default): neither (`vita serve` sets it when `VITA_METRICS_TOKEN` is set).
     public var metrics: MetricsExposition?
@@ -86,7 +91,8 @@ public struct ServerOptions: Sendable {
                 signInRateLimit: RateLimit = .standardSignIn, rateLimitBuckets: Int = 100_000,
                 trustForwardedFor: Bool = false, rawDataClient: ResolutionHTTPClient? = nil, walletClient: ResolutionHTTPClient? = nil,
                 frameworkClient: ResolutionHTTPClient? = nil, stalledJobTimeout: TimeInterval = 120, oauthPurgeInterval: TimeInterval = 3600,
-                idempotencyWindow: TimeInterval = 86_400, metrics: MetricsExposition? = nil) {
+                idempotencyWindow: TimeInterval = 86_400, notificationClient: ResolutionHTTPClient? = nil,
+                changeNotificationInterval: TimeInterval = 5, metrics: MetricsExposition? = nil) {
         self.host = host
         self.port = port
         self.maxBodySize = maxBodySize
@@ -108,6 +114,8 @@ public struct ServerOptions: Sendable {
         self.stalledJobTimeout = stalledJobTimeout
         self.oauthPurgeInterval = oauthPurgeInterval
         self.idempotencyWindow = idempotencyWindow
+        self.notificationClient = notificationClient
+        self.changeNotificationInterval = changeNotificationInterval
         self.metrics = metrics
     }
 }
@@ -124,6 +132,8 @@ public struct LearnerAPI {
     public let inProcess: InProcessAPI
     /// Issues bulk issuance jobs' rows in the background; resumes jobs whose node stopped.
     public let issuanceJobWorker: IssuanceJobWorker
+    /// Posts connected systems' change notifications in the background; nil without a `notificationClient`.
+    public let changeNotifier: ChangeNotifier?
     let database: VitaDatabase
     let options: ServerOptions
 
@@ -150,6 +160,8 @@ public struct LearnerAPI {
         AdminRoutes(database: database, gate: gate, reader: reader, idempotency: idempotency).register(in: catalog)
         LearnerRoutes(database: database, gate: gate, reader: reader, idempotency: idempotency).register(in: catalog)
         ChangeRoutes(database: database, gate: gate, reader: reader).register(in: catalog)
+        ChangeNotificationRoutes(database: database, gate: gate, reader: reader, vault: vault, client: options.notificationClient)
+            .register(in: catalog)
         XAPIRoutes(database: database, gate: gate, reader: reader).register(in: catalog)
         CompetencyFrameworkRoutes(database: database, gate: gate, reader: reader, idempotency: idempotency,
                                   client: options.frameworkClient, maxBodySize: options.maxBodySize).register(in: catalog)
@@ -162,6 +174,10 @@ public struct LearnerAPI {
         let worker = IssuanceJobWorker(database: database, issuer: issuer, clock: clock)
         IssuanceJobRoutes(database: database, gate: gate, reader: reader, worker: worker).register(in: catalog)
         self.issuanceJobWorker = worker
+        self.changeNotifier = options.notificationClient.map {
+            ChangeNotifier(database: database, vault: vault, client: $0, feedURL: options.publicBaseURL + "/api/v1/changes",
+                           clock: clock)
+        }
         self.database = database
         self.options = options
         self.verification = credentialRoutes.verification
@@ -237,8 +253,8 @@ public struct LearnerAPI {
 
 extension LearnerAPI {
     /// The background services every node runs beside the server (attach them to the `Application`), logging to
-    /// `logger`: the sweep for stalled bulk issuance jobs and the purge of expired OAuth artefacts, each unless its
-    /// interval in `ServerOptions` is 0.
+    /// `logger`: the sweep for stalled bulk issuance jobs, the purge of expired OAuth artefacts and the change
+    /// notifications, each unless its interval in `ServerOptions` is 0.
     public func services(logger: Logger) -> [any Service] {
         var services: [any Service] = []
         if options.stalledJobTimeout > 0 {
@@ -247,6 +263,10 @@ extension LearnerAPI {
         if options.oauthPurgeInterval > 0 {
             services.append(BackgroundSweep.expiryPurge(database, every: options.oauthPurgeInterval,
                                                         idempotencyWindow: options.idempotencyWindow, logger: logger))
+        }
+        if options.changeNotificationInterval > 0, let changeNotifier {
+            services.append(BackgroundSweep.changeNotifications(changeNotifier, every: options.changeNotificationInterval,
+                                                                logger: logger))
         }
         return services
     }

@@ -27,6 +27,7 @@ enum StaffAccess {
     /// provides and learners' consents to them.
     private static let administering: Set<String> = [
         "createStaff", "disableStaff", "resetStaffPassword", "rotateIssuerKey", "createSystem", "revokeSystem", "rotateSystemKey",
+        "setChangeNotifications", "getChangeNotifications", "removeChangeNotifications",
         "createAgreement", "updateAgreement",
         "grantConsent", "withdrawConsent",
     ]

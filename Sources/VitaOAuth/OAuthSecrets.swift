@@ -27,6 +27,9 @@ public enum OAuthSecret {
         case presentationExchange = "vxp_"
         /// The page where a verifier reads what a wallet app presented.
         case presentationView = "vpv_"
+        /// The key of a connected system's change notifications' HMAC-SHA256 signatures (kept sealed, not hashed:
+        /// Vita signs with it).
+        case notificationSecret = "vns_"
     }
 
     /// A new secret of `kind` with the hash to store.

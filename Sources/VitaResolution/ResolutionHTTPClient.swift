@@ -112,6 +112,16 @@ public final class ResolutionHTTPClient: Sendable {
         return try result.get()
     }
 
+    /// Checks, before it is stored, a URL that requests will later be sent to (a connected system's notification
+    /// URL): the policy of ``checkedURL(_:)``, no fragment, at most 2 000 characters. Returns it as given.
+    public func checkTarget(_ text: String) throws(ResolutionError) -> String {
+        guard text.utf8.count <= 2_000, URLComponents(string: text)?.fragment == nil else {
+            throw ResolutionError(.invalidIdentifier, "a target URL has at most 2000 characters and no fragment")
+        }
+        _ = try checkedURL(text)
+        return text
+    }
+
     /// Checks `text` against the policy: an absolute http(s) URL without user info, https
     /// unless the host is allowed plain http, not a loopback/private address unless allowed.
     /// Returns it without fragment.

@@ -447,6 +447,17 @@ public enum Migrations {
             "CREATE INDEX record_changes_provider ON record_changes (organization_id, category, sequence)",
             "ALTER TABLE audit_head ADD COLUMN record_change_sequence BIGINT NOT NULL DEFAULT 0",
         ], backfill: { tx in try await tx.fillRecordChanges() }),
+        // Change notifications (docs/CHANGES.md): where to tell a connected system that changes are waiting, with the
+        // secret that signs the posts (sealed), how far it has been told and when to try next.
+        Migration(version: 33, name: "change notifications", statements: [
+            """
+            CREATE TABLE change_notifications (
+              system_id TEXT PRIMARY KEY REFERENCES connected_systems(id), url TEXT NOT NULL, sealed_secret TEXT NOT NULL,
+              created_at BIGINT NOT NULL, notified_through BIGINT NOT NULL, next_attempt_at BIGINT NOT NULL,
+              failures INTEGER NOT NULL, last_status INTEGER, last_error TEXT, last_delivered_at BIGINT)
+            """,
+            "CREATE INDEX change_notifications_due ON change_notifications (next_attempt_at)",
+        ]),
     ]
 
     /// Every schema version this build knows, oldest first (numbers may skip: a version is taken when a branch

@@ -11,6 +11,8 @@ public enum SealingID {
     public static func connectionAccessToken(_ connectionId: String) -> String { connectionId + ".access" }
     /// A platform connection's refresh token.
     public static func connectionRefreshToken(_ connectionId: String) -> String { connectionId + ".refresh" }
+    /// The secret that signs a connected system's change notifications.
+    public static func changeNotificationSecret(_ systemId: String) -> String { systemId + ".notifications" }
     /// The response stored for an idempotency key of a caller (its idempotency scope).
     public static func idempotencyResponse(scope: String, key: String) -> String { "idempotency:\(scope):\(key)" }
 }
@@ -31,9 +33,10 @@ extension VitaDatabase {
     }
 
     /// Seals again, with `vault`'s current master key, every stored secret that opens only with its previous key:
-    /// organizations' signing keys, learners' holder keys, peers' and platforms' client secrets, platform connections' verifiers and tokens,
-    /// and the responses stored for idempotency keys. One transaction: a value that opens with neither key fails the
-    /// whole reseal and changes nothing. Running it again finds everything current.
+    /// organizations' signing keys, learners' holder keys, peers' and platforms' client secrets, platform connections'
+    /// verifiers and tokens, the responses stored for idempotency keys, and the secrets that sign connected systems'
+    /// change notifications. One transaction: a value that opens with neither key fails the whole reseal and changes
+    /// nothing. Running it again finds everything current.
     public func resealSecrets(with vault: KeyVault) async throws -> ResealCounts {
         try await transaction { tx in
             var counts = ResealCounts()
@@ -47,6 +50,7 @@ extension VitaDatabase {
                 ("platform_connections", "sealed_access", ["id"], { SealingID.connectionAccessToken($0[0]) }),
                 ("platform_connections", "sealed_refresh", ["id"], { SealingID.connectionRefreshToken($0[0]) }),
                 ("idempotency_keys", "body", ["principal", "idempotency_key"], { SealingID.idempotencyResponse(scope: $0[0], key: $0[1]) }),
+                ("change_notifications", "sealed_secret", ["system_id"], { SealingID.changeNotificationSecret($0[0]) }),
             ]
             for column in columns {
                 let rows = try await tx.db.raw("""

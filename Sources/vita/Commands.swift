@@ -35,6 +35,8 @@ struct Serve: AsyncParsableCommand {
     var trustForwardedFor = false
     @Option(help: "Seconds between purges of expired OAuth codes and tokens, web sessions and idempotency keys; 0 disables (default: $VITA_OAUTH_PURGE_INTERVAL, else 3600).")
     var oauthPurgeInterval: Int?
+    @Option(help: "Seconds between rounds of posting connected systems' change notifications; 0 disables (default: $VITA_CHANGE_NOTIFICATION_INTERVAL, else 5).")
+    var changeNotificationInterval: Int?
     @Option(help: "Seconds after which an unfinished bulk issuance job no node is working on is resumed by this one; 0 disables (default: $VITA_STALLED_JOB_TIMEOUT, else 120).")
     var stalledJobTimeout: Int?
     @Option(help: "Seconds a response stored for an Idempotency-Key is replayed, then purged; at least 60 (default: $VITA_IDEMPOTENCY_WINDOW, else 86400).")
@@ -81,6 +83,8 @@ struct Serve: AsyncParsableCommand {
                                                 environment, default: 120, minimum: 0)
             let window = try Self.seconds(idempotencyWindow, "--idempotency-window", "VITA_IDEMPOTENCY_WINDOW",
                                           environment, default: 86_400, minimum: 60)
+            let notificationInterval = try Self.seconds(changeNotificationInterval, "--change-notification-interval",
+                                                        "VITA_CHANGE_NOTIFICATION_INTERVAL", environment, default: 5, minimum: 0)
             let metrics = try Self.metrics(environment["VITA_METRICS_TOKEN"])
             let logger = makeLogger("vita")
             let location = try storage.location()
@@ -100,7 +104,9 @@ struct Serve: AsyncParsableCommand {
                                         signInRateLimit: rateLimits.signIn, trustForwardedFor: trustsForwarding,
                                         rawDataClient: resolution, walletClient: resolution, frameworkClient: resolution, stalledJobTimeout: TimeInterval(stallTimeout),
                                         oauthPurgeInterval: TimeInterval(purgeInterval),
-                                        idempotencyWindow: TimeInterval(window), metrics: metrics)
+                                        idempotencyWindow: TimeInterval(window),
+                                        notificationClient: resolution.configuration.offline ? nil : resolution,
+                                        changeNotificationInterval: TimeInterval(notificationInterval), metrics: metrics)
             logger.info("Rate limits: \(Self.describe(options.rateLimit)) per caller, \(Self.describe(options.signInRateLimit)) for sign-in and tokens per address")
             do {
                 // The Learner API and the web interface (VitaWeb) on one router, with the API's background sweeps.

@@ -32,6 +32,8 @@ struct APIHarness: Sendable {
     let issuanceJobWorker: IssuanceJobWorker
     /// Every reply is checked against the published OpenAPI document.
     let conformance: DocumentConformance
+    /// Posts the API's change notifications (nil without a peer client in the options).
+    var changeNotifier: ChangeNotifier? = nil
 
     /// Runs `body` against the real router on a fresh database on `engine`; `clock` and `options` are injectable
     /// (`options` replaces `maxBodySize` when given; without it rate limiting is off, since tests call in bursts).
@@ -49,13 +51,14 @@ struct APIHarness: Sendable {
                                  clock: clock)
             addStaffRoute(api)
             let worker = api.issuanceJobWorker
+            let notifier = api.changeNotifier
             let conformance = DocumentConformance.shared(document: api.openAPIDocument)
             var quiet = Logger(label: "vita.test")
             quiet.logLevel = .warning
             let app = Application(router: api.router, services: live ? api.services(logger: quiet) : [], logger: quiet)
             try await app.test(live ? .live : .router) { client in
                 try await body(APIHarness(client: client, adminKey: key, database: test.database, issuanceJobWorker: worker,
-                                          conformance: conformance))
+                                          conformance: conformance, changeNotifier: notifier))
             }
         }
     }

@@ -429,7 +429,7 @@ struct AccessControlMatrixTests {
         let http = ResolutionHTTPClient(configuration: LiveVita.loopbackPolicy)
         let peers = PeerHTTPClient()
         let options = ServerOptions(platformClient: OneEdTechClient(http: http), peerClient: peers, rateLimit: .off,
-                                    signInRateLimit: .off)
+                                    signInRateLimit: .off, notificationClient: http, changeNotificationInterval: 0)
         do {
             try await Self.run(engine, clock: clock, options: options)
         } catch {
@@ -809,6 +809,23 @@ enum AccessControlTable {
                 let created = try await f.api.admin(.post, "/api/v1/systems", json: ["organizationId": f.organizationA,
                                                                                     "name": "Doomed LMS", "kind": "lms"])
                 return Probe(.post, "/api/v1/systems/\((created["system"] as! [String: Any])["id"] as! String)/revoke")
+            },
+            // Change notifications of organization A's throwaway system (posted nowhere: the matrix runs no rounds).
+            MatrixRow(operationId: "setChangeNotifications", body: .minimal,
+                      expected: adminOnly(200).with(staff(200, 403, 403, other: 403))) { f, _ in
+                Probe(.put, "/api/v1/systems/\(f.throwawaySystem)/change-notifications", json: ["url": "https://hr.example/hooks/vita"])
+            },
+            MatrixRow(operationId: "getChangeNotifications", body: .none,
+                      expected: adminOnly(200).with(staff(200, 403, 403, other: 403))) { f, _ in
+                let path = "/api/v1/systems/\(f.throwawaySystem)/change-notifications"
+                _ = try await f.api.admin(.put, path, json: ["url": "https://hr.example/hooks/vita"])
+                return Probe(.get, path)
+            },
+            MatrixRow(operationId: "removeChangeNotifications", body: .none,
+                      expected: adminOnly(204).with(staff(204, 403, 403, other: 403))) { f, _ in
+                let path = "/api/v1/systems/\(f.throwawaySystem)/change-notifications"
+                _ = try await f.api.admin(.put, path, json: ["url": "https://hr.example/hooks/vita"])
+                return Probe(.delete, path)
             },
             MatrixRow(operationId: "rotateSystemKey", body: .minimal, expected: adminOnly(201).with(staff(201, 403, 403, other: 403))) { f, _ in
                 let created = try await f.api.admin(.post, "/api/v1/systems", json: ["organizationId": f.organizationA,

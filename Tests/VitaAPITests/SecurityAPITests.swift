@@ -129,7 +129,7 @@ struct SecurityAPITests {
             }
             let metadata = try await api.send(.get, "/.well-known/oauth-authorization-server", headers: origin)
             #expect(metadata.headers[.accessControlAllowOrigin] == "*")
-            #expect(metadata.headers[.accessControlExposeHeaders] == "X-Total-Count, Link, Retry-After, ETag")
+            #expect(metadata.headers[.accessControlExposeHeaders] == "X-Total-Count, Link, Retry-After, ETag, X-Request-Id")
             let failed = try await api.send(.post, "/oauth/token", raw: "grant_type=client_credentials",
                                             headers: origin.merging(["Content-Type": "application/x-www-form-urlencoded"]) { $1 })
             #expect(failed.status == 401)

@@ -195,3 +195,21 @@ extension AgreementPolicyTests {
         #expect(refused.rule == .systemRevoked)
     }
 }
+
+struct ChangeNotificationSignatureTests {
+    @Test("a notification's signature is HMAC-SHA256 of '<t>.<body>' (a known answer); it verifies within five minutes, not with another body, secret or time")
+    func signature() {
+        let secret = Array("whsec-test-secret".utf8)
+        let body = Array(#"{"a":1}"#.utf8)
+        let at = Date(timeIntervalSince1970: 1_800_000_000)
+        let value = ChangeNotificationSignature.sign(body, secret: secret, at: at)
+        // Python: hmac.new(b'whsec-test-secret', b'1800000000.{"a":1}', hashlib.sha256).hexdigest()
+        #expect(value == "t=1800000000,v1=7b8fda708c412c34d9fe2192e8ac7aed088ed845bcc47a5c9829f0a37d6d7cc0")
+        #expect(ChangeNotificationSignature.verify(value, body: body, secret: secret, now: at.addingTimeInterval(299)))
+        #expect(!ChangeNotificationSignature.verify(value, body: body, secret: secret, now: at.addingTimeInterval(301)))
+        #expect(!ChangeNotificationSignature.verify(value, body: body + [32], secret: secret, now: at))
+        #expect(!ChangeNotificationSignature.verify(value, body: body, secret: Array("whsec-test-secreT".utf8), now: at))
+        #expect(!ChangeNotificationSignature.verify("t=1800000000", body: body, secret: secret, now: at))
+        #expect(!ChangeNotificationSignature.verify("garbage", body: body, secret: secret, now: at))
+    }
+}

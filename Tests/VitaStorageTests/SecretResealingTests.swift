@@ -36,6 +36,10 @@ struct SecretResealingTests {
             try await tx.storeIdempotentResponse(.init(requestDigest: "d", status: 201, location: nil,
                                                        body: try vault.seal(Array("{\"id\":1}".utf8), id: "idempotency:key:adm_1:k-1")),
                                                  principal: "key:adm_1", key: "k-1", at: now, learnerId: nil)
+            try await tx.setChangeNotifications(ChangeNotificationTarget(
+                systemId: "sys_1", url: "https://h.test/hooks",
+                sealedSecret: try vault.seal(Array("vns_secret".utf8), id: SealingID.changeNotificationSecret("sys_1")),
+                createdAt: now, notifiedThrough: 0, nextAttemptAt: now))
             // A response stored in the clear by an earlier version is not a sealed value.
             try await tx.storeIdempotentResponse(.init(requestDigest: "d", status: 201, location: nil, body: "{\"id\":2}"),
                                                  principal: "key:adm_1", key: "k-2", at: now, learnerId: nil)
@@ -43,7 +47,8 @@ struct SecretResealingTests {
         return [("issuer_keys", "sealed_private", "key_1"), ("peers", "sealed_secret", "per_1"),
                 ("platform_registrations", "sealed_secret", "reg_1"), ("platform_connections", "sealed_verifier", "con_1.verifier"),
                 ("platform_connections", "sealed_access", "con_1.access"), ("platform_connections", "sealed_refresh", "con_1.refresh"),
-                ("idempotency_keys", "body", "idempotency:key:adm_1:k-1")]
+                ("idempotency_keys", "body", "idempotency:key:adm_1:k-1"),
+                ("change_notifications", "sealed_secret", SealingID.changeNotificationSecret("sys_1"))]
     }
 
     static func sealedValues(_ database: VitaDatabase) async throws -> [String] {
@@ -56,6 +61,8 @@ struct SecretResealingTests {
                     .map { try $0.decode(column: "v", as: String.self) }
             }
             values += try await db.raw("SELECT body AS v FROM idempotency_keys WHERE idempotency_key = 'k-1'").all()
+                .map { try $0.decode(column: "v", as: String.self) }
+            values += try await db.raw("SELECT sealed_secret AS v FROM change_notifications").all()
                 .map { try $0.decode(column: "v", as: String.self) }
             return values
         }
@@ -76,12 +83,12 @@ struct SecretResealingTests {
             }
 
             let counts = try await test.database.resealSecrets(with: rotating)
-            #expect(counts == .init(resealed: 7, current: 0))
+            #expect(counts == .init(resealed: 8, current: 0))
             let after = try await Self.sealedValues(test.database)
             for ((value, previous), (table, column, id)) in zip(zip(after, before), values) {
                 #expect(try new.open(value, id: id) == old.open(previous, id: id), "\(table).\(column) opens with the new key alone")
             }
-            #expect(try await test.database.resealSecrets(with: rotating) == .init(resealed: 0, current: 7))
+            #expect(try await test.database.resealSecrets(with: rotating) == .init(resealed: 0, current: 8))
             let plain = try await test.database.read {
                 try await $0.idempotentResponse(principal: "key:adm_1", key: "k-2", notBefore: .distantPast)?.body
             }

@@ -216,7 +216,7 @@ extension StorageTests {
             // Start from an empty schema: drop what `make` migrated.
             try await test.database.withConnection { db in
                 for table in ["holder_keys", "xapi_voided_statements", "presentation_requests", "credential_offers", "issuance_job_rows", "issuance_jobs", "staff_accounts", "web_sessions", "learner_holders", "learner_profiles", "profile_generations", "erasure_requests", "share_openings", "share_links", "collections", "peers", "platform_connections", "platform_registrations", "learner_service_profiles", "held_credentials", "oauth_tokens", "oauth_codes", "oauth_approvals", "oauth_pending_authorizations", "oauth_clients",
-                              "record_changes", "learner_accounts", "issued_clrs", "credential_status", "status_lists", "idempotency_keys", "audit_archives", "audit_head", "audit_entries", "record_sources", "records", "competencies", "competency_frameworks",
+                              "record_changes", "change_notifications", "learner_accounts", "issued_clrs", "credential_status", "status_lists", "idempotency_keys", "audit_archives", "audit_head", "audit_entries", "record_sources", "records", "competencies", "competency_frameworks",
                               "consents", "learner_versions", "issued_credentials", "achievements", "issuer_keys",
                               "learners", "agreements", "admin_keys", "connected_systems", "organizations", "vita_migrations"] {
                     try await db.raw("DROP TABLE IF EXISTS \(ident: table)").run()

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Logging
 import SQLKit
 import VitaStorage
@@ -96,8 +97,14 @@ public struct TestDatabase: Sendable {
     }
 
     /// Runs `body` with a fresh database on `engine` (logging to `logger`), dropping it afterwards even when `body` throws.
+    ///
+    /// On PostgreSQL at most ``postgresSlots`` such tests run at once: Swift Testing starts every test at once, and
+    /// each holds up to nine connections (its pool, another node's, the schema's own), so with enough tests the server's
+    /// `max_connections` ran out (53300) however few each held. The others wait for a slot.
     public static func with<T: Sendable>(_ engine: TestEngine, logger: Logger? = nil,
                                          _ body: (TestDatabase) async throws -> T) async throws -> T {
+        if engine == .postgres { await postgresSlots.acquire() }
+        defer { if engine == .postgres { postgresSlots.release() } }
         let test = try await make(engine, logger: logger)
         do {
             let result = try await body(test)
@@ -107,5 +114,50 @@ public struct TestDatabase: Sendable {
             try? await test.drop()
             throw error
         }
+    }
+
+    /// The PostgreSQL tests that may hold a database at once: 40 × 9 connections stay under CI's `max_connections`
+    /// of 400 (`.ci/run`).
+    public static let postgresSlots = TestSlots(40)
+}
+
+/// A counting semaphore for tests: `acquire` waits (in arrival order) while every slot is taken.
+public final class TestSlots: Sendable {
+    private struct State: ~Copyable {
+        var free: Int
+        var waiters: [CheckedContinuation<Void, Never>] = []
+    }
+    private let state: Mutex<State>
+
+    /// Creates `count` slots.
+    public init(_ count: Int) {
+        state = Mutex(State(free: count))
+    }
+
+    /// Takes a slot, waiting for one when none is free.
+    public func acquire() async {
+        await withCheckedContinuation { continuation in
+            let ready = state.withLock { state -> Bool in
+                if state.free > 0 {
+                    state.free -= 1
+                    return true
+                }
+                state.waiters.append(continuation)
+                return false
+            }
+            if ready { continuation.resume() }
+        }
+    }
+
+    /// Gives a slot back: to the longest waiting, if any.
+    public func release() {
+        let next = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            if state.waiters.isEmpty {
+                state.free += 1
+                return nil
+            }
+            return state.waiters.removeFirst()
+        }
+        next?.resume()
     }
 }
