@@ -150,7 +150,8 @@ public struct ChangeNotifier: Sendable {
     }
 
     /// One round: every due target this node claims is posted to once, or moved on when nothing it may read is
-    /// waiting (its agreements as they stand now).
+    /// waiting (its agreements as they stand now). Up to ``concurrentPosts`` posts are in flight at once, so a
+    /// receiver that does not answer holds up no other.
     public func deliverDue() async throws -> Round {
         let now = clock()
         let (head, due) = try await database.read { tx in
@@ -158,56 +159,76 @@ public struct ChangeNotifier: Sendable {
             return (head, try await tx.dueChangeNotifications(through: head, now: now, limit: Self.perRound))
         }
         var round = Round()
-        for target in due {
-            let claimed = try await database.transaction {
-                try await $0.claimChangeNotification(target, leaseUntil: now.addingTimeInterval(Self.lease))
-            }
-            guard claimed else { continue }
-            guard try await waiting(for: target, now: now) else {
-                try await database.transaction {
-                    try await $0.changeNotificationDelivered(systemId: target.systemId, sealedSecret: target.sealedSecret,
-                                                            through: head, status: nil, at: now)
+        for start in stride(from: 0, to: due.count, by: Self.concurrentPosts) {
+            try await withThrowingTaskGroup(of: Outcome.self) { group in
+                for target in due[start ..< min(start + Self.concurrentPosts, due.count)] {
+                    group.addTask { try await deliver(target, through: head, now: now) }
                 }
-                round.skipped += 1
-                continue
-            }
-            let body = JSONValue.object([
-                "type": "vita.record-changes", "systemId": .string(target.systemId),
-                "lastSequence": .number(JSONNumber(Int(head))), "feed": .string(feedURL),
-                "sentAt": .string(APIJSON.timestampStyle.format(now)),
-            ]).serialized()
-            var status: Int?
-            var failure: String?
-            do {
-                let secret = try vault.open(target.sealedSecret, id: SealingID.changeNotificationSecret(target.systemId))
-                let answer = try await client.send(OutboundRequest(method: "POST", url: target.url, headers: [
-                    ("Content-Type", "application/json"),
-                    (ChangeNotificationSignature.header, ChangeNotificationSignature.sign(body, secret: secret, at: now)),
-                ], body: body, maxResponseBytes: 64 << 10, timeout: .seconds(30)))
-                status = answer.status
-                if !(200..<300).contains(answer.status) { failure = "the receiver answered \(answer.status)" }
-            } catch let error as ResolutionError {
-                failure = error.reason
-            } catch {
-                failure = "the signing secret could not be opened"
-            }
-            let answered = status
-            if let failure {
-                try await database.transaction {
-                    try await $0.changeNotificationFailed(systemId: target.systemId, sealedSecret: target.sealedSecret,
-                                                          status: answered, error: String(failure.prefix(500)),
-                                                          retryAt: now.addingTimeInterval(Self.backoff(failures: target.failures + 1)))
+                for try await outcome in group {
+                    switch outcome {
+                    case .delivered: round.delivered += 1
+                    case .failed: round.failed += 1
+                    case .skipped: round.skipped += 1
+                    case .claimedElsewhere: break
+                    }
                 }
-                round.failed += 1
-            } else {
-                try await database.transaction {
-                    try await $0.changeNotificationDelivered(systemId: target.systemId, sealedSecret: target.sealedSecret,
-                                                            through: head, status: answered, at: now)
-                }
-                round.delivered += 1
             }
         }
         return round
+    }
+
+    /// Posts at most this many notifications at once.
+    static let concurrentPosts = 8
+
+    private enum Outcome: Sendable { case delivered, failed, skipped, claimedElsewhere }
+
+    /// Claims `target`, then posts to it (or moves it on when nothing it may read is waiting) and records how it went.
+    private func deliver(_ target: ChangeNotificationTarget, through head: Int64, now: Date) async throws -> Outcome {
+        let claimed = try await database.transaction {
+            try await $0.claimChangeNotification(target, leaseUntil: now.addingTimeInterval(Self.lease))
+        }
+        guard claimed else { return .claimedElsewhere }
+        guard try await waiting(for: target, now: now) else {
+            try await database.transaction {
+                try await $0.changeNotificationDelivered(systemId: target.systemId, sealedSecret: target.sealedSecret,
+                                                        through: head, status: nil, at: now)
+            }
+            return .skipped
+        }
+        let body = JSONValue.object([
+            "type": "vita.record-changes", "systemId": .string(target.systemId),
+            "lastSequence": .number(JSONNumber(Int(head))), "feed": .string(feedURL),
+            "sentAt": .string(APIJSON.timestampStyle.format(now)),
+        ]).serialized()
+        var status: Int?
+        var failure: String?
+        do {
+            let secret = try vault.open(target.sealedSecret, id: SealingID.changeNotificationSecret(target.systemId))
+            let answer = try await client.send(OutboundRequest(method: "POST", url: target.url, headers: [
+                ("Content-Type", "application/json"),
+                (ChangeNotificationSignature.header, ChangeNotificationSignature.sign(body, secret: secret, at: now)),
+            ], body: body, maxResponseBytes: 64 << 10, timeout: .seconds(30)))
+            status = answer.status
+            if !(200..<300).contains(answer.status) { failure = "the receiver answered \(answer.status)" }
+        } catch let error as ResolutionError {
+            failure = error.reason
+        } catch {
+            failure = "the signing secret could not be opened"
+        }
+        let answered = status
+        if let failure {
+            try await database.transaction {
+                try await $0.changeNotificationFailed(systemId: target.systemId, sealedSecret: target.sealedSecret,
+                                                      status: answered, error: String(failure.prefix(500)),
+                                                      retryAt: now.addingTimeInterval(Self.backoff(failures: target.failures + 1)))
+            }
+            return .failed
+        }
+        try await database.transaction {
+            try await $0.changeNotificationDelivered(systemId: target.systemId, sealedSecret: target.sealedSecret,
+                                                    through: head, status: answered, at: now)
+        }
+        return .delivered
     }
 
     /// Whether a change the system may read (agreements in force now, consent aside) came after what it was told.
