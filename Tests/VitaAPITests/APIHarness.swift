@@ -163,6 +163,17 @@ struct APIHarness: Sendable {
         return reply["id"] as! String
     }
 
+    /// Records a learning experience for `learner` as `world`'s system, expecting it to be created.
+    @discardableResult
+    func recordExperience(_ world: World, learner: String, source: String, title: String = "Algorithms", credits: Double = 4,
+                          sourceLocation: SourceLocation = #_sourceLocation) async throws -> Reply {
+        let reply = try await send(.post, "/api/v1/learners/\(learner)/experiences", key: world.systemKey,
+                                   json: Self.experience(world.organizationId, source: source, title: title, credits: credits),
+                                   sourceLocation: sourceLocation)
+        #expect(reply.status == 201, "\(reply.string)", sourceLocation: sourceLocation)
+        return reply
+    }
+
     static func experience(_ organizationId: String, source: String, title: String = "Algorithms", credits: Double = 4) -> [String: Any] {
         ["record": ["organizationId": organizationId, "kind": "course", "title": title, "status": "completed",
                     "startDate": "2025-01-10", "endDate": "2025-05-10", "credits": credits],

@@ -104,9 +104,7 @@ struct ChangeFeedAPITests {
             let ada = try await api.learner(key: university.systemKey)
             let alan = try await api.learner(key: college.systemKey)
             for (world, learner, source) in [(university, ada, "u-1"), (college, alan, "c-1"), (university, ada, "u-2")] {
-                let written = try await api.send(.post, "/api/v1/learners/\(learner)/experiences", key: world.systemKey,
-                                                 json: APIHarness.experience(world.organizationId, source: source))
-                #expect(written.status == 201, "\(written.string)")
+                try await api.recordExperience(world, learner: learner, source: source)
             }
             let job = try await api.send(.post, "/api/v1/learners/\(ada)/employment", key: university.systemKey, json: [
                 "record": ["organizationId": university.organizationId, "title": "Tutor", "startDate": "2025-09-01"],
@@ -152,9 +150,7 @@ struct ChangeFeedAPITests {
             let world = try await api.world()
             let learner = try await api.learner(key: world.systemKey)
             for source in ["enr-1", "enr-2"] {
-                let written = try await api.send(.post, "/api/v1/learners/\(learner)/experiences", key: world.systemKey,
-                                                 json: APIHarness.experience(world.organizationId, source: source))
-                #expect(written.status == 201)
+                try await api.recordExperience(world, learner: learner, source: source)
             }
             let before = try await Self.drain(api, key: world.systemKey)
             #expect(before.items.allSatisfy { ($0["record"] as? [String: Any])?["record"] is [String: Any] })
@@ -182,9 +178,7 @@ struct ChangeFeedAPITests {
             let ada = try await api.learner(key: world.systemKey)
             let alan = try await api.learner(key: world.systemKey)
             for (learner, source) in [(ada, "a-1"), (alan, "b-1"), (ada, "a-2")] {
-                let written = try await api.send(.post, "/api/v1/learners/\(learner)/experiences", key: world.systemKey,
-                                                 json: APIHarness.experience(world.organizationId, source: source))
-                #expect(written.status == 201)
+                try await api.recordExperience(world, learner: learner, source: source)
             }
             let employer = try await Self.consumer(api, provider: world.organizationId, categories: ["experiences"])
             let page = try await api.send(.get, "/api/v1/changes", key: employer.key)
@@ -220,9 +214,7 @@ struct ChangeFeedAPITests {
         try await APIHarness.run(engine) { api in
             let world = try await api.world()
             let learner = try await api.learner(key: world.systemKey)
-            let written = try await api.send(.post, "/api/v1/learners/\(learner)/experiences", key: world.systemKey,
-                                             json: APIHarness.experience(world.organizationId, source: "enr-1"))
-            #expect(written.status == 201)
+            try await api.recordExperience(world, learner: learner, source: "enr-1")
             for (query, field) in [("cursor=not-a-cursor", "cursor"), ("limit=0", "limit"), ("limit=201", "limit"),
                                    ("categories=profile", "categories"), ("categories=", "categories"),
                                    ("categories=experiences,experiences", "categories"), ("categories=Experiences", "categories")] {

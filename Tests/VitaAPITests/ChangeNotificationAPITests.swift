@@ -71,9 +71,7 @@ struct ChangeNotificationAPITests {
             #expect(try await api.admin(.put, "/api/v1/systems/sys_0000000000000000000000/change-notifications",
                                         json: ["url": url]).status == 404)
             // Changes before the target was set are not announced: the system reads the feed from where it likes.
-            let early = try await api.send(.post, "/api/v1/learners/\(learner)/experiences", key: world.systemKey,
-                                           json: APIHarness.experience(world.organizationId, source: "enr-0"))
-            #expect(early.status == 201)
+            try await api.recordExperience(world, learner: learner, source: "enr-0")
             let set = try await api.admin(.put, path, json: ["url": url])
             #expect(set.status == 200, "\(set.string)")
             let secret = try #require(set["secret"] as? String)
@@ -92,9 +90,7 @@ struct ChangeNotificationAPITests {
             #expect(receiver.posts.withLock { $0.isEmpty })
 
             // One it may read: one signed post naming the feed; the employer follows it.
-            let written = try await api.send(.post, "/api/v1/learners/\(learner)/experiences", key: world.systemKey,
-                                             json: APIHarness.experience(world.organizationId, source: "enr-1"))
-            #expect(written.status == 201)
+            try await api.recordExperience(world, learner: learner, source: "enr-1")
             #expect(try await notifier.deliverDue() == .init(delivered: 1, failed: 0, skipped: 0))
             #expect(try await notifier.deliverDue() == .init(), "told once")
             let post = try #require(receiver.posts.withLock { $0.first })
@@ -116,9 +112,7 @@ struct ChangeNotificationAPITests {
             // Removed: nothing more is posted.
             #expect(try await api.admin(.delete, path).status == 204)
             #expect(try await api.admin(.delete, path).status == 404)
-            let more = try await api.send(.post, "/api/v1/learners/\(learner)/experiences", key: world.systemKey,
-                                          json: APIHarness.experience(world.organizationId, source: "enr-2"))
-            #expect(more.status == 201)
+            try await api.recordExperience(world, learner: learner, source: "enr-2")
             #expect(try await notifier.deliverDue() == .init())
             #expect(receiver.posts.withLock { $0.count } == 1)
             let actions = try await api.admin(.get, "/api/v1/audit?limit=200").items.compactMap { $0["action"] as? String }
@@ -137,9 +131,7 @@ struct ChangeNotificationAPITests {
             #expect(try await api.admin(.put, path, json: ["url": url]).status == 200)
             let notifier = try #require(api.changeNotifier)
             receiver.status.withLock { $0 = 500 }
-            let written = try await api.send(.post, "/api/v1/learners/\(learner)/experiences", key: world.systemKey,
-                                             json: APIHarness.experience(world.organizationId, source: "enr-1"))
-            #expect(written.status == 201)
+            try await api.recordExperience(world, learner: learner, source: "enr-1")
             #expect(try await notifier.deliverDue() == .init(delivered: 0, failed: 1, skipped: 0))
             var state = try await api.admin(.get, path)
             #expect(state["failures"] as? Int == 1 && state["lastStatus"] as? Int == 500)
