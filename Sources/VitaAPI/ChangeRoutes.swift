@@ -37,12 +37,11 @@ struct ChangeRoutes: Sendable {
                 try await gate.audits.append(denial.entry)
                 throw denial.problem
             }
-            let (shown, scanned) = try page.get()
-            try await gate.audits.append(contentsOf: Self.auditEntries(shown, actor: principal.actor, at: now))
-            let last = scanned.last ?? after
+            let shown = try page.get()
+            try await gate.audits.append(contentsOf: Self.auditEntries(shown.shown, actor: principal.actor, at: now))
             return try APIJSON.response(DTO.RecordChangeList(
-                items: shown.map { DTO.RecordChange($0.change, $0.record) },
-                cursor: StoreTransaction.cursor(for: String(last)), caughtUp: scanned.count < limit))
+                items: shown.shown.map { DTO.RecordChange($0.change, $0.record) },
+                cursor: StoreTransaction.cursor(for: String(shown.cursor)), caughtUp: shown.caughtUp))
         }
     }
 
@@ -55,42 +54,66 @@ struct ChangeRoutes: Sendable {
     /// One change shown, with the agreement it is read under (none for an administrator).
     private typealias Shown = (change: RecordChange, record: LearnerRecord, agreementId: String?)
 
+    /// What a page shows, where the next one starts, and whether it reached the feed's last change.
+    private struct PageRead: Sendable {
+        var shown: [Shown]
+        var cursor: Int64
+        var caughtUp: Bool
+    }
+
+    /// How many changes a page looks at, at most, per change it may show: a page walks the numbers after the cursor
+    /// and the caller's scope filters them, so a scope that keeps few of them would otherwise walk to the end.
+    static let scanFactor = 20
+
     /// Reads the changes after `after` that `principal` may read now: an administrator every one; a connected system
     /// those of records held for a provider of one of its agreements that grants reading their category, is active
-    /// and in force, and — when it requires consent — has the learner's consent in force. Returns what is shown and
-    /// the sequence numbers scanned (the cursor moves past changes the caller may not read).
+    /// and in force, and — when it requires consent — has the learner's consent in force.
+    ///
+    /// A page looks at the changes numbered after `after` up to `limit` × ``scanFactor`` further (and no further than
+    /// the last change): `limit` of them in scope end the page at the last; fewer, and the page ends where it stopped
+    /// looking. The cursor moves past changes the caller may not read.
     private func read(_ tx: StoreTransaction, _ principal: Principal, after: Int64, limit: Int,
-                      categories: [RecordCategory], now: Date) async throws -> Result<(shown: [Shown], scanned: [Int64]), Denial> {
+                      categories: [RecordCategory], now: Date) async throws -> Result<PageRead, Denial> {
+        let providers: [String: Set<RecordCategory>]?
+        var scope: ReadScope?
         switch principal {
         case .admin:
-            let changes = try await tx.recordChanges(after: after, limit: limit, categories: Set(categories), providers: nil)
-            return .success((changes.map { ($0.change, $0.record, nil) }, changes.map(\.change.sequence)))
+            providers = nil
         case .system(let system):
-            let scope: ReadScope
             switch gate.policy.readScope(system: system, categories: categories,
-                                               agreements: try await tx.agreements(consumer: system.id), now: now) {
+                                         agreements: try await tx.agreements(consumer: system.id), now: now) {
             case .success(let granted):
                 scope = granted
+                providers = granted.categoriesByProvider
             case .failure(let denial):
                 return .failure(Self.denial(principal, categories: categories, rule: denial.rule.rawValue,
                                             reason: denial.reason, agreementId: denial.agreementId, at: now))
             }
-            let changes = try await tx.recordChanges(after: after, limit: limit, categories: Set(categories),
-                                                     providers: scope.categoriesByProvider)
-            let consents = scope.needsConsents
-                ? try await tx.consents(learnerIds: changes.map(\.change.learnerId),
-                                        agreementIds: scope.grants.filter(\.consentRequired).map(\.agreementId))
-                : []
-            let shown = changes.compactMap { change, record -> Shown? in
-                scope.agreement(learnerId: change.learnerId, category: change.category,
-                                organizationId: change.organizationId, consents: consents, now: now).map { (change, record, $0) }
-            }
-            return .success((shown, changes.map(\.change.sequence)))
         case .learner, .staff:
             return .failure(Self.denial(principal, categories: categories, rule: "change-feed",
                                         reason: "the change feed is for connected systems and administrators; a learner reads their own records in the wallet",
                                         at: now))
         }
+        let head = try await tx.lastRecordChange()
+        let window = Int64(limit * Self.scanFactor)
+        let through = head - after <= window ? head : after + window
+        let changes = try await tx.recordChanges(after: after, through: through, limit: limit, categories: Set(categories),
+                                                 providers: providers)
+        let full = changes.count == limit
+        let cursor = full ? changes[changes.count - 1].change.sequence : max(after, through)
+        guard let scope else {
+            return .success(PageRead(shown: changes.map { ($0.change, $0.record, nil) }, cursor: cursor,
+                                     caughtUp: !full && through >= head))
+        }
+        let consents = scope.needsConsents
+            ? try await tx.consents(learnerIds: changes.map(\.change.learnerId),
+                                    agreementIds: scope.grants.filter(\.consentRequired).map(\.agreementId))
+            : []
+        let shown = changes.compactMap { change, record -> Shown? in
+            scope.agreement(learnerId: change.learnerId, category: change.category,
+                            organizationId: change.organizationId, consents: consents, now: now).map { (change, record, $0) }
+        }
+        return .success(PageRead(shown: shown, cursor: cursor, caughtUp: !full && through >= head))
     }
 
     /// A refused page: its audit entry (about no learner) and the 403 naming `rule`.

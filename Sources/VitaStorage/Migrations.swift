@@ -444,7 +444,6 @@ public enum Migrations {
               sequence BIGINT PRIMARY KEY, kind TEXT NOT NULL, record_id TEXT NOT NULL, version INTEGER NOT NULL,
               learner_id TEXT NOT NULL, category TEXT NOT NULL, organization_id TEXT NOT NULL, changed_at BIGINT NOT NULL)
             """,
-            "CREATE INDEX record_changes_provider ON record_changes (organization_id, category, sequence)",
             "ALTER TABLE audit_head ADD COLUMN record_change_sequence BIGINT NOT NULL DEFAULT 0",
         ], backfill: { tx in try await tx.fillRecordChanges() }),
         // Change notifications (docs/CHANGES.md): where to tell a connected system that changes are waiting, with the

@@ -29,10 +29,14 @@ extension StoreTransaction {
     private static let changeColumns = ["sequence", "kind", "record_id", "version", "learner_id", "category",
                                         "organization_id", "changed_at"]
 
-    /// The changes after `sequence`, oldest first, at most `limit`, each with the record version it stored (as it is
-    /// now: an erased learner's versions have no body). Only changes in `categories`, and with `providers`, only
-    /// those of records held for one of its organizations in one of that organization's categories.
-    public func recordChanges(after sequence: Int64, limit: Int, categories: Set<RecordCategory>,
+    /// The changes after `sequence` and up to `through` (every one, without it), oldest first, at most `limit`, each
+    /// with the record version it stored (as it is now: an erased learner's versions have no body). Only changes in
+    /// `categories`, and with `providers`, only those of records held for one of its organizations in one of that
+    /// organization's categories.
+    ///
+    /// The changes are walked in the order of their numbers (the primary key) and the scope filters them, so a page
+    /// costs what the numbers between `sequence` and `through` cost, however few the scope keeps; `through` bounds it.
+    public func recordChanges(after sequence: Int64, through: Int64? = nil, limit: Int, categories: Set<RecordCategory>,
                               providers: [String: Set<RecordCategory>]?) async throws -> [(change: RecordChange, record: LearnerRecord)] {
         let scope: SQLQueryString
         if let providers {
@@ -49,7 +53,7 @@ extension StoreTransaction {
         return try await db.raw("""
             SELECT c.sequence AS change_sequence, c.kind AS change_kind, c.changed_at AS changed_at, r.*
             FROM record_changes c JOIN records r ON r.id = c.record_id AND r.version = c.version
-            WHERE c.sequence > \(bind: sequence) AND \(scope)
+            WHERE c.sequence > \(bind: sequence) AND c.sequence <= \(bind: through ?? Int64.max) AND \(scope)
             ORDER BY c.sequence LIMIT \(bind: limit)
             """).all().map { row in
             let record = try record(from: row)

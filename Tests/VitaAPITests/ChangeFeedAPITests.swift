@@ -143,6 +143,32 @@ struct ChangeFeedAPITests {
         }
     }
 
+    @Test("a page looks at no more than limit × 20 changes: a scope that keeps few of them pages through the rest with empty pages that are not caught up, and misses nothing",
+          arguments: TestEngine.available)
+    func sparseScopesPageThroughWindows(_ engine: TestEngine) async throws {
+        try await APIHarness.run(engine) { api in
+            let university = try await api.world()
+            let college = try await api.world()
+            let ada = try await api.learner(key: university.systemKey)
+            let alan = try await api.learner(key: college.systemKey)
+            for index in 0..<45 { try await api.recordExperience(college, learner: alan, source: "c-\(index)") }
+            try await api.recordExperience(university, learner: ada, source: "u-1")
+            let employer = try await Self.consumer(api, provider: university.organizationId, categories: ["experiences"])
+            var pages: [(count: Int, caughtUp: Bool)] = []
+            var cursor: String?
+            repeat {
+                let page = try await api.send(.get, "/api/v1/changes?limit=1" + (cursor.map { "&cursor=\($0)" } ?? ""), key: employer.key)
+                #expect(page.status == 200, "\(page.string)")
+                pages.append((page.items.count, page["caughtUp"] as? Bool ?? true))
+                cursor = page["cursor"] as? String
+            } while pages.last?.caughtUp == false && pages.count < 10
+            // The 45 changes of the college's records, then the university's: 20, 20 and 6 numbers looked at.
+            #expect(pages.map(\.count) == [0, 0, 1] || pages.map(\.count) == [0, 0, 1, 0], "\(pages)")
+            #expect(pages.last?.caughtUp == true)
+            #expect(pages.dropLast().allSatisfy { !$0.caughtUp })
+        }
+    }
+
     @Test("an erasure appears as an erased change for each of the learner's records, and no change shows an erased body any more",
           arguments: TestEngine.available)
     func erasureInTheFeed(_ engine: TestEngine) async throws {
