@@ -33,15 +33,16 @@ struct ChangeRoutes: Sendable {
                 : try await database.read { tx in
                     try await read(tx, principal, after: after, limit: limit, categories: categories, now: now)
                 }
-            if case .failure(let denial) = page {
+            switch page {
+            case .failure(let denial):
                 try await gate.audits.append(denial.entry)
                 throw denial.problem
+            case .success(let found):
+                try await gate.audits.append(contentsOf: Self.auditEntries(found.shown, actor: principal.actor, at: now))
+                return try APIJSON.response(DTO.RecordChangeList(
+                    items: found.shown.map { DTO.RecordChange($0.change, $0.record) },
+                    cursor: StoreTransaction.cursor(for: String(found.cursor)), caughtUp: found.caughtUp))
             }
-            let shown = try page.get()
-            try await gate.audits.append(contentsOf: Self.auditEntries(shown.shown, actor: principal.actor, at: now))
-            return try APIJSON.response(DTO.RecordChangeList(
-                items: shown.shown.map { DTO.RecordChange($0.change, $0.record) },
-                cursor: StoreTransaction.cursor(for: String(shown.cursor)), caughtUp: shown.caughtUp))
         }
     }
 

@@ -3,9 +3,10 @@ import VitaCore
 
 /// Appends the audit entries of accesses that write nothing else (reads and denials), many per transaction.
 ///
-/// Group commit: a caller enqueues its entry and waits until a transaction holding it has committed, so no response
-/// leaves before its audit entry is durable. Whoever finds no flush in progress becomes the flusher: it writes every
-/// entry queued so far in one transaction, then hands the flush over to the first caller still waiting, if any.
+/// Group commit: a caller enqueues its entries and waits until a transaction holding them has committed, so no
+/// response leaves before its audit entries are durable. Whoever finds no flush in progress becomes the flusher: it
+/// writes the entries queued so far in one transaction (whole callers, up to the batch size), then hands the flush over
+/// to the first caller still waiting, if any.
 /// Nothing outlives the wait, so several Vita processes still share one chain through the database.
 public final class AuditBatcher: Sendable {
     private let database: VitaDatabase

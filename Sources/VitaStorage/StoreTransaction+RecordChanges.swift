@@ -11,15 +11,41 @@ extension StoreTransaction {
     /// ends (it appends its audit entry there; SQLite's `BEGIN IMMEDIATE` excludes other writers anyway). So a number
     /// is handed out only after every transaction holding a smaller one has committed or rolled back: a reader that
     /// has seen a change never later finds one with a smaller number appear, and a cursor never skips a change.
+    ///
+    /// On PostgreSQL the counter moves and the changes are inserted in one statement (a data-modifying `WITH`): every
+    /// record write pays one round trip for its change, not two.
     func appendRecordChanges(_ records: [LearnerRecord], kind: RecordChange.Kind? = nil, at: Date) async throws {
         guard !records.isEmpty else { return }
+        let count = Int64(records.count)
+        if engine == .postgres {
+            let rows = records.enumerated().map { index, record -> SQLQueryString in
+                """
+                (\(bind: Int64(index))::bigint, \(bind: (kind ?? RecordChange.kind(of: record)).rawValue)::text, \(bind: record.id)::text,
+                 \(bind: record.version)::integer, \(bind: record.learnerId)::text, \(bind: record.category.rawValue)::text,
+                 \(bind: record.organizationId)::text, \(bind: Self.ms(at))::bigint)
+                """
+            }
+            let inserted = try await db.raw("""
+                WITH head AS (
+                  UPDATE audit_head SET record_change_sequence = record_change_sequence + \(bind: count)
+                  WHERE id = 1 RETURNING record_change_sequence AS last
+                )
+                INSERT INTO record_changes (\(unsafeRaw: Self.changeColumns.joined(separator: ", ")))
+                SELECT head.last - \(bind: count - 1) + v.n, v.kind, v.record_id, v.version, v.learner_id, v.category,
+                  v.organization_id, v.changed_at
+                FROM head, (VALUES \(SQLList(rows))) AS v(n, kind, record_id, version, learner_id, category, organization_id, changed_at)
+                RETURNING sequence
+                """).all()
+            guard inserted.count == records.count else { throw StorageError(.corrupt, "the audit chain head is missing") }
+            return
+        }
         guard let last = try await db.raw("""
-            UPDATE audit_head SET record_change_sequence = record_change_sequence + \(bind: Int64(records.count))
+            UPDATE audit_head SET record_change_sequence = record_change_sequence + \(bind: count)
             WHERE id = 1 RETURNING record_change_sequence
             """).first()?.decode(column: "record_change_sequence", as: Int64.self) else {
             throw StorageError(.corrupt, "the audit chain head is missing")
         }
-        let first = last - Int64(records.count) + 1
+        let first = last - count + 1
         try await insertRows(into: "record_changes", columns: Self.changeColumns, rows: records.enumerated().map { index, record in
             [first + Int64(index), (kind ?? RecordChange.kind(of: record)).rawValue, record.id, record.version,
              record.learnerId, record.category.rawValue, record.organizationId, Self.ms(at)]
