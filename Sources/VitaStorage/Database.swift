@@ -153,7 +153,12 @@ public final class VitaDatabase: Sendable {
     private func outsideTransaction<T: Sendable>(readOnly: Bool,
                                                  _ body: @escaping @Sendable (StoreTransaction) async throws -> T) async throws -> T {
         let engine = self.engine
-        return try await withConnection(readOnly: readOnly) { db in try await body(StoreTransaction(db: db, engine: engine)) }
+        return try await withConnection(readOnly: readOnly) { db in
+            let transaction = StoreTransaction(db: db, engine: engine)
+            let result = try await body(transaction)
+            if !readOnly { try await transaction.storeRecordChanges() }
+            return result
+        }
     }
 
     private func run<T: Sendable>(_ begin: SQLQueryString, readOnly: Bool = false,
@@ -162,7 +167,9 @@ public final class VitaDatabase: Sendable {
         return try await withConnection(readOnly: readOnly) { db in
             try await db.raw(begin).run()
             do {
-                let result = try await body(StoreTransaction(db: db, engine: engine))
+                let transaction = StoreTransaction(db: db, engine: engine)
+                let result = try await body(transaction)
+                if !readOnly { try await transaction.storeRecordChanges() }
                 try await db.raw("COMMIT").run()
                 return result
             } catch {

@@ -66,6 +66,8 @@ public struct StoreTransaction: Sendable {
     public let db: any SQLDatabase
     /// The engine behind it.
     public let engine: VitaDatabase.Engine
+    /// The record changes noted in this transaction, stored as it commits.
+    let pendingChanges = PendingRecordChanges()
 
     static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
@@ -458,7 +460,7 @@ public struct StoreTransaction: Sendable {
         let erased = try await db.raw("""
             SELECT * FROM records WHERE learner_id = \(bind: learnerId) AND is_current = 1 ORDER BY id
             """).all().map(record(from:))
-        try await appendRecordChanges(erased, kind: .erased, at: tombstone.at)
+        for record in erased { noteRecordChange(record, kind: .erased, at: tombstone.at) }
         try await invalidateProfiles(learnerId: learnerId)
         // What the learner's applications put here is the learner's own data: it goes entirely.
         try await db.raw("DELETE FROM held_credentials WHERE learner_id = \(bind: learnerId)").run()
@@ -750,7 +752,7 @@ public struct StoreTransaction: Sendable {
              \(bind: p.rawDataURI), \(bind: p.rawDigest), \(bind: Self.ms(p.assertedAt)), \(bind: Self.ms(p.recordedAt)),
              \(bind: try record.deletion.map { try json($0) }), 1)
             """).run()
-        try await appendRecordChanges([record], at: p.recordedAt)
+        noteRecordChange(record, at: p.recordedAt)
         try await invalidateProfiles(learnerId: record.learnerId)
         try await addHolder(learnerId: record.learnerId, organizationId: record.organizationId)
     }

@@ -63,7 +63,7 @@ struct RecordChangeTests {
         try await TestDatabase.with(engine) { test in
             let start = StorageTests.now
             @Sendable func at(_ minutes: Double) -> Date { start.addingTimeInterval(minutes * 60) }
-            let original = try await test.database.transaction { tx -> [RecordChange] in
+            try await test.database.transaction { tx in
                 let (organization, ada) = try await StorageTests.seed(tx)
                 let alan = Learner(id: EntityID.make("lrn"), name: .init(display: "Alan Turing"), identifiers: [], createdAt: start, updatedAt: start)
                 try await tx.insert(alan)
@@ -82,8 +82,8 @@ struct RecordChangeTests {
                 tombstone.deletion = Tombstone(reason: "entered in error", at: at(5), by: "sys_1")
                 try await tx.insert(tombstone)
                 try await tx.erase(learnerId: ada.id, tombstone: Tombstone(reason: "the learner asked", at: at(6), by: "adm_1"))
-                return try await Self.everything(tx)
             }
+            let original = try await test.database.read { try await Self.everything($0) }
             #expect(original.map { "\($0.kind.rawValue) \($0.recordId) v\($0.version)" } == [
                 "created rec_1 v1", "updated rec_1 v2", "created rec_2 v1", "created rec_3 v1", "deleted rec_3 v2",
                 "erased rec_1 v2", "erased rec_2 v1"])
