@@ -30,11 +30,6 @@ public enum APIKeys {
 
     /// Compares a presented secret with a stored hash in time independent of where they differ.
     public static func matches(secret: String, storedHash: String) -> Bool {
-        let computed = Array(hash(secret: secret).utf8)
-        let stored = Array(storedHash.utf8)
-        guard computed.count == stored.count else { return false }
-        var difference: UInt8 = 0
-        for index in computed.indices { difference |= computed[index] ^ stored[index] }
-        return difference == 0
+        ConstantTime.equal(hash(secret: secret).utf8, storedHash.utf8)
     }
 }

@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import NIOCore
 import Prometheus
+import VitaCore
 
 /// The server's metrics for Prometheus at `GET /metrics`: per-route request counts and durations (Hummingbird's
 /// `MetricsMiddleware`) and Vita's own (`vita_profile_computation_duration`), from the process's swift-metrics backend
@@ -39,10 +40,7 @@ public struct MetricsExposition: Sendable {
     /// Whether the request's `Authorization` header carries the scrape token.
     func admits(_ request: Request) -> Bool {
         guard let token = AuthorizationHeader.credentials(request, scheme: "Bearer") else { return false }
-        let presented = Array(SHA256.hash(data: Array(token.utf8)))
-        var difference: UInt8 = 0
-        for (a, b) in zip(presented, tokenDigest) { difference |= a ^ b }
-        return difference == 0
+        return ConstantTime.equal(Array(SHA256.hash(data: Array(token.utf8))), tokenDigest)
     }
 
     /// The registry in the Prometheus text exposition format (0.0.4).

@@ -28,12 +28,8 @@ public enum ChangeNotificationSignature {
             if pair[0] == "v1" { signatures.append(pair[1]) }
         }
         guard let seconds, abs(now.timeIntervalSince1970 - TimeInterval(seconds)) <= tolerance else { return false }
-        let expected = Array(mac(body, secret: secret, seconds: seconds).utf8)
-        // Compared in constant time.
-        return signatures.contains { candidate in
-            let given = Array(candidate.utf8)
-            return given.count == expected.count && zip(given, expected).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
-        }
+        let expected = mac(body, secret: secret, seconds: seconds)
+        return signatures.contains { ConstantTime.equal($0.utf8, expected.utf8) }
     }
 
     private static func mac(_ body: [UInt8], secret: [UInt8], seconds: Int64) -> String {

@@ -64,7 +64,7 @@ public enum OAuthSecret {
 
     /// Whether `value` hashes to `storedHash`, compared in constant time.
     public static func matches(_ value: String, storedHash: String) -> Bool {
-        ConstantTime.equal(Array(hash(value).utf8), Array(storedHash.utf8))
+        ConstantTime.equal(hash(value).utf8, storedHash.utf8)
     }
 }
 

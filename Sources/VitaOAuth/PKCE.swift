@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import VitaCore
 
 /// Proof Key for Code Exchange (RFC 7636), S256 only: 1EdTech makes PKCE mandatory and `plain` is not offered.
 public enum PKCE {
@@ -34,7 +35,7 @@ public enum PKCE {
     /// (in time independent of where they differ).
     public static func verify(verifier: String, challenge: String) -> Bool {
         guard isWellFormedVerifier(verifier) else { return false }
-        return ConstantTime.equal(Array(Self.challenge(for: verifier).utf8), Array(challenge.utf8))
+        return ConstantTime.equal(Self.challenge(for: verifier).utf8, challenge.utf8)
     }
 
     static func isUnreserved(_ byte: UInt8) -> Bool {
@@ -51,15 +52,5 @@ public enum PKCE {
     static func base64URL(_ bytes: [UInt8]) -> String {
         Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
             .replacingOccurrences(of: "=", with: "")
-    }
-}
-
-/// Comparison in time that depends only on the lengths.
-enum ConstantTime {
-    static func equal(_ lhs: [UInt8], _ rhs: [UInt8]) -> Bool {
-        guard lhs.count == rhs.count else { return false }
-        var difference: UInt8 = 0
-        for index in lhs.indices { difference |= lhs[index] ^ rhs[index] }
-        return difference == 0
     }
 }

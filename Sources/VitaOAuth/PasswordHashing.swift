@@ -1,6 +1,7 @@
 import Crypto
 import CryptoExtras
 import Foundation
+import VitaCore
 
 /// Learner passwords hashed with scrypt (RFC 7914) and stored as a PHC-style string:
 /// `$scrypt$ln=<log2 N>,r=<r>,p=<p>$<salt>$<hash>` (salt and hash base64 without padding, as in the PHC string

@@ -49,19 +49,11 @@ struct CSRFProtection: Sendable {
         let parts = text.split(separator: " ")
         guard parts.count == 2, let issued = TimeInterval(parts[1]) else { return false }
         let age = clock().timeIntervalSince1970 - issued
-        return Self.equal(Array(parts[0].utf8), Array(nonce.utf8)) && age >= -300 && age <= Self.maxAge
+        return ConstantTime.equal(parts[0].utf8, nonce.utf8) && age >= -300 && age <= Self.maxAge
     }
 
     private func seal(_ nonce: String) throws -> String {
         try vault.seal(Array("\(nonce) \(Int(clock().timeIntervalSince1970))".utf8), id: Self.sealId)
-    }
-
-    /// Constant-time comparison.
-    static func equal(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-        guard a.count == b.count else { return false }
-        var difference: UInt8 = 0
-        for index in a.indices { difference |= a[index] ^ b[index] }
-        return difference == 0
     }
 }
 
