@@ -84,6 +84,16 @@ struct AdminRoutes: Sendable {
             let page = try await database.read { try await $0.systems(organizationId: organizationId, after: cursor, limit: limit) }
             return try APIJSON.response(DTO.List(items: page.items, nextCursor: page.nextCursor))
         }
+        catalog.add(Operation(method: .get, path: "\(base)/systems/{systemId}", operationId: "getSystem",
+                              summary: "Read a connected system", tag: "Administration", access: .admin, query: [],
+                              headers: [], requestSchema: nil, success: (200, "ConnectedSystem"),
+                              errors: [401, 403, 404])) { _, context in
+            let id = try reader.id(context, "systemId", prefix: "sys", what: "system")
+            let found = try await database.read { try await $0.system(id: id) }
+            guard let found else { throw Problem.notFound("system") }
+            try StaffAccess.requireOwn(context.principal!, organizationId: found.system.organizationId)
+            return try APIJSON.response(found.system)
+        }
         catalog.add(Operation(method: .post, path: "\(base)/systems/{systemId}/revoke", operationId: "revokeSystem",
                               summary: "Revoke a connected system's API key", tag: "Administration", access: .admin,
                               query: [], headers: [], requestSchema: nil, success: (200, "ConnectedSystem"),
@@ -255,6 +265,15 @@ struct AdminRoutes: Sendable {
                 try await gate.audit(tx, context.principal!, action: "competency.create")
                 return (try Idempotency.encode(competency), "\(base)/competencies/\(competency.id)")
             }
+        }
+        catalog.add(Operation(method: .get, path: "\(base)/competencies/{competencyId}", operationId: "getCompetency",
+                              summary: "Read a competency definition", tag: "Administration", access: .principal,
+                              query: [], headers: [], requestSchema: nil, success: (200, "Competency"),
+                              errors: [401, 404])) { _, context in
+            let id = try reader.id(context, "competencyId", prefix: "cmp", what: "competency")
+            let found = try await database.read { try await $0.competency(id: id) }
+            guard let found else { throw Problem.notFound("competency") }
+            return try APIJSON.response(found)
         }
         catalog.add(Operation(method: .get, path: "\(base)/competencies", operationId: "listCompetencies",
                               summary: "List competency definitions (those with a code, and of an organization, when asked)",

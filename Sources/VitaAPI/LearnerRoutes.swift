@@ -220,6 +220,25 @@ struct LearnerRoutes: Sendable {
             return try APIJSON.response(consent, status: .created,
                                         headers: [.location: "\(base)/\(id)/consents/\(consent.id)"])
         }
+        catalog.add(Operation(method: .get, path: "\(learnerPath)/consents/{consentId}", operationId: "getConsent",
+                              summary: "Read one of the learner's consents, in force or withdrawn", tag: "Consents",
+                              access: .admin, query: [], headers: [], requestSchema: nil, success: (200, "Consent"),
+                              errors: [401, 403, 404])) { _, context in
+            let id = try reader.id(context, "learnerId", prefix: "lrn", what: "learner")
+            let consentId = try reader.id(context, "consentId", prefix: "cns", what: "consent")
+            let consent = try await gate.withAccess(context.principal!, learnerId: id, categories: [],
+                                                    permission: .read, action: "consent.read") { tx, grant -> Consent? in
+                guard let consent = try await tx.consent(id: consentId, learnerId: id) else { return nil }
+                // Staff see the consents to the agreements their organization provides (like the list).
+                if let providers = grant.providers {
+                    guard let agreement = try await tx.agreement(id: consent.agreementId),
+                          providers.contains(agreement.providerOrganizationId) else { return nil }
+                }
+                return consent
+            }
+            guard let consent else { throw Problem.notFound("consent") }
+            return try APIJSON.response(consent)
+        }
         catalog.add(Operation(method: .delete, path: "\(learnerPath)/consents/{consentId}", operationId: "withdrawConsent",
                               summary: "Withdraw a consent; the next access that needs it is denied", tag: "Consents",
                               access: .admin, query: [], headers: [], requestSchema: nil, success: (200, "Consent"),

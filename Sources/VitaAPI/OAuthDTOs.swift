@@ -89,6 +89,8 @@ extension DTO {
         var learnerId: String
         var login: String
         var createdAt: Date
+        /// Sign-in is refused until then after failed attempts (absent when it is not locked).
+        var lockedUntil: Date?
     }
 
     struct CreateSystemClient: Decodable {

@@ -82,6 +82,12 @@ struct OAuthRoutes: Sendable {
                               success: (201, "LearnerAccount"), errors: [400, 401, 403, 404, 409, 413, 422])) { request, context in
             try await createAccount(request, context)
         }
+        catalog.add(Operation(method: .get, path: "/api/v1/learners/{learnerId}/account", operationId: "getLearnerAccount",
+                              summary: "Read a learner's sign-in account: its login name, and until when sign-in is locked after failed attempts (never the password's hash)",
+                              tag: "OAuth", access: .admin, query: [], headers: [], requestSchema: nil,
+                              success: (200, "LearnerAccount"), errors: [401, 403, 404])) { _, context in
+            try await readAccount(context)
+        }
         catalog.add(Operation(method: .post, path: "/api/v1/systems/{systemId}/oauth-clients", operationId: "createSystemClient",
                               summary: "An OAuth client for a connected system (client-credentials grant); the secret is shown once",
                               tag: "OAuth", access: .admin, query: [], headers: [], requestSchema: "CreateSystemClient",
@@ -601,6 +607,20 @@ struct OAuthRoutes: Sendable {
         }
         return try APIJSON.response(DTO.LearnerAccount(id: account.id, learnerId: learnerId, login: login, createdAt: at),
                                     status: .created, headers: [.location: "/api/v1/learners/\(learnerId)/account"])
+    }
+
+    func readAccount(_ context: VitaRequestContext) async throws -> Response {
+        let learnerId = try reader.id(context, "learnerId", prefix: "lrn", what: "learner")
+        let account = try await database.transaction { tx -> LearnerAccount? in
+            guard try await tx.learner(id: learnerId) != nil else { throw Problem.notFound("learner") }
+            guard let account = try await tx.learnerAccount(learnerId: learnerId) else { return nil }
+            try await gate.audit(tx, context.principal!, action: "account.read", learnerId: learnerId)
+            return account
+        }
+        guard let account else { throw Problem.notFound("account") }
+        let locked = account.lockedUntil.flatMap { $0 > now ? $0 : nil }
+        return try APIJSON.response(DTO.LearnerAccount(id: account.id, learnerId: learnerId, login: account.login,
+                                                       createdAt: account.createdAt, lockedUntil: locked))
     }
 
     func createSystemClient(_ request: Request, _ context: VitaRequestContext) async throws -> Response {

@@ -9,10 +9,10 @@ import VitaCore
 enum StaffAccess {
     /// Everyone on the staff: reads of their organization.
     private static let reading: Set<String> = [
-        "getOrganization", "listAchievements", "getAchievement", "listCompetencies", "getCredentialStatus",
+        "getOrganization", "listAchievements", "getAchievement", "listCompetencies", "getCompetency", "getCredentialStatus",
         "listOrganizationCredentials", "listIssuanceJobs", "getIssuanceJob", "getIssuanceJobReport", "listStaff",
-        "listIssuerKeys", "listIssuedBadges", "listIssuedClrs", "getMyStaffAccount", "listSystems", "listAgreements",
-        "getAgreement", "listConsents", "listAgreementConsents", "changeMyStaffPassword", "listCompetencyFrameworks",
+        "listIssuerKeys", "listIssuedBadges", "listIssuedClrs", "getMyStaffAccount", "listSystems", "getSystem", "listAgreements",
+        "getAgreement", "listConsents", "getConsent", "listAgreementConsents", "changeMyStaffPassword", "listCompetencyFrameworks",
         "getCompetencyFramework", "listFrameworkCompetencies",
     ]
     /// Issuers and organization administrators: achievements, issuing, status.

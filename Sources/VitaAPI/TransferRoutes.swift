@@ -67,6 +67,15 @@ struct TransferRoutes: Sendable {
             let page = try await database.read { try await $0.peers(after: cursor, limit: limit) }
             return try APIJSON.response(DTO.List(items: page.items, nextCursor: page.nextCursor))
         }
+        catalog.add(Operation(method: .get, path: "\(peers)/{peerId}", operationId: "getPeer",
+                              summary: "Read a peer (never its client secret)", tag: "Transfer", access: .admin,
+                              query: [], headers: [], requestSchema: nil, success: (200, "Peer"),
+                              errors: [401, 403, 404])) { _, context in
+            let id = try reader.id(context, "peerId", prefix: "per", what: "peer")
+            let found = try await database.read { try await $0.peer(id: id) }
+            guard let found else { throw Problem.notFound("peer") }
+            return try APIJSON.response(found.peer)
+        }
         catalog.add(Operation(method: .post, path: "\(peers)/{peerId}/revoke", operationId: "revokePeer",
                               summary: "Revoke a peer (and its connected system): no more transfers from it",
                               tag: "Transfer", access: .admin, query: [], headers: [], requestSchema: nil,

@@ -775,6 +775,9 @@ enum AccessControlTable {
                 Probe(.post, "/api/v1/peers", json: peerBody(f.organizationB))
             },
             MatrixRow(operationId: "listPeers", body: .none, expected: adminOnly(200)) { _, _ in Probe(.get, "/api/v1/peers") },
+            MatrixRow(operationId: "getPeer", body: .none, expected: adminOnly(200)) { f, _ in
+                Probe(.get, "/api/v1/peers/\(try await f.freshPeer())")
+            },
             MatrixRow(operationId: "revokePeer", body: .none, expected: adminOnly(200)) { f, _ in
                 Probe(.post, "/api/v1/peers/\(try await f.freshPeer())/revoke")
             },
@@ -805,6 +808,9 @@ enum AccessControlTable {
                 Probe(.post, "/api/v1/systems", json: ["organizationId": f.organizationA, "name": "New LMS", "kind": "lms"])
             },
             MatrixRow(operationId: "listSystems", body: .none, expected: adminOnly(200).with(staff(200, 200, 200, other: 200))) { _, _ in Probe(.get, "/api/v1/systems") },
+            MatrixRow(operationId: "getSystem", body: .none, expected: adminOnly(200).with(staff(200, 200, 200, other: 403))) { f, _ in
+                Probe(.get, "/api/v1/systems/\(f.throwawaySystem)")
+            },
             MatrixRow(operationId: "revokeSystem", body: .none, expected: adminOnly(200).with(staff(200, 403, 403, other: 403))) { f, _ in
                 let created = try await f.api.admin(.post, "/api/v1/systems", json: ["organizationId": f.organizationA,
                                                                                     "name": "Doomed LMS", "kind": "lms"])
@@ -860,6 +866,12 @@ enum AccessControlTable {
             MatrixRow(operationId: "listCompetencies", body: .none,
                       expected: all(200).with([.noCredentials: 401, .expiredToken: 401, .revokedToken: 401, .wrongScope: 403,
                                                .learnerToken: 403])) { _, _ in Probe(.get, "/api/v1/competencies") },
+            MatrixRow(operationId: "getCompetency", body: .none,
+                      expected: all(200).with([.noCredentials: 401, .expiredToken: 401, .revokedToken: 401, .wrongScope: 403,
+                                               .learnerToken: 403])) { f, _ in
+                let competency = try await f.api.admin(.post, "/api/v1/competencies", json: ["name": "Patient assessment"])
+                return Probe(.get, "/api/v1/competencies/\(competency["id"] as! String)")
+            },
             MatrixRow(operationId: "importCompetencyFramework", body: .minimal,
                       expected: adminOnly(201).with(staff(201, 201, 403, other: 403))) { f, _ in
                 Probe(.post, "/api/v1/competency-frameworks", json: [
@@ -932,6 +944,10 @@ enum AccessControlTable {
             },
             MatrixRow(operationId: "grantConsent", body: .minimal, expected: adminOnly(201).with(staff(201, 403, 403, other: 403))) { f, _ in
                 Probe(.post, "/api/v1/learners/\(f.learner)/consents", json: ["agreementId": f.rightAgreement])
+            },
+            MatrixRow(operationId: "getConsent", body: .none, expected: adminOnly(200).with(staff(200, 200, 200, other: 403))) { f, _ in
+                let consent = try await f.api.admin(.post, "/api/v1/learners/\(f.learner)/consents", json: ["agreementId": f.rightAgreement])
+                return Probe(.get, "/api/v1/learners/\(f.learner)/consents/\(consent["id"] as! String)")
             },
             MatrixRow(operationId: "withdrawConsent", body: .none, expected: adminOnly(200).with(staff(200, 403, 403, other: 403))) { f, _ in
                 let consent = try await f.api.admin(.post, "/api/v1/learners/\(f.learner)/consents", json: ["agreementId": f.rightAgreement])
@@ -1078,6 +1094,13 @@ enum AccessControlTable {
             MatrixRow(operationId: "createLearnerAccount", body: .minimal, expected: adminOnly(201)) { f, _ in
                 Probe(.post, "/api/v1/learners/\(try await f.freshLearner())/account",
                       json: ["login": "l-\(UUID().uuidString.prefix(8).lowercased())", "password": AccessControlMatrixTests.password])
+            },
+            MatrixRow(operationId: "getLearnerAccount", body: .none, expected: adminOnly(200)) { f, _ in
+                let learner = try await f.freshLearner()
+                _ = try await f.api.admin(.post, "/api/v1/learners/\(learner)/account",
+                                          json: ["login": "l-\(UUID().uuidString.prefix(8).lowercased())",
+                                                 "password": AccessControlMatrixTests.password])
+                return Probe(.get, "/api/v1/learners/\(learner)/account")
             },
             MatrixRow(operationId: "createSystemClient", body: .minimal, expected: adminOnly(201)) { f, _ in
                 Probe(.post, "/api/v1/systems/\(f.throwawaySystem)/oauth-clients", json: ["scope": "vita:employment:read"])

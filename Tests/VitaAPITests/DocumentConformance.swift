@@ -88,6 +88,15 @@ final class DocumentConformance: Sendable {
             Issue.record("\(operation) answered an ETag but does not document 304 for If-None-Match (Operation.conditional)",
                          sourceLocation: sourceLocation)
         }
+        // What a 201 says it created can be read where its Location points (RFC 9110 §15.3.2).
+        if reply.status == 201, let location = reply.headers[.location] {
+            let target = location.split(separator: "?", maxSplits: 1).first.map(String.init) ?? location
+            let targetParts = target.split(separator: "/", omittingEmptySubsequences: false)
+            if target.hasPrefix("/"), !templates.contains(where: { $0.matches("GET", targetParts) }) {
+                Issue.record("\(operation) answered 201 with Location \(target.prefix(100)), which no documented GET reads",
+                             sourceLocation: sourceLocation)
+            }
+        }
         guard let media = template.responses[String(reply.status)] ?? template.responses["default"] else {
             Issue.record("\(operation) answered \(reply.status), which the document does not list (it lists \(template.responses.keys.sorted().joined(separator: ", ")))",
                          sourceLocation: sourceLocation)

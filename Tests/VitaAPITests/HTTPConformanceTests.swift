@@ -233,4 +233,35 @@ struct HTTPConformanceTests {
             }
         }
     }
+
+    @Test("what a 201 created is read, with the same id, where its Location points: systems, competencies, peers, consents, learner accounts; another id there is 404",
+          arguments: TestEngine.available)
+    func createdResourcesAreReadAtTheirLocation(_ engine: TestEngine) async throws {
+        try await APIHarness.run(engine) { api in
+            let world = try await api.world()
+            let learner = try await api.learner(key: world.systemKey)
+            let creations: [(path: String, body: [String: Any], unknown: String)] = [
+                ("/api/v1/systems", ["organizationId": world.organizationId, "name": "Career LMS", "kind": "lms"],
+                 "/api/v1/systems/sys_0123456789abcdef0123456789abcdef"),
+                ("/api/v1/competencies", ["name": "Statistics", "organizationId": world.organizationId],
+                 "/api/v1/competencies/cmp_0123456789abcdef0123456789abcdef"),
+                ("/api/v1/peers", AccessControlTable.peerBody(world.organizationId),
+                 "/api/v1/peers/per_0123456789abcdef0123456789abcdef"),
+                ("/api/v1/learners/\(learner)/consents", ["agreementId": world.agreementId],
+                 "/api/v1/learners/\(learner)/consents/cns_0123456789abcdef0123456789abcdef"),
+                ("/api/v1/learners/\(learner)/account", ["login": "ada", "password": AccessControlMatrixTests.password],
+                 "/api/v1/learners/\(try await api.learner(key: world.systemKey))/account"),
+            ]
+            for creation in creations {
+                let created = try await api.admin(.post, creation.path, json: creation.body)
+                #expect(created.status == 201, "\(creation.path): \(created.string)")
+                let location = try #require(created.headers[.location], "\(creation.path)")
+                let id = (created["system"] as? [String: Any])?["id"] as? String ?? created["id"] as? String
+                let read = try await api.admin(.get, location)
+                #expect(read.status == 200 && read["id"] as? String == id, "\(location): \(read.string)")
+                let unknown = try await api.admin(.get, creation.unknown)
+                #expect(unknown.status == 404, "\(creation.unknown): \(unknown.string)")
+            }
+        }
+    }
 }

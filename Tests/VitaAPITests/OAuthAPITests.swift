@@ -330,12 +330,16 @@ struct OAuthAPITests {
         }
     }
 
-    @Test("five wrong passwords lock the account (even the right password is refused) until the back-off passes",
+    @Test("five wrong passwords lock the account (even the right password is refused, and reading the account shows until when) until the back-off passes",
           arguments: TestEngine.available)
     func lockout(_ engine: TestEngine) async throws {
         let clock = TestClock(start: Date())
         try await APIHarness.run(engine, clock: { clock.now }) { api in
-            try await Self.learnerAccount(api)
+            let learnerId = try await Self.learnerAccount(api)
+            let accountPath = "/api/v1/learners/\(learnerId)/account"
+            let open = try await api.admin(.get, accountPath)
+            #expect(open.status == 200 && open["login"] as? String == "ada" && open["lockedUntil"] == nil, "\(open.string)")
+            #expect(!open.string.contains("scrypt"), "never the password's hash")
             let client = try await OAuthClientSteps.register(api)
             let page = try await client.page(verifier: Self.verifier)
             for attempt in 1...5 {
@@ -349,8 +353,10 @@ struct OAuthAPITests {
             let unknown = try await client.answer(page, login: "nobody")
             #expect(unknown.status == 401)
             #expect(unknown.string.contains("The login name or password is wrong."))
+            #expect(try await api.admin(.get, accountPath)["lockedUntil"] is String, "support can see the lock")
 
             clock.advance(61)
+            #expect(try await api.admin(.get, accountPath)["lockedUntil"] == nil, "a lock that has passed is not shown")
             let fresh = try await client.page(verifier: Self.verifier)
             let allowed = try await client.answer(fresh)
             #expect(allowed.status == 303, "\(allowed.string)")

@@ -3,8 +3,28 @@ import Testing
 import VitaAPI
 import VitaTestSupport
 
-/// Rotating a connected system's API key without downtime.
+/// Reading a connected system, and rotating its API key without downtime.
 struct SystemKeyRotationTests {
+    @Test("a system is read where its creation's Location points, with no key or hash; revoked, it shows when; an unknown or malformed id is 404",
+          arguments: TestEngine.available)
+    func readSystem(_ engine: TestEngine) async throws {
+        try await APIHarness.run(engine) { api in
+            let world = try await api.world()
+            let created = try await api.admin(.post, "/api/v1/systems",
+                                              json: ["organizationId": world.organizationId, "name": "Career LMS", "kind": "lms"])
+            #expect(created.status == 201, "\(created.string)")
+            let location = try #require(created.headers[.location])
+            let read = try await api.admin(.get, location)
+            #expect(read.status == 200 && read["name"] as? String == "Career LMS" && read["kind"] as? String == "lms")
+            #expect(read["organizationId"] as? String == world.organizationId && read["revokedAt"] == nil)
+            #expect(!read.string.contains("vk.") && !read.string.lowercased().contains("hash"), "neither key nor hash")
+            #expect(try await api.admin(.post, location + "/revoke").status == 200)
+            #expect(try await api.admin(.get, location)["revokedAt"] is String)
+            #expect(try await api.admin(.get, "/api/v1/systems/sys_0123456789abcdef0123456789abcdef").status == 404)
+            #expect(try await api.admin(.get, "/api/v1/systems/nope").status == 404)
+        }
+    }
+
     @Test("after a rotation the new key works at once and the old one until its grace ends, then 401; with no grace the old key stops at once; a revoked system cannot rotate (409); a bad grace is 422 naming previousKeyValidFor",
           arguments: TestEngine.available)
     func rotation(_ engine: TestEngine) async throws {
