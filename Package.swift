@@ -325,6 +325,7 @@ let package = Package(
                 "VitaCore",
                 "VitaJSON",
                 "VitaCredentials",
+                "VitaResolution",
                 "VitaStorage",
                 "VitaTestSupport",
                 "VitaWeb",

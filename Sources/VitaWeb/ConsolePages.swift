@@ -10,7 +10,7 @@ import VitaJSON
 /// packages (``registerFrameworks(on:)``), issuing one credential, bulk issuance from a
 /// CSV upload with a live progress bar and a downloadable report, the organization's issued credentials (search,
 /// revoke, suspend, unsuspend), signing keys, connected systems, agreements and consents (``registerAgreements(on:)``),
-/// staff and the audit log with "verify the chain".
+/// a system's change notifications (``registerSystems(on:)``), staff and the audit log with "verify the chain".
 ///
 /// Every value comes from the API, called in process as the signed-in staff member (``WebIdentity/staff(staffId:)``):
 /// the API's staff roles and organization limits decide what a page may show or do, and a refusal shows the API's
@@ -104,6 +104,7 @@ struct ConsolePages: Sendable {
             try await pages.signedInForm(request, context) { try await pages.changeOwnPassword($0, $1, $2, $3) }
         }
         registerAgreements(on: router)
+        registerSystems(on: router)
         registerFrameworks(on: router)
         router.getAndHead("/static/console.js") { _, _ in pages.scriptResponse() }
     }

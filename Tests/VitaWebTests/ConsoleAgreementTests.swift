@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VitaResolution
 import VitaTestSupport
 
 /// The console's connected systems, agreements and consents, through the real router: what an organization
@@ -14,7 +15,7 @@ struct ConsoleAgreementTests {
                                            cookies: cookies)
         #expect(created.status == 201, "\(created.html)")
         let key = try #require(created.first(#"id="created-key" class="mono" readonly value="([^"]+)""#))
-        let systemId = try #require(created.first(#"<tr data-system="(sys_[0-9a-z]+)"><th scope="row">\#(name)<"#))
+        let systemId = try #require(created.first(#"<tr data-system="(sys_[0-9a-z]+)"><th scope="row"><a href="/admin/systems/sys_[0-9a-z]+">\#(name)<"#))
         return (created, systemId, key)
     }
 
@@ -64,6 +65,73 @@ struct ConsoleAgreementTests {
             #expect(try await web.send(.get, "/api/v1/competencies", key: key).status == 401, "the revoked key fails")
             #expect(try await web.send(.get, "/api/v1/competencies", key: newKey).status == 401, "both of them")
         }
+    }
+
+    @Test("an organization administrator sets where a system's change notifications go on its page (the signing secret shown once; a URL the outbound policy refuses is named and kept in the field), sees failed posts with the next try, and stops them; an issuer sees the system but not its notifications and is refused; another organization's staff find nothing",
+          arguments: TestEngine.available)
+    func systemNotifications(_ engine: TestEngine) async throws {
+        let http = ResolutionHTTPClient(configuration: ResolutionConfiguration(allowInsecureHTTPForHosts: ["127.0.0.1"],
+                                                                               timeout: .seconds(5)))
+        do {
+            try await WebHarness.run(engine, notificationClient: http) { web in
+                let world = try await Console.world(web, learners: 0)
+                let page = "/admin/systems/\(world.systemId)"
+                let ada = try await Console.member(web, world.organizationId, login: "ada", role: "admin")
+                let listed = try await web.get("/admin/systems", cookie: ada)
+                #expect(listed.html.contains(#"<a href="\#(page)">SIS</a>"#), "the list links each system's page")
+                let first = try await web.get(page, cookie: ada)
+                #expect(first.status == 200 && first.html.contains("Connected system: SIS"), "\(first.html)")
+                #expect(first.html.contains(#"id="notification-none""#))
+
+                let refused = try await web.submit(page, action: page + "/notifications", [("url", "http://hooks.example/vita")],
+                                                   cookies: ada)
+                #expect(refused.status == 422 && refused.html.contains("url") && refused.html.contains("https only"), "\(refused.html)")
+                #expect(refused.html.contains(#"value="http://hooks.example/vita""#), "what was typed stays in the field")
+
+                // Nothing listens on port 9: every post fails to connect.
+                let url = "http://127.0.0.1:9/hooks/vita"
+                let set = try await web.submit(page, action: page + "/notifications", [("url", url)], cookies: ada)
+                #expect(set.status == 200 && set.html.contains("Change notifications now go to \(url)"), "\(set.html)")
+                let secret = try #require(set.first(#"id="created-secret" class="mono" readonly value="([^"]+)""#))
+                #expect(secret.hasPrefix("vns_"))
+                let shown = try await web.get(page, cookie: ada)
+                #expect(!shown.html.contains(secret), "the secret is shown once")
+                #expect(shown.html.contains(#"id="notification-url">\#(url)<"#) && shown.html.contains("Not yet"))
+
+                let key = try #require(try await web.api(.post, "/api/v1/systems/\(world.systemId)/key").json["apiKey"] as? String)
+                let learner = try await web.send(.post, "/api/v1/learners", key: key, json: ["name": ["display": "Ada"]])
+                let learnerId = try #require(learner.json["id"] as? String)
+                let record = try await web.send(.post, "/api/v1/learners/\(learnerId)/credentials", key: key, json: [
+                    "record": ["organizationId": world.organizationId, "kind": "degree", "title": "BSc", "awardedDate": "2026-06-30"],
+                    "provenance": ["sourceRecordId": "deg-1"]])
+                #expect(record.status == 201)
+                let round = try await #require(web.changeNotifier).deliverDue()
+                #expect(round == .init(failed: 1), "\(round)")
+                let failing = try await web.get(page, cookie: ada)
+                #expect(failing.html.contains(#"id="notification-failing">The last 1 post(s) failed"#), "\(failing.html)")
+
+                let ian = try await Console.member(web, world.organizationId, login: "ian", role: "issuer")
+                let seen = try await web.get(page, cookie: ian)
+                #expect(seen.status == 200 && seen.html.contains("SIS") && !seen.html.contains("Change notifications"))
+                let token = try #require(seen.csrfToken)
+                let denied = try await web.post(page + "/notifications/remove", form: [("csrf_token", token)], cookie: ian)
+                #expect(denied.status == 403 && denied.html.contains("Your role does not allow this"), "\(denied.html)")
+
+                let stopped = try await web.submit(page, action: page + "/notifications/remove", [], cookies: ada)
+                #expect(stopped.status == 200 && stopped.html.contains("Change notifications stopped."), "\(stopped.html)")
+                #expect(stopped.html.contains(#"id="notification-none""#))
+                #expect(try await web.api(.get, "/api/v1/systems/\(world.systemId)/change-notifications").status == 404)
+
+                let other = try await Console.world(web, learners: 0, name: "Lakeside College")
+                let bert = try await Console.member(web, other.organizationId, login: "bert", role: "admin")
+                #expect(try await web.get(page, cookie: bert).status == 404)
+                #expect(try await web.get("/admin/systems/sys_0123456789abcdef0123456789abcdef", cookie: ada).status == 404)
+            }
+        } catch {
+            try? await http.shutdown()
+            throw error
+        }
+        try await http.shutdown()
     }
 
     @Test("an administrator creates an agreement requiring consent and activates it; a change from a stale page is refused; the consent recorded on the page lets the system read, and withdrawing it denies the next read",

@@ -6,6 +6,7 @@ import NIOCore
 import Testing
 import VitaAPI
 import VitaCore
+import VitaResolution
 import VitaStorage
 import VitaTestSupport
 import VitaWeb
@@ -54,8 +55,11 @@ struct WebHarness: Sendable {
     let database: VitaDatabase
     /// The web interface's routes (method, path with `{parameter}` segments), without the API's.
     let pageRoutes: [(method: String, path: String)]
+    /// Posts change notifications when a test runs a round (with a `notificationClient`; no round runs by itself).
+    let changeNotifier: ChangeNotifier?
 
     static func run(_ engine: TestEngine = .sqlite, maxUploadSize: Int = 1 << 20, rateLimited: Bool = true,
+                    notificationClient: ResolutionHTTPClient? = nil,
                     clock: @escaping @Sendable () -> Date = { Date() },
                     _ body: @escaping @Sendable (WebHarness) async throws -> Void) async throws {
         try await TestDatabase.with(engine) { test in
@@ -63,8 +67,9 @@ struct WebHarness: Sendable {
             let (key, hash) = APIKeys.make(ownerId: id)
             try await test.database.transaction { try await $0.insertAdminKey(id: id, keyHash: hash, at: Date()) }
             let vault = try KeyVault(base64: KeyVault.generateMasterKey())
-            let options = rateLimited ? ServerOptions(maxBodySize: maxUploadSize)
-                : ServerOptions(maxBodySize: maxUploadSize, rateLimit: .off, signInRateLimit: .off)
+            let options = ServerOptions(maxBodySize: maxUploadSize, rateLimit: rateLimited ? .standardPerCaller : .off,
+                                        signInRateLimit: rateLimited ? .standardSignIn : .off,
+                                        notificationClient: notificationClient, changeNotificationInterval: 0)
             let api = LearnerAPI(database: test.database, vault: vault, options: options, clock: clock)
             let web = try await WebInterface(api: api, database: test.database, vault: vault, secureCookies: false,
                                              maxUploadSize: maxUploadSize, clock: clock)
@@ -73,9 +78,11 @@ struct WebHarness: Sendable {
             // HEAD is each page's GET answer without the body: the pages are swept by their GET.
             let pageRoutes = api.router.routes.filter { !apiRoutes.contains($0.description) && $0.method != .head }
                 .map { ($0.method.rawValue, $0.path.description) }
+            let notifier = api.changeNotifier
             let app = Application(router: api.router)
             try await app.test(.router) { client in
-                try await body(WebHarness(client: client, adminKey: key, database: test.database, pageRoutes: pageRoutes))
+                try await body(WebHarness(client: client, adminKey: key, database: test.database, pageRoutes: pageRoutes,
+                                          changeNotifier: notifier))
             }
         }
     }

@@ -298,6 +298,18 @@ def journey_agreements(driver, world):
     system = next(row.get_attribute("data-system") for row in driver.find_elements(By.CSS_SELECTOR, "tr[data-system]")
                   if "Placement Portal" in row.text)
     check_accessibility(driver, "/admin/systems (key shown)")
+    # The system's page: where its change notifications go (the signing secret shown once).
+    driver.find_element(By.CSS_SELECTOR, f"tr[data-system='{system}'] th a").click()
+    wait_for(driver, "#notification-none")
+    assert "Placement Portal" in driver.find_element(By.TAG_NAME, "h1").text
+    check_accessibility(driver, "/admin/systems/{id}")
+    driver.find_element(By.ID, "notification-new-url").send_keys("https://placement.example/hooks/vita")
+    submit(driver, "form[action$='/notifications'] button[type=submit]")
+    assert "Change notifications now go to" in wait_for(driver, "#notice").text
+    assert wait_for(driver, "#created-secret").get_attribute("value").startswith("vns_")
+    assert driver.find_element(By.ID, "notification-url").text == "https://placement.example/hooks/vita"
+    check_accessibility(driver, "/admin/systems/{id} (secret shown)")
+    driver.get(BASE + "/admin/systems")
     driver.find_element(By.ID, "agr-purpose").send_keys("Clinical placement matching")
     driver.find_element(By.ID, "agr-consumer").send_keys(system)
     for box in ("category_credentials", "permission_read", "agr-consent"):
