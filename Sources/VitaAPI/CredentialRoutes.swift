@@ -502,35 +502,38 @@ struct CredentialRoutes: Sendable {
             return APIJSON.response(json: .object(response), status: .created)
         }
         catalog.add(Operation(method: .get, path: "/api/v1/learners/{learnerId}/clrs", operationId: "listIssuedClrs",
-                              summary: "The CLRs Vita issued about the learner", tag: "Credentials",
-                              access: .principal, query: [], headers: [], requestSchema: nil,
-                              success: (200, "IssuedClrList"), errors: [401, 403, 404])) { _, context in
+                              summary: "The CLRs Vita issued about the learner, oldest first", tag: "Credentials",
+                              access: .principal, query: AdminRoutes.pagingQuery, headers: [], requestSchema: nil,
+                              success: (200, "IssuedClrList"), errors: [400, 401, 403, 404])) { request, context in
             let learnerId = try reader.id(context, "learnerId", prefix: "lrn", what: "learner")
+            let (cursor, limit) = try reader.paging(request)
             let clrs = try await gate.withAccess(context.principal!, learnerId: learnerId, categories: [.credentials],
                                                  permission: .read, action: "records.read") { tx, grant in
                 guard try await tx.learner(id: learnerId) != nil else { throw Problem.notFound("learner") }
-                return try await tx.issuedClrs(learnerId: learnerId, organizations: grant.providers)
+                return try await tx.issuedClrs(learnerId: learnerId, organizations: grant.providers, after: cursor, limit: limit)
             }
-            let items: [JSONValue] = clrs.map { clr in
+            let items: [JSONValue] = clrs.items.map { clr in
                 var object = JSONObject()
                 object["id"] = .string(clr.id)
                 object["organizationId"] = .string(clr.organizationId)
                 object["verifiableCredential"] = (try? JSONValue(parsing: clr.body)) ?? .null
                 return .object(object)
             }
-            return APIJSON.response(json: .object(["items": .array(items)]), status: .ok)
+            return APIJSON.response(json: WalletRoutes.page(items, next: clrs.nextCursor), status: .ok)
         }
         catalog.add(Operation(method: .get, path: "/api/v1/learners/{learnerId}/badges", operationId: "listIssuedBadges",
-                              summary: "The signed credentials Vita issued to the learner", tag: "Credentials",
-                              access: .principal, query: [], headers: [], requestSchema: nil,
-                              success: (200, "IssuedBadgeList"), errors: [401, 403, 404])) { _, context in
+                              summary: "The signed credentials Vita issued to the learner, oldest first", tag: "Credentials",
+                              access: .principal, query: AdminRoutes.pagingQuery, headers: [], requestSchema: nil,
+                              success: (200, "IssuedBadgeList"), errors: [400, 401, 403, 404])) { request, context in
             let learnerId = try reader.id(context, "learnerId", prefix: "lrn", what: "learner")
+            let (cursor, limit) = try reader.paging(request)
             let issued = try await gate.withAccess(context.principal!, learnerId: learnerId, categories: [.credentials],
                                                    permission: .read, action: "records.read") { tx, grant in
                 guard try await tx.learner(id: learnerId) != nil else { throw Problem.notFound("learner") }
-                return try await tx.issuedCredentials(learnerId: learnerId, organizations: grant.providers)
+                return try await tx.issuedCredentials(learnerId: learnerId, organizations: grant.providers,
+                                                      after: cursor, limit: limit)
             }
-            let items: [JSONValue] = issued.map { item in
+            let items: [JSONValue] = issued.items.map { item in
                 var object = JSONObject()
                 object["id"] = .string(item.id)
                 object["recordId"] = .string(item.recordId)
@@ -545,7 +548,7 @@ struct CredentialRoutes: Sendable {
                 object["provenance"] = .object(provenance)
                 return .object(object)
             }
-            return APIJSON.response(json: .object(["items": .array(items)]), status: .ok)
+            return APIJSON.response(json: WalletRoutes.page(items, next: issued.nextCursor), status: .ok)
         }
     }
 }

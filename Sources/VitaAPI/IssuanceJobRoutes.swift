@@ -113,19 +113,22 @@ struct IssuanceJobRoutes: Sendable {
                                         headers: [.location: "/api/v1/issuance-jobs/\(job.id)"])
         }
         catalog.add(Operation(method: .get, path: organizationJobs, operationId: "listIssuanceJobs",
-                              summary: "The organization's bulk issuance jobs, newest first (at most 50)",
-                              tag: "Credentials", access: .admin, query: [], headers: [], requestSchema: nil,
-                              success: (200, "IssuanceJobList"), errors: [401, 403])) { _, context in
+                              summary: "The organization's bulk issuance jobs, newest first",
+                              tag: "Credentials", access: .admin, query: AdminRoutes.pagingQuery, headers: [],
+                              requestSchema: nil, success: (200, "IssuanceJobList"),
+                              errors: [400, 401, 403, 404])) { request, context in
             let organizationId = try reader.id(context, "organizationId", prefix: "org", what: "organization")
             try StaffAccess.requireOwn(context.principal!, organizationId: organizationId)
-            let views = try await database.read { tx -> [View] in
+            let (cursor, limit) = try reader.paging(request)
+            let (views, next) = try await database.read { tx -> ([View], String?) in
+                let page = try await tx.issuanceJobs(organizationId: organizationId, before: cursor, limit: limit)
                 var views: [View] = []
-                for job in try await tx.issuanceJobs(organizationId: organizationId, limit: 50) {
+                for job in page.items {
                     views.append(View(job, try await tx.issuanceJobProgress(id: job.id)))
                 }
-                return views
+                return (views, page.nextCursor)
             }
-            return try APIJSON.response(DTO.List(items: views, nextCursor: nil))
+            return try APIJSON.response(DTO.List(items: views, nextCursor: next))
         }
         let job = "/api/v1/issuance-jobs/{jobId}"
         catalog.add(Operation(method: .get, path: job, operationId: "getIssuanceJob",

@@ -176,27 +176,30 @@ struct LearnerRoutes: Sendable {
         }
 
         catalog.add(Operation(method: .get, path: "\(learnerPath)/consents", operationId: "listConsents",
-                              summary: "The consents a learner gave, in force or withdrawn", tag: "Consents",
-                              access: .admin, query: [], headers: [], requestSchema: nil,
-                              success: (200, "ConsentList"), errors: [401, 403, 404])) { _, context in
+                              summary: "The consents a learner gave, in force or withdrawn, oldest first", tag: "Consents",
+                              access: .admin, query: paging, headers: [], requestSchema: nil,
+                              success: (200, "ConsentList"), errors: [400, 401, 403, 404])) { request, context in
             let id = try reader.id(context, "learnerId", prefix: "lrn", what: "learner")
+            let (cursor, limit) = try reader.paging(request)
             let consents = try await gate.withAccess(context.principal!, learnerId: id, categories: [],
-                                                     permission: .read, action: "consent.list") { tx, grant -> [Consent]? in
+                                                     permission: .read, action: "consent.list") { tx, grant -> Page<Consent>? in
                 guard try await tx.learner(id: id) != nil else { return nil }
-                let consents = try await tx.consents(learnerId: id)
-                guard let providers = grant.providers else { return consents }
-                // Staff see the consents to the agreements their organization provides.
+                var page = try await tx.consents(learnerId: id, after: cursor, limit: limit)
+                guard let providers = grant.providers else { return page }
+                // Staff see the consents to the agreements their organization provides (a page may then hold fewer
+                // than `limit`; its cursor still leads on).
                 var visible: [Consent] = []
-                for consent in consents {
+                for consent in page.items {
                     if let agreement = try await tx.agreement(id: consent.agreementId),
                        providers.contains(agreement.providerOrganizationId) {
                         visible.append(consent)
                     }
                 }
-                return visible
+                page.items = visible
+                return page
             }
             guard let consents else { throw Problem.notFound("learner") }
-            return try APIJSON.response(DTO.List(items: consents, nextCursor: nil))
+            return try APIJSON.response(DTO.List(items: consents.items, nextCursor: consents.nextCursor))
         }
         catalog.add(Operation(method: .post, path: "\(learnerPath)/consents", operationId: "grantConsent",
                               summary: "Record the learner's consent to an agreement", tag: "Consents", access: .admin,
@@ -383,16 +386,20 @@ struct LearnerRoutes: Sendable {
 
         catalog.add(Operation(method: .get, path: "\(item)/versions", operationId: "list\(singular)RecordVersions",
                               summary: "Every version of a \(singular) record, oldest first", tag: tag, access: .principal,
-                              query: [], headers: [], requestSchema: nil, success: (200, "RecordList"),
-                              errors: [401, 403, 404])) { _, context in
+                              query: AdminRoutes.pagingQuery, headers: [], requestSchema: nil, success: (200, "RecordList"),
+                              errors: [400, 401, 403, 404])) { request, context in
             let learnerId = try reader.id(context, "learnerId", prefix: "lrn", what: "learner")
             let recordId = try reader.id(context, "recordId", prefix: "rec", what: "record")
+            let (cursor, limit) = try reader.paging(request)
+            guard (try? StoreTransaction.versionCursor(cursor)) != nil else {
+                throw Problem.badRequest("cursor", "is not a cursor of this list")
+            }
             let versions = try await gate.withAccess(context.principal!, learnerId: learnerId, categories: [category],
                                                      permission: .read, action: "records.read") { tx, grant in
                 _ = try await visibleRecord(tx, recordId, learnerId: learnerId, category: category, grant: grant, asOf: nil)
-                return try await tx.versions(ofRecord: recordId)
+                return try await tx.versions(ofRecord: recordId, after: cursor, limit: limit)
             }
-            return try APIJSON.response(DTO.List(items: versions.map(DTO.Record.init), nextCursor: nil))
+            return try APIJSON.response(DTO.List(items: versions.items.map(DTO.Record.init), nextCursor: versions.nextCursor))
         }
 
         catalog.add(Operation(method: .put, path: item, operationId: "update\(singular)Record",

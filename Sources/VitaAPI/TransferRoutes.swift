@@ -496,18 +496,26 @@ struct PeerSession: Sendable {
         return (records, deleted)
     }
 
-    /// The signed credentials of a list (`/badges`, `/clrs`): `{"items": [{"id", "verifiableCredential", …}]}`.
+    /// The signed credentials of a list (`/badges`, `/clrs`): `{"items": [{"id", "verifiableCredential", …}],
+    /// "nextCursor"}`, every page of it.
     func credentials(_ path: String, kind: String) async throws -> [CredentialItem] {
-        let value: JSONValue
-        do { (_, value) = try await get(path) } catch let refusal as Refusal { throw refusal.problem }
-        guard let items = value["items"]?.arrayValue else { throw Self.badGateway("the peer sent a \(kind) list without items") }
-        return try items.map { item in
-            guard let id = item["id"]?.stringValue, !id.isEmpty, id.count <= 200,
-                  let credential = item["verifiableCredential"], credential.objectValue != nil else {
-                throw Self.badGateway("the peer sent a \(kind) without an id or a credential")
+        var received: [CredentialItem] = []
+        var cursor: String?
+        repeat {
+            let value: JSONValue
+            let query = "?limit=200" + (cursor.map { "&cursor=" + Self.formEncode($0) } ?? "")
+            do { (_, value) = try await get(path + query) } catch let refusal as Refusal { throw refusal.problem }
+            guard let items = value["items"]?.arrayValue else { throw Self.badGateway("the peer sent a \(kind) list without items") }
+            for item in items {
+                guard let id = item["id"]?.stringValue, !id.isEmpty, id.count <= 200,
+                      let credential = item["verifiableCredential"], credential.objectValue != nil else {
+                    throw Self.badGateway("the peer sent a \(kind) without an id or a credential")
+                }
+                received.append(CredentialItem(sourceId: id, value: credential))
             }
-            return CredentialItem(sourceId: id, value: credential)
-        }
+            cursor = value["nextCursor"]?.stringValue
+        } while cursor != nil
+        return received
     }
 
     /// GET with the token: the bytes and their JSON; a refusal (401, 403) throws `Refusal`, a missing learner 404.

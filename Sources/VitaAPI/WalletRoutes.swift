@@ -111,10 +111,11 @@ struct WalletRoutes: Sendable {
         }
         catalog.add(Operation(method: .get, path: "/api/v1/erasure-requests", operationId: "listErasureRequests",
                               summary: "Learners' erasure requests not carried out yet (carry one out with DELETE /api/v1/learners/{id})",
-                              tag: "Learners", access: .admin, query: [], headers: [], requestSchema: nil,
-                              success: (200, "ErasureRequestList"), errors: [401, 403])) { _, _ in
-            let requests = try await database.read { try await $0.openErasureRequests() }
-            return APIJSON.response(json: .object(["items": .array(requests.map(Self.describe))]), status: .ok)
+                              tag: "Learners", access: .admin, query: AdminRoutes.pagingQuery, headers: [], requestSchema: nil,
+                              success: (200, "ErasureRequestList"), errors: [400, 401, 403])) { request, _ in
+            let (cursor, limit) = try reader.paging(request)
+            let requests = try await database.read { try await $0.openErasureRequests(after: cursor, limit: limit) }
+            return APIJSON.response(json: Self.page(requests.items.map(Self.describe), next: requests.nextCursor), status: .ok)
         }
     }
 
@@ -299,7 +300,7 @@ struct WalletRoutes: Sendable {
             let items = try await database.read { tx -> [JSONValue] in
                 var items: [JSONValue] = []
                 for share in try await tx.shareLinks(learnerId: learnerId) {
-                    items.append(Self.describe(share, openings: try await tx.shareOpenings(shareId: share.id)))
+                    items.append(Self.describe(share, openings: try await tx.shareOpeningCounts(shareId: share.id)))
                 }
                 return items
             }
@@ -307,14 +308,15 @@ struct WalletRoutes: Sendable {
         }
         add(.get, "\(me)/shares/{shareId}/openings", "listMyShareLinkOpenings",
             "Each opening of one of my share links: when, and whether the content was shown", nil,
-            (200, "ShareOpeningList"), [401, 403, 404], []) { _, context, learnerId in
+            (200, "ShareOpeningList"), [400, 401, 403, 404], AdminRoutes.pagingQuery) { request, context, learnerId in
             let id = try reader.id(context, "shareId", prefix: "shr", what: "share link")
-            let openings = try await database.read { tx -> [ShareOpening]? in
+            let (cursor, limit) = try reader.paging(request)
+            let openings = try await database.read { tx -> Page<ShareOpening>? in
                 guard let share = try await tx.shareLink(id: id), share.learnerId == learnerId else { return nil }
-                return try await tx.shareOpenings(shareId: id)
+                return try await tx.shareOpenings(shareId: id, after: cursor, limit: limit)
             }
             guard let openings else { throw Problem.notFound("share link") }
-            return APIJSON.response(json: .object(["items": .array(openings.map(Self.describe))]), status: .ok)
+            return APIJSON.response(json: Self.page(openings.items.map(Self.describe), next: openings.nextCursor), status: .ok)
         }
         add(.delete, "\(me)/shares/{shareId}", "revokeMyShareLink", "Revoke a share link: it stops working at once", nil,
             (200, "ShareLink"), [401, 403, 404], []) { _, context, learnerId in
@@ -483,7 +485,7 @@ struct WalletRoutes: Sendable {
         document["collections"] = .array(try await tx.collections(learnerId: learnerId).map(Self.describe))
         var shares: [JSONValue] = []
         for share in try await tx.shareLinks(learnerId: learnerId) {
-            shares.append(Self.describe(share, openings: try await tx.shareOpenings(shareId: share.id)))
+            shares.append(Self.describe(share, openings: try await tx.shareOpeningCounts(shareId: share.id)))
         }
         document["shareLinks"] = .array(shares)
         if let key = try await tx.holderKey(learnerId: learnerId), let multikey = try? Multikey(multibase: key.publicKeyMultibase) {
@@ -523,7 +525,7 @@ struct WalletRoutes: Sendable {
         return .object(view)
     }
 
-    static func describe(_ share: ShareLink, openings: [ShareOpening]?) -> JSONValue {
+    static func describe(_ share: ShareLink, openings: (shown: Int, refused: Int)?) -> JSONValue {
         var view: JSONObject = [
             "id": .string(share.id), "expiresAt": .string(XSDDateTime.format(share.expiresAt)),
             "createdAt": .string(XSDDateTime.format(share.createdAt)), "hasPasscode": .bool(share.passcodeHash != nil),
@@ -534,10 +536,17 @@ struct WalletRoutes: Sendable {
         }
         if let revokedAt = share.revokedAt { view["revokedAt"] = .string(XSDDateTime.format(revokedAt)) }
         if let openings {
-            view["openings"] = .number(JSONNumber(openings.filter { $0.outcome == .shown }.count))
-            view["refusedOpenings"] = .number(JSONNumber(openings.filter { $0.outcome != .shown }.count))
+            view["openings"] = .number(JSONNumber(openings.shown))
+            view["refusedOpenings"] = .number(JSONNumber(openings.refused))
         }
         return .object(view)
+    }
+
+    /// A page of a list as the API answers it: its items, and the cursor of the next page when there is one.
+    static func page(_ items: [JSONValue], next: String?) -> JSONValue {
+        var page: JSONObject = ["items": .array(items)]
+        if let next { page["nextCursor"] = .string(next) }
+        return .object(page)
     }
 
     static func describe(_ opening: ShareOpening) -> JSONValue {

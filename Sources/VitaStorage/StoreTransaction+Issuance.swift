@@ -221,13 +221,29 @@ extension StoreTransaction {
 
     /// The CLRs issued about a learner by `organizations` (all when nil), oldest first.
     public func issuedClrs(learnerId: String, organizations: Set<String>?) async throws -> [StoredClr] {
-        try await db.raw("SELECT * FROM issued_clrs WHERE learner_id = \(bind: learnerId) ORDER BY id").all().map { row in
-            StoredClr(id: try row.decode(column: "id", as: String.self),
-                      credentialId: try row.decode(column: "credential_id", as: String.self),
-                      learnerId: try row.decode(column: "learner_id", as: String.self),
-                      organizationId: try row.decode(column: "organization_id", as: String.self),
-                      body: try row.decode(column: "body", as: String.self),
-                      createdAt: Self.date(try row.decode(column: "created_at", as: Int64.self)))
-        }.filter { organizations?.contains($0.organizationId) ?? true }
+        try await db.raw("SELECT * FROM issued_clrs WHERE learner_id = \(bind: learnerId) ORDER BY id").all()
+            .map(storedClr(from:)).filter { organizations?.contains($0.organizationId) ?? true }
+    }
+
+    /// A page of the CLRs issued about a learner by `organizations` (all when nil), oldest first, after the cursor.
+    public func issuedClrs(learnerId: String, organizations: Set<String>?, after cursor: String?,
+                           limit: Int) async throws -> Page<StoredClr> {
+        let after = try Self.cursorKey(cursor) ?? ""
+        if let organizations, organizations.isEmpty { return Page(items: [], nextCursor: nil) }
+        var query: SQLQueryString = "SELECT * FROM issued_clrs WHERE learner_id = \(bind: learnerId) AND id > \(bind: after)"
+        if let organizations {
+            query += " AND organization_id IN (\(SQLList(organizations.sorted().map { SQLBind($0) })))"
+        }
+        query += " ORDER BY id LIMIT \(bind: limit + 1)"
+        return page(try await db.raw(query).all().map(storedClr(from:)), limit: limit, key: \.id)
+    }
+
+    private func storedClr(from row: any SQLRow) throws -> StoredClr {
+        StoredClr(id: try row.decode(column: "id", as: String.self),
+                  credentialId: try row.decode(column: "credential_id", as: String.self),
+                  learnerId: try row.decode(column: "learner_id", as: String.self),
+                  organizationId: try row.decode(column: "organization_id", as: String.self),
+                  body: try row.decode(column: "body", as: String.self),
+                  createdAt: Self.date(try row.decode(column: "created_at", as: Int64.self)))
     }
 }

@@ -117,14 +117,12 @@ extension StoreTransaction {
         try await db.raw("SELECT * FROM issuance_jobs WHERE id = \(bind: id)").first().map(job(from:))
     }
 
-    /// An organization's jobs, newest first.
-    public func issuanceJobs(organizationId: String?, limit: Int) async throws -> [IssuanceJob] {
-        if let organizationId {
-            return try await db.raw("""
-                SELECT * FROM issuance_jobs WHERE organization_id = \(bind: organizationId) ORDER BY id DESC LIMIT \(bind: limit)
-                """).all().map(job(from:))
-        }
-        return try await db.raw("SELECT * FROM issuance_jobs ORDER BY id DESC LIMIT \(bind: limit)").all().map(job(from:))
+    /// A page of an organization's jobs, newest first, before the cursor.
+    public func issuanceJobs(organizationId: String, before cursor: String?, limit: Int) async throws -> Page<IssuanceJob> {
+        var query: SQLQueryString = "SELECT * FROM issuance_jobs WHERE organization_id = \(bind: organizationId)"
+        if let before = try Self.cursorKey(cursor) { query += " AND id < \(bind: before)" }
+        query += " ORDER BY id DESC LIMIT \(bind: limit + 1)"
+        return page(try await db.raw(query).all().map(job(from:)), limit: limit, key: \.id)
     }
 
     /// How many rows of the job are pending, issued and rejected.

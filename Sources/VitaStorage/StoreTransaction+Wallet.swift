@@ -260,9 +260,12 @@ extension StoreTransaction {
             """).run()
     }
 
-    /// A share link's openings, oldest first.
-    public func shareOpenings(shareId: String) async throws -> [ShareOpening] {
-        try await db.raw("SELECT * FROM share_openings WHERE share_id = \(bind: shareId) ORDER BY id").all().map { row in
+    /// A page of a share link's openings, oldest first, after the cursor.
+    public func shareOpenings(shareId: String, after cursor: String?, limit: Int) async throws -> Page<ShareOpening> {
+        let after = try Self.cursorKey(cursor) ?? ""
+        let rows = try await db.raw("""
+            SELECT * FROM share_openings WHERE share_id = \(bind: shareId) AND id > \(bind: after) ORDER BY id LIMIT \(bind: limit + 1)
+            """).all().map { row in
             let outcomeText = try row.decode(column: "outcome", as: String.self)
             guard let outcome = ShareOpening.Outcome(rawValue: outcomeText) else {
                 throw StorageError(.corrupt, "a share opening has an unknown outcome")
@@ -271,6 +274,23 @@ extension StoreTransaction {
                                 shareId: try row.decode(column: "share_id", as: String.self), outcome: outcome,
                                 openedAt: Self.date(try row.decode(column: "opened_at", as: Int64.self)))
         }
+        return page(rows, limit: limit, key: \.id)
+    }
+
+    /// How many times a share link was opened with its content shown, and how many times refused.
+    public func shareOpeningCounts(shareId: String) async throws -> (shown: Int, refused: Int) {
+        var counts = (shown: 0, refused: 0)
+        for row in try await db.raw("""
+            SELECT outcome, COUNT(*) AS n FROM share_openings WHERE share_id = \(bind: shareId) GROUP BY outcome
+            """).all() {
+            let n = try row.decode(column: "n", as: Int.self)
+            if try row.decode(column: "outcome", as: String.self) == ShareOpening.Outcome.shown.rawValue {
+                counts.shown += n
+            } else {
+                counts.refused += n
+            }
+        }
+        return counts
     }
 
     static func targetJSON(_ target: ShareLink.Target) throws -> String {
@@ -316,9 +336,12 @@ extension StoreTransaction {
             """).run()
     }
 
-    /// Erasure requests not carried out yet, oldest first.
-    public func openErasureRequests() async throws -> [ErasureRequest] {
-        try await db.raw("SELECT * FROM erasure_requests WHERE status = 'received' ORDER BY id").all().map { row in
+    /// A page of the erasure requests not carried out yet, oldest first, after the cursor.
+    public func openErasureRequests(after cursor: String?, limit: Int) async throws -> Page<ErasureRequest> {
+        let after = try Self.cursorKey(cursor) ?? ""
+        let rows = try await db.raw("""
+            SELECT * FROM erasure_requests WHERE status = 'received' AND id > \(bind: after) ORDER BY id LIMIT \(bind: limit + 1)
+            """).all().map { row in
             ErasureRequest(id: try row.decode(column: "id", as: String.self),
                            learnerId: try row.decode(column: "learner_id", as: String.self),
                            reason: try row.decode(column: "reason", as: String?.self),
@@ -326,6 +349,7 @@ extension StoreTransaction {
                            requestedAt: Self.date(try row.decode(column: "requested_at", as: Int64.self)),
                            handledAt: try row.decode(column: "handled_at", as: Int64?.self).map(Self.date))
         }
+        return page(rows, limit: limit, key: \.id)
     }
 
     /// Marks a learner's open erasure requests done (called when the learner is erased).

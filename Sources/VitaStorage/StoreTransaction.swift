@@ -370,6 +370,15 @@ public struct StoreTransaction: Sendable {
         try await db.raw("SELECT * FROM consents WHERE learner_id = \(bind: learnerId) ORDER BY id").all().map(consent(from:))
     }
 
+    /// A page of the consents a learner gave, oldest first, after the cursor.
+    public func consents(learnerId: String, after cursor: String?, limit: Int) async throws -> Page<Consent> {
+        let after = try Self.cursorKey(cursor) ?? ""
+        let rows = try await db.raw("""
+            SELECT * FROM consents WHERE learner_id = \(bind: learnerId) AND id > \(bind: after) ORDER BY id LIMIT \(bind: limit + 1)
+            """).all().map(consent(from:))
+        return page(rows, limit: limit, key: \.id)
+    }
+
     /// Every consent the learners with `ids` gave to one of `agreementIds`, in force or withdrawn (one query per few
     /// hundred learners).
     public func consents(learnerIds: [String], agreementIds: [String]) async throws -> [Consent] {
@@ -896,6 +905,24 @@ public struct StoreTransaction: Sendable {
         try await db.raw("SELECT * FROM records WHERE id = \(bind: id) ORDER BY version").all().map(record(from:))
     }
 
+    /// The version a cursor of a record's versions names (0 without a cursor); throws for a cursor of another list.
+    public static func versionCursor(_ cursor: String?) throws -> Int {
+        guard let key = try cursorKey(cursor) else { return 0 }
+        guard let version = Int(key), version >= 0 else {
+            throw VitaCoreError.invalidField("cursor", "is not a cursor of this list")
+        }
+        return version
+    }
+
+    /// A page of a record's versions, oldest first, after the cursor (``versionCursor(_:)``).
+    public func versions(ofRecord id: String, after cursor: String?, limit: Int) async throws -> Page<LearnerRecord> {
+        let after = try Self.versionCursor(cursor)
+        let rows = try await db.raw("""
+            SELECT * FROM records WHERE id = \(bind: id) AND version > \(bind: after) ORDER BY version LIMIT \(bind: limit + 1)
+            """).all().map(record(from:))
+        return page(rows, limit: limit) { String($0.version) }
+    }
+
     /// A learner's records in `categories` held for `organizations` (all organizations when nil), current or as of a
     /// time, deleted ones included only when `includeDeleted`.
     public func records(learnerId: String, categories: [RecordCategory], organizations: Set<String>?,
@@ -1069,18 +1096,33 @@ public struct StoreTransaction: Sendable {
     public func issuedCredentials(learnerId: String, organizations: Set<String>?) async throws -> [IssuedCredential] {
         try await db.raw("""
             SELECT * FROM issued_credentials WHERE learner_id = \(bind: learnerId) ORDER BY id
-            """).all().map { row in
-            var issued = IssuedCredential(id: try row.decode(column: "id", as: String.self),
-                                          learnerId: try row.decode(column: "learner_id", as: String.self),
-                                          recordId: try row.decode(column: "record_id", as: String.self),
-                                          organizationId: try row.decode(column: "organization_id", as: String.self),
-                                          achievementId: try row.decode(column: "achievement_id", as: String.self),
-                                          body: try row.decode(column: "body", as: String.self),
-                                          createdAt: Self.date(try row.decode(column: "created_at", as: Int64.self)),
-                                          issuedBy: try row.decode(column: "issued_by", as: String.self))
-            issued.digest = try row.decode(column: "digest", as: String.self)
-            return issued
-        }.filter { organizations?.contains($0.organizationId) ?? true }
+            """).all().map(issuedCredential(from:)).filter { organizations?.contains($0.organizationId) ?? true }
+    }
+
+    /// A page of the credentials issued to a learner by `organizations` (all when nil), oldest first, after the cursor.
+    public func issuedCredentials(learnerId: String, organizations: Set<String>?, after cursor: String?,
+                                  limit: Int) async throws -> Page<IssuedCredential> {
+        let after = try Self.cursorKey(cursor) ?? ""
+        if let organizations, organizations.isEmpty { return Page(items: [], nextCursor: nil) }
+        var query: SQLQueryString = "SELECT * FROM issued_credentials WHERE learner_id = \(bind: learnerId) AND id > \(bind: after)"
+        if let organizations {
+            query += " AND organization_id IN (\(SQLList(organizations.sorted().map { SQLBind($0) })))"
+        }
+        query += " ORDER BY id LIMIT \(bind: limit + 1)"
+        return page(try await db.raw(query).all().map(issuedCredential(from:)), limit: limit, key: \.id)
+    }
+
+    private func issuedCredential(from row: any SQLRow) throws -> IssuedCredential {
+        var issued = IssuedCredential(id: try row.decode(column: "id", as: String.self),
+                                      learnerId: try row.decode(column: "learner_id", as: String.self),
+                                      recordId: try row.decode(column: "record_id", as: String.self),
+                                      organizationId: try row.decode(column: "organization_id", as: String.self),
+                                      achievementId: try row.decode(column: "achievement_id", as: String.self),
+                                      body: try row.decode(column: "body", as: String.self),
+                                      createdAt: Self.date(try row.decode(column: "created_at", as: Int64.self)),
+                                      issuedBy: try row.decode(column: "issued_by", as: String.self))
+        issued.digest = try row.decode(column: "digest", as: String.self)
+        return issued
     }
 
     // MARK: Audit

@@ -163,6 +163,27 @@ struct APIHarness: Sendable {
         return reply["id"] as! String
     }
 
+    /// Every item of the paged list at `path` (which has no query yet), read `limit` at a time by following
+    /// `nextCursor` as `key`; records an issue when a page fails, holds more than `limit` items, or the walk does not
+    /// end within 100 pages.
+    func walk(_ path: String, key: String, limit: Int,
+              sourceLocation: SourceLocation = #_sourceLocation) async throws -> (items: [[String: Any]], pages: Int) {
+        var items: [[String: Any]] = []
+        var cursor: String?
+        for pages in 1...100 {
+            let query = "?limit=\(limit)" + (cursor.map { "&cursor=\($0)" } ?? "")
+            let page = try await send(.get, path + query, key: key, sourceLocation: sourceLocation)
+            #expect(page.status == 200 && page.items.count <= limit, "\(path): \(page.string.prefix(300))",
+                    sourceLocation: sourceLocation)
+            guard page.status == 200 else { return (items, pages) }
+            items += page.items
+            cursor = page["nextCursor"] as? String
+            if cursor == nil { return (items, pages) }
+        }
+        Issue.record("\(path): still a next page after 100", sourceLocation: sourceLocation)
+        return (items, 100)
+    }
+
     /// Records a learning experience for `learner` as `world`'s system, expecting it to be created.
     @discardableResult
     func recordExperience(_ world: World, learner: String, source: String, title: String = "Algorithms", credits: Double = 4,

@@ -92,6 +92,9 @@ struct WalletAPITests {
             let shareId = try #require(share["id"] as? String)
             let openings = try await api.send(.get, "/api/v1/me/shares/\(shareId)/openings", key: s.token)
             #expect(openings.items.map { $0["outcome"] as? String } == ["wrong-passcode", "wrong-passcode", "shown"])
+            let walked = try await api.walk("/api/v1/me/shares/\(shareId)/openings", key: s.token, limit: 2)
+            #expect(walked.pages == 2 && walked.items.map { $0["id"] as? String } == openings.items.map { $0["id"] as? String },
+                    "a page at a time, the same openings in the same order")
             let log = try await api.send(.get, "/api/v1/me/access-log?limit=200", key: s.token)
             let opens = log.items.filter { $0["action"] as? String == "share.open" }
             #expect(opens.count == 3)
