@@ -41,18 +41,20 @@ struct ConnectionRoutes: Sendable {
         }
         catalog.add(Operation(method: .get, path: base, operationId: "listConnections",
                               summary: "The learner's connections to other platforms (never their tokens)",
-                              tag: "Connections", access: .principal, query: [], headers: [], requestSchema: nil,
-                              success: (200, "ConnectionList"), errors: [401, 403, 404])) { _, context in
+                              tag: "Connections", access: .principal, query: AdminRoutes.pagingQuery, headers: [],
+                              requestSchema: nil, success: (200, "ConnectionList"), errors: [400, 401, 403, 404])) { request, context in
             let learnerId = try reader.id(context, "learnerId", prefix: "lrn", what: "learner")
-            let items = try await gate.withAccess(context.principal!, learnerId: learnerId, categories: [.credentials],
-                                                  permission: .read, action: "connection.list") { tx, _ in
+            let (cursor, limit) = try reader.paging(request)
+            let (items, next) = try await gate.withAccess(context.principal!, learnerId: learnerId, categories: [.credentials],
+                                                          permission: .read, action: "connection.list") { tx, _ in
+                let page = try await tx.platformConnections(learnerId: learnerId, after: cursor, limit: limit)
                 var items: [JSONValue] = []
-                for connection in try await tx.platformConnections(learnerId: learnerId) {
+                for connection in page.items {
                     items.append(describe(connection, try await tx.platformRegistration(id: connection.registrationId), authorizationURL: nil))
                 }
-                return items
+                return (items, page.nextCursor)
             }
-            return APIJSON.response(json: .object(["items": .array(items)]), status: .ok)
+            return APIJSON.response(json: WalletRoutes.page(items, next: next), status: .ok)
         }
         catalog.add(Operation(method: .get, path: "/connections/callback", operationId: "connectionCallback",
                               summary: "Where a platform sends the learner back after the authorization (HTML)",
@@ -98,14 +100,15 @@ struct ConnectionRoutes: Sendable {
         }
         catalog.add(Operation(method: .get, path: "/api/v1/learners/{learnerId}/held-credentials", operationId: "listHeldCredentials",
                               summary: "The credentials the learner holds that Vita did not issue (upserted by the learner's applications, pulled from connected platforms, received in transfers), with where each came from",
-                              tag: "Connections", access: .principal, query: [], headers: [], requestSchema: nil,
-                              success: (200, "HeldCredentialList"), errors: [401, 403, 404])) { _, context in
+                              tag: "Connections", access: .principal, query: AdminRoutes.pagingQuery, headers: [],
+                              requestSchema: nil, success: (200, "HeldCredentialList"), errors: [400, 401, 403, 404])) { request, context in
             let learnerId = try reader.id(context, "learnerId", prefix: "lrn", what: "learner")
+            let (cursor, limit) = try reader.paging(request)
             let held = try await gate.withAccess(context.principal!, learnerId: learnerId, categories: [.credentials],
                                                  permission: .read, action: "held-credentials.list") { tx, _ in
-                try await tx.heldCredentials(learnerId: learnerId, service: nil)
+                try await tx.heldCredentials(learnerId: learnerId, after: cursor, limit: limit)
             }
-            return APIJSON.response(json: .object(["items": .array(held.map(Self.describe))]), status: .ok)
+            return APIJSON.response(json: WalletRoutes.page(held.items.map(Self.describe), next: held.nextCursor), status: .ok)
         }
     }
 

@@ -51,13 +51,14 @@ struct CredentialOfferRoutes: Sendable {
         }
         catalog.add(Operation(method: .get, path: "/api/v1/me/credential-offers", operationId: "listMyCredentialOffers",
                               summary: "My offers to wallet apps, oldest first: whether each was redeemed, delivered, accepted, expired or withdrawn (never codes)",
-                              tag: "Wallet", access: .learner, query: [], headers: [], requestSchema: nil,
-                              success: (200, "CredentialOfferList"), errors: [401, 403])) { _, context in
+                              tag: "Wallet", access: .learner, query: AdminRoutes.pagingQuery, headers: [], requestSchema: nil,
+                              success: (200, "CredentialOfferList"), errors: [400, 401, 403])) { request, context in
             let learnerId = context.token!.learnerId!
             let at = now
-            let offers = try await database.read { try await $0.credentialOffers(learnerId: learnerId) }
-            return APIJSON.response(json: ["items": .array(offers.map { Self.describe($0, at: at) })], status: .ok,
-                                    headers: [.cacheControl: "no-store"])
+            let (cursor, limit) = try reader.paging(request)
+            let offers = try await database.read { try await $0.credentialOffers(learnerId: learnerId, after: cursor, limit: limit) }
+            return APIJSON.response(json: WalletRoutes.page(offers.items.map { Self.describe($0, at: at) }, next: offers.nextCursor),
+                                    status: .ok, headers: [.cacheControl: "no-store"])
         }
         catalog.add(Operation(method: .delete, path: "/api/v1/me/credential-offers/{offerId}", operationId: "withdrawMyCredentialOffer",
                               summary: "Withdraw an offer: its code, and any token a wallet app got for it, stop working at once",

@@ -155,16 +155,17 @@ struct CredentialRoutes: Sendable {
         }
         catalog.add(Operation(method: .get, path: keys, operationId: "listIssuerKeys",
                               summary: "The organization's signing keys (public halves), newest first", tag: "Credentials",
-                              access: .admin, query: [], headers: [], requestSchema: nil, success: (200, "IssuerKeyList"),
-                              errors: [401, 403, 404])) { _, context in
+                              access: .admin, query: AdminRoutes.pagingQuery, headers: [], requestSchema: nil,
+                              success: (200, "IssuerKeyList"), errors: [400, 401, 403, 404])) { request, context in
             let organizationId = try reader.id(context, "organizationId", prefix: "org", what: "organization")
             try StaffAccess.requireOwn(context.principal!, organizationId: organizationId)
-            let keys = try await database.read { tx -> [IssuerKey]? in
+            let (cursor, limit) = try reader.paging(request)
+            let keys = try await database.read { tx -> Page<IssuerKey>? in
                 guard try await tx.organization(id: organizationId) != nil else { return nil }
-                return try await tx.issuerKeys(organizationId: organizationId)
+                return try await tx.issuerKeys(organizationId: organizationId, before: cursor, limit: limit)
             }
             guard let keys else { throw Problem.notFound("organization") }
-            return try APIJSON.response(DTO.List(items: keys, nextCursor: nil))
+            return try APIJSON.response(DTO.List(items: keys.items, nextCursor: keys.nextCursor))
         }
         catalog.add(Operation(method: .get, path: "/organizations/{organizationId}/did.json", operationId: "getOrganizationDID",
                               summary: "The DID document of the organization's did:web: every key it ever held, so earlier credentials still verify",

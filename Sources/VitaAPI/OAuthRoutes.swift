@@ -119,18 +119,20 @@ struct OAuthRoutes: Sendable {
         }
         catalog.add(Operation(method: .get, path: "/api/v1/me/approvals", operationId: "listMyApprovals",
                               summary: "The applications the signed-in learner has approved (learner token, vita:approvals)",
-                              tag: "OAuth", access: .learner, query: [], headers: [], requestSchema: nil,
-                              success: (200, "ApprovalList"), errors: [401, 403])) { _, context in
+                              tag: "OAuth", access: .learner, query: AdminRoutes.pagingQuery, headers: [], requestSchema: nil,
+                              success: (200, "ApprovalList"), errors: [400, 401, 403])) { request, context in
             let learnerId = context.token!.learnerId!
-            let approvals = try await database.read { tx -> [DTO.Approval] in
+            let (cursor, limit) = try reader.paging(request)
+            let (approvals, next) = try await database.read { tx -> ([DTO.Approval], String?) in
+                let page = try await tx.approvals(learnerId: learnerId, after: cursor, limit: limit)
                 var list: [DTO.Approval] = []
-                for approval in try await tx.approvals(learnerId: learnerId) {
+                for approval in page.items {
                     let client = try await tx.oauthClient(id: approval.clientId)
                     list.append(DTO.Approval(approval, clientName: client.flatMap { try? decodeMetadata($0.metadata).clientName }))
                 }
-                return list
+                return (list, page.nextCursor)
             }
-            return try APIJSON.response(DTO.List(items: approvals, nextCursor: nil), headers: [.cacheControl: "no-store"])
+            return try APIJSON.response(DTO.List(items: approvals, nextCursor: next), headers: [.cacheControl: "no-store"])
         }
         catalog.add(Operation(method: .delete, path: "/api/v1/me/approvals/{approvalId}", operationId: "revokeMyApproval",
                               summary: "Revoke an approval: the application's tokens for this learner stop working",

@@ -20,24 +20,34 @@ struct WalletDownloadRoutes: Sendable {
 
     func register(in catalog: RouteCatalog) {
         catalog.add(Operation(method: .get, path: "/api/v1/me/credentials", operationId: "listMyCredentials",
-                              summary: "My credentials: those Vita issued me (Open Badges and CLRs) and those I hold (imported, received, pulled), each with its id for collections and shares",
-                              tag: "Wallet", access: .learner, query: [], headers: [], requestSchema: nil,
-                              success: (200, "WalletCredentialList"), errors: [401, 403])) { _, context in
+                              summary: "My credentials: those Vita issued me (Open Badges and CLRs) and those I hold (imported, received, pulled), each with its id for collections and shares, in id order",
+                              tag: "Wallet", access: .learner, query: AdminRoutes.pagingQuery, headers: [], requestSchema: nil,
+                              success: (200, "WalletCredentialList"), errors: [400, 401, 403])) { request, context in
             let learnerId = context.token!.learnerId!
-            let contents = try await database.read { tx in
-                try await WalletContents.load(tx, learnerId: learnerId, withRecords: false)
+            let (cursor, limit) = try reader.paging(request)
+            // Three lists in one: each read a page past the cursor, merged in id order, the first `limit` kept.
+            let (badges, clrs, held) = try await database.read { tx in
+                (try await tx.issuedCredentials(learnerId: learnerId, organizations: nil, after: cursor, limit: limit),
+                 try await tx.issuedClrs(learnerId: learnerId, organizations: nil, after: cursor, limit: limit),
+                 try await tx.heldCredentials(learnerId: learnerId, after: cursor, limit: limit))
             }
-            var items: [JSONValue] = contents.issued.map { issued in
-                ["id": .string(issued.id), "kind": "issued", "format": "json", "credential": issued.credential]
+            var items: [(id: String, item: JSONValue)] = []
+            for (id, body) in badges.items.map({ ($0.id, $0.body) }) + clrs.items.map({ ($0.id, $0.body) }) {
+                let credential = (try? JSONValue(parsing: Array(body.utf8))) ?? .null
+                items.append((id, ["id": .string(id), "kind": "issued", "format": "json", "credential": credential]))
             }
-            for held in contents.held {
+            for held in held.items {
                 let credential: JSONValue = held.format == .jwt ? .string(held.document)
                     : (try? JSONValue(parsing: Array(held.document.utf8))) ?? .null
-                items.append(["id": .string(held.id), "kind": "held", "format": .string(held.format.rawValue),
-                              "credential": credential, "receivedAt": .string(XSDDateTime.format(held.receivedAt)),
-                              "source": .string(held.sourceKind.rawValue)])
+                items.append((held.id, ["id": .string(held.id), "kind": "held", "format": .string(held.format.rawValue),
+                                        "credential": credential, "receivedAt": .string(XSDDateTime.format(held.receivedAt)),
+                                        "source": .string(held.sourceKind.rawValue)]))
             }
-            return APIJSON.response(json: .object(["items": .array(items)]), status: .ok)
+            items.sort { $0.id < $1.id }
+            let more = items.count > limit || [badges.nextCursor, clrs.nextCursor, held.nextCursor].contains { $0 != nil }
+            let kept = items.prefix(limit)
+            let next = more ? kept.last.map { StoreTransaction.cursor(for: $0.id) } : nil
+            return APIJSON.response(json: WalletRoutes.page(kept.map(\.item), next: next), status: .ok)
         }
         catalog.add(Operation(method: .get, path: "/api/v1/me/credentials/{credentialId}/download", operationId: "downloadMyCredential",
                               summary: "One of my credentials as a file: JSON, a baked SVG or PNG badge, or the VC-JWT it was received as",

@@ -58,16 +58,18 @@ struct WalletRoutes: Sendable {
                               archive: try await $0.newestAuditArchive())
             })
         }
-        add(.get, "\(me)/consents", "listMyConsents", "The consents I gave, with the agreement each is for",
-            success: (200, "WalletConsentList"), errors: [401, 403]) { _, _, learnerId in
-            let items = try await database.read { tx -> [JSONValue] in
+        add(.get, "\(me)/consents", "listMyConsents", "The consents I gave, with the agreement each is for, oldest first",
+            success: (200, "WalletConsentList"), errors: [400, 401, 403], query: AdminRoutes.pagingQuery) { request, _, learnerId in
+            let (cursor, limit) = try reader.paging(request)
+            let (items, next) = try await database.read { tx -> ([JSONValue], String?) in
+                let page = try await tx.consents(learnerId: learnerId, after: cursor, limit: limit)
                 var items: [JSONValue] = []
-                for consent in try await tx.consents(learnerId: learnerId) {
+                for consent in page.items {
                     items.append(try await consentView(tx, consent))
                 }
-                return items
+                return (items, page.nextCursor)
             }
-            return APIJSON.response(json: .object(["items": .array(items)]), status: .ok)
+            return APIJSON.response(json: Self.page(items, next: next), status: .ok)
         }
         add(.delete, "\(me)/consents/{consentId}", "withdrawMyConsent",
             "Withdraw a consent: the next access that needs it is denied", success: (200, "Consent"),
@@ -126,9 +128,11 @@ struct WalletRoutes: Sendable {
         _ add: (HTTPRequest.Method, String, String, String, String?, (Int, String?), [Int], [(String, String, String)],
                 @escaping @Sendable (Request, VitaRequestContext, String) async throws -> Response) -> Void
     ) {
-        add(.get, "\(me)/collections", "listMyCollections", "My collections", nil, (200, "CollectionList"), [401, 403], []) { _, _, learnerId in
-            let collections = try await database.read { try await $0.collections(learnerId: learnerId) }
-            return APIJSON.response(json: .object(["items": .array(collections.map(Self.describe))]), status: .ok)
+        add(.get, "\(me)/collections", "listMyCollections", "My collections, oldest first", nil, (200, "CollectionList"),
+            [400, 401, 403], AdminRoutes.pagingQuery) { request, _, learnerId in
+            let (cursor, limit) = try reader.paging(request)
+            let collections = try await database.read { try await $0.collections(learnerId: learnerId, after: cursor, limit: limit) }
+            return APIJSON.response(json: Self.page(collections.items.map(Self.describe), next: collections.nextCursor), status: .ok)
         }
         add(.post, "\(me)/collections", "createMyCollection",
             "Create a collection of my credentials and records with a short statement", "CollectionInput",
@@ -295,16 +299,18 @@ struct WalletRoutes: Sendable {
             view["qrCodeSVG"] = (try? QRCode(text: url).svg(title: "QR code of the share link")).map(JSONValue.string) ?? .null
             return APIJSON.response(json: .object(view), status: .created, headers: [.cacheControl: "no-store"])
         }
-        add(.get, "\(me)/shares", "listMyShareLinks", "My share links with how often each was opened (never their tokens)",
-            nil, (200, "ShareLinkList"), [401, 403], []) { _, _, learnerId in
-            let items = try await database.read { tx -> [JSONValue] in
+        add(.get, "\(me)/shares", "listMyShareLinks", "My share links with how often each was opened (never their tokens), oldest first",
+            nil, (200, "ShareLinkList"), [400, 401, 403], AdminRoutes.pagingQuery) { request, _, learnerId in
+            let (cursor, limit) = try reader.paging(request)
+            let (items, next) = try await database.read { tx -> ([JSONValue], String?) in
+                let page = try await tx.shareLinks(learnerId: learnerId, after: cursor, limit: limit)
                 var items: [JSONValue] = []
-                for share in try await tx.shareLinks(learnerId: learnerId) {
+                for share in page.items {
                     items.append(Self.describe(share, openings: try await tx.shareOpeningCounts(shareId: share.id)))
                 }
-                return items
+                return (items, page.nextCursor)
             }
-            return APIJSON.response(json: .object(["items": .array(items)]), status: .ok)
+            return APIJSON.response(json: Self.page(items, next: next), status: .ok)
         }
         add(.get, "\(me)/shares/{shareId}/openings", "listMyShareLinkOpenings",
             "Each opening of one of my share links: when, and whether the content was shown", nil,

@@ -158,10 +158,10 @@ extension StoreTransaction {
             .map(platformConnection(from:))
     }
 
-    /// A learner's connections, oldest first.
-    public func platformConnections(learnerId: String) async throws -> [PlatformConnection] {
-        try await db.raw("SELECT * FROM platform_connections WHERE learner_id = \(bind: learnerId) ORDER BY id").all()
-            .map(platformConnection(from:))
+    /// A page of a learner's connections, oldest first, after the cursor.
+    public func platformConnections(learnerId: String, after cursor: String?, limit: Int) async throws -> Page<PlatformConnection> {
+        try await pageByID("platform_connections", where: "learner_id = \(bind: learnerId)", after: cursor, limit: limit,
+                           id: \.id, platformConnection(from:))
     }
 
     private func platformRegistration(from row: any SQLRow) throws -> PlatformRegistration {

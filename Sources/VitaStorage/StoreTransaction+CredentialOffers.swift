@@ -125,9 +125,9 @@ extension StoreTransaction {
     }
 
     /// A learner's offers, oldest first.
-    public func credentialOffers(learnerId: String) async throws -> [StoredCredentialOffer] {
-        try await db.raw("SELECT * FROM credential_offers WHERE learner_id = \(bind: learnerId) ORDER BY id").all()
-            .map(credentialOffer(from:))
+    public func credentialOffers(learnerId: String, after cursor: String?, limit: Int) async throws -> Page<StoredCredentialOffer> {
+        try await pageByID("credential_offers", where: "learner_id = \(bind: learnerId)", after: cursor, limit: limit,
+                           id: \.id, credentialOffer(from:))
     }
 
     /// Exchanges an offer's code for an access token, once: false when the code was exchanged (or the offer

@@ -130,6 +130,12 @@ extension StoreTransaction {
         return try rows.map(heldCredential(from:))
     }
 
+    /// A page of the credentials a learner holds, in id order (the order they were received in), after the cursor.
+    public func heldCredentials(learnerId: String, after cursor: String?, limit: Int) async throws -> Page<HeldCredential> {
+        try await pageByID("held_credentials", where: "learner_id = \(bind: learnerId)", after: cursor, limit: limit,
+                           id: \.id, heldCredential(from:))
+    }
+
     private func heldCredential(from row: any SQLRow) throws -> HeldCredential {
         let serviceText = try row.decode(column: "service", as: String.self)
         let formatText = try row.decode(column: "format", as: String.self)

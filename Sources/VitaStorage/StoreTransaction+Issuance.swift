@@ -228,14 +228,8 @@ extension StoreTransaction {
     /// A page of the CLRs issued about a learner by `organizations` (all when nil), oldest first, after the cursor.
     public func issuedClrs(learnerId: String, organizations: Set<String>?, after cursor: String?,
                            limit: Int) async throws -> Page<StoredClr> {
-        let after = try Self.cursorKey(cursor) ?? ""
-        if let organizations, organizations.isEmpty { return Page(items: [], nextCursor: nil) }
-        var query: SQLQueryString = "SELECT * FROM issued_clrs WHERE learner_id = \(bind: learnerId) AND id > \(bind: after)"
-        if let organizations {
-            query += " AND organization_id IN (\(SQLList(organizations.sorted().map { SQLBind($0) })))"
-        }
-        query += " ORDER BY id LIMIT \(bind: limit + 1)"
-        return page(try await db.raw(query).all().map(storedClr(from:)), limit: limit, key: \.id)
+        try await pageByID("issued_clrs", where: "learner_id = \(bind: learnerId) AND \(Self.organizationCondition(organizations))",
+                           after: cursor, limit: limit, id: \.id, storedClr(from:))
     }
 
     private func storedClr(from row: any SQLRow) throws -> StoredClr {

@@ -530,11 +530,10 @@ extension StoreTransaction {
             """).run()
     }
 
-    /// The learner's approvals in force, oldest first.
-    public func approvals(learnerId: String) async throws -> [OAuthApproval] {
-        try await db.raw("""
-            SELECT * FROM oauth_approvals WHERE learner_id = \(bind: learnerId) AND revoked_at IS NULL ORDER BY id
-            """).all().map(approval(from:))
+    /// A page of a learner's approvals in force, oldest first, after the cursor.
+    public func approvals(learnerId: String, after cursor: String?, limit: Int) async throws -> Page<OAuthApproval> {
+        try await pageByID("oauth_approvals", where: "learner_id = \(bind: learnerId) AND revoked_at IS NULL",
+                           after: cursor, limit: limit, id: \.id, approval(from:))
     }
 
     /// Whether the learner's approval of `clientId` is in force.

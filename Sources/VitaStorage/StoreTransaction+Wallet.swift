@@ -196,6 +196,12 @@ extension StoreTransaction {
         try await db.raw("SELECT * FROM collections WHERE learner_id = \(bind: learnerId) ORDER BY id").all().map(collection(from:))
     }
 
+    /// A page of a learner's collections, oldest first, after the cursor.
+    public func collections(learnerId: String, after cursor: String?, limit: Int) async throws -> Page<Collection> {
+        try await pageByID("collections", where: "learner_id = \(bind: learnerId)", after: cursor, limit: limit,
+                           id: \.id, collection(from:))
+    }
+
     private func collection(from row: any SQLRow) throws -> Collection {
         Collection(id: try row.decode(column: "id", as: String.self), learnerId: try row.decode(column: "learner_id", as: String.self),
                    name: try row.decode(column: "name", as: String.self),
@@ -233,6 +239,12 @@ extension StoreTransaction {
         try await db.raw("SELECT * FROM share_links WHERE learner_id = \(bind: learnerId) ORDER BY id").all().map(shareLink(from:))
     }
 
+    /// A page of a learner's share links, oldest first, after the cursor.
+    public func shareLinks(learnerId: String, after cursor: String?, limit: Int) async throws -> Page<ShareLink> {
+        try await pageByID("share_links", where: "learner_id = \(bind: learnerId)", after: cursor, limit: limit,
+                           id: \.id, shareLink(from:))
+    }
+
     /// Writes a share link's revocation and failed-attempt count.
     public func updateShareLink(id: String, failedAttempts: Int, revokedAt: Date?) async throws {
         try await db.raw("""
@@ -262,10 +274,7 @@ extension StoreTransaction {
 
     /// A page of a share link's openings, oldest first, after the cursor.
     public func shareOpenings(shareId: String, after cursor: String?, limit: Int) async throws -> Page<ShareOpening> {
-        let after = try Self.cursorKey(cursor) ?? ""
-        let rows = try await db.raw("""
-            SELECT * FROM share_openings WHERE share_id = \(bind: shareId) AND id > \(bind: after) ORDER BY id LIMIT \(bind: limit + 1)
-            """).all().map { row in
+        try await pageByID("share_openings", where: "share_id = \(bind: shareId)", after: cursor, limit: limit, id: \.id) { row in
             let outcomeText = try row.decode(column: "outcome", as: String.self)
             guard let outcome = ShareOpening.Outcome(rawValue: outcomeText) else {
                 throw StorageError(.corrupt, "a share opening has an unknown outcome")
@@ -274,7 +283,6 @@ extension StoreTransaction {
                                 shareId: try row.decode(column: "share_id", as: String.self), outcome: outcome,
                                 openedAt: Self.date(try row.decode(column: "opened_at", as: Int64.self)))
         }
-        return page(rows, limit: limit, key: \.id)
     }
 
     /// How many times a share link was opened with its content shown, and how many times refused.
@@ -338,10 +346,7 @@ extension StoreTransaction {
 
     /// A page of the erasure requests not carried out yet, oldest first, after the cursor.
     public func openErasureRequests(after cursor: String?, limit: Int) async throws -> Page<ErasureRequest> {
-        let after = try Self.cursorKey(cursor) ?? ""
-        let rows = try await db.raw("""
-            SELECT * FROM erasure_requests WHERE status = 'received' AND id > \(bind: after) ORDER BY id LIMIT \(bind: limit + 1)
-            """).all().map { row in
+        try await pageByID("erasure_requests", where: "status = 'received'", after: cursor, limit: limit, id: \.id) { row in
             ErasureRequest(id: try row.decode(column: "id", as: String.self),
                            learnerId: try row.decode(column: "learner_id", as: String.self),
                            reason: try row.decode(column: "reason", as: String?.self),
@@ -349,7 +354,6 @@ extension StoreTransaction {
                            requestedAt: Self.date(try row.decode(column: "requested_at", as: Int64.self)),
                            handledAt: try row.decode(column: "handled_at", as: Int64?.self).map(Self.date))
         }
-        return page(rows, limit: limit, key: \.id)
     }
 
     /// Marks a learner's open erasure requests done (called when the learner is erased).

@@ -153,6 +153,23 @@ public struct StoreTransaction: Sendable {
             .replacingOccurrences(of: "=", with: "")
     }
 
+    /// A page of the rows of `table` that meet `condition`, in id order, after the cursor, each read by `decode`.
+    func pageByID<T>(_ table: String, where condition: SQLQueryString, after cursor: String?, limit: Int,
+                     id: (T) -> String, _ decode: (any SQLRow) throws -> T) async throws -> Page<T> {
+        let after = try Self.cursorKey(cursor) ?? ""
+        let rows = try await db.raw("""
+            SELECT * FROM \(ident: table) WHERE \(condition) AND id > \(bind: after) ORDER BY id LIMIT \(bind: limit + 1)
+            """).all().map(decode)
+        return page(rows, limit: limit, key: id)
+    }
+
+    /// The condition that a row's `organization_id` is one of `organizations` (every row when nil; none when empty).
+    static func organizationCondition(_ organizations: Set<String>?) -> SQLQueryString {
+        guard let organizations else { return "1 = 1" }
+        guard !organizations.isEmpty else { return "1 = 0" }
+        return "organization_id IN (\(SQLList(organizations.sorted().map { SQLBind($0) })))"
+    }
+
     func page<T>(_ rows: [T], limit: Int, key: (T) -> String) -> Page<T> {
         if rows.count > limit {
             let items = Array(rows.prefix(limit))
@@ -372,11 +389,8 @@ public struct StoreTransaction: Sendable {
 
     /// A page of the consents a learner gave, oldest first, after the cursor.
     public func consents(learnerId: String, after cursor: String?, limit: Int) async throws -> Page<Consent> {
-        let after = try Self.cursorKey(cursor) ?? ""
-        let rows = try await db.raw("""
-            SELECT * FROM consents WHERE learner_id = \(bind: learnerId) AND id > \(bind: after) ORDER BY id LIMIT \(bind: limit + 1)
-            """).all().map(consent(from:))
-        return page(rows, limit: limit, key: \.id)
+        try await pageByID("consents", where: "learner_id = \(bind: learnerId)", after: cursor, limit: limit,
+                           id: \.id, consent(from:))
     }
 
     /// Every consent the learners with `ids` gave to one of `agreementIds`, in force or withdrawn (one query per few
@@ -988,6 +1002,16 @@ public struct StoreTransaction: Sendable {
         return key
     }
 
+    /// A page of an organization's keys, newest first, before the cursor.
+    public func issuerKeys(organizationId: String, before cursor: String?, limit: Int) async throws -> Page<IssuerKey> {
+        var query: SQLQueryString = "SELECT id, body, retired_at FROM issuer_keys WHERE organization_id = \(bind: organizationId)"
+        if let before = try Self.cursorKey(cursor) { query += " AND id < \(bind: before)" }
+        query += " ORDER BY id DESC LIMIT \(bind: limit + 1)"
+        let rows = try await db.raw(query).all().map { (id: try $0.decode(column: "id", as: String.self), key: try issuerKey(from: $0)) }
+        let paged = page(rows, limit: limit, key: \.id)
+        return Page(items: paged.items.map(\.key), nextCursor: paged.nextCursor)
+    }
+
     /// An organization's keys, newest first.
     public func issuerKeys(organizationId: String) async throws -> [IssuerKey] {
         try await db.raw("""
@@ -1102,14 +1126,9 @@ public struct StoreTransaction: Sendable {
     /// A page of the credentials issued to a learner by `organizations` (all when nil), oldest first, after the cursor.
     public func issuedCredentials(learnerId: String, organizations: Set<String>?, after cursor: String?,
                                   limit: Int) async throws -> Page<IssuedCredential> {
-        let after = try Self.cursorKey(cursor) ?? ""
-        if let organizations, organizations.isEmpty { return Page(items: [], nextCursor: nil) }
-        var query: SQLQueryString = "SELECT * FROM issued_credentials WHERE learner_id = \(bind: learnerId) AND id > \(bind: after)"
-        if let organizations {
-            query += " AND organization_id IN (\(SQLList(organizations.sorted().map { SQLBind($0) })))"
-        }
-        query += " ORDER BY id LIMIT \(bind: limit + 1)"
-        return page(try await db.raw(query).all().map(issuedCredential(from:)), limit: limit, key: \.id)
+        try await pageByID("issued_credentials",
+                           where: "learner_id = \(bind: learnerId) AND \(Self.organizationCondition(organizations))",
+                           after: cursor, limit: limit, id: \.id, issuedCredential(from:))
     }
 
     private func issuedCredential(from row: any SQLRow) throws -> IssuedCredential {

@@ -587,7 +587,7 @@ struct ConsolePages: Sendable {
     func keys(_ request: Request, _ context: VitaRequestContext, _ member: Member, notice: String?,
               problem: String? = nil, status: HTTPResponse.Status = .ok) async throws -> Response {
         var values = frame(member, title: strings["console.keys_title"], current: "/admin/keys")
-        let listed = await api.call(.get, "/api/v1/organizations/\(member.organizationId)/keys", as: member.identity,
+        let listed = await api.call(.get, "/api/v1/organizations/\(member.organizationId)/keys?limit=200", as: member.identity,
                                     context: context)
         values["keys"] = (listed.json?["items"]?.arrayValue ?? []).map { key -> [String: Any] in
             ["id": key["id"]?.stringValue ?? "", "algorithm": key["algorithm"]?.stringValue ?? "",

@@ -53,6 +53,22 @@ struct WalletAPIClient: Sendable {
         await call(learnerId, .get, path, nil, nil)
     }
 
+    /// Every item of the paged list at `path` (a path without a query), read 200 a page by following `nextCursor`,
+    /// as one reply `{"items": […]}`; the first page that fails is the reply instead.
+    func list(_ learnerId: String?, _ path: String) async -> APIReply {
+        var items: [JSONValue] = []
+        var cursor: String?
+        repeat {
+            // Cursors are base64url: safe in a query as they are.
+            let page = await get(learnerId, path + "?limit=200" + (cursor.map { "&cursor=" + $0 } ?? ""))
+            guard page.isSuccess, let json = page.json else { return page }
+            items += json["items"]?.arrayValue ?? []
+            cursor = json["nextCursor"]?.stringValue
+        } while cursor != nil
+        return APIReply(status: 200, headers: [.contentType: "application/json"],
+                        body: JSONValue.object(["items": .array(items)]).serialized())
+    }
+
     func send(_ learnerId: String?, _ method: HTTPRequest.Method, _ path: String, json: JSONValue) async -> APIReply {
         await call(learnerId, method, path, json.serialized(), "application/json")
     }

@@ -13,8 +13,8 @@ extension WalletScreens {
     /// `GET /wallet/access`.
     func access(_ request: Request, learnerId: String, problem: String? = nil) async -> Response {
         async let logReply = api.get(learnerId, "/api/v1/me/access-log?order=newest&limit=\(Self.accessLogShown)")
-        async let consentsReply = api.get(learnerId, "/api/v1/me/consents")
-        async let approvalsReply = api.get(learnerId, "/api/v1/me/approvals")
+        async let consentsReply = api.list(learnerId, "/api/v1/me/consents")
+        async let approvalsReply = api.list(learnerId, "/api/v1/me/approvals")
         async let sourcesReply = api.get(learnerId, "/api/v1/me/sources")
         let (log, consents, approvals, sources) = await (logReply, consentsReply, approvalsReply, sourcesReply)
         guard log.isSuccess, let logJSON = log.json, consents.isSuccess else {

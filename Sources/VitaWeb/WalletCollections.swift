@@ -57,7 +57,7 @@ extension WalletScreens {
 
     /// `GET /wallet/collections`: the collections, and the form to make one.
     func collections(_ request: Request, learnerId: String, problem: String? = nil, form: FormInput? = nil) async -> Response {
-        let reply = await api.get(learnerId, "/api/v1/me/collections")
+        let reply = await api.list(learnerId, "/api/v1/me/collections")
         guard reply.isSuccess else { return unavailable(request, nav: "collections", reply: reply) }
         let list = (reply.json?["items"]?.arrayValue ?? []).map { item -> [String: Any] in
             let count = item["items"]?.arrayValue?.count ?? 0
@@ -175,7 +175,7 @@ extension WalletScreens {
                 items.append(["label": credentialTitles[itemId] ?? itemId, "href": "/wallet/credentials/\(itemId)"])
             }
         }
-        let shares = await api.get(learnerId, "/api/v1/me/shares")
+        let shares = await api.list(learnerId, "/api/v1/me/shares")
         let rows = await shareRows(learnerId: learnerId, shares.json, matching: { $0["collectionId"]?.stringValue == id })
         var values: [String: Any] = [
             "id": id, "collectionId": id, "back": "/wallet/collections/\(id)",

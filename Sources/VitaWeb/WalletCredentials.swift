@@ -44,7 +44,7 @@ extension WalletScreens {
     /// Every credential of the learner: issued Open Badges and CLRs, and held ones; nil (with the answer) when the API
     /// refuses.
     func credentials(learnerId: String) async -> [WalletCredential]? {
-        let reply = await api.get(learnerId, "/api/v1/me/credentials")
+        let reply = await api.list(learnerId, "/api/v1/me/credentials")
         guard reply.isSuccess else { return nil }
         return (reply.json?["items"]?.arrayValue ?? []).compactMap { item in
             guard let id = item["id"]?.stringValue, let kind = item["kind"]?.stringValue, let credential = item["credential"] else {
@@ -104,7 +104,7 @@ extension WalletScreens {
         values["expiryOptions"] = expiryOptions()
         if let created { values["created"] = created }
         if let problem { values["problem"] = problem }
-        let shares = await api.get(learnerId, "/api/v1/me/shares")
+        let shares = await api.list(learnerId, "/api/v1/me/shares")
         values["shares"] = await shareRows(learnerId: learnerId, shares.json, matching: { $0["item"]?["id"]?.stringValue == id })
         values["hasShares"] = !(values["shares"] as? [[String: Any]] ?? []).isEmpty
         if credential.kind == "issued" {

@@ -39,7 +39,7 @@ extension WalletScreens {
 
     /// The offers of credential `id`, newest first, with their state in words and whether they can be withdrawn.
     func offerRows(learnerId: String, credentialId id: String) async -> [[String: Any]] {
-        let reply = await api.get(learnerId, "/api/v1/me/credential-offers")
+        let reply = await api.list(learnerId, "/api/v1/me/credential-offers")
         let offers = (reply.json?["items"]?.arrayValue ?? []).filter { $0["credentialId"]?.stringValue == id }
         return offers.reversed().compactMap { offer -> [String: Any]? in
             guard let offerId = offer["id"]?.stringValue, let state = offer["state"]?.stringValue else { return nil }

@@ -206,7 +206,7 @@ struct CredentialOfferAPITests {
                     try await $0.purgeCredentialOffers(endedBefore: clock.now.addingTimeInterval(-CredentialOfferRoutes.retention))
                 }
             }
-            func remaining() async throws -> Int { try await api.database.read { try await $0.credentialOffers(learnerId: s.learnerId) }.count }
+            func remaining() async throws -> Int { try await api.database.read { try await $0.credentialOffers(learnerId: s.learnerId, after: nil, limit: 200).items }.count }
             #expect(try await purge() == 0)
             #expect(try await remaining() == 5)
             clock.advance(CredentialOfferRoutes.retention - 300)
@@ -224,7 +224,7 @@ struct CredentialOfferAPITests {
             let outstanding = try await Self.offer(api, token: s.token, credentialId: s.badgeId, transactionCode: false)
             let erased = try await api.admin(.delete, "/api/v1/learners/\(s.learnerId)", json: ["reason": "the learner asked"])
             #expect(erased.status == 200, "\(erased.string)")
-            #expect(try await api.database.read { try await $0.credentialOffers(learnerId: s.learnerId) }.isEmpty)
+            #expect(try await api.database.read { try await $0.credentialOffers(learnerId: s.learnerId, after: nil, limit: 200).items }.isEmpty)
             #expect(Self.error(try await Self.token(api, code: outstanding.code)) == "invalid_grant")
         }
     }

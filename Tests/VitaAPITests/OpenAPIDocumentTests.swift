@@ -6,6 +6,34 @@ import VitaCore
 import VitaTestSupport
 
 struct OpenAPIDocumentTests {
+    @Test("every list is read a page at a time: each GET answering a list documents limit and cursor, and its list schema the next cursor")
+    func everyListPages() async throws {
+        try await TestDatabase.with(.sqlite) { test in
+            let api = LearnerAPI(database: test.database, vault: try KeyVault(base64: KeyVault.generateMasterKey()))
+            let document = try #require(try JSONSerialization.jsonObject(with: api.openAPIDocument) as? [String: Any])
+            let paths = try #require(document["paths"] as? [String: [String: Any]])
+            let schemas = try #require((document["components"] as? [String: Any])?["schemas"] as? [String: [String: Any]])
+            var lists = 0
+            for (path, operations) in paths {
+                guard let get = operations["get"] as? [String: Any],
+                      let success = (get["responses"] as? [String: Any])?["200"] as? [String: Any],
+                      let content = success["content"] as? [String: [String: Any]] else { continue }
+                for (_, media) in content {
+                    guard let reference = (media["schema"] as? [String: Any])?["$ref"] as? String,
+                          reference.hasSuffix("List") else { continue }
+                    lists += 1
+                    let name = String(reference.split(separator: "/").last!)
+                    let parameters = (get["parameters"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
+                    #expect(parameters.contains("limit") && parameters.contains("cursor"), "GET \(path) answers \(name) without paging")
+                    // The change feed answers its `cursor` on every page (docs/CHANGES.md); the other lists `nextCursor`.
+                    let properties = schemas[name]?["properties"] as? [String: Any]
+                    #expect(properties?["nextCursor"] != nil || properties?["cursor"] != nil, "\(name) has no next cursor")
+                }
+            }
+            #expect(lists > 40, "the lists were found (\(lists))")
+        }
+    }
+
     @Test("the OpenAPI document lists exactly the routes the router serves, each with responses and known schemas")
     func documentMatchesRouter() async throws {
         try await TestDatabase.with(.sqlite) { test in

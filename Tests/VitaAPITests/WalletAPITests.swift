@@ -186,6 +186,16 @@ struct WalletAPITests {
                                        headers: ["Content-Type": "application/xml"]).status == 415)
             let held = try await api.send(.get, "/api/v1/learners/\(s.learnerId)/held-credentials", key: s.world.systemKey)
             #expect(held.items.count == 3)
+            let heldPages = try await api.walk("/api/v1/learners/\(s.learnerId)/held-credentials", key: s.world.systemKey, limit: 2)
+            #expect(heldPages.pages == 2 && heldPages.items.count == 3)
+            // The wallet's list merges the issued badge and the three held credentials: a page at a time, each once.
+            let all = try await api.send(.get, "/api/v1/me/credentials", key: s.token)
+            #expect(all.items.compactMap { $0["kind"] as? String }.sorted() == ["held", "held", "held", "issued"])
+            for limit in 1...3 {
+                let walked = try await api.walk("/api/v1/me/credentials", key: s.token, limit: limit)
+                #expect(walked.items.map { $0["id"] as? String } == all.items.map { $0["id"] as? String }, "limit \(limit)")
+                #expect(walked.pages == (4 + limit - 1) / limit, "limit \(limit): \(walked.pages) pages")
+            }
 
             let export = try await api.send(.get, "/api/v1/me/export", key: s.token)
             #expect(export.status == 200)
@@ -238,7 +248,7 @@ struct WalletAPITests {
             let s = try await Self.setup(api)
             _ = try await api.send(.post, "/api/v1/me/collections", key: s.token,
                                    json: ["name": "All", "items": [["kind": "record", "id": s.recordId]]])
-            #expect(try await api.database.read { try await $0.approvals(learnerId: s.learnerId) }.count == 1)
+            #expect(try await api.database.read { try await $0.approvals(learnerId: s.learnerId, after: nil, limit: 200).items }.count == 1)
             let request = try await api.send(.post, "/api/v1/me/erasure-requests", key: s.token, json: ["reason": "Leaving"])
             #expect(request.status == 202, "\(request.string)")
             let open = try await api.admin(.get, "/api/v1/erasure-requests")
@@ -253,7 +263,7 @@ struct WalletAPITests {
             #expect(try await api.send(.get, "/api/v1/me/collections", key: s.token).status == 401)
             #expect(try await api.send(.get, "/api/v1/me/approvals", key: s.token).status == 401)
             #expect(try await api.database.read { try await $0.learnerAccount(learnerId: s.learnerId) } == nil)
-            #expect(try await api.database.read { try await $0.approvals(learnerId: s.learnerId) }.isEmpty)
+            #expect(try await api.database.read { try await $0.approvals(learnerId: s.learnerId, after: nil, limit: 200).items }.isEmpty)
             let client = try await OAuthClientSteps.register(api, OAuthClientSteps.registration)
             let verifier = String(repeating: "k", count: 48)
             let answer = try await client.answer(try await client.page(verifier: verifier))

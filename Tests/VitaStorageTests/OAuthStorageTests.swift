@@ -104,12 +104,12 @@ struct OAuthStorageTests {
                                        scope: "vita:experiences:read vita:profile:read", grantedAt: Self.now + 1)
             try await db.transaction { try await $0.approve(first) }
             try await db.transaction { try await $0.approve(second) }
-            #expect(try await db.read { try await $0.approvals(learnerId: learner.id) } == [second])
+            #expect(try await db.read { try await $0.approvals(learnerId: learner.id, after: nil, limit: 200).items } == [second])
             try await db.transaction { try await $0.insert(Self.token(.access, client: client.id, learner: learner.id,
                                                                        family: "f", hash: "a1")) }
             let revoked = try await db.transaction { try await $0.revokeApproval(id: second.id, learnerId: learner.id, at: Self.now) }
             #expect(revoked?.revokedAt == Self.now)
-            #expect(try await db.read { try await $0.approvals(learnerId: learner.id) }.isEmpty)
+            #expect(try await db.read { try await $0.approvals(learnerId: learner.id, after: nil, limit: 200).items }.isEmpty)
             #expect(try await !db.read { try await $0.hasApproval(learnerId: learner.id, clientId: client.id) })
             #expect(try await db.read { try await $0.oauthToken(hash: "a1") }?.token.revokedAt == Self.now)
             #expect(try await db.transaction { try await $0.revokeApproval(id: second.id, learnerId: learner.id, at: Self.now) } == nil)
