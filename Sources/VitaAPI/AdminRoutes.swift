@@ -19,14 +19,15 @@ struct AdminRoutes: Sendable {
 
         catalog.add(Operation(method: .post, path: "\(base)/organizations", operationId: "createOrganization",
                               summary: "Register an organization", tag: "Administration", access: .admin, query: [],
-                              headers: [("Idempotency-Key", false, "Replays the first response for a repeated key")],
+                              headers: [Idempotency.header],
                               requestSchema: "CreateOrganization", success: (201, "Organization"), errors: errors)) { request, context in
             let (input, raw) = try await reader.decode(DTO.CreateOrganization.self, from: request)
             let now = gate.clock()
             let organization = Organization(id: EntityID.make("org", now: now), name: input.name, kind: input.kind,
                                             identifiers: input.identifiers ?? [], createdAt: Timestamp.truncated(now))
             try organization.validate()
-            return try await create(request, context, raw: raw) { tx in
+            return try await idempotency.create(request, context, raw: raw, database: database,
+                                                  now: Timestamp.truncated(gate.clock())) { tx in
                 try await tx.insert(organization)
                 try await gate.audit(tx, context.principal!, action: "organization.create")
                 return (try Idempotency.encode(organization), "\(base)/organizations/\(organization.id)")
@@ -53,7 +54,7 @@ struct AdminRoutes: Sendable {
         catalog.add(Operation(method: .post, path: "\(base)/systems", operationId: "createSystem",
                               summary: "Register a connected system; its API key is in the response, once",
                               tag: "Administration", access: .admin, query: [],
-                              headers: [("Idempotency-Key", false, "Replays the first response for a repeated key")],
+                              headers: [Idempotency.header],
                               requestSchema: "CreateSystem", success: (201, "CreatedSystem"), errors: errors)) { request, context in
             let (input, raw) = try await reader.decode(DTO.CreateSystem.self, from: request)
             try StaffAccess.requireOwn(context.principal!, organizationId: input.organizationId)
@@ -64,7 +65,8 @@ struct AdminRoutes: Sendable {
             let system = ConnectedSystem(id: EntityID.make("sys", now: now), organizationId: input.organizationId,
                                          name: input.name, kind: input.kind, createdAt: Timestamp.truncated(now))
             let (key, hash) = APIKeys.make(ownerId: system.id)
-            return try await create(request, context, raw: raw) { tx in
+            return try await idempotency.create(request, context, raw: raw, database: database,
+                                                  now: Timestamp.truncated(gate.clock())) { tx in
                 guard try await tx.organization(id: input.organizationId) != nil else {
                     throw Problem(status: 422, title: "Unprocessable Content", detail: "organizationId: no such organization",
                                   errors: [.init(field: "organizationId", reason: "no such organization")])
@@ -113,7 +115,7 @@ struct AdminRoutes: Sendable {
         catalog.add(Operation(method: .post, path: "\(base)/systems/{systemId}/key", operationId: "rotateSystemKey",
                               summary: "Give a connected system a new API key (in the response, once); the key it replaces keeps working for previousKeyValidFor seconds (default a day, at most a week, 0: stops at once), so the system can switch without downtime",
                               tag: "Administration", access: .admin, query: [],
-                              headers: [("Idempotency-Key", false, "Replays the first response for a repeated key")],
+                              headers: [Idempotency.header],
                               requestSchema: "RotateSystemKey", success: (201, "RotatedSystemKey"),
                               errors: [400, 401, 403, 404, 409, 413, 422])) { request, context in
             let id = try reader.id(context, "systemId", prefix: "sys", what: "system")
@@ -129,7 +131,8 @@ struct AdminRoutes: Sendable {
             let now = Timestamp.truncated(gate.clock())
             let until = grace == 0 ? nil : now.addingTimeInterval(TimeInterval(grace))
             let (key, hash) = APIKeys.make(ownerId: id)
-            return try await create(request, context, raw: ByteBuffer(bytes: bytes)) { tx in
+            return try await idempotency.create(request, context, raw: ByteBuffer(bytes: bytes), database: database,
+                                                  now: Timestamp.truncated(gate.clock())) { tx in
                 guard let existing = try await tx.system(id: id) else { throw Problem.notFound("system") }
                 try StaffAccess.requireOwn(context.principal!, organizationId: existing.system.organizationId)
                 guard try await tx.rotateSystemKey(id: id, keyHash: hash, previousUntil: until) else {
@@ -145,7 +148,7 @@ struct AdminRoutes: Sendable {
 
         catalog.add(Operation(method: .post, path: "\(base)/agreements", operationId: "createAgreement",
                               summary: "Create an information-exchange agreement", tag: "Agreements", access: .admin,
-                              query: [], headers: [("Idempotency-Key", false, "Replays the first response for a repeated key")],
+                              query: [], headers: [Idempotency.header],
                               requestSchema: "CreateAgreement", success: (201, "Agreement"), errors: errors)) { request, context in
             let (input, raw) = try await reader.decode(DTO.CreateAgreement.self, from: request)
             // An organization's staff grant access to their own organization's records only.
@@ -158,7 +161,8 @@ struct AdminRoutes: Sendable {
                 validUntil: input.validUntil.map(Timestamp.truncated), consentRequired: input.consentRequired,
                 status: input.status ?? .draft, createdAt: now, updatedAt: now)
             try agreement.validate()
-            return try await create(request, context, raw: raw) { tx in
+            return try await idempotency.create(request, context, raw: raw, database: database,
+                                                  now: Timestamp.truncated(gate.clock())) { tx in
                 var failures = ValidationFailures()
                 failures.require(try await tx.organization(id: agreement.providerOrganizationId) != nil,
                                  "providerOrganizationId", "no such organization")
@@ -249,7 +253,7 @@ struct AdminRoutes: Sendable {
 
         catalog.add(Operation(method: .post, path: "\(base)/competencies", operationId: "createCompetency",
                               summary: "Define a competency", tag: "Administration", access: .admin, query: [],
-                              headers: [("Idempotency-Key", false, "Replays the first response for a repeated key")],
+                              headers: [Idempotency.header],
                               requestSchema: "CreateCompetency", success: (201, "Competency"), errors: errors)) { request, context in
             let (input, raw) = try await reader.decode(DTO.CreateCompetency.self, from: request)
             let now = Timestamp.truncated(gate.clock())
@@ -257,7 +261,8 @@ struct AdminRoutes: Sendable {
                                         name: input.name, description: input.description, framework: input.framework,
                                         caseItemURI: input.caseItemURI, createdAt: now)
             try competency.validate()
-            return try await create(request, context, raw: raw) { tx in
+            return try await idempotency.create(request, context, raw: raw, database: database,
+                                                  now: Timestamp.truncated(gate.clock())) { tx in
                 if let organizationId = competency.organizationId, try await tx.organization(id: organizationId) == nil {
                     throw ValidationFailures([.invalidField("organizationId", "no such organization")])
                 }
@@ -345,21 +350,4 @@ struct AdminRoutes: Sendable {
         ("limit", "integer", "Items per page, 1 to 200 (default 50)"),
         ("cursor", "string", "The nextCursor of the previous page"),
     ]
-
-    /// Runs a creating POST in one transaction, honouring `Idempotency-Key`.
-    func create(_ request: Request, _ context: VitaRequestContext, raw: ByteBuffer,
-                _ body: @escaping @Sendable (StoreTransaction) async throws -> (String, String)) async throws -> Response {
-        let principal = context.principal!
-        let key = try Idempotency.key(request)
-        let digest = Idempotency.digest(request, body: raw)
-        let now = Timestamp.truncated(gate.clock())
-        let idempotency = idempotency
-        let (outcome, replayed) = try await database.transaction { tx in
-            try await idempotency.once(tx, principal: principal, key: key, digest: digest, now: now, learnerId: nil) {
-                let (json, location) = try await body(tx)
-                return Idempotency.Outcome(status: 201, location: location, body: json)
-            }
-        }
-        return Idempotency.response(outcome, replayed: replayed)
-    }
 }

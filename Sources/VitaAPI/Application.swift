@@ -166,13 +166,13 @@ public struct LearnerAPI {
         CompetencyFrameworkRoutes(database: database, gate: gate, reader: reader, idempotency: idempotency,
                                   client: options.frameworkClient, maxBodySize: options.maxBodySize).register(in: catalog)
         let issuer = CredentialIssuer(database: database, vault: vault, publicBaseURL: options.publicBaseURL, clock: clock)
-        let credentialRoutes = CredentialRoutes(database: database, gate: gate, reader: reader, issuer: issuer,
+        let credentialRoutes = CredentialRoutes(database: database, gate: gate, reader: reader, idempotency: idempotency, issuer: issuer,
                                                 remoteResolver: options.verificationMethodResolver,
                                                 remoteStatusResolver: options.statusListResolver)
         credentialRoutes.register(in: catalog)
-        StaffRoutes(database: database, gate: gate, reader: reader).register(in: catalog)
+        StaffRoutes(database: database, gate: gate, reader: reader, idempotency: idempotency).register(in: catalog)
         let worker = IssuanceJobWorker(database: database, issuer: issuer, clock: clock)
-        IssuanceJobRoutes(database: database, gate: gate, reader: reader, worker: worker).register(in: catalog)
+        IssuanceJobRoutes(database: database, gate: gate, reader: reader, idempotency: idempotency, worker: worker).register(in: catalog)
         self.issuanceJobWorker = worker
         self.changeNotifier = options.notificationClient.map {
             ChangeNotifier(database: database, vault: vault, client: $0, feedURL: options.publicBaseURL + "/api/v1/changes",
@@ -200,9 +200,9 @@ public struct LearnerAPI {
         let credentialOffers = CredentialOfferRoutes(database: database, gate: gate, reader: reader, options: options)
         credentialOffers.register(in: catalog)
         ExchangeRoutes(reader: reader, offers: credentialOffers, requests: presentationRequests).register(in: catalog)
-        OAuthRoutes(database: database, gate: gate, reader: reader, issuer: options.publicBaseURL,
+        OAuthRoutes(database: database, gate: gate, reader: reader, idempotency: idempotency, issuer: options.publicBaseURL,
                     allowsLoopbackClients: options.allowsLoopbackClients, credentialOffers: credentialOffers).register(in: catalog)
-        TransferRoutes(database: database, gate: gate, reader: reader, vault: vault, client: options.peerClient,
+        TransferRoutes(database: database, gate: gate, reader: reader, idempotency: idempotency, vault: vault, client: options.peerClient,
                        verifier: credentialRoutes.verifier).register(in: catalog)
 
         catalog.add(Operation(method: .get, path: "/health", operationId: "health", summary: "Liveness",

@@ -32,7 +32,7 @@ struct CompetencyFrameworkRoutes {
         catalog.add(Operation(method: .post, path: base, operationId: "importCompetencyFramework",
                               summary: "Import a CASE 1.1 competency framework package (in the body, or from a CASE server's URL): each item becomes a competency; importing the framework again updates its competencies in place and retires items it no longer holds",
                               tag: "Administration", access: .admin, query: [],
-                              headers: [("Idempotency-Key", false, "Replays the first response for a repeated key")],
+                              headers: [Idempotency.header],
                               requestSchema: "ImportCompetencyFramework", success: (201, "CompetencyFrameworkImport"),
                               errors: [400, 401, 403, 409, 413, 422, 502, 503], alsoSucceeds: [200],
                               bodyLimit: packageLimit)) { request, context in

@@ -13,6 +13,8 @@ struct CredentialRoutes: Sendable {
     let database: VitaDatabase
     let gate: AccessGate
     let reader: RequestReader
+    /// Replays creations for a repeated `Idempotency-Key`.
+    let idempotency: Idempotency
     let issuer: CredentialIssuer
     /// Resolves other issuers' verification methods and status lists for the verify endpoint (``ServerOptions``).
     let remoteResolver: any VerificationMethodResolver
@@ -22,7 +24,7 @@ struct CredentialRoutes: Sendable {
         registerKeys(in: catalog)
         catalog.add(Operation(method: .post, path: "/credentials/issue", operationId: "issueCredential",
                               summary: "Sign a credential as an organization (VC-API): Data Integrity or VC-JWT, with revocation and suspension status entries",
-                              tag: "Credentials", access: .principal, query: [], headers: [],
+                              tag: "Credentials", access: .principal, query: [], headers: [Idempotency.header],
                               requestSchema: "IssueRequest", success: (201, "IssueResponse"),
                               errors: [400, 401, 403, 404, 413, 422])) { request, context in
             try await issue(request, principal: context.principal!)
@@ -84,7 +86,7 @@ struct CredentialRoutes: Sendable {
         catalog.add(Operation(method: .post, path: "/api/v1/organizations/{organizationId}/endorsements",
                               operationId: "issueEndorsement",
                               summary: "Issue a signed Open Badges 3.0 EndorsementCredential by the organization about an achievement, issuer profile or credential (its id)",
-                              tag: "Credentials", access: .principal, query: [], headers: [],
+                              tag: "Credentials", access: .principal, query: [], headers: [Idempotency.header],
                               requestSchema: "IssueEndorsement", success: (201, "IssueResponse"),
                               errors: [400, 401, 403, 404, 413, 422])) { request, context in
             let organizationId = try reader.id(context, "organizationId", prefix: "org", what: "organization")
@@ -92,7 +94,8 @@ struct CredentialRoutes: Sendable {
             if let own = principal.organizationId, own != organizationId {
                 throw Problem.forbidden("a system endorses only for its own organization")
             }
-            let body = try await reader.object(request)
+            let bytes = try await reader.bytes(request)
+            let body = try reader.object(bytes)
             guard let endorsed = body["endorsedId"]?.stringValue, URLCheck.isAbsolute(endorsed) else {
                 throw Problem.badRequest("endorsedId", "must be the absolute URI of the endorsed achievement, profile or credential")
             }
@@ -103,7 +106,8 @@ struct CredentialRoutes: Sendable {
             }
             let identifier = try option(body, "issuerIdentifier", CredentialIssuer.IssuerIdentifier.init(rawValue:),
                                         default: .didKey, "must be did:key or did:web", prefix: "")
-            let signed = try await database.transaction { tx in
+            return try await idempotency.create(request, context, raw: ByteBuffer(bytes: bytes), database: database,
+                                                now: Timestamp.truncated(gate.clock())) { tx in
                 guard let organization = try await tx.organization(id: organizationId) else { throw Problem.notFound("organization") }
                 let identity = try await issuer.signingIdentity(tx, organizationId: organizationId, identifier: identifier)
                 let id = "urn:uuid:\(UUID().uuidString.lowercased())"
@@ -116,11 +120,8 @@ struct CredentialRoutes: Sendable {
                     tx, identity: identity, credentialIds: [id], purposes: CredentialIssuer.statusPurposes(for: .object(unsigned)))[0]
                 let signed = try issuer.sign(.object(unsigned), as: identity)
                 try await gate.audit(tx, principal, action: "endorsement.issue")
-                return signed
+                return (JSONValue.object(["verifiableCredential": signed]).serializedString(), nil)
             }
-            var response = JSONObject()
-            response["verifiableCredential"] = signed
-            return APIJSON.response(json: .object(response), status: .created)
         }
     }
 
@@ -138,20 +139,22 @@ struct CredentialRoutes: Sendable {
         let keys = "/api/v1/organizations/{organizationId}/keys"
         catalog.add(Operation(method: .post, path: keys, operationId: "rotateIssuerKey",
                               summary: "Create the organization's new signing key of a type (Ed25519 by default; P-256, RSA for VC-JWT); the previous key of that type is retired but stays listed and resolvable",
-                              tag: "Credentials", access: .admin, query: [], headers: [], requestSchema: "CreateIssuerKey",
-                              success: (201, "IssuerKey"), errors: [400, 401, 403, 404])) { request, context in
+                              tag: "Credentials", access: .admin, query: [], headers: [Idempotency.header],
+                              requestSchema: "CreateIssuerKey", success: (201, "IssuerKey"),
+                              errors: [400, 401, 403, 404, 413, 422])) { request, context in
             let organizationId = try reader.id(context, "organizationId", prefix: "org", what: "organization")
             try StaffAccess.requireOwn(context.principal!, organizationId: organizationId)
-            let requested = try await reader.object(request, allowEmpty: true)["type"]
+            let bytes = try await reader.bytes(request)
+            let requested = bytes.isEmpty ? nil : try reader.object(bytes)["type"]
             guard let keyType = requested.map({ $0.stringValue.flatMap(VCJWTKeyType.init(name:)) }) ?? .ed25519 else {
                 throw Problem.badRequest("type", "must be ed25519, p256 or rsa")
             }
-            let key = try await database.transaction { tx in
+            return try await idempotency.create(request, context, raw: ByteBuffer(bytes: bytes), database: database,
+                                                now: Timestamp.truncated(gate.clock())) { tx in
                 let key = try await issuer.createKey(tx, organizationId: organizationId, type: keyType)
                 try await gate.audit(tx, context.principal!, action: "issuer-key.rotate")
-                return key
+                return (try Idempotency.encode(key), nil)
             }
-            return try APIJSON.response(key, status: .created)
         }
         catalog.add(Operation(method: .get, path: keys, operationId: "listIssuerKeys",
                               summary: "The organization's signing keys (public halves), newest first", tag: "Credentials",
@@ -183,7 +186,8 @@ struct CredentialRoutes: Sendable {
     }
 
     private func issue(_ request: Request, principal: Principal) async throws -> Response {
-        let body = try await reader.object(request)
+        let bytes = try await reader.bytes(request)
+        let body = try reader.object(bytes)
         guard case .object(var credential)? = body["credential"] else {
             throw Problem.badRequest("credential", "must be a credential object")
         }
@@ -198,71 +202,75 @@ struct CredentialRoutes: Sendable {
         if credential["id"] == nil { credential["id"] = .string("urn:uuid:\(UUID().uuidString.lowercased())") }
         guard let credentialId = credential["id"]?.stringValue else { throw Problem.badRequest("credential.id", "must be a string") }
         let submitted = credential
-        let issued: JSONValue = try await database.transaction { tx in
-            func withIssuer(_ id: String) -> JSONObject {
-                var credential = submitted
-                if case .object(var profile)? = credential["issuer"] {
-                    profile["id"] = .string(id)
-                    credential["issuer"] = .object(profile)
-                } else {
-                    credential["issuer"] = .string(id)
+        let key = try Idempotency.key(request)
+        let digest = Idempotency.digest(request, body: ByteBuffer(bytes: bytes))
+        let now = Timestamp.truncated(gate.clock())
+        let (outcome, replayed) = try await database.transaction { tx in
+            try await idempotency.once(tx, principal: principal, key: key, digest: digest, now: now, learnerId: nil) {
+                func withIssuer(_ id: String) -> JSONObject {
+                    var credential = submitted
+                    if case .object(var profile)? = credential["issuer"] {
+                        profile["id"] = .string(id)
+                        credential["issuer"] = .object(profile)
+                    } else {
+                        credential["issuer"] = .string(id)
+                    }
+                    return credential
                 }
-                return credential
+                let result: JSONValue
+                switch format {
+                case "ldp":
+                    let suite = try option(options, "cryptosuite", Cryptosuite.init(rawValue:), default: .eddsaRdfc2022,
+                                           "must be eddsa-rdfc-2022 or eddsa-jcs-2022")
+                    guard suite != .eddsa2022Legacy else {
+                        throw Problem.badRequest("options.cryptosuite", "must be eddsa-rdfc-2022 or eddsa-jcs-2022")
+                    }
+                    let identity = try await issuer.signingIdentity(tx, organizationId: organizationId, identifier: identifier)
+                    var unsigned = withIssuer(identity.issuer)
+                    if wantsStatus {
+                        unsigned["credentialStatus"] = try await issuer.allocateStatus(
+                            tx, identity: identity, credentialIds: [credentialId],
+                            purposes: CredentialIssuer.statusPurposes(for: .object(unsigned)))[0]
+                    }
+                    result = try issuer.sign(.object(unsigned), as: identity, cryptosuite: suite)
+                case "vc-jwt":
+                    let algorithm = try option(options, "algorithm", VCJWTAlgorithm.init(rawValue:), default: .rs256,
+                                               "must be RS256, ES256 or EdDSA")
+                    // The status list is signed with the organization's Ed25519 key and must have the credential's
+                    // issuer: a VC-JWT with a status entry is therefore issued as the organization's did:web.
+                    if wantsStatus, options["issuerIdentifier"] != nil, identifier == .didKey {
+                        throw Problem.badRequest("options.issuerIdentifier",
+                                                 "a VC-JWT with a status entry is issued as the organization's did:web")
+                    }
+                    let signer = try await issuer.jwtSigningKey(tx, organizationId: organizationId, type: algorithm.keyType,
+                                                                identifier: wantsStatus ? .didWeb : identifier)
+                    var unsigned = withIssuer(signer.issuer)
+                    if wantsStatus {
+                        let identity = try await issuer.signingIdentity(tx, organizationId: organizationId, identifier: .didWeb)
+                        unsigned["credentialStatus"] = try await issuer.allocateStatus(
+                            tx, identity: identity, credentialIds: [credentialId],
+                            purposes: CredentialIssuer.statusPurposes(for: .object(unsigned)))[0]
+                    }
+                    do {
+                        let jwt = try await VCJWT.sign(credential: .object(unsigned), key: signer.signingKey, kid: signer.kid,
+                                                       issuedAt: gate.clock())
+                        var envelope = JSONObject()
+                        envelope["@context"] = ["https://www.w3.org/ns/credentials/v2"]
+                        envelope["id"] = .string("data:application/vc+jwt,\(jwt)")
+                        envelope["type"] = "EnvelopedVerifiableCredential"
+                        result = .object(envelope)
+                    } catch let error as CredentialError {
+                        throw IssuanceError(.signingFailed, error.reason)
+                    }
+                default:
+                    throw Problem.badRequest("options.format", "must be ldp or vc-jwt")
+                }
+                try await gate.audit(tx, principal, action: "credential.issue")
+                let response: JSONValue = ["verifiableCredential": result]
+                return Idempotency.Outcome(status: 201, location: nil, body: response.serializedString())
             }
-            let result: JSONValue
-            switch format {
-            case "ldp":
-                let suite = try option(options, "cryptosuite", Cryptosuite.init(rawValue:), default: .eddsaRdfc2022,
-                                       "must be eddsa-rdfc-2022 or eddsa-jcs-2022")
-                guard suite != .eddsa2022Legacy else {
-                    throw Problem.badRequest("options.cryptosuite", "must be eddsa-rdfc-2022 or eddsa-jcs-2022")
-                }
-                let identity = try await issuer.signingIdentity(tx, organizationId: organizationId, identifier: identifier)
-                var unsigned = withIssuer(identity.issuer)
-                if wantsStatus {
-                    unsigned["credentialStatus"] = try await issuer.allocateStatus(
-                        tx, identity: identity, credentialIds: [credentialId],
-                        purposes: CredentialIssuer.statusPurposes(for: .object(unsigned)))[0]
-                }
-                result = try issuer.sign(.object(unsigned), as: identity, cryptosuite: suite)
-            case "vc-jwt":
-                let algorithm = try option(options, "algorithm", VCJWTAlgorithm.init(rawValue:), default: .rs256,
-                                           "must be RS256, ES256 or EdDSA")
-                // The status list is signed with the organization's Ed25519 key and must have the credential's
-                // issuer: a VC-JWT with a status entry is therefore issued as the organization's did:web.
-                if wantsStatus, options["issuerIdentifier"] != nil, identifier == .didKey {
-                    throw Problem.badRequest("options.issuerIdentifier",
-                                             "a VC-JWT with a status entry is issued as the organization's did:web")
-                }
-                let signer = try await issuer.jwtSigningKey(tx, organizationId: organizationId, type: algorithm.keyType,
-                                                            identifier: wantsStatus ? .didWeb : identifier)
-                var unsigned = withIssuer(signer.issuer)
-                if wantsStatus {
-                    let identity = try await issuer.signingIdentity(tx, organizationId: organizationId, identifier: .didWeb)
-                    unsigned["credentialStatus"] = try await issuer.allocateStatus(
-                        tx, identity: identity, credentialIds: [credentialId],
-                        purposes: CredentialIssuer.statusPurposes(for: .object(unsigned)))[0]
-                }
-                do {
-                    let jwt = try await VCJWT.sign(credential: .object(unsigned), key: signer.signingKey, kid: signer.kid,
-                                                   issuedAt: gate.clock())
-                    var envelope = JSONObject()
-                    envelope["@context"] = ["https://www.w3.org/ns/credentials/v2"]
-                    envelope["id"] = .string("data:application/vc+jwt,\(jwt)")
-                    envelope["type"] = "EnvelopedVerifiableCredential"
-                    result = .object(envelope)
-                } catch let error as CredentialError {
-                    throw IssuanceError(.signingFailed, error.reason)
-                }
-            default:
-                throw Problem.badRequest("options.format", "must be ldp or vc-jwt")
-            }
-            try await gate.audit(tx, principal, action: "credential.issue")
-            return result
         }
-        var response = JSONObject()
-        response["verifiableCredential"] = issued
-        return APIJSON.response(json: .object(response), status: .created)
+        return Idempotency.response(outcome, replayed: replayed)
     }
 
     private func registerStatus(in catalog: RouteCatalog) {
@@ -371,9 +379,9 @@ struct CredentialRoutes: Sendable {
         let base = "/api/v1/achievements"
         catalog.add(Operation(method: .post, path: base, operationId: "createAchievement",
                               summary: "Define an achievement an organization awards", tag: "Credentials", access: .admin,
-                              query: [], headers: [], requestSchema: "CreateAchievement", success: (201, "Achievement"),
-                              errors: [400, 401, 403, 413, 422])) { request, context in
-            let (input, _) = try await reader.decode(DTO.CreateAchievement.self, from: request)
+                              query: [], headers: [Idempotency.header], requestSchema: "CreateAchievement",
+                              success: (201, "Achievement"), errors: [400, 401, 403, 413, 422])) { request, context in
+            let (input, raw) = try await reader.decode(DTO.CreateAchievement.self, from: request)
             let now = Timestamp.truncated(gate.clock())
             let achievement = Achievement(id: EntityID.make("ach", now: now), uri: "urn:uuid:\(UUID().uuidString.lowercased())",
                                           organizationId: input.organizationId, name: input.name,
@@ -383,14 +391,14 @@ struct CredentialRoutes: Sendable {
                                           resultDescriptions: input.resultDescriptions ?? [], createdAt: now)
             try achievement.validate()
             try StaffAccess.requireOwn(context.principal!, organizationId: achievement.organizationId)
-            try await database.transaction { tx in
+            return try await idempotency.create(request, context, raw: raw, database: database, now: now) { tx in
                 guard try await tx.organization(id: achievement.organizationId) != nil else {
                     throw ValidationFailures([.invalidField("organizationId", "no such organization")])
                 }
                 try await tx.insert(achievement)
                 try await gate.audit(tx, context.principal!, action: "achievement.create")
+                return (try Idempotency.encode(achievement), "\(base)/\(achievement.id)")
             }
-            return try APIJSON.response(achievement, status: .created, headers: [.location: "\(base)/\(achievement.id)"])
         }
         catalog.add(Operation(method: .get, path: base, operationId: "listAchievements", summary: "List achievements",
                               tag: "Credentials", access: .principal, query: AdminRoutes.pagingQuery, headers: [],
@@ -423,12 +431,12 @@ struct CredentialRoutes: Sendable {
             let badges = "/api/v1/learners/{learnerId}/\(category.rawValue)/{recordId}/badges"
             catalog.add(Operation(method: .post, path: badges, operationId: operationId,
                                   summary: "Issue a signed Open Badges 3.0 credential for \(what); it is stored with the learner's records",
-                                  tag: "Credentials", access: .principal, query: [], headers: [],
+                                  tag: "Credentials", access: .principal, query: [], headers: [Idempotency.header],
                                   requestSchema: "IssueBadge", success: (201, "IssuedBadge"),
                                   errors: [400, 401, 403, 404, 413, 422])) { request, context in
                 let learnerId = try reader.id(context, "learnerId", prefix: "lrn", what: "learner")
                 let recordId = try reader.id(context, "recordId", prefix: "rec", what: "record")
-                let (input, _) = try await reader.decode(DTO.IssueBadge.self, from: request)
+                let (input, raw) = try await reader.decode(DTO.IssueBadge.self, from: request)
                 let identifier = try input.issuerIdentifier.map { name in
                     guard let value = CredentialIssuer.IssuerIdentifier(rawValue: name) else {
                         throw Problem.badRequest("issuerIdentifier", "must be did:key or did:web")
@@ -449,30 +457,35 @@ struct CredentialRoutes: Sendable {
                     return record
                 }
                 // Issue and store under the agreements (credentials, write): status entries, proof and record commit
-                // together with the audit entry.
-                let issued = try await gate.withAccess(principal, learnerId: learnerId, categories: [.credentials],
-                                                       permission: .write, action: "credential.issue",
-                                                       recordOrganizationId: record.organizationId) { tx, _ in
-                    let source = try await issuer.badgeSource(tx, learnerId: learnerId, recordId: recordId,
-                                                              achievementId: input.achievementId)
-                    let identity = try await issuer.signingIdentity(tx, organizationId: record.organizationId,
-                                                                    identifier: identifier)
-                    return try await issuer.issueBadges(tx, [source], identity: identity, issuedBy: principal.actor)[0]
+                // together with the audit entry (and the answer, for a retry with the same Idempotency-Key).
+                let key = try Idempotency.key(request)
+                let digest = Idempotency.digest(request, body: raw)
+                let now = Timestamp.truncated(gate.clock())
+                let (outcome, replayed) = try await gate.withAccess(principal, learnerId: learnerId, categories: [.credentials],
+                                                                    permission: .write, action: "credential.issue",
+                                                                    recordOrganizationId: record.organizationId) { tx, _ in
+                    try await idempotency.once(tx, principal: principal, key: key, digest: digest, now: now, learnerId: learnerId) {
+                        let source = try await issuer.badgeSource(tx, learnerId: learnerId, recordId: recordId,
+                                                                  achievementId: input.achievementId)
+                        let identity = try await issuer.signingIdentity(tx, organizationId: record.organizationId,
+                                                                        identifier: identifier)
+                        let issued = try await issuer.issueBadges(tx, [source], identity: identity, issuedBy: principal.actor)[0]
+                        let response: JSONValue = ["id": .string(issued.issued.id), "verifiableCredential": issued.credential]
+                        return Idempotency.Outcome(status: 201, location: nil, body: response.serializedString())
+                    }
                 }
-                var response = JSONObject()
-                response["id"] = .string(issued.issued.id)
-                response["verifiableCredential"] = issued.credential
-                return APIJSON.response(json: .object(response), status: .created)
+                return Idempotency.response(outcome, replayed: replayed)
             }
         }
         catalog.add(Operation(method: .post, path: "/api/v1/learners/{learnerId}/clr", operationId: "issueClr",
                               summary: "Issue the learner's CLR 2.0 ClrCredential from the organization's records: every completed experience, competency and badge as a nested, individually signed AchievementCredential, with isPartOf associations",
-                              tag: "Credentials", access: .principal, query: [], headers: [],
+                              tag: "Credentials", access: .principal, query: [], headers: [Idempotency.header],
                               requestSchema: "IssueClr", success: (201, "IssuedClr"),
                               errors: [400, 401, 403, 404, 413, 422])) { request, context in
             let learnerId = try reader.id(context, "learnerId", prefix: "lrn", what: "learner")
             let principal = context.principal!
-            let body = try await reader.object(request, allowEmpty: true)
+            let bytes = try await reader.bytes(request)
+            let body = bytes.isEmpty ? JSONObject() : try reader.object(bytes)
             let organizationId = try issuingOrganization(body["organizationId"], principal: principal, field: "organizationId")
             let identifier = try option(body, "issuerIdentifier", CredentialIssuer.IssuerIdentifier.init(rawValue:),
                                         default: .didKey, "must be did:key or did:web", prefix: "")
@@ -488,19 +501,25 @@ struct CredentialRoutes: Sendable {
                     throw Problem.forbidden("no agreement lets this system read the organization's records of the learner")
                 }
             }
-            let issued = try await gate.withAccess(principal, learnerId: learnerId, categories: [.credentials],
-                                                   permission: .write, action: "clr.issue",
-                                                   recordOrganizationId: organizationId) { tx, _ in
-                let identity = try await issuer.signingIdentity(tx, organizationId: organizationId, identifier: identifier)
-                return try await issuer.issueClr(tx, learnerId: learnerId, identity: identity, name: name,
-                                                 issuedBy: principal.actor)
+            let key = try Idempotency.key(request)
+            let digest = Idempotency.digest(request, body: ByteBuffer(bytes: bytes))
+            let now = Timestamp.truncated(gate.clock())
+            let (outcome, replayed) = try await gate.withAccess(principal, learnerId: learnerId, categories: [.credentials],
+                                                                permission: .write, action: "clr.issue",
+                                                                recordOrganizationId: organizationId) { tx, _ in
+                try await idempotency.once(tx, principal: principal, key: key, digest: digest, now: now, learnerId: learnerId) {
+                    let identity = try await issuer.signingIdentity(tx, organizationId: organizationId, identifier: identifier)
+                    let issued = try await issuer.issueClr(tx, learnerId: learnerId, identity: identity, name: name,
+                                                           issuedBy: principal.actor)
+                    var response = JSONObject()
+                    response["id"] = .string(issued.stored.id)
+                    response["included"] = .number(JSONNumber(issued.included))
+                    response["newlyIssued"] = .number(JSONNumber(issued.newlyIssued))
+                    response["verifiableCredential"] = issued.credential
+                    return Idempotency.Outcome(status: 201, location: nil, body: JSONValue.object(response).serializedString())
+                }
             }
-            var response = JSONObject()
-            response["id"] = .string(issued.stored.id)
-            response["included"] = .number(JSONNumber(issued.included))
-            response["newlyIssued"] = .number(JSONNumber(issued.newlyIssued))
-            response["verifiableCredential"] = issued.credential
-            return APIJSON.response(json: .object(response), status: .created)
+            return Idempotency.response(outcome, replayed: replayed)
         }
         catalog.add(Operation(method: .get, path: "/api/v1/learners/{learnerId}/clrs", operationId: "listIssuedClrs",
                               summary: "The CLRs Vita issued about the learner, oldest first", tag: "Credentials",

@@ -13,6 +13,8 @@ struct IssuanceJobRoutes: Sendable {
     let database: VitaDatabase
     let gate: AccessGate
     let reader: RequestReader
+    /// Replays creations for a repeated `Idempotency-Key`.
+    let idempotency: Idempotency
     let worker: IssuanceJobWorker
 
     struct Create: Decodable {
@@ -76,12 +78,13 @@ struct IssuanceJobRoutes: Sendable {
         let organizationJobs = "/api/v1/organizations/{organizationId}/issuance-jobs"
         catalog.add(Operation(method: .post, path: organizationJobs, operationId: "createIssuanceJob",
                               summary: "Issue Open Badges in bulk from a CSV file (header learner_id, record_id, achievement_id): answers at once with the job, whose rows are issued in the background; poll the job for progress",
-                              tag: "Credentials", access: .admin, query: [], headers: [], requestSchema: "CreateIssuanceJob",
-                              success: (202, "IssuanceJob"), errors: [400, 401, 403, 404, 413, 422])) { request, context in
+                              tag: "Credentials", access: .admin, query: [], headers: [Idempotency.header],
+                              requestSchema: "CreateIssuanceJob", success: (202, "IssuanceJob"),
+                              errors: [400, 401, 403, 404, 413, 422])) { request, context in
             let organizationId = try reader.id(context, "organizationId", prefix: "org", what: "organization")
             let principal = context.principal!
             try StaffAccess.requireOwn(principal, organizationId: organizationId)
-            let (input, _) = try await reader.decode(Create.self, from: request)
+            let (input, raw) = try await reader.decode(Create.self, from: request)
             let parsed: (rows: [IssuanceCSV.Row], badLines: [IssuanceCSV.BadLine])
             do throws(IssuanceError) {
                 parsed = try IssuanceCSV.parse(Array(input.csv.utf8))
@@ -101,16 +104,22 @@ struct IssuanceJobRoutes: Sendable {
                                                         achievementId: $0.achievementId) }
                 + parsed.badLines.map { IssuanceJobRow(line: $0.line, learnerId: "", recordId: "", achievementId: "",
                                                        status: .rejected, reason: $0.reason) }
-            let progress = try await database.transaction { tx -> IssuanceJobProgress in
-                guard try await tx.organization(id: organizationId) != nil else { throw Problem.notFound("organization") }
-                try await tx.insert(job, rows: rows)
-                try await tx.touchIssuanceJob(id: job.id, at: now)
-                try await gate.audit(tx, principal, action: "issuance-job.create")
-                return try await tx.issuanceJobProgress(id: job.id)
+            let key = try Idempotency.key(request)
+            let digest = Idempotency.digest(request, body: raw)
+            let (outcome, replayed) = try await database.transaction { tx in
+                try await idempotency.once(tx, principal: principal, key: key, digest: digest, now: now, learnerId: nil) {
+                    guard try await tx.organization(id: organizationId) != nil else { throw Problem.notFound("organization") }
+                    try await tx.insert(job, rows: rows)
+                    try await tx.touchIssuanceJob(id: job.id, at: now)
+                    try await gate.audit(tx, principal, action: "issuance-job.create")
+                    let progress = try await tx.issuanceJobProgress(id: job.id)
+                    return Idempotency.Outcome(status: 202, location: "/api/v1/issuance-jobs/\(job.id)",
+                                               body: try Idempotency.encode(View(job, progress)))
+                }
             }
-            worker.start(job.id)
-            return try APIJSON.response(View(job, progress), status: .accepted,
-                                        headers: [.location: "/api/v1/issuance-jobs/\(job.id)"])
+            // A replayed request's job was started by the first (and resumed by the sweep if its node stopped).
+            if !replayed { worker.start(job.id) }
+            return Idempotency.response(outcome, replayed: replayed)
         }
         catalog.add(Operation(method: .get, path: organizationJobs, operationId: "listIssuanceJobs",
                               summary: "The organization's bulk issuance jobs, newest first",

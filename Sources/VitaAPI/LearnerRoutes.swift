@@ -22,10 +22,9 @@ struct LearnerRoutes: Sendable {
         let base = "/api/v1/learners"
         let learnerPath = "\(base)/{learnerId}"
         let paging = AdminRoutes.pagingQuery
-        let idempotencyHeader = [("Idempotency-Key", false, "Replays the first response for a repeated key")]
 
         catalog.add(Operation(method: .post, path: base, operationId: "createLearner", summary: "Register a learner",
-                              tag: "Learners", access: .principal, query: [], headers: idempotencyHeader,
+                              tag: "Learners", access: .principal, query: [], headers: [Idempotency.header],
                               requestSchema: "CreateLearner", success: (201, "Learner"),
                               errors: [400, 401, 403, 413, 422])) { request, context in
             let (input, raw) = try await reader.decode(DTO.CreateLearner.self, from: request)
@@ -203,25 +202,31 @@ struct LearnerRoutes: Sendable {
         }
         catalog.add(Operation(method: .post, path: "\(learnerPath)/consents", operationId: "grantConsent",
                               summary: "Record the learner's consent to an agreement", tag: "Consents", access: .admin,
-                              query: [], headers: [], requestSchema: "GrantConsent", success: (201, "Consent"),
-                              errors: [400, 401, 403, 404, 413, 422])) { request, context in
+                              query: [], headers: [Idempotency.header], requestSchema: "GrantConsent",
+                              success: (201, "Consent"), errors: [400, 401, 403, 404, 413, 422])) { request, context in
             let id = try reader.id(context, "learnerId", prefix: "lrn", what: "learner")
-            let (input, _) = try await reader.decode(DTO.GrantConsent.self, from: request)
+            let (input, raw) = try await reader.decode(DTO.GrantConsent.self, from: request)
             let now = Timestamp.truncated(gate.clock())
-            let consent = try await gate.withAccess(context.principal!, learnerId: id, categories: [],
-                                                    permission: .write, action: "consent.grant") { tx, grant -> Consent in
-                guard try await tx.learner(id: id) != nil else { throw Problem.notFound("learner") }
-                guard let agreement = try await tx.agreement(id: input.agreementId) else {
-                    throw ValidationFailures([.invalidField("agreementId", "no such agreement")])
+            let principal = context.principal!
+            let key = try Idempotency.key(request)
+            let digest = Idempotency.digest(request, body: raw)
+            let (outcome, replayed) = try await gate.withAccess(principal, learnerId: id, categories: [],
+                                                                permission: .write, action: "consent.grant") { tx, _ in
+                try await idempotency.once(tx, principal: principal, key: key, digest: digest, now: now, learnerId: id) {
+                    guard try await tx.learner(id: id) != nil else { throw Problem.notFound("learner") }
+                    guard let agreement = try await tx.agreement(id: input.agreementId) else {
+                        throw ValidationFailures([.invalidField("agreementId", "no such agreement")])
+                    }
+                    // Staff record consents to the agreements their organization provides.
+                    try StaffAccess.requireOwn(principal, organizationId: agreement.providerOrganizationId)
+                    let consent = Consent(id: EntityID.make("cns", now: now), learnerId: id, agreementId: input.agreementId,
+                                          grantedAt: now)
+                    try await tx.insert(consent)
+                    return Idempotency.Outcome(status: 201, location: "\(base)/\(id)/consents/\(consent.id)",
+                                               body: try Idempotency.encode(consent))
                 }
-                // Staff record consents to the agreements their organization provides.
-                try StaffAccess.requireOwn(context.principal!, organizationId: agreement.providerOrganizationId)
-                let consent = Consent(id: EntityID.make("cns", now: now), learnerId: id, agreementId: input.agreementId, grantedAt: now)
-                try await tx.insert(consent)
-                return consent
             }
-            return try APIJSON.response(consent, status: .created,
-                                        headers: [.location: "\(base)/\(id)/consents/\(consent.id)"])
+            return Idempotency.response(outcome, replayed: replayed)
         }
         catalog.add(Operation(method: .get, path: "\(learnerPath)/consents/{consentId}", operationId: "getConsent",
                               summary: "Read one of the learner's consents, in force or withdrawn", tag: "Consents",
@@ -340,7 +345,7 @@ struct LearnerRoutes: Sendable {
         catalog.add(Operation(method: .post, path: collection, operationId: "create\(singular)Record",
                               summary: "Record a new \(singular) for the learner, with its provenance", tag: tag,
                               access: .principal, query: [],
-                              headers: [("Idempotency-Key", false, "Replays the first response for a repeated key")],
+                              headers: [Idempotency.header],
                               requestSchema: "\(singular)Write", success: (201, "Record"),
                               errors: [400, 401, 403, 404, 409, 413, 422])) { request, context in
             let learnerId = try reader.id(context, "learnerId", prefix: "lrn", what: "learner")

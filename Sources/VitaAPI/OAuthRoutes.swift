@@ -16,6 +16,8 @@ struct OAuthRoutes: Sendable {
     let database: VitaDatabase
     let gate: AccessGate
     let reader: RequestReader
+    /// Replays creations for a repeated `Idempotency-Key`.
+    let idempotency: Idempotency
     /// The issuer identifier and base of every endpoint URL (RFC 8414 §2).
     let issuer: String
     /// Accepts plain-http loopback URIs in registrations (``ServerOptions/allowsLoopbackClients``).
@@ -90,7 +92,7 @@ struct OAuthRoutes: Sendable {
         }
         catalog.add(Operation(method: .post, path: "/api/v1/systems/{systemId}/oauth-clients", operationId: "createSystemClient",
                               summary: "An OAuth client for a connected system (client-credentials grant); the secret is shown once",
-                              tag: "OAuth", access: .admin, query: [], headers: [], requestSchema: "CreateSystemClient",
+                              tag: "OAuth", access: .admin, query: [], headers: [Idempotency.header], requestSchema: "CreateSystemClient",
                               success: (201, "RegisteredClient"), errors: [400, 401, 403, 404, 413, 422])) { request, context in
             try await createSystemClient(request, context)
         }
@@ -627,7 +629,7 @@ struct OAuthRoutes: Sendable {
 
     func createSystemClient(_ request: Request, _ context: VitaRequestContext) async throws -> Response {
         let systemId = try reader.id(context, "systemId", prefix: "sys", what: "system")
-        let (input, _) = try await reader.decode(DTO.CreateSystemClient.self, from: request)
+        let (input, raw) = try await reader.decode(DTO.CreateSystemClient.self, from: request)
         let scopes: OAuthScopes
         do {
             scopes = try OAuthScopes(parsing: input.scope)
@@ -639,15 +641,23 @@ struct OAuthRoutes: Sendable {
         }
         let at = now
         let (secret, secretHash) = OAuthSecret.make(.clientSecret)
-        let (client, metadata) = try await database.transaction { tx -> (StoredOAuthClient, ClientMetadata) in
-            guard let system = try await tx.system(id: systemId)?.system else { throw Problem.notFound("system") }
-            let metadata = ClientMetadata.connectedSystem(name: system.name, scope: scopes)
-            let client = StoredOAuthClient(id: EntityID.make("cli", now: at), metadata: try encodeMetadata(metadata),
-                                           secretHash: secretHash, systemId: systemId, createdAt: at)
-            try await tx.insert(client)
-            try await gate.audit(tx, context.principal!, action: "oauth.client.create")
-            return (client, metadata)
+        let key = try Idempotency.key(request)
+        let digest = Idempotency.digest(request, body: raw)
+        let (outcome, replayed) = try await database.transaction { tx in
+            try await idempotency.once(tx, principal: context.principal!, key: key, digest: digest, now: at, learnerId: nil) {
+                guard let system = try await tx.system(id: systemId)?.system else { throw Problem.notFound("system") }
+                let metadata = ClientMetadata.connectedSystem(name: system.name, scope: scopes)
+                let client = StoredOAuthClient(id: EntityID.make("cli", now: at), metadata: try encodeMetadata(metadata),
+                                               secretHash: secretHash, systemId: systemId, createdAt: at)
+                try await tx.insert(client)
+                try await gate.audit(tx, context.principal!, action: "oauth.client.create")
+                let body = DTO.RegisteredClient(metadata: metadata, clientId: client.id, clientSecret: secret,
+                                                clientIdIssuedAt: Int64(at.timeIntervalSince1970))
+                return Idempotency.Outcome(status: 201, location: nil, body: try Idempotency.encode(body))
+            }
         }
-        return try registeredResponse(client, metadata: metadata, secret: secret)
+        var response = Idempotency.response(outcome, replayed: replayed)
+        response.headers.append(contentsOf: Self.noStore)
+        return response
     }
 }

@@ -121,6 +121,27 @@ struct Idempotency: Sendable {
         var body: String
     }
 
+    /// How an operation that honours the key documents it.
+    static let header = ("Idempotency-Key", false, "Replays the first response for a repeated key")
+
+    /// Answers a creation: `body` (the JSON answered and the created resource's path) runs in one transaction with the
+    /// check for a repeated `Idempotency-Key` and the storing of its answer, so a retried request gets the first answer
+    /// (`Idempotent-Replayed: true`) and creates nothing more. `learnerId` is the learner the creation concerns.
+    func create(_ request: Request, _ context: VitaRequestContext, raw: ByteBuffer, database: VitaDatabase, now: Date,
+                status: Int = 201, learnerId: String? = nil,
+                _ body: @escaping @Sendable (StoreTransaction) async throws -> (json: String, location: String?)) async throws -> Response {
+        let principal = context.principal!
+        let key = try Self.key(request)
+        let digest = Self.digest(request, body: raw)
+        let (outcome, replayed) = try await database.transaction { tx in
+            try await once(tx, principal: principal, key: key, digest: digest, now: now, learnerId: learnerId) {
+                let (json, location) = try await body(tx)
+                return Outcome(status: status, location: location, body: json)
+            }
+        }
+        return Self.response(outcome, replayed: replayed)
+    }
+
     static func key(_ request: Request) throws -> String? {
         guard let key = request.headers[HTTPField.Name("Idempotency-Key")!] else { return nil }
         guard (1...200).contains(key.count), key.allSatisfy({ $0.isASCII && !$0.isWhitespace }) else {

@@ -11,12 +11,15 @@ public struct StaffRoutes: Sendable {
     let database: VitaDatabase
     let gate: AccessGate
     let reader: RequestReader
+    /// Replays creations for a repeated `Idempotency-Key`.
+    let idempotency: Idempotency
     let signIn: StaffSignIn
 
-    init(database: VitaDatabase, gate: AccessGate, reader: RequestReader) {
+    init(database: VitaDatabase, gate: AccessGate, reader: RequestReader, idempotency: Idempotency) {
         self.database = database
         self.gate = gate
         self.reader = reader
+        self.idempotency = idempotency
         signIn = StaffSignIn(database: database, clock: gate.clock)
     }
 
@@ -109,20 +112,23 @@ public struct StaffRoutes: Sendable {
         let base = "/api/v1/organizations/{organizationId}/staff"
         catalog.add(Operation(method: .post, path: base, operationId: "createStaff",
                               summary: "Create a staff account of the organization for the issuer console (role admin, issuer or auditor)",
-                              tag: "Administration", access: .admin, query: [], headers: [], requestSchema: "CreateStaff",
-                              success: (201, "StaffAccount"), errors: [400, 401, 403, 404, 413, 422])) { request, context in
+                              tag: "Administration", access: .admin, query: [], headers: [Idempotency.header],
+                              requestSchema: "CreateStaff", success: (201, "StaffAccount"),
+                              errors: [400, 401, 403, 404, 413, 422])) { request, context in
             let organizationId = try reader.id(context, "organizationId", prefix: "org", what: "organization")
             let principal = context.principal!
             try StaffAccess.requireOwn(principal, organizationId: organizationId)
-            let (input, _) = try await reader.decode(Create.self, from: request)
-            let account = try Self.account(organizationId: organizationId, login: input.login, password: input.password,
-                                           role: input.role, displayName: input.displayName, now: gate.clock())
-            try await database.transaction { tx in
+            let (input, raw) = try await reader.decode(Create.self, from: request)
+            let now = gate.clock()
+            return try await idempotency.create(request, context, raw: raw, database: database, now: Timestamp.truncated(now)) { tx in
                 guard try await tx.organization(id: organizationId) != nil else { throw Problem.notFound("organization") }
+                // Hashed only for a first request (scrypt is deliberately slow).
+                let account = try Self.account(organizationId: organizationId, login: input.login, password: input.password,
+                                               role: input.role, displayName: input.displayName, now: now)
                 try await tx.insert(account)
                 try await gate.audit(tx, principal, action: "staff.create")
+                return (try Idempotency.encode(View(account)), nil)
             }
-            return try APIJSON.response(View(account), status: .created)
         }
         catalog.add(Operation(method: .get, path: base, operationId: "listStaff",
                               summary: "The organization's staff accounts", tag: "Administration", access: .admin,

@@ -17,6 +17,8 @@ struct TransferRoutes: Sendable {
     let database: VitaDatabase
     let gate: AccessGate
     let reader: RequestReader
+    /// Replays creations for a repeated `Idempotency-Key`.
+    let idempotency: Idempotency
     let vault: KeyVault
     let client: PeerHTTPClient?
     let verifier: CredentialVerifier
@@ -25,9 +27,10 @@ struct TransferRoutes: Sendable {
         let peers = "/api/v1/peers"
         catalog.add(Operation(method: .post, path: peers, operationId: "createPeer",
                               summary: "Register another organization's Vita to pull learner records from; the client secret is sealed and never returned",
-                              tag: "Transfer", access: .admin, query: [], headers: [], requestSchema: "CreatePeer",
-                              success: (201, "Peer"), errors: [400, 401, 403, 413, 422])) { request, context in
-            let (input, _) = try await reader.decode(DTO.CreatePeer.self, from: request)
+                              tag: "Transfer", access: .admin, query: [], headers: [Idempotency.header],
+                              requestSchema: "CreatePeer", success: (201, "Peer"),
+                              errors: [400, 401, 403, 413, 422])) { request, context in
+            let (input, raw) = try await reader.decode(DTO.CreatePeer.self, from: request)
             var failures = ValidationFailures()
             failures.require(!input.name.trimmingCharacters(in: .whitespaces).isEmpty && input.name.count <= 200,
                              "name", "must be 1 to 200 characters")
@@ -50,15 +53,15 @@ struct TransferRoutes: Sendable {
             let sealed = try vault.seal(Array(input.clientSecret.utf8), id: peer.id)
             // The peer's system never calls this Vita: its API key is made and thrown away.
             let unusableKeyHash = APIKeys.make(ownerId: system.id).hash
-            try await database.transaction { tx in
+            return try await idempotency.create(request, context, raw: raw, database: database, now: now) { tx in
                 guard try await tx.organization(id: input.organizationId) != nil else {
                     throw ValidationFailures([.invalidField("organizationId", "no such organization")])
                 }
                 try await tx.insert(system, keyHash: unusableKeyHash)
                 try await tx.insert(peer, sealedSecret: sealed)
                 try await gate.audit(tx, context.principal!, action: "peer.create")
+                return (try Idempotency.encode(peer), "\(peers)/\(peer.id)")
             }
-            return try APIJSON.response(peer, status: .created, headers: [.location: "\(peers)/\(peer.id)"])
         }
         catalog.add(Operation(method: .get, path: peers, operationId: "listPeers", summary: "List peers",
                               tag: "Transfer", access: .admin, query: AdminRoutes.pagingQuery, headers: [],

@@ -3,6 +3,7 @@ import HTTPTypes
 import SQLKit
 import Testing
 import VitaAPI
+import VitaCore
 import VitaStorage
 import VitaTestSupport
 
@@ -89,6 +90,107 @@ struct IdempotencyTests {
             try await api.database.withConnection { try await $0.raw("UPDATE idempotency_keys SET body = \(bind: plain)").run() }
             let replay = try await api.admin(.post, "/api/v1/organizations", json: body, headers: ["Idempotency-Key": "old"])
             #expect(replay.headers[HTTPField.Name("Idempotent-Replayed")!] == "true" && replay.string == plain)
+        }
+    }
+
+    /// The operations that answer 201 or 202 without taking `Idempotency-Key`, and why a retry does no harm there.
+    static let retriedWithoutKey: [String: String] = [
+        "resumeIssuanceJob": "resuming claims the job: a second resume finds it claimed or done",
+        "createLearnerAccount": "one account per learner: a retry is 409, and GET .../account reads the first",
+        "importMyCredential": "kept by content: the same credential again is 200 with the one already held",
+        "claimReceivedOffer": "an offer's code is redeemed once (OpenID4VCI)",
+        "obUpsertCredential": "an upsert by the credential's id (1EdTech OB 3.0 API)",
+        "clrUpsertCredential": "an upsert by the credential's id (1EdTech CLR 2.0 API)",
+        "registerClient": "RFC 7591 registration: each registration is a client of its own",
+        "createConnection": "a connection is pending until the learner authorizes it at the platform: an extra one never holds a token",
+        "createMyCollection": "the learner's own wallet, through its pages (CSRF) or application: a duplicate is deleted there",
+        "createMyShareLink": "the learner's own wallet: each link is a token shown once, revocable on the page",
+        "createMyCredentialOffer": "the learner's own wallet: each offer is a code shown once, withdrawable",
+        "requestMyErasure": "an erasure request is carried out once, whatever the number of requests",
+        "createPresentationRequest": "a verifier's request is a new QR code each time by design",
+    ]
+
+    @Test("every operation answering 201 or 202 takes Idempotency-Key, or is listed with the reason a retry does no harm")
+    func creationsTakeTheKey() async throws {
+        try await TestDatabase.with(.sqlite) { test in
+            let api = LearnerAPI(database: test.database, vault: try KeyVault(base64: KeyVault.generateMasterKey()))
+            let document = try #require(try JSONSerialization.jsonObject(with: api.openAPIDocument) as? [String: Any])
+            let paths = try #require(document["paths"] as? [String: [String: Any]])
+            var creations: Set<String> = []
+            for (_, operations) in paths {
+                for (_, operation) in operations {
+                    guard let operation = operation as? [String: Any], let id = operation["operationId"] as? String,
+                          let responses = operation["responses"] as? [String: Any],
+                          responses["201"] != nil || responses["202"] != nil else { continue }
+                    creations.insert(id)
+                    let names = (operation["parameters"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
+                    #expect(names.contains("Idempotency-Key") != (Self.retriedWithoutKey[id] != nil),
+                            "\(id): takes the key exactly when it is not listed")
+                }
+            }
+            #expect(Set(Self.retriedWithoutKey.keys).isSubset(of: creations), "every listed operation exists")
+        }
+    }
+
+    @Test("a creation retried with its Idempotency-Key answers the first response and creates nothing more: achievements, staff, issuer keys, endorsements, peers, consents, issuance jobs, badges, CLRs, system OAuth clients, VC-API issuance; the key with another body is 422",
+          arguments: TestEngine.available)
+    func retriedCreationsCreateOnce(_ engine: TestEngine) async throws {
+        try await APIHarness.run(engine) { api in
+            let world = try await api.world()
+            let diplomas = try await IssuanceJobAPITests.diplomas(api, world, count: 1)
+            let row = diplomas.rows[0]
+            let organization = "/api/v1/organizations/\(world.organizationId)"
+            let creations: [(path: String, key: String, body: [String: Any], count: () async throws -> Int)] = [
+                ("/api/v1/achievements", api.adminKey,
+                 ["organizationId": world.organizationId, "name": "Capstone", "description": "Capstone", "criteriaNarrative": "Pass"],
+                 { try await api.admin(.get, "/api/v1/achievements?limit=200").items.count }),
+                ("\(organization)/staff", api.adminKey,
+                 ["login": "ada", "password": AccessControlMatrixTests.password, "role": "issuer"],
+                 { try await api.admin(.get, "\(organization)/staff?limit=200").items.count }),
+                ("\(organization)/keys", api.adminKey, ["type": "p256"],
+                 { try await api.admin(.get, "\(organization)/keys?limit=200").items.count }),
+                ("\(organization)/endorsements", world.systemKey, ["endorsedId": "https://riverside.example/achievements/cs-230"],
+                 { try await api.database.withConnection { db in
+                     try await db.raw("SELECT COUNT(DISTINCT credential_id) AS n FROM credential_status").first()!
+                         .decode(column: "n", as: Int.self)
+                 } }),
+                ("/api/v1/peers", api.adminKey, AccessControlTable.peerBody(world.organizationId),
+                 { try await api.admin(.get, "/api/v1/peers?limit=200").items.count }),
+                ("/api/v1/learners/\(row.learnerId)/consents", api.adminKey, ["agreementId": world.agreementId],
+                 { try await api.admin(.get, "/api/v1/learners/\(row.learnerId)/consents?limit=200").items.count }),
+                // Before the job, whose background issuance would add a badge of its own.
+                ("/api/v1/learners/\(row.learnerId)/credentials/\(row.recordId)/badges", world.systemKey,
+                 ["achievementId": diplomas.achievementId],
+                 { try await api.send(.get, "/api/v1/learners/\(row.learnerId)/badges?limit=200", key: world.systemKey).items.count }),
+                ("\(organization)/issuance-jobs", api.adminKey,
+                 ["csv": "achievement_id,learner_id,record_id\n\(diplomas.achievementId),\(row.learnerId),\(row.recordId)\n"],
+                 { try await api.admin(.get, "\(organization)/issuance-jobs?limit=200").items.count }),
+                ("/api/v1/learners/\(row.learnerId)/clr", world.systemKey, ["name": "Transcript"],
+                 { try await api.send(.get, "/api/v1/learners/\(row.learnerId)/clrs?limit=200", key: world.systemKey).items.count }),
+                ("/credentials/issue", world.systemKey, ["credential": CredentialAPITests.credential()],
+                 { try await api.database.withConnection { db in
+                     try await db.raw("SELECT COUNT(DISTINCT credential_id) AS n FROM credential_status").first()!
+                         .decode(column: "n", as: Int.self)
+                 } }),
+                ("/api/v1/systems/\(world.systemId)/oauth-clients", api.adminKey, ["scope": "vita:employment:read"],
+                 { try await api.admin(.get, "/api/v1/oauth-clients?limit=200").items.count }),
+            ]
+            for (index, creation) in creations.enumerated() {
+                let before = try await creation.count()
+                let first = try await api.send(.post, creation.path, key: creation.key, json: creation.body,
+                                               headers: ["Idempotency-Key": "retry-\(index)"])
+                #expect([201, 202].contains(first.status), "\(creation.path): \(first.string)")
+                let again = try await api.send(.post, creation.path, key: creation.key, json: creation.body,
+                                               headers: ["Idempotency-Key": "retry-\(index)"])
+                #expect(again.status == first.status && again.string == first.string, "\(creation.path): the first answer")
+                #expect(again.headers[HTTPField.Name("Idempotent-Replayed")!] == "true", "\(creation.path)")
+                #expect(again.headers[.location] == first.headers[.location], "\(creation.path)")
+                #expect(try await creation.count() == before + 1, "\(creation.path): created once")
+            }
+            var other = creations[0].body
+            other["name"] = "Another capstone"
+            let reused = try await api.send(.post, creations[0].path, key: api.adminKey, json: other, headers: ["Idempotency-Key": "retry-0"])
+            #expect(reused.status == 422 && reused.string.contains("Idempotency-Key"), "\(reused.string)")
         }
     }
 }
