@@ -88,7 +88,7 @@ struct WalletRoutes: Sendable {
                               alsoSucceeds: [200])) { request, context in
             try await importCredential(request, context, learnerId: context.token!.learnerId!)
         }
-        registerCollections(me, add)
+        registerCollections(me, add, catalog)
         registerShares(me, add, catalog)
         add(.get, "\(me)/export", "exportMe",
             "Everything Vita holds about me as one JSON document: my details, every record version, the profile, the credentials issued to me and those I hold, my collections and share links",
@@ -126,7 +126,8 @@ struct WalletRoutes: Sendable {
     private func registerCollections(
         _ me: String,
         _ add: (HTTPRequest.Method, String, String, String, String?, (Int, String?), [Int], [(String, String, String)],
-                @escaping @Sendable (Request, VitaRequestContext, String) async throws -> Response) -> Void
+                @escaping @Sendable (Request, VitaRequestContext, String) async throws -> Response) -> Void,
+        _ catalog: RouteCatalog
     ) {
         add(.get, "\(me)/collections", "listMyCollections", "My collections, oldest first", nil, (200, "CollectionList"),
             [400, 401, 403], AdminRoutes.pagingQuery) { request, _, learnerId in
@@ -147,22 +148,31 @@ struct WalletRoutes: Sendable {
             }
             return APIJSON.response(json: Self.describe(collection), status: .created)
         }
-        add(.get, "\(me)/collections/{collectionId}", "getMyCollection", "One of my collections", nil,
-            (200, "Collection"), [401, 403, 404], []) { _, context, learnerId in
+        catalog.add(Operation(method: .get, path: "\(me)/collections/{collectionId}", operationId: "getMyCollection",
+                              summary: "One of my collections (its ETag is what an update names in If-Match)", tag: "Wallet",
+                              access: .learner, query: [], headers: [], requestSchema: nil, success: (200, "Collection"),
+                              errors: [401, 403, 404], conditional: true)) { _, context in
+            let learnerId = context.token!.learnerId!
             let id = try reader.id(context, "collectionId", prefix: "col", what: "collection")
             let collection = try await database.read { try await $0.collection(id: id) }
             guard let collection, collection.learnerId == learnerId else { throw Problem.notFound("collection") }
-            return APIJSON.response(json: Self.describe(collection), status: .ok)
+            return APIJSON.response(json: Self.describe(collection), status: .ok, headers: [.eTag: Self.entityTag(collection)])
         }
-        add(.put, "\(me)/collections/{collectionId}", "updateMyCollection",
-            "Replace a collection's name, statement and items (share links to it show the new content)", "CollectionInput",
-            (200, "Collection"), [400, 401, 403, 404, 413, 422], []) { request, context, learnerId in
+        catalog.add(Operation(method: .put, path: "\(me)/collections/{collectionId}", operationId: "updateMyCollection",
+                              summary: "Replace a collection's name, statement and items (share links to it show the new content); If-Match required",
+                              tag: "Wallet", access: .learner, query: [],
+                              headers: [("If-Match", true, "The ETag of the collection as last read")],
+                              requestSchema: "CollectionInput", success: (200, "Collection"),
+                              errors: [400, 401, 403, 404, 412, 413, 422, 428])) { request, context in
+            let learnerId = context.token!.learnerId!
             let id = try reader.id(context, "collectionId", prefix: "col", what: "collection")
             let input = try await collectionInput(request)
             let updated = try await gate.withOwnData(context.principal!, action: "collection.update") { tx, _ in
                 guard var collection = try await tx.collection(id: id), collection.learnerId == learnerId else {
                     throw Problem.notFound("collection")
                 }
+                // Two devices editing one collection: the second to save is refused rather than losing the first's change.
+                try reader.requireMatch(request, entityTag: Self.entityTag(collection))
                 try await checkItems(tx, input.items, learnerId: learnerId)
                 collection.name = input.name
                 collection.statement = input.statement
@@ -171,7 +181,7 @@ struct WalletRoutes: Sendable {
                 try await tx.update(collection)
                 return collection
             }
-            return APIJSON.response(json: Self.describe(updated), status: .ok)
+            return APIJSON.response(json: Self.describe(updated), status: .ok, headers: [.eTag: Self.entityTag(updated)])
         }
         add(.delete, "\(me)/collections/{collectionId}", "deleteMyCollection",
             "Delete a collection; its share links stop working", nil, (204, nil), [401, 403, 404], []) { _, context, learnerId in
@@ -518,6 +528,12 @@ struct WalletRoutes: Sendable {
             }
         }
         return .object(view)
+    }
+
+    /// A collection's entity tag: a digest of what the API shows of it (its `updatedAt` included), so any change makes
+    /// a new one.
+    static func entityTag(_ collection: Collection) -> String {
+        "\"\(collection.id).\(ContentDigest.sha256(describe(collection).serialized()).dropFirst(7).prefix(16))\""
     }
 
     static func describe(_ collection: Collection) -> JSONValue {

@@ -40,11 +40,11 @@ struct WalletAPIClient: Sendable {
         WalletAPIClient(inProcess: inProcess, context: context)
     }
 
-    /// Calls `method path` with `body` (of `contentType`) as the learner `learnerId` (nil: no identity).
+    /// Calls `method path` with `body` (of `contentType`) and `headers` as the learner `learnerId` (nil: no identity).
     func call(_ learnerId: String?, _ method: HTTPRequest.Method, _ path: String, _ body: [UInt8]?,
-              _ contentType: String?) async -> APIReply {
+              _ contentType: String?, headers: HTTPFields = [:]) async -> APIReply {
         guard let context else { return APIReply(status: 500, headers: [:], body: []) }
-        let response = await inProcess.call(method, path, body: body, contentType: contentType,
+        let response = await inProcess.call(method, path, body: body, contentType: contentType, headers: headers,
                                             as: learnerId.map { .learner(learnerId: $0) }, context: context)
         return APIReply(status: Int(response.status.code), headers: response.headers, body: response.body)
     }
@@ -69,7 +69,8 @@ struct WalletAPIClient: Sendable {
                         body: JSONValue.object(["items": .array(items)]).serialized())
     }
 
-    func send(_ learnerId: String?, _ method: HTTPRequest.Method, _ path: String, json: JSONValue) async -> APIReply {
-        await call(learnerId, method, path, json.serialized(), "application/json")
+    func send(_ learnerId: String?, _ method: HTTPRequest.Method, _ path: String, json: JSONValue,
+              headers: HTTPFields = [:]) async -> APIReply {
+        await call(learnerId, method, path, json.serialized(), "application/json", headers: headers)
     }
 }

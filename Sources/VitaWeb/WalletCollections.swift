@@ -121,6 +121,8 @@ extension WalletScreens {
             statement: form?.fields["statement"] ?? collection["statement"]?.stringValue ?? "",
             selected: form.map { Set($0.fields.keys.filter { $0.hasPrefix("item.") }) } ?? current)
         values["id"] = id
+        // The version the form was filled from: saving names it, so a change made meanwhile elsewhere is not lost.
+        values["version"] = reply.headers[.eTag] ?? ""
         values["heading"] = strings.format("wallet.collection_edit_heading", ["name": name])
         values["formAction"] = "/wallet/collections/\(id)"
         values["formHeading"] = "edit-collection"
@@ -138,9 +140,14 @@ extension WalletScreens {
         guard Self.isSafeId(id) else { return notFound(request, nav: "collections") }
         let (body, problem) = collectionBody(form)
         guard let body else { return await editCollection(request, learnerId: learnerId, id: id, problem: problem, form: form) }
-        let reply = await api.send(learnerId, .put, "/api/v1/me/collections/\(id)", json: body)
+        let reply = await api.send(learnerId, .put, "/api/v1/me/collections/\(id)", json: body,
+                                   headers: [.ifMatch: form.fields["version"] ?? ""])
         guard reply.isSuccess else {
             if reply.status == 404 { return notFound(request, nav: "collections") }
+            if reply.status == 412 || reply.status == 428 {
+                // Changed meanwhile (on another device): the form shows the collection as it is now.
+                return await editCollection(request, learnerId: learnerId, id: id, problem: strings["wallet.collection_stale"])
+            }
             return await editCollection(request, learnerId: learnerId, id: id,
                                         problem: reply.problemText ?? strings["wallet.unavailable"], form: form)
         }

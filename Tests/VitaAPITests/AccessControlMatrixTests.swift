@@ -673,7 +673,9 @@ enum AccessControlTable {
                 Probe(.get, me + "/collections/\(try await f.freshCollection())")
             },
             MatrixRow(operationId: "updateMyCollection", body: .minimal, expected: learnerOnly(200)) { f, _ in
-                Probe(.put, me + "/collections/\(try await f.freshCollection())", json: ["name": "Renamed", "items": [Any]()])
+                let path = me + "/collections/\(try await f.freshCollection())"
+                let version = try #require(try await f.asLearner(.get, path).headers[.eTag])
+                return Probe(.put, path, json: ["name": "Renamed", "items": [Any]()], headers: ["If-Match": version])
             },
             MatrixRow(operationId: "deleteMyCollection", body: .none, expected: learnerOnly(204)) { f, _ in
                 Probe(.delete, me + "/collections/\(try await f.freshCollection())")

@@ -144,6 +144,31 @@ struct WalletAPITests {
         }
     }
 
+    @Test("a collection is changed only with If-Match naming its current ETag: without it 428, with a stale one 412 (nothing changed), with the current one 200 and a new ETag; a read naming the current ETag is 304",
+          arguments: TestEngine.available)
+    func collectionUpdatesNameTheirVersion(_ engine: TestEngine) async throws {
+        try await APIHarness.run(engine) { api in
+            let s = try await Self.setup(api)
+            let created = try await api.send(.post, "/api/v1/me/collections", key: s.token,
+                                             json: ["name": "Applications", "items": [["kind": "record", "id": s.recordId]]])
+            let path = "/api/v1/me/collections/\(try #require(created["id"] as? String))"
+            let read = try await api.send(.get, path, key: s.token)
+            let first = try #require(read.headers[.eTag])
+            #expect(try await api.send(.get, path, key: s.token, headers: ["If-None-Match": first]).status == 304)
+            let renamed: [String: Any] = ["name": "Nursing applications", "items": [["kind": "record", "id": s.recordId]]]
+            let missing = try await api.send(.put, path, key: s.token, json: renamed)
+            #expect(missing.status == 428 && missing.string.contains("If-Match"), "\(missing.string)")
+            let saved = try await api.send(.put, path, key: s.token, json: renamed, headers: ["If-Match": first])
+            #expect(saved.status == 200 && saved["name"] as? String == "Nursing applications")
+            let second = try #require(saved.headers[.eTag])
+            #expect(second != first)
+            let stale = try await api.send(.put, path, key: s.token, json: ["name": "Lost", "items": [Any]()], headers: ["If-Match": first])
+            #expect(stale.status == 412, "\(stale.string)")
+            #expect(try await api.send(.get, path, key: s.token)["name"] as? String == "Nursing applications", "nothing changed")
+            #expect(try await api.send(.get, path, key: s.token).headers[.eTag] == second)
+        }
+    }
+
     @Test("importing: a JSON credential, the same again, a VC-JWT and a baked PNG are kept with the learner as source; a tampered one, an endorsement and an unknown media type are refused",
           arguments: TestEngine.available)
     func imports(_ engine: TestEngine) async throws {

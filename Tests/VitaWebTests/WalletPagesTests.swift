@@ -197,7 +197,7 @@ struct WalletPagesTests {
         }
     }
 
-    @Test("a collection made from the form is shared with a passcode; the link verifies without signing in, each opening is listed, and revoking ends it",
+    @Test("a collection made from the form is changed (a save from a form opened before another change is refused and shows it as it is now) and shared with a passcode; the link verifies without signing in, each opening is listed, and revoking ends it",
           arguments: TestEngine.available)
     func collectionSharedAndRevoked(_ engine: TestEngine) async throws {
         try await WebHarness.run(engine) { web in
@@ -216,19 +216,33 @@ struct WalletPagesTests {
 
             let edit = try await web.get(collectionPath + "/edit", cookie: world.cookies)
             #expect(edit.html.contains(#"value="For my nursing application""#) && edit.html.contains("checked"))
+            /// The version the edit form carries, as the browser sends it back.
+            func version(_ page: Page) throws -> String {
+                try #require(page.first(#"name="version" value="([^"]+)""#)).replacingOccurrences(of: "&quot;", with: "\"")
+            }
+            let opened = try version(edit)
             let changed = try await web.submit(collectionPath + "/edit", action: collectionPath, [
-                ("name", "For my nursing application (2026)"), ("statement", "My degree and my work"),
+                ("version", opened), ("name", "For my nursing application (2026)"), ("statement", "My degree and my work"),
                 ("item.issued.\(world.issuedId)", "on"),
             ], cookies: world.cookies)
             #expect(changed.status == 303 && changed.header("Location") == collectionPath + "?done=collection_updated")
             let renamed = try await web.get(collectionPath, cookie: world.cookies)
             #expect(renamed.html.contains("For my nursing application (2026)") && !renamed.html.contains("Employment: Teaching assistant"))
-            let emptied = try await web.submit(collectionPath + "/edit", action: collectionPath, [("name", "")], cookies: world.cookies)
+            // A second device saves from the form it opened before the first change: refused, shown as it is now.
+            let stale = try await web.submit(collectionPath + "/edit", action: collectionPath, [
+                ("version", opened), ("name", "Something else"), ("item.issued.\(world.issuedId)", "on"),
+            ], cookies: world.cookies)
+            #expect(stale.status == 422 && stale.html.contains("was changed somewhere else"), "\(stale.html)")
+            #expect(stale.html.contains(#"value="For my nursing application (2026)""#), "the form shows the collection as it is now")
+            let current = try version(try await web.get(collectionPath + "/edit", cookie: world.cookies))
+            let emptied = try await web.submit(collectionPath + "/edit", action: collectionPath, [("version", current), ("name", "")],
+                                               cookies: world.cookies)
             #expect(emptied.status == 422 && emptied.html.contains("Give the collection a name."))
-            _ = try await web.submit(collectionPath + "/edit", action: collectionPath, [
-                ("name", "For my nursing application"), ("statement", "My degree and my work"),
+            let restored = try await web.submit(collectionPath + "/edit", action: collectionPath, [
+                ("version", current), ("name", "For my nursing application"), ("statement", "My degree and my work"),
                 ("item.issued.\(world.issuedId)", "on"), ("item.record.\(world.records["employment"]!)", "on"),
             ], cookies: world.cookies)
+            #expect(restored.status == 303)
 
             let shared = try await web.submit(collectionPath, action: "/wallet/shares", [
                 ("collectionId", String(collectionPath.dropFirst("/wallet/collections/".count))),
