@@ -184,16 +184,9 @@ struct LearnerRoutes: Sendable {
                                                      permission: .read, action: "consent.list") { tx, grant -> Page<Consent>? in
                 guard try await tx.learner(id: id) != nil else { return nil }
                 var page = try await tx.consents(learnerId: id, after: cursor, limit: limit)
-                guard let providers = grant.providers else { return page }
-                // Staff see the consents to the agreements their organization provides (a page may then hold fewer
-                // than `limit`; its cursor still leads on).
+                // A page of staff may hold fewer than `limit`; its cursor still leads on.
                 var visible: [Consent] = []
-                for consent in page.items {
-                    if let agreement = try await tx.agreement(id: consent.agreementId),
-                       providers.contains(agreement.providerOrganizationId) {
-                        visible.append(consent)
-                    }
-                }
+                for consent in page.items where try await Self.isVisible(consent, to: grant, tx) { visible.append(consent) }
                 page.items = visible
                 return page
             }
@@ -236,12 +229,8 @@ struct LearnerRoutes: Sendable {
             let consentId = try reader.id(context, "consentId", prefix: "cns", what: "consent")
             let consent = try await gate.withAccess(context.principal!, learnerId: id, categories: [],
                                                     permission: .read, action: "consent.read") { tx, grant -> Consent? in
-                guard let consent = try await tx.consent(id: consentId, learnerId: id) else { return nil }
-                // Staff see the consents to the agreements their organization provides (like the list).
-                if let providers = grant.providers {
-                    guard let agreement = try await tx.agreement(id: consent.agreementId),
-                          providers.contains(agreement.providerOrganizationId) else { return nil }
-                }
+                guard let consent = try await tx.consent(id: consentId, learnerId: id),
+                      try await Self.isVisible(consent, to: grant, tx) else { return nil }
                 return consent
             }
             guard let consent else { throw Problem.notFound("consent") }
@@ -279,6 +268,14 @@ struct LearnerRoutes: Sendable {
             guard let log else { throw Problem.notFound("learner") }
             return try APIJSON.response(log)
         }
+    }
+
+    /// Whether a reader with `grant` sees `consent`: staff see the consents to the agreements their organization
+    /// provides; administrators all.
+    private static func isVisible(_ consent: Consent, to grant: AccessGate.Grant, _ tx: StoreTransaction) async throws -> Bool {
+        guard let providers = grant.providers else { return true }
+        guard let agreement = try await tx.agreement(id: consent.agreementId) else { return false }
+        return providers.contains(agreement.providerOrganizationId)
     }
 
     private func decodeWrite(_ category: RecordCategory, _ request: Request)
