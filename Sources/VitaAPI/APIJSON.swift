@@ -6,6 +6,13 @@ import VitaJSON
 
 /// JSON coding shared by every endpoint: RFC 3339 timestamps with exactly the stored milliseconds, sorted keys.
 enum APIJSON {
+    /// A page of a list as the API answers it: its items, and the cursor of the next page when there is one.
+    static func page(_ items: [JSONValue], next: String?) -> JSONValue {
+        var page: JSONObject = ["items": .array(items)]
+        if let next { page["nextCursor"] = .string(next) }
+        return .object(page)
+    }
+
     static let timestampStyle = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
     static let plainTimestampStyle = Date.ISO8601FormatStyle()
 

@@ -54,7 +54,7 @@ struct ConnectionRoutes: Sendable {
                 }
                 return (items, page.nextCursor)
             }
-            return APIJSON.response(json: WalletRoutes.page(items, next: next), status: .ok)
+            return APIJSON.response(json: APIJSON.page(items, next: next), status: .ok)
         }
         catalog.add(Operation(method: .get, path: "/connections/callback", operationId: "connectionCallback",
                               summary: "Where a platform sends the learner back after the authorization (HTML)",
@@ -108,7 +108,7 @@ struct ConnectionRoutes: Sendable {
                                                  permission: .read, action: "held-credentials.list") { tx, _ in
                 try await tx.heldCredentials(learnerId: learnerId, after: cursor, limit: limit)
             }
-            return APIJSON.response(json: WalletRoutes.page(held.items.map(Self.describe), next: held.nextCursor), status: .ok)
+            return APIJSON.response(json: APIJSON.page(held.items.map(Self.describe), next: held.nextCursor), status: .ok)
         }
     }
 

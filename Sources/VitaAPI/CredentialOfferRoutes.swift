@@ -57,7 +57,7 @@ struct CredentialOfferRoutes: Sendable {
             let at = now
             let (cursor, limit) = try reader.paging(request)
             let offers = try await database.read { try await $0.credentialOffers(learnerId: learnerId, after: cursor, limit: limit) }
-            return APIJSON.response(json: WalletRoutes.page(offers.items.map { Self.describe($0, at: at) }, next: offers.nextCursor),
+            return APIJSON.response(json: APIJSON.page(offers.items.map { Self.describe($0, at: at) }, next: offers.nextCursor),
                                     status: .ok, headers: [.cacheControl: "no-store"])
         }
         catalog.add(Operation(method: .delete, path: "/api/v1/me/credential-offers/{offerId}", operationId: "withdrawMyCredentialOffer",

@@ -539,7 +539,7 @@ struct CredentialRoutes: Sendable {
                 object["verifiableCredential"] = (try? JSONValue(parsing: clr.body)) ?? .null
                 return .object(object)
             }
-            return APIJSON.response(json: WalletRoutes.page(items, next: clrs.nextCursor), status: .ok)
+            return APIJSON.response(json: APIJSON.page(items, next: clrs.nextCursor), status: .ok)
         }
         catalog.add(Operation(method: .get, path: "/api/v1/learners/{learnerId}/badges", operationId: "listIssuedBadges",
                               summary: "The signed credentials Vita issued to the learner, oldest first", tag: "Credentials",
@@ -568,7 +568,7 @@ struct CredentialRoutes: Sendable {
                 object["provenance"] = .object(provenance)
                 return .object(object)
             }
-            return APIJSON.response(json: WalletRoutes.page(items, next: issued.nextCursor), status: .ok)
+            return APIJSON.response(json: APIJSON.page(items, next: issued.nextCursor), status: .ok)
         }
     }
 }

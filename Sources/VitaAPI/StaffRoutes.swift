@@ -119,12 +119,12 @@ public struct StaffRoutes: Sendable {
             let principal = context.principal!
             try StaffAccess.requireOwn(principal, organizationId: organizationId)
             let (input, raw) = try await reader.decode(Create.self, from: request)
-            let now = gate.clock()
-            return try await idempotency.create(request, context, raw: raw, database: database, now: Timestamp.truncated(now)) { tx in
+            // Hashed before the transaction (scrypt is deliberately slow, and no write waits on it); a replay leaves it unused.
+            let account = try Self.account(organizationId: organizationId, login: input.login, password: input.password,
+                                           role: input.role, displayName: input.displayName, now: gate.clock())
+            return try await idempotency.create(request, context, raw: raw, database: database,
+                                                now: Timestamp.truncated(gate.clock())) { tx in
                 guard try await tx.organization(id: organizationId) != nil else { throw Problem.notFound("organization") }
-                // Hashed only for a first request (scrypt is deliberately slow).
-                let account = try Self.account(organizationId: organizationId, login: input.login, password: input.password,
-                                               role: input.role, displayName: input.displayName, now: now)
                 try await tx.insert(account)
                 try await gate.audit(tx, principal, action: "staff.create")
                 return (try Idempotency.encode(View(account)), nil)

@@ -47,7 +47,7 @@ struct WalletDownloadRoutes: Sendable {
             let more = items.count > limit || [badges.nextCursor, clrs.nextCursor, held.nextCursor].contains { $0 != nil }
             let kept = items.prefix(limit)
             let next = more ? kept.last.map { StoreTransaction.cursor(for: $0.id) } : nil
-            return APIJSON.response(json: WalletRoutes.page(kept.map(\.item), next: next), status: .ok)
+            return APIJSON.response(json: APIJSON.page(kept.map(\.item), next: next), status: .ok)
         }
         catalog.add(Operation(method: .get, path: "/api/v1/me/credentials/{credentialId}/download", operationId: "downloadMyCredential",
                               summary: "One of my credentials as a file: JSON, a baked SVG or PNG badge, or the VC-JWT it was received as",

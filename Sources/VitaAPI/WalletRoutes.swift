@@ -69,7 +69,7 @@ struct WalletRoutes: Sendable {
                 }
                 return (items, page.nextCursor)
             }
-            return APIJSON.response(json: Self.page(items, next: next), status: .ok)
+            return APIJSON.response(json: APIJSON.page(items, next: next), status: .ok)
         }
         add(.delete, "\(me)/consents/{consentId}", "withdrawMyConsent",
             "Withdraw a consent: the next access that needs it is denied", success: (200, "Consent"),
@@ -117,7 +117,7 @@ struct WalletRoutes: Sendable {
                               success: (200, "ErasureRequestList"), errors: [400, 401, 403])) { request, _ in
             let (cursor, limit) = try reader.paging(request)
             let requests = try await database.read { try await $0.openErasureRequests(after: cursor, limit: limit) }
-            return APIJSON.response(json: Self.page(requests.items.map(Self.describe), next: requests.nextCursor), status: .ok)
+            return APIJSON.response(json: APIJSON.page(requests.items.map(Self.describe), next: requests.nextCursor), status: .ok)
         }
     }
 
@@ -133,7 +133,7 @@ struct WalletRoutes: Sendable {
             [400, 401, 403], AdminRoutes.pagingQuery) { request, _, learnerId in
             let (cursor, limit) = try reader.paging(request)
             let collections = try await database.read { try await $0.collections(learnerId: learnerId, after: cursor, limit: limit) }
-            return APIJSON.response(json: Self.page(collections.items.map(Self.describe), next: collections.nextCursor), status: .ok)
+            return APIJSON.response(json: APIJSON.page(collections.items.map(Self.describe), next: collections.nextCursor), status: .ok)
         }
         add(.post, "\(me)/collections", "createMyCollection",
             "Create a collection of my credentials and records with a short statement", "CollectionInput",
@@ -320,7 +320,7 @@ struct WalletRoutes: Sendable {
                 }
                 return (items, page.nextCursor)
             }
-            return APIJSON.response(json: Self.page(items, next: next), status: .ok)
+            return APIJSON.response(json: APIJSON.page(items, next: next), status: .ok)
         }
         add(.get, "\(me)/shares/{shareId}/openings", "listMyShareLinkOpenings",
             "Each opening of one of my share links: when, and whether the content was shown", nil,
@@ -332,7 +332,7 @@ struct WalletRoutes: Sendable {
                 return try await tx.shareOpenings(shareId: id, after: cursor, limit: limit)
             }
             guard let openings else { throw Problem.notFound("share link") }
-            return APIJSON.response(json: Self.page(openings.items.map(Self.describe), next: openings.nextCursor), status: .ok)
+            return APIJSON.response(json: APIJSON.page(openings.items.map(Self.describe), next: openings.nextCursor), status: .ok)
         }
         add(.delete, "\(me)/shares/{shareId}", "revokeMyShareLink", "Revoke a share link: it stops working at once", nil,
             (200, "ShareLink"), [401, 403, 404], []) { _, context, learnerId in
@@ -562,13 +562,6 @@ struct WalletRoutes: Sendable {
             view["refusedOpenings"] = .number(JSONNumber(openings.refused))
         }
         return .object(view)
-    }
-
-    /// A page of a list as the API answers it: its items, and the cursor of the next page when there is one.
-    static func page(_ items: [JSONValue], next: String?) -> JSONValue {
-        var page: JSONObject = ["items": .array(items)]
-        if let next { page["nextCursor"] = .string(next) }
-        return .object(page)
     }
 
     static func describe(_ opening: ShareOpening) -> JSONValue {
