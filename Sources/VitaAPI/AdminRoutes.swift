@@ -43,12 +43,36 @@ struct AdminRoutes: Sendable {
         }
         catalog.add(Operation(method: .get, path: "\(base)/organizations/{organizationId}", operationId: "getOrganization",
                               summary: "Read an organization", tag: "Administration", access: .admin, query: [], headers: [],
-                              requestSchema: nil, success: (200, "Organization"), errors: [401, 403, 404])) { _, context in
+                              requestSchema: nil, success: (200, "Organization"), errors: [401, 403, 404],
+                              conditional: true)) { _, context in
             let id = try reader.id(context, "organizationId", prefix: "org", what: "organization")
             try StaffAccess.requireOwn(context.principal!, organizationId: id)
-            let found = try await database.read { try await $0.organization(id: id) }
+            let found = try await database.read { try await $0.versionedOrganization(id: id) }
             guard let found else { throw Problem.notFound("organization") }
-            return try APIJSON.response(found)
+            return try APIJSON.response(found.value, headers: [.eTag: found.entityTag(found.value.id)])
+        }
+        catalog.add(Operation(method: .put, path: "\(base)/organizations/{organizationId}", operationId: "updateOrganization",
+                              summary: "Correct an organization's name, kind and identifiers (If-Match required); credentials issued before keep the issuer they were signed with",
+                              tag: "Administration", access: .admin, query: [],
+                              headers: [("If-Match", true, "The ETag of the version being replaced")],
+                              requestSchema: "CreateOrganization", success: (200, "Organization"),
+                              errors: [400, 401, 403, 404, 412, 413, 422, 428])) { request, context in
+            let id = try reader.id(context, "organizationId", prefix: "org", what: "organization")
+            try StaffAccess.requireOwn(context.principal!, organizationId: id)
+            let (input, _) = try await reader.decode(DTO.CreateOrganization.self, from: request)
+            let updated = try await database.transaction { tx -> Versioned<Organization> in
+                guard let current = try await tx.versionedOrganization(id: id) else { throw Problem.notFound("organization") }
+                try reader.requireMatch(request, entityTag: current.entityTag(id))
+                var organization = current.value
+                organization.name = input.name
+                organization.kind = input.kind
+                organization.identifiers = input.identifiers ?? []
+                try organization.validate()
+                try await tx.update(organization, expectedVersion: current.version)
+                try await gate.audit(tx, context.principal!, action: "organization.update")
+                return Versioned(organization, version: current.version + 1)
+            }
+            return try APIJSON.response(updated.value, headers: [.eTag: updated.entityTag(id)])
         }
 
         catalog.add(Operation(method: .post, path: "\(base)/systems", operationId: "createSystem",
@@ -89,12 +113,40 @@ struct AdminRoutes: Sendable {
         catalog.add(Operation(method: .get, path: "\(base)/systems/{systemId}", operationId: "getSystem",
                               summary: "Read a connected system", tag: "Administration", access: .admin, query: [],
                               headers: [], requestSchema: nil, success: (200, "ConnectedSystem"),
-                              errors: [401, 403, 404])) { _, context in
+                              errors: [401, 403, 404], conditional: true)) { _, context in
             let id = try reader.id(context, "systemId", prefix: "sys", what: "system")
-            let found = try await database.read { try await $0.system(id: id) }
+            let found = try await database.read { try await $0.versionedSystem(id: id) }
             guard let found else { throw Problem.notFound("system") }
-            try StaffAccess.requireOwn(context.principal!, organizationId: found.system.organizationId)
-            return try APIJSON.response(found.system)
+            try StaffAccess.requireOwn(context.principal!, organizationId: found.value.organizationId)
+            return try APIJSON.response(found.value, headers: [.eTag: found.entityTag(id)])
+        }
+        catalog.add(Operation(method: .put, path: "\(base)/systems/{systemId}", operationId: "updateSystem",
+                              summary: "Correct a connected system's name and kind (If-Match required); its key, agreements and records stay as they are",
+                              tag: "Administration", access: .admin, query: [],
+                              headers: [("If-Match", true, "The ETag of the version being replaced")],
+                              requestSchema: "ReplaceSystem", success: (200, "ConnectedSystem"),
+                              errors: [400, 401, 403, 404, 409, 412, 413, 422, 428])) { request, context in
+            let id = try reader.id(context, "systemId", prefix: "sys", what: "system")
+            let (input, _) = try await reader.decode(DTO.ReplaceSystem.self, from: request)
+            var failures = ValidationFailures()
+            failures.require(!input.name.trimmingCharacters(in: .whitespaces).isEmpty, "name", "must not be empty")
+            failures.require(input.name.count <= 500, "name", "must be at most 500 characters")
+            try failures.throwIfAny()
+            let updated = try await database.transaction { tx -> Versioned<ConnectedSystem> in
+                guard let current = try await tx.versionedSystem(id: id) else { throw Problem.notFound("system") }
+                try StaffAccess.requireOwn(context.principal!, organizationId: current.value.organizationId)
+                try reader.requireMatch(request, entityTag: current.entityTag(id))
+                guard current.value.revokedAt == nil else {
+                    throw Problem(status: 409, title: "Conflict", detail: "a revoked system stays as it was when it was revoked")
+                }
+                var system = current.value
+                system.name = input.name
+                system.kind = input.kind
+                try await tx.update(system, expectedVersion: current.version)
+                try await gate.audit(tx, context.principal!, action: "system.update")
+                return Versioned(system, version: current.version + 1)
+            }
+            return try APIJSON.response(updated.value, headers: [.eTag: updated.entityTag(id)])
         }
         catalog.add(Operation(method: .post, path: "\(base)/systems/{systemId}/revoke", operationId: "revokeSystem",
                               summary: "Revoke a connected system's API key", tag: "Administration", access: .admin,
@@ -274,11 +326,38 @@ struct AdminRoutes: Sendable {
         catalog.add(Operation(method: .get, path: "\(base)/competencies/{competencyId}", operationId: "getCompetency",
                               summary: "Read a competency definition", tag: "Administration", access: .principal,
                               query: [], headers: [], requestSchema: nil, success: (200, "Competency"),
-                              errors: [401, 404])) { _, context in
+                              errors: [401, 404], conditional: true)) { _, context in
             let id = try reader.id(context, "competencyId", prefix: "cmp", what: "competency")
-            let found = try await database.read { try await $0.competency(id: id) }
+            let found = try await database.read { try await $0.versionedCompetency(id: id) }
             guard let found else { throw Problem.notFound("competency") }
-            return try APIJSON.response(found)
+            return try APIJSON.response(found.value, headers: [.eTag: found.entityTag(id)])
+        }
+        catalog.add(Operation(method: .put, path: "\(base)/competencies/{competencyId}", operationId: "updateCompetency",
+                              summary: "Correct a competency's name, description, framework and CASE item URI (If-Match required); one from an imported framework changes with its next import",
+                              tag: "Administration", access: .admin, query: [],
+                              headers: [("If-Match", true, "The ETag of the version being replaced")],
+                              requestSchema: "ReplaceCompetency", success: (200, "Competency"),
+                              errors: [400, 401, 403, 404, 409, 412, 413, 422, 428])) { request, context in
+            let id = try reader.id(context, "competencyId", prefix: "cmp", what: "competency")
+            let (input, _) = try await reader.decode(DTO.ReplaceCompetency.self, from: request)
+            let updated = try await database.transaction { tx -> Versioned<Competency> in
+                guard let current = try await tx.versionedCompetency(id: id) else { throw Problem.notFound("competency") }
+                try reader.requireMatch(request, entityTag: current.entityTag(id))
+                guard current.value.frameworkId == nil else {
+                    throw Problem(status: 409, title: "Conflict",
+                                  detail: "the competency comes from an imported framework: it changes when a new version of the framework is imported")
+                }
+                var competency = current.value
+                competency.name = input.name
+                competency.description = input.description
+                competency.framework = input.framework
+                competency.caseItemURI = input.caseItemURI
+                try competency.validate()
+                try await tx.update(competency, expectedVersion: current.version)
+                try await gate.audit(tx, context.principal!, action: "competency.update")
+                return Versioned(competency, version: current.version + 1)
+            }
+            return try APIJSON.response(updated.value, headers: [.eTag: updated.entityTag(id)])
         }
         catalog.add(Operation(method: .get, path: "\(base)/competencies", operationId: "listCompetencies",
                               summary: "List competency definitions (those with a code, and of an organization, when asked)",

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import VitaStorage
 
 /// `If-None-Match` on reads (RFC 9110 §13.1.2, §13.2.2): a `GET` or `HEAD` whose successful answer carries an
 /// `ETag` that the request's `If-None-Match` names (weak comparison), or any answer when it says `*`, is answered
@@ -46,4 +47,10 @@ struct ConditionalRequestMiddleware: RouterMiddleware {
         if tag.count >= 2, tag.first == "\"", tag.last == "\"" { tag = tag.dropFirst().dropLast() }
         return tag
     }
+}
+
+extension Versioned {
+    /// The strong entity tag of the definition with `id` at this version (`"org_….v2"`), as agreements and records
+    /// have theirs: what `If-Match` names to update it.
+    func entityTag(_ id: String) -> String { "\"\(id).v\(version)\"" }
 }

@@ -375,6 +375,11 @@ struct CredentialRoutes: Sendable {
         return parsed
     }
 
+    /// Whether `principal` sees `achievement`: staff see their own organization's, other callers every one.
+    private static func isVisible(_ achievement: Achievement, to principal: Principal) -> Bool {
+        if case .staff(let member) = principal { member.organizationId == achievement.organizationId } else { true }
+    }
+
     private func registerAchievements(in catalog: RouteCatalog) {
         let base = "/api/v1/achievements"
         catalog.add(Operation(method: .post, path: base, operationId: "createAchievement",
@@ -413,13 +418,43 @@ struct CredentialRoutes: Sendable {
         }
         catalog.add(Operation(method: .get, path: "\(base)/{achievementId}", operationId: "getAchievement",
                               summary: "Read an achievement", tag: "Credentials", access: .principal, query: [], headers: [],
-                              requestSchema: nil, success: (200, "Achievement"), errors: [401, 404])) { _, context in
+                              requestSchema: nil, success: (200, "Achievement"), errors: [401, 404],
+                              conditional: true)) { _, context in
             let id = try reader.id(context, "achievementId", prefix: "ach", what: "achievement")
-            guard let achievement = try await database.read({ try await $0.achievement(id: id) }),
-                  !{ if case .staff(let member) = context.principal { member.organizationId != achievement.organizationId } else { false } }() else {
+            guard let found = try await database.read({ try await $0.versionedAchievement(id: id) }),
+                  Self.isVisible(found.value, to: context.principal!) else {
                 throw Problem.notFound("achievement")
             }
-            return try APIJSON.response(achievement)
+            return try APIJSON.response(found.value, headers: [.eTag: found.entityTag(id)])
+        }
+        catalog.add(Operation(method: .put, path: "\(base)/{achievementId}", operationId: "updateAchievement",
+                              summary: "Correct an achievement's definition (If-Match required): credentials issued from then on carry it, those issued before keep the definition they were signed with",
+                              tag: "Credentials", access: .admin, query: [],
+                              headers: [("If-Match", true, "The ETag of the version being replaced")],
+                              requestSchema: "ReplaceAchievement", success: (200, "Achievement"),
+                              errors: [400, 401, 403, 404, 412, 413, 422, 428])) { request, context in
+            let id = try reader.id(context, "achievementId", prefix: "ach", what: "achievement")
+            let (input, _) = try await reader.decode(DTO.ReplaceAchievement.self, from: request)
+            let principal = context.principal!
+            let updated = try await database.transaction { tx -> Versioned<Achievement> in
+                guard let current = try await tx.versionedAchievement(id: id), Self.isVisible(current.value, to: principal) else {
+                    throw Problem.notFound("achievement")
+                }
+                try reader.requireMatch(request, entityTag: current.entityTag(id))
+                var achievement = current.value
+                achievement.name = input.name
+                achievement.description = input.description
+                achievement.criteriaNarrative = input.criteriaNarrative
+                achievement.achievementType = input.achievementType
+                achievement.image = input.image
+                achievement.alignments = input.alignments ?? []
+                achievement.resultDescriptions = input.resultDescriptions ?? []
+                try achievement.validate()
+                try await tx.update(achievement, expectedVersion: current.version)
+                try await gate.audit(tx, principal, action: "achievement.update")
+                return Versioned(achievement, version: current.version + 1)
+            }
+            return try APIJSON.response(updated.value, headers: [.eTag: updated.entityTag(id)])
         }
 
         let sources: [(RecordCategory, String, String)] = [

@@ -21,6 +21,11 @@ enum DTO {
         var kind: ConnectedSystem.Kind
     }
 
+    struct ReplaceSystem: Decodable {
+        var name: String
+        var kind: ConnectedSystem.Kind
+    }
+
     struct CreatedSystem: Encodable {
         var system: ConnectedSystem
         /// Shown once; only its hash is stored.
@@ -72,6 +77,24 @@ enum DTO {
         var description: String?
         var framework: String?
         var caseItemURI: String?
+    }
+
+    struct ReplaceCompetency: Decodable {
+        var name: String
+        var description: String?
+        var framework: String?
+        var caseItemURI: String?
+    }
+
+    /// An achievement's definition as corrected: everything but the organization that awards it.
+    struct ReplaceAchievement: Decodable {
+        var name: String
+        var description: String
+        var criteriaNarrative: String
+        var achievementType: String?
+        var image: String?
+        var alignments: [Achievement.Alignment]?
+        var resultDescriptions: [Achievement.ResultDescription]?
     }
 
     struct CreateAchievement: Decodable {

@@ -17,7 +17,7 @@ enum StaffAccess {
     ]
     /// Issuers and organization administrators: achievements, issuing, status.
     private static let issuing: Set<String> = [
-        "createAchievement", "issueCredential", "issueEndorsement", "updateCredentialStatus", "issueOpenBadge",
+        "createAchievement", "updateAchievement", "issueCredential", "issueEndorsement", "updateCredentialStatus", "issueOpenBadge",
         "issueCompetencyBadge", "issueExperienceBadge", "issueClr", "createIssuanceJob", "resumeIssuanceJob",
         "importCompetencyFramework",
     ]
@@ -26,7 +26,8 @@ enum StaffAccess {
     /// Organization administrators only: their staff, keys, connected systems, the agreements their organization
     /// provides and learners' consents to them.
     private static let administering: Set<String> = [
-        "createStaff", "disableStaff", "resetStaffPassword", "rotateIssuerKey", "createSystem", "revokeSystem", "rotateSystemKey",
+        "updateOrganization", "createStaff", "disableStaff", "resetStaffPassword", "rotateIssuerKey", "createSystem",
+        "updateSystem", "revokeSystem", "rotateSystemKey",
         "setChangeNotifications", "getChangeNotifications", "removeChangeNotifications",
         "createAgreement", "updateAgreement",
         "grantConsent", "withdrawConsent",

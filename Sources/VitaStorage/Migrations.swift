@@ -457,6 +457,14 @@ public enum Migrations {
             """,
             "CREATE INDEX change_notifications_due ON change_notifications (next_attempt_at)",
         ]),
+        // Versions of the definitions an administrator corrects (organizations, connected systems, achievements,
+        // competencies), so that an update names the version it changes (If-Match) and a concurrent one fails.
+        Migration(version: 34, name: "versions of definitions", statements: [
+            "ALTER TABLE organizations ADD COLUMN version INTEGER NOT NULL DEFAULT 1",
+            "ALTER TABLE connected_systems ADD COLUMN version INTEGER NOT NULL DEFAULT 1",
+            "ALTER TABLE achievements ADD COLUMN version INTEGER NOT NULL DEFAULT 1",
+            "ALTER TABLE competencies ADD COLUMN version INTEGER NOT NULL DEFAULT 1",
+        ]),
     ]
 
     /// Every schema version this build knows, oldest first (numbers may skip: a version is taken when a branch

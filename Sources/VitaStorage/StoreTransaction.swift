@@ -37,6 +37,21 @@ public struct IdempotentResponse: Sendable, Equatable {
     }
 }
 
+/// A definition as stored with its version: 1 when created, one more with each update. An update names the version it
+/// changes and fails (`versionConflict`) when another update came first.
+public struct Versioned<Value: Sendable>: Sendable {
+    /// The definition.
+    public var value: Value
+    /// Its version.
+    public var version: Int
+
+    /// Pairs a definition with its version.
+    public init(_ value: Value, version: Int) {
+        self.value = value
+        self.version = version
+    }
+}
+
 /// A connected system with the hash of its API key secret (what checking a key takes), and after a rotation the hash
 /// of the key it replaced with the time that key stops working.
 public struct KeyedSystem: Sendable, Equatable {
@@ -203,6 +218,24 @@ public struct StoreTransaction: Sendable {
         try await db.raw("SELECT * FROM organizations WHERE id = \(bind: id)").first().map(organization(from:))
     }
 
+    /// The organization with `id` and its version, if any.
+    public func versionedOrganization(id: String) async throws -> Versioned<Organization>? {
+        try await db.raw("SELECT * FROM organizations WHERE id = \(bind: id)").first().map {
+            Versioned(try organization(from: $0), version: try $0.decode(column: "version", as: Int.self))
+        }
+    }
+
+    /// Stores an organization's corrected name, kind and identifiers as the version after `expectedVersion`; throws
+    /// `versionConflict` when it is no longer at that version.
+    public func update(_ organization: Organization, expectedVersion: Int) async throws {
+        let rows = try await db.raw("""
+            UPDATE organizations SET name = \(bind: organization.name), kind = \(bind: organization.kind.rawValue),
+              identifiers = \(bind: try json(organization.identifiers)), version = \(bind: expectedVersion + 1)
+            WHERE id = \(bind: organization.id) AND version = \(bind: expectedVersion) RETURNING id
+            """).all()
+        if rows.isEmpty { throw StorageError(.versionConflict, "the organization was changed by someone else") }
+    }
+
     /// Organizations in creation order.
     public func organizations(after cursor: String?, limit: Int) async throws -> Page<Organization> {
         let after = try Self.cursorKey(cursor) ?? ""
@@ -237,6 +270,24 @@ public struct StoreTransaction: Sendable {
     public func system(id: String) async throws -> KeyedSystem? {
         guard let row = try await db.raw("SELECT * FROM connected_systems WHERE id = \(bind: id)").first() else { return nil }
         return try keyedSystem(from: row)
+    }
+
+    /// The connected system with `id` and its version, if any.
+    public func versionedSystem(id: String) async throws -> Versioned<ConnectedSystem>? {
+        try await db.raw("SELECT * FROM connected_systems WHERE id = \(bind: id)").first().map {
+            Versioned(try system(from: $0), version: try $0.decode(column: "version", as: Int.self))
+        }
+    }
+
+    /// Stores a connected system's corrected name and kind as the version after `expectedVersion`; throws
+    /// `versionConflict` when it is no longer at that version.
+    public func update(_ system: ConnectedSystem, expectedVersion: Int) async throws {
+        let rows = try await db.raw("""
+            UPDATE connected_systems SET name = \(bind: system.name), kind = \(bind: system.kind.rawValue),
+              version = \(bind: expectedVersion + 1)
+            WHERE id = \(bind: system.id) AND version = \(bind: expectedVersion) RETURNING id
+            """).all()
+        if rows.isEmpty { throw StorageError(.versionConflict, "the system was changed by someone else") }
     }
 
     func keyedSystem(from row: any SQLRow) throws -> KeyedSystem {
@@ -584,12 +635,23 @@ public struct StoreTransaction: Sendable {
         }
     }
 
-    /// Replaces a competency's definition (an import of its framework changed its item).
+    /// Replaces a competency's definition (an import of its framework changed its item) as its next version.
     public func update(_ competency: Competency) async throws {
         try await db.raw("""
             UPDATE competencies SET body = \(bind: try json(competency)), case_item_uri = \(bind: competency.caseItemURI),
-            code = \(bind: competency.code) WHERE id = \(bind: competency.id)
+            code = \(bind: competency.code), version = version + 1 WHERE id = \(bind: competency.id)
             """).run()
+    }
+
+    /// Stores a competency's corrected definition as the version after `expectedVersion`; throws `versionConflict`
+    /// when it is no longer at that version.
+    public func update(_ competency: Competency, expectedVersion: Int) async throws {
+        let rows = try await db.raw("""
+            UPDATE competencies SET body = \(bind: try json(competency)), case_item_uri = \(bind: competency.caseItemURI),
+            code = \(bind: competency.code), version = \(bind: expectedVersion + 1)
+            WHERE id = \(bind: competency.id) AND version = \(bind: expectedVersion) RETURNING id
+            """).all()
+        if rows.isEmpty { throw StorageError(.versionConflict, "the competency was changed by someone else") }
     }
 
     /// Every competency of an imported framework (retired ones too), oldest first.
@@ -715,6 +777,11 @@ public struct StoreTransaction: Sendable {
         try await definition(Competency.self, table: "competencies", id: id)
     }
 
+    /// The competency definition with `id` and its version, if any.
+    public func versionedCompetency(id: String) async throws -> Versioned<Competency>? {
+        try await versionedDefinition(Competency.self, table: "competencies", id: id)
+    }
+
     /// Competency definitions in creation order.
     public func competencies(after cursor: String?, limit: Int) async throws -> Page<Competency> {
         try await definitions(Competency.self, table: "competencies", after: cursor, limit: limit, key: \.id)
@@ -733,6 +800,14 @@ public struct StoreTransaction: Sendable {
     private func definition<T: Decodable>(_ type: T.Type, table: String, id: String) async throws -> T? {
         try await db.raw("SELECT body FROM \(ident: table) WHERE id = \(bind: id)").first()
             .map { try decodeJSON(type, try $0.decode(column: "body", as: String.self)) }
+    }
+
+    private func versionedDefinition<T: Decodable & Sendable>(_ type: T.Type, table: String,
+                                                              id: String) async throws -> Versioned<T>? {
+        try await db.raw("SELECT body, version FROM \(ident: table) WHERE id = \(bind: id)").first().map {
+            Versioned(try decodeJSON(type, try $0.decode(column: "body", as: String.self)),
+                      version: try $0.decode(column: "version", as: Int.self))
+        }
     }
 
     private func definitions<T: Decodable & Sendable>(_ type: T.Type, table: String, after cursor: String?, limit: Int,
@@ -1053,6 +1128,21 @@ public struct StoreTransaction: Sendable {
     /// The achievement with `id`, if any.
     public func achievement(id: String) async throws -> Achievement? {
         try await definition(Achievement.self, table: "achievements", id: id)
+    }
+
+    /// The achievement with `id` and its version, if any.
+    public func versionedAchievement(id: String) async throws -> Versioned<Achievement>? {
+        try await versionedDefinition(Achievement.self, table: "achievements", id: id)
+    }
+
+    /// Stores an achievement's corrected definition as the version after `expectedVersion` (credentials issued before
+    /// keep the definition they were signed with); throws `versionConflict` when it is no longer at that version.
+    public func update(_ achievement: Achievement, expectedVersion: Int) async throws {
+        let rows = try await db.raw("""
+            UPDATE achievements SET body = \(bind: try json(achievement)), version = \(bind: expectedVersion + 1)
+            WHERE id = \(bind: achievement.id) AND version = \(bind: expectedVersion) RETURNING id
+            """).all()
+        if rows.isEmpty { throw StorageError(.versionConflict, "the achievement was changed by someone else") }
     }
 
     /// Achievements in creation order: every organization's, or only `organizationId`'s when given.

@@ -806,12 +806,23 @@ enum AccessControlTable {
             MatrixRow(operationId: "getOrganization", body: .none, expected: adminOnly(200).with(staff(200, 200, 200, other: 403))) { f, _ in
                 Probe(.get, "/api/v1/organizations/\(f.organizationA)")
             },
+            // The same name and kind again: a new version, nothing else the other rows see changes.
+            MatrixRow(operationId: "updateOrganization", body: .minimal,
+                      expected: adminOnly(200).with(staff(200, 403, 403, other: 403))) { f, _ in
+                let path = "/api/v1/organizations/\(f.organizationA)"
+                return Probe(.put, path, json: ["name": "Riverside University", "kind": "university"],
+                             headers: ["If-Match": try await f.etag(path)])
+            },
             MatrixRow(operationId: "createSystem", body: .minimal, expected: adminOnly(201).with(staff(201, 403, 403, other: 403))) { f, _ in
                 Probe(.post, "/api/v1/systems", json: ["organizationId": f.organizationA, "name": "New LMS", "kind": "lms"])
             },
             MatrixRow(operationId: "listSystems", body: .none, expected: adminOnly(200).with(staff(200, 200, 200, other: 200))) { _, _ in Probe(.get, "/api/v1/systems") },
             MatrixRow(operationId: "getSystem", body: .none, expected: adminOnly(200).with(staff(200, 200, 200, other: 403))) { f, _ in
                 Probe(.get, "/api/v1/systems/\(f.throwawaySystem)")
+            },
+            MatrixRow(operationId: "updateSystem", body: .minimal, expected: adminOnly(200).with(staff(200, 403, 403, other: 403))) { f, _ in
+                let path = "/api/v1/systems/\(f.throwawaySystem)"
+                return Probe(.put, path, json: ["name": "Renamed LMS", "kind": "lms"], headers: ["If-Match": try await f.etag(path)])
             },
             MatrixRow(operationId: "revokeSystem", body: .none, expected: adminOnly(200).with(staff(200, 403, 403, other: 403))) { f, _ in
                 let created = try await f.api.admin(.post, "/api/v1/systems", json: ["organizationId": f.organizationA,
@@ -873,6 +884,11 @@ enum AccessControlTable {
                                                .learnerToken: 403])) { f, _ in
                 let competency = try await f.api.admin(.post, "/api/v1/competencies", json: ["name": "Patient assessment"])
                 return Probe(.get, "/api/v1/competencies/\(competency["id"] as! String)")
+            },
+            MatrixRow(operationId: "updateCompetency", body: .minimal, expected: adminOnly(200)) { f, _ in
+                let competency = try await f.api.admin(.post, "/api/v1/competencies", json: ["name": "Triage"])
+                let path = "/api/v1/competencies/\(competency["id"] as! String)"
+                return Probe(.put, path, json: ["name": "Emergency triage"], headers: ["If-Match": try await f.etag(path)])
             },
             MatrixRow(operationId: "importCompetencyFramework", body: .minimal,
                       expected: adminOnly(201).with(staff(201, 201, 403, other: 403))) { f, _ in
@@ -1004,6 +1020,14 @@ enum AccessControlTable {
             MatrixRow(operationId: "getAchievement", body: .none,
                       expected: all(200).with([.noCredentials: 401, .expiredToken: 401, .revokedToken: 401, .wrongScope: 403,
                                                .learnerToken: 403, .staffOtherOrganization: 404])) { f, _ in Probe(.get, "/api/v1/achievements/\(f.achievementId)") },
+            MatrixRow(operationId: "updateAchievement", body: .minimal,
+                      expected: adminOnly(200).with(staff(200, 200, 403, other: 404))) { f, _ in
+                let created = try await f.api.admin(.post, "/api/v1/achievements", json: [
+                    "organizationId": f.organizationA, "name": "Data Science", "description": "Data Science", "criteriaNarrative": "Pass"])
+                let path = "/api/v1/achievements/\(created["id"] as! String)"
+                return Probe(.put, path, json: ["name": "Data Science I", "description": "Data Science", "criteriaNarrative": "Pass"],
+                             headers: ["If-Match": try await f.etag(path)])
+            },
 
             // Staff accounts and the issuer console's bulk issuance
             MatrixRow(operationId: "createStaff", body: .minimal, expected: adminOnly(201).with(staff(201, 403, 403, other: 403))) { f, _ in

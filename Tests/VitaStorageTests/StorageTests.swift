@@ -137,6 +137,63 @@ struct StorageTests {
         }
     }
 
+    @Test("definitions start at version 1; an update from the current version makes the next one, one from a stale version changes nothing",
+          arguments: TestEngine.available)
+    func definitionVersions(_ engine: TestEngine) async throws {
+        try await TestDatabase.with(engine) { test in
+            let db = test.database
+            let (organization, _) = try await db.transaction { try await Self.seed($0) }
+            let system = ConnectedSystem(id: EntityID.make("sys"), organizationId: organization.id, name: "SIS", kind: .sis,
+                                         createdAt: Self.now)
+            let achievement = Achievement(id: EntityID.make("ach"), uri: "urn:uuid:\(UUID().uuidString.lowercased())",
+                                          organizationId: organization.id, name: "Diploma", description: "Diploma",
+                                          criteriaNarrative: "Pass", createdAt: Self.now)
+            let competency = Competency(id: EntityID.make("cmp"), organizationId: organization.id, name: "Statistcs", createdAt: Self.now)
+            try await db.transaction { tx in
+                try await tx.insert(system, keyHash: "hash")
+                try await tx.insert(achievement)
+                try await tx.insert(competency)
+            }
+            func named<T>(_ value: T, _ name: String, _ path: WritableKeyPath<T, String>) -> T {
+                var copy = value
+                copy[keyPath: path] = name
+                return copy
+            }
+            let renamed = (named(organization, "Riverside State University", \.name), named(system, "SIS (Banner)", \.name),
+                           named(achievement, "Diploma in Computing", \.name), named(competency, "Statistics", \.name))
+            try await db.transaction { tx in
+                try await tx.update(renamed.0, expectedVersion: 1)
+                try await tx.update(renamed.1, expectedVersion: 1)
+                try await tx.update(renamed.2, expectedVersion: 1)
+                try await tx.update(renamed.3, expectedVersion: 1)
+            }
+            let stale = (named(organization, "Stale", \.name), named(system, "Stale", \.name),
+                         named(achievement, "Stale", \.name), named(competency, "Stale", \.name))
+            await #expect(throws: StorageError(.versionConflict, "")) {
+                try await db.transaction { try await $0.update(stale.0, expectedVersion: 1) }
+            }
+            await #expect(throws: StorageError(.versionConflict, "")) {
+                try await db.transaction { try await $0.update(stale.1, expectedVersion: 1) }
+            }
+            await #expect(throws: StorageError(.versionConflict, "")) {
+                try await db.transaction { try await $0.update(stale.2, expectedVersion: 1) }
+            }
+            await #expect(throws: StorageError(.versionConflict, "")) {
+                try await db.transaction { try await $0.update(stale.3, expectedVersion: 1) }
+            }
+            // An import of its framework changing a competency makes its next version too.
+            try await db.transaction { try await $0.update(renamed.3) }
+            let read = try await db.read { tx in
+                (try await tx.versionedOrganization(id: organization.id), try await tx.versionedSystem(id: system.id),
+                 try await tx.versionedAchievement(id: achievement.id), try await tx.versionedCompetency(id: competency.id))
+            }
+            #expect(read.0?.value == renamed.0 && read.0?.version == 2)
+            #expect(read.1?.value == renamed.1 && read.1?.version == 2)
+            #expect(read.2?.value == renamed.2 && read.2?.version == 2)
+            #expect(read.3?.value == renamed.3 && read.3?.version == 3)
+        }
+    }
+
     @Test("a system cannot assert two records with one source record id", arguments: TestEngine.available)
     func sourceRecordIdIsUnique(_ engine: TestEngine) async throws {
         try await TestDatabase.with(engine) { test in
