@@ -10,7 +10,8 @@ import VitaJSON
 /// packages (``registerFrameworks(on:)``), issuing one credential, bulk issuance from a
 /// CSV upload with a live progress bar and a downloadable report, the organization's issued credentials (search,
 /// revoke, suspend, unsuspend), signing keys, connected systems, agreements and consents (``registerAgreements(on:)``),
-/// a system's change notifications (``registerSystems(on:)``), staff and the audit log with "verify the chain".
+/// a system's change notifications (``registerSystems(on:)``), an achievement's page with its corrections
+/// (``registerAchievements(on:)``), staff and the audit log with "verify the chain".
 ///
 /// Every value comes from the API, called in process as the signed-in staff member (``WebIdentity/staff(staffId:)``):
 /// the API's staff roles and organization limits decide what a page may show or do, and a refusal shows the API's
@@ -106,6 +107,7 @@ struct ConsolePages: Sendable {
         registerAgreements(on: router)
         registerSystems(on: router)
         registerFrameworks(on: router)
+        registerAchievements(on: router)
         router.getAndHead("/static/console.js") { _, _ in pages.scriptResponse() }
     }
 
@@ -261,31 +263,13 @@ struct ConsolePages: Sendable {
 
     func createAchievement(_ request: Request, _ context: VitaRequestContext, _ member: Member,
                            _ form: FormInput) async throws -> Response {
-        func field(_ name: String) -> String { (form.fields[name] ?? "").trimmingCharacters(in: .whitespacesAndNewlines) }
-        var body = JSONObject()
-        body["organizationId"] = .string(member.organizationId)
-        body["name"] = .string(field("name"))
-        body["description"] = .string(field("description"))
-        body["criteriaNarrative"] = .string(field("criteria"))
-        if !field("type").isEmpty { body["achievementType"] = .string(field("type")) }
-        switch await alignments(codes: field("alignments"), member, context) {
-        case .success(let alignments): if !alignments.isEmpty { body["alignments"] = .array(alignments) }
+        var body: JSONObject
+        switch await achievementBody(form, member, context, current: nil) {
+        case .success(let made): body = made
         case .failure(let problem):
-            return try await achievements(request, context, member, problem: problem.message, status: .unprocessableContent)
+            return try await achievements(request, context, member, problem: problem.message, status: problem.status)
         }
-        if let file = form.files["image"], !file.bytes.isEmpty {
-            guard file.bytes.count <= Self.maxImageSize else {
-                return try await achievements(request, context, member,
-                                              problem: strings.format("console.image_too_large",
-                                                                      ["limit": WebStrings.size(Self.maxImageSize)]),
-                                              status: .contentTooLarge)
-            }
-            guard let mediaType = Self.imageType(file.bytes) else {
-                return try await achievements(request, context, member, problem: strings["console.image_not_image"],
-                                              status: .unprocessableContent)
-            }
-            body["image"] = .string("data:\(mediaType);base64,\(Data(file.bytes).base64EncodedString())")
-        }
+        body["organizationId"] = .string(member.organizationId)
         let created = await api.call(.post, "/api/v1/achievements", body: JSONValue.object(body).serialized(),
                                      contentType: "application/json", as: member.identity, context: context)
         guard created.succeeded else {
@@ -293,8 +277,59 @@ struct ConsolePages: Sendable {
                                           status: created.status)
         }
         return try await achievements(request, context, member,
-                                      notice: strings.format("console.achievement_created", ["name": field("name")]),
+                                      notice: strings.format("console.achievement_created",
+                                                             ["name": body["name"]?.stringValue ?? ""]),
                                       status: .created)
+    }
+
+    /// Why an achievement's form could not become a definition, and the status that says so.
+    struct AchievementFormProblem: Error {
+        var message: String
+        var status: HTTPResponse.Status
+    }
+
+    /// An achievement's definition from the form (`ReplaceAchievement`): name, description, criteria and kind as
+    /// typed; an image uploaded replaces `current`'s, else it stays unless `removeImage` is ticked; the aligned codes
+    /// listed keep `current`'s alignment of that code as it is and resolve the others (``alignments(codes:_:_:)``),
+    /// and alignments without a code (made through the API) stay.
+    func achievementBody(_ form: FormInput, _ member: Member, _ context: VitaRequestContext,
+                         current: JSONValue?) async -> Result<JSONObject, AchievementFormProblem> {
+        func field(_ name: String) -> String { (form.fields[name] ?? "").trimmingCharacters(in: .whitespacesAndNewlines) }
+        var body = JSONObject()
+        body["name"] = .string(field("name"))
+        body["description"] = .string(field("description"))
+        body["criteriaNarrative"] = .string(field("criteria"))
+        if !field("type").isEmpty { body["achievementType"] = .string(field("type")) }
+        let existing = current?["alignments"]?.arrayValue ?? []
+        var kept: [String: JSONValue] = [:]
+        for alignment in existing { if let code = alignment["targetCode"]?.stringValue { kept[code] = alignment } }
+        var newCodes: [String] = []
+        var alignments: [JSONValue] = existing.filter { $0["targetCode"]?.stringValue == nil }
+        for code in Self.codes(field("alignments")) {
+            if let alignment = kept[code] { alignments.append(alignment) } else { newCodes.append(code) }
+        }
+        guard alignments.count + newCodes.count <= Self.maximumAlignments else {
+            return .failure(.init(message: strings.format("console.alignment_too_many", ["limit": String(Self.maximumAlignments)]),
+                                  status: .unprocessableContent))
+        }
+        switch await self.alignments(codes: newCodes.joined(separator: "\n"), member, context) {
+        case .success(let resolved): alignments += resolved
+        case .failure(let problem): return .failure(.init(message: problem.message, status: .unprocessableContent))
+        }
+        if !alignments.isEmpty { body["alignments"] = .array(alignments) }
+        if let file = form.files["image"], !file.bytes.isEmpty {
+            guard file.bytes.count <= Self.maxImageSize else {
+                return .failure(.init(message: strings.format("console.image_too_large", ["limit": WebStrings.size(Self.maxImageSize)]),
+                                      status: .contentTooLarge))
+            }
+            guard let mediaType = Self.imageType(file.bytes) else {
+                return .failure(.init(message: strings["console.image_not_image"], status: .unprocessableContent))
+            }
+            body["image"] = .string("data:\(mediaType);base64,\(Data(file.bytes).base64EncodedString())")
+        } else if form.fields["removeImage"] == nil, let image = current?["image"], image != .null {
+            body["image"] = image
+        }
+        return .success(body)
     }
 
     /// Why an achievement's alignments could not be made.
@@ -309,11 +344,7 @@ struct ConsolePages: Sendable {
     /// (one per line or separated by commas): each an OB 3.0 `Alignment` to the CASE item (`CFItem`, its URI, name,
     /// framework and code). A code no current item of the organization has is refused.
     func alignments(codes text: String, _ member: Member, _ context: VitaRequestContext) async -> Result<[JSONValue], AlignmentProblem> {
-        var codes: [String] = []
-        for part in text.split(whereSeparator: { $0 == "," || $0.isNewline }) {
-            let code = part.trimmingCharacters(in: .whitespaces)
-            if !code.isEmpty, !codes.contains(code) { codes.append(code) }
-        }
+        let codes = Self.codes(text)
         guard codes.count <= Self.maximumAlignments else {
             return .failure(.init(message: strings.format("console.alignment_too_many", ["limit": String(Self.maximumAlignments)])))
         }
@@ -336,6 +367,16 @@ struct ConsolePages: Sendable {
             alignments.append(.object(alignment))
         }
         return .success(alignments)
+    }
+
+    /// The competency codes a form field lists (one per line or separated by commas), each once, in order.
+    static func codes(_ text: String) -> [String] {
+        var codes: [String] = []
+        for part in text.split(whereSeparator: { $0 == "," || $0.isNewline }) {
+            let code = part.trimmingCharacters(in: .whitespaces)
+            if !code.isEmpty, !codes.contains(code) { codes.append(code) }
+        }
+        return codes
     }
 
     /// The media type of a PNG or SVG image, told from its bytes; nil for anything else.

@@ -187,7 +187,7 @@ def journey_credentials(driver, world):
 
 
 def journey_achievements(driver, world):
-    """the issuer defines an achievement with a PNG image"""
+    """the issuer defines an achievement with a PNG image, then corrects its description on its page"""
     from verify_journeys import png
     driver.get(BASE + "/admin/achievements")
     wait_for(driver, "#a-name").send_keys("First Aid Certificate")
@@ -199,6 +199,16 @@ def journey_achievements(driver, world):
     assert driver.find_elements(By.CSS_SELECTOR, ".achievement img[src^='data:image/png']")
     check_accessibility(driver, "/admin/achievements")
     screenshot(driver, "console-achievements.png")
+    # Corrected on its page: the image stays, the description changes.
+    driver.find_element(By.LINK_TEXT, "First Aid Certificate").click()
+    description = wait_for(driver, "#a-description")
+    check_accessibility(driver, "/admin/achievements/{id}")
+    description.clear()
+    description.send_keys("Emergency first aid at work, renewed every three years")
+    driver.find_element(By.CSS_SELECTOR, "form[enctype] button[type=submit]").click()
+    assert "was corrected" in wait_for(driver, "#notice").text
+    assert "renewed every three years" in driver.find_element(By.ID, "achievement-description").text
+    assert driver.find_elements(By.CSS_SELECTOR, "dl.facts img[src^='data:image/png']")
 
 
 def case_package():
