@@ -16,6 +16,9 @@ extension ConsolePages {
                 try await pages.system(request, context, member, id: context.parameters.get("systemId") ?? "")
             }
         }
+        router.post("/admin/systems/:systemId") { request, context in
+            try await pages.signedInForm(request, context) { try await pages.renameSystem($0, $1, $2, $3) }
+        }
         router.post("/admin/systems/:systemId/notifications") { request, context in
             try await pages.signedInForm(request, context) { try await pages.setNotifications($0, $1, $2, $3) }
         }
@@ -31,6 +34,8 @@ extension ConsolePages {
         var createdSecret: String?
         /// The URL the administrator typed, kept in the field when it was refused.
         var typedURL: String?
+        /// The name the administrator typed, kept in the field when it was refused.
+        var typedName: String?
         var status: HTTPResponse.Status = .ok
     }
 
@@ -49,6 +54,15 @@ extension ConsolePages {
                 : strings.format("console.system_revoked_at", ["at": system["revokedAt"]?.stringValue ?? ""]),
         ]
         values["action"] = "/admin/systems/\(id)/notifications"
+        if member.canAdminister, active, let tag = read.headers[.eTag] {
+            let kind = system["kind"]?.stringValue ?? "other"
+            values["rename"] = [
+                "action": "/admin/systems/\(id)", "version": tag, "name": outcome.typedName ?? name,
+                "kinds": ConnectedSystem.Kind.allCases.map {
+                    ["value": $0.rawValue, "label": strings["console.system_kind_\($0.rawValue)"], "selected": $0.rawValue == kind]
+                },
+            ]
+        }
         if member.canAdminister {
             values["showNotifications"] = true
             values["canSetNotifications"] = active
@@ -91,6 +105,26 @@ extension ConsolePages {
             return try await system(request, context, member, id: id, .init(problem: apiProblem(removed), status: removed.status))
         }
         return try await system(request, context, member, id: id, .init(notice: strings["console.notifications_removed"]))
+    }
+
+    /// Corrects the system's name and kind (`updateSystem`) under the version the form was filled from.
+    func renameSystem(_ request: Request, _ context: VitaRequestContext, _ member: Member,
+                      _ form: FormInput) async throws -> Response {
+        let id = context.parameters.get("systemId") ?? ""
+        guard EntityID.isWellFormed(id, prefix: "sys") else { return notFound(member) }
+        let name = (form.fields["name"] ?? "").trimmingCharacters(in: .whitespaces)
+        let body: JSONValue = ["name": .string(name), "kind": .string(form.fields["kind"] ?? "")]
+        let changed = await api.call(.put, "/api/v1/systems/\(id)", body: body.serialized(), contentType: "application/json",
+                                     headers: [.ifMatch: form.fields["version"] ?? ""], as: member.identity, context: context)
+        guard changed.succeeded else {
+            if changed.status == .preconditionFailed {
+                return try await system(request, context, member, id: id,
+                                        .init(problem: strings["console.system_stale"], status: changed.status))
+            }
+            return try await system(request, context, member, id: id,
+                                    .init(problem: apiProblem(changed), typedName: name, status: changed.status))
+        }
+        return try await system(request, context, member, id: id, .init(notice: strings["console.system_renamed"]))
     }
 
     /// A notification target as the page shows it: where, since when, and how the last posts went.

@@ -67,6 +67,42 @@ struct ConsoleAgreementTests {
         }
     }
 
+    @Test("an organization administrator corrects a system's name and kind on its page (its key still works); a save from a stale page or with no name is refused and changes nothing; an issuer sees no form; a revoked system has none",
+          arguments: TestEngine.available)
+    func renameSystem(_ engine: TestEngine) async throws {
+        try await WebHarness.run(engine) { web in
+            let world = try await Console.world(web, learners: 0)
+            let ada = try await Console.member(web, world.organizationId, login: "ada", role: "admin")
+            let (_, systemId, key) = try await Self.register(web, "Career LMS", cookies: ada)
+            let page = "/admin/systems/\(systemId)"
+            let opened = try await web.get(page, cookie: ada)
+            #expect(opened.html.contains(#"<option value="lms" selected>"#), "the form is filled with the current kind")
+            let first = try #require(Self.version(opened))
+
+            let renamed = try await web.submit(page, action: page, [("version", first), ("name", "Careers Moodle"), ("kind", "lms")],
+                                               cookies: ada)
+            #expect(renamed.status == 200 && renamed.html.contains("The system&#39;s name and kind were saved."), "\(renamed.html)")
+            #expect(renamed.html.contains("<h1>Connected system: Careers Moodle</h1>"), "\(renamed.html)")
+            #expect(try await web.api(.get, "/api/v1/systems/\(systemId)").json["name"] as? String == "Careers Moodle")
+            #expect(try await web.send(.get, "/api/v1/competencies", key: key).status == 200, "its key still works")
+
+            let stale = try await web.submit(page, action: page, [("version", first), ("name", "Old form"), ("kind", "hr")],
+                                             cookies: ada)
+            #expect(stale.status == 412 && stale.html.contains("Someone changed this system after you opened it"), "\(stale.html)")
+            let blank = try await web.submit(page, action: page,
+                                             [("version", try #require(Self.version(renamed))), ("name", " "), ("kind", "lms")],
+                                             cookies: ada)
+            #expect(blank.status == 422 && blank.html.contains("name"), "\(blank.html)")
+            let system = try await web.api(.get, "/api/v1/systems/\(systemId)").json
+            #expect(system["name"] as? String == "Careers Moodle" && system["kind"] as? String == "lms", "nothing else changed")
+
+            let ian = try await Console.member(web, world.organizationId, login: "ian", role: "issuer")
+            #expect(!(try await web.get(page, cookie: ian)).html.contains(#"name="version""#))
+            _ = try await web.submit("/admin/systems", action: "/admin/systems/revoke", [("systemId", systemId)], cookies: ada)
+            #expect(!(try await web.get(page, cookie: ada)).html.contains(#"name="version""#), "a revoked system keeps its name")
+        }
+    }
+
     @Test("an organization administrator sets where a system's change notifications go on its page (the signing secret shown once; a URL the outbound policy refuses is named and kept in the field), sees failed posts with the next try, and stops them; an issuer sees the system but not its notifications and is refused; another organization's staff find nothing",
           arguments: TestEngine.available)
     func systemNotifications(_ engine: TestEngine) async throws {
