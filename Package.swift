@@ -204,6 +204,7 @@ let package = Package(
                 "VitaResolution",
                 "VitaExchange",
                 "VitaPeer",
+                "VitaCASE",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

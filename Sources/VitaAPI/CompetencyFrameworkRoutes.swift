@@ -127,28 +127,9 @@ struct CompetencyFrameworkRoutes {
         @Sendable func attempt() async throws -> (outcome: Idempotency.Outcome, replayed: Bool) {
             try await database.transaction { tx in
                 try await idempotency.once(tx, principal: principal, key: key, digest: digest, now: now, learnerId: nil) {
-                    guard try await tx.organization(id: organizationId) != nil else {
-                        throw ValidationFailures([.invalidField("organizationId", "no such organization")])
-                    }
-                    let existing = try await tx.competencyFramework(organizationId: organizationId,
-                                                                    caseIdentifier: package.document.identifier)
-                    // The same package again changes nothing: its competencies need not be read.
-                    var competencies: [Competency] = []
-                    if let existing, !CASEFrameworkImport.isUnchanged(package, existing) {
-                        competencies = try await tx.competencies(frameworkId: existing.id)
-                    }
-                    let plan = CASEFrameworkImport(package: package, organizationId: organizationId, retrievedFrom: packageURL,
-                                                   existing: existing, existingCompetencies: competencies, now: now,
-                                                   makeID: { EntityID.make($0, now: now) })
-                    if plan.isNewFramework {
-                        try await tx.insert(plan.framework)
-                    } else if let existing, plan.changesSomething {
-                        try await tx.update(plan.framework, expectedVersion: existing.version)
-                    }
-                    try await tx.insert(plan.created)
-                    for competency in plan.updated + plan.retired { try await tx.update(competency) }
-                    let counts = "created \(plan.created.count), updated \(plan.updated.count), retired \(plan.retired.count), unchanged \(plan.unchangedCount)"
-                    try await gate.audit(tx, principal, action: "competency-framework.import", reason: counts)
+                    let plan = try await CASEFrameworkImport.apply(package, organizationId: organizationId,
+                                                                   retrievedFrom: packageURL, now: now, in: tx)
+                    try await gate.audit(tx, principal, action: "competency-framework.import", reason: plan.counts)
                     let result = DTO.CompetencyFrameworkImport(
                         framework: plan.framework, created: plan.created.count, updated: plan.updated.count,
                         retired: plan.retired.count, unchanged: plan.unchangedCount, deviationCount: package.deviationCount,
@@ -195,6 +176,36 @@ struct CompetencyFrameworkRoutes {
         } catch {
             throw Problem.unprocessable("packageURL", "did not answer with JSON: \(error)")
         }
+    }
+}
+
+extension CASEFrameworkImport {
+    /// Imports `package` for `organizationId` in `tx` (`docs/CASE.md`, "Rules of an import"): works out the import
+    /// against what an earlier import of the framework left and stores it — the framework, new competencies, changed
+    /// and retired ones. The API's import and `vita frameworks import` both call it, each in its own transaction with
+    /// its own audit entry. Throws ``ValidationFailures`` naming `organizationId` when there is no such organization.
+    public static func apply(_ package: CASEPackage, organizationId: String, retrievedFrom: String?, now: Date,
+                             in tx: StoreTransaction) async throws -> CASEFrameworkImport {
+        guard try await tx.organization(id: organizationId) != nil else {
+            throw ValidationFailures([.invalidField("organizationId", "no such organization")])
+        }
+        let existing = try await tx.competencyFramework(organizationId: organizationId, caseIdentifier: package.document.identifier)
+        // The same package again changes nothing: its competencies need not be read.
+        var competencies: [Competency] = []
+        if let existing, !isUnchanged(package, existing) {
+            competencies = try await tx.competencies(frameworkId: existing.id)
+        }
+        let plan = CASEFrameworkImport(package: package, organizationId: organizationId, retrievedFrom: retrievedFrom,
+                                       existing: existing, existingCompetencies: competencies, now: now,
+                                       makeID: { EntityID.make($0, now: now) })
+        if plan.isNewFramework {
+            try await tx.insert(plan.framework)
+        } else if let existing, plan.changesSomething {
+            try await tx.update(plan.framework, expectedVersion: existing.version)
+        }
+        try await tx.insert(plan.created)
+        for competency in plan.updated + plan.retired { try await tx.update(competency) }
+        return plan
     }
 }
 

@@ -30,6 +30,11 @@ public struct CASEFrameworkImport: Sendable {
     /// How many items matched their competency exactly.
     public var unchangedCount: Int
 
+    /// What the import does, in words: "created 4, updated 0, retired 1, unchanged 3".
+    public var counts: String {
+        "created \(created.count), updated \(updated.count), retired \(retired.count), unchanged \(unchangedCount)"
+    }
+
     /// Whether anything is to be written: false only for the last import's package again (rule 4); any other package
     /// is a new framework or a new version of it, even when no competency changed.
     public var changesSomething: Bool

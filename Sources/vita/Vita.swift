@@ -11,7 +11,7 @@ struct Vita: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vita",
         abstract: "Vita: a learning and employment record server.",
-        subcommands: [Serve.self, Migrate.self, Backup.self, MasterKey.self, Admin.self, Staff.self, Audit.self, Export.self, Import.self, Demo.self, Keys.self, Sign.self, Verify.self, Bake.self, Issue.self, Credentials.self, Transfer.self, ExpandCommand.self, CanonizeCommand.self, OAuthCommand.self]
+        subcommands: [Serve.self, Migrate.self, Backup.self, MasterKey.self, Admin.self, Staff.self, Audit.self, Export.self, Import.self, Demo.self, Frameworks.self, Keys.self, Sign.self, Verify.self, Bake.self, Issue.self, Credentials.self, Transfer.self, ExpandCommand.self, CanonizeCommand.self, OAuthCommand.self]
     )
 }
 

@@ -421,3 +421,69 @@ extension CommandLineTests {
         #expect(notImage.status == 1)
     }
 }
+
+extension CommandLineTests {
+    /// A CASE package of `codes` as children of its document; `zoned: false` writes the document's date-time without a
+    /// zone (a CASE 1.0 habit: one deviation from CASE 1.1).
+    static func casePackage(_ codes: [String], zoned: Bool = true) -> String {
+        let document = "5b2d4c61-8e1f-4a2b-9c3d-4e5f6a7b8c90"
+        func uuid(_ n: Int) -> String { String(format: "00000000-0000-4000-8000-%012d", n) }
+        let items = codes.enumerated().map { n, code in
+            #"{"identifier":"\#(uuid(n + 1))","uri":"https://case.example/\#(code)","fullStatement":"Skill \#(code)","humanCodingScheme":"\#(code)","lastChangeDateTime":"2026-09-01T12:00:00Z"}"#
+        }
+        let associations = codes.enumerated().map { n, code in
+            #"{"identifier":"\#(uuid(100 + n))","associationType":"isChildOf","uri":"https://case.example/a/\#(code)","lastChangeDateTime":"2026-09-01T12:00:00Z","originNodeURI":{"title":"c","identifier":"\#(uuid(n + 1))","uri":"https://case.example/\#(code)"},"destinationNodeURI":{"title":"d","identifier":"\#(document)","uri":"https://case.example/doc"}}"#
+        }
+        return #"{"CFDocument":{"identifier":"\#(document)","uri":"https://case.example/doc","creator":"Riverside University","title":"Riverside Skills","lastChangeDateTime":"2026-09-01T12:00:00\#(zoned ? "Z" : "")"},"CFItems":[\#(items.joined(separator: ","))],"CFAssociations":[\#(associations.joined(separator: ","))]}"#
+    }
+
+    @Test("vita frameworks import imports a CASE package file for an organization, changes nothing the second time, retires an item a later version drops; --strict refuses a deviating package; bad input is a message and exit 1")
+    func frameworkImport() throws {
+        let seed = try VitaProcess.run(["demo", "seed", "--learners", "1", "--data-dir", "data"], in: folder)
+        #expect(seed.status == 0, "\(seed.error)")
+        let seeded = try JSONSerialization.jsonObject(with: Data(seed.output.utf8)) as? [String: Any]
+        let organization = try #require(seeded?["universityId"] as? String)
+        func run(_ file: String, _ extra: [String] = [], organization: String = organization) throws -> VitaProcess.Result {
+            try VitaProcess.run(["frameworks", "import", file, "--organization", organization, "--data-dir", "data"] + extra,
+                                in: folder)
+        }
+        func write(_ name: String, _ text: String) throws {
+            try text.write(to: folder.appendingPathComponent(name), atomically: true, encoding: .utf8)
+        }
+
+        try write("deviating.json", Self.casePackage(["RS.1", "RS.2", "RS.3"], zoned: false))
+        let strict = try run("deviating.json", ["--strict"])
+        #expect(strict.status == 1)
+        #expect(strict.error.contains("deviates from CASE 1.1 in 1 place") && strict.error.contains("nothing imported"), "\(strict.error)")
+
+        try write("skills.json", Self.casePackage(["RS.1", "RS.2", "RS.3"]))
+        let first = try run("skills.json")
+        #expect(first.status == 0, "\(first.error)")
+        #expect(first.output.contains("imported: Riverside Skills (3 items; created 3, updated 0, retired 0, unchanged 0)"), "\(first.output)")
+        let frameworkId = try #require(first.output.split(separator: " ").first.map(String.init))
+        #expect(frameworkId.hasPrefix("cfw_"), "nothing was imported by the strict run before: this one made the framework")
+        let again = try run("skills.json")
+        #expect(again.status == 0 && again.output.contains("\(frameworkId) unchanged"), "\(again.output)")
+        try write("skills-2027.json", Self.casePackage(["RS.1", "RS.2"]))
+        let later = try run("skills-2027.json")
+        #expect(later.status == 0 && later.output.contains("\(frameworkId) updated"), "\(later.output)")
+        #expect(later.output.contains("retired 1, unchanged 2"), "\(later.output)")
+
+        try write("notes.txt", "not json")
+        try write("other.json", #"{"CFDocument":{"title":"No identifier"}}"#)
+        let refusals: [(VitaProcess.Result, String)] = [
+            (try run("missing.json"), "missing.json: no such file"),
+            (try run("notes.txt"), "notes.txt: not JSON"),
+            (try run("other.json"), "other.json: not a CASE package"),
+            (try run("skills.json", organization: "Riverside"), "--organization is not an organization id"),
+            (try run("skills.json", organization: "org_0123456789abcdef0123456789abcdef"), "organizationId: no such organization"),
+        ]
+        for (result, message) in refusals {
+            #expect(result.status == 1, "\(message)")
+            #expect(result.error.contains(message), "\(result.error)")
+            #expect(!result.error.contains("Fatal error"))
+        }
+        let audit = try VitaProcess.run(["audit", "verify", "--data-dir", "data"], in: folder)
+        #expect(audit.status == 0, "\(audit.output) \(audit.error)")
+    }
+}
