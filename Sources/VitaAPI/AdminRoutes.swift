@@ -5,7 +5,7 @@ import VitaJSON
 import VitaStorage
 
 /// Organizations, connected systems, agreements, competency definitions and the audit log: administration.
-struct AdminRoutes: Sendable {
+struct AdminRoutes: Sendable, DefinitionCorrecting {
     let database: VitaDatabase
     let gate: AccessGate
     let reader: RequestReader
@@ -60,19 +60,14 @@ struct AdminRoutes: Sendable {
             let id = try reader.id(context, "organizationId", prefix: "org", what: "organization")
             try StaffAccess.requireOwn(context.principal!, organizationId: id)
             let (input, _) = try await reader.decode(DTO.CreateOrganization.self, from: request)
-            let updated = try await database.transaction { tx -> Versioned<Organization> in
-                guard let current = try await tx.versionedOrganization(id: id) else { throw Problem.notFound("organization") }
-                try reader.requireMatch(request, entityTag: current.entityTag(id))
-                var organization = current.value
+            return try await correct(request, context.principal!, id: id, what: "organization", action: "organization.update",
+                                     read: { try await $0.versionedOrganization(id: id) },
+                                     store: { try await $0.update($1, expectedVersion: $2) }) { organization in
                 organization.name = input.name
                 organization.kind = input.kind
                 organization.identifiers = input.identifiers ?? []
                 try organization.validate()
-                try await tx.update(organization, expectedVersion: current.version)
-                try await gate.audit(tx, context.principal!, action: "organization.update")
-                return Versioned(organization, version: current.version + 1)
             }
-            return try APIJSON.response(updated.value, headers: [.eTag: updated.entityTag(id)])
         }
 
         catalog.add(Operation(method: .post, path: "\(base)/systems", operationId: "createSystem",
@@ -82,12 +77,10 @@ struct AdminRoutes: Sendable {
                               requestSchema: "CreateSystem", success: (201, "CreatedSystem"), errors: errors)) { request, context in
             let (input, raw) = try await reader.decode(DTO.CreateSystem.self, from: request)
             try StaffAccess.requireOwn(context.principal!, organizationId: input.organizationId)
-            var failures = ValidationFailures()
-            failures.require(!input.name.trimmingCharacters(in: .whitespaces).isEmpty, "name", "must not be empty")
-            try failures.throwIfAny()
             let now = gate.clock()
             let system = ConnectedSystem(id: EntityID.make("sys", now: now), organizationId: input.organizationId,
                                          name: input.name, kind: input.kind, createdAt: Timestamp.truncated(now))
+            try system.validate()
             let (key, hash) = APIKeys.make(ownerId: system.id)
             return try await idempotency.create(request, context, raw: raw, database: database,
                                                   now: Timestamp.truncated(gate.clock())) { tx in
@@ -128,25 +121,18 @@ struct AdminRoutes: Sendable {
                               errors: [400, 401, 403, 404, 409, 412, 413, 422, 428])) { request, context in
             let id = try reader.id(context, "systemId", prefix: "sys", what: "system")
             let (input, _) = try await reader.decode(DTO.ReplaceSystem.self, from: request)
-            var failures = ValidationFailures()
-            failures.require(!input.name.trimmingCharacters(in: .whitespaces).isEmpty, "name", "must not be empty")
-            failures.require(input.name.count <= 500, "name", "must be at most 500 characters")
-            try failures.throwIfAny()
-            let updated = try await database.transaction { tx -> Versioned<ConnectedSystem> in
-                guard let current = try await tx.versionedSystem(id: id) else { throw Problem.notFound("system") }
-                try StaffAccess.requireOwn(context.principal!, organizationId: current.value.organizationId)
-                try reader.requireMatch(request, entityTag: current.entityTag(id))
-                guard current.value.revokedAt == nil else {
+            let principal = context.principal!
+            return try await correct(request, principal, id: id, what: "system", action: "system.update",
+                                     read: { try await $0.versionedSystem(id: id) },
+                                     store: { try await $0.update($1, expectedVersion: $2) },
+                                     authorize: { try StaffAccess.requireOwn(principal, organizationId: $0.organizationId) }) { system in
+                guard system.revokedAt == nil else {
                     throw Problem(status: 409, title: "Conflict", detail: "a revoked system stays as it was when it was revoked")
                 }
-                var system = current.value
                 system.name = input.name
                 system.kind = input.kind
-                try await tx.update(system, expectedVersion: current.version)
-                try await gate.audit(tx, context.principal!, action: "system.update")
-                return Versioned(system, version: current.version + 1)
+                try system.validate()
             }
-            return try APIJSON.response(updated.value, headers: [.eTag: updated.entityTag(id)])
         }
         catalog.add(Operation(method: .post, path: "\(base)/systems/{systemId}/revoke", operationId: "revokeSystem",
                               summary: "Revoke a connected system's API key", tag: "Administration", access: .admin,
@@ -340,24 +326,19 @@ struct AdminRoutes: Sendable {
                               errors: [400, 401, 403, 404, 409, 412, 413, 422, 428])) { request, context in
             let id = try reader.id(context, "competencyId", prefix: "cmp", what: "competency")
             let (input, _) = try await reader.decode(DTO.ReplaceCompetency.self, from: request)
-            let updated = try await database.transaction { tx -> Versioned<Competency> in
-                guard let current = try await tx.versionedCompetency(id: id) else { throw Problem.notFound("competency") }
-                try reader.requireMatch(request, entityTag: current.entityTag(id))
-                guard current.value.frameworkId == nil else {
+            return try await correct(request, context.principal!, id: id, what: "competency", action: "competency.update",
+                                     read: { try await $0.versionedCompetency(id: id) },
+                                     store: { try await $0.update($1, expectedVersion: $2) }) { competency in
+                guard competency.frameworkId == nil else {
                     throw Problem(status: 409, title: "Conflict",
                                   detail: "the competency comes from an imported framework: it changes when a new version of the framework is imported")
                 }
-                var competency = current.value
                 competency.name = input.name
                 competency.description = input.description
                 competency.framework = input.framework
                 competency.caseItemURI = input.caseItemURI
                 try competency.validate()
-                try await tx.update(competency, expectedVersion: current.version)
-                try await gate.audit(tx, context.principal!, action: "competency.update")
-                return Versioned(competency, version: current.version + 1)
             }
-            return try APIJSON.response(updated.value, headers: [.eTag: updated.entityTag(id)])
         }
         catalog.add(Operation(method: .get, path: "\(base)/competencies", operationId: "listCompetencies",
                               summary: "List competency definitions (those with a code, and of an organization, when asked)",

@@ -9,7 +9,7 @@ import VitaStorage
 
 /// Organization signing keys and DID documents, the W3C VC-API issue / status / verify operations, and the
 /// published status lists.
-struct CredentialRoutes: Sendable {
+struct CredentialRoutes: Sendable, DefinitionCorrecting {
     let database: VitaDatabase
     let gate: AccessGate
     let reader: RequestReader
@@ -436,12 +436,10 @@ struct CredentialRoutes: Sendable {
             let id = try reader.id(context, "achievementId", prefix: "ach", what: "achievement")
             let (input, _) = try await reader.decode(DTO.ReplaceAchievement.self, from: request)
             let principal = context.principal!
-            let updated = try await database.transaction { tx -> Versioned<Achievement> in
-                guard let current = try await tx.versionedAchievement(id: id), Self.isVisible(current.value, to: principal) else {
-                    throw Problem.notFound("achievement")
-                }
-                try reader.requireMatch(request, entityTag: current.entityTag(id))
-                var achievement = current.value
+            return try await correct(request, principal, id: id, what: "achievement", action: "achievement.update",
+                                     read: { try await $0.versionedAchievement(id: id) },
+                                     store: { try await $0.update($1, expectedVersion: $2) },
+                                     authorize: { if !Self.isVisible($0, to: principal) { throw Problem.notFound("achievement") } }) { achievement in
                 achievement.name = input.name
                 achievement.description = input.description
                 achievement.criteriaNarrative = input.criteriaNarrative
@@ -450,11 +448,7 @@ struct CredentialRoutes: Sendable {
                 achievement.alignments = input.alignments ?? []
                 achievement.resultDescriptions = input.resultDescriptions ?? []
                 try achievement.validate()
-                try await tx.update(achievement, expectedVersion: current.version)
-                try await gate.audit(tx, principal, action: "achievement.update")
-                return Versioned(achievement, version: current.version + 1)
             }
-            return try APIJSON.response(updated.value, headers: [.eTag: updated.entityTag(id)])
         }
 
         let sources: [(RecordCategory, String, String)] = [

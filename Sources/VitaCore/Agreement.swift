@@ -27,6 +27,14 @@ public struct ConnectedSystem: Codable, Sendable, Equatable {
         self.createdAt = createdAt
         self.revokedAt = revokedAt
     }
+
+    /// Checks the fields a client supplies.
+    public func validate() throws(ValidationFailures) {
+        var failures = ValidationFailures()
+        failures.require(!name.trimmingCharacters(in: .whitespaces).isEmpty, "name", "must not be empty")
+        failures.require(name.count <= 500, "name", "must be at most 500 characters")
+        try failures.throwIfAny()
+    }
 }
 
 /// What an agreement allows a consumer to do with a category.

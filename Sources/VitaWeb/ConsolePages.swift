@@ -312,9 +312,9 @@ struct ConsolePages: Sendable {
             return .failure(.init(message: strings.format("console.alignment_too_many", ["limit": String(Self.maximumAlignments)]),
                                   status: .unprocessableContent))
         }
-        switch await self.alignments(codes: newCodes.joined(separator: "\n"), member, context) {
+        switch await self.alignments(codes: newCodes, member, context) {
         case .success(let resolved): alignments += resolved
-        case .failure(let problem): return .failure(.init(message: problem.message, status: .unprocessableContent))
+        case .failure(let problem): return .failure(problem)
         }
         if !alignments.isEmpty { body["alignments"] = .array(alignments) }
         if let file = form.files["image"], !file.bytes.isEmpty {
@@ -332,22 +332,14 @@ struct ConsolePages: Sendable {
         return .success(body)
     }
 
-    /// Why an achievement's alignments could not be made.
-    struct AlignmentProblem: Error {
-        var message: String
-    }
-
     /// The most items an achievement is aligned to from the form.
     static let maximumAlignments = 50
 
-    /// The alignments of an achievement to items of the organization's competency frameworks, named by their codes
-    /// (one per line or separated by commas): each an OB 3.0 `Alignment` to the CASE item (`CFItem`, its URI, name,
-    /// framework and code). A code no current item of the organization has is refused.
-    func alignments(codes text: String, _ member: Member, _ context: VitaRequestContext) async -> Result<[JSONValue], AlignmentProblem> {
-        let codes = Self.codes(text)
-        guard codes.count <= Self.maximumAlignments else {
-            return .failure(.init(message: strings.format("console.alignment_too_many", ["limit": String(Self.maximumAlignments)])))
-        }
+    /// The alignments of an achievement to items of the organization's competency frameworks, named by their `codes`:
+    /// each an OB 3.0 `Alignment` to the CASE item (`CFItem`, its URI, name, framework and code). A code no current
+    /// item of the organization has is refused.
+    func alignments(codes: [String], _ member: Member,
+                    _ context: VitaRequestContext) async -> Result<[JSONValue], AchievementFormProblem> {
         var alignments: [JSONValue] = []
         for code in codes {
             let found = await api.call(.get, "/api/v1/competencies?limit=200&organizationId=\(member.organizationId)&code="
@@ -356,7 +348,8 @@ struct ConsolePages: Sendable {
                 $0["retiredAt"]?.stringValue == nil && $0["caseItemURI"]?.stringValue != nil
             }
             guard let item, let uri = item["caseItemURI"]?.stringValue else {
-                return .failure(.init(message: strings.format("console.alignment_unknown", ["code": code])))
+                return .failure(.init(message: strings.format("console.alignment_unknown", ["code": code]),
+                                      status: .unprocessableContent))
             }
             var alignment = JSONObject()
             alignment["targetName"] = .string(item["name"]?.stringValue ?? code)
