@@ -82,6 +82,7 @@ public struct RecordImporter: Sendable {
         return try await database.transaction { tx in
             var outcomes: [Outcome] = []
             var knownSystems: [String: Bool] = [:]
+            var batch = Batch()
             for item in parsed {
                 switch item {
                 case .failure(let rejection):
@@ -94,10 +95,28 @@ public struct RecordImporter: Sendable {
                         outcomes.append(.rejected(field: "systemId", reason: "no such connected system"))
                         continue
                     }
-                    outcomes.append(try await apply(line, tx: tx, now: now))
+                    outcomes.append(try await apply(line, tx: tx, now: now, batch: &batch))
                 }
             }
+            // One append for the batch's entries, in the order of their lines: one round trip, not one a line.
+            if !batch.audit.isEmpty { try await tx.appendAudit(batch.audit) }
             return outcomes
+        }
+    }
+
+    /// What a batch's lines share while it is applied: the learners its lines named by a system's own id (each looked
+    /// up once), and the audit entries, appended together at its end.
+    struct Batch {
+        var learners: [String: String] = [:]
+        var audit: [AuditEntry] = []
+
+        /// The learner `systemId` knows as `sourceId`, if one was imported.
+        mutating func learnerId(_ tx: StoreTransaction, system systemId: String, sourceId: String) async throws -> String? {
+            let key = systemId + " " + sourceId
+            if let known = learners[key] { return known }
+            let found = try await tx.learnerId(system: systemId, sourceId: sourceId)
+            if let found { learners[key] = found }
+            return found
         }
     }
 
@@ -210,17 +229,18 @@ public struct RecordImporter: Sendable {
         }
     }
 
-    private func apply(_ parsed: Parsed, tx: StoreTransaction, now: Date) async throws -> Outcome {
+    private func apply(_ parsed: Parsed, tx: StoreTransaction, now: Date, batch: inout Batch) async throws -> Outcome {
         let actor = AuditEntry.Actor(kind: .system, id: parsed.systemId)
         switch parsed {
         case .learner(let systemId, let sourceId, let details, _):
-            if try await tx.learnerId(system: systemId, sourceId: sourceId) != nil { return .unchanged }
+            if try await batch.learnerId(tx, system: systemId, sourceId: sourceId) != nil { return .unchanged }
             let learner = Learner(id: EntityID.make("lrn", now: now), name: details.name, identifiers: details.identifiers ?? [],
                                   birthDate: details.birthDate, createdAt: now, updatedAt: now)
             try await tx.insert(learner)
             try await tx.mapLearner(system: systemId, sourceId: sourceId, learnerId: learner.id)
-            try await tx.appendAudit(AuditEntry(occurredAt: now, actor: actor, action: "learner.import", learnerId: learner.id,
-                                                categories: [], agreementId: nil, outcome: .allowed, reason: nil))
+            batch.learners[systemId + " " + sourceId] = learner.id
+            batch.audit.append(AuditEntry(occurredAt: now, actor: actor, action: "learner.import", learnerId: learner.id,
+                                          categories: [], agreementId: nil, outcome: .allowed, reason: nil))
             return .created
         case .record(let systemId, let reference, let body, let asserted, let digest):
             let learnerId: String
@@ -229,7 +249,7 @@ public struct RecordImporter: Sendable {
                 guard try await tx.learner(id: id) != nil else { return .rejected(field: "learnerId", reason: "no such learner") }
                 learnerId = id
             case .source(let sourceId):
-                guard let id = try await tx.learnerId(system: systemId, sourceId: sourceId) else {
+                guard let id = try await batch.learnerId(tx, system: systemId, sourceId: sourceId) else {
                     return .rejected(field: "learner", reason: "no learner was imported with this source id")
                 }
                 learnerId = id
@@ -243,8 +263,8 @@ public struct RecordImporter: Sendable {
             case .conflict:
                 return .rejected(field: "provenance.sourceRecordId", reason: "was imported for another learner or category")
             }
-            try await tx.appendAudit(AuditEntry(occurredAt: now, actor: actor, action: "records.import", learnerId: learnerId,
-                                                categories: [body.category], agreementId: nil, outcome: .allowed, reason: nil))
+            batch.audit.append(AuditEntry(occurredAt: now, actor: actor, action: "records.import", learnerId: learnerId,
+                                          categories: [body.category], agreementId: nil, outcome: .allowed, reason: nil))
             return outcome
         }
     }

@@ -83,6 +83,8 @@ public struct StoreTransaction: Sendable {
     public let engine: VitaDatabase.Engine
     /// The record changes noted in this transaction, stored as it commits.
     let pendingChanges = PendingRecordChanges()
+    /// What this transaction already did that need not be done again in it.
+    let memo = TransactionMemo()
 
     static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
@@ -857,6 +859,7 @@ public struct StoreTransaction: Sendable {
 
     /// Records that an organization holds a learner (asserted a record about them, or registered them).
     public func addHolder(learnerId: String, organizationId: String) async throws {
+        guard memo.noteHolder(learnerId, organizationId) else { return }
         try await db.raw("""
             INSERT INTO learner_holders (learner_id, organization_id) VALUES (\(bind: learnerId), \(bind: organizationId))
             ON CONFLICT DO NOTHING

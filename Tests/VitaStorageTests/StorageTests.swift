@@ -137,6 +137,35 @@ struct StorageTests {
         }
     }
 
+    @Test("a record written in a transaction drops the learner's kept profiles, also after a profile was kept earlier in the same transaction",
+          arguments: TestEngine.available)
+    func keptProfilesFollowEveryWrite(_ engine: TestEngine) async throws {
+        try await TestDatabase.with(engine) { test in
+            let db = test.database
+            let (organization, learner) = try await db.transaction { try await Self.seed($0) }
+            let profile = KeptProfile(referenceDate: "2027-01-15", body: #"{"learnerId":"x"}"#)
+            let kept = try await db.transaction { tx -> [Bool] in
+                var kept: [Bool] = []
+                for (n, title) in ["Algorithms", "Databases", "Compilers"].enumerated() {
+                    try await tx.insert(Self.experience(EntityID.make("rec"), learner: learner.id, organization: organization.id,
+                                                        version: 1, title: title, source: "src-\(n)"))
+                    // Kept after the write (as a read in the transaction would), then found by the next read.
+                    let generation = try #require(try await tx.keptProfile(learnerId: learner.id, scope: "*")).generation
+                    try await tx.keep(profile, learnerId: learner.id, scope: "*", generation: generation)
+                    kept.append(try await tx.keptProfile(learnerId: learner.id, scope: "*")?.kept == profile)
+                }
+                // A write after the last keep drops it.
+                try await tx.insert(Self.experience(EntityID.make("rec"), learner: learner.id, organization: organization.id,
+                                                    version: 1, title: "Networks", source: "src-9"))
+                kept.append(try await tx.keptProfile(learnerId: learner.id, scope: "*")?.kept == nil)
+                return kept
+            }
+            #expect(kept == [true, true, true, true])
+            #expect(try await db.read { try await $0.keptProfile(learnerId: learner.id, scope: "*")?.kept } == nil)
+            #expect(try await db.read { try await $0.holders(learnerId: learner.id) } == [organization.id])
+        }
+    }
+
     @Test("definitions start at version 1; an update from the current version makes the next one, one from a stale version changes nothing",
           arguments: TestEngine.available)
     func definitionVersions(_ engine: TestEngine) async throws {
