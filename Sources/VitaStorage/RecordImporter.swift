@@ -83,6 +83,7 @@ public struct RecordImporter: Sendable {
             var outcomes: [Outcome] = []
             var knownSystems: [String: Bool] = [:]
             var batch = Batch()
+            try await batch.findSources(of: parsed, tx)
             for item in parsed {
                 switch item {
                 case .failure(let rejection):
@@ -98,6 +99,7 @@ public struct RecordImporter: Sendable {
                     outcomes.append(try await apply(line, tx: tx, now: now, batch: &batch))
                 }
             }
+            try await batch.storeNewRecords(tx)
             // One append for the batch's entries, in the order of their lines: one round trip, not one a line.
             if !batch.audit.isEmpty { try await tx.appendAudit(batch.audit) }
             return outcomes
@@ -105,10 +107,38 @@ public struct RecordImporter: Sendable {
     }
 
     /// What a batch's lines share while it is applied: the learners its lines named by a system's own id (each looked
-    /// up once), and the audit entries, appended together at its end.
+    /// up once), the source record ids imported before (looked up together first), the new records (stored together,
+    /// `StoreTransaction.insertNew`), and the audit entries, appended together at its end.
     struct Batch {
         var learners: [String: String] = [:]
+        /// "system source-record-id" of the batch's records that an earlier import stored.
+        var storedSources: Set<String> = []
+        /// Records new to Vita, stored when the batch ends or before a later line of the batch changes one of them.
+        var newRecords: [LearnerRecord] = []
+        var newSources: Set<String> = []
         var audit: [AuditEntry] = []
+
+        /// Looks up, a statement per system, which of the batch's source record ids were imported before.
+        mutating func findSources(of lines: [ParseResult], _ tx: StoreTransaction) async throws {
+            var bySystem: [String: [String]] = [:]
+            for case .success(.record(let systemId, _, _, let provenance, _)) in lines {
+                bySystem[systemId, default: []].append(provenance.sourceRecordId)
+            }
+            for (systemId, sourceRecordIds) in bySystem {
+                for sourceRecordId in try await tx.recordIds(system: systemId, sourceRecordIds: sourceRecordIds).keys {
+                    storedSources.insert(systemId + " " + sourceRecordId)
+                }
+            }
+        }
+
+        /// Stores the new records gathered so far.
+        mutating func storeNewRecords(_ tx: StoreTransaction) async throws {
+            guard !newRecords.isEmpty else { return }
+            try await tx.insertNew(newRecords)
+            storedSources.formUnion(newSources)
+            newRecords = []
+            newSources = []
+        }
 
         /// The learner `systemId` knows as `sourceId`, if one was imported.
         mutating func learnerId(_ tx: StoreTransaction, system systemId: String, sourceId: String) async throws -> String? {
@@ -255,6 +285,18 @@ public struct RecordImporter: Sendable {
                 learnerId = id
             }
             let provenance = try asserted.provenance(systemId: systemId, fallbackDigest: digest, now: now)
+            let source = systemId + " " + provenance.sourceRecordId
+            if !batch.storedSources.contains(source), !batch.newSources.contains(source) {
+                batch.newRecords.append(LearnerRecord(id: EntityID.make("rec", now: now), learnerId: learnerId,
+                                                      category: body.category, organizationId: body.organizationId,
+                                                      version: 1, body: body, provenance: provenance))
+                batch.newSources.insert(source)
+                batch.audit.append(AuditEntry(occurredAt: now, actor: actor, action: "records.import", learnerId: learnerId,
+                                              categories: [body.category], agreementId: nil, outcome: .allowed, reason: nil))
+                return .created
+            }
+            // A later line of the batch for a record it creates: the record is stored first, then compared.
+            if batch.newSources.contains(source) { try await batch.storeNewRecords(tx) }
             let outcome: Outcome
             switch try await tx.keepSourceRecord(body, learnerId: learnerId, provenance: provenance, now: now) {
             case .created: outcome = .created

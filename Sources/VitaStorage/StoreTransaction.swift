@@ -842,19 +842,81 @@ public struct StoreTransaction: Sendable {
                 """).all()
             if rows.isEmpty { throw StorageError(.versionConflict, "the record was changed by someone else") }
         }
+        try await db.raw(Self.recordsInsert + (try recordValues(record))).run()
+        noteRecordChange(record, at: record.provenance.recordedAt)
+        try await invalidateProfiles(learnerId: record.learnerId)
+        try await addHolder(learnerId: record.learnerId, organizationId: record.organizationId)
+    }
+
+    /// Stores new records (each version 1, each from a source record id its system has not asserted before), as
+    /// ``insert(_:)`` does one at a time. On PostgreSQL a hundred records take two statements — their source claims,
+    /// then the records — rather than two hundred round trips; SQLite, in the process, runs its prepared single-row
+    /// statements. Throws `conflict`, with nothing of the call stored by the transaction once it rolls back, when a
+    /// source record id was asserted already (by a concurrent import, or twice in `records`).
+    public func insertNew(_ records: [LearnerRecord]) async throws {
+        precondition(records.allSatisfy { $0.version == 1 }, "insertNew stores first versions")
+        guard engine == .postgres else {
+            for record in records { try await insert(record) }
+            return
+        }
+        var start = records.startIndex
+        while start < records.endIndex {
+            let chunk = records[start..<min(start + 100, records.endIndex)]
+            var claims: SQLQueryString = "INSERT INTO record_sources (system_id, source_record_id, record_id) VALUES "
+            var rows = Self.recordsInsert
+            for (offset, record) in chunk.enumerated() {
+                if offset > 0 {
+                    claims += ", "
+                    rows += ", "
+                }
+                claims += "(\(bind: record.provenance.systemId), \(bind: record.provenance.sourceRecordId), \(bind: record.id))"
+                rows += try recordValues(record)
+            }
+            let claimed = try await db.raw(claims + " ON CONFLICT DO NOTHING RETURNING record_id").all()
+            guard claimed.count == chunk.count else {
+                throw StorageError(.conflict, "this system already asserted a record with this source record id")
+            }
+            try await db.raw(rows).run()
+            for record in chunk { noteRecordChange(record, at: record.provenance.recordedAt) }
+            start = chunk.endIndex
+        }
+        for record in records {
+            try await invalidateProfiles(learnerId: record.learnerId)
+            try await addHolder(learnerId: record.learnerId, organizationId: record.organizationId)
+        }
+    }
+
+    private static let recordsInsert: SQLQueryString = """
+        INSERT INTO records (id, version, learner_id, category, organization_id, body, system_id, source_record_id,
+          raw_data_uri, raw_digest, asserted_at, recorded_at, deletion, is_current) VALUES
+        """
+
+    /// One row of ``recordsInsert``: the record as its current version.
+    private func recordValues(_ record: LearnerRecord) throws -> SQLQueryString {
         let body = try record.body.map { String(decoding: try $0.encoded(with: Self.encoder), as: UTF8.self) }
         let p = record.provenance
-        try await db.raw("""
-            INSERT INTO records (id, version, learner_id, category, organization_id, body, system_id, source_record_id,
-              raw_data_uri, raw_digest, asserted_at, recorded_at, deletion, is_current) VALUES
+        return """
             (\(bind: record.id), \(bind: record.version), \(bind: record.learnerId), \(bind: record.category.rawValue),
              \(bind: record.organizationId), \(bind: body), \(bind: p.systemId), \(bind: p.sourceRecordId),
              \(bind: p.rawDataURI), \(bind: p.rawDigest), \(bind: Self.ms(p.assertedAt)), \(bind: Self.ms(p.recordedAt)),
              \(bind: try record.deletion.map { try json($0) }), 1)
-            """).run()
-        noteRecordChange(record, at: p.recordedAt)
-        try await invalidateProfiles(learnerId: record.learnerId)
-        try await addHolder(learnerId: record.learnerId, organizationId: record.organizationId)
+            """
+    }
+
+    /// The record ids that `sourceRecordIds` of the system map to, for those imported before: one statement for a
+    /// batch of an import rather than one a line.
+    public func recordIds(system systemId: String, sourceRecordIds: [String]) async throws -> [String: String] {
+        var found: [String: String] = [:]
+        for chunk in Self.chunks(sourceRecordIds) {
+            let rows = try await db.raw("""
+                SELECT source_record_id, record_id FROM record_sources WHERE system_id = \(bind: systemId)
+                AND source_record_id IN (\(SQLList(chunk.map { SQLBind($0) })))
+                """).all()
+            for row in rows {
+                found[try row.decode(column: "source_record_id", as: String.self)] = try row.decode(column: "record_id", as: String.self)
+            }
+        }
+        return found
     }
 
     /// Records that an organization holds a learner (asserted a record about them, or registered them).

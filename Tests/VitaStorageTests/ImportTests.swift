@@ -53,6 +53,45 @@ struct ImportTests {
         }
     }
 
+    @Test("one batch that creates a record and then names it again: the same line is unchanged, a changed one is its second version, another learner's is rejected; the records, their changes, profiles and holders are as line by line",
+          arguments: TestEngine.available)
+    func laterLinesOfABatchSeeItsNewRecords(_ engine: TestEngine) async throws {
+        try await TestDatabase.with(engine) { test in
+            let (system, organization) = try await Self.system(test.database)
+            let importer = RecordImporter(database: test.database)
+            func record(_ learner: String, _ source: String, _ title: String) -> Data {
+                Data(#"{"type":"record","systemId":"\#(system)","learner":"\#(learner)","category":"experiences","record":{"organizationId":"\#(organization)","kind":"course","title":"\#(title)","status":"completed","credits":3},"provenance":{"sourceRecordId":"\#(source)"}}"#.utf8)
+            }
+            let batch = Self.lines(system: system, organization: organization, learners: 2) + [
+                record("S-0", "enr-0-0", "Course 0"),         // the same as its earlier line in this batch
+                record("S-0", "enr-0-1", "Course 1 (honours)"), // changed
+                record("S-1", "enr-0-0", "Course 0"),         // the same source id for another learner
+                record("S-1", "enr-new", "Statistics"),       // new, after the batch stored its first records
+            ]
+            let outcomes = try await importer.apply(batch)
+            #expect(outcomes == [.created, .created, .created, .created, .created, .created, .unchanged, .updated,
+                                 .rejected(field: "provenance.sourceRecordId", reason: "was imported for another learner or category"),
+                                 .created])
+            let (learnerZero, learnerOne) = try await test.database.read { tx in
+                (try await tx.learnerId(system: system, sourceId: "S-0")!, try await tx.learnerId(system: system, sourceId: "S-1")!)
+            }
+            let (zero, one, changes, holders) = try await test.database.read { tx in
+                (try await tx.records(learnerId: learnerZero, categories: [.experiences], organizations: nil).items,
+                 try await tx.records(learnerId: learnerOne, categories: [.experiences], organizations: nil).items,
+                 try await tx.recordChanges(after: 0, limit: 100, categories: Set(RecordCategory.allCases), providers: nil),
+                 try await tx.holders(learnerId: learnerOne))
+            }
+            #expect(zero.map(\.version).sorted() == [1, 2])
+            #expect(zero.compactMap { if case .experience(let e)? = $0.body { e.title } else { nil } }.sorted() == ["Course 0", "Course 1 (honours)"])
+            #expect(one.count == 3)
+            #expect(changes.count == 6, "five records created and one changed, each a change: \(changes.map(\.change.kind))")
+            #expect(holders == [organization])
+            #expect(try await test.database.verifyAuditChain().firstBreak == nil)
+            let audit = try await test.database.read { try await $0.auditEntries(learnerId: nil, after: nil, limit: 50).items }
+            #expect(audit.filter { $0.action == "records.import" }.count == 6)
+        }
+    }
+
     @Test("bad lines are rejected with the field and reason, and the good ones still land", arguments: TestEngine.available)
     func rejections(_ engine: TestEngine) async throws {
         try await TestDatabase.with(engine) { test in

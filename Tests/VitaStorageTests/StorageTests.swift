@@ -241,6 +241,37 @@ struct StorageTests {
         }
     }
 
+    @Test("new records stored together read back as stored one by one, each a change; one whose source record id was asserted already refuses them all",
+          arguments: TestEngine.available)
+    func newRecordsTogether(_ engine: TestEngine) async throws {
+        try await TestDatabase.with(engine) { test in
+            let db = test.database
+            let (organization, learner) = try await db.transaction { try await Self.seed($0) }
+            // More than one statement's hundred.
+            let records = (0..<150).map {
+                Self.experience(EntityID.make("rec"), learner: learner.id, organization: organization.id, version: 1,
+                                title: "Course \($0)", source: "enr-\($0)")
+            }
+            try await db.transaction { try await $0.insertNew(records) }
+            let (stored, changes, sources) = try await db.read { tx in
+                (try await tx.records(learnerId: learner.id, categories: [.experiences], organizations: nil).items,
+                 try await tx.recordChanges(after: 0, limit: 200, categories: [.experiences], providers: nil),
+                 try await tx.recordIds(system: "sys_1", sourceRecordIds: ["enr-0", "enr-149", "enr-150"]))
+            }
+            #expect(stored.sorted { $0.id < $1.id } == records.sorted { $0.id < $1.id })
+            #expect(changes.map(\.change.recordId) == records.map(\.id), "one change a record, in the order given")
+            #expect(sources == ["enr-0": records[0].id, "enr-149": records[149].id])
+
+            let again = [Self.experience(EntityID.make("rec"), learner: learner.id, organization: organization.id, version: 1,
+                                         title: "New", source: "enr-new"),
+                         Self.experience(EntityID.make("rec"), learner: learner.id, organization: organization.id, version: 1,
+                                         title: "Again", source: "enr-7")]
+            await #expect(throws: StorageError(.conflict, "")) { try await db.transaction { try await $0.insertNew(again) } }
+            let after = try await db.read { try await $0.records(learnerId: learner.id, categories: [.experiences], organizations: nil).items }
+            #expect(after.count == 150, "nothing of the refused call was stored")
+        }
+    }
+
     @Test("erasure removes personal fields from every version and record but keeps ids and audit", arguments: TestEngine.available)
     func erasure(_ engine: TestEngine) async throws {
         try await TestDatabase.with(engine) { test in
