@@ -113,6 +113,8 @@ public struct RecordImporter: Sendable {
         var learners: [String: String] = [:]
         /// "system source-record-id" of the batch's records that an earlier import stored.
         var storedSources: Set<String> = []
+        /// The current versions of those records, read together, until a line of the batch adds a version.
+        var current: [String: LearnerRecord] = [:]
         /// Records new to Vita, stored when the batch ends or before a later line of the batch changes one of them.
         var newRecords: [LearnerRecord] = []
         var newSources: Set<String> = []
@@ -124,11 +126,15 @@ public struct RecordImporter: Sendable {
             for case .success(.record(let systemId, _, _, let provenance, _)) in lines {
                 bySystem[systemId, default: []].append(provenance.sourceRecordId)
             }
+            var recordIds: [String: String] = [:]
             for (systemId, sourceRecordIds) in bySystem {
-                for sourceRecordId in try await tx.recordIds(system: systemId, sourceRecordIds: sourceRecordIds).keys {
+                for (sourceRecordId, recordId) in try await tx.recordIds(system: systemId, sourceRecordIds: sourceRecordIds) {
                     storedSources.insert(systemId + " " + sourceRecordId)
+                    recordIds[systemId + " " + sourceRecordId] = recordId
                 }
             }
+            let records = try await tx.records(ids: Array(recordIds.values))
+            current = recordIds.compactMapValues { records[$0] }
         }
 
         /// Stores the new records gathered so far.
@@ -298,9 +304,13 @@ public struct RecordImporter: Sendable {
             // A later line of the batch for a record it creates: the record is stored first, then compared.
             if batch.newSources.contains(source) { try await batch.storeNewRecords(tx) }
             let outcome: Outcome
-            switch try await tx.keepSourceRecord(body, learnerId: learnerId, provenance: provenance, now: now) {
+            switch try await tx.keepSourceRecord(body, learnerId: learnerId, provenance: provenance, now: now,
+                                                 known: batch.current[source]) {
             case .created: outcome = .created
-            case .updated: outcome = .updated
+            case .updated:
+                // A later line for the same record compares with the version this one added.
+                batch.current[source] = nil
+                outcome = .updated
             case .unchanged, .superseded: return .unchanged
             case .conflict:
                 return .rejected(field: "provenance.sourceRecordId", reason: "was imported for another learner or category")

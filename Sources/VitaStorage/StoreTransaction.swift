@@ -953,7 +953,7 @@ public struct StoreTransaction: Sendable {
             """).run()
     }
 
-    /// What keeping a system's source record up to date did (``keepSourceRecord(_:learnerId:provenance:keepingNewer:now:)``).
+    /// What keeping a system's source record up to date did (``keepSourceRecord(_:learnerId:provenance:keepingNewer:now:known:)``).
     public enum SourceRecordWrite: Sendable, Equatable {
         /// A new record, with its id.
         case created(String)
@@ -971,16 +971,25 @@ public struct StoreTransaction: Sendable {
     /// creates it, adds a version when the raw data's digest differs from the current version's (or the record was
     /// deleted), and otherwise leaves it. With `keepingNewer`, a version asserted before the current one is not added.
     /// A source record id already naming another learner's record, or one of another category, writes nothing.
+    /// `known` is the current version of the record the source record id names, when the caller read it already (an
+    /// import reads a batch's together): then it is neither looked up nor read again.
     public func keepSourceRecord(_ body: RecordBody, learnerId: String, provenance: Provenance, keepingNewer: Bool = false,
-                                 now: Date) async throws -> SourceRecordWrite {
-        guard let existingId = try await recordId(system: provenance.systemId, sourceRecordId: provenance.sourceRecordId) else {
-            let id = EntityID.make("rec", now: now)
-            try await insert(LearnerRecord(id: id, learnerId: learnerId, category: body.category,
-                                           organizationId: body.organizationId, version: 1, body: body, provenance: provenance))
-            return .created(id)
+                                 now: Date, known: LearnerRecord? = nil) async throws -> SourceRecordWrite {
+        let current: LearnerRecord
+        if let known {
+            current = known
+        } else {
+            guard let existingId = try await recordId(system: provenance.systemId, sourceRecordId: provenance.sourceRecordId) else {
+                let id = EntityID.make("rec", now: now)
+                try await insert(LearnerRecord(id: id, learnerId: learnerId, category: body.category,
+                                               organizationId: body.organizationId, version: 1, body: body, provenance: provenance))
+                return .created(id)
+            }
+            guard let read = try await record(id: existingId) else { return .conflict }
+            current = read
         }
-        guard let current = try await record(id: existingId), current.learnerId == learnerId,
-              current.category == body.category else { return .conflict }
+        let existingId = current.id
+        guard current.learnerId == learnerId, current.category == body.category else { return .conflict }
         if current.deletion == nil {
             if current.provenance.rawDigest == provenance.rawDigest { return .unchanged(existingId) }
             if keepingNewer, current.provenance.assertedAt > provenance.assertedAt { return .superseded(existingId) }

@@ -89,6 +89,16 @@ struct ImportTests {
             #expect(try await test.database.verifyAuditChain().firstBreak == nil)
             let audit = try await test.database.read { try await $0.auditEntries(learnerId: nil, after: nil, limit: 50).items }
             #expect(audit.filter { $0.action == "records.import" }.count == 6)
+
+            // A record stored by an earlier batch, named three times in the next: each line compares with the version
+            // the line before it left.
+            let again = try await importer.apply([record("S-1", "enr-new", "Statistics II"), record("S-1", "enr-new", "Statistics III"),
+                                                  record("S-1", "enr-new", "Statistics III")])
+            #expect(again == [.updated, .updated, .unchanged])
+            let versions = try await test.database.read { tx in
+                try await tx.versions(ofRecord: try #require(try await tx.recordId(system: system, sourceRecordId: "enr-new")))
+            }
+            #expect(versions.map(\.version) == [1, 2, 3])
         }
     }
 
