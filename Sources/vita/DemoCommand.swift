@@ -165,13 +165,12 @@ struct DemoSeeder {
                                             competencies: competencies, now: now, random: &random))
             }
             try await database.transaction { [learners] tx in
-                for (learner, records) in learners {
-                    try await tx.insert(learner)
-                    for record in records { try await tx.insert(record) }
-                    _ = try await tx.appendAudit(AuditEntry(occurredAt: now, actor: cli, action: "demo.seed", learnerId: learner.id,
-                                                            categories: RecordCategory.stored, agreementId: nil,
-                                                            outcome: .allowed, reason: nil))
-                }
+                for (learner, _) in learners { try await tx.insert(learner) }
+                try await tx.insertNew(learners.flatMap(\.1))
+                try await tx.appendAudit(learners.map { learner, _ in
+                    AuditEntry(occurredAt: now, actor: cli, action: "demo.seed", learnerId: learner.id,
+                               categories: RecordCategory.stored, agreementId: nil, outcome: .allowed, reason: nil)
+                })
             }
             for (learner, records) in learners {
                 for record in records {
