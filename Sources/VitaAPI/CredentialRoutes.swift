@@ -388,12 +388,11 @@ struct CredentialRoutes: Sendable, DefinitionCorrecting {
                               success: (201, "Achievement"), errors: [400, 401, 403, 413, 422])) { request, context in
             let (input, raw) = try await reader.decode(DTO.CreateAchievement.self, from: request)
             let now = Timestamp.truncated(gate.clock())
-            let achievement = Achievement(id: EntityID.make("ach", now: now), uri: "urn:uuid:\(UUID().uuidString.lowercased())",
-                                          organizationId: input.organizationId, name: input.name,
-                                          description: input.description, criteriaNarrative: input.criteriaNarrative,
-                                          achievementType: input.achievementType, image: input.image,
-                                          alignments: input.alignments ?? [],
-                                          resultDescriptions: input.resultDescriptions ?? [], createdAt: now)
+            var defined = Achievement(id: EntityID.make("ach", now: now), uri: "urn:uuid:\(UUID().uuidString.lowercased())",
+                                      organizationId: input.organizationId, name: "", description: "",
+                                      criteriaNarrative: "", createdAt: now)
+            input.definition.apply(to: &defined)
+            let achievement = defined
             try achievement.validate()
             try StaffAccess.requireOwn(context.principal!, organizationId: achievement.organizationId)
             return try await idempotency.create(request, context, raw: raw, database: database, now: now) { tx in
@@ -434,19 +433,13 @@ struct CredentialRoutes: Sendable, DefinitionCorrecting {
                               requestSchema: "ReplaceAchievement", success: (200, "Achievement"),
                               errors: [400, 401, 403, 404, 412, 413, 422, 428])) { request, context in
             let id = try reader.id(context, "achievementId", prefix: "ach", what: "achievement")
-            let (input, _) = try await reader.decode(DTO.ReplaceAchievement.self, from: request)
+            let (input, _) = try await reader.decode(DTO.AchievementDefinition.self, from: request)
             let principal = context.principal!
             return try await correct(request, principal, id: id, what: "achievement", action: "achievement.update",
                                      read: { try await $0.versionedAchievement(id: id) },
                                      store: { try await $0.update($1, expectedVersion: $2) },
                                      authorize: { if !Self.isVisible($0, to: principal) { throw Problem.notFound("achievement") } }) { achievement in
-                achievement.name = input.name
-                achievement.description = input.description
-                achievement.criteriaNarrative = input.criteriaNarrative
-                achievement.achievementType = input.achievementType
-                achievement.image = input.image
-                achievement.alignments = input.alignments ?? []
-                achievement.resultDescriptions = input.resultDescriptions ?? []
+                input.apply(to: &achievement)
                 try achievement.validate()
             }
         }

@@ -86,8 +86,9 @@ enum DTO {
         var caseItemURI: String?
     }
 
-    /// An achievement's definition as corrected: everything but the organization that awards it.
-    struct ReplaceAchievement: Decodable {
+    /// An achievement's definition as a client gives it (`ReplaceAchievement`): everything but the organization that
+    /// awards it.
+    struct AchievementDefinition: Decodable {
         var name: String
         var description: String
         var criteriaNarrative: String
@@ -95,17 +96,30 @@ enum DTO {
         var image: String?
         var alignments: [Achievement.Alignment]?
         var resultDescriptions: [Achievement.ResultDescription]?
+
+        /// Gives `achievement` this definition (its id, URI, organization and creation stay).
+        func apply(to achievement: inout Achievement) {
+            achievement.name = name
+            achievement.description = description
+            achievement.criteriaNarrative = criteriaNarrative
+            achievement.achievementType = achievementType
+            achievement.image = image
+            achievement.alignments = alignments ?? []
+            achievement.resultDescriptions = resultDescriptions ?? []
+        }
     }
 
+    /// A new achievement (`CreateAchievement`): the organization that awards it and its definition, in one object.
     struct CreateAchievement: Decodable {
         var organizationId: String
-        var name: String
-        var description: String
-        var criteriaNarrative: String
-        var achievementType: String?
-        var image: String?
-        var alignments: [Achievement.Alignment]?
-        var resultDescriptions: [Achievement.ResultDescription]?
+        var definition: AchievementDefinition
+
+        private enum CodingKeys: String, CodingKey { case organizationId }
+
+        init(from decoder: any Decoder) throws {
+            organizationId = try decoder.container(keyedBy: CodingKeys.self).decode(String.self, forKey: .organizationId)
+            definition = try AchievementDefinition(from: decoder)
+        }
     }
 
     struct IssueBadge: Decodable {
