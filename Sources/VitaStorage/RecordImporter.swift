@@ -111,12 +111,15 @@ public struct RecordImporter: Sendable {
     /// `StoreTransaction.insertNew`), and the audit entries, appended together at its end.
     struct Batch {
         var learners: [String: String] = [:]
-        /// "system source-record-id" of the batch's records that an earlier import stored.
+        /// "system source-record-id" of the batch's records stored already: by an earlier import, or by this batch
+        /// before a later line named them.
         var storedSources: Set<String> = []
-        /// The current versions of those records, read together, until a line of the batch adds a version.
+        /// The current versions of the records an earlier import stored, read together, each until a line of the
+        /// batch adds a version.
         var current: [String: LearnerRecord] = [:]
         /// Records new to Vita, stored when the batch ends or before a later line of the batch changes one of them.
         var newRecords: [LearnerRecord] = []
+        /// Their "system source-record-id".
         var newSources: Set<String> = []
         var audit: [AuditEntry] = []
 
