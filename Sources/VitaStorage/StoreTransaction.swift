@@ -222,8 +222,14 @@ public struct StoreTransaction: Sendable {
 
     /// The organization with `id` and its version, if any.
     public func versionedOrganization(id: String) async throws -> Versioned<Organization>? {
-        try await db.raw("SELECT * FROM organizations WHERE id = \(bind: id)").first().map {
-            Versioned(try organization(from: $0), version: try $0.decode(column: "version", as: Int.self))
+        try await versionedRow("organizations", id: id, organization(from:))
+    }
+
+    /// The row of `table` with `id`, as `decode` makes it, with its `version` column.
+    private func versionedRow<T: Sendable>(_ table: String, id: String,
+                                           _ decode: (any SQLRow) throws -> T) async throws -> Versioned<T>? {
+        try await db.raw("SELECT * FROM \(ident: table) WHERE id = \(bind: id)").first().map {
+            Versioned(try decode($0), version: try $0.decode(column: "version", as: Int.self))
         }
     }
 
@@ -276,9 +282,7 @@ public struct StoreTransaction: Sendable {
 
     /// The connected system with `id` and its version, if any.
     public func versionedSystem(id: String) async throws -> Versioned<ConnectedSystem>? {
-        try await db.raw("SELECT * FROM connected_systems WHERE id = \(bind: id)").first().map {
-            Versioned(try system(from: $0), version: try $0.decode(column: "version", as: Int.self))
-        }
+        try await versionedRow("connected_systems", id: id, system(from:))
     }
 
     /// Stores a connected system's corrected name and kind as the version after `expectedVersion`; throws
@@ -806,10 +810,7 @@ public struct StoreTransaction: Sendable {
 
     private func versionedDefinition<T: Decodable & Sendable>(_ type: T.Type, table: String,
                                                               id: String) async throws -> Versioned<T>? {
-        try await db.raw("SELECT body, version FROM \(ident: table) WHERE id = \(bind: id)").first().map {
-            Versioned(try decodeJSON(type, try $0.decode(column: "body", as: String.self)),
-                      version: try $0.decode(column: "version", as: Int.self))
-        }
+        try await versionedRow(table, id: id) { try decodeJSON(type, try $0.decode(column: "body", as: String.self)) }
     }
 
     private func definitions<T: Decodable & Sendable>(_ type: T.Type, table: String, after cursor: String?, limit: Int,
