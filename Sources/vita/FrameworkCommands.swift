@@ -60,12 +60,15 @@ struct Frameworks: AsyncParsableCommand {
 
         /// The package in `path`, read and checked (`CASEPackage`); a message naming what is wrong otherwise.
         static func package(at path: String) throws -> CASEPackage {
-            let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? nil
-            guard let size, let data = FileManager.default.contents(atPath: path) else {
+            guard let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int else {
                 throw CommandFailure("\(path): no such file, or it cannot be read")
             }
+            // Checked before reading: a file far over the limit is refused without being loaded.
             guard size <= LearnerAPI.maximumFrameworkPackageBytes else {
                 throw CommandFailure("\(path): larger than the 32 MiB a package may be")
+            }
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw CommandFailure("\(path): no such file, or it cannot be read")
             }
             let value: JSONValue
             do {
