@@ -11,7 +11,8 @@ import VitaJSON
 /// CSV upload with a live progress bar and a downloadable report, the organization's issued credentials (search,
 /// revoke, suspend, unsuspend), signing keys, connected systems, agreements and consents (``registerAgreements(on:)``),
 /// a system's change notifications (``registerSystems(on:)``), an achievement's page with its corrections
-/// (``registerAchievements(on:)``), staff and the audit log with "verify the chain".
+/// (``registerAchievements(on:)``), the organization with its corrections (``registerOrganization(on:)``), staff and the
+/// audit log with "verify the chain".
 ///
 /// Every value comes from the API, called in process as the signed-in staff member (``WebIdentity/staff(staffId:)``):
 /// the API's staff roles and organization limits decide what a page may show or do, and a refusal shows the API's
@@ -108,6 +109,7 @@ struct ConsolePages: Sendable {
         registerSystems(on: router)
         registerFrameworks(on: router)
         registerAchievements(on: router)
+        registerOrganization(on: router)
         router.getAndHead("/static/console.js") { _, _ in pages.scriptResponse() }
     }
 
@@ -204,6 +206,7 @@ struct ConsolePages: Sendable {
     func frame(_ member: Member, title: String, current: String) -> [String: Any] {
         let links: [(String, String, Bool)] = [
             ("/admin", "console.nav_home", true),
+            ("/admin/organization", "console.nav_organization", true),
             ("/admin/achievements", "console.nav_achievements", true),
             ("/admin/frameworks", "console.nav_frameworks", true),
             ("/admin/issue", "console.nav_issue", member.canIssue),

@@ -140,8 +140,8 @@ struct WebHarness: Sendable {
         return try await post("/verify", parts: [.field("csrf_token", token)] + parts, cookie: form.csrfCookie)
     }
 
-    func api(_ method: HTTPRequest.Method, _ uri: String, json: Any? = nil) async throws -> Page {
-        var headers = HTTPFields()
+    func api(_ method: HTTPRequest.Method, _ uri: String, json: Any? = nil, headers extra: HTTPFields = [:]) async throws -> Page {
+        var headers = extra
         headers[.authorization] = "Bearer \(adminKey)"
         var body: ByteBuffer?
         if let json {

@@ -1,0 +1,140 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import VitaAPI
+import VitaCore
+import VitaJSON
+
+/// The member's organization in the console: its name, kind and identifiers (IPEDS, OPEID, DUNS, web domain, …), and for
+/// an organization administrator a form that corrects them (`updateOrganization`) under the version the form was
+/// filled from. Each identifier is a row of the form; a row whose value is left empty is dropped, and two empty rows
+/// take new identifiers. Credentials issued before a correction keep the issuer they were signed with.
+extension ConsolePages {
+    func registerOrganization(on router: Router<VitaRequestContext>) {
+        let pages = self
+        router.getAndHead("/admin/organization") { request, context in
+            try await pages.signedIn(request, context) { try await pages.organization($0, $1, $2) }
+        }
+        router.post("/admin/organization") { request, context in
+            try await pages.signedInForm(request, context) { try await pages.correctOrganization($0, $1, $2, $3) }
+        }
+    }
+
+    /// What the organization page shows besides the organization: a notice or problem, and what the administrator
+    /// typed when it was refused.
+    struct OrganizationOutcome {
+        var notice: String?
+        var problem: String?
+        var typed: OrganizationForm?
+        var status: HTTPResponse.Status = .ok
+    }
+
+    /// The correction form's fields as submitted.
+    struct OrganizationForm {
+        var name: String
+        var kind: String
+        /// The rows with a value, in the form's order.
+        var identifiers: [(scheme: String, value: String, issuer: String)]
+
+        init(name: String, kind: String, identifiers: [(scheme: String, value: String, issuer: String)]) {
+            self.name = name
+            self.kind = kind
+            self.identifiers = identifiers
+        }
+
+        /// Reads the fields `name`, `kind` and, for each row `n` from 0 up to the first missing `value_n`, `scheme_n`,
+        /// `value_n` and `issuer_n`.
+        init(_ form: FormInput) {
+            func field(_ name: String) -> String { (form.fields[name] ?? "").trimmingCharacters(in: .whitespaces) }
+            name = field("name")
+            kind = field("kind")
+            identifiers = []
+            var row = 0
+            while form.fields["value_\(row)"] != nil {
+                let value = field("value_\(row)")
+                if !value.isEmpty { identifiers.append((field("scheme_\(row)"), value, field("issuer_\(row)"))) }
+                row += 1
+            }
+        }
+
+        /// The body of `updateOrganization`.
+        var body: JSONValue {
+            .object([
+                "name": .string(name), "kind": .string(kind),
+                "identifiers": .array(identifiers.map { identifier in
+                    var object: JSONObject = ["scheme": .string(identifier.scheme), "value": .string(identifier.value)]
+                    if !identifier.issuer.isEmpty { object["issuer"] = .string(identifier.issuer) }
+                    return .object(object)
+                }),
+            ])
+        }
+    }
+
+    func organization(_ request: Request, _ context: VitaRequestContext, _ member: Member,
+                      _ outcome: OrganizationOutcome = .init()) async throws -> Response {
+        let read = await api.call(.get, "/api/v1/organizations/\(member.organizationId)", as: member.identity, context: context)
+        guard read.succeeded, let organization = read.json else { return notFound(member) }
+        let current = OrganizationForm(
+            name: organization["name"]?.stringValue ?? "", kind: organization["kind"]?.stringValue ?? "other",
+            identifiers: (organization["identifiers"]?.arrayValue ?? []).map {
+                ($0["scheme"]?.stringValue ?? "other", $0["value"]?.stringValue ?? "", $0["issuer"]?.stringValue ?? "")
+            })
+        // The frame names the organization as it now is (the member was read before a correction).
+        let shownMember = Member(staffId: member.staffId, name: member.name, organizationId: member.organizationId,
+                                 organizationName: current.name, role: member.role)
+        var values = frame(shownMember, title: strings.format("console.organization_title", ["name": current.name]),
+                           current: "/admin/organization")
+        values["organization"] = [
+            "id": member.organizationId, "name": current.name,
+            "kind": strings["console.organization_kind_\(current.kind)"],
+            "registered": organization["createdAt"]?.stringValue ?? "",
+            "identifiers": current.identifiers.map { identifier -> [String: Any] in
+                ["scheme": strings["console.identifier_scheme_\(identifier.scheme)"], "value": identifier.value,
+                 "issuer": identifier.issuer]
+            },
+        ]
+        if member.canAdminister, let tag = read.headers[.eTag] {
+            let filled = outcome.typed ?? current
+            let rows = filled.identifiers + Array(repeating: ("", "", ""), count: 2)
+            values["correct"] = [
+                "version": tag, "name": filled.name,
+                "kinds": Organization.Kind.allCases.map {
+                    ["value": $0.rawValue, "label": strings["console.organization_kind_\($0.rawValue)"],
+                     "selected": $0.rawValue == filled.kind]
+                },
+                "rows": rows.enumerated().map { index, row -> [String: Any] in
+                    [
+                        "index": index, "value": row.value, "issuer": row.issuer,
+                        "legend": strings.format("console.organization_identifier_row", ["number": String(index + 1)]),
+                        "schemes": Identifier.Scheme.allCases.map {
+                            ["value": $0.rawValue, "label": strings["console.identifier_scheme_\($0.rawValue)"],
+                             "selected": $0.rawValue == (row.scheme.isEmpty ? "domain" : row.scheme)]
+                        },
+                    ]
+                },
+            ]
+        }
+        if let notice = outcome.notice { values["notice"] = notice }
+        if let problem = outcome.problem { values["problem"] = problem }
+        return withForm(request, "console_organization", values, status: outcome.status)
+    }
+
+    /// Corrects the organization's name, kind and identifiers (`updateOrganization`) under the version the form was
+    /// filled from; a stale form is refused and the page shows the organization as it now is.
+    func correctOrganization(_ request: Request, _ context: VitaRequestContext, _ member: Member,
+                             _ form: FormInput) async throws -> Response {
+        let typed = OrganizationForm(form)
+        let changed = await api.call(.put, "/api/v1/organizations/\(member.organizationId)", body: typed.body.serialized(),
+                                     contentType: "application/json", headers: [.ifMatch: form.fields["version"] ?? ""],
+                                     as: member.identity, context: context)
+        guard changed.succeeded else {
+            if changed.status == .preconditionFailed {
+                return try await organization(request, context, member,
+                                              .init(problem: strings["console.organization_stale"], status: changed.status))
+            }
+            return try await organization(request, context, member,
+                                          .init(problem: apiProblem(changed), typed: typed, status: changed.status))
+        }
+        return try await organization(request, context, member, .init(notice: strings["console.organization_corrected"]))
+    }
+}
