@@ -106,11 +106,15 @@ public struct RecordImporter: Sendable {
         }
     }
 
-    /// What a batch's lines share while it is applied: the learners its lines named by a system's own id (each looked
-    /// up once), the source record ids imported before (looked up together first), the new records (stored together,
+    /// What a batch's lines share while it is applied: the learners its lines name by a system's own id and the source
+    /// record ids imported before (each looked up together first), the new learners and records (stored together,
     /// `StoreTransaction.insertNew`), and the audit entries, appended together at its end.
     struct Batch {
+        /// Vita's learner id for each "system source-id" of the batch's lines that an earlier import or an earlier line
+        /// of the batch mapped.
         var learners: [String: String] = [:]
+        /// Learners new to Vita, stored before the batch's records are, with the system ids they were imported under.
+        var newLearners: [(learner: Learner, source: StoreTransaction.LearnerSource)] = []
         /// "system source-record-id" of the batch's records stored already: by an earlier import, or by this batch
         /// before a later line named them.
         var storedSources: Set<String> = []
@@ -123,25 +127,47 @@ public struct RecordImporter: Sendable {
         var newSources: Set<String> = []
         var audit: [AuditEntry] = []
 
-        /// Looks up, a statement per system, which of the batch's source record ids were imported before.
+        /// Looks up, a statement per system, which of the learners and source record ids the batch's lines name were
+        /// imported before (a system's learner ids are kept among its source ids as "learner:" and the id).
         mutating func findSources(of lines: [ParseResult], _ tx: StoreTransaction) async throws {
             var bySystem: [String: [String]] = [:]
-            for case .success(.record(let systemId, _, _, let provenance, _)) in lines {
-                bySystem[systemId, default: []].append(provenance.sourceRecordId)
+            for case .success(let line) in lines {
+                switch line {
+                case .learner(let systemId, let sourceId, _, _), .record(let systemId, .source(let sourceId), _, _, _):
+                    bySystem[systemId, default: []].append("learner:" + sourceId)
+                default:
+                    break
+                }
+                if case .record(let systemId, _, _, let provenance, _) = line {
+                    bySystem[systemId, default: []].append(provenance.sourceRecordId)
+                }
             }
             var recordIds: [String: String] = [:]
-            for (systemId, sourceRecordIds) in bySystem {
-                for (sourceRecordId, recordId) in try await tx.recordIds(system: systemId, sourceRecordIds: sourceRecordIds) {
-                    storedSources.insert(systemId + " " + sourceRecordId)
-                    recordIds[systemId + " " + sourceRecordId] = recordId
+            for (systemId, sourceIds) in bySystem {
+                for (sourceId, id) in try await tx.recordIds(system: systemId, sourceRecordIds: Array(Set(sourceIds))) {
+                    if sourceId.hasPrefix("learner:") {
+                        learners[systemId + " " + sourceId.dropFirst("learner:".count)] = id
+                    } else {
+                        storedSources.insert(systemId + " " + sourceId)
+                        recordIds[systemId + " " + sourceId] = id
+                    }
                 }
             }
             let records = try await tx.records(ids: Array(recordIds.values))
             current = recordIds.compactMapValues { records[$0] }
         }
 
-        /// Stores the new records gathered so far.
+        /// Stores the new learners gathered so far.
+        mutating func storeNewLearners(_ tx: StoreTransaction) async throws {
+            guard !newLearners.isEmpty else { return }
+            try await tx.insertNew(newLearners.map(\.learner))
+            try await tx.mapLearners(newLearners.map(\.source))
+            newLearners = []
+        }
+
+        /// Stores the new learners and records gathered so far.
         mutating func storeNewRecords(_ tx: StoreTransaction) async throws {
+            try await storeNewLearners(tx)
             guard !newRecords.isEmpty else { return }
             try await tx.insertNew(newRecords)
             storedSources.formUnion(newSources)
@@ -149,13 +175,9 @@ public struct RecordImporter: Sendable {
             newSources = []
         }
 
-        /// The learner `systemId` knows as `sourceId`, if one was imported.
-        mutating func learnerId(_ tx: StoreTransaction, system systemId: String, sourceId: String) async throws -> String? {
-            let key = systemId + " " + sourceId
-            if let known = learners[key] { return known }
-            let found = try await tx.learnerId(system: systemId, sourceId: sourceId)
-            if let found { learners[key] = found }
-            return found
+        /// The learner `systemId` knows as `sourceId`, if an earlier import or an earlier line of the batch made one.
+        func learnerId(system systemId: String, sourceId: String) -> String? {
+            learners[systemId + " " + sourceId]
         }
     }
 
@@ -272,11 +294,10 @@ public struct RecordImporter: Sendable {
         let actor = AuditEntry.Actor(kind: .system, id: parsed.systemId)
         switch parsed {
         case .learner(let systemId, let sourceId, let details, _):
-            if try await batch.learnerId(tx, system: systemId, sourceId: sourceId) != nil { return .unchanged }
+            if batch.learnerId(system: systemId, sourceId: sourceId) != nil { return .unchanged }
             let learner = Learner(id: EntityID.make("lrn", now: now), name: details.name, identifiers: details.identifiers ?? [],
                                   birthDate: details.birthDate, createdAt: now, updatedAt: now)
-            try await tx.insert(learner)
-            try await tx.mapLearner(system: systemId, sourceId: sourceId, learnerId: learner.id)
+            batch.newLearners.append((learner, .init(systemId: systemId, sourceId: sourceId, learnerId: learner.id)))
             batch.learners[systemId + " " + sourceId] = learner.id
             batch.audit.append(AuditEntry(occurredAt: now, actor: actor, action: "learner.import", learnerId: learner.id,
                                           categories: [], agreementId: nil, outcome: .allowed, reason: nil))
@@ -288,7 +309,7 @@ public struct RecordImporter: Sendable {
                 guard try await tx.learner(id: id) != nil else { return .rejected(field: "learnerId", reason: "no such learner") }
                 learnerId = id
             case .source(let sourceId):
-                guard let id = try await batch.learnerId(tx, system: systemId, sourceId: sourceId) else {
+                guard let id = batch.learnerId(system: systemId, sourceId: sourceId) else {
                     return .rejected(field: "learner", reason: "no learner was imported with this source id")
                 }
                 learnerId = id
@@ -304,8 +325,9 @@ public struct RecordImporter: Sendable {
                                               categories: [body.category], agreementId: nil, outcome: .allowed, reason: nil))
                 return .created
             }
-            // A later line of the batch for a record it creates: the record is stored first, then compared.
-            if batch.newSources.contains(source) { try await batch.storeNewRecords(tx) }
+            // A later line of the batch for a record it creates: the record is stored first, then compared. The
+            // batch's new learners are stored before the record is kept.
+            if batch.newSources.contains(source) { try await batch.storeNewRecords(tx) } else { try await batch.storeNewLearners(tx) }
             let outcome: Outcome
             switch try await tx.keepSourceRecord(body, learnerId: learnerId, provenance: provenance, now: now,
                                                  known: batch.current[source]) {

@@ -499,17 +499,28 @@ public struct StoreTransaction: Sendable {
 
     /// Stores a new learner at version 1.
     public func insert(_ learner: Learner) async throws {
-        let body = try json(LearnerBody(name: learner.name, identifiers: learner.identifiers, birthDate: learner.birthDate))
-        try await db.raw("""
-            INSERT INTO learners (id, version, body, created_at, updated_at) VALUES
+        try await insertNew([learner])
+    }
+
+    /// Stores new learners at version 1, as ``insert(_:)-(Learner)`` does one at a time: a hundred take three
+    /// statements (the learners, their first versions, their profile generations) rather than three hundred.
+    public func insertNew(_ learners: [Learner]) async throws {
+        let bodies = try learners.map {
+            try json(LearnerBody(name: $0.name, identifiers: $0.identifiers, birthDate: $0.birthDate))
+        }
+        let rows = Array(zip(learners, bodies))
+        try await insertRows(rows, "INSERT INTO learners (id, version, body, created_at, updated_at) VALUES ") { learner, body in
+            """
             (\(bind: learner.id), \(bind: learner.version), \(bind: body), \(bind: Self.ms(learner.createdAt)),
              \(bind: Self.ms(learner.updatedAt)))
-            """).run()
-        try await db.raw("""
-            INSERT INTO learner_versions (learner_id, version, body, recorded_at) VALUES
-            (\(bind: learner.id), \(bind: learner.version), \(bind: body), \(bind: Self.ms(learner.updatedAt)))
-            """).run()
-        try await db.raw("INSERT INTO profile_generations (learner_id, generation) VALUES (\(bind: learner.id), 0)").run()
+            """
+        }
+        try await insertRows(rows, "INSERT INTO learner_versions (learner_id, version, body, recorded_at) VALUES ") { learner, body in
+            "(\(bind: learner.id), \(bind: learner.version), \(bind: body), \(bind: Self.ms(learner.updatedAt)))"
+        }
+        try await insertRows(learners, "INSERT INTO profile_generations (learner_id, generation) VALUES ") {
+            "(\(bind: $0.id), 0)"
+        }
     }
 
     /// Stores a new version of a learner if the stored version is `expectedVersion`.
@@ -622,23 +633,32 @@ public struct StoreTransaction: Sendable {
 
     /// Stores new competencies, a hundred to a statement (an import of a framework makes thousands).
     public func insert(_ competencies: [Competency]) async throws {
-        var start = competencies.startIndex
-        while start < competencies.endIndex {
-            let chunk = competencies[start..<min(start + 100, competencies.endIndex)]
-            var query: SQLQueryString = """
-                INSERT INTO competencies (id, organization_id, body, created_at, case_item_uri, framework_id, code) VALUES
-                """
-            for (offset, competency) in chunk.enumerated() {
-                if offset > 0 { query += ", " }
-                query += """
-                    (\(bind: competency.id), \(bind: competency.organizationId), \(bind: try json(competency)),
-                     \(bind: Self.ms(competency.createdAt)), \(bind: competency.caseItemURI), \(bind: competency.frameworkId),
-                     \(bind: competency.code))
-                    """
-            }
-            try await db.raw(query).run()
-            start = chunk.endIndex
+        try await insertRows(competencies, """
+            INSERT INTO competencies (id, organization_id, body, created_at, case_item_uri, framework_id, code) VALUES
+            """) { competency in
+            """
+            (\(bind: competency.id), \(bind: competency.organizationId), \(bind: try json(competency)),
+             \(bind: Self.ms(competency.createdAt)), \(bind: competency.caseItemURI), \(bind: competency.frameworkId),
+             \(bind: competency.code))
+            """
         }
+    }
+
+    /// Runs `statement` followed by one row of values for each of `items` (`values`), a hundred rows to a statement,
+    /// each statement ending with `suffix`; returns the rows the statements returned (for a `RETURNING` suffix).
+    @discardableResult
+    func insertRows<Item>(_ items: [Item], _ statement: SQLQueryString, suffix: SQLQueryString = "",
+                          _ values: (Item) throws -> SQLQueryString) async throws -> [any SQLRow] {
+        var returned: [any SQLRow] = []
+        for start in stride(from: items.startIndex, to: items.endIndex, by: 100) {
+            var query = statement
+            for (offset, item) in items[start..<min(start + 100, items.endIndex)].enumerated() {
+                if offset > 0 { query += ", " }
+                query += try values(item)
+            }
+            returned += try await db.raw(query + suffix).all()
+        }
+        return returned
     }
 
     /// Replaces a competency's definition (an import of its framework changed its item) as its next version.
@@ -860,28 +880,16 @@ public struct StoreTransaction: Sendable {
             for record in records { try await insert(record) }
             return
         }
-        var start = records.startIndex
-        while start < records.endIndex {
-            let chunk = records[start..<min(start + 100, records.endIndex)]
-            var claims: SQLQueryString = "INSERT INTO record_sources (system_id, source_record_id, record_id) VALUES "
-            var rows = Self.recordsInsert
-            for (offset, record) in chunk.enumerated() {
-                if offset > 0 {
-                    claims += ", "
-                    rows += ", "
-                }
-                claims += "(\(bind: record.provenance.systemId), \(bind: record.provenance.sourceRecordId), \(bind: record.id))"
-                rows += try recordValues(record)
-            }
-            let claimed = try await db.raw(claims + " ON CONFLICT DO NOTHING RETURNING record_id").all()
-            guard claimed.count == chunk.count else {
-                throw StorageError(.conflict, "this system already asserted a record with this source record id")
-            }
-            try await db.raw(rows).run()
-            for record in chunk { noteRecordChange(record, at: record.provenance.recordedAt) }
-            start = chunk.endIndex
+        let claimed = try await insertRows(records, "INSERT INTO record_sources (system_id, source_record_id, record_id) VALUES ",
+                                           suffix: " ON CONFLICT DO NOTHING RETURNING record_id") { record in
+            "(\(bind: record.provenance.systemId), \(bind: record.provenance.sourceRecordId), \(bind: record.id))"
         }
+        guard claimed.count == records.count else {
+            throw StorageError(.conflict, "this system already asserted a record with this source record id")
+        }
+        try await insertRows(records, Self.recordsInsert) { try recordValues($0) }
         for record in records {
+            noteRecordChange(record, at: record.provenance.recordedAt)
             try await invalidateProfiles(learnerId: record.learnerId)
             try await addHolder(learnerId: record.learnerId, organizationId: record.organizationId)
         }
@@ -941,17 +949,53 @@ public struct StoreTransaction: Sendable {
     }
 
     /// Remembers which learner a system's own learner id stands for; the system's organization then holds the learner.
+    /// Throws `conflict` when the system's id stands for a learner already.
     public func mapLearner(system systemId: String, sourceId: String, learnerId: String) async throws {
-        try await db.raw("""
-            INSERT INTO record_sources (system_id, source_record_id, record_id) VALUES
-            (\(bind: systemId), \(bind: "learner:" + sourceId), \(bind: learnerId))
-            """).run()
-        // The system's organization registered the learner: it holds them.
-        try await db.raw("""
-            INSERT INTO learner_holders (learner_id, organization_id)
-            SELECT \(bind: learnerId), organization_id FROM connected_systems WHERE id = \(bind: systemId)
-            ON CONFLICT DO NOTHING
-            """).run()
+        try await mapLearners([LearnerSource(systemId: systemId, sourceId: sourceId, learnerId: learnerId)])
+    }
+
+    /// A system's own id for a learner, and the learner it stands for.
+    public struct LearnerSource: Sendable, Equatable {
+        /// The connected system.
+        public var systemId: String
+        /// The system's id for the learner.
+        public var sourceId: String
+        /// Vita's id for the learner.
+        public var learnerId: String
+
+        /// Pairs a system's id for a learner with Vita's.
+        public init(systemId: String, sourceId: String, learnerId: String) {
+            self.systemId = systemId
+            self.sourceId = sourceId
+            self.learnerId = learnerId
+        }
+    }
+
+    /// Remembers what learners systems' own ids stand for, as ``mapLearner(system:sourceId:learnerId:)`` does one at a
+    /// time: a hundred take two statements. Throws `conflict`, with nothing of the call stored once the transaction
+    /// rolls back, when one of the ids stands for a learner already (mapped by a concurrent import, or twice in
+    /// `sources`).
+    public func mapLearners(_ sources: [LearnerSource]) async throws {
+        let claimed = try await insertRows(sources, "INSERT INTO record_sources (system_id, source_record_id, record_id) VALUES ",
+                                           suffix: " ON CONFLICT DO NOTHING RETURNING record_id") { source in
+            "(\(bind: source.systemId), \(bind: "learner:" + source.sourceId), \(bind: source.learnerId))"
+        }
+        guard claimed.count == sources.count else {
+            throw StorageError(.conflict, "this system's learner id stands for another learner already")
+        }
+        // Each system's organization registered its learners: it holds them.
+        let systemIds = Array(Set(sources.map(\.systemId)))
+        var organizations: [String: String] = [:]
+        for chunk in Self.chunks(systemIds) {
+            for row in try await db.raw("""
+                SELECT id, organization_id FROM connected_systems WHERE id IN (\(SQLList(chunk.map { SQLBind($0) })))
+                """).all() {
+                organizations[try row.decode(column: "id", as: String.self)] = try row.decode(column: "organization_id", as: String.self)
+            }
+        }
+        let holders = sources.compactMap { source in organizations[source.systemId].map { (source.learnerId, $0) } }
+        try await insertRows(holders, "INSERT INTO learner_holders (learner_id, organization_id) VALUES ",
+                             suffix: " ON CONFLICT DO NOTHING") { "(\(bind: $0.0), \(bind: $0.1))" }
     }
 
     /// What keeping a system's source record up to date did (``keepSourceRecord(_:learnerId:provenance:keepingNewer:now:known:)``).

@@ -165,7 +165,7 @@ struct DemoSeeder {
                                             competencies: competencies, now: now, random: &random))
             }
             try await database.transaction { [learners] tx in
-                for (learner, _) in learners { try await tx.insert(learner) }
+                try await tx.insertNew(learners.map(\.0))
                 try await tx.insertNew(learners.flatMap(\.1))
                 try await tx.appendAudit(learners.map { learner, _ in
                     AuditEntry(occurredAt: now, actor: cli, action: "demo.seed", learnerId: learner.id,

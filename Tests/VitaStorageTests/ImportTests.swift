@@ -102,6 +102,77 @@ struct ImportTests {
         }
     }
 
+    @Test("a batch's learners: a learner line twice is created once, a record names a learner of an earlier batch or an earlier line and one before its learner's line is rejected; each new learner has its first version, its profile generation and the system's organization as holder",
+          arguments: TestEngine.available)
+    func batchLearners(_ engine: TestEngine) async throws {
+        try await TestDatabase.with(engine) { test in
+            let (system, organization) = try await Self.system(test.database)
+            let importer = RecordImporter(database: test.database)
+            func learner(_ source: String) -> Data {
+                Data(#"{"type":"learner","systemId":"\#(system)","sourceId":"\#(source)","learner":{"name":{"display":"Learner \#(source)"}}}"#.utf8)
+            }
+            func record(_ learner: String, _ source: String) -> Data {
+                Data(#"{"type":"record","systemId":"\#(system)","learner":"\#(learner)","category":"experiences","record":{"organizationId":"\#(organization)","kind":"course","title":"Course","status":"completed"},"provenance":{"sourceRecordId":"\#(source)"}}"#.utf8)
+            }
+            #expect(try await importer.apply([learner("S-1")]) == [.created])
+            // 250 learners in one batch: more than one statement's hundred rows.
+            let many = (0..<250).map { learner("M-\($0)") }
+            let outcomes = try await importer.apply([record("S-2", "r-early"), learner("S-2"), learner("S-2"), record("S-2", "r-2"),
+                                                     record("S-1", "r-1")] + many)
+            #expect(Array(outcomes.prefix(5)) == [.rejected(field: "learner", reason: "no learner was imported with this source id"),
+                                                  .created, .unchanged, .created, .created])
+            #expect(outcomes.dropFirst(5).allSatisfy { $0 == .created })
+
+            let ids = try await test.database.read { tx in
+                [try await tx.learnerId(system: system, sourceId: "S-2"), try await tx.learnerId(system: system, sourceId: "M-249")]
+            }
+            for id in ids {
+                let id = try #require(id)
+                let (stored, holders, generation) = try await test.database.read { tx in
+                    (try await tx.learner(id: id), try await tx.holders(learnerId: id),
+                     try await tx.keptProfile(learnerId: id, scope: "*")?.generation)
+                }
+                #expect(stored?.version == 1)
+                #expect(holders == [organization])
+                #expect(generation != nil, "the learner has a profile generation")
+            }
+            let (learners, versions, mapped) = try await test.database.withConnection { db in
+                (try await db.raw("SELECT COUNT(*) AS n FROM learners").first()!.decode(column: "n", as: Int.self),
+                 try await db.raw("SELECT COUNT(*) AS n FROM learner_versions").first()!.decode(column: "n", as: Int.self),
+                 try await db.raw("SELECT COUNT(*) AS n FROM record_sources WHERE source_record_id LIKE 'learner:%'").first()!
+                    .decode(column: "n", as: Int.self))
+            }
+            #expect(learners == 252 && versions == 252 && mapped == 252)
+            let again = try await importer.apply(many)
+            #expect(again.allSatisfy { $0 == .unchanged })
+        }
+    }
+
+    @Test("two mappings of one system's learner id: the second is a conflict and stores nothing", arguments: TestEngine.available)
+    func learnerMappedTwice(_ engine: TestEngine) async throws {
+        try await TestDatabase.with(engine) { test in
+            let (system, _) = try await Self.system(test.database)
+            let first = Learner(id: EntityID.make("lrn"), name: .init(display: "One"), identifiers: [], createdAt: Date(), updatedAt: Date())
+            let second = Learner(id: EntityID.make("lrn"), name: .init(display: "Two"), identifiers: [], createdAt: Date(), updatedAt: Date())
+            try await test.database.transaction { tx in
+                try await tx.insertNew([first])
+                try await tx.mapLearners([.init(systemId: system, sourceId: "S-1", learnerId: first.id)])
+            }
+            await #expect(throws: StorageError.self) {
+                try await test.database.transaction { tx in
+                    try await tx.insertNew([second])
+                    try await tx.mapLearners([.init(systemId: system, sourceId: "S-2", learnerId: second.id),
+                                              .init(systemId: system, sourceId: "S-1", learnerId: second.id)])
+                }
+            }
+            let (mapped, stored) = try await test.database.read { tx in
+                (try await tx.learnerId(system: system, sourceId: "S-2"), try await tx.learner(id: second.id))
+            }
+            #expect(mapped == nil && stored == nil, "the refused transaction left nothing")
+            #expect(try await test.database.read { try await $0.learnerId(system: system, sourceId: "S-1") } == first.id)
+        }
+    }
+
     @Test("bad lines are rejected with the field and reason, and the good ones still land", arguments: TestEngine.available)
     func rejections(_ engine: TestEngine) async throws {
         try await TestDatabase.with(engine) { test in
