@@ -502,25 +502,22 @@ public struct StoreTransaction: Sendable {
         try await insertNew([learner])
     }
 
-    /// Stores new learners at version 1, as ``insert(_:)-(Learner)`` does one at a time: a hundred take three
-    /// statements (the learners, their first versions, their profile generations) rather than three hundred.
+    /// Stores new learners at version 1, as ``insert(_:)-(Learner)`` does one at a time: a few hundred take three
+    /// statements (the learners, their first versions, their profile generations) rather than three each.
     public func insertNew(_ learners: [Learner]) async throws {
         let bodies = try learners.map {
             try json(LearnerBody(name: $0.name, identifiers: $0.identifiers, birthDate: $0.birthDate))
         }
-        let rows = Array(zip(learners, bodies))
-        try await insertRows(rows, "INSERT INTO learners (id, version, body, created_at, updated_at) VALUES ") { learner, body in
-            """
-            (\(bind: learner.id), \(bind: learner.version), \(bind: body), \(bind: Self.ms(learner.createdAt)),
-             \(bind: Self.ms(learner.updatedAt)))
-            """
-        }
-        try await insertRows(rows, "INSERT INTO learner_versions (learner_id, version, body, recorded_at) VALUES ") { learner, body in
-            "(\(bind: learner.id), \(bind: learner.version), \(bind: body), \(bind: Self.ms(learner.updatedAt)))"
-        }
-        try await insertRows(learners, "INSERT INTO profile_generations (learner_id, generation) VALUES ") {
-            "(\(bind: $0.id), 0)"
-        }
+        try await insertRows(into: "learners", columns: ["id", "version", "body", "created_at", "updated_at"],
+                             rows: zip(learners, bodies).map { learner, body in
+                                 [learner.id, learner.version, body, Self.ms(learner.createdAt), Self.ms(learner.updatedAt)]
+                             })
+        try await insertRows(into: "learner_versions", columns: ["learner_id", "version", "body", "recorded_at"],
+                             rows: zip(learners, bodies).map { learner, body in
+                                 [learner.id, learner.version, body, Self.ms(learner.updatedAt)]
+                             })
+        try await insertRows(into: "profile_generations", columns: ["learner_id", "generation"],
+                             rows: learners.map { [$0.id, 0] })
     }
 
     /// Stores a new version of a learner if the stored version is `expectedVersion`.
@@ -631,34 +628,14 @@ public struct StoreTransaction: Sendable {
         try await insert([competency])
     }
 
-    /// Stores new competencies, a hundred to a statement (an import of a framework makes thousands).
+    /// Stores new competencies, a few hundred to a statement (an import of a framework makes thousands).
     public func insert(_ competencies: [Competency]) async throws {
-        try await insertRows(competencies, """
-            INSERT INTO competencies (id, organization_id, body, created_at, case_item_uri, framework_id, code) VALUES
-            """) { competency in
-            """
-            (\(bind: competency.id), \(bind: competency.organizationId), \(bind: try json(competency)),
-             \(bind: Self.ms(competency.createdAt)), \(bind: competency.caseItemURI), \(bind: competency.frameworkId),
-             \(bind: competency.code))
-            """
-        }
-    }
-
-    /// Runs `statement` followed by one row of values for each of `items` (`values`), a hundred rows to a statement,
-    /// each statement ending with `suffix`; returns the rows the statements returned (for a `RETURNING` suffix).
-    @discardableResult
-    func insertRows<Item>(_ items: [Item], _ statement: SQLQueryString, suffix: SQLQueryString = "",
-                          _ values: (Item) throws -> SQLQueryString) async throws -> [any SQLRow] {
-        var returned: [any SQLRow] = []
-        for start in stride(from: items.startIndex, to: items.endIndex, by: 100) {
-            var query = statement
-            for (offset, item) in items[start..<min(start + 100, items.endIndex)].enumerated() {
-                if offset > 0 { query += ", " }
-                query += try values(item)
-            }
-            returned += try await db.raw(query + suffix).all()
-        }
-        return returned
+        try await insertRows(into: "competencies",
+                             columns: ["id", "organization_id", "body", "created_at", "case_item_uri", "framework_id", "code"],
+                             rows: try competencies.map { competency in
+                                 [competency.id, competency.organizationId, try json(competency), Self.ms(competency.createdAt),
+                                  competency.caseItemURI, competency.frameworkId, competency.code]
+                             })
     }
 
     /// Replaces a competency's definition (an import of its framework changed its item) as its next version.
@@ -863,7 +840,7 @@ public struct StoreTransaction: Sendable {
                 """).all()
             if rows.isEmpty { throw StorageError(.versionConflict, "the record was changed by someone else") }
         }
-        try await db.raw(Self.recordsInsert + (try recordValues(record))).run()
+        try await insertRows(into: "records", columns: Self.recordColumns, rows: [try recordRow(record)])
         noteRecordChange(record, at: record.provenance.recordedAt)
         try await invalidateProfiles(learnerId: record.learnerId)
         try await addHolder(learnerId: record.learnerId, organizationId: record.organizationId)
@@ -880,14 +857,13 @@ public struct StoreTransaction: Sendable {
             for record in records { try await insert(record) }
             return
         }
-        let claimed = try await insertRows(records, "INSERT INTO record_sources (system_id, source_record_id, record_id) VALUES ",
-                                           suffix: " ON CONFLICT DO NOTHING RETURNING record_id") { record in
-            "(\(bind: record.provenance.systemId), \(bind: record.provenance.sourceRecordId), \(bind: record.id))"
-        }
+        let claimed = try await insertRows(into: "record_sources", columns: ["system_id", "source_record_id", "record_id"],
+                                           rows: records.map { [$0.provenance.systemId, $0.provenance.sourceRecordId, $0.id] },
+                                           ignoringConflicts: true, returning: "record_id")
         guard claimed.count == records.count else {
             throw StorageError(.conflict, "this system already asserted a record with this source record id")
         }
-        try await insertRows(records, Self.recordsInsert) { try recordValues($0) }
+        try await insertRows(into: "records", columns: Self.recordColumns, rows: try records.map(recordRow))
         for record in records {
             noteRecordChange(record, at: record.provenance.recordedAt)
             try await invalidateProfiles(learnerId: record.learnerId)
@@ -895,21 +871,18 @@ public struct StoreTransaction: Sendable {
         }
     }
 
-    private static let recordsInsert: SQLQueryString = """
-        INSERT INTO records (id, version, learner_id, category, organization_id, body, system_id, source_record_id,
-          raw_data_uri, raw_digest, asserted_at, recorded_at, deletion, is_current) VALUES
-        """
+    private static let recordColumns = [
+        "id", "version", "learner_id", "category", "organization_id", "body", "system_id", "source_record_id", "raw_data_uri",
+        "raw_digest", "asserted_at", "recorded_at", "deletion", "is_current",
+    ]
 
-    /// One row of ``recordsInsert``: the record as its current version.
-    private func recordValues(_ record: LearnerRecord) throws -> SQLQueryString {
+    /// One row of ``recordColumns``: the record as its current version.
+    private func recordRow(_ record: LearnerRecord) throws -> [any Encodable & Sendable] {
         let body = try record.body.map { String(decoding: try $0.encoded(with: Self.encoder), as: UTF8.self) }
         let p = record.provenance
-        return """
-            (\(bind: record.id), \(bind: record.version), \(bind: record.learnerId), \(bind: record.category.rawValue),
-             \(bind: record.organizationId), \(bind: body), \(bind: p.systemId), \(bind: p.sourceRecordId),
-             \(bind: p.rawDataURI), \(bind: p.rawDigest), \(bind: Self.ms(p.assertedAt)), \(bind: Self.ms(p.recordedAt)),
-             \(bind: try record.deletion.map { try json($0) }), 1)
-            """
+        return [record.id, record.version, record.learnerId, record.category.rawValue, record.organizationId, body, p.systemId,
+                p.sourceRecordId, p.rawDataURI, p.rawDigest, Self.ms(p.assertedAt), Self.ms(p.recordedAt),
+                try record.deletion.map { try json($0) }, 1]
     }
 
     /// The record ids that `sourceRecordIds` of the system map to, for those imported before: one statement for a
@@ -976,10 +949,9 @@ public struct StoreTransaction: Sendable {
     /// rolls back, when one of the ids stands for a learner already (mapped by a concurrent import, or twice in
     /// `sources`).
     public func mapLearners(_ sources: [LearnerSource]) async throws {
-        let claimed = try await insertRows(sources, "INSERT INTO record_sources (system_id, source_record_id, record_id) VALUES ",
-                                           suffix: " ON CONFLICT DO NOTHING RETURNING record_id") { source in
-            "(\(bind: source.systemId), \(bind: "learner:" + source.sourceId), \(bind: source.learnerId))"
-        }
+        let claimed = try await insertRows(into: "record_sources", columns: ["system_id", "source_record_id", "record_id"],
+                                           rows: sources.map { [$0.systemId, "learner:" + $0.sourceId, $0.learnerId] },
+                                           ignoringConflicts: true, returning: "record_id")
         guard claimed.count == sources.count else {
             throw StorageError(.conflict, "this system's learner id stands for another learner already")
         }
@@ -993,9 +965,9 @@ public struct StoreTransaction: Sendable {
                 organizations[try row.decode(column: "id", as: String.self)] = try row.decode(column: "organization_id", as: String.self)
             }
         }
-        let holders = sources.compactMap { source in organizations[source.systemId].map { (source.learnerId, $0) } }
-        try await insertRows(holders, "INSERT INTO learner_holders (learner_id, organization_id) VALUES ",
-                             suffix: " ON CONFLICT DO NOTHING") { "(\(bind: $0.0), \(bind: $0.1))" }
+        try await insertRows(into: "learner_holders", columns: ["learner_id", "organization_id"],
+                             rows: sources.compactMap { source in organizations[source.systemId].map { [source.learnerId, $0] } },
+                             ignoringConflicts: true)
     }
 
     /// What keeping a system's source record up to date did (``keepSourceRecord(_:learnerId:provenance:keepingNewer:now:known:)``).
@@ -1469,16 +1441,27 @@ public struct StoreTransaction: Sendable {
     }
 
     /// Inserts rows with multi-row `INSERT` statements (a few hundred rows each, well under both engines' bind
-    /// limits): one round trip per statement instead of one per row.
-    func insertRows(into table: String, columns: [String], rows: [[any Encodable & Sendable]]) async throws {
+    /// limits): one round trip per statement instead of one per row. With `ignoringConflicts`, a row that would break
+    /// a unique constraint is skipped (`ON CONFLICT DO NOTHING`); with `returning`, the rows inserted are returned with
+    /// that column.
+    @discardableResult
+    func insertRows(into table: String, columns: [String], rows: [[any Encodable & Sendable]], ignoringConflicts: Bool = false,
+                    returning column: String? = nil) async throws -> [any SQLRow] {
         let perStatement = max(1, 2_000 / max(1, columns.count))
+        var returned: [any SQLRow] = []
         for start in stride(from: 0, to: rows.count, by: perStatement) {
             var insert = db.insert(into: table).columns(columns)
             for row in rows[start ..< min(start + perStatement, rows.count)] {
                 insert = insert.values(row.map { SQLBind($0) })
             }
-            try await insert.run()
+            if ignoringConflicts { insert = insert.ignoringConflicts() }
+            if let column {
+                returned += try await insert.returning(SQLColumn(column)).all()
+            } else {
+                try await insert.run()
+            }
         }
+        return returned
     }
 
     static func auditEntry(from row: any SQLRow) throws -> AuditEntry {
