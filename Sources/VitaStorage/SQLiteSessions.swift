@@ -192,7 +192,12 @@ struct SQLiteFailure: Error, CustomStringConvertible {
 /// One `sqlite3` handle used by one session at a time, with its prepared statements kept for reuse.
 final class DirectSQLiteConnection: @unchecked Sendable {
     private var handle: OpaquePointer?
-    private var statements: [String: OpaquePointer] = [:]
+    /// Prepared statements by their SQL, with when each was last used (``uses``), at most ``maxStatements``.
+    private var statements: [String: (statement: OpaquePointer, lastUse: Int)] = [:]
+    private var uses = 0
+    /// The most statements kept prepared. Vita's fixed statements are far fewer; the rest are multi-row inserts and
+    /// `IN` lists, a statement for each number of rows, which would otherwise be kept for the connection's lifetime.
+    static let maxStatements = 256
 
     /// Opens (or creates) the file; waits up to 15 s for writers in other processes instead of failing at once, and
     /// with the write-ahead log, `synchronous = NORMAL` survives a crash of Vita (not of the machine) without an fsync
@@ -222,7 +227,7 @@ final class DirectSQLiteConnection: @unchecked Sendable {
     deinit { close() }
 
     func close() {
-        for statement in statements.values { sqlite_nio_sqlite3_finalize(statement) }
+        for (statement, _) in statements.values { sqlite_nio_sqlite3_finalize(statement) }
         statements = [:]
         if let handle { sqlite_nio_sqlite3_close(handle) }
         handle = nil
@@ -232,14 +237,27 @@ final class DirectSQLiteConnection: @unchecked Sendable {
         SQLiteFailure(code: code, message: sqlite_nio_sqlite3_errmsg(handle).map { String(cString: $0) } ?? "unknown")
     }
 
+    /// The statement for `sql`, prepared when it is not kept; when ``maxStatements`` are kept, the one used least
+    /// recently is finalized first.
     private func prepared(_ sql: String) throws -> OpaquePointer {
-        if let statement = statements[sql] { return statement }
+        uses += 1
+        if let kept = statements[sql] {
+            statements[sql]!.lastUse = uses
+            return kept.statement
+        }
         var statement: OpaquePointer?
         let status = sqlite_nio_sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil)
         guard status == SQLITE_OK, let statement else { throw failure(status) }
-        statements[sql] = statement
+        if statements.count >= Self.maxStatements, let oldest = statements.min(by: { $0.value.lastUse < $1.value.lastUse }) {
+            sqlite_nio_sqlite3_finalize(oldest.value.statement)
+            statements[oldest.key] = nil
+        }
+        statements[sql] = (statement, uses)
         return statement
     }
+
+    /// How many prepared statements the connection keeps.
+    var keptStatements: Int { statements.count }
 
     /// Runs one statement, handing each row's column names and values to `onRow`.
     func execute(_ sql: String, _ binds: [SQLiteData], onRow: ([String], [SQLiteData]) throws -> Void) throws {

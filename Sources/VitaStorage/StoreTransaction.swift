@@ -502,8 +502,8 @@ public struct StoreTransaction: Sendable {
         try await insertNew([learner])
     }
 
-    /// Stores new learners at version 1, as ``insert(_:)-(Learner)`` does one at a time: a few hundred take three
-    /// statements (the learners, their first versions, their profile generations) rather than three each.
+    /// Stores new learners at version 1, as ``insert(_:)-(Learner)`` does one at a time: on PostgreSQL a few hundred
+    /// take three statements (the learners, their first versions, their profile generations) rather than three each.
     public func insertNew(_ learners: [Learner]) async throws {
         let bodies = try learners.map {
             try json(LearnerBody(name: $0.name, identifiers: $0.identifiers, birthDate: $0.birthDate))
@@ -628,7 +628,7 @@ public struct StoreTransaction: Sendable {
         try await insert([competency])
     }
 
-    /// Stores new competencies, a few hundred to a statement (an import of a framework makes thousands).
+    /// Stores new competencies, on PostgreSQL a few hundred to a statement (an import of a framework makes thousands).
     public func insert(_ competencies: [Competency]) async throws {
         try await insertRows(into: "competencies",
                              columns: ["id", "organization_id", "body", "created_at", "case_item_uri", "framework_id", "code"],
@@ -847,16 +847,12 @@ public struct StoreTransaction: Sendable {
     }
 
     /// Stores new records (each version 1, each from a source record id its system has not asserted before), as
-    /// ``insert(_:)`` does one at a time. On PostgreSQL a hundred records take two statements — their source claims,
-    /// then the records — rather than two hundred round trips; SQLite, in the process, runs its prepared single-row
-    /// statements. Throws `conflict`, with nothing of the call stored by the transaction once it rolls back, when a
-    /// source record id was asserted already (by a concurrent import, or twice in `records`).
+    /// ``insert(_:)`` does one at a time: on PostgreSQL a hundred and more records take two statements — their source
+    /// claims, then the records — rather than two round trips each (``insertRows(into:columns:rows:ignoringConflicts:returning:)``).
+    /// Throws `conflict`, with nothing of the call stored by the transaction once it rolls back, when a source record
+    /// id was asserted already (by a concurrent import, or twice in `records`).
     public func insertNew(_ records: [LearnerRecord]) async throws {
         precondition(records.allSatisfy { $0.version == 1 }, "insertNew stores first versions")
-        guard engine == .postgres else {
-            for record in records { try await insert(record) }
-            return
-        }
         let claimed = try await insertRows(into: "record_sources", columns: ["system_id", "source_record_id", "record_id"],
                                            rows: records.map { [$0.provenance.systemId, $0.provenance.sourceRecordId, $0.id] },
                                            ignoringConflicts: true, returning: "record_id")
@@ -945,7 +941,8 @@ public struct StoreTransaction: Sendable {
     }
 
     /// Remembers what learners systems' own ids stand for, as ``mapLearner(system:sourceId:learnerId:)`` does one at a
-    /// time: a hundred take two statements. Throws `conflict`, with nothing of the call stored once the transaction
+    /// time: on PostgreSQL a few hundred take three statements (their claims, their systems' organizations, the
+    /// holders). Throws `conflict`, with nothing of the call stored once the transaction
     /// rolls back, when one of the ids stands for a learner already (mapped by a concurrent import, or twice in
     /// `sources`).
     public func mapLearners(_ sources: [LearnerSource]) async throws {
@@ -1443,23 +1440,19 @@ public struct StoreTransaction: Sendable {
     /// Inserts rows with multi-row `INSERT` statements (a few hundred rows each, well under both engines' bind
     /// limits): one round trip per statement instead of one per row. With `ignoringConflicts`, a row that would break
     /// a unique constraint is skipped (`ON CONFLICT DO NOTHING`); with `returning`, the rows inserted are returned with
-    /// that column.
+    /// that column. `table` and `columns` are Vita's own names (written into the statement as they are).
     @discardableResult
     func insertRows(into table: String, columns: [String], rows: [[any Encodable & Sendable]], ignoringConflicts: Bool = false,
                     returning column: String? = nil) async throws -> [any SQLRow] {
         let perStatement = max(1, 2_000 / max(1, columns.count))
+        let head: SQLQueryString = "INSERT INTO \(unsafeRaw: table) (\(unsafeRaw: columns.joined(separator: ", "))) VALUES "
+        let tail: SQLQueryString = "\(unsafeRaw: ignoringConflicts ? " ON CONFLICT DO NOTHING" : "")\(unsafeRaw: column.map { " RETURNING " + $0 } ?? "")"
         var returned: [any SQLRow] = []
         for start in stride(from: 0, to: rows.count, by: perStatement) {
-            var insert = db.insert(into: table).columns(columns)
-            for row in rows[start ..< min(start + perStatement, rows.count)] {
-                insert = insert.values(row.map { SQLBind($0) })
+            let values = rows[start ..< min(start + perStatement, rows.count)].map { row -> SQLQueryString in
+                "(\(SQLList(row.map { SQLBind($0) })))"
             }
-            if ignoringConflicts { insert = insert.ignoringConflicts() }
-            if let column {
-                returned += try await insert.returning(SQLColumn(column)).all()
-            } else {
-                try await insert.run()
-            }
+            returned += try await db.raw(head + "\(SQLList(values))" + tail).all()
         }
         return returned
     }

@@ -1,6 +1,7 @@
 import Foundation
 import SQLKit
 import Testing
+import SQLiteKit
 @testable import VitaStorage
 import VitaTestSupport
 
@@ -31,6 +32,30 @@ struct PreparedStatementTests {
         }
         #expect(named.count == PreparedStatementNames.limit)
         #expect(names.name(for: "SELECT \(PreparedStatementNames.limit)") == nil)
+    }
+
+    @Test("a SQLite connection keeps at most its limit of prepared statements, finalizing the least recently used, and a statement it let go runs again")
+    func sqliteStatementLimit() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("vita-prepared-\(UUID().uuidString).sqlite").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let connection = try DirectSQLiteConnection(path: path)
+        defer { connection.close() }
+        func value(_ sql: String) throws -> SQLiteData? {
+            var found: SQLiteData?
+            try connection.execute(sql, []) { _, values in found = values.first }
+            return found
+        }
+        let kept = connection.keptStatements
+        #expect(try value("SELECT 'often'") == .text("often"))
+        for number in 0..<(DirectSQLiteConnection.maxStatements + 50) {
+            #expect(try value("SELECT \(number)") == .integer(number))
+            if number % 100 == 0 { _ = try value("SELECT 'often'") }
+        }
+        #expect(connection.keptStatements == DirectSQLiteConnection.maxStatements)
+        #expect(kept < DirectSQLiteConnection.maxStatements)
+        #expect(try value("SELECT 0") == .integer(0), "a statement let go is prepared again")
+        #expect(try value("SELECT 'often'") == .text("often"))
+        #expect(connection.keptStatements == DirectSQLiteConnection.maxStatements)
     }
 
     @Test("a statement first prepared inside a failed transaction, or whose table changed, works again on the same connection",
