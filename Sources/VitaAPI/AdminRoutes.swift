@@ -24,7 +24,9 @@ struct AdminRoutes: Sendable, DefinitionCorrecting {
             let (input, raw) = try await reader.decode(DTO.CreateOrganization.self, from: request)
             let now = gate.clock()
             let organization = Organization(id: EntityID.make("org", now: now), name: input.name, kind: input.kind,
-                                            identifiers: input.identifiers ?? [], createdAt: Timestamp.truncated(now))
+                                            identifiers: input.identifiers ?? [], url: input.url, email: input.email,
+                                            description: input.description, image: input.image,
+                                            createdAt: Timestamp.truncated(now))
             try organization.validate()
             return try await idempotency.create(request, context, raw: raw, database: database,
                                                   now: Timestamp.truncated(gate.clock())) { tx in
@@ -52,7 +54,7 @@ struct AdminRoutes: Sendable, DefinitionCorrecting {
             return try APIJSON.response(found.value, headers: [.eTag: found.entityTag(found.value.id)])
         }
         catalog.add(Operation(method: .put, path: "\(base)/organizations/{organizationId}", operationId: "updateOrganization",
-                              summary: "Correct an organization's name, kind and identifiers (If-Match required); credentials issued before keep the issuer they were signed with",
+                              summary: "Correct an organization's name, kind, identifiers and issuer profile (website, email, description, logo; If-Match required); credentials issued before keep the issuer they were signed with",
                               tag: "Administration", access: .admin, query: [],
                               headers: [("If-Match", true, "The ETag of the version being replaced")],
                               requestSchema: "CreateOrganization", success: (200, "Organization"),
@@ -66,6 +68,10 @@ struct AdminRoutes: Sendable, DefinitionCorrecting {
                 organization.name = input.name
                 organization.kind = input.kind
                 organization.identifiers = input.identifiers ?? []
+                organization.url = input.url
+                organization.email = input.email
+                organization.description = input.description
+                organization.image = input.image
                 try organization.validate()
             }
         }

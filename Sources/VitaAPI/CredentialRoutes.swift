@@ -112,7 +112,7 @@ struct CredentialRoutes: Sendable, DefinitionCorrecting {
                 let identity = try await issuer.signingIdentity(tx, organizationId: organizationId, identifier: identifier)
                 let id = "urn:uuid:\(UUID().uuidString.lowercased())"
                 guard case .object(var unsigned) = EndorsementIssuance.credential(
-                    id: id, endorsedID: endorsed, issuer: .init(id: identity.issuer, name: organization.name), name: name,
+                    id: id, endorsedID: endorsed, issuer: .init(id: identity.issuer, organization: organization, organizationId: organizationId), name: name,
                     comment: comment, validFrom: Timestamp.truncated(gate.clock())) else {
                     throw IssuanceError(.signingFailed, "the endorsement is not a JSON object")
                 }

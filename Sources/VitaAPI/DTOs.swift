@@ -13,6 +13,10 @@ enum DTO {
         var name: String
         var kind: Organization.Kind
         var identifiers: [Identifier]?
+        var url: String?
+        var email: String?
+        var description: String?
+        var image: String?
     }
 
     struct CreateSystem: Decodable {

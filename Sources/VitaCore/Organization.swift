@@ -15,15 +15,28 @@ public struct Organization: Codable, Sendable, Equatable {
     public var kind: Kind
     /// External identifiers (IPEDS, OPEID, DUNS, web domain, ...).
     public var identifiers: [Identifier]
+    /// Its website (an `http` or `https` URL). Credentials it issues carry it in their issuer profile.
+    public var url: String?
+    /// An email address for questions about what it issues; in its credentials' issuer profile.
+    public var email: String?
+    /// A short description of the organization; in its credentials' issuer profile.
+    public var description: String?
+    /// Its logo: an image URL or a `data:` URI; in its credentials' issuer profile.
+    public var image: String?
     /// When Vita recorded the organization.
     public var createdAt: Date
 
     /// Creates an organization.
-    public init(id: String, name: String, kind: Kind, identifiers: [Identifier] = [], createdAt: Date) {
+    public init(id: String, name: String, kind: Kind, identifiers: [Identifier] = [], url: String? = nil, email: String? = nil,
+                description: String? = nil, image: String? = nil, createdAt: Date) {
         self.id = id
         self.name = name
         self.kind = kind
         self.identifiers = identifiers
+        self.url = url
+        self.email = email
+        self.description = description
+        self.image = image
         self.createdAt = createdAt
     }
 
@@ -35,6 +48,22 @@ public struct Organization: Codable, Sendable, Equatable {
         for (index, identifier) in identifiers.enumerated() {
             failures.merge(identifier.validationFailures(), prefix: "identifiers[\(index)]")
         }
+        if let url {
+            failures.require((url.hasPrefix("https://") || url.hasPrefix("http://")) && URLCheck.isAbsolute(url) && url.count > 8,
+                             "url", "must be an http or https URL")
+            failures.require(url.count <= 2000, "url", "must be at most 2000 characters")
+        }
+        if let email {
+            failures.require(email.contains("@") && !email.hasPrefix("@") && !email.hasSuffix("@") && !email.contains(" "),
+                             "email", "must be an email address")
+            failures.require(email.count <= 320, "email", "must be at most 320 characters")
+        }
+        if let description {
+            failures.require(!description.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, "description",
+                             "must not be empty (leave it out instead)")
+            failures.require(description.count <= 2000, "description", "must be at most 2000 characters")
+        }
+        if let image { failures.require(URLCheck.isAbsolute(image), "image", "must be an absolute URI (a URL or a data: URI)") }
         try failures.throwIfAny()
     }
 }

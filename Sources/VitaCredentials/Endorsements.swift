@@ -40,7 +40,7 @@ public enum EndorsementIssuance {
         credential["type"] = ["VerifiableCredential", "EndorsementCredential"]
         credential["name"] = .string(name)
         if let description { credential["description"] = .string(description) }
-        credential["issuer"] = ["id": .string(issuer.id), "type": ["Profile"], "name": .string(issuer.name)]
+        credential["issuer"] = .object(issuer.profile)
         credential["validFrom"] = .string(XSDDateTime.format(validFrom))
         if let validUntil { credential["validUntil"] = .string(XSDDateTime.format(validUntil)) }
         credential["credentialSubject"] = .object(subject)

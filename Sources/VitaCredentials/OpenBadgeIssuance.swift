@@ -17,17 +17,50 @@ public enum OpenBadgeIssuance {
         case hashedEmail(String, salt: String)
     }
 
-    /// The issuing organization as a Profile.
+    /// The issuing organization as a Profile (OB 3.0 §B.1.20 "Profile"; CLR 2.0 uses the same class).
     public struct Issuer: Sendable {
         /// The issuer id: the DID of its signing key.
         public var id: String
         /// Its name.
         public var name: String
+        /// Its website.
+        public var url: String?
+        /// An email address for questions about what it issues.
+        public var email: String?
+        /// A short description.
+        public var description: String?
+        /// Its logo: an image URL or a `data:` URI, carried as an `Image` (`id`, `type`).
+        public var image: String?
 
         /// Creates an issuer.
-        public init(id: String, name: String) {
+        public init(id: String, name: String, url: String? = nil, email: String? = nil, description: String? = nil,
+                    image: String? = nil) {
             self.id = id
             self.name = name
+            self.url = url
+            self.email = email
+            self.description = description
+            self.image = image
+        }
+
+        /// The organization with id `organizationId` signing with the key of DID `id`: the name, website, email,
+        /// description and logo of `organization`, or only its id as its name when Vita does not know it (nil).
+        public init(id: String, organization: Organization?, organizationId: String) {
+            self.init(id: id, name: organization?.name ?? organizationId, url: organization?.url, email: organization?.email,
+                      description: organization?.description, image: organization?.image)
+        }
+
+        /// The Profile object a credential's `issuer` holds: `id`, `type`, `name` and those of the other members given.
+        public var profile: JSONObject {
+            var object = JSONObject()
+            object["id"] = .string(id)
+            object["type"] = ["Profile"]
+            object["name"] = .string(name)
+            if let url { object["url"] = .string(url) }
+            if let email { object["email"] = .string(email) }
+            if let description { object["description"] = .string(description) }
+            if let image { object["image"] = .object(["id": .string(image), "type": "Image"]) }
+            return object
         }
     }
 
@@ -208,17 +241,12 @@ public enum OpenBadgeIssuance {
         subject["achievement"] = .object(achievement)
         for (key, value) in extra { subject[key] = value }
 
-        var issuerObject = JSONObject()
-        issuerObject["id"] = .string(issuer.id)
-        issuerObject["type"] = ["Profile"]
-        issuerObject["name"] = .string(issuer.name)
-
         var credential = JSONObject()
         credential["@context"] = .array(Self.contexts.map(JSONValue.string))
         credential["id"] = .string(id)
         credential["type"] = ["VerifiableCredential", "OpenBadgeCredential"]
         credential["name"] = .string(name)
-        credential["issuer"] = .object(issuerObject)
+        credential["issuer"] = .object(issuer.profile)
         credential["validFrom"] = .string(validFrom)
         if let validUntil { credential["validUntil"] = .string(validUntil) }
         credential["credentialSubject"] = .object(subject)

@@ -24,15 +24,15 @@ extension CredentialIssuer {
         public var record: LearnerRecord
         /// What it awards.
         public var award: Award
-        /// The issuing organization's name, for the issuer profile.
-        public var organizationName: String
+        /// The organization the record names, for the issuer profile (nil when Vita does not know it).
+        public var organization: Organization?
 
         /// Creates a source.
-        public init(learner: Learner, record: LearnerRecord, award: Award, organizationName: String) {
+        public init(learner: Learner, record: LearnerRecord, award: Award, organization: Organization?) {
             self.learner = learner
             self.record = record
             self.award = award
-            self.organizationName = organizationName
+            self.organization = organization
         }
 
         /// What the stored issuance names as its achievement: the achievement, competency, or experience record id.
@@ -142,7 +142,7 @@ extension CredentialIssuer {
             let organizationId = record.organizationId
             if organizations[organizationId] == nil { organizations[organizationId] = .some(try await tx.organization(id: organizationId)) }
             results.append(.success(BadgeSource(learner: learner, record: record, award: award,
-                                                organizationName: (organizations[organizationId] ?? nil)?.name ?? organizationId)))
+                                                organization: organizations[organizationId] ?? nil)))
         }
         return results
     }
@@ -176,7 +176,8 @@ extension CredentialIssuer {
         issued.reserveCapacity(prepared.count)
         let today = CalendarDate(clock())
         for ((source, recipient, credentialId), status) in zip(prepared, statuses) {
-            let profile = OpenBadgeIssuance.Issuer(id: identity.issuer, name: source.organizationName)
+            let profile = OpenBadgeIssuance.Issuer(id: identity.issuer, organization: source.organization,
+                                                   organizationId: source.record.organizationId)
             let built: JSONValue
             switch source.award {
             case .credential(let record, let achievement):

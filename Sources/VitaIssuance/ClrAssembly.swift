@@ -104,7 +104,8 @@ extension CredentialIssuer {
         var unsigned: JSONValue
         do {
             unsigned = try ClrIssuance(
-                id: credentialId, name: name, issuer: ["id": .string(identity.issuer), "name": .string(organization?.name ?? organizationId)],
+                id: credentialId, name: name,
+                issuer: OpenBadgeIssuance.Issuer(id: identity.issuer, organization: organization, organizationId: organizationId).profile,
                 learner: learnerIdentity, credentials: nested, achievements: listed.sorted { $0.key < $1.key }.map(\.value),
                 associations: associations, validFrom: now
             ).credential()

@@ -465,6 +465,14 @@ public enum Migrations {
             "ALTER TABLE achievements ADD COLUMN version INTEGER NOT NULL DEFAULT 1",
             "ALTER TABLE competencies ADD COLUMN version INTEGER NOT NULL DEFAULT 1",
         ]),
+        // What an organization's credentials say of it besides its name (OB 3.0 / CLR 2.0 issuer Profile): website,
+        // email, description and logo.
+        Migration(version: 35, name: "organization profiles", statements: [
+            "ALTER TABLE organizations ADD COLUMN url TEXT",
+            "ALTER TABLE organizations ADD COLUMN email TEXT",
+            "ALTER TABLE organizations ADD COLUMN description TEXT",
+            "ALTER TABLE organizations ADD COLUMN image TEXT",
+        ]),
     ]
 
     /// Every schema version this build knows, oldest first (numbers may skip: a version is taken when a branch

@@ -200,9 +200,10 @@ public struct StoreTransaction: Sendable {
     /// Stores a new organization.
     public func insert(_ organization: Organization) async throws {
         try await db.raw("""
-            INSERT INTO organizations (id, name, kind, identifiers, created_at) VALUES
+            INSERT INTO organizations (id, name, kind, identifiers, url, email, description, image, created_at) VALUES
             (\(bind: organization.id), \(bind: organization.name), \(bind: organization.kind.rawValue),
-             \(bind: try json(organization.identifiers)), \(bind: Self.ms(organization.createdAt)))
+             \(bind: try json(organization.identifiers)), \(bind: organization.url), \(bind: organization.email),
+             \(bind: organization.description), \(bind: organization.image), \(bind: Self.ms(organization.createdAt)))
             """).run()
     }
 
@@ -212,6 +213,9 @@ public struct StoreTransaction: Sendable {
             name: try row.decode(column: "name", as: String.self),
             kind: Organization.Kind(rawValue: try row.decode(column: "kind", as: String.self)) ?? .other,
             identifiers: try decodeJSON([Identifier].self, try row.decode(column: "identifiers", as: String.self)),
+            url: try row.decode(column: "url", as: String?.self), email: try row.decode(column: "email", as: String?.self),
+            description: try row.decode(column: "description", as: String?.self),
+            image: try row.decode(column: "image", as: String?.self),
             createdAt: Self.date(try row.decode(column: "created_at", as: Int64.self)))
     }
 
@@ -233,12 +237,14 @@ public struct StoreTransaction: Sendable {
         }
     }
 
-    /// Stores an organization's corrected name, kind and identifiers as the version after `expectedVersion`; throws
-    /// `versionConflict` when it is no longer at that version.
+    /// Stores an organization's corrected name, kind, identifiers and profile as the version after `expectedVersion`;
+    /// throws `versionConflict` when it is no longer at that version.
     public func update(_ organization: Organization, expectedVersion: Int) async throws {
         let rows = try await db.raw("""
             UPDATE organizations SET name = \(bind: organization.name), kind = \(bind: organization.kind.rawValue),
-              identifiers = \(bind: try json(organization.identifiers)), version = \(bind: expectedVersion + 1)
+              identifiers = \(bind: try json(organization.identifiers)), url = \(bind: organization.url),
+              email = \(bind: organization.email), description = \(bind: organization.description),
+              image = \(bind: organization.image), version = \(bind: expectedVersion + 1)
             WHERE id = \(bind: organization.id) AND version = \(bind: expectedVersion) RETURNING id
             """).all()
         if rows.isEmpty { throw StorageError(.versionConflict, "the organization was changed by someone else") }

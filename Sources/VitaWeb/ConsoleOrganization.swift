@@ -5,10 +5,12 @@ import VitaAPI
 import VitaCore
 import VitaJSON
 
-/// The member's organization in the console: its name, kind and identifiers (IPEDS, OPEID, DUNS, web domain, …), and for
-/// an organization administrator a form that corrects them (`updateOrganization`) under the version the form was
-/// filled from. Each identifier is a row of the form; a row whose value is left empty is dropped, and two empty rows
-/// take new identifiers. Credentials issued before a correction keep the issuer they were signed with.
+/// The member's organization in the console: its name, kind, identifiers (IPEDS, OPEID, DUNS, web domain, …) and what
+/// its credentials say of it as their issuer (website, email, description, logo), and for an organization
+/// administrator a form that corrects them (`updateOrganization`) under the version the form was filled from. Each
+/// identifier is a row of the form; a row whose value is left empty is dropped, and two empty rows take new
+/// identifiers. The logo stays until another is uploaded or its removal is ticked. Credentials issued before a
+/// correction keep the issuer they were signed with.
 extension ConsolePages {
     func registerOrganization(on router: Router<VitaRequestContext>) {
         let pages = self
@@ -35,6 +37,8 @@ extension ConsolePages {
         var kind: String
         /// The rows with a value, in the form's order.
         var identifiers: [(scheme: String, value: String, issuer: String)]
+        /// The issuer profile's website, email and description; empty for none.
+        var url = "", email = "", description = ""
 
         init(name: String, kind: String, identifiers: [(scheme: String, value: String, issuer: String)]) {
             self.name = name
@@ -48,6 +52,9 @@ extension ConsolePages {
             func field(_ name: String) -> String { (form.fields[name] ?? "").trimmingCharacters(in: .whitespaces) }
             name = field("name")
             kind = field("kind")
+            url = field("url")
+            email = field("email")
+            description = (form.fields["description"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
             identifiers = []
             var row = 0
             while form.fields["value_\(row)"] != nil {
@@ -57,16 +64,21 @@ extension ConsolePages {
             }
         }
 
-        /// The body of `updateOrganization`.
-        var body: JSONValue {
-            .object([
+        /// The body of `updateOrganization`, with `image` as the logo.
+        func body(image: JSONValue?) -> JSONValue {
+            var body: JSONObject = [
                 "name": .string(name), "kind": .string(kind),
                 "identifiers": .array(identifiers.map { identifier in
                     var object: JSONObject = ["scheme": .string(identifier.scheme), "value": .string(identifier.value)]
                     if !identifier.issuer.isEmpty { object["issuer"] = .string(identifier.issuer) }
                     return .object(object)
                 }),
-            ])
+            ]
+            for (key, value) in [("url", url), ("email", email), ("description", description)] where !value.isEmpty {
+                body[key] = .string(value)
+            }
+            body["image"] = image
+            return .object(body)
         }
     }
 
@@ -74,11 +86,15 @@ extension ConsolePages {
                       _ outcome: OrganizationOutcome = .init()) async throws -> Response {
         let read = await api.call(.get, "/api/v1/organizations/\(member.organizationId)", as: member.identity, context: context)
         guard read.succeeded, let organization = read.json else { return notFound(member) }
-        let current = OrganizationForm(
+        var current = OrganizationForm(
             name: organization["name"]?.stringValue ?? "", kind: organization["kind"]?.stringValue ?? "other",
             identifiers: (organization["identifiers"]?.arrayValue ?? []).map {
                 ($0["scheme"]?.stringValue ?? "other", $0["value"]?.stringValue ?? "", $0["issuer"]?.stringValue ?? "")
             })
+        current.url = organization["url"]?.stringValue ?? ""
+        current.email = organization["email"]?.stringValue ?? ""
+        current.description = organization["description"]?.stringValue ?? ""
+        let image = organization["image"]?.stringValue
         // The frame names the organization as it now is (the member was read before a correction).
         let shownMember = Member(staffId: member.staffId, name: member.name, organizationId: member.organizationId,
                                  organizationName: current.name, role: member.role)
@@ -92,12 +108,15 @@ extension ConsolePages {
                 ["scheme": strings["console.identifier_scheme_\(identifier.scheme)"], "value": identifier.value,
                  "issuer": identifier.issuer]
             },
+            "url": current.url, "email": current.email, "description": current.description,
+            "imageShown": image.flatMap { $0.hasPrefix("data:image/") ? $0 : nil } ?? false, "imageURL": image ?? "",
         ]
         if member.canAdminister, let tag = read.headers[.eTag] {
             let filled = outcome.typed ?? current
             let rows = filled.identifiers + Array(repeating: ("", "", ""), count: 2)
             values["correct"] = [
-                "version": tag, "name": filled.name,
+                "version": tag, "name": filled.name, "url": filled.url, "email": filled.email, "description": filled.description,
+                "hasImage": image != nil,
                 "kinds": Organization.Kind.allCases.map {
                     ["value": $0.rawValue, "label": strings["console.organization_kind_\($0.rawValue)"],
                      "selected": $0.rawValue == filled.kind]
@@ -123,10 +142,24 @@ extension ConsolePages {
     /// filled from; a stale form is refused and the page shows the organization as it now is.
     func correctOrganization(_ request: Request, _ context: VitaRequestContext, _ member: Member,
                              _ form: FormInput) async throws -> Response {
+        let path = "/api/v1/organizations/\(member.organizationId)"
         let typed = OrganizationForm(form)
-        let changed = await api.call(.put, "/api/v1/organizations/\(member.organizationId)", body: typed.body.serialized(),
-                                     contentType: "application/json", headers: [.ifMatch: form.fields["version"] ?? ""],
-                                     as: member.identity, context: context)
+        let version = form.fields["version"] ?? ""
+        let read = await api.call(.get, path, as: member.identity, context: context)
+        guard read.succeeded, let current = read.json else { return notFound(member) }
+        // The logo the form leaves as it was is taken from the version it was filled from.
+        guard read.headers[.eTag] == version else {
+            return try await organization(request, context, member,
+                                          .init(problem: strings["console.organization_stale"], status: .preconditionFailed))
+        }
+        let image: JSONValue?
+        switch self.image(form, current: current) {
+        case .success(let chosen): image = chosen
+        case .failure(let problem):
+            return try await organization(request, context, member, .init(problem: problem.message, typed: typed, status: problem.status))
+        }
+        let changed = await api.call(.put, path, body: typed.body(image: image).serialized(), contentType: "application/json",
+                                     headers: [.ifMatch: version], as: member.identity, context: context)
         guard changed.succeeded else {
             if changed.status == .preconditionFailed {
                 return try await organization(request, context, member,

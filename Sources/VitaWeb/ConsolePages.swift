@@ -285,8 +285,9 @@ struct ConsolePages: Sendable {
                                       status: .created)
     }
 
-    /// Why an achievement's form could not become a definition, and the status that says so.
-    struct AchievementFormProblem: Error {
+    /// Why a console form (an achievement's, the organization's) could not become what the API takes, and the status
+    /// that says so.
+    struct FormProblem: Error {
         var message: String
         var status: HTTPResponse.Status
     }
@@ -296,7 +297,7 @@ struct ConsolePages: Sendable {
     /// listed keep `current`'s alignment of that code as it is and resolve the others (``alignments(codes:_:_:)``),
     /// and alignments without a code (made through the API) stay.
     func achievementBody(_ form: FormInput, _ member: Member, _ context: VitaRequestContext,
-                         current: JSONValue?) async -> Result<JSONObject, AchievementFormProblem> {
+                         current: JSONValue?) async -> Result<JSONObject, FormProblem> {
         func field(_ name: String) -> String { (form.fields[name] ?? "").trimmingCharacters(in: .whitespacesAndNewlines) }
         var body = JSONObject()
         body["name"] = .string(field("name"))
@@ -320,6 +321,16 @@ struct ConsolePages: Sendable {
         case .failure(let problem): return .failure(problem)
         }
         if !alignments.isEmpty { body["alignments"] = .array(alignments) }
+        switch image(form, current: current) {
+        case .success(let image): body["image"] = image
+        case .failure(let problem): return .failure(problem)
+        }
+        return .success(body)
+    }
+
+    /// The `image` a form sends: a PNG or SVG file uploaded as `image` (at most ``maxImageSize``, told by its bytes)
+    /// as a `data:` URI, else `current`'s image unless `removeImage` is ticked; nil for none.
+    func image(_ form: FormInput, current: JSONValue?) -> Result<JSONValue?, FormProblem> {
         if let file = form.files["image"], !file.bytes.isEmpty {
             guard file.bytes.count <= Self.maxImageSize else {
                 return .failure(.init(message: strings.format("console.image_too_large", ["limit": WebStrings.size(Self.maxImageSize)]),
@@ -328,11 +339,10 @@ struct ConsolePages: Sendable {
             guard let mediaType = Self.imageType(file.bytes) else {
                 return .failure(.init(message: strings["console.image_not_image"], status: .unprocessableContent))
             }
-            body["image"] = .string("data:\(mediaType);base64,\(Data(file.bytes).base64EncodedString())")
-        } else if form.fields["removeImage"] == nil, let image = current?["image"], image != .null {
-            body["image"] = image
+            return .success(.string("data:\(mediaType);base64,\(Data(file.bytes).base64EncodedString())"))
         }
-        return .success(body)
+        if form.fields["removeImage"] == nil, let image = current?["image"], image != .null { return .success(image) }
+        return .success(nil)
     }
 
     /// The most items an achievement is aligned to from the form.
@@ -342,7 +352,7 @@ struct ConsolePages: Sendable {
     /// each an OB 3.0 `Alignment` to the CASE item (`CFItem`, its URI, name, framework and code). A code no current
     /// item of the organization has is refused.
     func alignments(codes: [String], _ member: Member,
-                    _ context: VitaRequestContext) async -> Result<[JSONValue], AchievementFormProblem> {
+                    _ context: VitaRequestContext) async -> Result<[JSONValue], FormProblem> {
         var alignments: [JSONValue] = []
         for code in codes {
             let found = await api.call(.get, "/api/v1/competencies?limit=200&organizationId=\(member.organizationId)&code="

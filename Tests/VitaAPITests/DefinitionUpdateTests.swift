@@ -2,6 +2,8 @@ import Foundation
 import HTTPTypes
 import Testing
 import VitaAPI
+import VitaJSON
+import VitaSchema
 import VitaStorage
 import VitaTestSupport
 
@@ -147,6 +149,63 @@ struct DefinitionUpdateTests {
             #expect(achievementName(before) == "Diploma")
             #expect(achievementName(after) == "Diploma in Computing")
             for credential in [before, after] {
+                let verified = try await api.send(.post, "/credentials/verify", json: ["verifiableCredential": credential])
+                #expect(verified["verified"] as? Bool == true, "\(verified.string)")
+            }
+        }
+    }
+
+    @Test("an organization's website, email, description and logo are in the issuer profile of what it issues next — a badge, an endorsement, a CLR — each valid by its 1EdTech schema and verified; a badge issued before keeps the issuer it was signed with; a profile value that is not valid names its field",
+          arguments: TestEngine.available)
+    func issuerProfile(_ engine: TestEngine) async throws {
+        try await APIHarness.run(engine) { api in
+            let world = try await api.world()
+            let diplomas = try await IssuanceJobAPITests.diplomas(api, world, count: 2)
+            func issue(_ row: (learnerId: String, recordId: String)) async throws -> [String: Any] {
+                let issued = try await api.send(.post, "/api/v1/learners/\(row.learnerId)/credentials/\(row.recordId)/badges",
+                                                key: world.systemKey, json: ["achievementId": diplomas.achievementId])
+                #expect(issued.status == 201, "\(issued.string)")
+                return try #require(issued["verifiableCredential"] as? [String: Any])
+            }
+            let before = try await issue(diplomas.rows[0])
+            #expect(Set((before["issuer"] as? [String: Any] ?? [:]).keys) == ["id", "type", "name"])
+
+            let path = "/api/v1/organizations/\(world.organizationId)"
+            let logo = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
+            let profile: [String: Any] = ["name": "Riverside University", "kind": "university", "url": "https://riverside.example",
+                                          "email": "registrar@riverside.example", "description": "A public university by the river",
+                                          "image": logo]
+            for (field, value) in [("url", "ftp://riverside.example"), ("email", "registrar"), ("image", "logo.png"), ("description", " ")] {
+                let refused = try await api.admin(.put, path, json: profile.merging([field: value]) { $1 },
+                                                  headers: ["If-Match": try await api.admin(.get, path).headers[.eTag]!])
+                let fields = (refused["errors"] as? [[String: Any]] ?? []).compactMap { $0["field"] as? String }
+                #expect(refused.status == 422 && fields == [field], "\(field): \(refused.string)")
+            }
+            let corrected = try await api.admin(.put, path, json: profile,
+                                                headers: ["If-Match": try await api.admin(.get, path).headers[.eTag]!])
+            #expect(corrected.status == 200 && corrected["url"] as? String == "https://riverside.example", "\(corrected.string)")
+
+            let badge = try await issue(diplomas.rows[1])
+            let endorsement = try await api.send(.post, "\(path)/endorsements", key: world.systemKey, json: [
+                "endorsedId": "https://other.example/achievements/cs-230", "name": "Accreditation"])
+            #expect(endorsement.status == 201, "\(endorsement.string)")
+            let clr = try await api.send(.post, "/api/v1/learners/\(diplomas.rows[1].learnerId)/clr", key: world.systemKey,
+                                         json: [String: Any]())
+            #expect(clr.status == 201, "\(clr.string)")
+            let issued = [badge, try #require(endorsement["verifiableCredential"] as? [String: Any]),
+                          try #require(clr["verifiableCredential"] as? [String: Any])]
+            for credential in issued {
+                let issuer = credential["issuer"] as? [String: Any] ?? [:]
+                #expect(issuer["name"] as? String == "Riverside University")
+                #expect(issuer["url"] as? String == "https://riverside.example")
+                #expect(issuer["email"] as? String == "registrar@riverside.example")
+                #expect(issuer["description"] as? String == "A public university by the river")
+                let image = issuer["image"] as? [String: Any]
+                #expect(image?["id"] as? String == logo && image?["type"] as? String == "Image")
+                let json = try JSONValue(parsing: Array(try JSONSerialization.data(withJSONObject: credential)))
+                #expect(try OneEdTechSchemas.shared.validate(credential: json).isValid, "\(credential["type"] ?? "")")
+            }
+            for credential in issued + [before] {
                 let verified = try await api.send(.post, "/credentials/verify", json: ["verifiableCredential": credential])
                 #expect(verified["verified"] as? Bool == true, "\(verified.string)")
             }

@@ -40,7 +40,7 @@ struct ConsoleOrganizationTests {
                 ("scheme_2", "ipeds"), ("value_2", "123456"), ("issuer_2", "NCES"),
                 ("scheme_3", "domain"), ("value_3", ""), ("issuer_3", ""),
             ], cookies: admin)
-            #expect(corrected.status == 200 && corrected.html.contains("The organization&#39;s name, kind and identifiers were saved."),
+            #expect(corrected.status == 200 && corrected.html.contains("The organization was saved as shown."),
                     "\(corrected.html)")
             #expect(corrected.html.contains("<h1>Organization: Riverside University</h1>"))
             #expect(corrected.html.contains("at Riverside University."), "the console's frame names it as corrected")
@@ -75,6 +75,56 @@ struct ConsoleOrganizationTests {
                                                           ("name", "Taken over"), ("kind", "other")], cookie: issuer)
             #expect(refused.status == 403, "\(refused.html)")
             #expect(try await web.api(.get, organizationPath).json["name"] as? String == "Riverside University")
+        }
+    }
+
+    @Test("an organization administrator sets the organization's website, email, description and logo (a PNG upload) on its page; the logo stays through a later save until its removal is ticked; a file that is no image is refused with nothing changed",
+          arguments: TestEngine.available)
+    func administratorSetsTheIssuerProfile(_ engine: TestEngine) async throws {
+        try await WebHarness.run(engine) { web in
+            let world = try await Console.world(web, learners: 0)
+            let organizationPath = "/api/v1/organizations/\(world.organizationId)"
+            let admin = try await Console.member(web, world.organizationId, login: "ada", role: "admin")
+            let page = "/admin/organization"
+            func save(_ fields: [(String, String)], file: FormPart? = nil) async throws -> Page {
+                let opened = try await web.get(page, cookie: admin)
+                let parts: [FormPart] = [.field("csrf_token", try #require(opened.csrfToken)),
+                                         .field("version", try #require(ConsoleAgreementTests.version(opened))),
+                                         .field("name", "Riverside University"), .field("kind", "university")]
+                    + fields.map { .field($0.0, $0.1) } + (file.map { [$0] } ?? [])
+                return try await web.post(page, parts: parts, cookie: admin)
+            }
+            let png = try #require(Data(base64Encoded: String(ConsoleAchievementTests.png.dropFirst("data:image/png;base64,".count))))
+            let saved = try await save([("url", "https://riverside.example"), ("email", "registrar@riverside.example"),
+                                        ("description", "A public university by the river")],
+                                       file: .file("image", filename: "logo.png", contentType: "image/png", bytes: Array(png)))
+            #expect(saved.status == 200 && saved.html.contains("The organization was saved as shown."), "\(saved.html)")
+            #expect(saved.html.contains(#"<a href="https://riverside.example" rel="noopener noreferrer">"#))
+            #expect(saved.html.contains(#"<img src="data:image/png;base64,"#))
+            var stored = try await web.api(.get, organizationPath).json
+            #expect(stored["url"] as? String == "https://riverside.example")
+            #expect(stored["email"] as? String == "registrar@riverside.example")
+            #expect(stored["description"] as? String == "A public university by the river")
+            #expect(stored["image"] as? String == ConsoleAchievementTests.png)
+
+            let kept = try await save([("url", "https://www.riverside.example"), ("email", ""), ("description", "")])
+            #expect(kept.status == 200, "\(kept.html)")
+            stored = try await web.api(.get, organizationPath).json
+            #expect(stored["url"] as? String == "https://www.riverside.example")
+            #expect(stored["email"] == nil && stored["description"] == nil, "an emptied field is cleared")
+            #expect(stored["image"] as? String == ConsoleAchievementTests.png, "no new logo and not removed: it stays")
+
+            let notImage = try await save([("url", "https://www.riverside.example")],
+                                          file: .file("image", filename: "logo.png", contentType: "image/png", bytes: Array("hello".utf8)))
+            #expect(notImage.status == 422, "\(notImage.html)")
+            #expect(try await web.api(.get, organizationPath).json["image"] as? String == ConsoleAchievementTests.png)
+            let badURL = try await save([("url", "riverside.example")])
+            #expect(badURL.status == 422 && badURL.html.contains("url") && badURL.html.contains(#"value="riverside.example""#),
+                    "\(badURL.html)")
+
+            let removed = try await save([("url", "https://www.riverside.example"), ("removeImage", "1")])
+            #expect(removed.status == 200, "\(removed.html)")
+            #expect(try await web.api(.get, organizationPath).json["image"] == nil)
         }
     }
 }
