@@ -287,9 +287,9 @@ def submit(driver, button):
 
 
 def journey_agreements(driver, world):
-    """an organization administrator adds the organization's web domain on its page, registers a system (its key
-    shown once), creates an agreement that needs each learner's consent and activates it, records a learner's consent
-    (the system then reads) and withdraws it (the system's next read is denied)"""
+    """an organization administrator adds the organization's web domain and website on its page, registers a system
+    (its key shown once), creates an agreement that needs each learner's consent and activates it, records a learner's
+    consent (the system then reads) and withdraws it (the system's next read is denied)"""
     org, achievement, records = world
     created = subprocess.run([VITA, "staff", "create", "--organization", org, "--login", "ada", "--role", "admin",
                               "--display-name", "Ada Admin"], input=PASSWORD + "\n", capture_output=True, text=True, timeout=HTTP_TIMEOUT)
@@ -304,9 +304,11 @@ def journey_agreements(driver, world):
     driver.find_element(By.LINK_TEXT, "Organization").click()
     Select(wait_for(driver, "#scheme-0")).select_by_value("domain")
     driver.find_element(By.ID, "value-0").send_keys("lakeside.example")
+    driver.find_element(By.ID, "org-url").send_keys("https://lakeside.example")
     submit(driver, "#organization-form button[type=submit]")
-    assert "were saved" in wait_for(driver, "#notice").text
+    assert "saved as shown" in wait_for(driver, "#notice").text
     assert "Web domain: lakeside.example" in driver.find_element(By.ID, "organization-identifiers").text
+    assert driver.find_element(By.ID, "organization-url").text == "https://lakeside.example"
     check_accessibility(driver, "/admin/organization")
     screenshot(driver, "console-organization.png")
     driver.get(BASE + "/admin/systems")
