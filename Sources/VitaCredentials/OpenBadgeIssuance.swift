@@ -31,26 +31,48 @@ public enum OpenBadgeIssuance {
         public var description: String?
         /// Its logo: an image URL or a `data:` URI, carried as an `Image` (`id`, `type`).
         public var image: String?
+        /// Its identifiers in other schemes (IPEDS, OPEID, a web domain, …), carried as `otherIdentifier` entries.
+        public var identifiers: [Identifier]
 
         /// Creates an issuer.
         public init(id: String, name: String, url: String? = nil, email: String? = nil, description: String? = nil,
-                    image: String? = nil) {
+                    image: String? = nil, identifiers: [Identifier] = []) {
             self.id = id
             self.name = name
             self.url = url
             self.email = email
             self.description = description
             self.image = image
+            self.identifiers = identifiers
         }
 
         /// The organization with id `organizationId` signing with the key of DID `id`: the name, website, email,
-        /// description and logo of `organization`, or only its id as its name when Vita does not know it (nil).
+        /// description, logo and identifiers of `organization`, or only its id as its name when Vita does not know it
+        /// (nil).
         public init(id: String, organization: Organization?, organizationId: String) {
             self.init(id: id, name: organization?.name ?? organizationId, url: organization?.url, email: organization?.email,
-                      description: organization?.description, image: organization?.image)
+                      description: organization?.description, image: organization?.image,
+                      identifiers: organization?.identifiers ?? [])
         }
 
-        /// The Profile object a credential's `issuer` holds: `id`, `type`, `name` and those of the other members given.
+        /// The `identifierType` of an OB 3.0 `IdentifierEntry` for an identifier of `scheme`: the term of
+        /// `IdentifierTypeEnum` that fits (`emailAddress`, `sourcedId`, `identifier`), else an extension term (`ext:IPEDS`,
+        /// `ext:OPEID`, `ext:DUNS`, `ext:UEI`, `ext:domain`), as the enumeration allows.
+        static func identifierType(_ scheme: Identifier.Scheme) -> String {
+            switch scheme {
+            case .email: "emailAddress"
+            case .sourcedId: "sourcedId"
+            case .institutional, .did, .other: "identifier"
+            case .ipeds: "ext:IPEDS"
+            case .opeid: "ext:OPEID"
+            case .duns: "ext:DUNS"
+            case .ueid: "ext:UEI"
+            case .domain: "ext:domain"
+            }
+        }
+
+        /// The Profile object a credential's `issuer` holds: `id`, `type`, `name` and those of the other members given
+        /// (`url`, `email`, `description`, `image`, `otherIdentifier`).
         public var profile: JSONObject {
             var object = JSONObject()
             object["id"] = .string(id)
@@ -60,6 +82,12 @@ public enum OpenBadgeIssuance {
             if let email { object["email"] = .string(email) }
             if let description { object["description"] = .string(description) }
             if let image { object["image"] = .object(["id": .string(image), "type": "Image"]) }
+            if !identifiers.isEmpty {
+                object["otherIdentifier"] = .array(identifiers.map { identifier in
+                    ["type": "IdentifierEntry", "identifier": .string(identifier.value),
+                     "identifierType": .string(Self.identifierType(identifier.scheme))]
+                })
+            }
             return object
         }
     }

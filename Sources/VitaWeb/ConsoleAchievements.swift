@@ -33,15 +33,19 @@ extension ConsolePages {
         let alignments = achievement["alignments"]?.arrayValue ?? []
         var shown: [String: Any] = [
             "id": id, "name": name, "description": achievement["description"]?.stringValue ?? "",
-            "criteria": achievement["criteriaNarrative"]?.stringValue ?? "", "type": achievement["achievementType"]?.stringValue ?? "",
+            "criteria": achievement["criteriaNarrative"]?.stringValue ?? "",
             "uri": achievement["uri"]?.stringValue ?? "", "created": achievement["createdAt"]?.stringValue ?? "",
+            // Mustache shows a section for an empty string too: a kind or code that is not there is left out.
             "alignments": alignments.map { alignment -> [String: Any] in
-                ["name": alignment["targetName"]?.stringValue ?? "", "code": alignment["targetCode"]?.stringValue ?? "",
-                 "url": alignment["targetUrl"]?.stringValue ?? ""]
+                var shown: [String: Any] = ["name": alignment["targetName"]?.stringValue ?? "",
+                                            "url": alignment["targetUrl"]?.stringValue ?? ""]
+                if let code = alignment["targetCode"]?.stringValue { shown["code"] = code }
+                return shown
             },
             "codes": alignments.compactMap { $0["targetCode"]?.stringValue }.joined(separator: "\n"),
             "uncoded": alignments.contains { $0["targetCode"]?.stringValue == nil },
         ]
+        if let type = achievement["achievementType"]?.stringValue { shown["type"] = type }
         if let image = achievement["image"]?.stringValue {
             shown["image"] = image
             shown["imageShown"] = image.hasPrefix("data:image/") ? image : false

@@ -100,17 +100,21 @@ extension ConsolePages {
                                  organizationName: current.name, role: member.role)
         var values = frame(shownMember, title: strings.format("console.organization_title", ["name": current.name]),
                            current: "/admin/organization")
-        values["organization"] = [
+        // Mustache shows a section for an empty string too: what is not there is left out.
+        var shown: [String: Any] = [
             "id": member.organizationId, "name": current.name,
             "kind": strings["console.organization_kind_\(current.kind)"],
             "registered": organization["createdAt"]?.stringValue ?? "",
             "identifiers": current.identifiers.map { identifier -> [String: Any] in
                 ["scheme": strings["console.identifier_scheme_\(identifier.scheme)"], "value": identifier.value,
-                 "issuer": identifier.issuer]
+                 "issuer": identifier.issuer].filter { !($0.value.isEmpty) }
             },
-            "url": current.url, "email": current.email, "description": current.description,
-            "imageShown": image.flatMap { $0.hasPrefix("data:image/") ? $0 : nil } ?? false, "imageURL": image ?? "",
         ]
+        for (key, value) in [("url", current.url), ("email", current.email), ("description", current.description)] where !value.isEmpty {
+            shown[key] = value
+        }
+        if let image { shown[image.hasPrefix("data:image/") ? "imageShown" : "imageURL"] = image }
+        values["organization"] = shown
         if member.canAdminister, let tag = read.headers[.eTag] {
             let filled = outcome.typed ?? current
             let rows = filled.identifiers + Array(repeating: ("", "", ""), count: 2)

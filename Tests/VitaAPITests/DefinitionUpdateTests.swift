@@ -155,7 +155,7 @@ struct DefinitionUpdateTests {
         }
     }
 
-    @Test("an organization's website, email, description and logo are in the issuer profile of what it issues next — a badge, an endorsement, a CLR — each valid by its 1EdTech schema and verified; a badge issued before keeps the issuer it was signed with; a profile value that is not valid names its field",
+    @Test("an organization's website, email, description, logo and identifiers are in the issuer profile of what it issues next — a badge, an endorsement, a CLR — each valid by its 1EdTech schema and verified; a badge issued before keeps the issuer it was signed with; a profile value that is not valid names its field",
           arguments: TestEngine.available)
     func issuerProfile(_ engine: TestEngine) async throws {
         try await APIHarness.run(engine) { api in
@@ -174,7 +174,8 @@ struct DefinitionUpdateTests {
             let logo = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
             let profile: [String: Any] = ["name": "Riverside University", "kind": "university", "url": "https://riverside.example",
                                           "email": "registrar@riverside.example", "description": "A public university by the river",
-                                          "image": logo]
+                                          "image": logo, "identifiers": [["scheme": "opeid", "value": "00123400"],
+                                                                         ["scheme": "domain", "value": "riverside.example"]]]
             for (field, value) in [("url", "ftp://riverside.example"), ("email", "registrar"), ("image", "logo.png"), ("description", " ")] {
                 let refused = try await api.admin(.put, path, json: profile.merging([field: value]) { $1 },
                                                   headers: ["If-Match": try await api.admin(.get, path).headers[.eTag]!])
@@ -202,6 +203,10 @@ struct DefinitionUpdateTests {
                 #expect(issuer["description"] as? String == "A public university by the river")
                 let image = issuer["image"] as? [String: Any]
                 #expect(image?["id"] as? String == logo && image?["type"] as? String == "Image")
+                let entries = (issuer["otherIdentifier"] as? [[String: Any]] ?? []).map {
+                    [$0["type"] as? String, $0["identifier"] as? String, $0["identifierType"] as? String]
+                }
+                #expect(entries == [["IdentifierEntry", "00123400", "ext:OPEID"], ["IdentifierEntry", "riverside.example", "ext:domain"]])
                 let json = try JSONValue(parsing: Array(try JSONSerialization.data(withJSONObject: credential)))
                 #expect(try OneEdTechSchemas.shared.validate(credential: json).isValid, "\(credential["type"] ?? "")")
             }
