@@ -113,6 +113,8 @@ public struct RecordImporter: Sendable {
         /// Vita's learner id for each "system source-id" of the batch's lines that an earlier import or an earlier line
         /// of the batch mapped.
         var learners: [String: String] = [:]
+        /// The learners the batch's record lines name by Vita's id that exist.
+        var knownLearnerIds: Set<String> = []
         /// Learners new to Vita, stored before the batch's records are, with the system ids they were imported under.
         var newLearners: [(learner: Learner, source: StoreTransaction.LearnerSource)] = []
         /// "system source-record-id" of the batch's records stored already: by an earlier import, or by this batch
@@ -128,15 +130,17 @@ public struct RecordImporter: Sendable {
         var audit: [AuditEntry] = []
 
         /// Looks up, a statement per system, which of the learners and source record ids the batch's lines name were
-        /// imported before (a system's learner ids are kept among its source ids as "learner:" and the id).
+        /// imported before (a system's learner ids are kept among its source ids as "learner:" and the id), and which
+        /// of the learners they name by Vita's id exist.
         mutating func findSources(of lines: [ParseResult], _ tx: StoreTransaction) async throws {
             var bySystem: [String: [String]] = [:]
+            var vitaIds: [String] = []
             for case .success(let line) in lines {
                 switch line {
                 case .learner(let systemId, let sourceId, _, _), .record(let systemId, .source(let sourceId), _, _, _):
                     bySystem[systemId, default: []].append("learner:" + sourceId)
-                default:
-                    break
+                case .record(_, .vita(let learnerId), _, _, _):
+                    vitaIds.append(learnerId)
                 }
                 if case .record(let systemId, _, _, let provenance, _) = line {
                     bySystem[systemId, default: []].append(provenance.sourceRecordId)
@@ -155,6 +159,7 @@ public struct RecordImporter: Sendable {
             }
             let records = try await tx.records(ids: Array(recordIds.values))
             current = recordIds.compactMapValues { records[$0] }
+            knownLearnerIds = Set(try await tx.learners(ids: vitaIds).keys)
         }
 
         /// Stores the new learners gathered so far.
@@ -306,7 +311,7 @@ public struct RecordImporter: Sendable {
             let learnerId: String
             switch reference {
             case .vita(let id):
-                guard try await tx.learner(id: id) != nil else { return .rejected(field: "learnerId", reason: "no such learner") }
+                guard batch.knownLearnerIds.contains(id) else { return .rejected(field: "learnerId", reason: "no such learner") }
                 learnerId = id
             case .source(let sourceId):
                 guard let id = batch.learnerId(system: systemId, sourceId: sourceId) else {

@@ -102,7 +102,7 @@ struct ImportTests {
         }
     }
 
-    @Test("a batch's learners: a learner line twice is created once, a record names a learner of an earlier batch or an earlier line and one before its learner's line is rejected; each new learner has its first version, its profile generation and the system's organization as holder",
+    @Test("a batch's learners: a learner line twice is created once, a record names a learner of an earlier batch or an earlier line (or by Vita's id) and one before its learner's line (or an unknown id) is rejected; each new learner has its first version, its profile generation and the system's organization as holder",
           arguments: TestEngine.available)
     func batchLearners(_ engine: TestEngine) async throws {
         try await TestDatabase.with(engine) { test in
@@ -145,6 +145,14 @@ struct ImportTests {
             #expect(learners == 252 && versions == 252 && mapped == 252)
             let again = try await importer.apply(many)
             #expect(again.allSatisfy { $0 == .unchanged })
+
+            // Record lines may name the learner by Vita's id instead.
+            let known = try #require(ids[0])
+            func byVitaId(_ learnerId: String, _ source: String) -> Data {
+                Data(#"{"type":"record","systemId":"\#(system)","learnerId":"\#(learnerId)","category":"experiences","record":{"organizationId":"\#(organization)","kind":"course","title":"Course","status":"completed"},"provenance":{"sourceRecordId":"\#(source)"}}"#.utf8)
+            }
+            #expect(try await importer.apply([byVitaId(known, "v-1"), byVitaId("lrn_00000000000000000000000000", "v-2")])
+                    == [.created, .rejected(field: "learnerId", reason: "no such learner")])
         }
     }
 
