@@ -82,6 +82,7 @@ struct CredentialView {
         fact("content.achievement_type", Self.text(achievement?["achievementType"]).map(Self.words))
         fact("content.criteria", Self.text(achievement?["criteria"]?["narrative"]) ?? Self.text(achievement?["criteria"]?["id"]))
         fact("content.issuer", Self.party(credential["issuer"]))
+        fact("content.issuer_identifiers", Self.otherIdentifiers(credential["issuer"]))
         fact("content.recipient", Self.recipient(subject))
         fact("content.awarded", Self.date(Self.text(credential["awardedDate"])))
         fact("content.valid_from", Self.date(Self.text(credential["validFrom"]) ?? Self.text(credential["issuanceDate"])))
@@ -155,6 +156,17 @@ struct CredentialView {
         case let (name?, id?): return "\(name) (\(id))"
         default: return name ?? id
         }
+    }
+
+    /// A profile's `otherIdentifier` entries as "type value" (`ext:OPEID` as "OPEID", `emailAddress` as "email
+    /// address"), separated by semicolons; nil without any.
+    static func otherIdentifiers(_ profile: JSONValue?) -> String? {
+        let entries = (profile?["otherIdentifier"]?.arrayValue ?? []).compactMap { entry -> String? in
+            guard let identifier = text(entry["identifier"]) else { return nil }
+            guard let type = text(entry["identifierType"]) else { return identifier }
+            return "\(type.hasPrefix("ext:") ? String(type.dropFirst(4)) : words(type)) \(identifier)"
+        }
+        return entries.isEmpty ? nil : entries.joined(separator: "; ")
     }
 
     /// The recipient: a name, the subject's id, or its identifiers (`identityType: identityHash`).

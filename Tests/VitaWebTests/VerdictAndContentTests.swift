@@ -67,6 +67,24 @@ struct VerdictAndContentTests {
         #expect(facts.contains { $0["value"] == "Riverside (did:example:u)" })
     }
 
+    @Test("the issuer is named with its website, and its other identifiers are listed by type (an ext: term by its name)")
+    func issuerIdentity() throws {
+        let credential: JSONValue = [
+            "issuer": ["id": "did:key:z6Mk", "type": ["Profile"], "name": "Riverside University", "url": "https://riverside.example",
+                       "otherIdentifier": [
+                           ["type": "IdentifierEntry", "identifier": "00123400", "identifierType": "ext:OPEID"],
+                           ["type": "IdentifierEntry", "identifier": "registrar@riverside.example", "identifierType": "emailAddress"],
+                           ["type": "IdentifierEntry", "identifierType": "identifier"],
+                       ]],
+            "credentialSubject": ["achievement": ["name": "Diploma"]],
+        ]
+        let card = CredentialView(strings: try WebStrings()).card(for: credential, isTopLevel: true)
+        let facts = Dictionary(uniqueKeysWithValues: (card["facts"] as? [[String: String]] ?? []).map { ($0["label"]!, $0["value"]!) })
+        #expect(facts["Issued by"] == "Riverside University (https://riverside.example)")
+        #expect(facts["Issuer identifiers"] == "OPEID 00123400; email address registrar@riverside.example")
+        #expect(CredentialView.otherIdentifiers(["name": "No identifiers"]) == nil)
+    }
+
     @Test("links are only http(s) and images only data: images")
     func unsafeLinksAndImages() throws {
         let credential: JSONValue = [
