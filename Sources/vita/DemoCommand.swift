@@ -75,11 +75,15 @@ struct DemoSeeder {
         let now = Timestamp.truncated(Date())
         let cli = AuditEntry.Actor(kind: .cli, id: "cli")
 
-        func organization(_ name: String, _ kind: Organization.Kind, _ identifiers: [Identifier]) -> Organization {
-            Organization(id: EntityID.make("org", now: now), name: name, kind: kind, identifiers: identifiers, createdAt: now)
+        func organization(_ name: String, _ kind: Organization.Kind, _ identifiers: [Identifier],
+                          url: String? = nil, description: String? = nil) -> Organization {
+            Organization(id: EntityID.make("org", now: now), name: name, kind: kind, identifiers: identifiers, url: url,
+                         description: description, createdAt: now)
         }
         let university = organization("Riverside University", .university,
-                                      [Identifier(scheme: .ipeds, value: "123456"), Identifier(scheme: .domain, value: "riverside.example.edu")])
+                                      [Identifier(scheme: .ipeds, value: "123456"), Identifier(scheme: .domain, value: "riverside.example.edu")],
+                                      url: "https://riverside.example.edu",
+                                      description: "A public research university (a demonstration organization)")
         let college = organization("Lakeshore Community College", .school, [Identifier(scheme: .opeid, value: "00123400")])
         let institute = organization("Northwind Training Institute", .trainingProvider, [Identifier(scheme: .domain, value: "northwind.example")])
         let employers = ["Contoso Health", "Fabrikam Engineering", "Tailspin Logistics", "Adatum Software"].map {
