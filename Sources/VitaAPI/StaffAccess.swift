@@ -21,6 +21,13 @@ enum StaffAccess {
         "issueCompetencyBadge", "issueExperienceBadge", "issueClr", "createIssuanceJob", "resumeIssuanceJob",
         "importCompetencyFramework",
     ]
+    /// Issuers and organization administrators: the learners their organization holds — the learner, the profile and
+    /// the records (with their versions) — to see what their organization recorded and issue from it. ``AccessGate``
+    /// refuses a learner the organization does not hold and another organization's records, and computes the profile
+    /// from the organization's own records only.
+    private static let learnerReading: Set<String> = Set(["getLearner", "getProfile"] + LearnerRoutes.recordSchemas.values.flatMap {
+        ["list\($0)Records", "get\($0)Record", "list\($0)RecordVersions"]
+    })
     /// Auditors and organization administrators: the audit log.
     private static let auditing: Set<String> = ["listAuditEntries", "verifyAuditChain", "getAuditHead", "listAuditArchives"]
     /// Organization administrators only: their staff, keys, connected systems, the agreements their organization
@@ -37,9 +44,9 @@ enum StaffAccess {
     static func allows(_ role: StaffRole, _ operationId: String) -> Bool {
         switch role {
         case .admin:
-            reading.contains(operationId) || issuing.contains(operationId) || auditing.contains(operationId)
-                || administering.contains(operationId)
-        case .issuer: reading.contains(operationId) || issuing.contains(operationId)
+            reading.contains(operationId) || issuing.contains(operationId) || learnerReading.contains(operationId)
+                || auditing.contains(operationId) || administering.contains(operationId)
+        case .issuer: reading.contains(operationId) || issuing.contains(operationId) || learnerReading.contains(operationId)
         case .auditor: reading.contains(operationId) || auditing.contains(operationId)
         }
     }

@@ -11,8 +11,9 @@ import VitaJSON
 /// CSV upload with a live progress bar and a downloadable report, the organization's issued credentials (search,
 /// revoke, suspend, unsuspend), signing keys, connected systems, agreements and consents (``registerAgreements(on:)``),
 /// a system's change notifications (``registerSystems(on:)``), an achievement's page with its corrections
-/// (``registerAchievements(on:)``), the organization with its corrections (``registerOrganization(on:)``), staff and the
-/// audit log with "verify the chain".
+/// (``registerAchievements(on:)``), the organization with its corrections (``registerOrganization(on:)``), a learner the
+/// organization holds with its records and profile (``registerLearners(on:)``), staff and the audit log with "verify the
+/// chain".
 ///
 /// Every value comes from the API, called in process as the signed-in staff member (``WebIdentity/staff(staffId:)``):
 /// the API's staff roles and organization limits decide what a page may show or do, and a refusal shows the API's
@@ -52,7 +53,10 @@ struct ConsolePages: Sendable {
             try await pages.signedInForm(request, context) { try await pages.createAchievement($0, $1, $2, $3) }
         }
         router.getAndHead("/admin/issue") { request, context in
-            try await pages.signedIn(request, context) { try await pages.issueForm($0, $1, $2) }
+            // Filled in from a learner's page: `learnerId` and `recordId` in the query.
+            let query = request.uri.queryParameters
+            let filled = ["learner": query.get("learnerId") ?? "", "record": query.get("recordId") ?? ""]
+            return try await pages.signedIn(request, context) { try await pages.issueForm($0, $1, $2, values: filled) }
         }
         router.post("/admin/issue") { request, context in
             try await pages.signedInForm(request, context) { try await pages.issue($0, $1, $2, $3) }
@@ -110,6 +114,7 @@ struct ConsolePages: Sendable {
         registerFrameworks(on: router)
         registerAchievements(on: router)
         registerOrganization(on: router)
+        registerLearners(on: router)
         router.getAndHead("/static/console.js") { _, _ in pages.scriptResponse() }
     }
 
@@ -207,6 +212,7 @@ struct ConsolePages: Sendable {
         let links: [(String, String, Bool)] = [
             ("/admin", "console.nav_home", true),
             ("/admin/organization", "console.nav_organization", true),
+            ("/admin/learners", "console.nav_learners", member.canIssue),
             ("/admin/achievements", "console.nav_achievements", true),
             ("/admin/frameworks", "console.nav_frameworks", true),
             ("/admin/issue", "console.nav_issue", member.canIssue),

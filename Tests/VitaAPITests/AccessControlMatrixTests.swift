@@ -561,16 +561,19 @@ enum AccessControlTable {
         @Sendable func collection(_ f: MatrixFixture) -> String { "/api/v1/learners/\(f.learner)/\(category.rawValue)" }
         @Sendable func item(_ f: MatrixFixture) -> String { collection(f) + "/\(f.records[category]!)" }
         return [
-            MatrixRow(operationId: "list\(singular)Records", body: .none, expected: learnerData(200, other: 403, learner: 200)) { f, _ in
+            MatrixRow(operationId: "list\(singular)Records", body: .none,
+                      expected: learnerData(200, other: 403, learner: 200).with(staff(200, 200, 403, other: 403))) { f, _ in
                 Probe(.get, collection(f))
             },
             MatrixRow(operationId: "create\(singular)Record", body: .minimal, expected: learnerData(201, other: 403)) { f, _ in
                 Probe(.post, collection(f), json: f.recordBody(category, source: "m-\(UUID().uuidString)"))
             },
-            MatrixRow(operationId: "get\(singular)Record", body: .none, expected: learnerData(200, other: 403, learner: 200)) { f, _ in
+            MatrixRow(operationId: "get\(singular)Record", body: .none,
+                      expected: learnerData(200, other: 403, learner: 200).with(staff(200, 200, 403, other: 403))) { f, _ in
                 Probe(.get, item(f))
             },
-            MatrixRow(operationId: "list\(singular)RecordVersions", body: .none, expected: learnerData(200, other: 403, learner: 200)) { f, _ in
+            MatrixRow(operationId: "list\(singular)RecordVersions", body: .none,
+                      expected: learnerData(200, other: 403, learner: 200).with(staff(200, 200, 403, other: 403))) { f, _ in
                 Probe(.get, item(f) + "/versions")
             },
             MatrixRow(operationId: "update\(singular)Record", body: .minimal, expected: learnerData(200, other: 403)) { f, _ in
@@ -944,7 +947,8 @@ enum AccessControlTable {
                 return Probe(.post, "/api/v1/xapi/statements", json: XAPIAPITests.statement(
                     learner["id"] as? String ?? "", "completed", "https://lms.example/courses/cs101"))
             },
-            MatrixRow(operationId: "getLearner", body: .none, expected: learnerData(200, other: 403, learner: 200)) { f, _ in
+            MatrixRow(operationId: "getLearner", body: .none,
+                      expected: learnerData(200, other: 403, learner: 200).with(staff(200, 200, 403, other: 403))) { f, _ in
                 Probe(.get, "/api/v1/learners/\(f.learner)")
             },
             MatrixRow(operationId: "updateLearner", body: .minimal, expected: learnerData(200, other: 403)) { f, _ in
@@ -954,7 +958,8 @@ enum AccessControlTable {
             MatrixRow(operationId: "eraseLearner", body: .minimal, expected: adminOnly(200)) { f, _ in
                 Probe(.delete, "/api/v1/learners/\(try await f.freshLearner())", json: ["reason": "the learner asked"])
             },
-            MatrixRow(operationId: "getProfile", body: .none, expected: learnerData(200, other: 403, learner: 200)) { f, _ in
+            MatrixRow(operationId: "getProfile", body: .none,
+                      expected: learnerData(200, other: 403, learner: 200).with(staff(200, 200, 403, other: 403))) { f, _ in
                 Probe(.get, "/api/v1/learners/\(f.learner)/profile")
             },
             MatrixRow(operationId: "listConsents", body: .none, expected: adminOnly(200).with(staff(200, 200, 200, other: 403))) { f, _ in

@@ -186,6 +186,23 @@ def journey_credentials(driver, world):
     assert driver.find_elements(By.CSS_SELECTOR, ".status-revoked")
 
 
+def journey_learner(driver, world):
+    """the issuer opens a learner the organization holds: the profile's credential links to its record, whose link
+    opens the issue form filled in"""
+    org, achievement, records = world
+    learner, record = records[5]
+    driver.find_element(By.LINK_TEXT, "Learners").click()
+    wait_for(driver, "#learner-id").send_keys(learner)
+    submit(driver, "form.lookup button[type=submit]")
+    assert "Graduate 5" in wait_for(driver, "h1").text
+    assert driver.find_element(By.CSS_SELECTOR, f"#learner-profile a[href='#{record}']").text == "Diploma in Nursing"
+    check_accessibility(driver, "/admin/learners?learnerId={id}")
+    screenshot(driver, "console-learner.png")
+    driver.find_element(By.CSS_SELECTOR, f"tr[id='{record}'] a").click()
+    assert wait_for(driver, "#i-record").get_attribute("value") == record
+    assert driver.find_element(By.ID, "i-learner").get_attribute("value") == learner
+
+
 def journey_achievements(driver, world):
     """the issuer defines an achievement with a PNG image, then corrects its description on its page"""
     from verify_journeys import png
@@ -382,8 +399,8 @@ def journey_auditor(driver, world):
     screenshot(driver, "console-audit.png")
 
 
-JOURNEYS = [journey_sign_in, journey_bulk, journey_without_script, journey_credentials, journey_achievements,
-            journey_frameworks, journey_keys_and_systems, journey_agreements, journey_auditor]
+JOURNEYS = [journey_sign_in, journey_bulk, journey_without_script, journey_credentials, journey_learner,
+            journey_achievements, journey_frameworks, journey_keys_and_systems, journey_agreements, journey_auditor]
 
 
 def figures(driver):

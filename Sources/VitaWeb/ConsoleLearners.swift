@@ -1,0 +1,164 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import VitaAPI
+import VitaCore
+import VitaJSON
+
+/// A learner as the member's organization knows them, for issuers and organization administrators: the learner, the
+/// profile computed from the organization's own records with each value's rule and the records it came from (linked
+/// to them on the page, so that "why does the profile say this?" is one click), and those records with their
+/// provenance; a credential record links to the issue form, filled in. Every value comes from the API (`getLearner`,
+/// `getProfile`, `list…Records`), which refuses a learner the organization does not hold and audits each read under
+/// the staff member's name, so the learner sees it in their access log.
+extension ConsolePages {
+    func registerLearners(on router: Router<VitaRequestContext>) {
+        let pages = self
+        router.getAndHead("/admin/learners") { request, context in
+            try await pages.signedIn(request, context) { request, context, member in
+                let id = request.uri.queryParameters.get("learnerId")?.trimmingCharacters(in: .whitespaces) ?? ""
+                if id.isEmpty { return pages.learnerLookup(request, member) }
+                return try await pages.learner(request, context, member, id: id)
+            }
+        }
+    }
+
+    /// The lookup form: a learner's id.
+    func learnerLookup(_ request: Request, _ member: Member, problem: String? = nil, typed: String = "",
+                       status: HTTPResponse.Status = .ok) -> Response {
+        var values = frame(member, title: strings["console.learners_title"], current: "/admin/learners")
+        values["typed"] = typed
+        if let problem { values["problem"] = problem }
+        values["canRead"] = member.canIssue
+        return withForm(request, "console_learners", values, status: status)
+    }
+
+    func learner(_ request: Request, _ context: VitaRequestContext, _ member: Member, id: String) async throws -> Response {
+        guard member.canIssue else { return learnerLookup(request, member, status: .forbidden) }
+        guard EntityID.isWellFormed(id, prefix: "lrn") else {
+            return learnerLookup(request, member, problem: strings["console.learner_id_invalid"], typed: id, status: .badRequest)
+        }
+        let path = "/api/v1/learners/\(id)"
+        let read = await api.call(.get, path, as: member.identity, context: context)
+        guard read.succeeded, let learner = read.json else {
+            let problem = read.status == .forbidden || read.status == .notFound ? strings["console.learner_not_held"] : apiProblem(read)
+            return learnerLookup(request, member, problem: problem, typed: id, status: read.status == .forbidden ? .notFound : read.status)
+        }
+        let name = learner["name"]?["display"]?.stringValue ?? id
+        var values = frame(member, title: strings.format("console.learner_title", ["name": name]), current: "/admin/learners")
+        values["learner"] = [
+            "id": id,
+            "identifiers": (learner["identifiers"]?.arrayValue ?? []).map { identifier -> [String: Any] in
+                ["scheme": strings["console.identifier_scheme_\(identifier["scheme"]?.stringValue ?? "other")"],
+                 "value": identifier["value"]?.stringValue ?? ""]
+            },
+        ]
+
+        var stored: [(RecordCategory, JSONValue)] = []
+        for category in RecordCategory.stored {
+            var cursor: String?
+            repeat {
+                let query = "limit=200" + (cursor.map { "&cursor=" + Self.queryValue($0) } ?? "")
+                let page = await api.call(.get, "\(path)/\(category.rawValue)?\(query)", as: member.identity, context: context)
+                guard page.succeeded, let json = page.json else { return try await failed(request, member, page) }
+                stored += (json["items"]?.arrayValue ?? []).map { (category, $0) }
+                cursor = json["nextCursor"]?.stringValue
+            } while cursor != nil
+        }
+        // Competencies are named by their definitions (the organization's own, or another's it may read).
+        var competencies: [String: String] = [:]
+        for competencyId in Set(stored.compactMap { $0.1["record"]?["competencyId"]?.stringValue })
+        where EntityID.isWellFormed(competencyId, prefix: "cmp") {
+            let definition = await api.call(.get, "/api/v1/competencies/\(competencyId)", as: member.identity, context: context)
+            if let name = definition.json?["name"]?.stringValue { competencies[competencyId] = name }
+        }
+        let records = stored.map { category, record in
+            recordValues(record, category: category, learnerId: id, competencies: competencies)
+        }
+        var titles: [String: String] = [:]
+        for record in records { if let recordId = record["id"] as? String { titles[recordId] = record["title"] as? String } }
+        values["records"] = records
+        values["hasRecords"] = !records.isEmpty
+
+        let profile = await api.call(.get, "\(path)/profile", as: member.identity, context: context)
+        guard profile.succeeded, let json = profile.json else { return try await failed(request, member, profile) }
+        values["profile"] = profileLines(json, titles: titles, competencies: competencies, member: member)
+        return withForm(request, "console_learner", values)
+    }
+
+    private func failed(_ request: Request, _ member: Member, _ answer: APIResponse) async throws -> Response {
+        learnerLookup(request, member, problem: apiProblem(answer), status: answer.status)
+    }
+
+    /// One record as the page lists it: what it is, its version and its provenance.
+    private func recordValues(_ record: JSONValue, category: RecordCategory, learnerId: String,
+                              competencies: [String: String]) -> [String: Any] {
+        let id = record["id"]?.stringValue ?? ""
+        let body = record["record"]
+        let competency = body?["competencyId"]?.stringValue.map { competencies[$0] ?? $0 }
+        let title = body?["title"]?.stringValue ?? competency ?? body?["role"]?.stringValue ?? body?["kind"]?.stringValue
+            ?? strings["console.learner_deleted"]
+        let provenance = record["provenance"]
+        var values: [String: Any] = [
+            "id": id, "title": title, "category": strings["console.learner_category_\(category.rawValue)"],
+            "version": record["version"]?.numberValue.map { String(Int($0.doubleValue)) } ?? "1",
+            "system": provenance?["systemId"]?.stringValue ?? "", "source": provenance?["sourceRecordId"]?.stringValue ?? "",
+            "digest": provenance?["rawDigest"]?.stringValue ?? "", "asserted": provenance?["assertedAt"]?.stringValue ?? "",
+            "recorded": provenance?["recordedAt"]?.stringValue ?? "",
+        ]
+        if let uri = provenance?["rawDataURI"]?.stringValue { values["uri"] = uri }
+        if category == .credentials {
+            values["issue"] = "/admin/issue?learnerId=\(Self.queryValue(learnerId))&recordId=\(Self.queryValue(id))"
+        }
+        return values
+    }
+
+    /// The profile's values, each with its rule and the records it came from (their titles, linked to them).
+    private func profileLines(_ profile: JSONValue, titles: [String: String], competencies: [String: String],
+                              member: Member) -> [[String: Any]] {
+        func line(_ text: String, _ derived: JSONValue) -> [String: Any] {
+            let sources = derived["derivation"]?["sources"]?.arrayValue?.compactMap(\.stringValue) ?? []
+            return ["text": text, "rule": derived["derivation"]?["rule"]?.stringValue ?? "", "hasSources": !sources.isEmpty,
+                    "sources": sources.map { ["id": $0, "title": titles[$0] ?? $0] }]
+        }
+        func organization(_ value: JSONValue) -> String {
+            let id = value["organizationId"]?.stringValue ?? ""
+            return id == member.organizationId ? member.organizationName : id
+        }
+        var lines: [[String: Any]] = []
+        for entry in profile["timeline"]?.arrayValue ?? [] {
+            let value = entry["value"] ?? .null
+            let dates = [value["startDate"]?.stringValue ?? "…", value["endDate"]?.stringValue ?? "…"].joined(separator: " – ")
+            lines.append(line(strings.format(value["current"]?.boolValue == true ? "console.learner_affiliation_current"
+                                             : "console.learner_affiliation",
+                                             ["role": value["role"]?.stringValue ?? "", "organization": organization(value),
+                                              "dates": dates]), entry))
+        }
+        for entry in profile["credentials"]?.arrayValue ?? [] {
+            let value = entry["value"] ?? .null
+            lines.append(line(strings.format(value["expired"]?.boolValue == true ? "console.learner_credential_expired"
+                                             : "console.learner_credential",
+                                             ["title": value["title"]?.stringValue ?? "", "awarded": value["awardedDate"]?.stringValue ?? ""]),
+                              entry))
+        }
+        for entry in profile["competencies"]?.arrayValue ?? [] {
+            let value = entry["value"] ?? .null
+            let level = value["levelLabel"]?.stringValue ?? value["bestLevel"]?.numberValue?.lexical ?? ""
+            lines.append(line(strings.format("console.learner_competency",
+                                             ["competency": value["competencyId"]?.stringValue.map { competencies[$0] ?? $0 } ?? "",
+                                              "level": level,
+                                              "count": value["assertionCount"]?.numberValue?.lexical ?? "0"]), entry))
+        }
+        for (key, message) in [("totalCredits", "console.learner_credits"), ("totalHours", "console.learner_hours")] {
+            if let derived = profile[key] {
+                lines.append(line(strings.format(message, ["value": derived["value"]?.numberValue?.lexical ?? "0"]), derived))
+            }
+        }
+        if let employment = profile["employment"] {
+            lines.append(line(strings.format("console.learner_employment",
+                                             ["months": employment["value"]?["totalMonths"]?.numberValue?.lexical ?? "0"]),
+                              employment))
+        }
+        return lines
+    }
+}

@@ -1,0 +1,52 @@
+import Foundation
+import Testing
+import VitaTestSupport
+
+/// The console's learner page: what the member's organization recorded about a learner it holds, the profile those
+/// records give with each value's rule and sources, and issuing from a credential record.
+struct ConsoleLearnerTests {
+    typealias Console = ConsoleTests
+
+    @Test("an issuer opens a learner the organization holds: the records with their provenance, the profile with each value's rule linked to its records, a credential record's link to the issue form filled in, and the read in the learner's access log; a learner of another organization, a malformed id and an auditor are refused",
+          arguments: TestEngine.available)
+    func issuerOpensALearner(_ engine: TestEngine) async throws {
+        try await WebHarness.run(engine) { web in
+            let world = try await Console.world(web, learners: 1)
+            let other = try await Console.world(web, learners: 1, name: "Northwind College")
+            let (learnerId, recordId) = world.records[0]
+            let issuer = try await Console.member(web, world.organizationId, login: "iris", role: "issuer")
+            let home = try await web.get("/admin", cookie: issuer)
+            #expect(home.html.contains(#"<a href="/admin/learners">Learners</a>"#))
+            #expect(try await web.get("/admin/learners", cookie: issuer).html.contains(#"name="learnerId""#))
+
+            let page = try await web.get("/admin/learners?learnerId=\(learnerId)", cookie: issuer)
+            #expect(page.status == 200 && page.html.contains("<h1>Learner: Learner 0</h1>"), "\(page.html)")
+            #expect(page.html.contains(#"<tr id="\#(recordId)">"#), "the record is listed under its id")
+            #expect(page.html.contains(#"<span class="mono">deg-0</span>"#), "with the source system's record id")
+            #expect(page.html.contains("BSc, awarded 2026-06-30"), "the profile's credential")
+            #expect(page.html.contains(##"<span class="mono">P2.credentials-held</span>; from <a href="#\##(recordId)">BSc</a>"##),
+                    "its rule and the record it came from, linked")
+            let issue = "/admin/issue?learnerId=\(learnerId)&amp;recordId=\(recordId)"
+            #expect(page.html.contains(#"<a href="\#(issue)">Issue a credential from this record</a>"#))
+            let form = try await web.get("/admin/issue?learnerId=\(learnerId)&recordId=\(recordId)", cookie: issuer)
+            #expect(form.html.contains(#"name="learner" value="\#(learnerId)""#) && form.html.contains(#"name="record" value="\#(recordId)""#))
+
+            let log = try await web.api(.get, "/api/v1/learners/\(learnerId)/access-log")
+            let entries = log.json["items"] as? [[String: Any]] ?? []
+            #expect(entries.contains { ($0["actor"] as? [String: Any])?["kind"] as? String == "staff" && $0["action"] as? String == "profile.read" },
+                    "\(log.html)")
+
+            let foreign = try await web.get("/admin/learners?learnerId=\(other.records[0].0)", cookie: issuer)
+            #expect(foreign.status == 404 && foreign.html.contains("Your organization holds no learner with this identifier."),
+                    "\(foreign.html)")
+            #expect(!foreign.html.contains("Learner 0: "), "nothing of the learner shows")
+            let malformed = try await web.get("/admin/learners?learnerId=ada", cookie: issuer)
+            #expect(malformed.status == 400 && malformed.html.contains("Enter the learner&#39;s identifier (lrn_…)."), "\(malformed.html)")
+
+            let auditor = try await Console.member(web, world.organizationId, login: "otto", role: "auditor")
+            #expect(!(try await web.get("/admin", cookie: auditor)).html.contains(#"href="/admin/learners""#))
+            let refused = try await web.get("/admin/learners?learnerId=\(learnerId)", cookie: auditor)
+            #expect(refused.status == 403 && !refused.html.contains("deg-0"), "\(refused.html)")
+        }
+    }
+}
