@@ -530,6 +530,7 @@ struct ConsolePages: Sendable {
         var values = frame(member, title: strings["console.credentials_title"], current: "/admin/credentials")
         values["search"] = search
         values["canChange"] = member.canIssue
+        values["canOpenLearner"] = member.canIssue
         values["credentials"] = (listed.json?["items"]?.arrayValue ?? []).map { item -> [String: Any] in
             let state = item["status"]?.stringValue ?? "active"
             return ["credentialId": item["credentialId"]?.stringValue ?? "", "learnerId": item["learnerId"]?.stringValue ?? "",

@@ -18,6 +18,11 @@ struct ConsoleLearnerTests {
             let home = try await web.get("/admin", cookie: issuer)
             #expect(home.html.contains(#"<a href="/admin/learners">Learners</a>"#))
             #expect(try await web.get("/admin/learners", cookie: issuer).html.contains(#"name="learnerId""#))
+            #expect(try await web.submit("/admin/issue", action: "/admin/issue",
+                                         [("learner", learnerId), ("record", recordId), ("achievement", world.achievementId)],
+                                         cookies: issuer).status == 201)
+            #expect(try await web.get("/admin/credentials", cookie: issuer).html
+                .contains(#"<a href="/admin/learners?learnerId=\#(learnerId)">\#(learnerId)</a>"#), "the issued credentials link their learner")
 
             let page = try await web.get("/admin/learners?learnerId=\(learnerId)", cookie: issuer)
             #expect(page.status == 200 && page.html.contains("<h1>Learner: Learner 0</h1>"), "\(page.html)")
