@@ -473,6 +473,24 @@ public enum Migrations {
             "ALTER TABLE organizations ADD COLUMN description TEXT",
             "ALTER TABLE organizations ADD COLUMN image TEXT",
         ]),
+        // Learners by their identifiers (an email address, a student number, …), for looking a learner up: the value
+        // lowercased, so that an email address is found however it is capitalised. Filled from the learners' bodies;
+        // an erased learner has none.
+        Migration(version: 36, name: "learner identifiers", statements: [
+            """
+            CREATE TABLE learner_identifiers (
+              value_key TEXT NOT NULL, scheme TEXT NOT NULL, learner_id TEXT NOT NULL REFERENCES learners(id),
+              PRIMARY KEY (value_key, scheme, learner_id))
+            """,
+            "CREATE INDEX learner_identifiers_learner ON learner_identifiers (learner_id)",
+        ], backfill: { tx in
+            var cursor: String?
+            repeat {
+                let page = try await tx.learners(after: cursor, limit: 1000)
+                try await tx.indexIdentifiers(of: page.items)
+                cursor = page.nextCursor
+            } while cursor != nil
+        }),
     ]
 
     /// Every schema version this build knows, oldest first (numbers may skip: a version is taken when a branch

@@ -524,6 +524,32 @@ public struct StoreTransaction: Sendable {
                              })
         try await insertRows(into: "profile_generations", columns: ["learner_id", "generation"],
                              rows: learners.map { [$0.id, 0] })
+        try await indexIdentifiers(of: learners)
+    }
+
+    /// Adds the identifiers of `learners` (not erased) to `learner_identifiers`, by their lowercased values.
+    func indexIdentifiers(of learners: [Learner]) async throws {
+        let rows: [[any Encodable & Sendable]] = learners.filter { $0.erasure == nil }.flatMap { learner in
+            Set(learner.identifiers.map { [$0.value.lowercased(), $0.scheme.rawValue] }).map { key in [key[0], key[1], learner.id] }
+        }
+        try await insertRows(into: "learner_identifiers", columns: ["value_key", "scheme", "learner_id"], rows: rows)
+    }
+
+    /// The learners with an identifier whose value is `value` (compared without regard to case), of `scheme` when given,
+    /// and with `holder`, only those that organization holds; at most `limit`, by id.
+    public func learners(identifiedBy value: String, scheme: Identifier.Scheme?, holder: String?, limit: Int) async throws -> [Learner] {
+        var query: SQLQueryString = """
+            SELECT DISTINCT l.* FROM learner_identifiers i JOIN learners l ON l.id = i.learner_id
+            WHERE i.value_key = \(bind: value.lowercased())
+            """
+        if let scheme { query += " AND i.scheme = \(bind: scheme.rawValue)" }
+        if let holder {
+            query += """
+                 AND EXISTS (SELECT 1 FROM learner_holders h WHERE h.learner_id = l.id AND h.organization_id = \(bind: holder))
+                """
+        }
+        query += " ORDER BY l.id LIMIT \(bind: limit)"
+        return try await db.raw(query).all().map(learner(from:))
     }
 
     /// Stores a new version of a learner if the stored version is `expectedVersion`.
@@ -539,6 +565,8 @@ public struct StoreTransaction: Sendable {
             INSERT INTO learner_versions (learner_id, version, body, recorded_at) VALUES
             (\(bind: learner.id), \(bind: learner.version), \(bind: body), \(bind: Self.ms(learner.updatedAt)))
             """).run()
+        try await db.raw("DELETE FROM learner_identifiers WHERE learner_id = \(bind: learner.id)").run()
+        try await indexIdentifiers(of: [learner])
     }
 
     /// Erases a learner's personal fields in every version and in every record body, keeping ids, provenance and audit.
@@ -548,6 +576,7 @@ public struct StoreTransaction: Sendable {
               updated_at = \(bind: Self.ms(tombstone.at)) WHERE id = \(bind: learnerId)
             """).run()
         try await db.raw("UPDATE learner_versions SET body = NULL WHERE learner_id = \(bind: learnerId)").run()
+        try await db.raw("DELETE FROM learner_identifiers WHERE learner_id = \(bind: learnerId)").run()
         try await db.raw("""
             UPDATE records SET body = NULL, deletion = \(bind: try json(tombstone)) WHERE learner_id = \(bind: learnerId)
             """).run()

@@ -8,18 +8,49 @@ import VitaJSON
 /// A learner as the member's organization knows them, for issuers and organization administrators: the learner, the
 /// profile computed from the organization's own records with each value's rule and the records it came from (linked
 /// to them on the page, so that "why does the profile say this?" is one click), and those records with their
-/// provenance; a credential record links to the issue form, filled in. Every value comes from the API (`getLearner`,
-/// `getProfile`, `list…Records`), which refuses a learner the organization does not hold and audits each read under
-/// the staff member's name, so the learner sees it in their access log.
+/// provenance; a credential record links to the issue form, filled in. A learner is found by Vita's id or by an
+/// identifier's value (an email address, a student number: `lookUpLearners`). Every value comes from the API
+/// (`getLearner`, `getProfile`, `list…Records`), which refuses a learner the organization does not hold and audits each
+/// read under the staff member's name, so the learner sees it in their access log.
 extension ConsolePages {
     func registerLearners(on router: Router<VitaRequestContext>) {
         let pages = self
         router.getAndHead("/admin/learners") { request, context in
             try await pages.signedIn(request, context) { request, context, member in
-                let id = request.uri.queryParameters.get("learnerId")?.trimmingCharacters(in: .whitespaces) ?? ""
-                if id.isEmpty { return pages.learnerLookup(request, member) }
-                return try await pages.learner(request, context, member, id: id)
+                let typed = request.uri.queryParameters.get("learner")?.trimmingCharacters(in: .whitespaces) ?? ""
+                if typed.isEmpty { return pages.learnerLookup(request, member) }
+                if EntityID.isWellFormed(typed, prefix: "lrn") { return try await pages.learner(request, context, member, id: typed) }
+                return try await pages.lookUp(request, context, member, value: typed)
             }
+        }
+    }
+
+    /// The learners the organization holds with an identifier of value `value` (`lookUpLearners`): one is opened, more
+    /// are listed to choose from.
+    func lookUp(_ request: Request, _ context: VitaRequestContext, _ member: Member, value: String) async throws -> Response {
+        guard member.canIssue else { return learnerLookup(request, member, status: .forbidden) }
+        let found = await api.call(.get, "/api/v1/learner-lookup?value=\(Self.queryValue(value))", as: member.identity, context: context)
+        guard found.succeeded, let items = found.json?["items"]?.arrayValue else {
+            return learnerLookup(request, member, problem: apiProblem(found), typed: value, status: found.status)
+        }
+        switch items.count {
+        case 0:
+            return learnerLookup(request, member, problem: strings["console.learner_not_held"], typed: value, status: .notFound)
+        case 1:
+            return try await learner(request, context, member, id: items[0]["id"]?.stringValue ?? "")
+        default:
+            var values = frame(member, title: strings["console.learners_title"], current: "/admin/learners")
+            values["typed"] = value
+            values["canRead"] = true
+            values["hasFound"] = true
+            values["found"] = items.map { item -> [String: Any] in
+                let id = item["id"]?.stringValue ?? ""
+                return ["id": id, "href": "/admin/learners?learner=\(Self.queryValue(id))",
+                        "name": item["name"]?["display"]?.stringValue ?? id,
+                        "identifiers": (item["identifiers"]?.arrayValue ?? []).compactMap { $0["value"]?.stringValue }
+                            .joined(separator: ", ")]
+            }
+            return withForm(request, "console_learners", values)
         }
     }
 
@@ -35,9 +66,6 @@ extension ConsolePages {
 
     func learner(_ request: Request, _ context: VitaRequestContext, _ member: Member, id: String) async throws -> Response {
         guard member.canIssue else { return learnerLookup(request, member, status: .forbidden) }
-        guard EntityID.isWellFormed(id, prefix: "lrn") else {
-            return learnerLookup(request, member, problem: strings["console.learner_id_invalid"], typed: id, status: .badRequest)
-        }
         let path = "/api/v1/learners/\(id)"
         let read = await api.call(.get, path, as: member.identity, context: context)
         guard read.succeeded, let learner = read.json else {

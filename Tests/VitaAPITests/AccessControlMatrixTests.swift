@@ -929,6 +929,10 @@ enum AccessControlTable {
                 Probe(.post, "/api/v1/learners", json: ["name": ["display": "Alan Turing"]])
             },
             MatrixRow(operationId: "listLearners", body: .none, expected: adminOnly(200)) { _, _ in Probe(.get, "/api/v1/learners") },
+            // Another organization's staff may look up too: they find only the learners their organization holds.
+            MatrixRow(operationId: "lookUpLearners", body: .none, expected: adminOnly(200).with(staff(200, 200, 403, other: 200))) { _, _ in
+                Probe(.get, "/api/v1/learner-lookup?value=ada@example.edu")
+            },
             // The change feed: any system with an agreement in force reads it (what it shows depends on the agreements,
             // and consent is each learner's: a page without consented changes is still a page); learners and staff not.
             MatrixRow(operationId: "listRecordChanges", body: .none,

@@ -17,14 +17,14 @@ struct ConsoleLearnerTests {
             let issuer = try await Console.member(web, world.organizationId, login: "iris", role: "issuer")
             let home = try await web.get("/admin", cookie: issuer)
             #expect(home.html.contains(#"<a href="/admin/learners">Learners</a>"#))
-            #expect(try await web.get("/admin/learners", cookie: issuer).html.contains(#"name="learnerId""#))
+            #expect(try await web.get("/admin/learners", cookie: issuer).html.contains(#"name="learner""#))
             #expect(try await web.submit("/admin/issue", action: "/admin/issue",
                                          [("learner", learnerId), ("record", recordId), ("achievement", world.achievementId)],
                                          cookies: issuer).status == 201)
             #expect(try await web.get("/admin/credentials", cookie: issuer).html
-                .contains(#"<a href="/admin/learners?learnerId=\#(learnerId)">\#(learnerId)</a>"#), "the issued credentials link their learner")
+                .contains(#"<a href="/admin/learners?learner=\#(learnerId)">\#(learnerId)</a>"#), "the issued credentials link their learner")
 
-            let page = try await web.get("/admin/learners?learnerId=\(learnerId)", cookie: issuer)
+            let page = try await web.get("/admin/learners?learner=\(learnerId)", cookie: issuer)
             #expect(page.status == 200 && page.html.contains("<h1>Learner: Learner 0</h1>"), "\(page.html)")
             #expect(page.html.contains(#"<tr id="\#(recordId)">"#), "the record is listed under its id")
             #expect(page.html.contains(#"<span class="mono">deg-0</span>"#), "with the source system's record id")
@@ -41,16 +41,33 @@ struct ConsoleLearnerTests {
             #expect(entries.contains { ($0["actor"] as? [String: Any])?["kind"] as? String == "staff" && $0["action"] as? String == "profile.read" },
                     "\(log.html)")
 
-            let foreign = try await web.get("/admin/learners?learnerId=\(other.records[0].0)", cookie: issuer)
+            let foreign = try await web.get("/admin/learners?learner=\(other.records[0].0)", cookie: issuer)
             #expect(foreign.status == 404 && foreign.html.contains("Your organization holds no learner with this identifier."),
                     "\(foreign.html)")
             #expect(!foreign.html.contains("Learner 0: "), "nothing of the learner shows")
-            let malformed = try await web.get("/admin/learners?learnerId=ada", cookie: issuer)
-            #expect(malformed.status == 400 && malformed.html.contains("Enter the learner&#39;s identifier (lrn_…)."), "\(malformed.html)")
+            let unknown = try await web.get("/admin/learners?learner=ada", cookie: issuer)
+            #expect(unknown.status == 404 && unknown.html.contains("Your organization holds no learner with this identifier."),
+                    "\(unknown.html)")
+
+            // Found by an identifier instead: the email address in another case opens the learner; one the organization
+            // does not hold is not found; two learners with one student number are listed to choose from.
+            let byEmail = try await web.get("/admin/learners?learner=L0%40EXAMPLE.EDU", cookie: issuer)
+            #expect(byEmail.status == 200 && byEmail.html.contains("<h1>Learner: Learner 0</h1>"), "\(byEmail.html)")
+            let otherEmail = try await web.get("/admin/learners?learner=l0%40example.edu&x=other", cookie: issuer)
+            #expect(otherEmail.html.contains("<h1>Learner: Learner 0</h1>") && !otherEmail.html.contains(other.records[0].0),
+                    "the other organization's learner with the same email is not found")
+            for index in 1...2 {
+                let twin = try await web.send(.post, "/api/v1/learners", key: world.systemKey, json: [
+                    "name": ["display": "Twin \(index)"], "identifiers": [["scheme": "institutional", "value": "S-77"]]])
+                #expect(twin.status == 201, "\(twin.html)")
+            }
+            let twins = try await web.get("/admin/learners?learner=S-77", cookie: issuer)
+            #expect(twins.status == 200 && twins.html.contains(#"id="learners-found""#) && twins.html.contains(">Twin 1</a>")
+                    && twins.html.contains(">Twin 2</a>"), "\(twins.html)")
 
             let auditor = try await Console.member(web, world.organizationId, login: "otto", role: "auditor")
             #expect(!(try await web.get("/admin", cookie: auditor)).html.contains(#"href="/admin/learners""#))
-            let refused = try await web.get("/admin/learners?learnerId=\(learnerId)", cookie: auditor)
+            let refused = try await web.get("/admin/learners?learner=\(learnerId)", cookie: auditor)
             #expect(refused.status == 403 && !refused.html.contains("deg-0"), "\(refused.html)")
         }
     }

@@ -22,6 +22,8 @@ struct ConsoleTests {
         let records: [(String, String)]
         /// The organization's connected system.
         let systemId: String
+        /// Its API key.
+        let systemKey: String
     }
 
     static func world(_ web: WebHarness, learners: Int = 3, name: String = "Riverside University") async throws -> World {
@@ -49,7 +51,8 @@ struct ConsoleTests {
                 "provenance": ["sourceRecordId": "deg-\(index)"]])
             records.append((learnerId, try #require(record.json["id"] as? String, "\(record.html)")))
         }
-        return World(organizationId: organizationId, achievementId: achievementId, records: records, systemId: systemId)
+        return World(organizationId: organizationId, achievementId: achievementId, records: records, systemId: systemId,
+                     systemKey: key)
     }
 
     static func staff(_ web: WebHarness, _ organizationId: String, login: String, role: String) async throws -> String {

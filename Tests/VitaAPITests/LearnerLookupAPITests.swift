@@ -1,0 +1,32 @@
+import Foundation
+import Testing
+import VitaTestSupport
+
+/// `lookUpLearners`: learners found by an identifier's value, each finding audited.
+struct LearnerLookupAPITests {
+    @Test("an administrator finds a learner by an identifier in any case and of one scheme if asked, each finding audited under the learner; a missing value or an unknown scheme is 400 naming it",
+          arguments: TestEngine.available)
+    func lookUp(_ engine: TestEngine) async throws {
+        try await APIHarness.run(engine) { api in
+            let world = try await api.world()
+            let created = try await api.send(.post, "/api/v1/learners", key: world.systemKey, json: [
+                "name": ["display": "Ada Lovelace"],
+                "identifiers": [["scheme": "email", "value": "Ada@Riverside.edu"], ["scheme": "institutional", "value": "S-1001"]]])
+            let learnerId = try #require(created["id"] as? String, "\(created.string)")
+
+            let byEmail = try await api.admin(.get, "/api/v1/learner-lookup?value=ada%40riverside.edu")
+            #expect(byEmail.status == 200 && byEmail.items.map { $0["id"] as? String } == [learnerId], "\(byEmail.string)")
+            #expect(try await api.admin(.get, "/api/v1/learner-lookup?value=s-1001&scheme=institutional").items.count == 1)
+            #expect(try await api.admin(.get, "/api/v1/learner-lookup?value=S-1001&scheme=email").items.isEmpty)
+            #expect(try await api.admin(.get, "/api/v1/learner-lookup?value=nobody%40riverside.edu").items.isEmpty)
+
+            for (query, field) in [("", "value"), ("value=%20", "value"), ("value=S-1001&scheme=castle", "scheme")] {
+                let refused = try await api.admin(.get, "/api/v1/learner-lookup?\(query)")
+                let fields = (refused["errors"] as? [[String: Any]] ?? []).compactMap { $0["field"] as? String }
+                #expect(refused.status == 400 && fields == [field], "\(query): \(refused.string)")
+            }
+            let log = try await api.admin(.get, "/api/v1/learners/\(learnerId)/access-log")
+            #expect(log.items.filter { $0["action"] as? String == "learner.lookup" }.count == 2, "\(log.string)")
+        }
+    }
+}
