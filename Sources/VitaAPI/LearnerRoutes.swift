@@ -62,10 +62,11 @@ struct LearnerRoutes: Sendable {
             return try APIJSON.response(DTO.List(items: page.items, nextCursor: page.nextCursor))
         }
         catalog.add(Operation(method: .get, path: "/api/v1/learner-lookup", operationId: "lookUpLearners",
-                              summary: "Find learners by an identifier's value (an email address, a student number, …; in any case), of one scheme if given: any learner for an administrator, those their organization holds for its staff; at most 20, each finding audited",
+                              summary: "Find learners by an identifier's value (an email address, a student number, …; in any case), of one scheme if given: any learner for an administrator, those their organization holds for its staff; each finding audited",
                               tag: "Learners", access: .admin,
                               query: [("value", "string", "The identifier's value (required)"),
-                                      ("scheme", "string", "Only identifiers of this scheme (email, institutional, did, …)")],
+                                      ("scheme", "string", "Only identifiers of this scheme (email, institutional, did, …)")]
+                                  + AdminRoutes.pagingQuery,
                               headers: [], requestSchema: nil, success: (200, "LearnerList"), errors: [400, 401, 403])) { request, context in
             let value = request.uri.queryParameters["value"].map { String($0).trimmingCharacters(in: .whitespaces) } ?? ""
             guard !value.isEmpty, value.count <= 500 else { throw Problem.badRequest("value", "is required, at most 500 characters") }
@@ -75,17 +76,18 @@ struct LearnerRoutes: Sendable {
                 }
                 return scheme
             }
+            let (cursor, limit) = try reader.paging(request)
             let principal = context.principal!
             let holder: String? = if case .staff(let member) = principal { member.organizationId } else { nil }
             let found = try await database.read {
-                try await $0.learners(identifiedBy: value, scheme: scheme, holder: holder, limit: 20)
+                try await $0.learners(identifiedBy: value, scheme: scheme, holder: holder, after: cursor, limit: limit)
             }
             let now = gate.clock()
-            try await gate.audits.append(contentsOf: found.map {
+            try await gate.audits.append(contentsOf: found.items.map {
                 AuditEntry(occurredAt: now, actor: principal.actor, action: "learner.lookup", learnerId: $0.id, categories: [],
                            agreementId: nil, outcome: .allowed, reason: nil)
             })
-            return try APIJSON.response(DTO.List(items: found, nextCursor: nil))
+            return try APIJSON.response(DTO.List(items: found.items, nextCursor: found.nextCursor))
         }
         catalog.add(Operation(method: .get, path: learnerPath, operationId: "getLearner", summary: "Read a learner",
                               tag: "Learners", access: .principal, query: [], headers: [], requestSchema: nil,

@@ -12,6 +12,10 @@ public enum RecordCategory: String, Codable, Sendable, CaseIterable, Comparable 
 
 /// Where a record came from: the connected system that asserted it and the raw data behind it.
 public struct Provenance: Codable, Sendable, Equatable {
+    /// The prefix under which Vita keeps a connected system's own learner ids among that system's source ids; no
+    /// record's source id starts with it.
+    public static let learnerSourcePrefix = "learner:"
+
     /// The connected system that asserted the record.
     public var systemId: String
     /// That system's own identifier of the record (unique per system; makes imports idempotent).
@@ -69,6 +73,8 @@ public struct AssertedProvenance: Codable, Sendable, Equatable {
         var failures = ValidationFailures()
         failures.require(!sourceRecordId.isEmpty && sourceRecordId.count <= 200,
                          "provenance.sourceRecordId", "must be 1 to 200 characters")
+        failures.require(!sourceRecordId.hasPrefix(Provenance.learnerSourcePrefix), "provenance.sourceRecordId",
+                         "must not start with \(Provenance.learnerSourcePrefix) (Vita keeps the system's learner ids so)")
         if let rawDigest {
             failures.require(Provenance.isWellFormedDigest(rawDigest), "provenance.rawDigest",
                              "must be sha256: followed by 64 lowercase hex digits")

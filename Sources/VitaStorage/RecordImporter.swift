@@ -130,7 +130,7 @@ public struct RecordImporter: Sendable {
         var audit: [AuditEntry] = []
 
         /// Looks up, a statement per system, which of the learners and source record ids the batch's lines name were
-        /// imported before (a system's learner ids are kept among its source ids as "learner:" and the id), and which
+        /// imported before (a system's learner ids are kept among its source ids under `Provenance.learnerSourcePrefix`), and which
         /// of the learners they name by Vita's id exist.
         mutating func findSources(of lines: [ParseResult], _ tx: StoreTransaction) async throws {
             var bySystem: [String: [String]] = [:]
@@ -138,7 +138,7 @@ public struct RecordImporter: Sendable {
             for case .success(let line) in lines {
                 switch line {
                 case .learner(let systemId, let sourceId, _, _), .record(let systemId, .source(let sourceId), _, _, _):
-                    bySystem[systemId, default: []].append("learner:" + sourceId)
+                    bySystem[systemId, default: []].append(Provenance.learnerSourcePrefix + sourceId)
                 case .record(_, .vita(let learnerId), _, _, _):
                     vitaIds.append(learnerId)
                 }
@@ -149,8 +149,8 @@ public struct RecordImporter: Sendable {
             var recordIds: [String: String] = [:]
             for (systemId, sourceIds) in bySystem {
                 for (sourceId, id) in try await tx.recordIds(system: systemId, sourceRecordIds: Array(Set(sourceIds))) {
-                    if sourceId.hasPrefix("learner:") {
-                        learners[systemId + " " + sourceId.dropFirst("learner:".count)] = id
+                    if sourceId.hasPrefix(Provenance.learnerSourcePrefix) {
+                        learners[systemId + " " + sourceId.dropFirst(Provenance.learnerSourcePrefix.count)] = id
                     } else {
                         storedSources.insert(systemId + " " + sourceId)
                         recordIds[systemId + " " + sourceId] = id

@@ -536,11 +536,13 @@ public struct StoreTransaction: Sendable {
     }
 
     /// The learners with an identifier whose value is `value` (compared without regard to case), of `scheme` when given,
-    /// and with `holder`, only those that organization holds; at most `limit`, by id.
-    public func learners(identifiedBy value: String, scheme: Identifier.Scheme?, holder: String?, limit: Int) async throws -> [Learner] {
+    /// and with `holder`, only those that organization holds; by id, a page of `limit` after `cursor`.
+    public func learners(identifiedBy value: String, scheme: Identifier.Scheme?, holder: String?, after cursor: String? = nil,
+                         limit: Int) async throws -> Page<Learner> {
+        let after = try Self.cursorKey(cursor) ?? ""
         var query: SQLQueryString = """
             SELECT DISTINCT l.* FROM learner_identifiers i JOIN learners l ON l.id = i.learner_id
-            WHERE i.value_key = \(bind: value.lowercased())
+            WHERE i.value_key = \(bind: value.lowercased()) AND l.id > \(bind: after)
             """
         if let scheme { query += " AND i.scheme = \(bind: scheme.rawValue)" }
         if let holder {
@@ -548,8 +550,8 @@ public struct StoreTransaction: Sendable {
                  AND EXISTS (SELECT 1 FROM learner_holders h WHERE h.learner_id = l.id AND h.organization_id = \(bind: holder))
                 """
         }
-        query += " ORDER BY l.id LIMIT \(bind: limit)"
-        return try await db.raw(query).all().map(learner(from:))
+        query += " ORDER BY l.id LIMIT \(bind: limit + 1)"
+        return page(try await db.raw(query).all().map(learner(from:)), limit: limit, key: \.id)
     }
 
     /// Stores a new version of a learner if the stored version is `expectedVersion`.
@@ -949,7 +951,7 @@ public struct StoreTransaction: Sendable {
 
     /// The learner a system's own learner id maps to, if it was imported before.
     public func learnerId(system systemId: String, sourceId: String) async throws -> String? {
-        try await recordId(system: systemId, sourceRecordId: "learner:" + sourceId)
+        try await recordId(system: systemId, sourceRecordId: Provenance.learnerSourcePrefix + sourceId)
     }
 
     /// Remembers which learner a system's own learner id stands for; the system's organization then holds the learner.
@@ -982,7 +984,7 @@ public struct StoreTransaction: Sendable {
     /// `sources`).
     public func mapLearners(_ sources: [LearnerSource]) async throws {
         let claimed = try await insertRows(into: "record_sources", columns: ["system_id", "source_record_id", "record_id"],
-                                           rows: sources.map { [$0.systemId, "learner:" + $0.sourceId, $0.learnerId] },
+                                           rows: sources.map { [$0.systemId, Provenance.learnerSourcePrefix + $0.sourceId, $0.learnerId] },
                                            ignoringConflicts: true, returning: "record_id")
         guard claimed.count == sources.count else {
             throw StorageError(.conflict, "this system's learner id stands for another learner already")

@@ -196,6 +196,8 @@ struct ImportTests {
                 // PostgreSQL cannot store a NUL: refused on both engines, naming the field, without failing the batch.
                 #"{"type":"record","systemId":"\#(system)","learner":"S-0","category":"experiences","record":{"organizationId":"\#(organization)","kind":"course","title":"T","status":"completed"},"provenance":{"sourceRecordId":"n\u0000ul"}}"#,
                 #"{"type":"learner","systemId":"\#(system)","sourceId":"S-\u0000","learner":{"name":{"display":"Nul"}}}"#,
+                // A record's source id in the form Vita keeps the system's learner ids in.
+                #"{"type":"record","systemId":"\#(system)","learner":"S-0","category":"experiences","record":{"organizationId":"\#(organization)","kind":"course","title":"T","status":"completed"},"provenance":{"sourceRecordId":"learner:S-0"}}"#,
             ].map { Data($0.utf8) }
             let outcomes = try await importer.apply(good + bad)
             #expect(Array(outcomes.prefix(3)) == [.created, .created, .created])
@@ -207,6 +209,8 @@ struct ImportTests {
                 .rejected(field: "type", reason: "must be learner or record"),
                 .rejected(field: "provenance.sourceRecordId", reason: "must not contain the NUL character (U+0000)"),
                 .rejected(field: "sourceId", reason: "must not contain the NUL character (U+0000)"),
+                .rejected(field: "provenance.sourceRecordId",
+                          reason: "must not start with learner: (Vita keeps the system's learner ids so)"),
             ])
         }
     }

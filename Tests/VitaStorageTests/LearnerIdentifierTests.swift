@@ -24,7 +24,7 @@ struct LearnerIdentifierTests {
             }
             func find(_ value: String, _ scheme: Identifier.Scheme? = nil, holder: String? = nil) async throws -> [String] {
                 try await test.database.read {
-                    try await $0.learners(identifiedBy: value, scheme: scheme, holder: holder, limit: 20).map(\.id)
+                    try await $0.learners(identifiedBy: value, scheme: scheme, holder: holder, limit: 20).items.map(\.id)
                 }
             }
             #expect(try await find("ADA@Riverside.edu") == [ada.id])
@@ -53,11 +53,11 @@ struct LearnerIdentifierTests {
             let (_, ada) = try await test.database.transaction { try await StorageTests.seed($0) }
             try await test.database.withConnection { try await $0.raw("DELETE FROM learner_identifiers").run() }
             #expect(try await test.database.read { try await $0.learners(identifiedBy: "ada@riverside.edu", scheme: nil, holder: nil, limit: 5) }
-                .isEmpty)
+                .items.isEmpty)
             let migration = try #require(Migrations.all.first { $0.name == "learner identifiers" })
             try await test.database.transaction { try await migration.backfill!($0) }
             #expect(try await test.database.read { try await $0.learners(identifiedBy: "ada@riverside.edu", scheme: .email, holder: nil, limit: 5) }
-                .map(\.id) == [ada.id])
+                .items.map(\.id) == [ada.id])
         }
     }
 }
