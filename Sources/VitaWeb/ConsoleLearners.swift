@@ -54,7 +54,7 @@ extension ConsolePages {
         }
     }
 
-    /// The lookup form: a learner's id.
+    /// The lookup form: an identifier's value or Vita's id, with `problem` and what was `typed` when it found nothing.
     func learnerLookup(_ request: Request, _ member: Member, problem: String? = nil, typed: String = "",
                        status: HTTPResponse.Status = .ok) -> Response {
         var values = frame(member, title: strings["console.learners_title"], current: "/admin/learners")

@@ -123,6 +123,15 @@ struct DefinitionUpdateTests {
         }
     }
 
+    /// The badge `world`'s system has issued for `row`'s credential record and the achievement.
+    static func badge(_ api: APIHarness, _ world: APIHarness.World, achievementId: String,
+                      _ row: (learnerId: String, recordId: String)) async throws -> [String: Any] {
+        let issued = try await api.send(.post, "/api/v1/learners/\(row.learnerId)/credentials/\(row.recordId)/badges",
+                                        key: world.systemKey, json: ["achievementId": achievementId])
+        #expect(issued.status == 201, "\(issued.string)")
+        return try #require(issued["verifiableCredential"] as? [String: Any])
+    }
+
     @Test("a corrected achievement is what later badges carry; a badge issued before keeps its definition and still verifies",
           arguments: TestEngine.available)
     func issuedBadgesKeepTheirAchievement(_ engine: TestEngine) async throws {
@@ -130,10 +139,7 @@ struct DefinitionUpdateTests {
             let world = try await api.world()
             let diplomas = try await IssuanceJobAPITests.diplomas(api, world, count: 2)
             func issue(_ row: (learnerId: String, recordId: String)) async throws -> [String: Any] {
-                let issued = try await api.send(.post, "/api/v1/learners/\(row.learnerId)/credentials/\(row.recordId)/badges",
-                                                key: world.systemKey, json: ["achievementId": diplomas.achievementId])
-                #expect(issued.status == 201, "\(issued.string)")
-                return try #require(issued["verifiableCredential"] as? [String: Any])
+                try await Self.badge(api, world, achievementId: diplomas.achievementId, row)
             }
             func achievementName(_ credential: [String: Any]) -> String? {
                 ((credential["credentialSubject"] as? [String: Any])?["achievement"] as? [String: Any])?["name"] as? String
@@ -162,10 +168,7 @@ struct DefinitionUpdateTests {
             let world = try await api.world()
             let diplomas = try await IssuanceJobAPITests.diplomas(api, world, count: 2)
             func issue(_ row: (learnerId: String, recordId: String)) async throws -> [String: Any] {
-                let issued = try await api.send(.post, "/api/v1/learners/\(row.learnerId)/credentials/\(row.recordId)/badges",
-                                                key: world.systemKey, json: ["achievementId": diplomas.achievementId])
-                #expect(issued.status == 201, "\(issued.string)")
-                return try #require(issued["verifiableCredential"] as? [String: Any])
+                try await Self.badge(api, world, achievementId: diplomas.achievementId, row)
             }
             let before = try await issue(diplomas.rows[0])
             #expect(Set((before["issuer"] as? [String: Any] ?? [:]).keys) == ["id", "type", "name"])

@@ -18,15 +18,23 @@ struct ImportTests {
         return (system.id, organization.id)
     }
 
+    /// A record line of `system` for a course `title` of `organization`, naming its learner by the system's id
+    /// (`learner`) or, with `byVitaId`, by Vita's.
+    static func recordLine(_ system: String, _ organization: String, learner: String, source: String, title: String = "Course",
+                           byVitaId: Bool = false) -> Data {
+        Data(#"{"type":"record","systemId":"\#(system)","\#(byVitaId ? "learnerId" : "learner")":"\#(learner)","category":"experiences","record":{"organizationId":"\#(organization)","kind":"course","title":"\#(title)","status":"completed","credits":3},"provenance":{"sourceRecordId":"\#(source)"}}"#.utf8)
+    }
+
     static func lines(system: String, organization: String, learners: Int, title: String = "Course") -> [Data] {
-        var lines: [String] = []
+        var lines: [Data] = []
         for index in 0..<learners {
-            lines.append(#"{"type":"learner","systemId":"\#(system)","sourceId":"S-\#(index)","learner":{"name":{"display":"Learner \#(index)"}}}"#)
+            lines.append(Data(#"{"type":"learner","systemId":"\#(system)","sourceId":"S-\#(index)","learner":{"name":{"display":"Learner \#(index)"}}}"#.utf8))
             for course in 0..<2 {
-                lines.append(#"{"type":"record","systemId":"\#(system)","learner":"S-\#(index)","category":"experiences","record":{"organizationId":"\#(organization)","kind":"course","title":"\#(title) \#(course)","status":"completed","credits":3},"provenance":{"sourceRecordId":"enr-\#(index)-\#(course)"}}"#)
+                lines.append(recordLine(system, organization, learner: "S-\(index)", source: "enr-\(index)-\(course)",
+                                        title: "\(title) \(course)"))
             }
         }
-        return lines.map { Data($0.utf8) }
+        return lines
     }
 
     @Test("importing twice creates once, and a changed source record becomes a new version", arguments: TestEngine.available)
@@ -60,7 +68,7 @@ struct ImportTests {
             let (system, organization) = try await Self.system(test.database)
             let importer = RecordImporter(database: test.database)
             func record(_ learner: String, _ source: String, _ title: String) -> Data {
-                Data(#"{"type":"record","systemId":"\#(system)","learner":"\#(learner)","category":"experiences","record":{"organizationId":"\#(organization)","kind":"course","title":"\#(title)","status":"completed","credits":3},"provenance":{"sourceRecordId":"\#(source)"}}"#.utf8)
+                Self.recordLine(system, organization, learner: learner, source: source, title: title)
             }
             let batch = Self.lines(system: system, organization: organization, learners: 2) + [
                 record("S-0", "enr-0-0", "Course 0"),         // the same as its earlier line in this batch
@@ -112,7 +120,7 @@ struct ImportTests {
                 Data(#"{"type":"learner","systemId":"\#(system)","sourceId":"\#(source)","learner":{"name":{"display":"Learner \#(source)"}}}"#.utf8)
             }
             func record(_ learner: String, _ source: String) -> Data {
-                Data(#"{"type":"record","systemId":"\#(system)","learner":"\#(learner)","category":"experiences","record":{"organizationId":"\#(organization)","kind":"course","title":"Course","status":"completed"},"provenance":{"sourceRecordId":"\#(source)"}}"#.utf8)
+                Self.recordLine(system, organization, learner: learner, source: source)
             }
             #expect(try await importer.apply([learner("S-1")]) == [.created])
             // 250 learners in one batch: more than one statement's hundred rows.
@@ -149,7 +157,7 @@ struct ImportTests {
             // Record lines may name the learner by Vita's id instead.
             let known = try #require(ids[0])
             func byVitaId(_ learnerId: String, _ source: String) -> Data {
-                Data(#"{"type":"record","systemId":"\#(system)","learnerId":"\#(learnerId)","category":"experiences","record":{"organizationId":"\#(organization)","kind":"course","title":"Course","status":"completed"},"provenance":{"sourceRecordId":"\#(source)"}}"#.utf8)
+                Self.recordLine(system, organization, learner: learnerId, source: source, byVitaId: true)
             }
             #expect(try await importer.apply([byVitaId(known, "v-1"), byVitaId("lrn_00000000000000000000000000", "v-2")])
                     == [.created, .rejected(field: "learnerId", reason: "no such learner")])

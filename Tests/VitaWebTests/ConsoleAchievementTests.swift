@@ -8,14 +8,15 @@ struct ConsoleAchievementTests {
     /// A 1×1 PNG.
     static let png = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
 
-    /// Submits the achievement page's form as `cookies`, with the version the page was read with unless `version` names
-    /// another.
+    /// Submits the form of the page at `path` (an achievement's, the organization's) as `cookies` with `fields` and
+    /// `file`, under the version the page was read with unless `version` names another.
     static func save(_ web: WebHarness, _ path: String, cookies: String, version: String? = nil,
-                     _ fields: [(String, String)]) async throws -> Page {
+                     _ fields: [(String, String)], file: FormPart? = nil) async throws -> Page {
         let page = try await web.get(path, cookie: cookies)
         let token = try #require(page.csrfToken)
         let current = try #require(version ?? ConsoleAgreementTests.version(page), "the page has the form")
         let parts: [FormPart] = [.field("csrf_token", token), .field("version", current)] + fields.map { .field($0.0, $0.1) }
+            + (file.map { [$0] } ?? [])
         return try await web.post(path, parts: parts, cookie: cookies)
     }
 

@@ -88,12 +88,8 @@ struct ConsoleOrganizationTests {
             let admin = try await Console.member(web, world.organizationId, login: "ada", role: "admin")
             let page = "/admin/organization"
             func save(_ fields: [(String, String)], file: FormPart? = nil) async throws -> Page {
-                let opened = try await web.get(page, cookie: admin)
-                let parts: [FormPart] = [.field("csrf_token", try #require(opened.csrfToken)),
-                                         .field("version", try #require(ConsoleAgreementTests.version(opened))),
-                                         .field("name", "Riverside University"), .field("kind", "university")]
-                    + fields.map { .field($0.0, $0.1) } + (file.map { [$0] } ?? [])
-                return try await web.post(page, parts: parts, cookie: admin)
+                try await ConsoleAchievementTests.save(web, page, cookies: admin,
+                                                       [("name", "Riverside University"), ("kind", "university")] + fields, file: file)
             }
             let png = try #require(Data(base64Encoded: String(ConsoleAchievementTests.png.dropFirst("data:image/png;base64,".count))))
             let saved = try await save([("url", "https://riverside.example"), ("email", "registrar@riverside.example"),
