@@ -196,7 +196,7 @@ def journey_learner(driver, world):
     submit(driver, "form.lookup button[type=submit]")
     assert "Graduate 5" in wait_for(driver, "h1").text
     assert driver.find_element(By.CSS_SELECTOR, f"#learner-profile a[href='#{record}']").text == "Diploma in Nursing"
-    check_accessibility(driver, "/admin/learners?learnerId={id}")
+    check_accessibility(driver, "/admin/learners?learner={email}")
     screenshot(driver, "console-learner.png")
     driver.find_element(By.CSS_SELECTOR, f"tr[id='{record}'] a").click()
     assert wait_for(driver, "#i-record").get_attribute("value") == record
