@@ -508,8 +508,8 @@ public struct StoreTransaction: Sendable {
         try await insertNew([learner])
     }
 
-    /// Stores new learners at version 1, as ``insert(_:)-(Learner)`` does one at a time: on PostgreSQL a few hundred
-    /// take three statements (the learners, their first versions, their profile generations) rather than three each.
+    /// Stores new learners at version 1, as ``insert(_:)-(Learner)`` does for one: a few hundred take four statements
+    /// (the learners, their first versions, their profile generations, their identifiers) rather than four each.
     public func insertNew(_ learners: [Learner]) async throws {
         let bodies = try learners.map {
             try json(LearnerBody(name: $0.name, identifiers: $0.identifiers, birthDate: $0.birthDate))
@@ -665,7 +665,7 @@ public struct StoreTransaction: Sendable {
         try await insert([competency])
     }
 
-    /// Stores new competencies, on PostgreSQL a few hundred to a statement (an import of a framework makes thousands).
+    /// Stores new competencies, a few hundred to a statement (an import of a framework makes thousands).
     public func insert(_ competencies: [Competency]) async throws {
         try await insertRows(into: "competencies",
                              columns: ["id", "organization_id", "body", "created_at", "case_item_uri", "framework_id", "code"],
@@ -862,21 +862,14 @@ public struct StoreTransaction: Sendable {
     /// throws `conflict` when that system already asserted a record with this source record id.
     public func insert(_ record: LearnerRecord) async throws {
         if record.version == 1 {
-            let claimed = try await db.raw("""
-                INSERT INTO record_sources (system_id, source_record_id, record_id) VALUES
-                (\(bind: record.provenance.systemId), \(bind: record.provenance.sourceRecordId), \(bind: record.id))
-                ON CONFLICT DO NOTHING RETURNING record_id
-                """).all()
-            if claimed.isEmpty {
-                throw StorageError(.conflict, "this system already asserted a record with this source record id")
-            }
-        } else {
-            let rows = try await db.raw("""
-                UPDATE records SET is_current = 0 WHERE id = \(bind: record.id) AND version = \(bind: record.version - 1)
-                AND is_current = 1 RETURNING id
-                """).all()
-            if rows.isEmpty { throw StorageError(.versionConflict, "the record was changed by someone else") }
+            try await insertNew([record])
+            return
         }
+        let rows = try await db.raw("""
+            UPDATE records SET is_current = 0 WHERE id = \(bind: record.id) AND version = \(bind: record.version - 1)
+            AND is_current = 1 RETURNING id
+            """).all()
+        if rows.isEmpty { throw StorageError(.versionConflict, "the record was changed by someone else") }
         try await insertRows(into: "records", columns: Self.recordColumns, rows: [try recordRow(record)])
         noteRecordChange(record, at: record.provenance.recordedAt)
         try await invalidateProfiles(learnerId: record.learnerId)
@@ -884,8 +877,8 @@ public struct StoreTransaction: Sendable {
     }
 
     /// Stores new records (each version 1, each from a source record id its system has not asserted before), as
-    /// ``insert(_:)`` does one at a time: on PostgreSQL a hundred and more records take two statements — their source
-    /// claims, then the records — rather than two round trips each (``insertRows(into:columns:rows:ignoringConflicts:returning:)``).
+    /// ``insert(_:)`` does for one: a hundred and more records take two statements — their source claims, then the
+    /// records — rather than two each (``insertRows(into:columns:rows:ignoringConflicts:returning:)``).
     /// Throws `conflict`, with nothing of the call stored by the transaction once it rolls back, when a source record
     /// id was asserted already (by a concurrent import, or twice in `records`).
     public func insertNew(_ records: [LearnerRecord]) async throws {
@@ -978,8 +971,7 @@ public struct StoreTransaction: Sendable {
     }
 
     /// Remembers what learners systems' own ids stand for, as ``mapLearner(system:sourceId:learnerId:)`` does one at a
-    /// time: on PostgreSQL a few hundred take three statements (their claims, their systems' organizations, the
-    /// holders). Throws `conflict`, with nothing of the call stored once the transaction
+    /// time: a few hundred take three statements (their claims, their systems' organizations, the holders). Throws `conflict`, with nothing of the call stored once the transaction
     /// rolls back, when one of the ids stands for a learner already (mapped by a concurrent import, or twice in
     /// `sources`).
     public func mapLearners(_ sources: [LearnerSource]) async throws {
