@@ -421,8 +421,8 @@ struct AccessControlMatrixTests {
     }
 
     @Test("access-control matrix: every operation of the route catalog × every situation answers the status its row names; an operation without a row fails",
-          arguments: TestEngine.available)
-    func matrix(_ engine: TestEngine) async throws {
+          arguments: TestEngine.available, 0 ..< 4)
+    func matrix(_ engine: TestEngine, part: Int) async throws {
         let clock = TestClock(start: Date())
         // Outbound requests for connections go to loopback only, where no platform listens: connecting fails (502)
         // after the access check, and nothing leaves the machine.
@@ -431,7 +431,7 @@ struct AccessControlMatrixTests {
         let options = ServerOptions(platformClient: OneEdTechClient(http: http), peerClient: peers, rateLimit: .off,
                                     signInRateLimit: .off, notificationClient: http, changeNotificationInterval: 0)
         do {
-            try await Self.run(engine, clock: clock, options: options)
+            try await Self.run(engine, part: part, clock: clock, options: options)
         } catch {
             try? await http.shutdown()
             try? await peers.shutdown()
@@ -441,7 +441,8 @@ struct AccessControlMatrixTests {
         try await peers.shutdown()
     }
 
-    static func run(_ engine: TestEngine, clock: TestClock, options: ServerOptions) async throws {
+    /// Runs the rows of one `part` of four (each part on a fixture of its own, so that the parts run side by side).
+    static func run(_ engine: TestEngine, part: Int, clock: TestClock, options: ServerOptions) async throws {
         try await APIHarness.run(engine, clock: { clock.now }, options: options) { api in
             let fixture = try await Self.makeFixture(api, clock: clock)
             let rows = AccessControlTable.rows
@@ -455,7 +456,7 @@ struct AccessControlMatrixTests {
                 Issue.record("row \(stale) names no operation of the route catalog")
             }
             var mismatches: [String] = []
-            for row in rows where operations.contains(row.operationId) {
+            for (index, row) in rows.enumerated() where index % 4 == part && operations.contains(row.operationId) {
                 for situation in Situation.allCases {
                     guard let expected = row.expected[situation] else {
                         mismatches.append("\(row.operationId) × \(situation): no expected status")
@@ -487,7 +488,7 @@ struct AccessControlMatrixTests {
             actions.formUnion(page.items.filter { $0.learnerId != nil && $0.action.contains(".") }.map(\.action))
             cursor = page.nextCursor
         } while cursor != nil
-        #expect(actions.count > 20, "the matrix audits many actions about its learner: \(actions.sorted())")
+        #expect(actions.count > 5, "each part of the matrix audits many actions about its learner: \(actions.sorted())")
         for action in actions.sorted() where strings["wallet.action.\(action)"] == nil {
             Issue.record("the wallet's access page has no words for the action '\(action)' (wallet.action.\(action) in VitaWeb's strings)")
         }

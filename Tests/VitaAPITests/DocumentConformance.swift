@@ -40,7 +40,8 @@ final class DocumentConformance: Sendable {
     }
 
     private let document: JSONValue
-    private let templates: [Template]
+    /// The templates by method and number of segments, the only ones a path can match.
+    private let templates: [String: [Template]]
     private let schemas = Mutex<[String: JSONSchema]>([:])
 
     private init(document data: Data) {
@@ -68,7 +69,14 @@ final class DocumentConformance: Sendable {
                 }
             }
         }
-        self.templates = templates
+        self.templates = Dictionary(grouping: templates) { Self.shape($0.method, $0.segments.count) }
+    }
+
+    private static func shape(_ method: String, _ segments: Int) -> String { "\(method) \(segments)" }
+
+    /// The template `method parts` matches, the one with the most literal segments when several do.
+    private func template(_ method: String, _ parts: [Substring]) -> Template? {
+        templates[Self.shape(method, parts.count)]?.filter { $0.matches(method, parts) }.max(by: { $0.literals < $1.literals })
     }
 
     /// Records an issue for each way `reply` to `method uri` departs from the document; requests to paths the document
@@ -76,7 +84,7 @@ final class DocumentConformance: Sendable {
     func check(method: String, uri: String, request: [UInt8]? = nil, reply: Reply, sourceLocation: SourceLocation) {
         let path = uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? uri
         let parts = path.split(separator: "/", omittingEmptySubsequences: false)
-        guard let template = templates.filter({ $0.matches(method, parts) }).max(by: { $0.literals < $1.literals }) else { return }
+        guard let template = template(method, parts) else { return }
         let operation = uri == template.path ? "\(method) \(template.path)" : "\(method) \(template.path) (\(uri.prefix(100)))"
         if (200..<300).contains(reply.status), let request, let documented = template.requestSchema,
            let body = (try? JSONValue(parsing: request)).map(Self.withoutNullMembers) {
@@ -92,7 +100,7 @@ final class DocumentConformance: Sendable {
         if reply.status == 201, let location = reply.headers[.location] {
             let target = location.split(separator: "?", maxSplits: 1).first.map(String.init) ?? location
             let targetParts = target.split(separator: "/", omittingEmptySubsequences: false)
-            if target.hasPrefix("/"), !templates.contains(where: { $0.matches("GET", targetParts) }) {
+            if target.hasPrefix("/"), self.template("GET", targetParts) == nil {
                 Issue.record("\(operation) answered 201 with Location \(target.prefix(100)), which no documented GET reads",
                              sourceLocation: sourceLocation)
             }

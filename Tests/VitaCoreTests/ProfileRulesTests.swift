@@ -128,11 +128,19 @@ struct ValidationTests {
         }
     }
 
-    @Test("entity ids sort in creation order and are recognised by prefix")
+    @Test("entity ids sort in creation order, also when made in one millisecond, and are recognised by prefix")
     func entityIDs() {
         let first = EntityID.make("lrn", now: Date(timeIntervalSince1970: 1_800_000_000))
         let second = EntityID.make("lrn", now: Date(timeIntervalSince1970: 1_800_000_001))
         #expect(first < second)
+        // Made in one millisecond, or with the clock going back, they still sort in the order they were made, each
+        // different, their last 16 bits drawn afresh.
+        let instant = Date(timeIntervalSince1970: 1_800_000_002)
+        let burst = (0 ..< 1000).map { _ in EntityID.make("lrn", now: instant) }
+            + [EntityID.make("lrn", now: instant.addingTimeInterval(-60))]
+        #expect(burst == burst.sorted())
+        #expect(Set(burst).count == burst.count)
+        #expect(Set(burst.map { $0.suffix(4) }).count > 900)
         #expect(EntityID.isWellFormed(first, prefix: "lrn"))
         #expect(!EntityID.isWellFormed(first, prefix: "org"))
         #expect(!EntityID.isWellFormed("lrn_../../etc", prefix: "lrn"))

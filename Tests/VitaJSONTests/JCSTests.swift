@@ -27,6 +27,31 @@ struct JCSTests {
         #expect(s == #"{"a":"é","b":[1,{"c":true,"d":"\u0001\u001f/\""}]}"#)
     }
 
+    @Test("a character needing an escape is escaped wherever it falls in long text, and nothing else is",
+          arguments: ["\"", "\\", "\n", "\t", "\u{8}", "\u{C}", "\r", "\u{0}", "\u{1}", "\u{1F}", " ", "/", "\u{7F}", "é", "😀"])
+    func escapesInLongText(_ character: String) throws {
+        let escaped: String = switch character {
+        case "\"": #"\""#
+        case "\\": #"\\"#
+        case "\n": #"\n"#
+        case "\t": #"\t"#
+        case "\u{8}": #"\b"#
+        case "\u{C}": #"\f"#
+        case "\r": #"\r"#
+        case "\u{0}": #"\u0000"#
+        case "\u{1}": #"\u0001"#
+        case "\u{1F}": #"\u001f"#
+        default: character
+        }
+        // The writer tests eight bytes at a time: put the character at every place among them, twice.
+        for offset in 0 ... 17 {
+            let before = String(repeating: "a", count: offset), after = String(repeating: "b", count: 17 - offset)
+            let value = JSONValue.string(before + character + after + character)
+            #expect(value.canonicalString() == "\"" + before + escaped + after + escaped + "\"", "at offset \(offset)")
+            #expect(try JSONValue(parsing: value.serialized()) == value)
+        }
+    }
+
     @Test("formats xsd:double canonical forms for JSON-LD")
     func xsdDouble() {
         #expect(JSONNumber.xsdDoubleString(1.1) == "1.1E0")

@@ -11,6 +11,14 @@ struct NULCharacterTests {
     func detection(_ text: String, _ holds: Bool) {
         #expect(NULCharacter.isHeld(inJSON: Array(text.utf8)) == holds)
         #expect(NULCharacter.isHeld(inJSON: Array(text.utf8) + [0]))
+        // The scan passes over eight bytes at a time: the answer is the same wherever the text falls among them, and
+        // for bytes that are not contiguous.
+        let padding = UInt8(ascii: "x")
+        for offset in 0 ... 16 {
+            let padded = Array(repeating: padding, count: offset) + Array(text.utf8) + Array(repeating: padding, count: 16 - offset)
+            #expect(NULCharacter.isHeld(inJSON: padded) == holds, "at offset \(offset)")
+            #expect(NULCharacter.isHeld(inJSON: padded.lazy.map { $0 }) == holds, "at offset \(offset), not contiguous")
+        }
     }
 
     @Test("the path names the member or item holding the NUL, the parent of a member name holding it, and the root")

@@ -98,13 +98,17 @@ public struct TestDatabase: Sendable {
 
     /// Runs `body` with a fresh database on `engine` (logging to `logger`), dropping it afterwards even when `body` throws.
     ///
-    /// On PostgreSQL at most ``postgresSlots`` such tests run at once: Swift Testing starts every test at once, and
-    /// each holds up to nine connections (its pool, another node's, the schema's own), so with enough tests the server's
-    /// `max_connections` ran out (53300) however few each held. The others wait for a slot.
+    /// At most ``runningWidth`` tests hold databases at once (a test's second database, as two servers need, takes no
+    /// second slot): Swift Testing starts every test at once, and with hundreds running on two cores a request of a live
+    /// server waited past its client's timeout, while on PostgreSQL the server's `max_connections` ran out (53300). The
+    /// others wait for a slot, in arrival order.
     public static func with<T: Sendable>(_ engine: TestEngine, logger: Logger? = nil,
                                          _ body: (TestDatabase) async throws -> T) async throws -> T {
-        if engine == .postgres { await postgresSlots.acquire() }
-        defer { if engine == .postgres { postgresSlots.release() } }
+        guard holdsSlot else {
+            await runningSlots.acquire()
+            defer { runningSlots.release() }
+            return try await $holdsSlot.withValue(true) { try await with(engine, logger: logger, body) }
+        }
         let test = try await make(engine, logger: logger)
         do {
             let result = try await body(test)
@@ -116,9 +120,12 @@ public struct TestDatabase: Sendable {
         }
     }
 
-    /// The PostgreSQL tests that may hold a database at once: 40 × 9 connections stay under CI's `max_connections`
-    /// of 400 (`.ci/run`).
-    public static let postgresSlots = TestSlots(40)
+    /// How many tests may hold databases at once: four a core, at most 40 (each holds up to nine PostgreSQL connections
+    /// a database — its pool, another node's, the schema's own — under CI's `max_connections` of 400, `.ci/run`).
+    public static let runningWidth = min(40, 4 * ProcessInfo.processInfo.activeProcessorCount)
+    private static let runningSlots = TestSlots(runningWidth)
+    /// Whether the running task (or the task it was started from) holds a slot already.
+    @TaskLocal private static var holdsSlot = false
 }
 
 /// A counting semaphore for tests: `acquire` waits (in arrival order) while every slot is taken.

@@ -96,7 +96,7 @@ struct TransferTests {
     }
 
     @Test("two Vitas on loopback: B pulls A's learner, records and badge with provenance pointing at A; repeats change nothing; updates arrive as versions; A's suspension, expiry, consent withdrawal and revocation each deny with A's rule and leave B intact; a credential tampered in transit is refused",
-          .timeLimit(.minutes(10)), arguments: TestEngine.available)
+          arguments: TestEngine.available)
     func transferBetweenTwoServers(_ engine: TestEngine) async throws {
         let peerClient = PeerHTTPClient(timeout: .seconds(20))
         let clockA = TestClock()
@@ -303,7 +303,7 @@ struct TransferTests {
     }
 
     @Test("a learner erased at A is not transferred again: 409 peer-erasure naming A's reason, B's copy untouched",
-          .timeLimit(.minutes(10)), arguments: TestEngine.available)
+          arguments: TestEngine.available)
     func erasedAtThePeer(_ engine: TestEngine) async throws {
         try await Self.sourceAndReceiver(engine) { a, b, source, peerId in
             let transfer = ["peerId": peerId, "sourceLearnerId": source.learnerId]
@@ -346,7 +346,7 @@ struct TransferTests {
     }
 
     @Test("a peer's answer holding the NUL character (data stored before Vita refused it) is a 502 naming the field, and B stays unchanged",
-          .timeLimit(.minutes(10)), arguments: TestEngine.available)
+          arguments: TestEngine.available)
     func nulCharacterFromThePeer(_ engine: TestEngine) async throws {
         try await Self.sourceAndReceiver(engine) { a, b, source, peerId in
             // A record body as an older Vita on SQLite could have stored it: JSON text with an escaped NUL.
