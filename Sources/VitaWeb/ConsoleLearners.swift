@@ -23,6 +23,13 @@ extension ConsolePages {
                 return try await pages.lookUp(request, context, member, value: typed)
             }
         }
+        router.getAndHead("/admin/learners/:learnerId/:category/:recordId") { request, context in
+            try await pages.signedIn(request, context) { request, context, member in
+                try await pages.recordHistory(request, context, member, learnerId: context.parameters.get("learnerId") ?? "",
+                                              category: context.parameters.get("category") ?? "",
+                                              recordId: context.parameters.get("recordId") ?? "")
+            }
+        }
     }
 
     /// The learners the organization holds with an identifier of value `value` (`lookUpLearners`): one is opened, more
@@ -114,6 +121,103 @@ extension ConsolePages {
         return withForm(request, "console_learner", values)
     }
 
+    /// Every version of one record, newest first: who asserted it (the system, its own record id, where the raw data
+    /// lives and its digest, when), what it said, and what changed from the version before, so that a registrar can
+    /// answer "what did this record say before, and who changed it?". From `list…RecordVersions`, audited like the
+    /// learner page's reads.
+    func recordHistory(_ request: Request, _ context: VitaRequestContext, _ member: Member,
+                       learnerId: String, category: String, recordId: String) async throws -> Response {
+        guard member.canIssue else { return learnerLookup(request, member, status: .forbidden) }
+        guard EntityID.isWellFormed(learnerId, prefix: "lrn"), EntityID.isWellFormed(recordId, prefix: "rec"),
+              let category = RecordCategory(rawValue: category), RecordCategory.stored.contains(category) else {
+            return notFound(member)
+        }
+        let learnerPath = "/api/v1/learners/\(learnerId)"
+        var versions: [JSONValue] = []
+        var cursor: String?
+        repeat {
+            let query = "limit=200" + (cursor.map { "&cursor=" + Self.queryValue($0) } ?? "")
+            let page = await api.call(.get, "\(learnerPath)/\(category.rawValue)/\(recordId)/versions?\(query)",
+                                      as: member.identity, context: context)
+            guard page.succeeded, let json = page.json else {
+                if page.status == .notFound || page.status == .forbidden { return notFound(member) }
+                return try await failed(request, member, page)
+            }
+            versions += json["items"]?.arrayValue ?? []
+            cursor = json["nextCursor"]?.stringValue
+        } while cursor != nil
+        guard let newest = versions.last else { return notFound(member) }
+
+        let learner = await api.call(.get, learnerPath, as: member.identity, context: context)
+        let name = learner.json?["name"]?["display"]?.stringValue ?? learnerId
+        var competencies: [String: String] = [:]
+        if let competencyId = newest["record"]?["competencyId"]?.stringValue, EntityID.isWellFormed(competencyId, prefix: "cmp"),
+           let definition = await api.call(.get, "/api/v1/competencies/\(competencyId)", as: member.identity, context: context)
+            .json?["name"]?.stringValue {
+            competencies[competencyId] = definition
+        }
+        let title = recordValues(newest, category: category, learnerId: learnerId, competencies: competencies)["title"] as? String ?? recordId
+        var values = frame(member, title: strings.format("console.record_title", ["title": title]), current: "/admin/learners")
+        values["back"] = "/admin/learners?learner=\(Self.queryValue(learnerId))#\(recordId)"
+        values["backText"] = strings.format("console.record_back", ["name": name])
+        values["record"] = ["id": recordId, "category": strings["console.learner_category_\(category.rawValue)"]]
+        var earlier: [String: String] = [:]
+        var shown: [[String: Any]] = []
+        for version in versions {
+            var entry = recordValues(version, category: category, learnerId: learnerId, competencies: competencies)
+            entry["issue"] = nil
+            let number = entry["version"] as? String ?? ""
+            entry["heading"] = strings.format(version == newest ? "console.record_version_current" : "console.record_version",
+                                              ["version": number])
+            if let deletion = version["deletion"] {
+                entry["deletion"] = strings.format("console.record_deleted", [
+                    "reason": deletion["reason"]?.stringValue ?? "", "at": deletion["at"]?.stringValue ?? "",
+                    "by": deletion["by"]?.stringValue ?? ""])
+            }
+            let fields = Self.fields(of: version["record"])
+            let now = Dictionary(fields, uniquingKeysWith: { first, _ in first })
+            entry["fields"] = fields.map { field, value -> [String: Any] in
+                var row: [String: Any] = ["name": field, "value": value]
+                if !shown.isEmpty, earlier[field] != value { row["was"] = earlier[field] ?? strings["console.record_absent"] }
+                return row
+            }
+            entry["hasFields"] = !fields.isEmpty
+            let removed = shown.isEmpty ? [] : earlier.keys.filter { now[$0] == nil }.sorted()
+            entry["removed"] = removed.map { ["name": $0, "was": earlier[$0] ?? ""] }
+            entry["hasRemoved"] = !removed.isEmpty
+            earlier = now
+            shown.append(entry)
+        }
+        values["versions"] = Array(shown.reversed())
+        return withForm(request, "console_record", values)
+    }
+
+    /// A record body's values by dotted path (`result.score`, `credits`), in the body's order; a list of plain values is
+    /// one value, its items joined; absent and null members are left out.
+    static func fields(of value: JSONValue?, at path: String = "") -> [(String, String)] {
+        guard let value else { return [] }
+        switch value {
+        case .object(let object):
+            return object.members.flatMap { name, member in fields(of: member, at: path.isEmpty ? name : "\(path).\(name)") }
+        case .array(let items):
+            let plain = items.compactMap(Self.plainText)
+            if plain.count == items.count { return path.isEmpty ? [] : [(path, plain.joined(separator: ", "))] }
+            return items.enumerated().flatMap { index, item in fields(of: item, at: "\(path)[\(index)]") }
+        default:
+            return plainText(value).map { [(path, $0)] } ?? []
+        }
+    }
+
+    /// A string, number or boolean as the page shows it; nil for anything else.
+    private static func plainText(_ value: JSONValue) -> String? {
+        switch value {
+        case .string(let text): return text
+        case .number(let number): return number.lexical
+        case .bool(let flag): return flag ? "true" : "false"
+        default: return nil
+        }
+    }
+
     private func failed(_ request: Request, _ member: Member, _ answer: APIResponse) async throws -> Response {
         learnerLookup(request, member, problem: apiProblem(answer), status: answer.status)
     }
@@ -135,6 +239,7 @@ extension ConsolePages {
             "recorded": provenance?["recordedAt"]?.stringValue ?? "",
         ]
         if let uri = provenance?["rawDataURI"]?.stringValue { values["uri"] = uri }
+        values["history"] = "/admin/learners/\(learnerId)/\(category.rawValue)/\(id)"
         if category == .credentials {
             values["issue"] = "/admin/issue?learnerId=\(Self.queryValue(learnerId))&recordId=\(Self.queryValue(id))"
         }

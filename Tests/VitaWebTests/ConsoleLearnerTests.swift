@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Testing
 import VitaTestSupport
 
@@ -68,6 +69,58 @@ struct ConsoleLearnerTests {
             let auditor = try await Console.member(web, world.organizationId, login: "otto", role: "auditor")
             #expect(!(try await web.get("/admin", cookie: auditor)).html.contains(#"href="/admin/learners""#))
             let refused = try await web.get("/admin/learners?learner=\(learnerId)", cookie: auditor)
+            #expect(refused.status == 403 && !refused.html.contains("deg-0"), "\(refused.html)")
+        }
+    }
+
+    @Test("a record's history shows every version newest first, with the system that asserted each and what changed from the version before; the learner page links it; another organization's record, an unknown kind, the wrong kind and an auditor are refused",
+          arguments: TestEngine.available)
+    func recordHistory(_ engine: TestEngine) async throws {
+        try await WebHarness.run(engine) { web in
+            let world = try await Console.world(web, learners: 1)
+            let other = try await Console.world(web, learners: 1, name: "Northwind College")
+            let (learnerId, recordId) = world.records[0]
+            // Two corrections by the registrar's system: the title, then the awarded date.
+            let path = "/api/v1/learners/\(learnerId)/credentials/\(recordId)"
+            for awarded in ["2026-06-30", "2026-07-01"] {
+                let current = try await web.send(.get, path, key: world.systemKey)
+                let etag = try #require(current.headers[.eTag], "\(current.html)")
+                let updated = try await web.send(.put, path, key: world.systemKey, json: [
+                    "record": ["organizationId": world.organizationId, "kind": "degree", "title": "BSc (Hons)", "awardedDate": awarded],
+                    "provenance": ["sourceRecordId": "deg-0"]], headers: [.ifMatch: etag])
+                #expect(updated.status == 200, "\(updated.html)")
+            }
+            let issuer = try await Console.member(web, world.organizationId, login: "iris", role: "issuer")
+            let history = "/admin/learners/\(learnerId)/credentials/\(recordId)"
+            let learnerPage = try await web.get("/admin/learners?learner=\(learnerId)", cookie: issuer)
+            #expect(learnerPage.html.contains(#"<a href="\#(history)">Versions and what changed</a>"#), "\(learnerPage.html)")
+
+            let page = try await web.get(history, cookie: issuer)
+            #expect(page.status == 200 && page.html.contains("<h1>Record: BSc (Hons)</h1>"), "\(page.html)")
+            let third = try #require(page.html.range(of: "<h2>Version 3 (current)</h2>"), "\(page.html)")
+            let second = try #require(page.html.range(of: "<h2>Version 2</h2>"))
+            let first = try #require(page.html.range(of: "<h2>Version 1</h2>"))
+            #expect(third.lowerBound < second.lowerBound && second.lowerBound < first.lowerBound, "newest first")
+            let secondVersion = String(page.html[second.lowerBound ..< first.lowerBound])
+            #expect(secondVersion.contains(#"<th scope="row" class="mono">title</th><td>BSc (Hons)</td><td><span class="changed">BSc</span></td>"#),
+                    "what the title was before: \(secondVersion)")
+            #expect(secondVersion.contains(#"<th scope="row" class="mono">kind</th><td>degree</td><td></td>"#),
+                    "an unchanged field shows nothing before")
+            let thirdVersion = String(page.html[third.lowerBound ..< second.lowerBound])
+            #expect(thirdVersion.contains(#"<td>2026-07-01</td><td><span class="changed">2026-06-30</span></td>"#), "\(thirdVersion)")
+            #expect(!page.html[first.lowerBound...].contains(#"class="changed""#), "the first version has nothing before it")
+            #expect(page.html.components(separatedBy: #"<span class="mono">deg-0</span>"#).count == 4, "each version's provenance")
+            #expect(page.html.contains(#"<a href="/admin/learners?learner=\#(learnerId)#\#(recordId)">Back to Learner 0</a>"#))
+
+            let (otherLearner, otherRecord) = other.records[0]
+            let foreign = try await web.get("/admin/learners/\(otherLearner)/credentials/\(otherRecord)", cookie: issuer)
+            #expect(foreign.status == 404 && !foreign.html.contains("BSc"), "\(foreign.html)")
+            #expect(try await web.get("/admin/learners/\(learnerId)/grades/\(recordId)", cookie: issuer).status == 404)
+            #expect(try await web.get("/admin/learners/\(learnerId)/experiences/\(recordId)", cookie: issuer).status == 404,
+                    "the record is not of that kind")
+            #expect(try await web.get("/admin/learners/\(learnerId)/credentials/rec_x", cookie: issuer).status == 404)
+            let auditor = try await Console.member(web, world.organizationId, login: "otto", role: "auditor")
+            let refused = try await web.get(history, cookie: auditor)
             #expect(refused.status == 403 && !refused.html.contains("deg-0"), "\(refused.html)")
         }
     }

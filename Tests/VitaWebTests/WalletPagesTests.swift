@@ -81,8 +81,9 @@ struct WalletWorld: Sendable {
 
 extension WebHarness {
     /// A call with another API key (a connected system's).
-    func send(_ method: HTTPRequest.Method, _ uri: String, key: String, json: Any? = nil) async throws -> Page {
-        var headers = HTTPFields()
+    func send(_ method: HTTPRequest.Method, _ uri: String, key: String, json: Any? = nil,
+              headers extra: HTTPFields = [:]) async throws -> Page {
+        var headers = extra
         headers[.authorization] = "Bearer \(key)"
         var body: ByteBuffer?
         if let json {

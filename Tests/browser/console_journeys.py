@@ -188,7 +188,7 @@ def journey_credentials(driver, world):
 
 def journey_learner(driver, world):
     """the issuer finds a learner the organization holds by email address: the profile's credential links to its
-    record, whose link opens the issue form filled in"""
+    record, which links to its history and to the issue form filled in"""
     org, achievement, records = world
     learner, record = records[5]
     driver.find_element(By.LINK_TEXT, "Learners").click()
@@ -198,7 +198,12 @@ def journey_learner(driver, world):
     assert driver.find_element(By.CSS_SELECTOR, f"#learner-profile a[href='#{record}']").text == "Diploma in Nursing"
     check_accessibility(driver, "/admin/learners?learner={email}")
     screenshot(driver, "console-learner.png")
-    driver.find_element(By.CSS_SELECTOR, f"tr[id='{record}'] a").click()
+    driver.find_element(By.CSS_SELECTOR, f"tr[id='{record}']").find_element(By.LINK_TEXT, "Versions and what changed").click()
+    assert "Record: Diploma in Nursing" in wait_for(driver, "h1").text
+    assert driver.find_element(By.CSS_SELECTOR, "section h2").text == "Version 1 (current)"
+    check_accessibility(driver, "/admin/learners/{learner}/credentials/{record}")
+    driver.back()
+    wait_for(driver, f"tr[id='{record}']").find_element(By.LINK_TEXT, "Issue a credential from this record").click()
     assert wait_for(driver, "#i-record").get_attribute("value") == record
     assert driver.find_element(By.ID, "i-learner").get_attribute("value") == learner
 
