@@ -8,14 +8,22 @@ import VitaTestSupport
 struct ConsoleLearnerTests {
     typealias Console = ConsoleTests
 
-    @Test("an issuer opens a learner the organization holds: the records with their provenance, the profile with each value's rule linked to its records, a credential record's link to the issue form filled in, and the read in the learner's access log; a learner of another organization, a malformed id and an auditor are refused",
-          arguments: TestEngine.available)
-    func issuerOpensALearner(_ engine: TestEngine) async throws {
+    /// Runs `body` with two organizations of one learner each, and an issuer of the first.
+    static func withIssuer(_ engine: TestEngine,
+                           _ body: @escaping @Sendable (WebHarness, Console.World, Console.World, String) async throws -> Void) async throws {
         try await WebHarness.run(engine) { web in
             let world = try await Console.world(web, learners: 1)
             let other = try await Console.world(web, learners: 1, name: "Northwind College")
-            let (learnerId, recordId) = world.records[0]
             let issuer = try await Console.member(web, world.organizationId, login: "iris", role: "issuer")
+            try await body(web, world, other, issuer)
+        }
+    }
+
+    @Test("an issuer opens a learner the organization holds: the records with their provenance, the profile with each value's rule linked to its records, a credential record's link to the issue form filled in, and the read in the learner's access log; a learner of another organization, a malformed id and an auditor are refused",
+          arguments: TestEngine.available)
+    func issuerOpensALearner(_ engine: TestEngine) async throws {
+        try await Self.withIssuer(engine) { web, world, other, issuer in
+            let (learnerId, recordId) = world.records[0]
             let home = try await web.get("/admin", cookie: issuer)
             #expect(home.html.contains(#"<a href="/admin/learners">Learners</a>"#))
             #expect(try await web.get("/admin/learners", cookie: issuer).html.contains(#"name="learner""#))
@@ -76,9 +84,7 @@ struct ConsoleLearnerTests {
     @Test("a record's history shows every version newest first, with the system that asserted each and what changed from the version before; the learner page links it; another organization's record, an unknown kind, the wrong kind and an auditor are refused",
           arguments: TestEngine.available)
     func recordHistory(_ engine: TestEngine) async throws {
-        try await WebHarness.run(engine) { web in
-            let world = try await Console.world(web, learners: 1)
-            let other = try await Console.world(web, learners: 1, name: "Northwind College")
+        try await Self.withIssuer(engine) { web, world, other, issuer in
             let (learnerId, recordId) = world.records[0]
             // Two corrections by the registrar's system: the title, then the awarded date.
             let path = "/api/v1/learners/\(learnerId)/credentials/\(recordId)"
@@ -90,7 +96,6 @@ struct ConsoleLearnerTests {
                     "provenance": ["sourceRecordId": "deg-0"]], headers: [.ifMatch: etag])
                 #expect(updated.status == 200, "\(updated.html)")
             }
-            let issuer = try await Console.member(web, world.organizationId, login: "iris", role: "issuer")
             let history = "/admin/learners/\(learnerId)/credentials/\(recordId)"
             let learnerPage = try await web.get("/admin/learners?learner=\(learnerId)", cookie: issuer)
             #expect(learnerPage.html.contains(#"<a href="\#(history)">Versions and what changed</a>"#), "\(learnerPage.html)")
