@@ -182,7 +182,8 @@ extension ConsolePages {
                 return row
             }
             entry["hasFields"] = !fields.isEmpty
-            let removed = shown.isEmpty ? [] : earlier.keys.filter { now[$0] == nil }.sorted()
+            // A deletion says why it holds nothing; an earlier version's values are not each "no longer set".
+            let removed = shown.isEmpty || version["deletion"] != nil ? [] : earlier.keys.filter { now[$0] == nil }.sorted()
             entry["removed"] = removed.map { ["name": $0, "was": earlier[$0] ?? ""] }
             entry["hasRemoved"] = !removed.isEmpty
             earlier = now

@@ -117,6 +117,18 @@ struct ConsoleLearnerTests {
             #expect(page.html.components(separatedBy: #"<span class="mono">deg-0</span>"#).count == 4, "each version's provenance")
             #expect(page.html.contains(#"<a href="/admin/learners?learner=\#(learnerId)#\#(recordId)">Back to Learner 0</a>"#))
 
+            // Deleted: the tombstone is the current version and says why; it lists no value as "no longer set".
+            let current = try await web.send(.get, path, key: world.systemKey)
+            let deleted = try await web.send(.delete, path + "?reason=entered%20in%20error", key: world.systemKey,
+                                             headers: [.ifMatch: try #require(current.headers[.eTag])])
+            #expect(deleted.status == 200, "\(deleted.html)")
+            let afterDeletion = try await web.get(history, cookie: issuer)
+            let fourth = try #require(afterDeletion.html.range(of: "<h2>Version 4 (current)</h2>"), "\(afterDeletion.html)")
+            let tombstone = String(afterDeletion.html[fourth.lowerBound...]).components(separatedBy: "</section>")[0]
+            #expect(tombstone.contains("Deleted: entered in error"), "\(tombstone)")
+            #expect(!tombstone.contains("No longer set") && !tombstone.contains("<table"), "\(tombstone)")
+            #expect(afterDeletion.html.contains("<h2>Version 3</h2>"), "the version before stays readable")
+
             let (otherLearner, otherRecord) = other.records[0]
             let foreign = try await web.get("/admin/learners/\(otherLearner)/credentials/\(otherRecord)", cookie: issuer)
             #expect(foreign.status == 404 && !foreign.html.contains("BSc"), "\(foreign.html)")
