@@ -156,8 +156,7 @@ extension ConsolePages {
             .json?["name"]?.stringValue {
             competencies[competencyId] = definition
         }
-        let title = recordValues(newest, category: category, learnerId: learnerId, competencies: competencies)["title"] as? String ?? recordId
-        var values = frame(member, title: strings.format("console.record_title", ["title": title]), current: "/admin/learners")
+        var values: [String: Any] = [:]
         values["back"] = "/admin/learners?learner=\(Self.queryValue(learnerId))#\(recordId)"
         values["backText"] = strings.format("console.record_back", ["name": name])
         values["record"] = ["id": recordId, "category": strings["console.learner_category_\(category.rawValue)"]]
@@ -189,6 +188,8 @@ extension ConsolePages {
             earlier = now
             shown.append(entry)
         }
+        let title = shown.last?["title"] as? String ?? recordId
+        values.merge(frame(member, title: strings.format("console.record_title", ["title": title]), current: "/admin/learners")) { $1 }
         values["versions"] = Array(shown.reversed())
         return withForm(request, "console_record", values)
     }
