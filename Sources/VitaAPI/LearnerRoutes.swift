@@ -54,11 +54,15 @@ struct LearnerRoutes: Sendable {
             if !replayed { response.headers[.eTag] = "\"\(learner.id).v\(learner.version)\"" }
             return response
         }
-        catalog.add(Operation(method: .get, path: base, operationId: "listLearners", summary: "List learners",
+        catalog.add(Operation(method: .get, path: base, operationId: "listLearners",
+                              summary: "List learners in the order they were registered: every learner for an administrator, those their organization holds for its staff; each listed learner audited",
                               tag: "Learners", access: .admin, query: paging, headers: [], requestSchema: nil,
-                              success: (200, "LearnerList"), errors: [400, 401, 403])) { request, _ in
+                              success: (200, "LearnerList"), errors: [400, 401, 403])) { request, context in
             let (cursor, limit) = try reader.paging(request)
-            let page = try await database.read { try await $0.learners(after: cursor, limit: limit) }
+            let principal = context.principal!
+            let holder: String? = if case .staff(let member) = principal { member.organizationId } else { nil }
+            let page = try await database.read { try await $0.learners(heldBy: holder, after: cursor, limit: limit) }
+            try await audit(page.items, as: principal, action: "learner.list")
             return try APIJSON.response(DTO.List(items: page.items, nextCursor: page.nextCursor))
         }
         catalog.add(Operation(method: .get, path: "/api/v1/learner-lookup", operationId: "lookUpLearners",
@@ -82,11 +86,7 @@ struct LearnerRoutes: Sendable {
             let found = try await database.read {
                 try await $0.learners(identifiedBy: value, scheme: scheme, holder: holder, after: cursor, limit: limit)
             }
-            let now = gate.clock()
-            try await gate.audits.append(contentsOf: found.items.map {
-                AuditEntry(occurredAt: now, actor: principal.actor, action: "learner.lookup", learnerId: $0.id, categories: [],
-                           agreementId: nil, outcome: .allowed, reason: nil)
-            })
+            try await audit(found.items, as: principal, action: "learner.lookup")
             return try APIJSON.response(DTO.List(items: found.items, nextCursor: found.nextCursor))
         }
         catalog.add(Operation(method: .get, path: learnerPath, operationId: "getLearner", summary: "Read a learner",
@@ -296,6 +296,16 @@ struct LearnerRoutes: Sendable {
             guard let log else { throw Problem.notFound("learner") }
             return try APIJSON.response(log)
         }
+    }
+
+    /// Audits that `principal` was shown `learners` (a list, a lookup's findings), one entry each, so that every learner
+    /// sees it in their access log.
+    private func audit(_ learners: [Learner], as principal: Principal, action: String) async throws {
+        let now = gate.clock()
+        try await gate.audits.append(contentsOf: learners.map {
+            AuditEntry(occurredAt: now, actor: principal.actor, action: action, learnerId: $0.id, categories: [],
+                       agreementId: nil, outcome: .allowed, reason: nil)
+        })
     }
 
     /// Whether a reader with `grant` sees `consent`: staff see the consents to the agreements their organization

@@ -21,13 +21,13 @@ enum StaffAccess {
         "issueCompetencyBadge", "issueExperienceBadge", "issueClr", "createIssuanceJob", "resumeIssuanceJob",
         "importCompetencyFramework",
     ]
-    /// Issuers and organization administrators: the learners their organization holds — found by an identifier, the
-    /// learner, the profile and the records (with their versions) — to see what their organization recorded and issue
-    /// from it. ``AccessGate``
+    /// Issuers and organization administrators: the learners their organization holds — listed, found by an identifier,
+    /// the learner, the profile and the records (with their versions) — to see what their organization recorded and
+    /// issue from it. ``AccessGate``
     /// refuses a learner the organization does not hold and another organization's records, and computes the profile
     /// from the organization's own records only.
     private static let learnerReading: Set<String> = Set(
-        ["lookUpLearners", "getLearner", "getProfile"]
+        ["listLearners", "lookUpLearners", "getLearner", "getProfile"]
             + LearnerRoutes.recordSchemas.values.flatMap { ["list\($0)Records", "get\($0)Record", "list\($0)RecordVersions"] })
     /// Auditors and organization administrators: the audit log.
     private static let auditing: Set<String> = ["listAuditEntries", "verifyAuditChain", "getAuditHead", "listAuditArchives"]

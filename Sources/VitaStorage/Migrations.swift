@@ -491,6 +491,10 @@ public enum Migrations {
                 cursor = page.nextCursor
             } while cursor != nil
         }),
+        // The learners an organization holds, in creation order, for its staff's list of them.
+        Migration(version: 37, name: "learners by holder", statements: [
+            "CREATE INDEX learner_holders_organization ON learner_holders (organization_id, learner_id)",
+        ]),
     ]
 
     /// Every schema version this build knows, oldest first (numbers may skip: a version is taken when a branch

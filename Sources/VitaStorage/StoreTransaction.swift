@@ -649,13 +649,18 @@ public struct StoreTransaction: Sendable {
         stride(from: 0, to: ids.count, by: 500).map { Array(ids[$0 ..< min($0 + 500, ids.count)]) }
     }
 
-    /// Learners in creation order.
-    public func learners(after cursor: String?, limit: Int) async throws -> Page<Learner> {
+    /// Learners in creation order; with `holder`, only those that organization holds (by the holders' index).
+    public func learners(heldBy holder: String? = nil, after cursor: String?, limit: Int) async throws -> Page<Learner> {
         let after = try Self.cursorKey(cursor) ?? ""
-        let rows = try await db.raw("""
-            SELECT * FROM learners WHERE id > \(bind: after) ORDER BY id LIMIT \(bind: limit + 1)
-            """).all().map(learner(from:))
-        return page(rows, limit: limit, key: \.id)
+        let query: SQLQueryString = if let holder {
+            """
+            SELECT l.* FROM learner_holders h JOIN learners l ON l.id = h.learner_id
+            WHERE h.organization_id = \(bind: holder) AND h.learner_id > \(bind: after) ORDER BY h.learner_id LIMIT \(bind: limit + 1)
+            """
+        } else {
+            "SELECT * FROM learners WHERE id > \(bind: after) ORDER BY id LIMIT \(bind: limit + 1)"
+        }
+        return page(try await db.raw(query).all().map(learner(from:)), limit: limit, key: \.id)
     }
 
     // MARK: Competency definitions

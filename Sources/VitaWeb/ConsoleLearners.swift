@@ -18,7 +18,7 @@ extension ConsolePages {
         router.getAndHead("/admin/learners") { request, context in
             try await pages.signedIn(request, context) { request, context, member in
                 let typed = request.uri.queryParameters.get("learner")?.trimmingCharacters(in: .whitespaces) ?? ""
-                if typed.isEmpty { return pages.learnerLookup(request, member) }
+                if typed.isEmpty { return try await pages.heldLearners(request, context, member) }
                 if EntityID.isWellFormed(typed, prefix: "lrn") { return try await pages.learner(request, context, member, id: typed) }
                 return try await pages.lookUp(request, context, member, value: typed)
             }
@@ -32,33 +32,61 @@ extension ConsolePages {
         }
     }
 
+    /// The lookup form above the learners the organization holds (`listLearners`), 50 to a page in the order they were
+    /// registered (the query's `cursor` picks the page).
+    func heldLearners(_ request: Request, _ context: VitaRequestContext, _ member: Member) async throws -> Response {
+        guard member.canIssue else { return learnerLookup(request, member) }
+        let cursor = request.uri.queryParameters["cursor"].map(String.init)
+        let listed = await api.call(.get, "/api/v1/learners?limit=50" + (cursor.map { "&cursor=" + Self.queryValue($0) } ?? ""),
+                                    as: member.identity, context: context)
+        guard listed.succeeded, let items = listed.json?["items"]?.arrayValue else {
+            return learnerLookup(request, member, problem: apiProblem(listed), status: listed.status)
+        }
+        var values = frame(member, title: strings["console.learners_title"], current: "/admin/learners")
+        values["canRead"] = true
+        values["showHeld"] = true
+        values["held"] = items.map(learnerLine)
+        values["hasHeld"] = !items.isEmpty
+        if let next = listed.json?["nextCursor"]?.stringValue { values["next"] = "/admin/learners?cursor=" + Self.queryValue(next) }
+        return withForm(request, "console_learners", values)
+    }
+
     /// The learners the organization holds with an identifier of value `value` (`lookUpLearners`): one is opened, more
-    /// are listed to choose from.
+    /// are listed to choose from, 50 to a page (the query's `cursor` picks the page).
     func lookUp(_ request: Request, _ context: VitaRequestContext, _ member: Member, value: String) async throws -> Response {
         guard member.canIssue else { return learnerLookup(request, member, status: .forbidden) }
-        let found = await api.call(.get, "/api/v1/learner-lookup?value=\(Self.queryValue(value))", as: member.identity, context: context)
+        let cursor = request.uri.queryParameters["cursor"].map(String.init)
+        let found = await api.call(.get, "/api/v1/learner-lookup?limit=50&value=\(Self.queryValue(value))"
+                                       + (cursor.map { "&cursor=" + Self.queryValue($0) } ?? ""),
+                                   as: member.identity, context: context)
         guard found.succeeded, let items = found.json?["items"]?.arrayValue else {
             return learnerLookup(request, member, problem: apiProblem(found), typed: value, status: found.status)
         }
+        let next = found.json?["nextCursor"]?.stringValue
         switch items.count {
         case 0:
             return learnerLookup(request, member, problem: strings["console.learner_not_held"], typed: value, status: .notFound)
-        case 1:
+        case 1 where cursor == nil && next == nil:
             return try await learner(request, context, member, id: items[0]["id"]?.stringValue ?? "")
         default:
             var values = frame(member, title: strings["console.learners_title"], current: "/admin/learners")
             values["typed"] = value
             values["canRead"] = true
             values["hasFound"] = true
-            values["found"] = items.map { item -> [String: Any] in
-                let id = item["id"]?.stringValue ?? ""
-                return ["id": id, "href": "/admin/learners?learner=\(Self.queryValue(id))",
-                        "name": item["name"]?["display"]?.stringValue ?? id,
-                        "identifiers": (item["identifiers"]?.arrayValue ?? []).compactMap { $0["value"]?.stringValue }
-                            .joined(separator: ", ")]
+            values["found"] = items.map(learnerLine)
+            if let next {
+                values["next"] = "/admin/learners?learner=\(Self.queryValue(value))&cursor=" + Self.queryValue(next)
             }
             return withForm(request, "console_learners", values)
         }
+    }
+
+    /// A learner in a list: their name linking to their page, their identifiers' values and Vita's id.
+    private func learnerLine(_ item: JSONValue) -> [String: Any] {
+        let id = item["id"]?.stringValue ?? ""
+        return ["id": id, "href": "/admin/learners?learner=\(Self.queryValue(id))",
+                "name": item["name"]?["display"]?.stringValue ?? id,
+                "identifiers": (item["identifiers"]?.arrayValue ?? []).compactMap { $0["value"]?.stringValue }.joined(separator: ", ")]
     }
 
     /// The lookup form: an identifier's value or Vita's id, with `problem` and what was `typed` when it found nothing.

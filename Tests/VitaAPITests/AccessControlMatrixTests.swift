@@ -929,8 +929,10 @@ enum AccessControlTable {
             MatrixRow(operationId: "createLearner", body: .minimal, expected: learnerData(201, other: 201)) { _, _ in
                 Probe(.post, "/api/v1/learners", json: ["name": ["display": "Alan Turing"]])
             },
-            MatrixRow(operationId: "listLearners", body: .none, expected: adminOnly(200)) { _, _ in Probe(.get, "/api/v1/learners") },
-            // Another organization's staff may look up too: they find only the learners their organization holds.
+            // Another organization's staff may list and look up too: they see only the learners their organization holds.
+            MatrixRow(operationId: "listLearners", body: .none, expected: adminOnly(200).with(staff(200, 200, 403, other: 200))) { _, _ in
+                Probe(.get, "/api/v1/learners")
+            },
             MatrixRow(operationId: "lookUpLearners", body: .none, expected: adminOnly(200).with(staff(200, 200, 403, other: 200))) { _, _ in
                 Probe(.get, "/api/v1/learner-lookup?value=ada@example.edu")
             },

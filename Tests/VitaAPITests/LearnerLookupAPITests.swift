@@ -29,4 +29,24 @@ struct LearnerLookupAPITests {
             #expect(log.items.filter { $0["action"] as? String == "learner.lookup" }.count == 2, "\(log.string)")
         }
     }
+
+    @Test("an administrator lists every learner in the order they were registered, a page at a time, each listed learner audited under the learner",
+          arguments: TestEngine.available)
+    func list(_ engine: TestEngine) async throws {
+        try await APIHarness.run(engine) { api in
+            let world = try await api.world()
+            var created: [String] = []
+            for name in ["Ada", "Grace", "Alan"] {
+                let learner = try await api.send(.post, "/api/v1/learners", key: world.systemKey, json: ["name": ["display": name]])
+                created.append(try #require(learner["id"] as? String, "\(learner.string)"))
+            }
+            let first = try await api.admin(.get, "/api/v1/learners?limit=2")
+            let cursor = try #require(first["nextCursor"] as? String, "\(first.string)")
+            let second = try await api.admin(.get, "/api/v1/learners?limit=2&cursor=\(cursor)")
+            let listed = (first.items + second.items).compactMap { $0["id"] as? String }
+            #expect(listed.filter(created.contains) == created, "\(listed)")
+            let log = try await api.admin(.get, "/api/v1/learners/\(created[2])/access-log")
+            #expect(log.items.filter { $0["action"] as? String == "learner.list" }.count == 1, "\(log.string)")
+        }
+    }
 }

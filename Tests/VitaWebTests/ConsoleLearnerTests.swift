@@ -81,6 +81,58 @@ struct ConsoleLearnerTests {
         }
     }
 
+    @Test("the learners page lists the learners the organization holds, 50 to a page in the order they were registered, each listing in the learner's access log; a lookup finding more than a page pages too; another organization's learners are not listed and an auditor sees no list",
+          arguments: TestEngine.available)
+    func learnersHeld(_ engine: TestEngine) async throws {
+        try await Self.withIssuer(engine) { web, world, other, issuer in
+            // 51 more learners of one cohort: 52 held in all.
+            var cohort: [String] = []
+            for index in 0 ..< 51 {
+                let learner = try await web.send(.post, "/api/v1/learners", key: world.systemKey, json: [
+                    "name": ["display": "Cohort \(index)"], "identifiers": [["scheme": "institutional", "value": "COHORT-9"]]])
+                cohort.append(try #require(learner.json["id"] as? String, "\(learner.html)"))
+            }
+            let held = [world.records[0].0] + cohort
+            func listed(_ html: String, _ list: String) -> [String] {
+                guard let start = html.range(of: #"<ul id="\#(list)">"#), let end = html[start.upperBound...].range(of: "</ul>") else { return [] }
+                // Each line ends with the learner's id in a `mono` span.
+                return html[start.upperBound ..< end.lowerBound].components(separatedBy: "<li>").dropFirst().compactMap {
+                    $0.components(separatedBy: #"<span class="mono">"#).last.map { String($0.prefix { $0 != "<" }) }
+                }
+            }
+
+            let first = try await web.get("/admin/learners", cookie: issuer)
+            #expect(first.status == 200 && first.html.contains("<h2>Learners your organization holds</h2>"), "\(first.html)")
+            #expect(listed(first.html, "learners-held") == Array(held.prefix(50)), "the first 50 in the order they were registered")
+            #expect(first.html.contains(#"<a href="/admin/learners?learner=\#(held[0])">Learner 0</a>"#), "each links its learner's page")
+            #expect(!first.html.contains(other.records[0].0), "the other organization's learner is not listed")
+            let next = try #require(first.html.range(of: #"<a href="(/admin/learners\?cursor=[^"]+)">Next page</a>"#, options: .regularExpression),
+                                    "\(first.html)")
+            let nextPath = String(first.html[next]).components(separatedBy: "\"")[1].replacingOccurrences(of: "&amp;", with: "&")
+            let second = try await web.get(nextPath, cookie: issuer)
+            #expect(listed(second.html, "learners-held") == Array(held.suffix(2)), "\(second.html)")
+            #expect(!second.html.contains("Next page"), "the last page links no further")
+
+            let log = try await web.api(.get, "/api/v1/learners/\(cohort[50])/access-log")
+            let entries = log.json["items"] as? [[String: Any]] ?? []
+            #expect(entries.contains { ($0["actor"] as? [String: Any])?["kind"] as? String == "staff" && $0["action"] as? String == "learner.list" },
+                    "\(log.html)")
+
+            // The cohort's identifier finds 51: a page of 50 to choose from, then the last one listed (not opened) on its own page.
+            let found = try await web.get("/admin/learners?learner=cohort-9", cookie: issuer)
+            #expect(listed(found.html, "learners-found") == Array(cohort.prefix(50)), "\(found.html)")
+            let moreRange = try #require(found.html.range(of: #"<a href="(/admin/learners\?learner=[^"]+)">Next page</a>"#, options: .regularExpression),
+                                         "\(found.html)")
+            let more = String(found.html[moreRange]).components(separatedBy: "\"")[1].replacingOccurrences(of: "&amp;", with: "&")
+            let rest = try await web.get(more, cookie: issuer)
+            #expect(rest.status == 200 && listed(rest.html, "learners-found") == [cohort[50]], "\(rest.html)")
+
+            let auditor = try await Console.member(web, world.organizationId, login: "otto", role: "auditor")
+            let refused = try await web.get("/admin/learners", cookie: auditor)
+            #expect(!refused.html.contains("learners-held") && !refused.html.contains("Cohort 0"), "\(refused.html)")
+        }
+    }
+
     @Test("a record's history shows every version newest first, with the system that asserted each and what changed from the version before; the learner page links it; another organization's record, an unknown kind, the wrong kind and an auditor are refused",
           arguments: TestEngine.available)
     func recordHistory(_ engine: TestEngine) async throws {
