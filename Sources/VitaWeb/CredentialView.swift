@@ -69,8 +69,11 @@ struct CredentialView {
         let title = Self.text(achievement?["name"]) ?? credentialName ?? strings["content.unnamed"]
         var card: [String: Any] = ["title": title]
         var facts: [[String: String]] = []
-        func fact(_ id: String, _ value: String?) {
-            if let value, !value.isEmpty { facts.append(["label": strings[id], "value": value]) }
+        func fact(_ id: String, _ value: String?, logo: String? = nil) {
+            guard let value, !value.isEmpty else { return }
+            var line = ["label": strings[id], "value": value]
+            if let logo { line["logo"] = logo }
+            facts.append(line)
         }
         if let image = Self.dataImage(achievement?["image"]) ?? Self.dataImage(credential["image"]) {
             card["image"] = ["src": image, "alt": strings.format("content.image_alt", ["name": title])]
@@ -81,7 +84,8 @@ struct CredentialView {
         if let credentialName, credentialName != title { fact("content.name", credentialName) }
         fact("content.achievement_type", Self.text(achievement?["achievementType"]).map(Self.words))
         fact("content.criteria", Self.text(achievement?["criteria"]?["narrative"]) ?? Self.text(achievement?["criteria"]?["id"]))
-        fact("content.issuer", Self.party(credential["issuer"]))
+        // The issuer's logo beside its name (its profile's `image`), a `data:` image only, as the badge's.
+        fact("content.issuer", Self.party(credential["issuer"]), logo: Self.dataImage(credential["issuer"]?["image"]))
         fact("content.issuer_identifiers", Self.otherIdentifiers(credential["issuer"]))
         fact("content.recipient", Self.recipient(subject))
         fact("content.awarded", Self.date(Self.text(credential["awardedDate"])))

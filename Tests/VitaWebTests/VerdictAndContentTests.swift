@@ -82,6 +82,17 @@ struct VerdictAndContentTests {
         let facts = Dictionary(uniqueKeysWithValues: (card["facts"] as? [[String: String]] ?? []).map { ($0["label"]!, $0["value"]!) })
         #expect(facts["Issued by"] == "Riverside University (https://riverside.example)")
         #expect(facts["Issuer identifiers"] == "OPEID 00123400; email address registrar@riverside.example")
+        #expect((card["facts"] as? [[String: String]] ?? []).allSatisfy { $0["logo"] == nil }, "no logo when the issuer has none")
+
+        // The issuer's logo (its Image's id, a data: image) is drawn beside its name.
+        let withLogo: JSONValue = [
+            "issuer": ["id": "did:key:z6Mk", "name": "Riverside University",
+                       "image": ["id": .string(ConsoleAchievementTests.png), "type": "Image"]],
+            "credentialSubject": ["achievement": ["name": "Diploma"]],
+        ]
+        let logoCard = CredentialView(strings: try WebStrings()).card(for: withLogo, isTopLevel: true)
+        let issuerFact = (logoCard["facts"] as? [[String: String]] ?? []).first { $0["label"] == "Issued by" }
+        #expect(issuerFact?["logo"] == ConsoleAchievementTests.png)
         #expect(CredentialView.otherIdentifiers(["name": "No identifiers"]) == nil)
     }
 
@@ -96,6 +107,9 @@ struct VerdictAndContentTests {
         ]
         let card = CredentialView(strings: try WebStrings()).card(for: credential, isTopLevel: true)
         #expect(card["image"] == nil)
+        let issued = CredentialView(strings: try WebStrings()).card(for: [
+            "issuer": ["id": "did:key:z6Mk", "name": "Tracker", "image": "https://tracker.example/logo.png"]], isTopLevel: true)
+        #expect((issued["facts"] as? [[String: String]] ?? []).allSatisfy { $0["logo"] == nil }, "no issuer logo from elsewhere")
         let alignments = try #require(card["alignments"] as? [[String: String]])
         #expect(alignments.map { $0["url"] } == [nil, "https://frameworks.example/x"])
         #expect(CredentialView.dataImage(.string("data:image/png;base64,iVBORw0KGgo=")) != nil)

@@ -212,6 +212,17 @@ struct VerifyPageTests {
         }
     }
 
+    @Test("the issuer's logo, a data: image in its profile, is drawn beside its name")
+    func issuerLogo() async throws {
+        try await WebHarness.run { web in
+            let signed = try await web.issue(issuerImage: ConsoleAchievementTests.png)
+            let page = try await web.submitVerify([.field("credential", signed)])
+            #expect(page.html.contains(#"data-verdict="genuine""#), "\(page.html)")
+            #expect(page.html.contains(#"<dd><img class="issuer-logo" src="\#(ConsoleAchievementTests.png)" alt="" width="24" height="24"> Riverside University"#),
+                    "\(page.html)")
+        }
+    }
+
     @Test("hostile credential content is escaped")
     func escapesContent() async throws {
         try await WebHarness.run { web in

@@ -154,14 +154,16 @@ struct WebHarness: Sendable {
     }
 
     /// An organization with a signing key, and a credential it issued (JSON text).
-    func issue(name: String = "Algorithms") async throws -> String {
+    func issue(name: String = "Algorithms", issuerImage: String? = nil) async throws -> String {
         let organization = try await api(.post, "/api/v1/organizations", json: ["name": "Riverside University", "kind": "university"])
         let organizationId = try #require(organization.json["id"] as? String)
         #expect(try await api(.post, "/api/v1/organizations/\(organizationId)/keys").status == 201)
+        var issuer: [String: Any] = ["type": ["Profile"], "name": "Riverside University"]
+        if let issuerImage { issuer["image"] = ["id": issuerImage, "type": "Image"] }
         let credential: [String: Any] = [
             "@context": ["https://www.w3.org/ns/credentials/v2", "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"],
             "type": ["VerifiableCredential", "OpenBadgeCredential"], "name": name, "validFrom": "2026-01-01T00:00:00Z",
-            "issuer": ["type": ["Profile"], "name": "Riverside University"],
+            "issuer": issuer,
             "credentialSubject": ["id": "did:example:learner", "type": ["AchievementSubject"],
                                   "achievement": ["id": "https://riverside.example/achievements/cs-230", "type": ["Achievement"],
                                                   "name": name, "description": "Completed the course",
