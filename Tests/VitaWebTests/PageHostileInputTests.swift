@@ -9,7 +9,7 @@ struct PageHostileInputTests {
     static let script = "<script>alert(1)</script>"
 
     @Test("every page answers hostile path segments, query values and form fields with a page or a redirect, never a 500, never echoing markup",
-          arguments: TestEngine.available, 0 ..< 4)
+          arguments: TestEngine.available, SweepParts.all)
     func hostileInputNeverFails(_ engine: TestEngine, part: Int) async throws {
         try await WebHarness.run(engine, rateLimited: false) { web in
             let world = try await ConsoleTests.world(web, learners: 1)
@@ -26,10 +26,10 @@ struct PageHostileInputTests {
                     .filter { !$0.hasPrefix("vita_csrf=") }
                 let cookies = ((session ?? []) + [signIn.csrfCookie].compactMap { $0 }).joined(separator: "; ")
                 // Signing out would end the caller's session for the rest of the sweep.
-                // The pages are swept in four parts, each on a database of its own, so that the parts run side by side.
+                // The pages are swept in parts (`SweepParts`), each on a database of its own, so that the parts run side by side.
                 let routes = web.pageRoutes.sorted(by: { ($0.path, $0.method) < ($1.path, $1.method) })
                 #expect(routes.count > 40, "the sweep found the interface's pages")
-                for (index, (method, path)) in routes.enumerated() where index % 4 == part && !path.hasSuffix("sign-out") {
+                for (index, (method, path)) in routes.enumerated() where SweepParts.includes(index, in: part) && !path.hasSuffix("sign-out") {
                     let real = PathTemplate.fill(path) { identifiers[$0] ?? PathTemplate.placeholder(for: $0) }
                     for segment in Self.hostileSegments where path.contains("{") {
                         try await check(web, method, PathTemplate.fill(path) { _ in segment }, cookies: cookies, token: token)
