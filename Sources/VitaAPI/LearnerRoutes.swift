@@ -66,25 +66,40 @@ struct LearnerRoutes: Sendable {
             return try APIJSON.response(DTO.List(items: page.items, nextCursor: page.nextCursor))
         }
         catalog.add(Operation(method: .get, path: "/api/v1/learner-lookup", operationId: "lookUpLearners",
-                              summary: "Find learners by an identifier's value (an email address, a student number, …; in any case), of one scheme if given: any learner for an administrator, those their organization holds for its staff; each finding audited",
+                              summary: "Find learners by an identifier's value (an email address, a student number, …; in any case), of one scheme if given, or by name (each word the beginning of a word of their names, in any case and with or without accents): any learner for an administrator, those their organization holds for its staff; each finding audited",
                               tag: "Learners", access: .admin,
-                              query: [("value", "string", "The identifier's value (required)"),
-                                      ("scheme", "string", "Only identifiers of this scheme (email, institutional, did, …)")]
+                              query: [("value", "string", "The identifier's value (this or name is required)"),
+                                      ("scheme", "string", "Only identifiers of this scheme (email, institutional, did, …)"),
+                                      ("name", "string", "Words the learner's names begin with, at most 5 (\"ada love\" finds Ada Lovelace)")]
                                   + AdminRoutes.pagingQuery,
                               headers: [], requestSchema: nil, success: (200, "LearnerList"), errors: [400, 401, 403])) { request, context in
             let value = request.uri.queryParameters["value"].map { String($0).trimmingCharacters(in: .whitespaces) } ?? ""
-            guard !value.isEmpty, value.count <= 500 else { throw Problem.badRequest("value", "is required, at most 500 characters") }
+            let name = request.uri.queryParameters["name"].map { String($0).trimmingCharacters(in: .whitespaces) } ?? ""
+            guard value.count <= 500 else { throw Problem.badRequest("value", "must be at most 500 characters") }
+            guard name.count <= 200 else { throw Problem.badRequest("name", "must be at most 200 characters") }
+            guard value.isEmpty || name.isEmpty else { throw Problem.badRequest("name", "cannot be given with value: search by one") }
             let scheme = try request.uri.queryParameters["scheme"].map { raw in
                 guard let scheme = Identifier.Scheme(rawValue: String(raw)) else {
                     throw Problem.badRequest("scheme", "must be one of " + Identifier.Scheme.allCases.map(\.rawValue).joined(separator: ", "))
                 }
                 return scheme
             }
+            if !name.isEmpty {
+                guard scheme == nil else { throw Problem.badRequest("scheme", "applies to value, not to name") }
+                let words = NameWords.words(of: name).count
+                guard words > 0 else { throw Problem.badRequest("name", "must have a letter or a digit") }
+                guard words <= NameWords.maximumSearchWords else {
+                    throw Problem.badRequest("name", "must have at most \(NameWords.maximumSearchWords) words")
+                }
+            } else if value.isEmpty {
+                throw Problem.badRequest("value", "is required (or name), at most 500 characters")
+            }
             let (cursor, limit) = try reader.paging(request)
             let principal = context.principal!
             let holder: String? = if case .staff(let member) = principal { member.organizationId } else { nil }
-            let found = try await database.read {
-                try await $0.learners(identifiedBy: value, scheme: scheme, holder: holder, after: cursor, limit: limit)
+            let found = try await database.read { tx in
+                name.isEmpty ? try await tx.learners(identifiedBy: value, scheme: scheme, holder: holder, after: cursor, limit: limit)
+                    : try await tx.learners(named: name, holder: holder, after: cursor, limit: limit)
             }
             try await audit(found.items, as: principal, action: "learner.lookup")
             return try APIJSON.response(DTO.List(items: found.items, nextCursor: found.nextCursor))

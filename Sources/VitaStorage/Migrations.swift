@@ -495,6 +495,25 @@ public enum Migrations {
         Migration(version: 37, name: "learners by holder", statements: [
             "CREATE INDEX learner_holders_organization ON learner_holders (organization_id, learner_id)",
         ]),
+        // Learners by the words of their names (``NameWords``: case, diacritics and width folded), for finding a learner
+        // by name. A search is a range of words (a prefix), so the column compares bytes on both engines: SQLite's
+        // default; PostgreSQL's collation "C" (a database's own may order otherwise). Filled from the learners' bodies;
+        // an erased learner has none.
+        Migration(version: 38, name: "learner names", statements: [], backfill: { tx in
+            let collation = tx.engine == .postgres ? #" COLLATE "C""# : ""
+            try await tx.db.raw("""
+                CREATE TABLE learner_name_words (
+                  word TEXT\(unsafeRaw: collation) NOT NULL, learner_id TEXT NOT NULL REFERENCES learners(id),
+                  PRIMARY KEY (word, learner_id))
+                """).run()
+            try await tx.db.raw("CREATE INDEX learner_name_words_learner ON learner_name_words (learner_id, word)").run()
+            var cursor: String?
+            repeat {
+                let page = try await tx.learners(after: cursor, limit: 1000)
+                try await tx.indexNames(of: page.items)
+                cursor = page.nextCursor
+            } while cursor != nil
+        }),
     ]
 
     /// Every schema version this build knows, oldest first (numbers may skip: a version is taken when a branch

@@ -525,6 +525,60 @@ public struct StoreTransaction: Sendable {
         try await insertRows(into: "profile_generations", columns: ["learner_id", "generation"],
                              rows: learners.map { [$0.id, 0] })
         try await indexIdentifiers(of: learners)
+        try await indexNames(of: learners)
+    }
+
+    /// Adds the words of the names of `learners` (not erased) to `learner_name_words` (``NameWords``).
+    func indexNames(of learners: [Learner]) async throws {
+        let rows: [[any Encodable & Sendable]] = learners.filter { $0.erasure == nil }.flatMap { learner in
+            (learner.name.map(NameWords.words(of:)) ?? []).map { [$0, learner.id] }
+        }
+        try await insertRows(into: "learner_name_words", columns: ["word", "learner_id"], rows: rows)
+    }
+
+    /// The learners whose names have, for each word of `search` (``NameWords``), a word beginning with it, and with
+    /// `holder`, only those that organization holds; by id, a page of `limit` after `cursor`. A search without a word
+    /// finds no one.
+    public func learners(named search: String, holder: String?, after cursor: String? = nil, limit: Int) async throws -> Page<Learner> {
+        let words = NameWords.words(of: search).prefix(NameWords.maximumSearchWords)
+        guard let first = words.first else { return Page(items: [], nextCursor: nil) }
+        let after = try Self.cursorKey(cursor) ?? ""
+        // Each word is a range of the index (its column compares bytes on both engines): from the word to the word with
+        // its last character's successor.
+        func range(_ column: String, _ word: String) -> SQLQueryString {
+            "\(unsafeRaw: column) >= \(bind: word) AND \(unsafeRaw: column) < \(bind: Self.successor(ofPrefix: word))"
+        }
+        var query: SQLQueryString = """
+            SELECT DISTINCT l.* FROM learner_name_words w JOIN learners l ON l.id = w.learner_id
+            WHERE \(range("w.word", first)) AND l.id > \(bind: after)
+            """
+        for word in words.dropFirst() {
+            query += """
+                 AND EXISTS (SELECT 1 FROM learner_name_words o WHERE o.learner_id = l.id AND \(range("o.word", word)))
+                """
+        }
+        if let holder {
+            query += """
+                 AND EXISTS (SELECT 1 FROM learner_holders h WHERE h.learner_id = l.id AND h.organization_id = \(bind: holder))
+                """
+        }
+        query += " ORDER BY l.id LIMIT \(bind: limit + 1)"
+        return page(try await db.raw(query).all().map(learner(from:)), limit: limit, key: \.id)
+    }
+
+    /// The least string greater than every string that begins with `prefix`, in code point order: the prefix with its
+    /// last character's successor (surrogates skipped).
+    static func successor(ofPrefix prefix: String) -> String {
+        var scalars = Array(prefix.unicodeScalars)
+        while let last = scalars.popLast() {
+            var next = last.value + 1
+            if (0xD800 ... 0xDFFF).contains(next) { next = 0xE000 }
+            if let scalar = Unicode.Scalar(next) {
+                scalars.append(scalar)
+                return String(String.UnicodeScalarView(scalars))
+            }
+        }
+        return prefix + "\u{10FFFF}"
     }
 
     /// Adds the identifiers of `learners` (not erased) to `learner_identifiers`, by their lowercased values.
@@ -569,6 +623,8 @@ public struct StoreTransaction: Sendable {
             """).run()
         try await db.raw("DELETE FROM learner_identifiers WHERE learner_id = \(bind: learner.id)").run()
         try await indexIdentifiers(of: [learner])
+        try await db.raw("DELETE FROM learner_name_words WHERE learner_id = \(bind: learner.id)").run()
+        try await indexNames(of: [learner])
     }
 
     /// Erases a learner's personal fields in every version and in every record body, keeping ids, provenance and audit.
@@ -579,6 +635,7 @@ public struct StoreTransaction: Sendable {
             """).run()
         try await db.raw("UPDATE learner_versions SET body = NULL WHERE learner_id = \(bind: learnerId)").run()
         try await db.raw("DELETE FROM learner_identifiers WHERE learner_id = \(bind: learnerId)").run()
+        try await db.raw("DELETE FROM learner_name_words WHERE learner_id = \(bind: learnerId)").run()
         try await db.raw("""
             UPDATE records SET body = NULL, deletion = \(bind: try json(tombstone)) WHERE learner_id = \(bind: learnerId)
             """).run()

@@ -51,14 +51,25 @@ extension ConsolePages {
         return withForm(request, "console_learners", values)
     }
 
-    /// The learners the organization holds with an identifier of value `value` (`lookUpLearners`): one is opened, more
-    /// are listed to choose from, 50 to a page (the query's `cursor` picks the page).
+    /// The learners the organization holds with an identifier of value `value`, or when none has, whose names begin
+    /// with its words (`lookUpLearners`, `value` then `name`): one is opened, more are listed to choose from, 50 to a
+    /// page (the query's `cursor` picks the page, `by=name` says the pages are of the search by name).
     func lookUp(_ request: Request, _ context: VitaRequestContext, _ member: Member, value: String) async throws -> Response {
         guard member.canIssue else { return learnerLookup(request, member, status: .forbidden) }
         let cursor = request.uri.queryParameters["cursor"].map(String.init)
-        let found = await api.call(.get, "/api/v1/learner-lookup?limit=50&value=\(Self.queryValue(value))"
-                                       + (cursor.map { "&cursor=" + Self.queryValue($0) } ?? ""),
-                                   as: member.identity, context: context)
+        var byName = request.uri.queryParameters["by"] == "name"
+        func search(_ parameter: String) async -> APIResponse {
+            await api.call(.get, "/api/v1/learner-lookup?limit=50&\(parameter)=\(Self.queryValue(value))"
+                               + (cursor.map { "&cursor=" + Self.queryValue($0) } ?? ""),
+                           as: member.identity, context: context)
+        }
+        var found = await search(byName ? "name" : "value")
+        if !byName, cursor == nil, found.succeeded, found.json?["items"]?.arrayValue?.isEmpty == true {
+            // No identifier has this value: the words may be a name. A value without a letter or a digit is no name (400):
+            // not found either way.
+            let named = await search("name")
+            if named.succeeded { found = named; byName = true }
+        }
         guard found.succeeded, let items = found.json?["items"]?.arrayValue else {
             return learnerLookup(request, member, problem: apiProblem(found), typed: value, status: found.status)
         }
@@ -73,9 +84,11 @@ extension ConsolePages {
             values["typed"] = value
             values["canRead"] = true
             values["hasFound"] = true
+            values["foundHeading"] = strings[byName ? "console.learners_found_by_name" : "console.learners_found"]
             values["found"] = items.map(learnerLine)
             if let next {
-                values["next"] = "/admin/learners?learner=\(Self.queryValue(value))&cursor=" + Self.queryValue(next)
+                values["next"] = "/admin/learners?learner=\(Self.queryValue(value))" + (byName ? "&by=name" : "")
+                    + "&cursor=" + Self.queryValue(next)
             }
             return withForm(request, "console_learners", values)
         }

@@ -4,7 +4,7 @@ import VitaTestSupport
 
 /// `lookUpLearners`: learners found by an identifier's value, each finding audited.
 struct LearnerLookupAPITests {
-    @Test("an administrator finds a learner by an identifier in any case and of one scheme if asked, each finding audited under the learner; a missing value or an unknown scheme is 400 naming it",
+    @Test("an administrator finds a learner by an identifier in any case and of one scheme if asked, or by the beginnings of the words of their name, each finding audited under the learner; a missing value, an unknown scheme, a name with a value or without a word is 400 naming it",
           arguments: TestEngine.available)
     func lookUp(_ engine: TestEngine) async throws {
         try await APIHarness.run(engine) { api in
@@ -20,13 +20,19 @@ struct LearnerLookupAPITests {
             #expect(try await api.admin(.get, "/api/v1/learner-lookup?value=S-1001&scheme=email").items.isEmpty)
             #expect(try await api.admin(.get, "/api/v1/learner-lookup?value=nobody%40riverside.edu").items.isEmpty)
 
-            for (query, field) in [("", "value"), ("value=%20", "value"), ("value=S-1001&scheme=castle", "scheme")] {
+            let byName = try await api.admin(.get, "/api/v1/learner-lookup?name=LOVE%20ad")
+            #expect(byName.status == 200 && byName.items.map { $0["id"] as? String } == [learnerId], "\(byName.string)")
+            #expect(try await api.admin(.get, "/api/v1/learner-lookup?name=ada%20byron").items.isEmpty, "every word must match")
+
+            for (query, field) in [("", "value"), ("value=%20", "value"), ("value=S-1001&scheme=castle", "scheme"),
+                                   ("value=S-1001&name=ada", "name"), ("name=--", "name"), ("name=ada&scheme=email", "scheme"),
+                                   ("name=a%20b%20c%20d%20e%20f", "name"), ("name=" + String(repeating: "a", count: 201), "name")] {
                 let refused = try await api.admin(.get, "/api/v1/learner-lookup?\(query)")
                 let fields = (refused["errors"] as? [[String: Any]] ?? []).compactMap { $0["field"] as? String }
                 #expect(refused.status == 400 && fields == [field], "\(query): \(refused.string)")
             }
             let log = try await api.admin(.get, "/api/v1/learners/\(learnerId)/access-log")
-            #expect(log.items.filter { $0["action"] as? String == "learner.lookup" }.count == 2, "\(log.string)")
+            #expect(log.items.filter { $0["action"] as? String == "learner.lookup" }.count == 3, "\(log.string)")
         }
     }
 

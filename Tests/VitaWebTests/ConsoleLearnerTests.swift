@@ -81,7 +81,7 @@ struct ConsoleLearnerTests {
         }
     }
 
-    @Test("the learners page lists the learners the organization holds, 50 to a page in the order they were registered, each listing in the learner's access log; a lookup finding more than a page pages too; another organization's learners are not listed and an auditor sees no list",
+    @Test("the learners page lists the learners the organization holds, 50 to a page in the order they were registered, each listing in the learner's access log; a lookup finding more than a page pages too, and words no identifier has find learners by name; another organization's learners are not listed and an auditor sees no list",
           arguments: TestEngine.available)
     func learnersHeld(_ engine: TestEngine) async throws {
         try await Self.withIssuer(engine) { web, world, other, issuer in
@@ -126,6 +126,14 @@ struct ConsoleLearnerTests {
             let more = String(found.html[moreRange]).components(separatedBy: "\"")[1].replacingOccurrences(of: "&amp;", with: "&")
             let rest = try await web.get(more, cookie: issuer)
             #expect(rest.status == 200 && listed(rest.html, "learners-found") == [cohort[50]], "\(rest.html)")
+
+            // Typed words no identifier has are a name: "cohort 5" begins Cohort 5 and Cohort 50; "learner 0" only the
+            // organization's own Learner 0, opened.
+            let named = try await web.get("/admin/learners?learner=cohort%205", cookie: issuer)
+            #expect(named.html.contains("<h2>Learners whose names begin with these words</h2>")
+                    && listed(named.html, "learners-found") == [cohort[5], cohort[50]], "\(named.html)")
+            let opened = try await web.get("/admin/learners?learner=LEARNER%200", cookie: issuer)
+            #expect(opened.status == 200 && opened.html.contains("<h1>Learner: Learner 0</h1>"), "\(opened.html)")
 
             let auditor = try await Console.member(web, world.organizationId, login: "otto", role: "auditor")
             let refused = try await web.get("/admin/learners", cookie: auditor)
