@@ -102,7 +102,8 @@ extension ConsolePages {
                 "identifiers": (item["identifiers"]?.arrayValue ?? []).compactMap { $0["value"]?.stringValue }.joined(separator: ", ")]
     }
 
-    /// The lookup form: an identifier's value or Vita's id, with `problem` and what was `typed` when it found nothing.
+    /// The lookup form alone (an identifier's value, a name or Vita's id), with `problem` and what was `typed` when it found
+    /// nothing.
     func learnerLookup(_ request: Request, _ member: Member, problem: String? = nil, typed: String = "",
                        status: HTTPResponse.Status = .ok) -> Response {
         var values = frame(member, title: strings["console.learners_title"], current: "/admin/learners")
