@@ -1,5 +1,6 @@
 import Foundation
 import SQLKit
+import VitaCore
 
 /// Versioned schema migrations. Each runs once, in order, in its own transaction; `vita migrate` and
 /// `vita serve` apply the pending ones. Two processes migrating at once serialise on the migrations table lock.
@@ -484,12 +485,7 @@ public enum Migrations {
             """,
             "CREATE INDEX learner_identifiers_learner ON learner_identifiers (learner_id)",
         ], backfill: { tx in
-            var cursor: String?
-            repeat {
-                let page = try await tx.learners(after: cursor, limit: 1000)
-                try await tx.indexIdentifiers(of: page.items)
-                cursor = page.nextCursor
-            } while cursor != nil
+            try await forEachPageOfLearners(tx) { try await tx.indexIdentifiers(of: $0) }
         }),
         // The learners an organization holds, in creation order, for its staff's list of them.
         Migration(version: 37, name: "learners by holder", statements: [
@@ -507,14 +503,19 @@ public enum Migrations {
                   PRIMARY KEY (word, learner_id))
                 """).run()
             try await tx.db.raw("CREATE INDEX learner_name_words_learner ON learner_name_words (learner_id, word)").run()
-            var cursor: String?
-            repeat {
-                let page = try await tx.learners(after: cursor, limit: 1000)
-                try await tx.indexNames(of: page.items)
-                cursor = page.nextCursor
-            } while cursor != nil
+            try await forEachPageOfLearners(tx) { try await tx.indexNames(of: $0) }
         }),
     ]
+
+    /// Calls `body` with every stored learner, a thousand at a time in creation order (a backfill of an index).
+    private static func forEachPageOfLearners(_ tx: StoreTransaction, _ body: ([Learner]) async throws -> Void) async throws {
+        var cursor: String?
+        repeat {
+            let page = try await tx.learners(after: cursor, limit: 1000)
+            try await body(page.items)
+            cursor = page.nextCursor
+        } while cursor != nil
+    }
 
     /// Every schema version this build knows, oldest first (numbers may skip: a version is taken when a branch
     /// starts a migration, and one given up is never reused).

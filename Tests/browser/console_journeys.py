@@ -187,10 +187,23 @@ def journey_credentials(driver, world):
 
 
 def journey_learner(driver, world):
-    """the issuer finds a learner the organization holds by email address: the profile's credential links to its
-    record, which links to its history and to the issue form filled in"""
+    """the issuer sees the learners the organization holds a page at a time, finds some by name, then one by email
+    address: the profile's credential links to its record, which links to its history and to the issue form filled in"""
     org, achievement, records = world
     learner, record = records[5]
+    driver.find_element(By.LINK_TEXT, "Learners").click()
+    held = wait_for(driver, "#learners-held")
+    assert len(held.find_elements(By.TAG_NAME, "li")) == 50
+    assert driver.find_element(By.LINK_TEXT, "Next page")
+    check_accessibility(driver, "/admin/learners")
+    wait_for(driver, "#learner-id").send_keys("GRADUATE 5")
+    submit(driver, "form.lookup button[type=submit]")
+    found = wait_for(driver, "#learners-found")
+    names = [item.find_element(By.TAG_NAME, "a").text for item in found.find_elements(By.TAG_NAME, "li")]
+    assert "Graduate 5" in names and "Graduate 57" in names and "Graduate 6" not in names, names
+    check_accessibility(driver, "/admin/learners?learner={name}")
+    found.find_element(By.LINK_TEXT, "Graduate 5").click()
+    WebDriverWait(driver, 20).until(EC.text_to_be_present_in_element((By.TAG_NAME, "h1"), "Graduate 5"))
     driver.find_element(By.LINK_TEXT, "Learners").click()
     wait_for(driver, "#learner-id").send_keys("G5@lakeside.example")
     submit(driver, "form.lookup button[type=submit]")
