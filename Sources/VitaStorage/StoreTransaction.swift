@@ -548,21 +548,23 @@ public struct StoreTransaction: Sendable {
         func range(_ column: String, _ word: String) -> SQLQueryString {
             "\(unsafeRaw: column) >= \(bind: word) AND \(unsafeRaw: column) < \(bind: Self.successor(ofPrefix: word))"
         }
-        var query: SQLQueryString = """
-            SELECT DISTINCT l.* FROM learner_name_words w JOIN learners l ON l.id = w.learner_id
-            WHERE \(range("w.word", first)) AND l.id > \(bind: after)
+        // The page's ids are found from the index alone (a common prefix matches thousands of words), then their learners
+        // read.
+        var ids: SQLQueryString = """
+            SELECT DISTINCT w.learner_id FROM learner_name_words w WHERE \(range("w.word", first)) AND w.learner_id > \(bind: after)
             """
         for word in words.dropFirst() {
-            query += """
-                 AND EXISTS (SELECT 1 FROM learner_name_words o WHERE o.learner_id = l.id AND \(range("o.word", word)))
+            ids += """
+                 AND EXISTS (SELECT 1 FROM learner_name_words o WHERE o.learner_id = w.learner_id AND \(range("o.word", word)))
                 """
         }
         if let holder {
-            query += """
-                 AND EXISTS (SELECT 1 FROM learner_holders h WHERE h.learner_id = l.id AND h.organization_id = \(bind: holder))
+            ids += """
+                 AND EXISTS (SELECT 1 FROM learner_holders h WHERE h.learner_id = w.learner_id AND h.organization_id = \(bind: holder))
                 """
         }
-        query += " ORDER BY l.id LIMIT \(bind: limit + 1)"
+        ids += " ORDER BY w.learner_id LIMIT \(bind: limit + 1)"
+        let query: SQLQueryString = "SELECT * FROM learners WHERE id IN (\(ids)) ORDER BY id"
         return page(try await db.raw(query).all().map(learner(from:)), limit: limit, key: \.id)
     }
 
