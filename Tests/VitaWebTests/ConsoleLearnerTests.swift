@@ -51,11 +51,11 @@ struct ConsoleLearnerTests {
                     "\(log.html)")
 
             let foreign = try await web.get("/admin/learners?learner=\(other.records[0].0)", cookie: issuer)
-            #expect(foreign.status == 404 && foreign.html.contains("Your organization holds no learner with this identifier."),
+            #expect(foreign.status == 404 && foreign.html.contains("Your organization holds no learner with this identifier or name."),
                     "\(foreign.html)")
             #expect(!foreign.html.contains("Learner 0: "), "nothing of the learner shows")
             let unknown = try await web.get("/admin/learners?learner=ada", cookie: issuer)
-            #expect(unknown.status == 404 && unknown.html.contains("Your organization holds no learner with this identifier."),
+            #expect(unknown.status == 404 && unknown.html.contains("Your organization holds no learner with this identifier or name."),
                     "\(unknown.html)")
 
             // Found by an identifier instead: the email address in another case opens the learner; one the organization
