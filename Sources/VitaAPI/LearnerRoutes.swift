@@ -60,7 +60,7 @@ struct LearnerRoutes: Sendable {
                               success: (200, "LearnerList"), errors: [400, 401, 403])) { request, context in
             let (cursor, limit) = try reader.paging(request)
             let principal = context.principal!
-            let holder: String? = if case .staff(let member) = principal { member.organizationId } else { nil }
+            let holder = Self.holder(seenBy: principal)
             let page = try await database.read { try await $0.learners(heldBy: holder, after: cursor, limit: limit) }
             try await audit(page.items, as: principal, action: "learner.list")
             return try APIJSON.response(DTO.List(items: page.items, nextCursor: page.nextCursor))
@@ -96,7 +96,7 @@ struct LearnerRoutes: Sendable {
             }
             let (cursor, limit) = try reader.paging(request)
             let principal = context.principal!
-            let holder: String? = if case .staff(let member) = principal { member.organizationId } else { nil }
+            let holder = Self.holder(seenBy: principal)
             let found = try await database.read { tx in
                 name.isEmpty ? try await tx.learners(identifiedBy: value, scheme: scheme, holder: holder, after: cursor, limit: limit)
                     : try await tx.learners(named: name, holder: holder, after: cursor, limit: limit)
@@ -311,6 +311,12 @@ struct LearnerRoutes: Sendable {
             guard let log else { throw Problem.notFound("learner") }
             return try APIJSON.response(log)
         }
+    }
+
+    /// The organization whose learners `principal` may list and look up: a staff member's own; nil (every learner) for
+    /// an administrator.
+    private static func holder(seenBy principal: Principal) -> String? {
+        if case .staff(let member) = principal { member.organizationId } else { nil }
     }
 
     /// Audits that `principal` was shown `learners` (a list, a lookup's findings), one entry each, so that every learner

@@ -558,14 +558,19 @@ public struct StoreTransaction: Sendable {
                  AND EXISTS (SELECT 1 FROM learner_name_words o WHERE o.learner_id = w.learner_id AND \(range("o.word", word)))
                 """
         }
-        if let holder {
-            ids += """
-                 AND EXISTS (SELECT 1 FROM learner_holders h WHERE h.learner_id = w.learner_id AND h.organization_id = \(bind: holder))
-                """
-        }
+        ids += Self.held(by: holder, learnerIn: "w.learner_id")
         ids += " ORDER BY w.learner_id LIMIT \(bind: limit + 1)"
         let query: SQLQueryString = "SELECT * FROM learners WHERE id IN (\(ids)) ORDER BY id"
         return page(try await db.raw(query).all().map(learner(from:)), limit: limit, key: \.id)
+    }
+
+    /// ` AND` the learner whose id is in `column` is held by `holder`; nothing without a holder (a search of every
+    /// learner).
+    static func held(by holder: String?, learnerIn column: String) -> SQLQueryString {
+        guard let holder else { return "" }
+        return """
+             AND EXISTS (SELECT 1 FROM learner_holders h WHERE h.learner_id = \(unsafeRaw: column) AND h.organization_id = \(bind: holder))
+            """
     }
 
     /// The least string greater than every string that begins with `prefix`, in code point order: the prefix with its
@@ -601,11 +606,7 @@ public struct StoreTransaction: Sendable {
             WHERE i.value_key = \(bind: value.lowercased()) AND l.id > \(bind: after)
             """
         if let scheme { query += " AND i.scheme = \(bind: scheme.rawValue)" }
-        if let holder {
-            query += """
-                 AND EXISTS (SELECT 1 FROM learner_holders h WHERE h.learner_id = l.id AND h.organization_id = \(bind: holder))
-                """
-        }
+        query += Self.held(by: holder, learnerIn: "l.id")
         query += " ORDER BY l.id LIMIT \(bind: limit + 1)"
         return page(try await db.raw(query).all().map(learner(from:)), limit: limit, key: \.id)
     }
