@@ -18,7 +18,7 @@ public struct CredentialError: Error, Sendable, Hashable, CustomStringConvertibl
         public static let invalidKey = Code(rawValue: "invalid key")
         /// A DID or DID URL is malformed.
         public static let invalidDID = Code(rawValue: "invalid DID")
-        /// A well-formed identifier of a kind Vita does not support (e.g. a did:key for P-384).
+        /// A well-formed identifier or key of a kind Vita does not support (e.g. a did:key for secp256k1).
         public static let unsupported = Code(rawValue: "unsupported")
         /// A verification method could not be resolved.
         public static let unresolvableVerificationMethod = Code(rawValue: "unresolvable verification method")

@@ -254,16 +254,17 @@ public struct CredentialVerifier: Sendable {
     ///
     /// - nothing dropped: pass;
     /// - dropped data and a verified RDF-canonicalized proof (eddsa-rdfc-2022, eddsa-2022,
-    ///   Ed25519Signature2020): the signature does not cover that data — fail (or warn
-    ///   under ``DroppedDataPolicy/warn``);
-    /// - dropped data and only byte-level signatures (eddsa-jcs-2022, VC-JWT) or none:
+    ///   ecdsa-rdfc-2019, ecdsa-sd-2023, Ed25519Signature2020): the signature does not cover
+    ///   that data — fail (or warn under ``DroppedDataPolicy/warn``);
+    /// - dropped data and only byte-level signatures (eddsa-jcs-2022, ecdsa-jcs-2019, VC-JWT) or none:
     ///   a warning — the bytes are signed, but the entries mean nothing as linked data;
     /// - the document cannot be expanded: not checked (`context` or `proof` says why).
     func droppedDataCheck(_ document: JSONValue, proofs: [ProofVerification]) -> VerificationReport.Check? {
         guard case .object(var unsecured) = document else { return nil }
         let proofValues = DataIntegrity.proofs(of: document)
         unsecured.removeValue(forKey: "proof")
-        let rdfSuites: Set<String> = [Cryptosuite.eddsaRdfc2022.rawValue, Cryptosuite.eddsa2022Legacy.rawValue]
+        let rdfSuites: Set<String> = [Cryptosuite.eddsaRdfc2022.rawValue, Cryptosuite.eddsa2022Legacy.rawValue,
+                                      ECDSACryptosuite.rdfc2019, ECDSASDCryptosuite.name]
         let rdfSigned = proofs.filter {
             $0.isVerified && ($0.cryptosuite.map(rdfSuites.contains) ?? false || $0.type == Ed25519Signature2020.proofType)
         }

@@ -60,10 +60,10 @@ public struct ProofVerification: Sendable, Hashable {
     public var isVerified: Bool { outcome == .verified }
 }
 
-/// VC Data Integrity 1.0 (https://www.w3.org/TR/vc-data-integrity/) over the EdDSA
-/// cryptosuites: adding proofs (§4.1 "Add Proof", §4.2 "Add Proof Set/Chain") and
-/// verifying every proof of a document (§4.4 "Verify Proof", §4.5 "Verify Proof Sets and
-/// Chains"), plus legacy `Ed25519Signature2020` verification.
+/// VC Data Integrity 1.0 (https://www.w3.org/TR/vc-data-integrity/): adding EdDSA proofs
+/// (§4.1 "Add Proof", §4.2 "Add Proof Set/Chain") and verifying every proof of a document
+/// (§4.4 "Verify Proof", §4.5 "Verify Proof Sets and Chains") — EdDSA, ECDSA (P-256, P-384),
+/// ecdsa-sd-2023 derived proofs and legacy `Ed25519Signature2020` (``verifiedCryptosuites``).
 ///
 /// ```swift
 /// let key = Ed25519KeyPair()
@@ -114,6 +114,14 @@ public enum DataIntegrity {
         return .object(secured)
     }
 
+    /// The cryptosuites of `DataIntegrityProof` whose proofs ``verifyProofs(of:resolver:expectations:jsonLD:)``
+    /// checks: the EdDSA suites (and the legacy name eddsa-2022), the ECDSA suites on P-256 and
+    /// P-384, and derived proofs of ecdsa-sd-2023. (Legacy `Ed25519Signature2020` proofs too.)
+    public static let verifiedCryptosuites = [
+        Cryptosuite.eddsaRdfc2022.rawValue, Cryptosuite.eddsaJcs2022.rawValue,
+        ECDSACryptosuite.rdfc2019, ECDSACryptosuite.jcs2019, ECDSASDCryptosuite.name, Cryptosuite.eddsa2022Legacy.rawValue,
+    ]
+
     static func matchingProofs(_ ids: [String], in all: [JSONValue]) throws(CredentialError) -> [JSONValue] {
         var out: [JSONValue] = []
         for id in ids {
@@ -160,15 +168,18 @@ public enum DataIntegrity {
         r.cryptosuite = proof["cryptosuite"]?.stringValue
         r.verificationMethodID = proof["verificationMethod"]?.stringValue
         // Which suite?
-        enum Suite { case eddsa, ed25519Signature2020 }
+        enum Suite { case eddsa, ecdsa, ecdsaSD, ed25519Signature2020 }
         let suite: Suite
         switch r.type {
         case "DataIntegrityProof"?:
-            guard let cs = r.cryptosuite else { return fail(.invalid, "DataIntegrityProof without cryptosuite") }
-            guard Cryptosuite(rawValue: cs) != nil else {
-                return fail(.unsupported, "unsupported cryptosuite \(cs) (supported: eddsa-rdfc-2022, eddsa-jcs-2022, legacy eddsa-2022)")
+            switch r.cryptosuite {
+            case nil: return fail(.invalid, "DataIntegrityProof without cryptosuite")
+            case let cs? where Cryptosuite(rawValue: cs) != nil: suite = .eddsa
+            case ECDSACryptosuite.rdfc2019?, ECDSACryptosuite.jcs2019?: suite = .ecdsa
+            case ECDSASDCryptosuite.name?: suite = .ecdsaSD
+            case let cs?:
+                return fail(.unsupported, "unsupported cryptosuite \(cs) (supported: \(verifiedCryptosuites.joined(separator: ", ")))")
             }
-            suite = .eddsa
         case Ed25519Signature2020.proofType?:
             suite = .ed25519Signature2020
         case let t?:
@@ -223,10 +234,21 @@ public enum DataIntegrity {
             let data: ProofHashData
             switch suite {
             case .eddsa:
-                let (unsecured, options, proofBytes) = try EdDSACryptosuite.prepareVerification(
+                let (unsecured, options, proofBytes) = try DataIntegrity.prepareVerification(
                     document, proof: proof, chained: chained)
                 data = try EdDSACryptosuite.hashData(unsecuredDocument: unsecured, options: options, jsonLD: jsonLD)
                 verified = try EdDSACryptosuite.proofVerification(hashData: data, proofBytes: proofBytes, publicKey: method.publicKey)
+            case .ecdsa:
+                (verified, data) = try ECDSACryptosuite.verifyProof(
+                    document, proof: proof, publicKey: method.publicKey, chained: chained, jsonLD: jsonLD)
+            case .ecdsaSD:
+                guard chained == nil else { return fail(.invalid, "an ecdsa-sd-2023 derived proof cannot be part of a proof chain") }
+                let (sdVerified, _) = try ECDSASDCryptosuite.verifyDerivedProof(
+                    document, proof: proof, publicKey: method.publicKey, jsonLD: jsonLD)
+                return sdVerified
+                    ? fail(.verified, "signatures valid (ecdsa-sd-2023 derived proof: the disclosed statements, \(vmID))")
+                    : fail(.signatureMismatch,
+                           "signature does not match; the disclosed statements were altered after signing or were not signed by \(vmID)")
             case .ed25519Signature2020:
                 (verified, data) = try Ed25519Signature2020.verifyProof(document, proof: proof, publicKey: method.publicKey, jsonLD: jsonLD)
             }

@@ -12,11 +12,8 @@ import VitaJSONLD
 /// ``DataIntegrity/verifyProofs(of:resolver:expectations:jsonLD:)``, which also handle
 /// proof sets and chains and resolve keys.
 public enum EdDSACryptosuite {
-    /// Canonicalization used by a suite.
-    enum Canonicalization { case rdfc, jcs }
-
     /// §3.2.3 / §3.3.3 step 1: the proof type and cryptosuite must be ours.
-    static func canonicalization(for options: JSONObject) throws(CredentialError) -> Canonicalization {
+    static func canonicalization(for options: JSONObject) throws(CredentialError) -> ProofCanonicalization {
         guard options["type"]?.stringValue == "DataIntegrityProof" else {
             throw CredentialError(.malformedProof, "PROOF_TRANSFORMATION_ERROR: proof type is not DataIntegrityProof")
         }
@@ -28,46 +25,13 @@ public enum EdDSACryptosuite {
         }
     }
 
-    static func canonicalize(
-        _ value: JSONValue, _ c: Canonicalization, jsonLD: JSONLDOptions, part: String = "document"
-    ) throws(CredentialError) -> [UInt8] {
-        switch c {
-        case .jcs: return value.canonicalized()
-        case .rdfc:
-            do { return try JSONLD.canonicalize(value, options: jsonLD).canonicalBytes } catch {
-                if error.code == .safeModeViolation { throw unsignedData(error.violations, part: part) }
-                throw CredentialError(.canonicalization, "RDFC-1.0 canonicalization failed: \(error.code): \(error.reason)")
-            }
-        }
-    }
-
-    /// The refusal to sign a document whose canonical form would lose `violations`.
-    static func unsignedData(_ violations: [SafeModeViolation], part: String) -> CredentialError {
-        let shown = violations.prefix(3).map(\.description).joined(separator: "; ")
-        let more = violations.count > 3 ? " (and \(violations.count - 3) more)" : ""
-        var error = CredentialError(.unsignedData,
-            "refusing to sign: JSON-LD would drop \(violations.count) part(s) of the \(part) from the RDFC-1.0 canonical form, "
-            + "so they would not be signed: \(shown)\(more). Define the terms in a @context (e.g. the OB extensions context "
-            + "for 1EdTech types), use absolute IRIs, or remove the entries")
-        error.violations = violations
-        return error
-    }
-
-    /// Options for canonicalizing data that is about to be signed: safe mode on (JSON-LD 1.1
-    /// API processing otherwise unchanged), so nothing is silently left unsigned.
-    static func signingOptions(_ jsonLD: JSONLDOptions) -> JSONLDOptions {
-        var safe = jsonLD
-        safe.safeMode = true
-        return safe
-    }
-
     /// §3.2.3 "Transformation (eddsa-rdfc-2022)" / §3.3.3 "Transformation (eddsa-jcs-2022)":
     /// checks `options.type`/`options.cryptosuite`, then returns the RDFC-1.0 canonical
     /// N-Quads (rdfc) or the RFC 8785 JCS serialization (jcs) of the unsecured document.
     public static func transformation(
         _ unsecuredDocument: JSONValue, options: JSONObject, jsonLD: JSONLDOptions = JSONLDOptions()
     ) throws(CredentialError) -> [UInt8] {
-        try canonicalize(unsecuredDocument, canonicalization(for: options), jsonLD: jsonLD)
+        try canonicalization(for: options).canonicalize(unsecuredDocument, jsonLD: jsonLD)
     }
 
     /// §3.2.5 / §3.3.5 "Proof Configuration": `proofConfig` = options with the document's
@@ -76,18 +40,7 @@ public enum EdDSACryptosuite {
     public static func proofConfiguration(
         _ options: JSONObject, unsecuredDocument: JSONValue, jsonLD: JSONLDOptions = JSONLDOptions()
     ) throws(CredentialError) -> [UInt8] {
-        let c = try canonicalization(for: options)
-        var proofConfig = options
-        proofConfig.removeValue(forKey: "proofValue")
-        if let created = proofConfig["created"] {
-            guard let s = created.stringValue, XSDDateTime.parse(s) != nil else {
-                throw CredentialError(.malformedProof, "PROOF_GENERATION_ERROR: created is not an XML Schema dateTime")
-            }
-        }
-        if let context = unsecuredDocument["@context"] {
-            proofConfig["@context"] = context
-        }
-        return try canonicalize(.object(proofConfig), c, jsonLD: jsonLD, part: "proof configuration")
+        try canonicalization(for: options).proofConfiguration(options, unsecuredDocument: unsecuredDocument, jsonLD: jsonLD)
     }
 
     /// §3.2.4 / §3.3.4 "Hashing": SHA-256 of the canonical proof configuration and of the
@@ -144,7 +97,7 @@ public enum EdDSACryptosuite {
             proof["@context"] = context
         }
         // RDFC-1.0 signs only what survives JSON-LD processing: refuse to leave anything unsigned.
-        let data = try hashData(unsecuredDocument: unsecuredDocument, options: proof, jsonLD: signingOptions(jsonLD))  // steps 2-4
+        let data = try hashData(unsecuredDocument: unsecuredDocument, options: proof, jsonLD: ProofCanonicalization.signingOptions(jsonLD))  // steps 2-4
         let proofBytes = try proofSerialization(hashData: data, signer: signer)  // step 5
         proof["proofValue"] = .string(Multibase.encodeBase58btc(proofBytes))  // step 6
         return proof
@@ -164,39 +117,9 @@ public enum EdDSACryptosuite {
     public static func verifyProof(
         _ securedDocument: JSONValue, proof: JSONObject, publicKey: Multikey, jsonLD: JSONLDOptions = JSONLDOptions()
     ) throws(CredentialError) -> (verified: Bool, hashData: ProofHashData) {
-        let (unsecured, options, proofBytes) = try prepareVerification(securedDocument, proof: proof, chained: nil)
+        let (unsecured, options, proofBytes) = try DataIntegrity.prepareVerification(securedDocument, proof: proof, chained: nil)
         let data = try hashData(unsecuredDocument: unsecured, options: options, jsonLD: jsonLD)
         return (try proofVerification(hashData: data, proofBytes: proofBytes, publicKey: publicKey), data)
-    }
-
-    /// Steps 1-4 of Verify Proof. `chained`, if given, becomes the `proof` of the unsecured document.
-    static func prepareVerification(
-        _ securedDocument: JSONValue, proof: JSONObject, chained: JSONValue?
-    ) throws(CredentialError) -> (unsecured: JSONValue, options: JSONObject, proofBytes: [UInt8]) {
-        guard case .object(var unsecured) = securedDocument else {
-            throw CredentialError(.malformedDocument, "the secured document is not a JSON object")
-        }
-        unsecured.removeValue(forKey: "proof")
-        if let chained { unsecured["proof"] = chained }
-        var options = proof
-        guard let proofValue = options.removeValue(forKey: "proofValue")?.stringValue else {
-            throw CredentialError(.malformedProof, "proof has no proofValue string")
-        }
-        let proofBytes: [UInt8]
-        do { proofBytes = try Multibase.decodeBase58btc(proofValue) } catch {
-            throw CredentialError(.malformedProof, "proofValue is not multibase base58btc: \(error.reason)")
-        }
-        if let proofContext = options["@context"] {
-            let proofList = proofContext.arrayValue ?? [proofContext]
-            let documentContext = unsecured["@context"]
-            let documentList = documentContext?.arrayValue ?? (documentContext.map { [$0] } ?? [])
-            guard documentList.count >= proofList.count, Array(documentList.prefix(proofList.count)) == proofList else {
-                throw CredentialError(.malformedProof,
-                    "PROOF_VERIFICATION_ERROR: the document's @context does not start with the proof's @context")
-            }
-            unsecured["@context"] = proofContext
-        }
-        return (.object(unsecured), options, proofBytes)
     }
 }
 
@@ -217,14 +140,9 @@ public enum Ed25519Signature2020 {
         guard options["type"]?.stringValue == proofType else {
             throw CredentialError(.malformedProof, "proof type is not Ed25519Signature2020")
         }
-        var config = options
-        config.removeValue(forKey: "proofValue")
-        if let created = config["created"], created.stringValue.flatMap(XSDDateTime.parse) == nil {
-            throw CredentialError(.malformedProof, "created is not an XML Schema dateTime")
-        }
-        if let context = unsecuredDocument["@context"] { config["@context"] = context }
-        let canonicalProofConfig = try EdDSACryptosuite.canonicalize(.object(config), .rdfc, jsonLD: jsonLD, part: "proof configuration")
-        let canonicalDocument = try EdDSACryptosuite.canonicalize(unsecuredDocument, .rdfc, jsonLD: jsonLD)
+        let canonicalProofConfig = try ProofCanonicalization.rdfc.proofConfiguration(
+            options, unsecuredDocument: unsecuredDocument, jsonLD: jsonLD)
+        let canonicalDocument = try ProofCanonicalization.rdfc.canonicalize(unsecuredDocument, jsonLD: jsonLD)
         return EdDSACryptosuite.hashing(transformedDocument: canonicalDocument, canonicalProofConfig: canonicalProofConfig)
     }
 
@@ -235,7 +153,7 @@ public enum Ed25519Signature2020 {
     ) throws(CredentialError) -> JSONObject {
         var proof = options
         proof.removeValue(forKey: "proofValue")
-        let data = try hashData(unsecuredDocument: unsecuredDocument, options: proof, jsonLD: EdDSACryptosuite.signingOptions(jsonLD))
+        let data = try hashData(unsecuredDocument: unsecuredDocument, options: proof, jsonLD: ProofCanonicalization.signingOptions(jsonLD))
         proof["proofValue"] = .string(Multibase.encodeBase58btc(try signer.signature(for: data.hashData)))
         return proof
     }

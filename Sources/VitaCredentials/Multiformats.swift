@@ -109,6 +109,10 @@ public enum Multicodec: Sendable, Hashable, CaseIterable {
     case p256Public
     /// P-384 public key (compressed), code 0x1201, varint `81 24`, 49 bytes.
     case p384Public
+    /// P-256 private key (the scalar), code 0x1306, varint `86 26`, 32 bytes.
+    case p256Private
+    /// P-384 private key (the scalar), code 0x1307, varint `87 26`, 48 bytes.
+    case p384Private
     /// secp256k1 public key (compressed), code 0xe7, varint `e7 01`, 33 bytes.
     case secp256k1Public
     /// BLS12-381 G2 public key, code 0xeb, varint `eb 01`, 96 bytes.
@@ -122,6 +126,8 @@ public enum Multicodec: Sendable, Hashable, CaseIterable {
         case .x25519Public: return [0xec, 0x01]
         case .p256Public: return [0x80, 0x24]
         case .p384Public: return [0x81, 0x24]
+        case .p256Private: return [0x86, 0x26]
+        case .p384Private: return [0x87, 0x26]
         case .secp256k1Public: return [0xe7, 0x01]
         case .bls12381G2Public: return [0xeb, 0x01]
         }
@@ -130,7 +136,8 @@ public enum Multicodec: Sendable, Hashable, CaseIterable {
     /// The key length after the prefix.
     public var keyLength: Int {
         switch self {
-        case .ed25519Public, .ed25519Private, .x25519Public: return 32
+        case .ed25519Public, .ed25519Private, .x25519Public, .p256Private: return 32
+        case .p384Private: return 48
         case .p256Public, .secp256k1Public: return 33
         case .p384Public: return 49
         case .bls12381G2Public: return 96
@@ -145,6 +152,8 @@ public enum Multicodec: Sendable, Hashable, CaseIterable {
         case .x25519Public: return "x25519-pub"
         case .p256Public: return "p256-pub"
         case .p384Public: return "p384-pub"
+        case .p256Private: return "p256-priv"
+        case .p384Private: return "p384-priv"
         case .secp256k1Public: return "secp256k1-pub"
         case .bls12381G2Public: return "bls12_381-g2-pub"
         }

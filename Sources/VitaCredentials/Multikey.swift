@@ -3,8 +3,9 @@ import Crypto
 /// A public key in Multikey form (W3C Controlled Identifiers §2.2.2 "Multikey"):
 /// `publicKeyMultibase` = `z` + base58btc(multicodec prefix ‖ key bytes).
 ///
-/// Every codec in ``Multicodec`` parses; only Ed25519 keys can verify signatures today
-/// (``ed25519PublicKey``); others report ``CredentialError/Code/unsupported`` when used.
+/// Every codec in ``Multicodec`` parses; Ed25519 keys (``ed25519PublicKey()``) and P-256 and
+/// P-384 keys (``ecdsaPublicKey()``) verify signatures; others report
+/// ``CredentialError/Code/unsupported`` when used.
 public struct Multikey: Sendable, Hashable, CustomStringConvertible {
     /// The key type.
     public let codec: Multicodec

@@ -1,4 +1,5 @@
 import VitaCore
+import VitaCredentials
 import VitaJSON
 
 /// A request for credentials sent to a wallet app by OpenID for Verifiable Presentations 1.0 — the protocol of the
@@ -28,8 +29,8 @@ public struct PresentationAuthorizationRequest: Sendable, Equatable {
     public static let jwtAlgorithms = ["EdDSA", "Ed25519", "ES256", "RS256"]
     /// The proof types and cryptosuites Vita verifies in a presentation and its credentials (§B.1.3.2 metadata).
     public static let proofTypes = ["DataIntegrityProof", "Ed25519Signature2020"]
-    /// See ``proofTypes``.
-    public static let cryptosuites = ["eddsa-rdfc-2022", "eddsa-jcs-2022"]
+    /// See ``proofTypes``: every cryptosuite of ``DataIntegrity/verifiedCryptosuites`` but the legacy name eddsa-2022.
+    public static let cryptosuites = DataIntegrity.verifiedCryptosuites.filter { $0 != Cryptosuite.eddsa2022Legacy.rawValue }
 
     /// The Response URI: Vita's public base URL and ``responsePath``.
     public let responseURI: String

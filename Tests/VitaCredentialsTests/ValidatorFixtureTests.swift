@@ -31,7 +31,14 @@ struct ValidatorFixtureTests {
     }
 
     /// Does Vita's proof outcome agree with an EXPECTED.json proof entry?
+    ///
+    /// EXPECTED.json could not check the ecdsa-sd-2023 derived credential (its independent
+    /// check had no ecdsa-sd-2023); Vita checks it — the suite is held to the W3C vectors in
+    /// ``ECDSATestVectorTests`` — and it verifies with the key its verification method names.
     static func agrees(_ result: ProofVerification, _ expected: JSONValue) -> Bool {
+        if expected["cryptosuite"]?.stringValue == ECDSASDCryptosuite.name, expected["verified"]?.isNull != false {
+            return result.outcome == .verified
+        }
         switch expected["verified"] {
         case .bool(true)?: return result.outcome == .verified
         case .bool(false)?:
@@ -138,7 +145,7 @@ struct ValidatorFixtureTests {
         #expect(early.checks(named: "validity").first?.message.hasPrefix("not yet valid: validFrom 2040-01-01T00:00:00Z") == true)
     }
 
-    @Test("valid fixtures: simple.json is valid; the VC 1.1 one passes with a context warning; a superseded OB context is a warning")
+    @Test("valid fixtures: simple.json and the ecdsa-sd-2023 derived credential are valid; the VC 1.1 one passes with a context warning; a superseded OB context is a warning")
     func validFixtures() async throws {
         let simple = await Self.verifier().verify(try Self.credential("ob-v3p0/validator-fixtures/simple.json"))
         #expect(simple.verdict == .valid, "\(simple)")
@@ -152,7 +159,8 @@ struct ValidatorFixtureTests {
         let multiple = await Self.verifier().verify(try Self.credential("ob-v3p0/validator-fixtures/simple-multiple-proofs.json"))
         #expect(multiple.checks(named: "proof").map(\.outcome) == [.notChecked, .pass])
         let ecdsaSD = await Self.verifier().verify(try Self.credential("ob-v3p0/validator-fixtures/sd/derivedcredential.json"))
-        #expect(ecdsaSD.failed("proof"))
+        #expect(ecdsaSD.verdict == .valid, "\(ecdsaSD)")
+        #expect(ecdsaSD.passed("proof"))
         #expect(ecdsaSD.checks(named: "proof").first?.message.contains("ecdsa-sd-2023") == true)
     }
 

@@ -31,7 +31,7 @@ struct PresentationAuthorizationRequestTests {
         let query = try JSONValue(parsing: Array(try #require(parameters["dcql_query"]).utf8))
         #expect(query == Self.request.dcqlQuery)
         let metadata = try JSONValue(parsing: Array(try #require(parameters["client_metadata"]).utf8))
-        #expect(metadata["vp_formats_supported"]?["ldp_vc"]?["cryptosuite_values"] == ["eddsa-rdfc-2022", "eddsa-jcs-2022"])
+        #expect(metadata["vp_formats_supported"]?["ldp_vc"]?["cryptosuite_values"] == ["eddsa-rdfc-2022", "eddsa-jcs-2022", "ecdsa-rdfc-2019", "ecdsa-jcs-2019", "ecdsa-sd-2023"])
         #expect(Self.request.document["dcql_query"] == Self.request.dcqlQuery, "the API shows the objects as objects")
     }
 
