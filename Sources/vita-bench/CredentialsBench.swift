@@ -8,7 +8,8 @@ import VitaJSON
 // Medians (ms) in one run, on the 1EdTech OB 3.0 test-vector credential and key
 // (Tests/VitaCredentialsTests/Resources/ob-v3p0/test-vectors/eddsa-rdfc-2022): sign, verify the proof
 // only, and the full CredentialVerifier report (context, type, JSON Schema, proof, issuer, validity) for
-// eddsa-rdfc-2022, eddsa-jcs-2022 and VC-JWT (EdDSA, ES256, RS256); a ClrCredential with 100 nested
+// eddsa-rdfc-2022, eddsa-jcs-2022, ecdsa-rdfc-2019 (P-256, P-384), ecdsa-jcs-2019 (P-256) and VC-JWT
+// (EdDSA, ES256, RS256); verifying the W3C ecdsa-sd-2023 derived credential; a ClrCredential with 100 nested
 // signed AchievementCredentials (built with ClrIssuance; sign the CLR, verify 101 proofs, full report
 // with nested reports); raw swift-crypto Ed25519 sign/verify of the 64-byte hash data as the floor.
 // Inputs, outputs and keys (throwaway, except the public test-vector key) are written to --out so
@@ -126,6 +127,45 @@ enum CredentialsBench {
             report(suite.rawValue, "verify", await measure(seconds: seconds) { _ = await DataIntegrity.verifyProofs(of: signed, resolver: resolver, expectations: expectations) })
             report(suite.rawValue, "report", await measure(seconds: seconds) { _ = await verifier.verify(signed) })
         }
+
+        // Data Integrity with ECDSA (what other issuers sign with): ecdsa-rdfc-2019 on P-256 and P-384 and
+        // ecdsa-jcs-2019 on P-256, throwaway keys named under the vector's controller.
+        for (suite, curve) in [(ECDSACryptosuite.rdfc2019, ECDSACurve.p256), (ECDSACryptosuite.rdfc2019, .p384),
+                               (ECDSACryptosuite.jcs2019, .p256)] {
+            let name = "\(suite)-\(curve == .p256 ? "p256" : "p384")"
+            let ecKey = ECDSAKeyPair(curve: curve)
+            let ecVM = controller + "#key-" + name
+            let ecResolver = StaticVerificationMethodResolver([
+                VerificationMethod(id: ecVM, controller: controller, publicKey: ecKey.multikey, relationships: ["assertionMethod"]),
+            ])
+            let ecVerifier = CredentialVerifier(resolver: ecResolver, clock: { now })
+            let options: JSONObject = [
+                "type": "DataIntegrityProof", "cryptosuite": .string(suite), "created": .string(XSDDateTime.format(created)),
+                "verificationMethod": .string(ecVM), "proofPurpose": "assertionMethod",
+            ]
+            func sign() throws -> JSONValue {
+                guard case .object(var document) = unsigned else { throw Failure(description: "unexpected vector shape") }
+                document["proof"] = .object(try ECDSACryptosuite.createProof(unsigned, options: options, signer: ecKey))
+                return .object(document)
+            }
+            let signed = try sign()
+            let proofs = await DataIntegrity.verifyProofs(of: signed, resolver: ecResolver, expectations: expectations)
+            try check(proofs.count == 1 && proofs.allSatisfy(\.isVerified), "\(name): the proof does not verify")
+            let full = await ecVerifier.verify(signed)
+            try check(full.verdict == .valid, "\(name): the report is not valid:\n\(full)")
+            try write("ob3-\(name).json", signed.serialized())
+            try write("ob3-\(name).key.txt", Array(ecKey.publicKeyMultibase.utf8))
+            report(name, "sign", try await measure(seconds: seconds) { _ = try sign() })
+            report(name, "verify", await measure(seconds: seconds) { _ = await DataIntegrity.verifyProofs(of: signed, resolver: ecResolver, expectations: expectations) })
+            report(name, "report", await measure(seconds: seconds) { _ = await ecVerifier.verify(signed) })
+        }
+
+        // ecdsa-sd-2023: the W3C derived credential (a permanent resident card disclosing the birth country: ten
+        // statements, six of them signed one by one), its issuer a did:key.
+        let derived = try json(resources + "/vc-di-ecdsa/TestVectors/ecdsa-sd-2023/prc/derivedRevealDocument.json")
+        let sdProofs = await DataIntegrity.verifyProofs(of: derived, expectations: expectations)
+        try check(sdProofs.count == 1 && sdProofs.allSatisfy(\.isVerified), "ecdsa-sd-2023: the derived proof does not verify")
+        report("ecdsa-sd-2023", "verify", await measure(seconds: seconds) { _ = await DataIntegrity.verifyProofs(of: derived, expectations: expectations) })
 
         // VC-JWT: the same credential; kid resolved through known keys bound to the issuer.
         let jwtKeys: [(String, VCJWTSigningKey, String)] = [
