@@ -505,6 +505,11 @@ public enum Migrations {
             try await tx.db.raw("CREATE INDEX learner_name_words_learner ON learner_name_words (learner_id, word)").run()
             try await forEachPageOfLearners(tx) { try await tx.indexNames(of: $0) }
         }),
+        // ``NameWords`` now writes letters with no decomposition as their base letters (ø → o, ł → l, æ → ae): the
+        // words of every learner are made again, so a learner stored before is found the way a new one is.
+        Migration(version: 39, name: "learner names refolded", statements: ["DELETE FROM learner_name_words"], backfill: { tx in
+            try await forEachPageOfLearners(tx) { try await tx.indexNames(of: $0) }
+        }),
     ]
 
     /// Calls `body` with every stored learner, a thousand at a time in creation order (a backfill of an index).

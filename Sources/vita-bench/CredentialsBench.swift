@@ -99,7 +99,7 @@ enum CredentialsBench {
         var results: [(String, String, Stats)] = []
         func report(_ name: String, _ op: String, _ stats: Stats) {
             results.append((name, op, stats))
-            print(String(format: "%-16@ %-7@ ", name as NSString, op as NSString) + stats.text)
+            print(String(format: "%-22@ %-7@ ", name as NSString, op as NSString) + stats.text)
         }
 
         // Floor: raw Ed25519 over 64 bytes (the size of eddsa hash data).

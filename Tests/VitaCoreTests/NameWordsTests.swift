@@ -12,4 +12,11 @@ struct NameWordsTests {
         #expect(NameWords.words(of: String(repeating: "a", count: 100)) == [String(repeating: "a", count: NameWords.maximumLength)])
         #expect(NameWords.words(of: Learner.Name(given: "Ada", family: "King", display: "Ada Lovelace")) == ["ada", "lovelace", "king"])
     }
+
+    @Test("letters diacritic folding leaves are written as the letters typed for them")
+    func baseLetters() {
+        #expect(NameWords.words(of: "Łukasz Søren Đức Ægir Þóra Straße Œuvre") == ["lukasz", "soren", "duc", "aegir", "thora", "strasse", "oeuvre"])
+        #expect(NameWords.words(of: "BJØRN") == NameWords.words(of: "bjorn"))
+        #expect(NameWords.words(of: "Ørsted-Ødegård") == ["orsted", "odegard"])
+    }
 }

@@ -77,6 +77,28 @@ struct LearnerNameSearchTests {
         }
     }
 
+    @Test("the refolding migration makes again the words of learners indexed before it", arguments: TestEngine.available)
+    func refoldingMigration(_ engine: TestEngine) async throws {
+        try await TestDatabase.with(engine) { test in
+            let (_, ada) = try await test.database.transaction { try await StorageTests.seed($0) }
+            // As the index stood before: a word written with a letter the old folding kept.
+            try await test.database.withConnection { db in
+                try await db.raw("DELETE FROM learner_name_words").run()
+                try await db.raw("INSERT INTO learner_name_words (word, learner_id) VALUES ('løvelace', \(bind: ada.id))").run()
+            }
+            #expect(try await test.database.read { try await $0.learners(named: "lovelace", holder: nil, limit: 5) }.items.isEmpty)
+            let migration = try #require(Migrations.all.first { $0.name == "learner names refolded" })
+            try await test.database.transaction { tx in
+                for statement in migration.statements { try await tx.db.raw(SQLQueryString(statement)).run() }
+                try await migration.backfill!(tx)
+            }
+            #expect(try await test.database.read { try await $0.learners(named: "lovelace", holder: nil, limit: 5) }.items.map(\.id)
+                == [ada.id])
+            #expect(try await test.database.read { try await $0.learners(named: "løv", holder: nil, limit: 5) }.items.map(\.id)
+                == [ada.id])
+        }
+    }
+
     @Test("a prefix's successor is the prefix with its last character's successor, surrogates skipped")
     func successor() {
         #expect(StoreTransaction.successor(ofPrefix: "ada") == "adb")
