@@ -1,4 +1,5 @@
 import Crypto
+import VitaJSON
 import VitaJSONLD
 
 /// The NIST curves of W3C "Data Integrity ECDSA Cryptosuites v1.0" (§2.1.1 Multikey,
@@ -76,6 +77,22 @@ public struct ECDSAPublicKey: Sendable {
 }
 
 extension Multikey {
+    /// The Multikey of a public JWK on P-384 (`kty` `EC`, `crv` `P-384`, `x` and `y`: RFC 7518 §6.2.1), as
+    /// controller documents give ECDSA keys in `JsonWebKey` methods (P-256 and Ed25519 JWKs: ``VCJWTPublicKey``).
+    /// - Throws: ``CredentialError/Code/invalidKey`` for another shape, a private member, or a point not on the curve.
+    public init(p384JWK jwk: JSONValue) throws(CredentialError) {
+        guard jwk["kty"]?.stringValue == "EC", jwk["crv"]?.stringValue == "P-384" else {
+            throw CredentialError(.invalidKey, "not an EC P-384 JWK")
+        }
+        guard jwk["d"] == nil else { throw CredentialError(.invalidKey, "a public JWK must not contain the private member \"d\"") }
+        guard let x = jwk["x"]?.stringValue.flatMap({ try? Base64URL.decode($0) }), x.count == 48,
+              let y = jwk["y"]?.stringValue.flatMap({ try? Base64URL.decode($0) }), y.count == 48,
+              let key = try? P384.Signing.PublicKey(rawRepresentation: x + y) else {
+            throw CredentialError(.invalidKey, "the P-384 JWK's x and y are not a point of the curve")
+        }
+        try self.init(codec: .p384Public, keyBytes: Array(key.compressedRepresentation))
+    }
+
     /// The ECDSA public key, for `p256-pub` and `p384-pub` keys.
     /// - Throws: ``CredentialError/Code/unsupported`` for other codecs.
     public func ecdsaPublicKey() throws(CredentialError) -> ECDSAPublicKey { try ECDSAPublicKey(multikey: self) }

@@ -92,7 +92,7 @@ struct ControllerDocument {
     }
 
     /// The key of a method: `publicKeyMultibase` (Multikey, Ed25519VerificationKey2020),
-    /// `publicKeyJwk` (JsonWebKey, JsonWebKey2020: Ed25519 or P-256), or `publicKeyBase58`
+    /// `publicKeyJwk` (JsonWebKey, JsonWebKey2020: Ed25519, P-256 or P-384), or `publicKeyBase58`
     /// (Ed25519VerificationKey2018).
     static func publicKey(_ object: JSONValue, id: String) throws(ResolutionError) -> Multikey {
         do {
@@ -100,8 +100,9 @@ struct ControllerDocument {
                 return try Multikey(multibase: multibase)
             }
             if let jwk = object["publicKeyJwk"] {
+                if jwk["crv"]?.stringValue == "P-384" { return try Multikey(p384JWK: jwk) }
                 guard let key = try VCJWTPublicKey(jwk: jwk).multikey else {
-                    throw ResolutionError(.unsupportedKey, "the verification method \(id) has an RSA key; only Ed25519 and P-256 keys are used")
+                    throw ResolutionError(.unsupportedKey, "the verification method \(id) has an RSA key; only Ed25519, P-256 and P-384 keys are used")
                 }
                 return key
             }

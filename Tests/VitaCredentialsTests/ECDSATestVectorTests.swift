@@ -77,6 +77,28 @@ struct ECDSATestVectorTests {
         #expect(throws: CredentialError.self) { try ECDSAKeyPair(secretKeyMultibase: "z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK") }
     }
 
+    /// The W3C P-384 vector key as a JWK (x and y of the point its `publicKeyMultibase` compresses).
+    static let p384JWK: JSONValue = [
+        "kty": "EC", "crv": "P-384",
+        "x": "7DpOQVtOGaRWhhgCn0J_pdqai8SukuAuBqrlKGswDGTe-PDqkFWGYGSiVFFUgLwT",
+        "y": "gBXZty19VyROqO-awMYhiWcIpZNn-d-59UyoSz8cnbEoiyMcOuDU_nNE_SUzJkcg",
+    ]
+
+    @Test("a P-384 JWK is the Multikey of the same point; a private, malformed or off-curve one is refused")
+    func p384JWK() throws {
+        let expected = try Fixtures.object(Self.w3c + "p384KeyPair.json")["publicKeyMultibase"]!.stringValue!
+        #expect(try Multikey(p384JWK: Self.p384JWK).multibase == expected)
+        var withPrivate = Self.p384JWK.objectValue!
+        withPrivate["d"] = "AAAA"
+        var offCurve = Self.p384JWK.objectValue!
+        offCurve["y"] = offCurve["x"]
+        var p256 = Self.p384JWK.objectValue!
+        p256["crv"] = "P-256"
+        for bad in [JSONValue.object(withPrivate), .object(offCurve), .object(p256), ["kty": "EC", "crv": "P-384", "x": "AA"]] {
+            #expect(throws: CredentialError.self, "\(bad)") { try Multikey(p384JWK: bad) }
+        }
+    }
+
     // MARK: ecdsa-sd-2023
 
     /// The derived credential of a vc-di-ecdsa sd folder (`prc` or `employ`).

@@ -28,7 +28,7 @@ struct DIDWebResolverTests {
         }
     }
 
-    @Test("a did:web with a port and a path resolves: Multikey by relative reference, JWK embedded in a relationship")
+    @Test("a did:web with a port and a path resolves: Multikey by relative reference, P-256 and P-384 JWKs embedded in a relationship")
     func resolvesPathAndPort() async throws {
         try await TestServer.with { server in
             let did = "did:web:\(server.didWebDomain):issuers:alice"
@@ -36,6 +36,13 @@ struct DIDWebResolverTests {
             let p256 = try VCJWTSigningKey.generate(.p256).publicKey
             document["authentication"] = ["#key-1", [
                 "id": .string("\(did)#key-2"), "type": "JsonWebKey", "controller": .string(did), "publicKeyJwk": p256.jwk,
+            ], [
+                // The W3C vc-di-ecdsa P-384 vector key (z82LkuBi…) as a JWK.
+                "id": .string("\(did)#key-3"), "type": "JsonWebKey", "controller": .string(did), "publicKeyJwk": [
+                    "kty": "EC", "crv": "P-384",
+                    "x": "7DpOQVtOGaRWhhgCn0J_pdqai8SukuAuBqrlKGswDGTe-PDqkFWGYGSiVFFUgLwT",
+                    "y": "gBXZty19VyROqO-awMYhiWcIpZNn-d-59UyoSz8cnbEoiyMcOuDU_nNE_SUzJkcg",
+                ],
             ]]
             server.serve("/issuers/alice/did.json", .json(.object(document), contentType: "application/did+json"))
             server.serve("/.well-known/did.json", .json(Fixtures.didDocument("did:web:\(server.didWebDomain)")))
@@ -49,6 +56,8 @@ struct DIDWebResolverTests {
                 #expect(jwkMethod.publicKey == p256.multikey)
                 #expect(jwkMethod.type == "JsonWebKey")
                 #expect(jwkMethod.relationships == ["authentication"])
+                let p384Method = try await resolver.method("\(did)#key-3")
+                #expect(p384Method.publicKey.multibase == "z82LkuBieyGShVBhvtE2zoiD6Kma4tJGFtkAhxR5pfkp5QPw4LutoYWhvQCnGjdVn14kujQ")
                 let fetched = try await resolver.document(for: "\(did)#key-1")
                 #expect(fetched["id"]?.stringValue == did)
                 let root = try await resolver.method("did:web:\(server.didWebDomain)#key-1")
