@@ -220,16 +220,25 @@ struct CredentialRoutes: Sendable, DefinitionCorrecting {
                 let result: JSONValue
                 switch format {
                 case "ldp":
-                    let suite = try option(options, "cryptosuite", Cryptosuite.init(rawValue:), default: .eddsaRdfc2022,
-                                           "must be eddsa-rdfc-2022 or eddsa-jcs-2022")
-                    guard suite != .eddsa2022Legacy else {
-                        throw Problem.badRequest("options.cryptosuite", "must be eddsa-rdfc-2022 or eddsa-jcs-2022")
+                    let suites = "must be eddsa-rdfc-2022, eddsa-jcs-2022, ecdsa-rdfc-2019 or ecdsa-jcs-2019"
+                    let suite = try option(options, "cryptosuite", Cryptosuite.init(rawValue:), default: .eddsaRdfc2022, suites)
+                    guard suite != .eddsa2022Legacy else { throw Problem.badRequest("options.cryptosuite", suites) }
+                    // The ECDSA suites sign with the organization's P-256 key. Status lists are signed with its Ed25519
+                    // key and must have the credential's issuer, so (as for a VC-JWT) an ECDSA credential with a status
+                    // entry is issued as the organization's did:web.
+                    if suite.isECDSA, wantsStatus, options["issuerIdentifier"] != nil, identifier == .didKey {
+                        throw Problem.badRequest("options.issuerIdentifier",
+                                                 "a credential signed with \(suite.rawValue) and a status entry is issued as the organization's did:web")
                     }
-                    let identity = try await issuer.signingIdentity(tx, organizationId: organizationId, identifier: identifier)
+                    let identity = suite.isECDSA
+                        ? try await issuer.ecdsaSigningIdentity(tx, organizationId: organizationId, identifier: wantsStatus ? .didWeb : identifier)
+                        : try await issuer.signingIdentity(tx, organizationId: organizationId, identifier: identifier)
                     var unsigned = withIssuer(identity.issuer)
                     if wantsStatus {
+                        let lists = suite.isECDSA
+                            ? try await issuer.signingIdentity(tx, organizationId: organizationId, identifier: .didWeb) : identity
                         unsigned["credentialStatus"] = try await issuer.allocateStatus(
-                            tx, identity: identity, credentialIds: [credentialId],
+                            tx, identity: lists, credentialIds: [credentialId],
                             purposes: CredentialIssuer.statusPurposes(for: .object(unsigned)))[0]
                     }
                     result = try issuer.sign(.object(unsigned), as: identity, cryptosuite: suite)

@@ -60,7 +60,7 @@ public struct ProofVerification: Sendable, Hashable {
     public var isVerified: Bool { outcome == .verified }
 }
 
-/// VC Data Integrity 1.0 (https://www.w3.org/TR/vc-data-integrity/): adding EdDSA proofs
+/// VC Data Integrity 1.0 (https://www.w3.org/TR/vc-data-integrity/): adding EdDSA and ECDSA proofs
 /// (§4.1 "Add Proof", §4.2 "Add Proof Set/Chain") and verifying every proof of a document
 /// (§4.4 "Verify Proof", §4.5 "Verify Proof Sets and Chains") — EdDSA, ECDSA (P-256, P-384),
 /// ecdsa-sd-2023 derived proofs and legacy `Ed25519Signature2020` (``verifiedCryptosuites``).
@@ -88,10 +88,13 @@ public enum DataIntegrity {
     ///
     /// With ``ProofOptions/previousProof``, the proofs with those ids are kept in the
     /// signed data (a proof chain); otherwise existing proofs are not signed over (a proof set).
+    /// The EdDSA suites sign with an Ed25519 signer (an ``Ed25519KeyPair``, or an HSM's), the
+    /// ECDSA suites with an ``ECDSAKeyPair`` (its curve picks the hashes).
     /// - Parameters:
     ///   - now: the clock for `created` (``ProofCreated/now``).
     /// - Throws: ``CredentialError`` if the document is not an object, a previous proof is
-    ///   missing, canonicalization fails (e.g. an unknown `@context`) or signing fails.
+    ///   missing, the signer does not fit the suite, canonicalization fails (e.g. an unknown
+    ///   `@context`) or signing fails.
     public static func addProof(
         to document: JSONValue, options: ProofOptions, signer: some ProofSigner, now: Date = Date(),
         jsonLD: JSONLDOptions = JSONLDOptions()
@@ -108,8 +111,17 @@ public enum DataIntegrity {
         if let previous = options.previousProof {
             unsecured["proof"] = .array(try matchingProofs(previous, in: existing))
         }
-        let proof = try EdDSACryptosuite.createProof(
-            .object(unsecured), options: options.proofObject(now: now), signer: signer, jsonLD: jsonLD)
+        let proof: JSONObject
+        switch (options.cryptosuite.isECDSA, signer as? ECDSAKeyPair) {
+        case (true, let ecdsa?):
+            proof = try ECDSACryptosuite.createProof(.object(unsecured), options: options.proofObject(now: now), signer: ecdsa, jsonLD: jsonLD)
+        case (false, nil):
+            proof = try EdDSACryptosuite.createProof(.object(unsecured), options: options.proofObject(now: now), signer: signer, jsonLD: jsonLD)
+        case (true, nil):
+            throw CredentialError(.invalidKey, "\(options.cryptosuite.rawValue) signs with a P-256 or P-384 key")
+        case (false, _?):
+            throw CredentialError(.invalidKey, "\(options.cryptosuite.rawValue) signs with an Ed25519 key, not an ECDSA one")
+        }
         secured["proof"] = existing.isEmpty ? .object(proof) : .array(existing + [.object(proof)])
         return .object(secured)
     }
@@ -119,7 +131,7 @@ public enum DataIntegrity {
     /// P-384, and derived proofs of ecdsa-sd-2023. (Legacy `Ed25519Signature2020` proofs too.)
     public static let verifiedCryptosuites = [
         Cryptosuite.eddsaRdfc2022.rawValue, Cryptosuite.eddsaJcs2022.rawValue,
-        ECDSACryptosuite.rdfc2019, ECDSACryptosuite.jcs2019, ECDSASDCryptosuite.name, Cryptosuite.eddsa2022Legacy.rawValue,
+        Cryptosuite.ecdsaRdfc2019.rawValue, Cryptosuite.ecdsaJcs2019.rawValue, ECDSASDCryptosuite.name, Cryptosuite.eddsa2022Legacy.rawValue,
     ]
 
     static func matchingProofs(_ ids: [String], in all: [JSONValue]) throws(CredentialError) -> [JSONValue] {
@@ -174,9 +186,9 @@ public enum DataIntegrity {
         case "DataIntegrityProof"?:
             switch r.cryptosuite {
             case nil: return fail(.invalid, "DataIntegrityProof without cryptosuite")
-            case let cs? where Cryptosuite(rawValue: cs) != nil: suite = .eddsa
             case ECDSACryptosuite.rdfc2019?, ECDSACryptosuite.jcs2019?: suite = .ecdsa
             case ECDSASDCryptosuite.name?: suite = .ecdsaSD
+            case let cs? where Cryptosuite(rawValue: cs) != nil: suite = .eddsa
             case let cs?:
                 return fail(.unsupported, "unsupported cryptosuite \(cs) (supported: \(verifiedCryptosuites.joined(separator: ", ")))")
             }

@@ -7,13 +7,14 @@ import VitaJSONLD
 /// algorithms with ECDSA in place of Ed25519 and the curve's hash (SHA-256 or SHA-384) in
 /// place of SHA-256; `ecdsa-sd-2023` is ``ECDSASDCryptosuite``.
 ///
-/// Verifiers get them through ``DataIntegrity/verifyProofs(of:resolver:expectations:jsonLD:)``,
-/// which resolves the verification method and picks the suite from the proof.
+/// Most callers want ``DataIntegrity/addProof(to:options:signer:now:jsonLD:)`` with an ``ECDSAKeyPair`` and
+/// ``DataIntegrity/verifyProofs(of:resolver:expectations:jsonLD:)``, which resolves the verification method and
+/// picks the suite from the proof.
 public enum ECDSACryptosuite {
     /// `ecdsa-rdfc-2019`: RDFC-1.0 canonicalization.
-    public static let rdfc2019 = "ecdsa-rdfc-2019"
+    public static let rdfc2019 = Cryptosuite.ecdsaRdfc2019.rawValue
     /// `ecdsa-jcs-2019`: JCS (RFC 8785) canonicalization.
-    public static let jcs2019 = "ecdsa-jcs-2019"
+    public static let jcs2019 = Cryptosuite.ecdsaJcs2019.rawValue
 
     /// §3.2.3 / §3.3.3 step 1: the proof type and cryptosuite must be ours.
     static func canonicalization(for options: JSONObject) throws(CredentialError) -> ProofCanonicalization {

@@ -141,6 +141,36 @@ public struct ECDSAKeyPair: ProofSigner, CustomStringConvertible {
         }
     }
 
+    /// A key pair from a private JWK (`kty` `EC`, `crv` `P-256` or `P-384`, `d`; RFC 7518 §6.2.2), as Vita
+    /// stores an organization's P-256 key. When the JWK has `x` and `y`, they must be the private key's point.
+    /// - Throws: ``CredentialError/Code/invalidKey`` if it is not such a key.
+    public init(secretJWK jwk: JSONValue) throws(CredentialError) {
+        guard jwk["kty"]?.stringValue == "EC", let curve = jwk["crv"]?.stringValue.flatMap(ECDSACurve.init(rawValue:)) else {
+            throw CredentialError(.invalidKey, "not an EC P-256 or P-384 private JWK")
+        }
+        guard let d = jwk["d"]?.stringValue.flatMap({ try? Base64URL.decode($0) }) else {
+            throw CredentialError(.invalidKey, "the JWK has no private member \"d\"")
+        }
+        do {
+            switch curve {
+            case .p256: storage = .p256(try P256.Signing.PrivateKey(rawRepresentation: d))
+            case .p384: storage = .p384(try P384.Signing.PrivateKey(rawRepresentation: d))
+            }
+        } catch {
+            throw CredentialError(.invalidKey, "the JWK's \"d\" is not a scalar of \(curve.rawValue)")
+        }
+        if let x = jwk["x"]?.stringValue, let y = jwk["y"]?.stringValue {
+            let point: [UInt8]
+            switch storage {
+            case .p256(let key): point = Array(key.publicKey.rawRepresentation)
+            case .p384(let key): point = Array(key.publicKey.rawRepresentation)
+            }
+            guard Base64URL.encode(Array(point.prefix(point.count / 2))) == x, Base64URL.encode(Array(point.suffix(point.count / 2))) == y else {
+                throw CredentialError(.invalidKey, "the JWK's x and y are not the point of its private key")
+            }
+        }
+    }
+
     /// The key pair's curve.
     public var curve: ECDSACurve {
         switch storage {

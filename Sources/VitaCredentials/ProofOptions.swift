@@ -9,6 +9,13 @@ public enum Cryptosuite: String, Sendable, Hashable, CaseIterable {
     case eddsaJcs2022 = "eddsa-jcs-2022"
     /// The pre-standard name of eddsa-rdfc-2022 (same algorithm), verification only.
     case eddsa2022Legacy = "eddsa-2022"
+    /// ECDSA Cryptosuites v1.0 §3.2: RDFC-1.0 canonicalization, ECDSA on P-256 (SHA-256) or P-384 (SHA-384).
+    case ecdsaRdfc2019 = "ecdsa-rdfc-2019"
+    /// ECDSA Cryptosuites v1.0 §3.3: JCS canonicalization, ECDSA on P-256 (SHA-256) or P-384 (SHA-384).
+    case ecdsaJcs2019 = "ecdsa-jcs-2019"
+
+    /// Whether the suite signs with ECDSA (an ``ECDSAKeyPair``) rather than Ed25519.
+    public var isECDSA: Bool { self == .ecdsaRdfc2019 || self == .ecdsaJcs2019 }
 }
 
 /// When a new proof says it was created.

@@ -50,7 +50,9 @@ public struct CredentialIssuer: Sendable {
         public let issuer: String
         /// The verification method proofs name.
         public let verificationMethod: String
-        let keyPair: Ed25519KeyPair
+        /// The opened private key: an ``Ed25519KeyPair`` (the EdDSA suites, status lists) or an ``ECDSAKeyPair``
+        /// (the ECDSA suites).
+        let signer: any ProofSigner
     }
 
     /// Creates the issuer.
@@ -127,12 +129,33 @@ public struct CredentialIssuer: Sendable {
         switch identifier {
         case .didKey:
             return SigningIdentity(organizationId: organizationId, key: key, issuer: key.did ?? pair.didKey.did,
-                                   verificationMethod: key.verificationMethod, keyPair: pair)
+                                   verificationMethod: key.verificationMethod, signer: pair)
         case .didWeb:
             let did = try organizationDID(organizationId).did
             return SigningIdentity(organizationId: organizationId, key: key, issuer: did,
-                                   verificationMethod: "\(did)#\(key.id)", keyPair: pair)
+                                   verificationMethod: "\(did)#\(key.id)", signer: pair)
         }
+    }
+
+    /// The organization's current P-256 key, opened, signing Data Integrity proofs with the ECDSA suites
+    /// (ecdsa-rdfc-2019, ecdsa-jcs-2019) as `identifier`: the key's `did:key` (`zDn…`) or the organization's
+    /// `did:web`, whose document lists the key.
+    public func ecdsaSigningIdentity(_ tx: StoreTransaction, organizationId: String,
+                                     identifier: IssuerIdentifier) async throws -> SigningIdentity {
+        guard let (key, sealed) = try await tx.currentIssuerKey(organizationId: organizationId, algorithm: "P-256") else {
+            throw IssuanceError(.noSigningKey, "the organization has no P-256 signing key")
+        }
+        let pair: ECDSAKeyPair
+        do { pair = try ECDSAKeyPair(secretJWK: try JSONValue(parsing: try vault.open(sealed, id: key.id))) } catch {
+            throw IssuanceError(.signingFailed, "the organization's P-256 key cannot be opened")
+        }
+        if identifier == .didKey, let did = key.did {
+            return SigningIdentity(organizationId: organizationId, key: key, issuer: did,
+                                   verificationMethod: key.verificationMethod, signer: pair)
+        }
+        let did = try organizationDID(organizationId).did
+        return SigningIdentity(organizationId: organizationId, key: key, issuer: did,
+                               verificationMethod: "\(did)#\(key.id)", signer: pair)
     }
 
     /// The identity that signs as `issuer` for the organization: the key whose `did:key` it is (even when retired,
@@ -142,7 +165,7 @@ public struct CredentialIssuer: Sendable {
         if issuer.hasPrefix("did:web:") {
             let current = try await signingIdentity(tx, organizationId: organizationId, identifier: .didKey)
             return SigningIdentity(organizationId: organizationId, key: current.key, issuer: issuer,
-                                   verificationMethod: "\(issuer)#\(current.key.id)", keyPair: current.keyPair)
+                                   verificationMethod: "\(issuer)#\(current.key.id)", signer: current.signer)
         }
         guard let (key, sealed) = try await tx.issuerKey(did: issuer, organizationId: organizationId),
               key.algorithm == "Ed25519" else {
@@ -150,7 +173,7 @@ public struct CredentialIssuer: Sendable {
         }
         let pair = try Ed25519KeyPair(seed: try vault.open(sealed, id: key.id))
         return SigningIdentity(organizationId: organizationId, key: key, issuer: issuer,
-                               verificationMethod: key.verificationMethod, keyPair: pair)
+                               verificationMethod: key.verificationMethod, signer: pair)
     }
 
     /// The organization's current key of `type` for VC-JWT, with the issuer id and `kid` it signs as. RSA keys have
@@ -174,13 +197,14 @@ public struct CredentialIssuer: Sendable {
 
     // MARK: Signing
 
-    /// Adds a Data Integrity proof made by `identity`.
+    /// Adds a Data Integrity proof made by `identity` with `cryptosuite`: an EdDSA suite for an Ed25519 identity, an
+    /// ECDSA suite for one from ``ecdsaSigningIdentity(_:organizationId:identifier:)``.
     public func sign(_ credential: JSONValue, as identity: SigningIdentity,
                      cryptosuite: Cryptosuite = .eddsaRdfc2022) throws(IssuanceError) -> JSONValue {
         do {
             return try DataIntegrity.addProof(
                 to: credential, options: ProofOptions(cryptosuite: cryptosuite, verificationMethod: identity.verificationMethod),
-                signer: identity.keyPair, now: clock())
+                signer: identity.signer, now: clock())
         } catch {
             throw IssuanceError(.signingFailed, error.reason, fields: error.violations.map {
                 IssuanceError.Field(path: $0.path, reason: "\($0.kind.rawValue): \($0.reason)")

@@ -19,7 +19,7 @@ struct Keys: AsyncParsableCommand {
             abstract: "Print a new signing key: Ed25519 as a Multikey with its did:key, P-256 or RSA as a private JWK.",
             discussion: "The output holds the private key (secretKeyMultibase, or the JWK's d): store it like a password.")
 
-        @Option(help: "ed25519 (Data Integrity and VC-JWT), p256 (ES256) or rsa (RS256).") var type = "ed25519"
+        @Option(help: "ed25519 (eddsa suites and VC-JWT), p256 (ecdsa suites and ES256) or rsa (RS256).") var type = "ed25519"
 
         func run() async throws {
             try await reportingFailures {
@@ -53,24 +53,33 @@ struct Sign: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Sign a credential with a key file (no database): a Data Integrity proof, or a VC-JWT.",
         discussion: """
-            With an Ed25519 key the verification method is the key's did:key, and a credential without an issuer gets \
-            the key's DID as issuer. A P-256 or RSA key (a private JWK) signs VC-JWTs only, with the public key in the \
-            jwk header; the credential must name its issuer. The key file is what `vita keys generate` prints.
+            With an Ed25519 key (eddsa suites) or a P-256 key (ecdsa suites) the verification method is the key's \
+            did:key, and a credential without an issuer gets the key's DID as issuer. For a VC-JWT, a P-256 or RSA key \
+            (a private JWK) puts the public key in the jwk header, and the credential must name its issuer. The key \
+            file is what `vita keys generate` prints.
             """)
 
     @Option(help: "The key file (Multikey JSON with secretKeyMultibase, or a private JWK).") var key: String
-    @Option(help: "eddsa-rdfc-2022, eddsa-jcs-2022 or vc-jwt.") var suite = "eddsa-rdfc-2022"
+    @Option(help: "eddsa-rdfc-2022, eddsa-jcs-2022, ecdsa-rdfc-2019, ecdsa-jcs-2019 or vc-jwt.") var suite = "eddsa-rdfc-2022"
     @Argument(help: "The credential (JSON, JWT, PNG or SVG file, or - for standard input).") var credential: String
 
     func run() async throws {
         try await reportingFailures {
             let cryptosuite = Cryptosuite(rawValue: suite)
             guard suite == "vc-jwt" || (cryptosuite != nil && cryptosuite != .eddsa2022Legacy) else {
-                throw CommandFailure("--suite must be eddsa-rdfc-2022, eddsa-jcs-2022 or vc-jwt")
+                throw CommandFailure("--suite must be eddsa-rdfc-2022, eddsa-jcs-2022, ecdsa-rdfc-2019, ecdsa-jcs-2019 or vc-jwt")
             }
             let keyFile: JSONValue
             do { keyFile = try JSONValue(parsing: try readInput(key)) } catch let error as JSONError {
                 throw CommandFailure("the key file is not JSON: \(error)")
+            }
+            if let cryptosuite, cryptosuite.isECDSA {
+                let pair: ECDSAKeyPair
+                do { pair = try ECDSAKeyPair(secretJWK: keyFile) } catch let error as CredentialError {
+                    throw CommandFailure("--suite \(suite) needs a P-256 or P-384 private JWK (vita keys generate --type p256): \(error.reason)")
+                }
+                try signWithProof(cryptosuite, signer: pair, did: pair.didKey)
+                return
             }
             guard let secret = keyFile.objectValue?["secretKeyMultibase"]?.stringValue else {
                 // A private JWK (P-256 or RSA): VC-JWT with the public key in the header.
@@ -92,26 +101,36 @@ struct Sign: AsyncParsableCommand {
             do { pair = try Ed25519KeyPair(secretKeyMultibase: secret) } catch {
                 throw CommandFailure("the key file's secretKeyMultibase is not an Ed25519 key")
             }
-            guard case .object(var document) = try parseCredential(credential) else {
-                throw CommandFailure("the credential must be a JSON object")
-            }
-            if document["issuer"] == nil { document["issuer"] = .string(pair.didKey.did) }
             guard let cryptosuite else {
                 do {
-                    print(try await VCJWT.sign(credential: .object(document), key: VCJWTSigningKey(ed25519: pair),
-                                               kid: pair.didKey.verificationMethodID))
+                    print(try await VCJWT.sign(credential: .object(try credentialObject(issuer: pair.didKey)),
+                                               key: VCJWTSigningKey(ed25519: pair), kid: pair.didKey.verificationMethodID))
                 } catch {
                     throw CommandFailure("cannot sign: \(error)")
                 }
                 return
             }
-            let options = ProofOptions(cryptosuite: cryptosuite, verificationMethod: pair.didKey.verificationMethodID)
-            do {
-                let signed = try DataIntegrity.addProof(to: .object(document), options: options, signer: pair)
-                print(signed.serializedString(options: JSONWriteOptions(prettyPrinted: true)))
-            } catch {
-                throw CommandFailure("cannot sign: \(error)")
-            }
+            try signWithProof(cryptosuite, signer: pair, did: pair.didKey)
+        }
+    }
+
+    /// The credential to sign, with the key's DID as its issuer when it names none.
+    func credentialObject(issuer did: DIDKey) throws -> JSONObject {
+        guard case .object(var document) = try parseCredential(credential) else {
+            throw CommandFailure("the credential must be a JSON object")
+        }
+        if document["issuer"] == nil { document["issuer"] = .string(did.did) }
+        return document
+    }
+
+    /// Prints the credential with a Data Integrity proof of `cryptosuite`, its verification method the key's did:key.
+    func signWithProof(_ cryptosuite: Cryptosuite, signer: some ProofSigner, did: DIDKey) throws {
+        let options = ProofOptions(cryptosuite: cryptosuite, verificationMethod: did.verificationMethodID)
+        do {
+            let signed = try DataIntegrity.addProof(to: .object(try credentialObject(issuer: did)), options: options, signer: signer)
+            print(signed.serializedString(options: JSONWriteOptions(prettyPrinted: true)))
+        } catch let error as CredentialError {
+            throw CommandFailure("cannot sign: \(error)")
         }
     }
 }

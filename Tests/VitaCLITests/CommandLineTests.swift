@@ -98,6 +98,28 @@ final class CommandLineTests {
         #expect(rejected.output.contains("signature does not match"))
     }
 
+    @Test("a generated P-256 key signs with the ECDSA suites a credential that verifies; an Ed25519 key file is refused for them",
+          arguments: ["ecdsa-rdfc-2019", "ecdsa-jcs-2019"])
+    func signWithECDSA(_ suite: String) throws {
+        let key = try VitaProcess.run(["keys", "generate", "--type", "p256"], in: folder)
+        try key.output.write(to: folder.appendingPathComponent("p256.json"), atomically: true, encoding: .utf8)
+        let signed = try VitaProcess.run(["sign", "--key", "p256.json", "--suite", suite, "-"], input: credential, in: folder)
+        #expect(signed.status == 0, "\(signed.error)")
+        #expect(signed.output.contains("\"cryptosuite\": \"\(suite)\""))
+        #expect(signed.output.contains("\"issuer\": \"did:key:zDn"))
+        let verified = try VitaProcess.run(["verify", "-"], input: signed.output, in: folder)
+        #expect(verified.status == 0, "\(verified.output)")
+        #expect(verified.output.hasPrefix("VALID"))
+        let tampered = signed.output.replacingOccurrences(of: "Completed CS-230", with: "Completed CS-999")
+        #expect(try VitaProcess.run(["verify", "-"], input: tampered, in: folder).status == 1)
+
+        let ed25519 = try VitaProcess.run(["keys", "generate"], in: folder)
+        try ed25519.output.write(to: folder.appendingPathComponent("ed.json"), atomically: true, encoding: .utf8)
+        let refused = try VitaProcess.run(["sign", "--key", "ed.json", "--suite", suite, "-"], input: credential, in: folder)
+        #expect(refused.status == 1)
+        #expect(refused.error.contains("P-256 or P-384 private JWK"), "\(refused.error)")
+    }
+
     @Test("an Ed25519 key signs a VC-JWT that verifies, and a changed payload does not")
     func vcJWT() throws {
         let key = try VitaProcess.run(["keys", "generate"], in: folder)

@@ -99,6 +99,41 @@ struct ECDSATestVectorTests {
         }
     }
 
+    @Test("a private JWK opens as the ECDSA key pair of the same key; one whose x and y are another point is refused")
+    func secretJWK() throws {
+        let jwtKey = try VCJWTSigningKey.generate(.p256)
+        let pair = try ECDSAKeyPair(secretJWK: jwtKey.secretJWK)
+        #expect(pair.curve == .p256)
+        #expect(pair.multikey == jwtKey.publicKey.multikey)
+        var mismatched = jwtKey.secretJWK.objectValue!
+        mismatched["x"] = try VCJWTSigningKey.generate(.p256).secretJWK["x"]!
+        #expect(throws: CredentialError.self) { try ECDSAKeyPair(secretJWK: .object(mismatched)) }
+        #expect(throws: CredentialError.self) { try ECDSAKeyPair(secretJWK: jwtKey.publicKey.jwk) }
+        #expect(throws: CredentialError.self) { try ECDSAKeyPair(secretJWK: try VCJWTSigningKey.generate(.ed25519).secretJWK) }
+    }
+
+    @Test("Add Proof signs with the ECDSA suites given an ECDSA key pair on either curve; a signer of the other kind is refused",
+          arguments: [Cryptosuite.ecdsaRdfc2019, .ecdsaJcs2019])
+    func addProof(_ suite: Cryptosuite) async throws {
+        let unsigned = try Fixtures.json(Self.w3c + "unsigned.json")
+        for curve in ECDSACurve.allCases {
+            let key = ECDSAKeyPair(curve: curve)
+            let signed = try DataIntegrity.addProof(
+                to: unsigned, options: ProofOptions(cryptosuite: suite, verificationMethod: key.didKey.verificationMethodID), signer: key)
+            #expect(signed["proof"]?["cryptosuite"]?.stringValue == suite.rawValue)
+            #expect(signed["proof"]?["proofValue"]?.stringValue.map { try? Multibase.decodeBase58btc($0) }??.count == curve.signatureLength)
+            #expect(await DataIntegrity.verifyProofs(of: signed).map(\.outcome) == [.verified])
+        }
+        let ed25519 = Ed25519KeyPair()
+        #expect(throws: CredentialError.self) {
+            try DataIntegrity.addProof(to: unsigned, options: ProofOptions(cryptosuite: suite, verificationMethod: ed25519.didKey.verificationMethodID), signer: ed25519)
+        }
+        let p256 = ECDSAKeyPair(curve: .p256)
+        #expect(throws: CredentialError.self) {
+            try DataIntegrity.addProof(to: unsigned, options: ProofOptions(cryptosuite: .eddsaRdfc2022, verificationMethod: p256.didKey.verificationMethodID), signer: p256)
+        }
+    }
+
     // MARK: ecdsa-sd-2023
 
     /// The derived credential of a vc-di-ecdsa sd folder (`prc` or `employ`).

@@ -4,8 +4,9 @@ import VitaCredentials
 import VitaJSON
 import VitaTestSupport
 
-/// Credentials other issuers sign with the ECDSA cryptosuites, through the verify endpoint.
-struct ECDSAVerificationAPITests {
+/// Credentials signed with the ECDSA cryptosuites: issued with an organization's P-256 key, and signed by other
+/// issuers, through the issue and verify endpoints.
+struct ECDSACredentialAPITests {
     /// An Open Badge signed by a did:key issuer with `suite` on `curve`.
     static func signed(_ suite: String, _ curve: ECDSACurve) throws -> [String: Any] {
         let key = ECDSAKeyPair(curve: curve)
@@ -37,6 +38,67 @@ struct ECDSAVerificationAPITests {
                 let checks = (rejected["report"] as? [String: Any])?["checks"] as? [[String: String]] ?? []
                 #expect(checks.contains { $0["name"] == "proof" && $0["outcome"] == "fail" }, "\(suite) \(curve)")
             }
+        }
+    }
+
+    static func checks(_ reply: Reply) -> [[String: String]] {
+        (reply["report"] as? [String: Any])?["checks"] as? [[String: String]] ?? []
+    }
+
+    @Test("an organization's P-256 key issues ecdsa-rdfc-2019 and ecdsa-jcs-2019 credentials, with a status entry as its did:web",
+          arguments: TestEngine.available)
+    func issueWithTheOrganizationsP256Key(_ engine: TestEngine) async throws {
+        try await APIHarness.run(engine) { api in
+            let world = try await api.world()
+            let path = "/api/v1/organizations/\(world.organizationId)/keys"
+            func issue(_ options: [String: Any]) async throws -> Reply {
+                try await api.send(.post, "/credentials/issue", key: world.systemKey,
+                                   json: ["credential": CredentialAPITests.credential(), "options": options])
+            }
+            #expect(try await api.admin(.post, path).status == 201)  // Ed25519: the status lists' key
+            let noP256 = try await issue(["cryptosuite": "ecdsa-rdfc-2019", "credentialStatus": false])
+            #expect(noP256.status == 422, "\(noP256.string)")
+            #expect(noP256.string.contains("P-256"))
+            let p256 = try await api.admin(.post, path, json: ["type": "p256"])
+            let did = "did:web:127.0.0.1%3A8080:organizations:\(world.organizationId)"
+
+            for suite in ["ecdsa-rdfc-2019", "ecdsa-jcs-2019"] {
+                // Without status, as the key's did:key (zDn…): verifiable offline anywhere.
+                let plain = try await issue(["cryptosuite": suite, "credentialStatus": false])
+                #expect(plain.status == 201, "\(plain.string)")
+                let signed = plain["verifiableCredential"] as! [String: Any]
+                let proof = signed["proof"] as! [String: Any]
+                #expect(proof["cryptosuite"] as? String == suite)
+                #expect(proof["verificationMethod"] as? String == p256["verificationMethod"] as? String)
+                #expect((signed["issuer"] as? [String: Any])?["id"] as? String == p256["did"] as? String)
+                let offline = try JSONValue(parsing: try JSONSerialization.data(withJSONObject: signed))
+                #expect(await DataIntegrity.verifyProofs(of: offline).map(\.outcome) == [.verified])
+                let verified = try await api.send(.post, "/credentials/verify", json: ["verifiableCredential": signed])
+                #expect(verified["verified"] as? Bool == true, "\(verified.string)")
+
+                // With status: as the organization's did:web, the P-256 key named in its document; revocable.
+                let listed = try await issue(["cryptosuite": suite])
+                #expect(listed.status == 201, "\(listed.string)")
+                let credential = listed["verifiableCredential"] as! [String: Any]
+                #expect((credential["proof"] as? [String: Any])?["verificationMethod"] as? String == "\(did)#\(p256["id"] as! String)")
+                #expect((credential["issuer"] as? [String: Any])?["id"] as? String == did)
+                let good = try await api.send(.post, "/credentials/verify", json: ["verifiableCredential": credential])
+                #expect(good["verified"] as? Bool == true, "\(good.string)")
+                #expect(Self.checks(good).contains { $0["name"] == "status" && $0["outcome"] == "pass" })
+                let revoked = try await api.send(.post, "/credentials/status", key: world.systemKey,
+                                                 json: ["credentialId": credential["id"]!, "action": "revoke"])
+                #expect(revoked.status == 200, "\(revoked.string)")
+                let bad = try await api.send(.post, "/credentials/verify", json: ["verifiableCredential": credential])
+                #expect(bad["verified"] as? Bool == false)
+                #expect(Self.checks(bad).contains { $0["name"] == "status" && $0["outcome"] == "fail" })
+            }
+
+            let asDIDKey = try await issue(["cryptosuite": "ecdsa-rdfc-2019", "issuerIdentifier": "did:key"])
+            #expect(asDIDKey.status == 400)
+            #expect(asDIDKey.string.contains("options.issuerIdentifier"))
+            let unknown = try await issue(["cryptosuite": "ecdsa-sd-2023"])
+            #expect(unknown.status == 400)
+            #expect(unknown.string.contains("ecdsa-jcs-2019"))
         }
     }
 
