@@ -80,14 +80,7 @@ public enum ECDSACryptosuite {
     public static func createProof(
         _ unsecuredDocument: JSONValue, options: JSONObject, signer: ECDSAKeyPair, jsonLD: JSONLDOptions = JSONLDOptions()
     ) throws(CredentialError) -> JSONObject {
-        guard case .object = unsecuredDocument else {
-            throw CredentialError(.malformedDocument, "the document to sign is not a JSON object")
-        }
-        var proof = options  // step 1
-        proof.removeValue(forKey: "proofValue")
-        if try canonicalization(for: options) == .jcs, let context = unsecuredDocument["@context"] {
-            proof["@context"] = context
-        }
+        var proof = try canonicalization(for: options).newProof(options, for: unsecuredDocument)  // steps 1-2
         let data = try hashData(unsecuredDocument: unsecuredDocument, options: proof, curve: signer.curve,
                                 jsonLD: ProofCanonicalization.signingOptions(jsonLD))  // steps 2-4
         proof["proofValue"] = .string(Multibase.encodeBase58btc(try signer.signature(for: data.hashData)))  // steps 5-6

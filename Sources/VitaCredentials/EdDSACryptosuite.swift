@@ -88,14 +88,7 @@ public enum EdDSACryptosuite {
     public static func createProof(
         _ unsecuredDocument: JSONValue, options: JSONObject, signer: some ProofSigner, jsonLD: JSONLDOptions = JSONLDOptions()
     ) throws(CredentialError) -> JSONObject {
-        guard case .object = unsecuredDocument else {
-            throw CredentialError(.malformedDocument, "the document to sign is not a JSON object")
-        }
-        var proof = options  // step 1
-        proof.removeValue(forKey: "proofValue")
-        if try canonicalization(for: options) == .jcs, let context = unsecuredDocument["@context"] {
-            proof["@context"] = context
-        }
+        var proof = try canonicalization(for: options).newProof(options, for: unsecuredDocument)  // steps 1-2
         // RDFC-1.0 signs only what survives JSON-LD processing: refuse to leave anything unsigned.
         let data = try hashData(unsecuredDocument: unsecuredDocument, options: proof, jsonLD: ProofCanonicalization.signingOptions(jsonLD))  // steps 2-4
         let proofBytes = try proofSerialization(hashData: data, signer: signer)  // step 5
@@ -158,7 +151,9 @@ public enum Ed25519Signature2020 {
         return proof
     }
 
-    /// Verifies one Ed25519Signature2020 proof of `securedDocument` (whose own `proof` is ignored).
+    /// Verifies one Ed25519Signature2020 proof of `securedDocument` (whose own `proof` is ignored). Unlike the
+    /// Data Integrity suites' Verify Proof (``DataIntegrity``), a `@context` on the proof does not replace the
+    /// document's: the legacy suite signs the document's.
     public static func verifyProof(
         _ securedDocument: JSONValue, proof: JSONObject, publicKey: Multikey, jsonLD: JSONLDOptions = JSONLDOptions()
     ) throws(CredentialError) -> (verified: Bool, hashData: ProofHashData) {

@@ -27,6 +27,21 @@ enum ProofCanonicalization {
         }
     }
 
+    /// Create Proof steps 1-2 of every suite of this module: the proof options without `proofValue` and, for a JCS
+    /// suite, with the document's `@context` (eddsa-jcs-2022 §3.3.1 step 2, ecdsa-jcs-2019 §3.3.1 step 2).
+    /// - Throws: ``CredentialError/Code/malformedDocument`` if the document is not a JSON object.
+    func newProof(_ options: JSONObject, for unsecuredDocument: JSONValue) throws(CredentialError) -> JSONObject {
+        guard case .object = unsecuredDocument else {
+            throw CredentialError(.malformedDocument, "the document to sign is not a JSON object")
+        }
+        var proof = options
+        proof.removeValue(forKey: "proofValue")
+        if self == .jcs, let context = unsecuredDocument["@context"] {
+            proof["@context"] = context
+        }
+        return proof
+    }
+
     /// The Proof Configuration algorithm every cryptosuite of this module shares (EdDSA
     /// §3.2.5 / §3.3.5, ECDSA §3.2.5 / §3.3.5, ecdsa-sd-2023 §3.6.4): the options without
     /// `proofValue`, `created` checked to be an XML Schema dateTime, the document's
