@@ -198,10 +198,8 @@ extension ConsolePages {
     /// The consents to the agreement (the page's `cursor` picks the page), with the link to the next page.
     private func consentValues(_ request: Request, _ context: VitaRequestContext, _ member: Member,
                                agreementId: String) async -> [String: Any] {
-        var path = "/api/v1/agreements/\(agreementId)/consents?limit=100"
-        if let cursor = request.uri.queryParameters["cursor"].map(String.init) {
-            path += "&cursor=" + Self.queryValue(cursor)
-        }
+        let path = "/api/v1/agreements/\(agreementId)/consents?limit=100"
+            + Self.cursorParameter(request.uri.queryParameters["cursor"].map(String.init))
         let listed = await api.call(.get, path, as: member.identity, context: context)
         var values: [String: Any] = [:]
         guard listed.succeeded else {

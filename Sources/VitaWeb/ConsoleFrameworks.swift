@@ -115,7 +115,7 @@ extension ConsolePages {
         var cursor: String?
         repeat {
             let page = await api.call(.get, "/api/v1/competency-frameworks/\(id)/competencies?limit=200"
-                                      + (cursor.map { "&cursor=\($0)" } ?? ""), as: member.identity, context: context)
+                                      + Self.cursorParameter(cursor), as: member.identity, context: context)
             guard page.succeeded else { return notFound(member) }
             competencies += page.json?["items"]?.arrayValue ?? []
             cursor = page.json?["nextCursor"]?.stringValue

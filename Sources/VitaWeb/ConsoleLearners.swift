@@ -37,7 +37,7 @@ extension ConsolePages {
     func heldLearners(_ request: Request, _ context: VitaRequestContext, _ member: Member) async throws -> Response {
         guard member.canIssue else { return learnerLookup(request, member) }
         let cursor = request.uri.queryParameters["cursor"].map(String.init)
-        let listed = await api.call(.get, "/api/v1/learners?limit=50" + (cursor.map { "&cursor=" + Self.queryValue($0) } ?? ""),
+        let listed = await api.call(.get, "/api/v1/learners?limit=50" + Self.cursorParameter(cursor),
                                     as: member.identity, context: context)
         guard listed.succeeded, let items = listed.json?["items"]?.arrayValue else {
             return learnerLookup(request, member, problem: apiProblem(listed), status: listed.status)
@@ -60,7 +60,7 @@ extension ConsolePages {
         var byName = request.uri.queryParameters["by"] == "name"
         func search(_ parameter: String) async -> APIResponse {
             await api.call(.get, "/api/v1/learner-lookup?limit=50&\(parameter)=\(Self.queryValue(value))"
-                               + (cursor.map { "&cursor=" + Self.queryValue($0) } ?? ""),
+                               + Self.cursorParameter(cursor),
                            as: member.identity, context: context)
         }
         var found = await search(byName ? "name" : "value")
@@ -88,7 +88,7 @@ extension ConsolePages {
             values["found"] = items.map(learnerLine)
             if let next {
                 values["next"] = "/admin/learners?learner=\(Self.queryValue(value))" + (byName ? "&by=name" : "")
-                    + "&cursor=" + Self.queryValue(next)
+                    + Self.cursorParameter(next)
             }
             return withForm(request, "console_learners", values)
         }
@@ -135,7 +135,7 @@ extension ConsolePages {
         for category in RecordCategory.stored {
             var cursor: String?
             repeat {
-                let query = "limit=200" + (cursor.map { "&cursor=" + Self.queryValue($0) } ?? "")
+                let query = "limit=200" + Self.cursorParameter(cursor)
                 let page = await api.call(.get, "\(path)/\(category.rawValue)?\(query)", as: member.identity, context: context)
                 guard page.succeeded, let json = page.json else { return try await failed(request, member, page) }
                 stored += (json["items"]?.arrayValue ?? []).map { (category, $0) }
@@ -178,7 +178,7 @@ extension ConsolePages {
         var versions: [JSONValue] = []
         var cursor: String?
         repeat {
-            let query = "limit=200" + (cursor.map { "&cursor=" + Self.queryValue($0) } ?? "")
+            let query = "limit=200" + Self.cursorParameter(cursor)
             let page = await api.call(.get, "\(learnerPath)/\(category.rawValue)/\(recordId)/versions?\(query)",
                                       as: member.identity, context: context)
             guard page.succeeded, let json = page.json else {

@@ -524,7 +524,7 @@ struct ConsolePages: Sendable {
         let cursor = request.uri.queryParameters["cursor"].map(String.init)
         var query = "limit=50"
         if !search.isEmpty { query += "&search=" + Self.queryValue(search) }
-        if let cursor { query += "&cursor=" + Self.queryValue(cursor) }
+        query += Self.cursorParameter(cursor)
         let listed = await api.call(.get, "/api/v1/organizations/\(member.organizationId)/credentials?\(query)",
                                     as: member.identity, context: context)
         var values = frame(member, title: strings["console.credentials_title"], current: "/admin/credentials")
@@ -585,7 +585,7 @@ struct ConsolePages: Sendable {
                 .compactMap { $0 }.joined(separator: "&")
             return "/admin/audit" + (query.isEmpty ? "" : "?" + query)
         }
-        let path = "/api/v1/audit?limit=100" + (cursor.map { "&cursor=" + Self.queryValue($0) } ?? "")
+        let path = "/api/v1/audit?limit=100" + Self.cursorParameter(cursor)
         let listed = await api.call(.get, path, as: member.identity, context: context)
         guard listed.succeeded else {
             values["problem"] = apiProblem(listed)
@@ -601,7 +601,7 @@ struct ConsolePages: Sendable {
             values["next"] = page(entries: next, archives: archivesCursor)
         }
         // The archives made with `vita audit archive`: what left the database, and the digest each file must have.
-        let archivesPath = "/api/v1/audit/archives?limit=100" + (archivesCursor.map { "&cursor=" + Self.queryValue($0) } ?? "")
+        let archivesPath = "/api/v1/audit/archives?limit=100" + Self.cursorParameter(archivesCursor)
         let archives = await api.call(.get, archivesPath, as: member.identity, context: context)
         let archiveRows = (archives.json?["items"]?.arrayValue ?? []).map { archive -> [String: Any] in
             ["range": "\(archive["firstSequence"]?.numberValue?.description ?? "")–\(archive["lastSequence"]?.numberValue?.description ?? "")",
@@ -752,6 +752,11 @@ struct ConsolePages: Sendable {
     }
 
     // MARK: Helpers
+
+    /// `&cursor=…` for the page after `cursor`, or nothing for the first page.
+    static func cursorParameter(_ cursor: String?) -> String {
+        cursor.map { "&cursor=" + queryValue($0) } ?? ""
+    }
 
     /// `text` percent-encoded for a URL's query (everything but RFC 3986's unreserved characters).
     static func queryValue(_ text: String) -> String {
