@@ -142,20 +142,14 @@ public struct CredentialIssuer: Sendable {
     /// `did:web`, whose document lists the key.
     public func ecdsaSigningIdentity(_ tx: StoreTransaction, organizationId: String,
                                      identifier: IssuerIdentifier) async throws -> SigningIdentity {
-        guard let (key, sealed) = try await tx.currentIssuerKey(organizationId: organizationId, algorithm: "P-256") else {
-            throw IssuanceError(.noSigningKey, "the organization has no P-256 signing key")
-        }
+        // The key, issuer id and verification method are those a VC-JWT of the same key would carry.
+        let p256 = try await jwtSigningKey(tx, organizationId: organizationId, type: .p256, identifier: identifier)
         let pair: ECDSAKeyPair
-        do { pair = try ECDSAKeyPair(secretJWK: try JSONValue(parsing: try vault.open(sealed, id: key.id))) } catch {
+        do { pair = try ECDSAKeyPair(secretJWK: p256.signingKey.secretJWK) } catch {
             throw IssuanceError(.signingFailed, "the organization's P-256 key cannot be opened")
         }
-        if identifier == .didKey, let did = key.did {
-            return SigningIdentity(organizationId: organizationId, key: key, issuer: did,
-                                   verificationMethod: key.verificationMethod, signer: pair)
-        }
-        let did = try organizationDID(organizationId).did
-        return SigningIdentity(organizationId: organizationId, key: key, issuer: did,
-                               verificationMethod: "\(did)#\(key.id)", signer: pair)
+        return SigningIdentity(organizationId: organizationId, key: p256.key, issuer: p256.issuer,
+                               verificationMethod: p256.kid, signer: pair)
     }
 
     /// The identity that signs as `issuer` for the organization: the key whose `did:key` it is (even when retired,
